@@ -1,0 +1,100 @@
+import ipaddress
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+
+
+def validate_host(value):
+    try:
+        ipaddress.ip_address(value.strip("[]"))
+        return
+    except ValueError:
+        pass
+    if not HOSTNAME.match(value):
+        raise ValidationError(
+            "%(value)s is neither an IP address nor a host name (letters, digits, dots and dashes).",
+            params={"value": value},
+        )
+
+
+class Rig(models.Model):
+    KINDS = [("cgminer", "cgminer API (cgminer, bfgminer, sgminer, bmminer...)")]
+
+    name = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=253, validators=[validate_host], help_text="IP address or host name of the miner.")
+    port = models.PositiveIntegerField(
+        default=4028, validators=[MinValueValidator(1), MaxValueValidator(65535)],
+        help_text="The miner's --api-port (4028 unless changed).",
+    )
+    kind = models.CharField(max_length=32, choices=KINDS, default="cgminer")
+    description = models.CharField(max_length=200, blank=True)
+    enabled = models.BooleanField(default=True, help_text="Disabled rigs are not polled.")
+    readonly = models.BooleanField(default=False, help_text="Never send privileged commands to this rig.")
+    order = models.IntegerField(default=0, help_text="Rigs are listed by this, then by name.")
+    simulated = models.BooleanField(default=False, help_text="Served by the built-in simulator under `make run`.")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        constraints = [models.UniqueConstraint(fields=["host", "port"], name="unique_rig_address")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def address(self):
+        return f"{self.host}:{self.port}"
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude)
+        except ValidationError as exc:
+            if Rig.objects.filter(host=self.host, port=self.port).exclude(pk=self.pk).exists():
+                raise ValidationError({"port": f"Another rig already uses {self.address}."}) from exc
+            raise
+
+
+class Snapshot(models.Model):
+    """The latest answer of a rig: parsed sections, or why there is none."""
+
+    rig = models.OneToOneField(Rig, on_delete=models.CASCADE, primary_key=True, related_name="snapshot")
+    # {"SUMMARY": [{...}], "DEVS": [...], "POOLS": [...], ...} as the cgminer API names them
+    sections = models.JSONField(default=dict, blank=True)
+    # {"summary": {"STATUS": "S", "Code": 11, "Msg": "Summary", ...}, ...}
+    statuses = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    error_kind = models.CharField(max_length=16, blank=True)
+    latency_ms = models.FloatField(null=True, blank=True)
+    polled_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    joins = models.BooleanField(null=True, help_text="Whether the rig accepts joined commands (API >= 3.1).")
+
+    def __str__(self):
+        return f"snapshot of {self.rig_id}"
+
+    def state(self, now=None):
+        """'ok', 'stale' (old data), 'unreachable' (last poll failed) or 'new'."""
+        now = now or timezone.now()
+        if self.polled_at is None:
+            return "new"
+        if self.error:
+            return "unreachable"
+        if self.last_ok_at and (now - self.last_ok_at).total_seconds() > stale_after():
+            return "stale"
+        return "ok"
+
+    def age(self, now=None):
+        """Seconds since the rig last answered, or None."""
+        if self.last_ok_at is None:
+            return None
+        return ((now or timezone.now()) - self.last_ok_at).total_seconds()
+
+
+def stale_after():
+    return settings.STALE_AFTER or 3 * settings.POLL_INTERVAL

@@ -1,0 +1,224 @@
+"""The background poller: every enabled rig, concurrently, every POLL_INTERVAL.
+
+One round: read the rig list, ask every rig (bounded concurrency, each request
+bounded in time and size), write all snapshots in bulk, then publish
+"rigs.updated" on the channel layer. One rig's failure never delays the others
+beyond its own timeout, and never stops the round.
+"""
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from . import client
+from .protocol import RigError
+
+log = logging.getLogger("minerpanel.poller")
+
+POLL_COMMANDS = ["version", "config", "summary", "devs", "pools", "notify", "devdetails", "stats", "coin"]
+GROUP = "rigs"
+
+
+@dataclass
+class Target:
+    id: int
+    host: str
+    port: int
+    joins: bool | None = None
+
+
+@dataclass
+class Result:
+    rig_id: int
+    ok: bool
+    sections: dict = field(default_factory=dict)
+    statuses: dict = field(default_factory=dict)
+    error: str = ""
+    error_kind: str = ""
+    latency_ms: float = 0.0
+    joins: bool | None = None
+
+
+def limits():
+    return {
+        "connect_timeout": settings.RIG_CONNECT_TIMEOUT,
+        "timeout": settings.RIG_TIMEOUT,
+        "max_reply": settings.RIG_MAX_REPLY,
+    }
+
+
+def hide_fields(sections, hidden):
+    """Drop miner.php-style ``SECTION.Field`` entries before anything is stored.
+
+    SECTION is the item name without digits (POOL, SUMMARY, ASC, PGA, GPU, ...),
+    so POOL.User matches the records of the POOLS section and DEVS items match
+    by their device kind.
+    """
+    if not hidden:
+        return sections
+    by_section = {}
+    for entry in hidden:
+        sec, _, fld = entry.partition(".")
+        by_section.setdefault(sec.upper(), set()).add(fld)
+    item_name = {"POOLS": "POOL", "DEVS": None}
+    for name, records in sections.items():
+        for rec in records:
+            keys = by_section.get(item_name.get(name, name), set())
+            if name == "DEVS":
+                kind = next((k for k in ("ASC", "PGA", "GPU", "CPU") if k in rec), None)
+                keys = by_section.get(kind, set()) | by_section.get("DEVS", set())
+            for k in keys:
+                rec.pop(k, None)
+    return sections
+
+
+async def poll_rig(target, commands=POLL_COMMANDS, **lim):
+    """Ask one rig everything the pages need; never raises."""
+    lim = lim or limits()
+    started = time.perf_counter()
+    try:
+        replies, joined = await client.query(
+            target.host, target.port, commands, join=target.joins is not False, **lim
+        )
+    except RigError as exc:
+        return Result(target.id, False, error=exc.message, error_kind=exc.kind,
+                      latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins)
+    except Exception as exc:  # a bug of ours must not stop the round
+        log.exception("polling rig %s failed unexpectedly", target.id)
+        return Result(target.id, False, error=f"internal error: {exc.__class__.__name__}",
+                      error_kind="internal", latency_ms=(time.perf_counter() - started) * 1000)
+    sections = {}
+    statuses = {}
+    for command, response in replies.items():
+        statuses[command] = response.status
+        for name, records in response.sections.items():
+            sections.setdefault(name, []).extend(records)
+    hide_fields(sections, settings.HIDE_FIELDS)
+    return Result(target.id, True, sections=sections, statuses=statuses,
+                  latency_ms=(time.perf_counter() - started) * 1000, joins=joined)
+
+
+async def poll_all(targets, concurrency=None, **lim):
+    """Poll every target concurrently, at most ``concurrency`` at a time."""
+    sem = asyncio.Semaphore(concurrency or settings.POLL_CONCURRENCY)
+
+    async def one(t):
+        async with sem:
+            return await poll_rig(t, **lim)
+
+    return await asyncio.gather(*(one(t) for t in targets))
+
+
+# ---------------------------------------------------------------- storage
+
+
+def load_targets(shard=None):
+    """Enabled rigs (of shard K/N, if given) with what we know of their joins."""
+    from .models import Rig
+
+    close_old_connections()
+    rows = Rig.objects.filter(enabled=True, kind="cgminer").values_list("id", "host", "port", "snapshot__joins")
+    targets = [Target(i, h, p, j) for i, h, p, j in rows]
+    if shard:
+        k, n = shard
+        targets = [t for t in targets if t.id % n == k]
+    return targets
+
+
+def store(results, now=None):
+    """Write a round's snapshots in bulk. A failed rig keeps its last good sections."""
+    from .models import Snapshot
+
+    close_old_connections()
+    now = now or timezone.now()
+    good = [Snapshot(rig_id=r.rig_id, sections=r.sections, statuses=r.statuses, error="",
+                     error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
+                     last_ok_at=now, joins=r.joins) for r in results if r.ok]
+    bad = [Snapshot(rig_id=r.rig_id, error=r.error, error_kind=r.error_kind,
+                    latency_ms=round(r.latency_ms, 2), polled_at=now, joins=r.joins)
+           for r in results if not r.ok]
+    if good:
+        Snapshot.objects.bulk_create(
+            good, batch_size=200, update_conflicts=True, unique_fields=["rig"],
+            update_fields=["sections", "statuses", "error", "error_kind", "latency_ms",
+                           "polled_at", "last_ok_at", "joins"])
+    if bad:
+        Snapshot.objects.bulk_create(
+            bad, batch_size=200, update_conflicts=True, unique_fields=["rig"],
+            update_fields=["error", "error_kind", "latency_ms", "polled_at", "joins"])
+
+
+async def publish(rig_ids):
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(GROUP, {"type": "rigs.updated", "rigs": list(rig_ids)})
+
+
+async def poll_once(shard=None, flush_every=0.5):
+    """One round; returns (results, seconds).
+
+    Results are stored and published as they arrive, every ``flush_every``
+    seconds, so a hung rig never holds back the others' fresh numbers.
+    """
+    started = time.perf_counter()
+    targets = await sync_to_async(load_targets)(shard)
+    sem = asyncio.Semaphore(settings.POLL_CONCURRENCY)
+
+    async def one(t):
+        async with sem:
+            return await poll_rig(t)
+
+    pending = {asyncio.ensure_future(one(t)) for t in targets}
+    results = []
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, timeout=flush_every)
+            batch = [task.result() for task in done]
+            if batch:
+                await sync_to_async(store)(batch)
+                await publish(r.rig_id for r in batch)
+                results.extend(batch)
+    finally:
+        for task in pending:
+            task.cancel()
+    for r in results:
+        if not r.ok:
+            log.info("rig %s: %s", r.rig_id, r.error)
+    return results, time.perf_counter() - started
+
+
+async def poll_ids(rig_ids):
+    """Re-poll some rigs now (after a command), store and publish."""
+    targets = [t for t in await sync_to_async(load_targets)() if t.id in set(rig_ids)]
+    results = await poll_all(targets)
+    await sync_to_async(store)(results)
+    await publish(r.rig_id for r in results)
+    return results
+
+
+async def run(stop, interval=None, shard=None):
+    """Poll rounds every ``interval`` seconds until ``stop`` (an asyncio.Event) is set."""
+    interval = interval or settings.POLL_INTERVAL
+    log.info("poller started: every %.1f s, %d rigs at once", interval, settings.POLL_CONCURRENCY)
+    while not stop.is_set():
+        began = time.monotonic()
+        try:
+            results, took = await poll_once(shard)
+            failed = sum(1 for r in results if not r.ok)
+            log.debug("round: %d rigs, %d failed, %.2f s", len(results), failed, took)
+        except Exception:
+            log.exception("poll round failed; trying again next round")
+        wait = max(0.5, interval - (time.monotonic() - began))
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+        except TimeoutError:
+            pass
+    log.info("poller stopped")

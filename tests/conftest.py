@@ -1,0 +1,66 @@
+import asyncio
+import random
+import threading
+from pathlib import Path
+
+import pytest
+
+from rigs.simulator import SimFarm, SimRig
+
+REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real"
+BFG = REAL / "bfgminer-5.5.0-34-g866fd36f"
+CGM = REAL / "cgminer-4.11.1"
+
+
+def fixture_bytes(path):
+    if not REAL.exists():
+        pytest.skip(f"real fixtures not found at {REAL}")
+    return path.read_bytes()
+
+
+class FarmThread:
+    """A SimFarm served from its own event loop in a background thread."""
+
+    def __init__(self, rigs):
+        self.rigs = rigs
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        for _ in range(20):
+            base = random.randint(20000, 60000)
+            self.farm = SimFarm(rigs, "127.0.0.1", base, comeback=0.5)
+            try:
+                asyncio.run_coroutine_threadsafe(self.farm.start(), self.loop).result(10)
+                break
+            except OSError:
+                asyncio.run_coroutine_threadsafe(self.farm.stop(), self.loop).result(10)
+        else:
+            raise RuntimeError("no free port range for the simulator")
+        self.base = base
+
+    def port(self, i):
+        return self.base + i
+
+    def close(self):
+        asyncio.run_coroutine_threadsafe(self.farm.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture
+def farm():
+    """Factory: farm(rig, rig, ...) or farm(count=3) serves SimRigs on loopback."""
+    started = []
+
+    def make(*rigs, count=None, **kw):
+        if count is not None:
+            rigs = [SimRig(index=i, **kw) for i in range(count)]
+        for i, r in enumerate(rigs):
+            r.index = i
+        f = FarmThread(list(rigs))
+        started.append(f)
+        return f
+
+    yield make
+    for f in started:
+        f.close()

@@ -1,0 +1,106 @@
+"""The client against the simulator: both formats, joins, and every fault."""
+
+import asyncio
+
+import pytest
+
+from rigs import client
+from rigs.client import RigAPI
+from rigs.protocol import BadReplyError, ConnectError, NoReplyError, TimeoutError_, TooLargeError
+from rigs.simulator import HTML_PAYLOAD, SimRig
+
+FAST = {"connect_timeout": 1.0, "timeout": 1.0}
+
+
+def call(farm, i, command, parameter=None, **kw):
+    return asyncio.run(client.call("127.0.0.1", farm.port(i), command, parameter, **{**FAST, **kw}))
+
+
+def test_json_and_text_give_the_same_sections(farm):
+    f = farm(SimRig(flavour="bfgminer", devices=2, pools=2))
+    j = call(f, 0, "pools")
+    t = call(f, 0, "pools", fmt="text")
+    assert [p["URL"] for p in j.sections["POOLS"]] == [p["URL"] for p in t.sections["POOLS"]]
+    assert j.sections["POOLS"][0]["Stratum Active"] is True
+
+
+def test_joined_query_is_one_request(farm):
+    f = farm(SimRig(flavour="cgminer", devices=3, pools=2))
+    replies, joined = asyncio.run(client.query("127.0.0.1", f.port(0), ["summary", "devs", "pools"], **FAST))
+    assert joined is True
+    assert len(replies["devs"].sections["DEVS"]) == 3
+    assert replies["summary"].sections["SUMMARY"][0]["Accepted"] > 0
+
+
+def test_old_api_falls_back_to_one_command_per_connection(farm):
+    f = farm(SimRig(flavour="oldcgminer", devices=2, pools=1))
+    replies, joined = asyncio.run(client.query("127.0.0.1", f.port(0), ["summary", "devs"], **FAST))
+    assert joined is False
+    assert replies["summary"].ok and len(replies["devs"].sections["DEVS"]) == 2
+
+
+def test_connection_refused(farm):
+    f = farm(SimRig(fault="refuse"))
+    with pytest.raises(ConnectError, match="connection refused"):
+        call(f, 0, "summary")
+
+
+def test_hung_rig_times_out(farm):
+    f = farm(SimRig(fault="hang"))
+    with pytest.raises(TimeoutError_, match="no reply within 1 s"):
+        call(f, 0, "summary")
+
+
+def test_slow_drip_hits_the_total_deadline(farm):
+    f = farm(SimRig(fault="drip"))
+    with pytest.raises(TimeoutError_):
+        call(f, 0, "summary")
+
+
+def test_garbage(farm):
+    f = farm(SimRig(fault="garbage"))
+    with pytest.raises(BadReplyError):
+        call(f, 0, "summary", fmt="text")
+    with pytest.raises(BadReplyError):
+        call(f, 0, "summary")
+
+
+def test_truncated_json(farm):
+    f = farm(SimRig(fault="truncated"))
+    with pytest.raises(BadReplyError, match="not valid JSON at byte"):
+        call(f, 0, "summary")
+
+
+def test_oversized_reply_is_cut_off(farm):
+    f = farm(SimRig(fault="oversize"))
+    with pytest.raises(TooLargeError, match="larger than 1 MB"):
+        call(f, 0, "summary", max_reply=1024 * 1024, timeout=5)
+
+
+def test_blocked_address(farm):
+    f = farm(SimRig(access="deny"))
+    with pytest.raises(NoReplyError, match="--api-allow"):
+        call(f, 0, "summary")
+
+
+def test_hostile_strings_arrive_unchanged(farm):
+    """Escaping is the pages' job; the client must not lose or mangle data."""
+    f = farm(SimRig(fault="html", pools=1))
+    pools = call(f, 0, "pools").sections["POOLS"]
+    assert pools[0]["User"] == HTML_PAYLOAD
+
+
+def test_sync_facade(farm):
+    f = farm(SimRig(flavour="cgminer", devices=2, pools=2))
+    api = RigAPI("127.0.0.1", f.port(0), timeout=2)
+    summary = api.summary()
+    assert summary["STATUS"][0]["Msg"] == "Summary" and "SUMMARY" in summary
+    assert api.asc(1)["ASC"][0]["ID"] == 1
+    assert api.command("switchpool", 1)["STATUS"][0]["Code"] == 27
+    added = api.command("addpool", "stratum+tcp://new.example:3333,w,p")
+    assert added["STATUS"][0]["Code"] == 55
+
+
+def test_unreachable_host_is_a_rig_error():
+    with pytest.raises(ConnectError):
+        asyncio.run(client.call("127.0.0.1", 1, "summary", **FAST))
