@@ -9,13 +9,14 @@ def miner_version(sections):
     """('cgminer 4.11.1', '3.7') from a VERSION record, whatever keys the firmware used."""
     version = (sections.get("VERSION") or [{}])[0]
     api = str(version.get("API", ""))
-    miner = version.get("Miner")
-    if not miner:
-        for key in ("CGMiner", "BFGMiner", "SGMiner", "BMMiner"):
+    miner = str(version.get("Miner", ""))
+    if " " not in miner:  # bfgminer: "bfgminer 5.5.0-34-g..."; bmminer: just a firmware number
+        miner = ""
+        for key in ("BMMiner", "SGMiner", "BFGMiner", "CGMiner"):
             if key in version:
-                miner = f"{'cgminer' if key == 'CGMiner' else key.lower()} {version[key]}"
+                miner = f"{key.lower()} {version[key]}"
                 break
-    return str(miner or ""), api
+    return miner, api
 
 
 def rig_rows(rigs, now=None):

@@ -27,7 +27,7 @@ class FarmThread:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         for _ in range(20):
-            base = random.randint(20000, 60000)
+            base = random.randint(12000, 32000)  # below the ephemeral ports
             self.farm = SimFarm(rigs, "127.0.0.1", base, comeback=0.5)
             try:
                 asyncio.run_coroutine_threadsafe(self.farm.start(), self.loop).result(10)

@@ -1,0 +1,33 @@
+# MinerPanel: `make run` serves the panel, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench check-python
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MinerPanel needs Python 3.11 or newer (set PYTHON=python3.11)")'
+
+$(BIN)/python: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.run
+	$(BIN)/pip install -q -e ".[test]"
+	@touch $@
+
+run: $(VENV)/.run
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.test
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.run
+	$(BIN)/python manage.py benchpoll --rigs 1000

@@ -1,0 +1,137 @@
+"""Benchmark one poll round over N simulated rigs, then again with some hung.
+
+The simulator runs in a child process (its own core); this process polls, parses
+and stores into a throw-away SQLite database, as the real poller does.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connections
+
+from rigs import poller
+from rigs.management.commands.simulate_rigs import raise_file_limit
+
+
+def free_base(count):
+    """A base port with ``count`` free ports above it."""
+    # below the ephemeral range (32768+), where our own client sockets live
+    for base in range(10000, 32000 - count, 997):
+        try:
+            socks = []
+            for p in (base, base + count - 1):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port range")
+
+
+def wait_listening(port, timeout=60):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"simulator not listening on {port}")
+
+
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+class Command(BaseCommand):
+    help = "Poll N simulated rigs once (and with 5 %% hung) and print wall time, rigs/s, CPU and peak RSS."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rigs", type=int, default=1000)
+        parser.add_argument("--hung-percent", type=float, default=5.0)
+        parser.add_argument("--commands", default="summary,devs,pools",
+                            help="commands asked per rig, joined (default summary,devs,pools; 'all' = the poller's set)")
+
+    def handle(self, *args, **opts):
+        n = opts["rigs"]
+        logging.getLogger("minerpanel.poller").setLevel(logging.WARNING)
+        commands = poller.POLL_COMMANDS if opts["commands"] == "all" else opts["commands"].split(",")
+        raise_file_limit(n + 2048)
+        tmpdir = tempfile.mkdtemp(prefix="benchpoll-")
+        db = connections["default"]
+        db.close()
+        db.settings_dict["NAME"] = os.path.join(tmpdir, "bench.sqlite3")
+        call_command("migrate", verbosity=0)
+
+        hung = max(1, int(n * opts["hung_percent"] / 100)) if opts["hung_percent"] else 0
+        base = free_base(n)
+        self.stdout.write(f"{n} simulated rigs (cgminer 4.11.1, 1-4 ASCs, 1-3 pools), "
+                          f"commands {'+'.join(commands)}, concurrency {settings.POLL_CONCURRENCY}, "
+                          f"timeout {settings.RIG_TIMEOUT:g} s")
+        from rigs.models import Rig
+
+        Rig.objects.bulk_create([Rig(name=f"bench{i:05d}", host="127.0.0.1", port=base + i) for i in range(n)])
+        hung_every = n // hung if hung else 0
+        faults = [f"--fault={i}=hang" for i in range(0, n, hung_every)][:hung] if hung else []
+        original = poller.POLL_COMMANDS
+        poller.POLL_COMMANDS = commands
+        poller.poll_rig.__defaults__ = (commands,)
+        try:
+            with self.simulator(n, base, []):
+                asyncio.run(poller.poll_once())  # warm-up: first rows, imports
+                first = self.round("all answering", n)
+            if faults:
+                with self.simulator(n, base, faults):
+                    second = self.round(f"{len(faults)} hung ({opts['hung_percent']:g} %)", n)
+                self.stdout.write(f"hung rigs added {second[0] - first[0]:.2f} s to a round "
+                                  f"(rig timeout {settings.RIG_TIMEOUT:g} s)")
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            self.stdout.write(f"peak RSS of the polling process: {peak:.0f} MB")
+        finally:
+            poller.POLL_COMMANDS = original
+            poller.poll_rig.__defaults__ = (original,)
+
+    @contextlib.contextmanager
+    def simulator(self, n, base, faults):
+        sim = subprocess.Popen(
+            [sys.executable, "manage.py", "simulate_rigs", "--count", str(n), "--base-port", str(base),
+             "--flavour", "cgminer", *faults],
+            cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        try:
+            try:
+                wait_listening(base + n - 1)
+            except RuntimeError:
+                sim.kill()
+                raise RuntimeError("the simulator did not start: " + sim.stderr.read().decode()[-2000:]) from None
+            yield sim
+        finally:
+            sim.terminate()
+            sim.wait(10)
+
+    def round(self, label, expected):
+        cpu0 = cpu_seconds()
+        results, took = asyncio.run(poller.poll_once())
+        cpu = cpu_seconds() - cpu0
+        ok = sum(1 for r in results if r.ok)
+        self.stdout.write(f"{label:>22}: {len(results)} rigs in {took:.2f} s wall, "
+                          f"{len(results) / took:,.0f} rigs/s, {cpu:.2f} s CPU, {ok} answered")
+        if len(results) != expected:
+            self.stderr.write(f"expected {expected} results, got {len(results)}")
+        return took, cpu

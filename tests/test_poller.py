@@ -1,0 +1,155 @@
+"""The poller against the simulator: isolation of failing rigs, storage, hidefields."""
+
+import asyncio
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from rigs import poller
+from rigs.models import Rig, Snapshot
+from rigs.simulator import SimRig
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FAST = {"RIG_TIMEOUT": 1.0, "RIG_CONNECT_TIMEOUT": 1.0}
+
+
+def register(f, faults=()):
+    rigs = []
+    for i, sim in enumerate(f.rigs):
+        rigs.append(Rig.objects.create(name=f"r{i}", host="127.0.0.1", port=f.port(i)))
+    return rigs
+
+
+@override_settings(**FAST)
+def test_a_round_stores_every_rig_and_isolates_failures(farm):
+    f = farm(SimRig(flavour="cgminer"), SimRig(flavour="bfgminer"), SimRig(fault="hang"),
+             SimRig(fault="refuse"), SimRig(fault="garbage"), SimRig(flavour="oldcgminer"))
+    rigs = register(f)
+    batches = []
+    real_store = poller.store
+
+    def recording_store(results, now=None):
+        batches.append(sorted(r.rig_id for r in results))
+        return real_store(results, now)
+
+    with mock.patch.object(poller, "store", recording_store):
+        results, took = asyncio.run(poller.poll_once())
+    assert len(results) == 6
+    # The healthy rigs were stored before the hung one gave up.
+    assert rigs[2].id not in batches[0]
+    assert {rigs[0].id, rigs[1].id, rigs[5].id} <= set(batches[0])
+    assert batches[-1] == [rigs[2].id]
+
+    snaps = {s.rig_id: s for s in Snapshot.objects.all()}
+    ok = snaps[rigs[0].id]
+    assert ok.state() == "ok" and ok.joins is True
+    assert set(ok.sections) >= {"VERSION", "CONFIG", "SUMMARY", "DEVS", "POOLS", "NOTIFY", "DEVDETAILS", "STATS", "COIN"}
+    assert ok.statuses["summary"]["Code"] == 11
+    assert snaps[rigs[5].id].joins is False and "SUMMARY" in snaps[rigs[5].id].sections
+    assert snaps[rigs[2].id].error == "no reply within 1 s"
+    assert snaps[rigs[3].id].error.startswith("connection refused")
+    assert snaps[rigs[4].id].error_kind == "badreply" and snaps[rigs[4].id].error.startswith("reply is")
+    for i in (2, 3, 4):
+        assert snaps[rigs[i].id].state() == "unreachable"
+
+
+@override_settings(**FAST)
+def test_a_failing_rig_keeps_its_last_good_data(farm):
+    sim = SimRig(flavour="cgminer")
+    f = farm(sim)
+    (rig,) = register(f)
+    asyncio.run(poller.poll_once())
+    first = Snapshot.objects.get(rig=rig)
+    assert first.error == "" and first.sections["SUMMARY"]
+    sim.fault = "hang"
+    asyncio.run(poller.poll_once())
+    snap = Snapshot.objects.get(rig=rig)
+    assert snap.error == "no reply within 1 s"
+    assert snap.sections == first.sections
+    assert snap.last_ok_at == first.last_ok_at and snap.polled_at > first.polled_at
+    assert snap.state() == "unreachable"
+
+
+def test_stale_state_after_three_intervals():
+    rig = Rig.objects.create(name="x", host="127.0.0.1", port=1)
+    now = timezone.now()
+    snap = Snapshot.objects.create(rig=rig, polled_at=now, last_ok_at=now - timedelta(seconds=31))
+    with override_settings(POLL_INTERVAL=10, STALE_AFTER=0):
+        assert snap.state(now) == "stale"
+        assert snap.state(now - timedelta(seconds=5)) == "ok"
+
+
+@override_settings(HIDE_FIELDS=["POOL.User", "SUMMARY.Best Share", "ASC.Temperature"], **FAST)
+def test_hidden_fields_are_never_stored(farm):
+    f = farm(SimRig(flavour="cgminer", devices=2, pools=2))
+    (rig,) = register(f)
+    asyncio.run(poller.poll_once())
+    sections = Snapshot.objects.get(rig=rig).sections
+    assert all("User" not in p for p in sections["POOLS"])
+    assert all("URL" in p for p in sections["POOLS"])
+    assert "Best Share" not in sections["SUMMARY"][0]
+    assert all("Temperature" not in d for d in sections["DEVS"])
+
+
+@override_settings(**FAST)
+def test_disabled_rigs_and_shards(farm):
+    f = farm(count=4)
+    rigs = register(f)
+    Rig.objects.filter(pk=rigs[3].pk).update(enabled=False)
+    ids = {t.id for t in poller.load_targets()}
+    assert ids == {r.id for r in rigs[:3]}
+    shard0 = {t.id for t in poller.load_targets((0, 2))}
+    shard1 = {t.id for t in poller.load_targets((1, 2))}
+    assert shard0 | shard1 == ids and not shard0 & shard1
+
+
+@override_settings(**FAST)
+def test_the_round_publishes_on_the_channel_layer(farm):
+    from channels.layers import get_channel_layer
+
+    f = farm(count=2)
+    rigs = register(f)
+
+    async def go():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(poller.GROUP, channel)
+        await poller.poll_once()
+        got = set()
+        while len(got) < 2:
+            msg = await asyncio.wait_for(layer.receive(channel), 2)
+            assert msg["type"] == "rigs.updated"
+            got |= set(msg["rigs"])
+        return got
+
+    assert asyncio.run(go()) == {r.id for r in rigs}
+
+
+@override_settings(**FAST)
+def test_run_stops_when_asked(farm):
+    f = farm(count=1)
+    register(f)
+
+    async def go():
+        stop = asyncio.Event()
+        task = asyncio.create_task(poller.run(stop, interval=0.2))
+        await asyncio.sleep(0.5)
+        stop.set()
+        await asyncio.wait_for(task, 3)
+
+    asyncio.run(go())
+    assert Snapshot.objects.get().state() == "ok"
+
+
+def test_pollrigs_once_command(farm, capsys):
+    from django.core.management import call_command
+
+    f = farm(SimRig(), SimRig(fault="refuse"))
+    register(f)
+    call_command("pollrigs", "--once")
+    out = capsys.readouterr().out
+    assert "polled 2 rigs" in out and "1 failed" in out and "connection refused" in out
