@@ -31,6 +31,7 @@ class Target:
     host: str
     port: int
     joins: bool | None = None
+    error: str = ""  # of the previous round, to log only changes
 
 
 @dataclass
@@ -123,8 +124,9 @@ def load_targets(shard=None):
     from .models import Rig
 
     close_old_connections()
-    rows = Rig.objects.filter(enabled=True, kind="cgminer").values_list("id", "host", "port", "snapshot__joins")
-    targets = [Target(i, h, p, j) for i, h, p, j in rows]
+    rows = Rig.objects.filter(enabled=True, kind="cgminer").values_list(
+        "id", "host", "port", "snapshot__joins", "snapshot__error")
+    targets = [Target(i, h, p, j, e or "") for i, h, p, j, e in rows]
     if shard:
         k, n = shard
         targets = [t for t in targets if t.id % n == k]
@@ -176,6 +178,7 @@ async def poll_once(shard=None, flush_every=0.5):
         async with sem:
             return await poll_rig(t)
 
+    previous = {t.id: t.error for t in targets}
     pending = {asyncio.ensure_future(one(t)) for t in targets}
     results = []
     try:
@@ -190,8 +193,11 @@ async def poll_once(shard=None, flush_every=0.5):
         for task in pending:
             task.cancel()
     for r in results:
-        if not r.ok:
-            log.info("rig %s: %s", r.rig_id, r.error)
+        if r.error != previous.get(r.rig_id, ""):
+            if r.ok:
+                log.info("rig %s answers again", r.rig_id)
+            else:
+                log.warning("rig %s: %s", r.rig_id, r.error)
     return results, time.perf_counter() - started
 
 
