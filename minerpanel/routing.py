@@ -1,1 +1,8 @@
-websocket_urlpatterns = []
+from django.urls import path
+
+from rigs.consumers import LiveConsumer
+
+websocket_urlpatterns = [
+    path("ws/live/summary/", LiveConsumer.as_asgi()),
+    path("ws/live/rig/<int:pk>/", LiveConsumer.as_asgi()),
+]

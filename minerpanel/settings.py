@@ -144,6 +144,13 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 
+# miner.php's $readonly: no privileged control for anyone.
+READONLY = envbool("READONLY", False)
+# Auto-refresh: the site default and the choices a user may pick (0 = off).
+REFRESH_DEFAULT = int(envfloat("REFRESH_DEFAULT", 10))
+REFRESH_CHOICES = [0, 5, 10, 30, 60, 300]
+DATETIME_FORMAT_HEADER = os.environ.get("DATETIME_FORMAT_HEADER", "Y-m-d H:i:s T")
+
 # --- rigs and the poller
 POLL_INTERVAL = envfloat("POLL_INTERVAL", 10.0)        # seconds between rounds
 POLL_CONCURRENCY = int(envfloat("POLL_CONCURRENCY", 256))  # rigs asked at once

@@ -1,15 +1,50 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.utils import timezone
+from django.conf import settings
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from minerpanel.tiers import usr_required
+
+from . import pages
 from .models import Rig
-from .overview import rig_rows
 
 
-@login_required
-def rig_list(request):
-    now = timezone.now()
-    rigs = Rig.objects.select_related("snapshot")
-    ctx = {"rows": rig_rows(rigs, now), "now": now, "show_address": request.user.is_superuser}
-    template = "rigs/_rig_table.html" if request.htmx else "rigs/rig_list.html"
+def refresh_of(request):
+    value = request.session.get("refresh", settings.REFRESH_DEFAULT)
+    return value if value in settings.REFRESH_CHOICES else settings.REFRESH_DEFAULT
+
+
+def header(request, **extra):
+    return {"refresh": refresh_of(request), "refresh_choices": settings.REFRESH_CHOICES,
+            "global_readonly": settings.READONLY, "header_format": settings.DATETIME_FORMAT_HEADER, **extra}
+
+
+@usr_required
+def summary(request):
+    ctx = pages.summary_context(request.user)
+    ctx.update(header(request, live_url="/ws/live/summary/"))
+    template = "rigs/_live.html" if request.htmx else "rigs/summary.html"
     return render(request, template, ctx)
+
+
+@usr_required
+def rig_detail(request, pk):
+    rig = get_object_or_404(Rig.objects.select_related("snapshot"), pk=pk)
+    ctx = pages.rig_context(request.user, rig)
+    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", rigs=Rig.objects.only("id", "name")))
+    template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"
+    return render(request, template, ctx)
+
+
+@require_POST
+@usr_required
+def set_refresh(request):
+    try:
+        value = int(request.POST.get("refresh", ""))
+    except ValueError:
+        return HttpResponseBadRequest("refresh must be a number of seconds")
+    if value not in settings.REFRESH_CHOICES:
+        return HttpResponseBadRequest("refresh must be one of " + ", ".join(map(str, settings.REFRESH_CHOICES)))
+    request.session["refresh"] = value
+    nxt = request.POST.get("next", "/")
+    return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else "/")

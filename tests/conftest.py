@@ -64,3 +64,11 @@ def farm():
     yield make
     for f in started:
         f.close()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing():
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield

@@ -10,7 +10,7 @@ class RigAdminTestCase(BaseTestCase):
         data = {"name": "new", "host": "10.0.0.9", "port": "4028", "kind": "cgminer",
                 "description": "", "enabled": "on", "order": "0"}
         data.update(fields)
-        self.client.force_login(self.alice)
+        self.client.force_login(self.root)
         return self.client.post(self.url, data)
 
     def test_it_adds_a_rig(self):

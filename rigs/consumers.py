@@ -1,0 +1,65 @@
+"""Live refresh: push re-rendered table fragments to open pages when the poller publishes.
+
+Each socket renders for its own viewer (tier decides what is shown), at most
+once a second, and only when rigs it shows changed.
+"""
+
+import asyncio
+import time
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.template.loader import render_to_string
+
+from .poller import GROUP
+
+MIN_GAP = 1.0
+
+
+def render_fragment(user, page):
+    from . import pages
+    from .models import Rig
+
+    if page == "summary":
+        return render_to_string("rigs/_live.html", {**pages.summary_context(user), "oob": True})
+    rig = Rig.objects.select_related("snapshot").filter(pk=int(page)).first()
+    if rig is None:
+        return ""
+    return render_to_string("rigs/_live_rig.html", {**pages.rig_context(user, rig), "oob": True})
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4403)
+            return
+        kwargs = self.scope["url_route"]["kwargs"]
+        self.page = "summary" if "pk" not in kwargs else str(kwargs["pk"])
+        self.last = 0.0
+        self.pending = None
+        await self.channel_layer.group_add(GROUP, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard(GROUP, self.channel_name)
+        if self.pending:
+            self.pending.cancel()
+
+    async def rigs_updated(self, event):
+        if self.page != "summary" and int(self.page) not in event.get("rigs", []):
+            return
+        if self.pending is not None:
+            return  # a push is already on its way
+        wait = max(0.0, MIN_GAP - (time.monotonic() - self.last))
+        self.pending = asyncio.ensure_future(self.push_after(wait))
+
+    async def push_after(self, wait):
+        try:
+            await asyncio.sleep(wait)
+            html = await sync_to_async(render_fragment)(self.scope["user"], self.page)
+            self.last = time.monotonic()
+            if html:
+                await self.send(text_data=html)
+        finally:
+            self.pending = None
