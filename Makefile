@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench check-python
+.PHONY: run test bench check-python chromium
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MinerPanel needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -26,8 +26,16 @@ run: $(VENV)/.run
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.test
+# The browser tests drive Debian's chromium through Playwright (no browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.test chromium
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.run
 	$(BIN)/python manage.py benchpoll --rigs 1000
+	$(BIN)/python manage.py benchpages --rigs 1000

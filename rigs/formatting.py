@@ -1,8 +1,17 @@
 """How operators read numbers: plain functions from rig values to display text."""
 
+import functools
+
 from .protocol import as_number
 
 RATE_UNITS = [(1e6, "TH/s"), (1e3, "GH/s"), (1.0, "MH/s"), (1e-3, "kH/s")]
+
+
+_PREFIXES = (("MHS", 1.0), ("GHS", 1e3), ("KHS", 1e-3), ("THS", 1e6))
+RATE_FIELDS = {
+    "av": tuple((f"{p} av", m) for p, m in _PREFIXES),
+    "short": tuple((f"{p} {w}", m) for w in ("5s", "20s", "1m", "rolling") for p, m in _PREFIXES),
+}
 
 
 def rate_mhs(record, window="av"):
@@ -12,12 +21,7 @@ def rate_mhs(record, window="av"):
     """
     if not record:
         return None
-    prefixes = (("MHS", 1.0), ("GHS", 1e3), ("KHS", 1e-3), ("THS", 1e6))
-    if window == "av":
-        names = [(f"{p} av", m) for p, m in prefixes]
-    else:
-        names = [(f"{p} {w}", m) for w in ("5s", "20s", "1m", "rolling") for p, m in prefixes]
-    for name, mult in names:
+    for name, mult in RATE_FIELDS[window]:
         if name in record:
             value = as_number(record[name])
             return None if value is None else value * mult
@@ -97,60 +101,101 @@ def fmt(section, field, value, when=0, tz=None):
     ``section`` is the API section (POOLS, DEVS, SUMMARY...), ``when`` the
     reply's STATUS When (epoch), used for ages.
     """
-    if value is None:
-        return "", ""
-    name = field.rsplit(".", 1)[-1] if field.startswith(("POOL.", "DEVS.", "SUMMARY.", "NOTIFY.", "STATS.")) else field
-    try:
-        return _fmt(section, name, value, when, tz)
-    except (TypeError, ValueError, OverflowError):
-        return str(value), ""
+    return formatter(section, field)(value, when, tz)
 
 
-def _fmt(section, name, value, when, tz):
-    num = as_number(value)
-    if name in ("Elapsed", "Device Elapsed") and num is not None:
-        return format_age(num), ""
-    prefix, _, window = name.partition(" ")
-    if prefix in RATE_PREFIX and window in ("av", "5s", "20s", "1m", "5m", "15m", "rolling") and num is not None:
-        return format_rate(num * RATE_PREFIX[prefix]), "err" if num == 0 else ""
-    if name in ("Utility", "Work Utility") and num is not None:
-        return f"{num:,.2f}/m", "err" if num == 0 and name == "Utility" else ""
-    if name == "Temperature" and num is not None:
-        return ("" if num == 0 else f"{num:.1f}°C"), ("err" if num >= 90 else "warn" if num >= 80 else "")
-    if name.endswith("%") and num is not None:
-        css = ""
-        if name in ("Fan Percent",):
-            css = "err" if num >= 100 else "warn" if num > 85 or num == 0 else ""
-        return f"{num:,.2f}%", css
-    if name in TWO_DECIMALS and num is not None:
-        return f"{num:,.2f}", ""
-    if name == "Last Share Time":
-        if not num:
-            return "Never", "" if section == "POOLS" else "warn"
-        return clock(num, tz, with_date=section == "POOLS"), ""
-    if name in ("Last getwork", "Last Valid Work", "Last Well"):
-        return (clock(num, tz) if num else "Never"), ("warn" if not num and name != "Last getwork" else "")
-    if name == "Last Not Well":
-        return ("Never", "") if not num else (clock(num, tz), "err")
-    if name == "Last Share Pool" and num == -1:
-        return "None", "warn"
-    if name == "Reason Not Well":
-        return str(value), "" if value == "None" else "err"
-    if name == "Status":
-        return str(value), "" if value == "Alive" else "err"
-    if name == "Enabled":
-        return str(value), "" if value in ("Y", True) else "warn"
-    if name == "No Device":
-        return str(value).lower(), "err" if value not in (False, "false", "N") else ""
-    if name.startswith("*") and num is not None:
-        return thousands(value), "err" if num else ""
-    if name == "When" and num:
-        return clock(num, tz, with_date=True), ""
-    if name in THOUSANDS and num is not None:
-        return thousands(value), ""
+@functools.lru_cache(maxsize=4096)
+def formatter(section, field):
+    """The formatting function of one column, chosen once: f(value, when, tz) -> (text, css)."""
+    name = field.rsplit(".", 1)[-1] if "." in field else field
+    rule = _rule(section, name)
+
+    def safe(value, when=0, tz=None):
+        if value is None:
+            return "", ""
+        try:
+            return rule(value, when, tz)
+        except (TypeError, ValueError, OverflowError, AttributeError):
+            return str(value), ""
+    return safe
+
+
+def _num_or_raise(value):
+    n = as_number(value)
+    if n is None:
+        raise ValueError
+    return n
+
+
+def _plain(value, when, tz):
     if isinstance(value, bool):
         return ("true" if value else "false"), ""
     return str(value), ""
+
+
+def _rule(section, name):
+    """miner.php's fmt(), one rule per field name."""
+    prefix, _, window = name.partition(" ")
+    if name in ("Elapsed", "Device Elapsed"):
+        return lambda v, w, tz: (format_age(_num_or_raise(v)), "")
+    if prefix in RATE_PREFIX and window in ("av", "5s", "20s", "1m", "5m", "15m", "rolling"):
+        mult = RATE_PREFIX[prefix]
+
+        def rate(v, w, tz):
+            n = _num_or_raise(v)
+            return format_rate(n * mult), "err" if n == 0 else ""
+        return rate
+    if name in ("Utility", "Work Utility"):
+        def util(v, w, tz):
+            n = _num_or_raise(v)
+            return f"{n:,.2f}/m", "err" if n == 0 and name == "Utility" else ""
+        return util
+    if name == "Temperature":
+        def temp(v, w, tz):
+            n = _num_or_raise(v)
+            return ("" if n == 0 else f"{n:.1f}°C"), ("err" if n >= 90 else "warn" if n >= 80 else "")
+        return temp
+    if name.endswith("%"):
+        def percent(v, w, tz):
+            n = _num_or_raise(v)
+            css = ""
+            if name == "Fan Percent":
+                css = "err" if n >= 100 else "warn" if n > 85 or n == 0 else ""
+            return f"{n:,.2f}%", css
+        return percent
+    if name in TWO_DECIMALS:
+        return lambda v, w, tz: (f"{_num_or_raise(v):,.2f}", "")
+    if name == "Last Share Time":
+        never_css = "" if section == "POOLS" else "warn"
+
+        def last_share(v, w, tz):
+            n = as_number(v)
+            if not n:
+                return "Never", never_css
+            return clock(n, tz, with_date=section == "POOLS"), ""
+        return last_share
+    if name in ("Last getwork", "Last Valid Work", "Last Well"):
+        never_css = "warn" if name != "Last getwork" else ""
+        return lambda v, w, tz: (clock(as_number(v), tz), "") if as_number(v) else ("Never", never_css)
+    if name == "Last Not Well":
+        return lambda v, w, tz: ("Never", "") if not as_number(v) else (clock(as_number(v), tz), "err")
+    if name == "Last Share Pool":
+        return lambda v, w, tz: ("None", "warn") if as_number(v) == -1 else (str(v), "")
+    if name == "Reason Not Well":
+        return lambda v, w, tz: (str(v), "" if v == "None" else "err")
+    if name == "Status":
+        return lambda v, w, tz: (str(v), "" if v == "Alive" else "err")
+    if name == "Enabled":
+        return lambda v, w, tz: (str(v), "" if v in ("Y", True) else "warn")
+    if name == "No Device":
+        return lambda v, w, tz: (str(v).lower(), "err" if v not in (False, "false", "N") else "")
+    if name.startswith("*"):
+        return lambda v, w, tz: (thousands(v), "err" if as_number(v) else "")
+    if name == "When":
+        return lambda v, w, tz: (clock(as_number(v), tz, with_date=True), "") if as_number(v) else _plain(v, w, tz)
+    if name in THOUSANDS:
+        return lambda v, w, tz: (thousands(v), "") if as_number(v) is not None else _plain(v, w, tz)
+    return _plain
 
 
 def expected_share_seconds(mhs, difficulty):
@@ -160,9 +205,10 @@ def expected_share_seconds(mhs, difficulty):
     return 2**32 / (mhs * 1e6) * difficulty
 
 
-def last_share_state(record, when):
+def last_share_state(record, when, mhs=None):
     """'err' if the last share is older than 12x the expected interval, 'warn' past 8x."""
-    expected = expected_share_seconds(rate_mhs(record), as_number(record.get("Last Share Difficulty")))
+    mhs = rate_mhs(record) if mhs is None else mhs
+    expected = expected_share_seconds(mhs, as_number(record.get("Last Share Difficulty")))
     last = as_number(record.get("Last Share Time"))
     when = as_number(when)
     if expected is None or not last or not when:

@@ -387,7 +387,12 @@ def from_text(text, command):
 
 def as_number(value):
     """A rig value as a float, or None: "Y", "inf", None and garbage are not numbers."""
-    if isinstance(value, bool) or value is None:
+    t = type(value)
+    if t is float:
+        return value if value == value and -1e308 < value < 1e308 else None
+    if t is int:
+        return float(value)
+    if t is bool or value is None:
         return None
     if isinstance(value, (int, float)):
         f = float(value)

@@ -1,0 +1,93 @@
+"""Benchmark the summary page over N rigs: median server time and SQL queries.
+
+Snapshots come from the simulator's replies (parsed as the poller would), in a
+throw-away SQLite database.
+"""
+
+import os
+import statistics
+import tempfile
+import time
+
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection, connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from rigs.poller import POLL_COMMANDS
+from rigs.protocol import parse_reply
+from rigs.simulator import make_rigs
+
+
+def snapshot_of(sim):
+    command = "+".join(POLL_COMMANDS)
+    replies = parse_reply(sim.handle(('{"command":"%s"}' % command).encode()), command)
+    sections, statuses = {}, {}
+    for c, r in replies.items():
+        statuses[c] = r.status
+        for name, recs in r.sections.items():
+            sections.setdefault(name, []).extend(recs)
+    return sections, statuses
+
+
+class Command(BaseCommand):
+    help = "Render the summary page for N rigs and print the median server time and query count."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rigs", type=int, default=1000)
+        parser.add_argument("--runs", type=int, default=15)
+
+    def handle(self, *args, **opts):
+        n = opts["rigs"]
+        db = connections["default"]
+        db.close()
+        db.settings_dict["NAME"] = os.path.join(tempfile.mkdtemp(prefix="benchpages-"), "bench.sqlite3")
+        call_command("migrate", verbosity=0)
+        from rigs.models import Rig, Snapshot
+
+        sims = make_rigs(n, seed=3, flavour=None)
+        rigs = Rig.objects.bulk_create([Rig(name=f"rig{i:05d}", host="127.0.0.1", port=10000 + i) for i in range(n)])
+        now = timezone.now()
+        snaps = []
+        for rig, sim in zip(rigs, sims):
+            sections, statuses = snapshot_of(sim)
+            snaps.append(Snapshot(rig=rig, sections=sections, statuses=statuses, polled_at=now, last_ok_at=now))
+        Snapshot.objects.bulk_create(snaps, batch_size=200)
+        User.objects.create_user("bench", password="bench-password-1")
+        client = Client(SERVER_NAME="localhost")
+        client.login(username="bench", password="bench-password-1")
+        client.get("/")  # warm-up
+        times = []
+        for _ in range(opts["runs"]):
+            t0 = time.perf_counter()
+            r = client.get("/")
+            times.append(time.perf_counter() - t0)
+            assert r.status_code == 200
+        with CaptureQueriesContext(connections["default"]) as q:
+            client.get("/")
+        fragment = []
+        for _ in range(opts["runs"]):
+            t0 = time.perf_counter()
+            client.get("/", HTTP_HX_REQUEST="true")
+            fragment.append(time.perf_counter() - t0)
+        from rigs import pages
+
+        t0 = time.perf_counter()
+        pages.rigs_with_snapshots()
+        t_db = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ctx = pages.summary_context(User.objects.get(username="bench"))
+        t_ctx = time.perf_counter() - t0
+        devices = sum(len(s.sections.get("DEVS") or []) for s in snaps)
+        pools = sum(len(s.sections.get("POOLS") or []) for s in snaps)
+        self.stdout.write(f"summary page, {n} rigs ({devices} devices, {pools} pools), {opts['runs']} runs:")
+        self.stdout.write(f"  full page: median {statistics.median(times) * 1000:.0f} ms "
+                          f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}), {len(r.content) / 1e6:.1f} MB")
+        self.stdout.write(f"  htmx fragment: median {statistics.median(fragment) * 1000:.0f} ms")
+        self.stdout.write(f"  of which: reading rigs and snapshots {t_db * 1000:.0f} ms, "
+                          f"building the tables (reading included) {t_ctx * 1000:.0f} ms")
+        self.stdout.write(f"  SQL queries per page: {len(q.captured_queries)}")
+        del ctx

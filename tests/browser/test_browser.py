@@ -1,0 +1,77 @@
+"""What only a browser shows: logins per tier, live updates, the hidden-tab pause, escaping."""
+
+from .conftest import login
+
+
+def test_anonymous_visitor_gets_the_login_page(server, page):
+    page.goto(server + "/")
+    assert "/login/" in page.url
+    assert page.locator("form.login").is_visible()
+
+
+def test_usr_sees_the_summary_without_addresses(server, page):
+    login(page, server, "usruser", "usr-pass-123")
+    page.wait_for_selector("#summary table")
+    assert page.locator("#rigs tbody tr").count() == 8
+    assert "127.0.0.1:" not in page.locator("#live").inner_text()
+    assert page.locator("a[href='/admin/']").count() == 0
+
+
+def test_sys_sees_addresses_and_admin(server, page):
+    login(page, server, "sysuser", "sys-pass-123")
+    page.wait_for_selector("#rigs table")
+    assert "127.0.0.1:" in page.locator("#rigs").inner_text()
+    assert page.locator("a[href='/admin/']").count() == 1
+
+
+def test_wrong_password_stays_on_login(server, page):
+    login(page, server, "usruser", "wrong-password")
+    assert "/login/" in page.url
+    assert "Wrong user name or password" in page.content()
+
+
+def test_values_change_live_without_reload(server, page):
+    login(page, server, "usruser", "usr-pass-123")
+    page.wait_for_selector("#summary table")
+    page.evaluate("window.__notReloaded = true")
+    before = page.locator("#live").get_attribute("data-updated")
+    page.wait_for_function(f"document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.evaluate("window.mpLive") is True  # pushed over the WebSocket
+    assert page.evaluate("window.mpSwaps") >= 1
+
+
+def test_hidden_tab_pauses_updates(server, page):
+    login(page, server, "usruser", "usr-pass-123")
+    page.wait_for_function("window.mpSwaps >= 1", timeout=15000)
+    page.evaluate("""() => {
+        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    stamp = page.locator("#live").get_attribute("data-updated")
+    swaps = page.evaluate("window.mpSwaps")
+    page.wait_for_timeout(4000)
+    assert page.evaluate("window.mpSwaps") == swaps
+    assert page.locator("#live").get_attribute("data-updated") == stamp
+    assert page.evaluate("window.mpMissed") is True
+    page.evaluate("""() => {
+        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    page.wait_for_function(f"document.getElementById('live').dataset.updated !== '{stamp}'", timeout=15000)
+
+
+def test_hostile_rig_data_does_not_run(server, page):
+    """Demo rig sim06 has <script> and <img onerror> in its pool URL, user and device names."""
+    login(page, server, "sysuser", "sys-pass-123")
+    page.wait_for_selector("#pools table")
+    page.wait_for_timeout(1500)
+    text = page.locator("#live").inner_text()
+    assert "<script>alert('xss')</script>" in text
+    assert page.locator("#live script").count() == 0
+    assert page.locator("#live img").count() == 0
+    rig = page.locator("a", has_text="sim06").first.get_attribute("href")
+    page.goto(server + rig)
+    page.wait_for_selector("#section-pools")
+    assert page.locator("#live img").count() == 0
+    assert page.dialogs == []

@@ -1,0 +1,87 @@
+import asyncio
+
+import pytest
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser, User
+from django.utils import timezone
+
+from minerpanel.asgi import application
+from rigs.models import Rig, Snapshot
+from rigs.poller import GROUP
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def communicator(user, path="/ws/live/summary/"):
+    from channels.routing import URLRouter
+
+    from minerpanel.routing import websocket_urlpatterns
+
+    app = URLRouter(websocket_urlpatterns)
+
+    class WithUser:
+        async def __call__(self, scope, receive, send):
+            scope["user"] = user
+            return await app(scope, receive, send)
+
+    return WebsocketCommunicator(WithUser(), path)
+
+
+def test_anonymous_sockets_are_refused():
+    async def go():
+        comm = communicator(AnonymousUser())
+        connected, code = await comm.connect()
+        assert not connected and code == 4403
+
+    asyncio.run(go())
+
+
+def test_an_update_pushes_the_fragment_rendered_for_the_viewer():
+    bob = User.objects.create_user("bob", password="x")
+    rig = Rig.objects.create(name="rig-<b>a</b>", host="10.0.0.5")
+    Snapshot.objects.create(rig=rig, polled_at=timezone.now(), last_ok_at=timezone.now(),
+                            sections={"SUMMARY": [{"MHS av": 2500.0}]})
+
+    async def go():
+        comm = communicator(bob)
+        connected, _ = await comm.connect()
+        assert connected
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        html = await comm.receive_from(timeout=5)
+        await comm.disconnect()
+        return html
+
+    html = asyncio.run(go())
+    assert 'id="live" hx-swap-oob="true"' in html
+    assert "2.50 GH/s" in html
+    assert "rig-&lt;b&gt;a&lt;/b&gt;" in html
+    assert "10.0.0.5" not in html  # bob is usr
+
+
+def test_rig_page_socket_ignores_other_rigs():
+    bob = User.objects.create_user("bob", password="x")
+    rig = Rig.objects.create(name="a", host="10.0.0.5")
+    other = Rig.objects.create(name="b", host="10.0.0.6")
+
+    async def go():
+        comm = communicator(bob, f"/ws/live/rig/{rig.id}/")
+        assert (await comm.connect())[0]
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [other.id]})
+        nothing = await comm.receive_nothing(timeout=1.2)
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        html = await comm.receive_from(timeout=5)
+        await comm.disconnect()
+        return nothing, html
+
+    nothing, html = asyncio.run(go())
+    assert nothing and 'id="live"' in html
+
+
+def test_foreign_origins_are_refused():
+    async def go():
+        comm = WebsocketCommunicator(application, "/ws/live/summary/", headers=[(b"origin", b"http://evil.example")])
+        connected, _ = await comm.connect()
+        return connected
+
+    assert asyncio.run(go()) is False
