@@ -74,6 +74,8 @@ class Snapshot(models.Model):
     polled_at = models.DateTimeField(null=True, blank=True)
     last_ok_at = models.DateTimeField(null=True, blank=True)
     joins = models.BooleanField(null=True, help_text="Whether the rig accepts joined commands (API >= 3.1).")
+    # What the summary page shows, small enough to read for a thousand rigs at once.
+    brief = models.JSONField(default=dict, blank=True)
 
     def __str__(self):
         return f"snapshot of {self.rig_id}"
@@ -98,3 +100,25 @@ class Snapshot(models.Model):
 
 def stale_after():
     return settings.STALE_AFTER or 3 * settings.POLL_INTERVAL
+
+
+DEVICE_BRIEF = ("ASC", "PGA", "GPU", "CPU", "Name", "ID", "Enabled", "Status", "Temperature",
+                "MHS av", "MHS 5s", "MHS 20s", "MHS 1m", "MHS rolling", "GHS av", "GHS 5s", "KHS av", "KHS 5s",
+                "Accepted", "Rejected", "Hardware Errors", "Last Share Time", "Last Share Difficulty")
+POOL_BRIEF = ("POOL", "URL", "Status", "Priority", "Accepted", "Rejected", "Pool Rejected%",
+              "Last Share Time", "User", "Stratum Active")
+
+
+def make_brief(sections, statuses):
+    """The part of a snapshot the summary page needs, from the full sections."""
+    def cut(records, keep):
+        return [{k: r[k] for k in keep if k in r} for r in records or [] if isinstance(r, dict)]
+
+    when = {c: (statuses.get(c) or {}).get("When") for c in ("devs", "summary") if isinstance(statuses.get(c), dict)}
+    return {
+        "SUMMARY": (sections.get("SUMMARY") or [])[:1],
+        "VERSION": (sections.get("VERSION") or [])[:1],
+        "DEVS": cut(sections.get("DEVS"), DEVICE_BRIEF),
+        "POOLS": cut(sections.get("POOLS"), POOL_BRIEF),
+        "when": when,
+    }

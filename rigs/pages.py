@@ -17,29 +17,28 @@ def tz():
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-SUMMARY_SECTIONS = ("SUMMARY", "DEVS", "POOLS", "VERSION")
+RIGBAR_MAX = 60
 RIG_FIELDS = ("id", "name", "host", "port", "description", "readonly", "order")
 SNAP_FIELDS = ("polled_at", "last_ok_at", "error", "error_kind", "latency_ms")
 
 
-def rigs_with_snapshots(sections=SUMMARY_SECTIONS):
-    """Rigs with the parts of their snapshots the summary shows, in one query.
+def rigs_with_snapshots():
+    """(rig, snapshot) pairs for the summary, in one query.
 
-    Only the named sections are read out of the JSON (key transforms), so the
-    database does not hand over STATS, NOTIFY... of a thousand rigs for nothing.
+    The snapshot carries only its ``brief`` (what the summary shows), not every
+    section: a thousand full snapshots are megabytes of JSON to decode.
     """
-    wanted = [*RIG_FIELDS, *(f"snapshot__{f}" for f in SNAP_FIELDS), "snapshot__statuses__devs",
-              "snapshot__statuses__summary", *(f"snapshot__sections__{n}" for n in sections)]
+    wanted = [*RIG_FIELDS, *(f"snapshot__{f}" for f in SNAP_FIELDS), "snapshot__brief"]
     pairs = []
     for row in Rig.objects.values(*wanted):
         rig = Rig(**{f: row[f] for f in RIG_FIELDS})
         snap = None
         if row["snapshot__polled_at"] is not None:
+            brief = row["snapshot__brief"] or {}
             snap = Snapshot(
                 rig_id=rig.id, **{f: row[f"snapshot__{f}"] for f in SNAP_FIELDS},
-                sections={n: row[f"snapshot__sections__{n}"] for n in sections if row[f"snapshot__sections__{n}"]},
-                statuses={c: row[f"snapshot__statuses__{c}"] for c in ("devs", "summary")
-                          if row[f"snapshot__statuses__{c}"]},
+                sections={k: v for k, v in brief.items() if k != "when" and v},
+                statuses={c: {"When": w} for c, w in (brief.get("when") or {}).items()},
             )
         pairs.append((rig, snap))
     return pairs
@@ -82,7 +81,8 @@ def summary_context(user, now=None):
         "tables": [rigs_table(items, now, tier(user) == SYS), tables.summary_table(items, z),
                    tables.devices_table(items, z), tables.pools_table(items, z)],
         "now": now,
-        "rigs": [rig for rig, _ in pairs],
+        # a bar of buttons is for a handful of rigs; big farms use the RIGS table's links
+        "rigs": [rig for rig, _ in pairs] if len(pairs) <= RIGBAR_MAX else [],
     }
 
 

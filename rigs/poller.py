@@ -135,11 +135,12 @@ def load_targets(shard=None):
 
 def store(results, now=None):
     """Write a round's snapshots in bulk. A failed rig keeps its last good sections."""
-    from .models import Snapshot
+    from .models import Snapshot, make_brief
 
     close_old_connections()
     now = now or timezone.now()
     good = [Snapshot(rig_id=r.rig_id, sections=r.sections, statuses=r.statuses, error="",
+                     brief=make_brief(r.sections, r.statuses),
                      error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
                      last_ok_at=now, joins=r.joins) for r in results if r.ok]
     bad = [Snapshot(rig_id=r.rig_id, error=r.error, error_kind=r.error_kind,
@@ -148,7 +149,7 @@ def store(results, now=None):
     if good:
         Snapshot.objects.bulk_create(
             good, batch_size=200, update_conflicts=True, unique_fields=["rig"],
-            update_fields=["sections", "statuses", "error", "error_kind", "latency_ms",
+            update_fields=["sections", "statuses", "brief", "error", "error_kind", "latency_ms",
                            "polled_at", "last_ok_at", "joins"])
     if bad:
         Snapshot.objects.bulk_create(

@@ -25,6 +25,30 @@ def cell(text="", css="", title="", href=""):
 class Row:
     cells: list
     css: str = ""
+    _html: str = ""
+
+    def html(self):
+        if not self._html:
+            start = f'<tr class="{self.css}">' if self.css else "<tr>"
+            self._html = start + "".join(_td(c) for c in self.cells) + "</tr>"
+        return self._html
+
+
+# Rows of one rig, built once per snapshot: a page view (or a push to each open
+# page) rebuilds only the rigs whose data changed since the last one.
+_ROWS = {}
+ROW_CACHE_SIZE = 12000
+
+
+def rows_of(kind, build, rig, snap, state, href, tz):
+    key = (kind, rig.id, rig.name, href, state, snap.polled_at if snap else None,
+           snap.last_ok_at if snap else None, str(tz))
+    found = _ROWS.get(key)
+    if found is None:
+        if len(_ROWS) >= ROW_CACHE_SIZE:
+            _ROWS.clear()
+        found = _ROWS[key] = build(rig, snap, state, href, tz)
+    return found
 
 
 @dataclass
@@ -43,10 +67,7 @@ class Table:
         for label, num in self.columns:
             out.append(f'<th scope="col" class="num">{escape(label)}</th>' if num else f'<th scope="col">{escape(label)}</th>')
         out.append("</tr></thead><tbody>")
-        for row in self.rows:
-            out.append(f'<tr class="{row.css}">' if row.css else "<tr>")
-            out.extend(_td(c) for c in row.cells)
-            out.append("</tr>")
+        out.extend(row.html() for row in self.rows)
         out.append("</tbody>")
         if self.totals:
             out.append('<tfoot><tr class="tot">')
@@ -96,31 +117,37 @@ SUMMARY_COLUMNS = [("Rig", False), ("Elapsed", True), ("Hashrate av", True), ("H
                    ("Stale %", True)]
 
 
+def _summary_rows(rig, snap, state, href, tz):
+    s = ((snap.sections if snap else {}).get("SUMMARY") or [None])[0]
+    if not isinstance(s, dict):
+        return []
+    av, now = rate_mhs(s), rate_mhs(s, "short")
+    return [Row([
+        rig_cell(rig, state, href),
+        cell(*fmt("SUMMARY", "Elapsed", s.get("Elapsed"))),
+        cell(format_rate(av), "err" if av == 0 else ""),
+        cell(format_rate(now), "err" if now == 0 else ""),
+        cell(*fmt("SUMMARY", "Accepted", s.get("Accepted"))),
+        cell(*fmt("SUMMARY", "Rejected", s.get("Rejected"))),
+        cell(*fmt("SUMMARY", "Hardware Errors", s.get("Hardware Errors"))),
+        cell(*fmt("SUMMARY", "Utility", s.get("Utility"))),
+        cell(*fmt("SUMMARY", "Work Utility", s.get("Work Utility"))),
+        cell(*fmt("SUMMARY", "Best Share", s.get("Best Share"))),
+        cell(*fmt("SUMMARY", "Found Blocks", s.get("Found Blocks"))),
+        cell(*fmt("SUMMARY", "Pool Rejected%", s.get("Pool Rejected%"))),
+        cell(*fmt("SUMMARY", "Pool Stale%", s.get("Pool Stale%"))),
+    ], row_css(state))]
+
+
 def summary_table(items, tz):
     """items: [(rig, snapshot, state, href)]. Totals recompute percentages from sums."""
     t = Table("summary", "Summary", SUMMARY_COLUMNS)
     recs = []
     for rig, snap, state, href in items:
-        s = ((snap.sections if snap else {}).get("SUMMARY") or [None])[0]
-        if not isinstance(s, dict):
-            continue
-        recs.append(s)
-        av, now = rate_mhs(s), rate_mhs(s, "short")
-        t.rows.append(Row([
-            rig_cell(rig, state, href),
-            cell(*fmt("SUMMARY", "Elapsed", s.get("Elapsed"))),
-            cell(format_rate(av), "err" if av == 0 else ""),
-            cell(format_rate(now), "err" if now == 0 else ""),
-            cell(*fmt("SUMMARY", "Accepted", s.get("Accepted"))),
-            cell(*fmt("SUMMARY", "Rejected", s.get("Rejected"))),
-            cell(*fmt("SUMMARY", "Hardware Errors", s.get("Hardware Errors"))),
-            cell(*fmt("SUMMARY", "Utility", s.get("Utility"))),
-            cell(*fmt("SUMMARY", "Work Utility", s.get("Work Utility"))),
-            cell(*fmt("SUMMARY", "Best Share", s.get("Best Share"))),
-            cell(*fmt("SUMMARY", "Found Blocks", s.get("Found Blocks"))),
-            cell(*fmt("SUMMARY", "Pool Rejected%", s.get("Pool Rejected%"))),
-            cell(*fmt("SUMMARY", "Pool Stale%", s.get("Pool Stale%"))),
-        ], row_css(state)))
+        rows = rows_of("summary", _summary_rows, rig, snap, state, href, tz)
+        if rows:
+            t.rows.extend(rows)
+            recs.append(snap.sections["SUMMARY"][0])
     if recs:
         dacc = sum_of(r.get("Difficulty Accepted") for r in recs) or 0
         drej = sum_of(r.get("Difficulty Rejected") for r in recs) or 0
@@ -162,42 +189,53 @@ def when_of(snap, command):
     return st.get("When", 0)
 
 
-def devices_table(items, tz):
-    t = Table("devices", "Devices", DEVICE_COLUMNS)
+def _device_rows(rig, snap, state, href, tz):
+    """(rows, [av, now, accepted, rejected, hw] sums) of one rig's devices."""
     f_enabled, f_status, f_temp = formatter("DEVS", "Enabled"), formatter("DEVS", "Status"), formatter("DEVS", "Temperature")
     f_count, f_share = formatter("DEVS", "Accepted"), formatter("DEVS", "Last Share Time")
-    totals = {"av": [], "now": [], "acc": [], "rej": [], "hw": []}
-    for rig, snap, state, href in items:
-        if not snap:
+    rows, sums = [], [[], [], [], [], []]
+    if not snap:
+        return rows, sums
+    when = when_of(snap, "devs")
+    rig_c = rig_cell(rig, state, href)
+    base_css = row_css(state)
+    for d in snap.sections.get("DEVS") or []:
+        if not isinstance(d, dict):
             continue
-        when = when_of(snap, "devs")
-        rig_c = rig_cell(rig, state, href)
-        base_css = row_css(state)
-        for d in snap.sections.get("DEVS") or []:
-            if not isinstance(d, dict):
-                continue
-            av, now = rate_mhs(d), rate_mhs(d, "short")
-            late = last_share_state(d, when, av)
-            share_text, share_css = f_share(d.get("Last Share Time"), when, tz)
-            title = ""
-            if late:
-                share_text = f"⚠ {share_text}" + (" (late)" if late == "warn" else " (very late)")
-                title = "expected a share every %.0f s" % expected_share_seconds(av, as_number(d.get("Last Share Difficulty")))
-            acc, rej, hw = d.get("Accepted"), d.get("Rejected"), d.get("Hardware Errors")
-            totals["av"].append(av), totals["now"].append(now), totals["acc"].append(acc)
-            totals["rej"].append(rej), totals["hw"].append(hw)
-            t.rows.append(Row([
-                rig_c, cell(device_name(d)), cell(*f_enabled(d.get("Enabled"))), cell(*f_status(d.get("Status"))),
-                cell(*f_temp(d.get("Temperature"))),
-                cell(format_rate(av), "err" if av == 0 else ""), cell(format_rate(now), "err" if now == 0 else ""),
-                cell(*f_count(acc)), cell(*f_count(rej)), cell(*f_count(hw)),
-                cell(share_text, late or share_css, title),
-            ], f"{base_css} lst-{late}".strip() if late else base_css))
+        av, now = rate_mhs(d), rate_mhs(d, "short")
+        late = last_share_state(d, when, av)
+        share_text, share_css = f_share(d.get("Last Share Time"), when, tz)
+        title = ""
+        if late:
+            share_text = f"⚠ {share_text}" + (" (late)" if late == "warn" else " (very late)")
+            title = "expected a share every %.0f s" % expected_share_seconds(av, as_number(d.get("Last Share Difficulty")))
+        acc, rej, hw = d.get("Accepted"), d.get("Rejected"), d.get("Hardware Errors")
+        for i, v in enumerate((av, now, acc, rej, hw)):
+            sums[i].append(v)
+        rows.append(Row([
+            rig_c, cell(device_name(d)), cell(*f_enabled(d.get("Enabled"))), cell(*f_status(d.get("Status"))),
+            cell(*f_temp(d.get("Temperature"))),
+            cell(format_rate(av), "err" if av == 0 else ""), cell(format_rate(now), "err" if now == 0 else ""),
+            cell(*f_count(acc)), cell(*f_count(rej)), cell(*f_count(hw)),
+            cell(share_text, late or share_css, title),
+        ], f"{base_css} lst-{late}".strip() if late else base_css))
+    return rows, [sum_of(v) for v in sums]
+
+
+def devices_table(items, tz):
+    t = Table("devices", "Devices", DEVICE_COLUMNS)
+    sums = [[], [], [], [], []]
+    for rig, snap, state, href in items:
+        rows, rig_sums = rows_of("devs", _device_rows, rig, snap, state, href, tz)
+        t.rows.extend(rows)
+        for i, v in enumerate(rig_sums):
+            sums[i].append(v)
     if len(t.rows) >= 2:
+        f_count = formatter("DEVS", "Accepted")
+        av, now, acc, rej, hw = (sum_of(v) for v in sums)
         t.totals = Row([cell(f"Σ {len(t.rows)} devices"), cell(), cell(), cell(), cell(),
-                        cell(format_rate(sum_of(totals["av"]))), cell(format_rate(sum_of(totals["now"]))),
-                        cell(*f_count(sum_of(totals["acc"]))), cell(*f_count(sum_of(totals["rej"]))),
-                        cell(*f_count(sum_of(totals["hw"]))), cell()], "tot")
+                        cell(format_rate(av)), cell(format_rate(now)), cell(*f_count(acc)), cell(*f_count(rej)),
+                        cell(*f_count(hw)), cell()], "tot")
     return t
 
 
@@ -215,27 +253,33 @@ def active_pool(pools):
     return min(alive, key=lambda p: (as_number(p.get("Priority")) or 0))
 
 
-def pools_table(items, tz):
-    t = Table("pools", "Pools", POOL_COLUMNS)
+def _pool_rows(rig, snap, state, href, tz):
     f_status, f_prio, f_count = formatter("POOLS", "Status"), formatter("POOLS", "Priority"), formatter("POOLS", "Accepted")
     f_pct, f_share = formatter("POOLS", "Pool Rejected%"), formatter("POOLS", "Last Share Time")
+    if not snap:
+        return []
+    pools = [p for p in snap.sections.get("POOLS") or [] if isinstance(p, dict)]
+    current = active_pool(pools)
+    rig_c = rig_cell(rig, state, href)
+    base_css = row_css(state)
+    rows = []
+    for p in pools:
+        in_use = p is current
+        rows.append(Row([
+            rig_c, cell(str(p.get("POOL", ""))),
+            cell("▶ in use", "ok") if in_use else cell(),
+            cell(str(p.get("URL", ""))), cell(*f_status(p.get("Status"))), cell(*f_prio(p.get("Priority"))),
+            cell(*f_count(p.get("Accepted"))), cell(*f_count(p.get("Rejected"))),
+            cell(*f_pct(p.get("Pool Rejected%"))), cell(*f_share(p.get("Last Share Time"), 0, tz)),
+            cell(str(p.get("User", ""))),
+        ], f"{base_css} active".strip() if in_use else base_css))
+    return rows
+
+
+def pools_table(items, tz):
+    t = Table("pools", "Pools", POOL_COLUMNS)
     for rig, snap, state, href in items:
-        if not snap:
-            continue
-        pools = [p for p in snap.sections.get("POOLS") or [] if isinstance(p, dict)]
-        current = active_pool(pools)
-        rig_c = rig_cell(rig, state, href)
-        base_css = row_css(state)
-        for p in pools:
-            in_use = p is current
-            t.rows.append(Row([
-                rig_c, cell(str(p.get("POOL", ""))),
-                cell("▶ in use", "ok") if in_use else cell(),
-                cell(str(p.get("URL", ""))), cell(*f_status(p.get("Status"))), cell(*f_prio(p.get("Priority"))),
-                cell(*f_count(p.get("Accepted"))), cell(*f_count(p.get("Rejected"))),
-                cell(*f_pct(p.get("Pool Rejected%"))), cell(*f_share(p.get("Last Share Time"), 0, tz)),
-                cell(str(p.get("User", ""))),
-            ], f"{base_css} active".strip() if in_use else base_css))
+        t.rows.extend(rows_of("pools", _pool_rows, rig, snap, state, href, tz))
     return t
 
 

@@ -2,7 +2,7 @@ from django.contrib.auth.models import Group, User
 from django.test import TestCase
 from django.utils import timezone
 
-from rigs.models import Rig, Snapshot
+from rigs.models import Rig, Snapshot, make_brief
 
 
 class BaseTestCase(TestCase):
@@ -21,4 +21,6 @@ class BaseTestCase(TestCase):
         now = timezone.now()
         defaults = {"polled_at": now, "last_ok_at": now}
         defaults.update(kw)
-        return Snapshot.objects.create(rig=rig or self.rig, sections=sections or {}, statuses=statuses or {}, **defaults)
+        sections, statuses = sections or {}, statuses or {}
+        return Snapshot.objects.create(rig=rig or self.rig, sections=sections, statuses=statuses,
+                                       brief=make_brief(sections, statuses), **defaults)

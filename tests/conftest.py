@@ -72,3 +72,8 @@ def fast_password_hashing():
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last: Playwright's sync API runs an event loop of its own."""
+    items.sort(key=lambda item: "/browser/" in str(item.fspath))

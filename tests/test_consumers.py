@@ -41,7 +41,7 @@ def test_an_update_pushes_the_fragment_rendered_for_the_viewer():
     bob = User.objects.create_user("bob", password="x")
     rig = Rig.objects.create(name="rig-<b>a</b>", host="10.0.0.5")
     Snapshot.objects.create(rig=rig, polled_at=timezone.now(), last_ok_at=timezone.now(),
-                            sections={"SUMMARY": [{"MHS av": 2500.0}]})
+                            sections={"SUMMARY": [{"MHS av": 2500.0}]}, brief={"SUMMARY": [{"MHS av": 2500.0}]})
 
     async def go():
         comm = communicator(bob)

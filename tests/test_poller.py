@@ -49,6 +49,8 @@ def test_a_round_stores_every_rig_and_isolates_failures(farm):
     assert ok.state() == "ok" and ok.joins is True
     assert set(ok.sections) >= {"VERSION", "CONFIG", "SUMMARY", "DEVS", "POOLS", "NOTIFY", "DEVDETAILS", "STATS", "COIN"}
     assert ok.statuses["summary"]["Code"] == 11
+    assert ok.brief["SUMMARY"] == ok.sections["SUMMARY"]
+    assert "Temperature" in ok.brief["DEVS"][0] and "Device Hardware%" not in ok.brief["DEVS"][0]
     assert snaps[rigs[5].id].joins is False and "SUMMARY" in snaps[rigs[5].id].sections
     assert snaps[rigs[2].id].error == "no reply within 1 s"
     assert snaps[rigs[3].id].error.startswith("connection refused")

@@ -53,7 +53,7 @@ def server():
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM:
         pytest.fail("Chromium not found: `make test` installs Debian's chromium")
