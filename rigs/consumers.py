@@ -21,7 +21,8 @@ def render_fragment(user, page):
     from .models import Rig
 
     if page == "summary":
-        return render_to_string("rigs/_live.html", {**pages.summary_context(user), "oob": True})
+        with pages.no_gc_pauses():
+            return render_to_string("rigs/_live.html", {**pages.summary_context(user), "oob": True})
     rig = Rig.objects.select_related("snapshot").filter(pk=int(page)).first()
     if rig is None:
         return ""

@@ -60,6 +60,8 @@ def format_age(seconds):
 
 def thousands(value, decimals=None):
     """1234567.891 -> '1,234,567.891': thousands separators, the rig's decimals kept."""
+    if type(value) is int and decimals is None:
+        return f"{value:,}"
     n = as_number(value)
     if n is None:
         return "" if value is None else str(value)

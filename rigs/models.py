@@ -105,6 +105,10 @@ def stale_after():
 DEVICE_BRIEF = ("ASC", "PGA", "GPU", "CPU", "Name", "ID", "Enabled", "Status", "Temperature",
                 "MHS av", "MHS 5s", "MHS 20s", "MHS 1m", "MHS rolling", "GHS av", "GHS 5s", "KHS av", "KHS 5s",
                 "Accepted", "Rejected", "Hardware Errors", "Last Share Time", "Last Share Difficulty")
+SUMMARY_BRIEF = ("Elapsed", "MHS av", "MHS 5s", "MHS 20s", "MHS 1m", "MHS rolling", "GHS av", "GHS 5s", "KHS av",
+                 "KHS 5s", "Accepted", "Rejected", "Hardware Errors", "Utility", "Work Utility", "Best Share",
+                 "Found Blocks", "Difficulty Accepted", "Difficulty Rejected", "Difficulty Stale",
+                 "Pool Rejected%", "Pool Stale%")
 POOL_BRIEF = ("POOL", "URL", "Status", "Priority", "Accepted", "Rejected", "Pool Rejected%",
               "Last Share Time", "User", "Stratum Active")
 
@@ -116,7 +120,7 @@ def make_brief(sections, statuses):
 
     when = {c: (statuses.get(c) or {}).get("When") for c in ("devs", "summary") if isinstance(statuses.get(c), dict)}
     return {
-        "SUMMARY": (sections.get("SUMMARY") or [])[:1],
+        "SUMMARY": cut((sections.get("SUMMARY") or [])[:1], SUMMARY_BRIEF),
         "VERSION": (sections.get("VERSION") or [])[:1],
         "DEVS": cut(sections.get("DEVS"), DEVICE_BRIEF),
         "POOLS": cut(sections.get("POOLS"), POOL_BRIEF),

@@ -165,11 +165,12 @@ async def publish(rig_ids):
         await layer.group_send(GROUP, {"type": "rigs.updated", "rigs": list(rig_ids)})
 
 
-async def poll_once(shard=None, flush_every=0.5):
+async def poll_once(shard=None, flush_every=0.5, on_batch=None):
     """One round; returns (results, seconds).
 
     Results are stored and published as they arrive, every ``flush_every``
     seconds, so a hung rig never holds back the others' fresh numbers.
+    ``on_batch(rig_ids)`` (sync) runs after each stored batch, before the publish.
     """
     started = time.perf_counter()
     targets = await sync_to_async(load_targets)(shard)
@@ -188,6 +189,11 @@ async def poll_once(shard=None, flush_every=0.5):
             batch = [task.result() for task in done]
             if batch:
                 await sync_to_async(store)(batch)
+                if on_batch is not None:
+                    try:
+                        await sync_to_async(on_batch)([r.rig_id for r in batch])
+                    except Exception:
+                        log.exception("after-batch hook failed")
                 await publish(r.rig_id for r in batch)
                 results.extend(batch)
     finally:
@@ -211,14 +217,14 @@ async def poll_ids(rig_ids):
     return results
 
 
-async def run(stop, interval=None, shard=None):
+async def run(stop, interval=None, shard=None, on_batch=None):
     """Poll rounds every ``interval`` seconds until ``stop`` (an asyncio.Event) is set."""
     interval = interval or settings.POLL_INTERVAL
     log.info("poller started: every %.1f s, %d rigs at once", interval, settings.POLL_CONCURRENCY)
     while not stop.is_set():
         began = time.monotonic()
         try:
-            results, took = await poll_once(shard)
+            results, took = await poll_once(shard, on_batch=on_batch)
             failed = sum(1 for r in results if not r.ok)
             log.debug("round: %d rigs, %d failed, %.2f s", len(results), failed, took)
         except Exception:

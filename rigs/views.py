@@ -21,10 +21,11 @@ def header(request, **extra):
 
 @usr_required
 def summary(request):
-    ctx = pages.summary_context(request.user)
-    ctx.update(header(request, live_url="/ws/live/summary/"))
-    template = "rigs/_live.html" if request.htmx else "rigs/summary.html"
-    return render(request, template, ctx)
+    with pages.no_gc_pauses():
+        ctx = pages.summary_context(request.user)
+        ctx.update(header(request, live_url="/ws/live/summary/"))
+        template = "rigs/_live.html" if request.htmx else "rigs/summary.html"
+        return render(request, template, ctx)
 
 
 @usr_required

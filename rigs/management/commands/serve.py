@@ -60,7 +60,7 @@ class Command(BaseCommand):
         from twisted.internet import reactor
 
         from minerpanel.asgi import application
-        from rigs import poller
+        from rigs import pages, poller
         from rigs.simulator import SimFarm
 
         ensure_first_user(self.stdout)
@@ -71,7 +71,8 @@ class Command(BaseCommand):
             if sims:
                 await SimFarm(sims, "127.0.0.1", settings.DEMO_BASE_PORT).start()
             if settings.EMBEDDED_POLLER and not opts["no_poller"]:
-                await poller.run(stop)
+                # same process as the pages: build their rows once per batch
+                await poller.run(stop, on_batch=pages.warm)
 
         task = twisted_loop.create_task(background())
         reactor.addSystemEventTrigger("before", "shutdown", stop.set)
