@@ -149,6 +149,7 @@ READONLY = envbool("READONLY", False)
 # Auto-refresh: the site default and the choices a user may pick (0 = off).
 REFRESH_DEFAULT = int(envfloat("REFRESH_DEFAULT", 10))
 REFRESH_CHOICES = [0, 5, 10, 30, 60, 300]
+REFRESH_CHANGEABLE = envbool("REFRESH_CHANGEABLE", True)  # miner.php's $changerefresh
 DATETIME_FORMAT_HEADER = os.environ.get("DATETIME_FORMAT_HEADER", "Y-m-d H:i:s T")
 
 # --- rigs and the poller

@@ -95,7 +95,8 @@ def rigs_table(items, now, show_address):
         state_text = {"ok": "ok", "stale": "⚠ stale", "unreachable": "⚠ unreachable", "new": "waiting"}[state]
         cells = [
             tables.rig_cell(rig, state, href),
-            tables.cell(state_text + (f": {reason}" if reason else ""), f"state-{state}", reason),
+            tables.cell(state_text + (f": {reason}" if reason else "") + (" · read-only" if rig.readonly else ""),
+                        f"state-{state}", reason),
             tables.cell(tables.age_text(snap.age(now)) if snap else "never"),
             tables.cell(miner), tables.cell(api), tables.cell(rig.description),
         ]

@@ -10,12 +10,15 @@ from .models import Rig
 
 
 def refresh_of(request):
+    if not settings.REFRESH_CHANGEABLE:
+        return settings.REFRESH_DEFAULT
     value = request.session.get("refresh", settings.REFRESH_DEFAULT)
     return value if value in settings.REFRESH_CHOICES else settings.REFRESH_DEFAULT
 
 
 def header(request, **extra):
-    return {"refresh": refresh_of(request), "refresh_choices": settings.REFRESH_CHOICES,
+    return {"refresh": refresh_of(request),
+            "refresh_choices": settings.REFRESH_CHOICES if settings.REFRESH_CHANGEABLE else [],
             "global_readonly": settings.READONLY, "header_format": settings.DATETIME_FORMAT_HEADER, **extra}
 
 
@@ -41,6 +44,8 @@ def rig_detail(request, pk):
 @require_POST
 @usr_required
 def set_refresh(request):
+    if not settings.REFRESH_CHANGEABLE:
+        return HttpResponseBadRequest("the refresh interval is set by the site (REFRESH_CHANGEABLE is off)")
     try:
         value = int(request.POST.get("refresh", ""))
     except ValueError:

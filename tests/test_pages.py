@@ -171,6 +171,19 @@ class SummaryPageTestCase(BaseTestCase):
         self.client.post("/refresh/", {"refresh": "0"})
         self.assertNotContains(self.client.get("/"), "ws-connect")
 
+    @override_settings(REFRESH_CHANGEABLE=False, REFRESH_DEFAULT=30)
+    def test_site_may_fix_the_refresh(self):
+        r = self.client.get("/")
+        self.assertContains(r, "every 30s")
+        self.assertNotContains(r, 'name="refresh"')
+        self.assertEqual(self.client.post("/refresh/", {"refresh": "5"}).status_code, 400)
+
+    def test_readonly_rig_is_marked(self):
+        self.rig.readonly = True
+        self.rig.save()
+        self.snapshot()
+        self.assertContains(self.client.get("/"), "ok · read-only")
+
     @override_settings(READONLY=True)
     def test_global_readonly_is_shown(self):
         self.assertContains(self.client.get("/"), "Read-only mode")
