@@ -1,0 +1,358 @@
+"""The custom page engine: section definitions + rig data in, tables out.
+
+miner.php's custom summary pages, rebuilt as plain functions over plain data
+(no ORM, request or template here). A rig is a dict:
+
+    {"name": "rig1", "sections": {"SUMMARY": [...], "POOLS": [...], "DEVS": [...], ...}}
+
+with sections as the poller stores them (the cgminer API's names). A section
+definition is a dict:
+
+    {"section": "SUMMARY+POOL", "fields": ["POOL.URL=Pool", "SUMMARY.Elapsed"],
+     "totals": ["POOL.Accepted"], "where": [["POOL.Status", "eq", "Alive"]],
+     "group": ["POOL.URL"], "calc": {"POOL.Accepted": "sum"}, "having": [...],
+     "gen": {"Rate": "POOL.Difficulty Accepted/max(POOL.Accepted,1)"}, "bgen": {...}}
+
+The extension runs in miner.php's order: where -> bgen -> group/calc -> gen -> having.
+"""
+
+from dataclasses import dataclass, field
+
+from .formula import FormulaError, compile_formula
+
+# Page section name -> the stored API section and, for device kinds, a filter.
+STANDARD = {
+    "SUMMARY": ("SUMMARY", None), "POOL": ("POOLS", None), "DEVS": ("DEVS", None), "EDEVS": ("DEVS", None),
+    "ASC": ("DEVS", "ASC"), "PGA": ("DEVS", "PGA"), "GPU": ("DEVS", "GPU"), "NOTIFY": ("NOTIFY", None),
+    "DEVDETAILS": ("DEVDETAILS", None), "STATS": ("STATS", None), "ESTATS": ("STATS", None),
+    "CONFIG": ("CONFIG", None), "COIN": ("COIN", None), "USBSTATS": ("USBSTATS", None),
+    "VERSION": ("VERSION", None),
+}
+FIXED = {"DATE", "RIGS"}
+DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
+
+# Allowed joins and how rows pair up (miner.php's joinsections()).
+JOINS = {
+    **{("SUMMARY", right): "all" for right in ("POOL", "DEVS", "EDEVS", "CONFIG", "COIN")},
+    **{(left, right): "device" for left in ("DEVS", "EDEVS") for right in ("NOTIFY", "DEVDETAILS", "USBSTATS")},
+    **{(left, right): "stats" for left in ("DEVS", "EDEVS") for right in ("STATS", "ESTATS")},
+    ("POOL", "STATS"): "poolstats",
+}
+RESTRICTIONS = {"set", "=", "<", "<=", ">", ">=", "eq", "lt", "le", "gt", "ge"}
+CALCS = {"sum", "avg", "min", "max", "lo", "hi", "count", "any"}
+
+
+class PageError(ValueError):
+    """A definition that cannot work: names the part and what is wrong."""
+
+
+@dataclass
+class Result:
+    """One table of a custom page: columns (header, source field) and rows of values."""
+
+    title: str
+    columns: list  # [(header, field)]
+    rows: list = field(default_factory=list)  # [{"_rig": name, field: value, "_errors": {field: reason}}]
+    totals: dict | None = None
+    grouped: bool = False
+
+
+# ---------------------------------------------------------------- validation
+
+
+def parse_field(spec):
+    """'POOL.URL=Pool' -> ('POOL.URL', 'Pool'); '*' and '#' are allowed."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise PageError("a field name is empty")
+    name, eq, header = spec.partition("=")
+    name, header = name.strip(), header.strip()
+    if not name:
+        raise PageError(f"field '{spec}' has no name before '='")
+    if eq and not header:
+        raise PageError(f"field '{spec}' has an empty new name after '='")
+    return name, header or name
+
+
+def section_parts(name):
+    parts = name.split("+")
+    for p in parts:
+        if p not in STANDARD and p not in FIXED:
+            raise PageError(f"unknown section '{p}' (known: {', '.join(sorted(STANDARD) + sorted(FIXED))})")
+    if len(parts) > 2:
+        raise PageError(f"'{name}': only two sections can be joined")
+    if len(parts) == 2 and (parts[0], parts[1]) not in JOINS:
+        known = ", ".join(f"{a}+{b}" for a, b in JOINS)
+        raise PageError(f"sections '{name}' cannot be joined (possible: {known})")
+    return parts
+
+
+def referenced_fields(definition):
+    """Field names a definition mentions (fields, where, having, group, calc)."""
+    names = {parse_field(f)[0] for f in definition.get("fields", []) if isinstance(f, str) and f.strip()}
+    for key in ("where", "having"):
+        names.update(t[0] for t in definition.get(key, []) if isinstance(t, (list, tuple)) and t)
+    names.update(definition.get("group", []))
+    names.update(definition.get("calc", {}))
+    return names
+
+
+def validate(definition, known=(), formulas=True):
+    """Raise PageError naming the first problem of one section definition.
+
+    Formulas are parsed against ``known`` field names (those the rigs may send)
+    plus the names the definition mentions, so 'POOL.Difficulty Accepted' is
+    one name and not two.
+    """
+    name = definition.get("section", "")
+    section_parts(name)
+    for spec in definition.get("fields", []):
+        parse_field(spec)
+    for key in ("where", "having"):
+        for test in definition.get(key, []):
+            if not isinstance(test, (list, tuple)) or len(test) not in (2, 3):
+                raise PageError(f"{key}: {test!r} is not [field, restriction, value]")
+            if test[1] not in RESTRICTIONS:
+                raise PageError(f"{key}: unknown restriction '{test[1]}' (allowed: {', '.join(sorted(RESTRICTIONS))})")
+            if test[1] != "set" and len(test) != 3:
+                raise PageError(f"{key}: '{test[1]}' needs a value")
+    for fld, how in definition.get("calc", {}).items():
+        if str(how).lower() not in CALCS:
+            raise PageError(f"calc: unknown function '{how}' for '{fld}' (allowed: {', '.join(sorted(CALCS))})")
+    if not formulas:
+        return
+    names = set(known) | referenced_fields(definition)
+    names.update(f"BGEN.{g}" for g in definition.get("bgen", {}))
+    for key in ("bgen", "gen"):
+        for gname, formula in definition.get(key, {}).items():
+            try:
+                compile_formula(formula, names)
+            except FormulaError as exc:
+                raise PageError(f"{key} '{gname}': {exc}") from None
+        names.update(f"GEN.{g}" for g in definition.get("gen", {}))
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _records(rig, part):
+    api, kind = STANDARD[part]
+    records = [r for r in (rig.get("sections") or {}).get(api) or [] if isinstance(r, dict)]
+    if kind:
+        records = [r for r in records if kind in r]
+    return records
+
+
+def device_key(rec):
+    """(Name, ID) of a device; GPU devices without them get ('GPU', index)."""
+    if "Name" in rec and "ID" in rec:
+        return str(rec["Name"]), str(rec["ID"])
+    for kind in DEVICE_KINDS:
+        if kind in rec:
+            return kind, str(rec[kind])
+    return None
+
+
+def _prefixed(prefix, rec):
+    return {f"{prefix}.{k}": v for k, v in rec.items()}
+
+
+def rig_rows(rig, name):
+    """The rows of one rig for a plain or joined section, in miner.php's order."""
+    parts = section_parts(name)
+    if len(parts) == 1:
+        return [dict(r) for r in _records(rig, parts[0])]
+    left, right = parts
+    lrecs, rrecs = _records(rig, left), _records(rig, right)
+    how = JOINS[(left, right)]
+    rows = []
+    for lrec in lrecs:
+        for rrec in rrecs:
+            if how == "device":
+                lk = device_key(lrec)
+                if lk is None or lk != device_key(rrec):
+                    continue
+            elif how == "stats":
+                lk = device_key(lrec)
+                if lk is None or f"{lk[0]}{lk[1]}" != str(rrec.get("ID")):
+                    continue
+            elif how == "poolstats":
+                if f"POOL{lrec.get('POOL')}" != str(rrec.get("ID")):
+                    continue
+            rows.append({**_prefixed(left, lrec), **_prefixed(right, rrec)})
+    return rows
+
+
+# ---------------------------------------------------------------- extension
+
+
+def _num(v):
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    try:
+        return float(str(v))
+    except (TypeError, ValueError):
+        return None
+
+
+def passes(row, tests):
+    """All restrictions hold; a row without the field passes, as in miner.php."""
+    for test in tests:
+        fld, op = test[0], test[1]
+        if fld not in row:
+            continue
+        value = row[fld]
+        if op == "set":
+            if value in (None, ""):
+                return False
+            continue
+        want = test[2]
+        if op in ("=", "<", "<=", ">", ">="):
+            a, b = _num(value), _num(want)
+            if a is None or b is None:
+                return False
+            ok = {"=": a == b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+        else:
+            a, b = str(value).lower(), str(want).lower()
+            ok = {"eq": a == b, "lt": a < b, "le": a <= b, "gt": a > b, "ge": a >= b}[op]
+        if not ok:
+            return False
+    return True
+
+
+def apply_gen(rows, gens, prefix):
+    """Add GEN.name / BGEN.name to each row; a failing formula leaves a blank with its reason."""
+    for gname, text in gens.items():
+        key = f"{prefix}.{gname}"
+        fields = set()
+        for r in rows:
+            fields.update(r)
+        fields.discard("_rig")
+        try:
+            formula = compile_formula(text, sorted(fields))
+        except FormulaError as exc:
+            for r in rows:
+                r.setdefault("_errors", {})[key] = str(exc)
+            continue
+        for r in rows:
+            try:
+                r[key] = formula.evaluate(r)
+            except FormulaError as exc:
+                r.setdefault("_errors", {})[key] = exc.message
+
+
+def calc(values, how):
+    present = [v for v in values if v is not None and v != ""]
+    if how == "count":
+        return len(present)
+    if how == "any":
+        return present[0] if present else None
+    if how in ("lo", "hi"):
+        if not present:
+            return None
+        return (min if how == "lo" else max)(present, key=lambda v: str(v).lower())
+    nums = [n for n in (_num(v) for v in present) if n is not None]
+    if not nums:
+        return None
+    if how == "sum":
+        return sum(nums)
+    if how == "avg":
+        return sum(nums) / len(nums)
+    return min(nums) if how == "min" else max(nums)
+
+
+def group_rows(rows, group, calcs):
+    """Group by the fields' values (first appearance order); only group and calc fields remain."""
+    groups = {}
+    for r in rows:
+        key = tuple(str(r.get(f, "")) for f in group)
+        groups.setdefault(key, []).append(r)
+    out = []
+    for members in groups.values():
+        row = {f: members[0].get(f) for f in group if f in members[0]}
+        for fld, how in calcs.items():
+            value = calc([m.get(fld) for m in members], str(how).lower())
+            if value is not None:
+                row[fld] = value
+        out.append(row)
+    return out
+
+
+# ---------------------------------------------------------------- the page
+
+
+def build_section(definition, rigs):
+    """One table from one section definition over all rigs (in the order given)."""
+    validate(definition, formulas=False)  # formulas compile against the rows' own fields
+    name = definition["section"]
+    if name in FIXED:
+        raise PageError(f"{name} is drawn by the page, not the engine")
+    rows = []
+    for rig in rigs:
+        for i, r in enumerate(rig_rows(rig, name), 1):
+            r["_rig"] = rig.get("name", "")
+            r["#"] = i
+            rows.append(r)
+    rows = [r for r in rows if passes(r, definition.get("where", []))]
+    apply_gen(rows, definition.get("bgen", {}), "BGEN")
+    grouped = bool(definition.get("group"))
+    if grouped:
+        rows = group_rows(rows, definition["group"], definition.get("calc", {}))
+    apply_gen(rows, definition.get("gen", {}), "GEN")
+    rows = [r for r in rows if passes(r, definition.get("having", []))]
+    columns = _columns(definition, rows)
+    totals = _totals(definition, rows)
+    return Result(definition.get("title") or name, columns, rows, totals, grouped)
+
+
+def _columns(definition, rows):
+    """Fields in the order given, renames as headers, '*' for all, columns with no data dropped."""
+    seen = []
+    for r in rows:
+        for k in r:
+            if k not in seen and not k.startswith("_"):
+                seen.append(k)
+    gens = [f"GEN.{g}" for g in definition.get("gen", {})] + [f"BGEN.{g}" for g in definition.get("bgen", {})]
+    specs = list(definition.get("fields", [])) or ["*"]
+    columns = []
+    for spec in specs:
+        name, header = parse_field(spec)
+        if name == "*":
+            columns.extend((k, k) for k in seen if k != "#" and (k, k) not in columns)
+        else:
+            columns.append((header, name))
+    for g in gens:  # formulas are shown even when the field list forgot them
+        if all(fld != g for _, fld in columns):
+            columns.append((g.split(".", 1)[1], g))
+    has_data = {fld for _, fld in columns if any(fld in r or fld in r.get("_errors", {}) for r in rows)}
+    return [(h, f) for h, f in columns if f in has_data]
+
+
+def _totals(definition, rows):
+    wanted = definition.get("totals", [])
+    if not wanted or not rows:
+        return None
+    totals = {}
+    for fld in wanted:
+        if fld == "#":
+            totals["#"] = len(rows)
+            continue
+        value = calc([r.get(fld) for r in rows], "sum")
+        if value is not None:
+            totals[fld] = value
+    return totals or None
+
+
+def build_page(definitions, rigs):
+    """Every table of a page; a broken section becomes an error, not a broken page."""
+    out = []
+    for d in definitions:
+        if d.get("section") in FIXED:
+            out.append(d["section"])
+            continue
+        try:
+            out.append(build_section(d, rigs))
+        except PageError as exc:
+            out.append(PageError(f"{d.get('section', '?')}: {exc}"))
+    return out

@@ -1,0 +1,165 @@
+"""The custom page engine on hand-made rig data."""
+
+import pytest
+
+from custompages.engine import PageError, build_page, build_section, rig_rows, validate
+
+RIG1 = {"name": "r1", "sections": {
+    "SUMMARY": [{"Elapsed": 100, "MHS av": 10.0, "Accepted": 5}],
+    "POOLS": [{"POOL": 0, "URL": "pool-a", "Status": "Alive", "Accepted": 4, "Difficulty Accepted": 400.0},
+              {"POOL": 1, "URL": "pool-b", "Status": "Dead", "Accepted": 0, "Difficulty Accepted": 0.0}],
+    "DEVS": [{"ASC": 0, "Name": "BTB", "ID": 0, "MHS av": 6.0, "Temperature": 60.0},
+             {"ASC": 1, "Name": "BTB", "ID": 1, "MHS av": 4.0, "Temperature": 70.0}],
+    "NOTIFY": [{"NOTIFY": 0, "Name": "BTB", "ID": 0, "Last Not Well": 0},
+               {"NOTIFY": 1, "Name": "BTB", "ID": 1, "Last Not Well": 123}],
+    "STATS": [{"STATS": 0, "ID": "BTB0", "Chips": 63}, {"STATS": 1, "ID": "POOL0", "Bytes Sent": 10},
+              {"STATS": 2, "ID": "POOL1", "Bytes Sent": 20}],
+}}
+RIG2 = {"name": "r2", "sections": {
+    "SUMMARY": [{"Elapsed": 200, "MHS av": 20.0, "Accepted": 7}],
+    "POOLS": [{"POOL": 0, "URL": "pool-a", "Status": "Alive", "Accepted": 6, "Difficulty Accepted": 1200.0}],
+    "DEVS": [{"GPU": 0, "MHS av": 20.0, "Temperature": 80.0}],  # an old GPU: no Name/ID
+    "NOTIFY": [{"NOTIFY": 0, "Name": "GPU", "ID": 0, "Last Not Well": 0}],
+}}
+RIGS = [RIG1, RIG2]
+
+
+def values(result, field):
+    return [r.get(field) for r in result.rows]
+
+
+def test_standard_section_rows_per_record_per_rig():
+    t = build_section({"section": "POOL", "fields": ["POOL", "URL=Pool", "Accepted"]}, RIGS)
+    assert [h for h, _ in t.columns] == ["POOL", "Pool", "Accepted"]
+    assert values(t, "URL") == ["pool-a", "pool-b", "pool-a"]
+    assert [r["_rig"] for r in t.rows] == ["r1", "r1", "r2"]
+    assert values(t, "#") == [1, 2, 1]
+
+
+def test_wildcard_and_columns_without_data_dropped():
+    t = build_section({"section": "SUMMARY", "fields": ["*", "Nonexistent"]}, RIGS)
+    assert [f for _, f in t.columns] == ["Elapsed", "MHS av", "Accepted"]
+
+
+def test_devs_keeps_gpus_and_kinds_filter():
+    assert len(build_section({"section": "DEVS"}, RIGS).rows) == 3
+    assert len(build_section({"section": "GPU"}, RIGS).rows) == 1
+    assert len(build_section({"section": "ASC"}, RIGS).rows) == 2
+
+
+def test_summary_join_pairs_the_summary_with_each_record():
+    rows = rig_rows(RIG1, "SUMMARY+POOL")
+    assert [(r["SUMMARY.Elapsed"], r["POOL.URL"]) for r in rows] == [(100, "pool-a"), (100, "pool-b")]
+
+
+def test_devs_notify_match_on_name_and_id_including_gpus():
+    rows = rig_rows(RIG1, "DEVS+NOTIFY")
+    assert [(r["DEVS.ID"], r["NOTIFY.Last Not Well"]) for r in rows] == [(0, 0), (1, 123)]
+    gpu = rig_rows(RIG2, "DEVS+NOTIFY")
+    assert len(gpu) == 1 and gpu[0]["DEVS.GPU"] == 0  # miner.php drops it
+
+
+def test_stats_joins():
+    assert [r["STATS.Chips"] for r in rig_rows(RIG1, "DEVS+STATS")] == [63]
+    assert [(r["POOL.URL"], r["STATS.Bytes Sent"]) for r in rig_rows(RIG1, "POOL+STATS")] == [("pool-a", 10), ("pool-b", 20)]
+
+
+def test_where_and_having():
+    t = build_section({"section": "POOL", "where": [["Status", "eq", "alive"]]}, RIGS)
+    assert values(t, "URL") == ["pool-a", "pool-a"]
+    t = build_section({"section": "POOL", "where": [["Accepted", ">", "4"]]}, RIGS)
+    assert values(t, "Accepted") == [6]
+    t = build_section({"section": "POOL", "where": [["Missing", "=", "1"]]}, RIGS)
+    assert len(t.rows) == 3  # a row without the field is kept
+    t = build_section({"section": "POOL", "group": ["URL"], "calc": {"Accepted": "sum"},
+                       "having": [["Accepted", ">=", "10"]]}, RIGS)
+    assert values(t, "URL") == ["pool-a"]
+
+
+@pytest.mark.parametrize("how,expected", [("sum", 10.0), ("avg", 5.0), ("min", 4.0), ("max", 6.0),
+                                          ("count", 2), ("any", 4)])
+def test_calc_functions(how, expected):
+    t = build_section({"section": "POOL", "where": [["Status", "eq", "Alive"]], "group": ["URL"],
+                       "calc": {"Accepted": how}}, RIGS)
+    assert t.grouped and values(t, "Accepted") == [expected]
+
+
+def test_lo_hi_are_case_insensitive_strings():
+    rigs = [{"name": "x", "sections": {"POOLS": [{"URL": "b"}, {"URL": "A"}, {"URL": "c"}]}}]
+    lo = build_section({"section": "POOL", "group": [], "calc": {"URL": "lo"}}, rigs)
+    assert build_section({"section": "POOL", "group": ["Nothing"], "calc": {"URL": "lo"}}, rigs).rows[0]["URL"] == "A"
+    assert build_section({"section": "POOL", "group": ["Nothing"], "calc": {"URL": "hi"}}, rigs).rows[0]["URL"] == "c"
+    assert lo.rows  # no group fields: no grouping
+
+
+def test_after_grouping_only_group_and_calc_fields_remain():
+    t = build_section({"section": "POOL", "fields": ["URL", "Accepted", "Status"], "group": ["URL"],
+                       "calc": {"Accepted": "sum"}}, RIGS)
+    assert [f for _, f in t.columns] == ["URL", "Accepted"]
+    assert values(t, "Accepted") == [10.0, 0.0]
+
+
+def test_gen_and_bgen():
+    t = build_section({"section": "SUMMARY+POOL", "gen": {"Rate": "POOL.Difficulty Accepted/max(POOL.Accepted,1)"},
+                       "fields": ["POOL.URL", "GEN.Rate"]}, RIGS)
+    assert values(t, "GEN.Rate") == [100.0, 0.0, 200.0]
+    t = build_section({"section": "POOL", "bgen": {"Double": "Accepted*2"}, "group": ["URL"],
+                       "calc": {"BGEN.Double": "sum"}}, RIGS)
+    assert values(t, "BGEN.Double") == [20.0, 0.0]
+
+
+def test_a_formula_on_a_removed_field_is_a_blank_with_its_reason():
+    """The manual's Pools page uses POOL.Accepted after grouping it away."""
+    t = build_section({"section": "POOL", "group": ["URL"], "calc": {"Difficulty Accepted": "sum"},
+                       "gen": {"Avg": "Difficulty Accepted/Accepted"}}, RIGS)
+    assert all("GEN.Avg" not in r for r in t.rows)
+    assert "field 'Accepted' is missing" in t.rows[0]["_errors"]["GEN.Avg"]
+    assert ("Avg", "GEN.Avg") in t.columns
+
+
+def test_division_by_zero_is_a_blank_cell():
+    t = build_section({"section": "POOL", "gen": {"X": "Accepted/0"}}, RIGS)
+    assert t.rows[0]["_errors"]["GEN.X"] == "division by zero"
+
+
+def test_totals_use_original_names():
+    t = build_section({"section": "POOL", "fields": ["URL=Pool", "Accepted=Acc"], "totals": ["Accepted", "#"]}, RIGS)
+    assert t.totals == {"Accepted": 10.0, "#": 3}
+
+
+def test_groups_in_order_of_first_appearance_across_rigs():
+    t = build_section({"section": "DEVS", "group": ["Temperature"], "calc": {"MHS av": "sum"}}, RIGS)
+    assert values(t, "Temperature") == [60.0, 70.0, 80.0]
+
+
+@pytest.mark.parametrize("definition,message", [
+    ({"section": "NOPE"}, "unknown section 'NOPE'"),
+    ({"section": "POOL+NOTIFY"}, "cannot be joined"),
+    ({"section": "POOL", "fields": ["URL="]}, "empty new name"),
+    ({"section": "POOL", "where": [["URL", "like", "x"]]}, "unknown restriction 'like'"),
+    ({"section": "POOL", "calc": {"URL": "median"}}, "unknown function 'median'"),
+    ({"section": "POOL", "gen": {"X": "Accepted +* 2"}}, "gen 'X': unexpected"),
+])
+def test_validation_names_the_problem(definition, message):
+    with pytest.raises(PageError, match=message):
+        validate(definition)
+
+
+def test_a_broken_section_does_not_break_the_page():
+    out = build_page([{"section": "DATE"}, {"section": "NOPE"}, {"section": "SUMMARY"}], RIGS)
+    assert out[0] == "DATE" and isinstance(out[1], PageError) and len(out[2].rows) == 2
+
+
+def test_missing_sections_and_junk_records():
+    rigs = [{"name": "x", "sections": {"POOLS": ["junk", None, {"URL": "u"}]}}, {"name": "y"}]
+    assert values(build_section({"section": "POOL"}, rigs), "URL") == ["u"]
+
+
+def test_formulas_validate_against_known_field_names():
+    d = {"section": "SUMMARY+POOL", "gen": {"Rate": "POOL.Difficulty Accepted/max(POOL.Accepted,1)"}}
+    validate(d, known=["POOL.Difficulty Accepted", "POOL.Accepted"])
+    with pytest.raises(PageError, match=r"gen 'Rate': unexpected 'Accepted' at position 17"):
+        validate(d)  # without knowing the name, 'Difficulty Accepted' is two words
+    with pytest.raises(PageError, match=r"unexpected .,. at position 32"):
+        validate({"section": "POOL", "gen": {"R": "POOL.Difficulty Accepted / max(, 1)"}},
+                 known=["POOL.Difficulty Accepted"])
