@@ -5,4 +5,5 @@ from rigs.consumers import LiveConsumer
 websocket_urlpatterns = [
     path("ws/live/summary/", LiveConsumer.as_asgi()),
     path("ws/live/rig/<int:pk>/", LiveConsumer.as_asgi()),
+    path("ws/live/page/<slug:slug>/", LiveConsumer.as_asgi()),
 ]

@@ -8,5 +8,6 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("pages/", include("custompages.urls")),
     path("", include("rigs.urls")),
 ]

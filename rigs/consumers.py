@@ -8,6 +8,7 @@ import asyncio
 import time
 
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
@@ -20,6 +21,14 @@ def render_fragment(user, page):
     from . import pages
     from .models import Rig
 
+    if page.startswith("custom:"):
+        from custompages.models import CustomPage
+        from custompages.render import page_context
+
+        custom = CustomPage.objects.filter(slug=page[7:]).first()
+        if custom is None or not (custom.public or user.is_authenticated):
+            return ""
+        return render_to_string("custompages/_live.html", {**page_context(user, custom), "oob": True})
     if page == "summary":
         with pages.no_gc_pauses():
             return render_to_string("rigs/_live.html", {**pages.summary_context(user), "oob": True})
@@ -29,14 +38,26 @@ def render_fragment(user, page):
     return render_to_string("rigs/_live_rig.html", {**pages.rig_context(user, rig), "oob": True})
 
 
+def is_public(slug):
+    from custompages.models import CustomPage
+
+    return CustomPage.objects.filter(slug=slug, public=True).exists()
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        kwargs = self.scope["url_route"]["kwargs"]
+        if "slug" in kwargs:
+            self.page = f"custom:{kwargs['slug']}"
+        else:
+            self.page = "summary" if "pk" not in kwargs else str(kwargs["pk"])
+        allowed = user is not None and user.is_authenticated
+        if not allowed and "slug" in kwargs:
+            allowed = await database_sync_to_async(is_public)(kwargs["slug"])
+        if not allowed:
             await self.close(code=4403)
             return
-        kwargs = self.scope["url_route"]["kwargs"]
-        self.page = "summary" if "pk" not in kwargs else str(kwargs["pk"])
         self.last = 0.0
         self.pending = None
         await self.channel_layer.group_add(GROUP, self.channel_name)
@@ -48,7 +69,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.pending.cancel()
 
     async def rigs_updated(self, event):
-        if self.page != "summary" and int(self.page) not in event.get("rigs", []):
+        if self.page.isdigit() and int(self.page) not in event.get("rigs", []):
             return
         if self.pending is not None:
             return  # a push is already on its way

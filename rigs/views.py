@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -22,8 +23,13 @@ def header(request, **extra):
             "global_readonly": settings.READONLY, "header_format": settings.DATETIME_FORMAT_HEADER, **extra}
 
 
-@usr_required
 def summary(request):
+    if not request.user.is_authenticated:
+        # def visitors land on the first public custom page, else log in
+        from custompages.models import CustomPage
+
+        first = CustomPage.objects.filter(public=True).first()
+        return redirect("custom_page", first.slug) if first else redirect_to_login(request.get_full_path())
     with pages.no_gc_pauses():
         ctx = pages.summary_context(request.user)
         ctx.update(header(request, live_url="/ws/live/summary/"))

@@ -155,11 +155,11 @@ class SummaryPageTestCase(BaseTestCase):
         for i in range(3):
             self.snapshot(rig=Rig.objects.create(name=f"x{i}", host=f"10.1.0.{i}"), sections={"SUMMARY": [summary()]})
         self.client.get("/")
-        with self.assertNumQueries(4):  # session, user, groups, rigs + snapshots
+        with self.assertNumQueries(5):  # session, user, groups, rigs + snapshots, custom page links
             self.client.get("/")
         for i in range(30):
             self.snapshot(rig=Rig.objects.create(name=f"y{i}", host=f"10.2.0.{i}"), sections={"SUMMARY": [summary()]})
-        with self.assertNumQueries(4):
+        with self.assertNumQueries(5):
             self.client.get("/")
 
     def test_refresh_choice(self):

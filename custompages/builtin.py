@@ -1,0 +1,55 @@
+"""The built-in pages, as the manual defines them ($mobilepage/$mobilesum, and the
+Pools page with $poolsext), with the listings' typos fixed: the missing quote
+before Accepted, and the gen given as a name -> formula pair."""
+
+MOBILE = {
+    "name": "Mobile", "slug": "mobile", "order": 10, "public": False,
+    "sections": [
+        {"section": "DATE"},
+        {"section": "RIGS"},
+        {"section": "SUMMARY", "fields": "Elapsed\nMHS av\nFound Blocks=Blks\nAccepted\nRejected=Rej\nUtility",
+         "totals": "MHS av\nFound Blocks\nAccepted\nRejected\nUtility"},
+        {"section": "DEVS+NOTIFY",
+         "fields": "DEVS.Name=Name\nDEVS.ID=ID\nDEVS.Status=Status\nDEVS.Temperature=Temp\nDEVS.MHS av=MHS av\n"
+                   "DEVS.Accepted=Accept\nDEVS.Rejected=Rej\nDEVS.Utility=Utility\nNOTIFY.Last Not Well=Not Well",
+         "totals": "DEVS.MHS av\nDEVS.Accepted\nDEVS.Rejected\nDEVS.Utility"},
+        {"section": "POOL", "fields": "POOL\nStatus\nAccepted\nRejected=Rej\nLast Share Time",
+         "totals": "Accepted\nRejected"},
+    ],
+}
+
+POOLS = {
+    "name": "Pools", "slug": "pools", "order": 20, "public": False,
+    "sections": [
+        {"section": "DATE"},
+        {"section": "RIGS"},
+        {"section": "SUMMARY",
+         "fields": "Elapsed\nMHS av\nMHS 5m\nFound Blocks=Blks\nAccepted\nRejected=Rej\nUtility\n"
+                   "Hardware Errors=HW\nWork Utility\nNetwork Blocks=Net Blks\nTotal MH\nBest Share",
+         "totals": "MHS av\nMHS 5m\nFound Blocks\nAccepted\nRejected\nUtility\nHardware Errors\nWork Utility\nTotal MH"},
+        {"section": "POOL+STATS", "title": "Pools over all rigs",
+         "fields": "STATS.ID=ID\nPOOL.URL=URL\nPOOL.Difficulty Accepted=Diff Acc\nPOOL.Difficulty Rejected=Diff Rej\n"
+                   "POOL.Has Stratum=Stratum\nPOOL.Stratum Active=StrAct\nPOOL.Has GBT=GBT\nSTATS.Times Sent=TSent\n"
+                   "STATS.Bytes Sent=BSent\nSTATS.Net Bytes Sent=NSent\nSTATS.Times Recv=TRecv\n"
+                   "STATS.Bytes Recv=BRecv\nSTATS.Net Bytes Recv=NRecv\nGEN.AvShr=AvShr",
+         "totals": "POOL.Difficulty Accepted\nPOOL.Difficulty Rejected\nSTATS.Times Sent\nSTATS.Bytes Sent\n"
+                   "STATS.Times Recv\nSTATS.Bytes Recv",
+         "group": "POOL.URL\nPOOL.Has Stratum\nPOOL.Stratum Active\nPOOL.Has GBT",
+         "calc": "POOL.Difficulty Accepted=sum\nPOOL.Difficulty Rejected=sum\nSTATS.Times Sent=sum\n"
+                 "STATS.Bytes Sent=sum\nSTATS.Times Recv=sum\nSTATS.Bytes Recv=sum",
+         "gen": "AvShr=POOL.Difficulty Accepted/max(POOL.Accepted,1)",
+         "having": "STATS.Bytes Recv > 0"},
+    ],
+}
+
+PAGES = [MOBILE, POOLS]
+
+
+def create(CustomPage, PageSection, data):
+    """Create (or replace) a page from its exported form; returns the page."""
+    page, _ = CustomPage.objects.update_or_create(
+        slug=data["slug"], defaults={k: data[k] for k in ("name", "order", "public") if k in data})
+    PageSection.objects.filter(page=page).delete()
+    for i, s in enumerate(data.get("sections", [])):
+        PageSection.objects.create(page=page, order=s.get("order", i), **{k: v for k, v in s.items() if k != "order"})
+    return page

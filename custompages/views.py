@@ -1,0 +1,22 @@
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import get_object_or_404, render
+
+from rigs.views import header
+
+from . import render as page_render
+from .models import CustomPage
+
+
+def page(request, slug):
+    page = get_object_or_404(CustomPage, slug=slug)
+    if not page.public and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    ctx = page_render.page_context(request.user, page)
+    ctx.update(header(request, live_url=f"/ws/live/page/{page.slug}/"))
+    template = "custompages/_live.html" if request.htmx else "custompages/page.html"
+    return render(request, template, ctx)
+
+
+def visible_pages(user):
+    pages = CustomPage.objects.only("name", "slug", "public")
+    return list(pages if user.is_authenticated else pages.filter(public=True))

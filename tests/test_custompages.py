@@ -1,0 +1,128 @@
+import json
+import tempfile
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from custompages.models import CustomPage, PageSection
+from rigs.management.commands.benchpages import snapshot_of
+from rigs.models import Rig
+from rigs.simulator import HTML_PAYLOAD, SimRig
+
+from .base import BaseTestCase
+
+
+class CustomPageTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        for i, flavour in enumerate(["cgminer", "bfgminer", "sgminer"]):
+            rig = self.rig if i == 0 else Rig.objects.create(name=f"rig-{i}", host=f"10.0.0.{10 + i}")
+            sections, statuses = snapshot_of(SimRig(index=i, flavour=flavour, devices=2, pools=2))
+            self.snapshot(rig=rig, sections=sections, statuses=statuses)
+
+    def test_builtin_pages_render_for_simulated_rigs(self):
+        self.client.force_login(self.bob)
+        r = self.client.get("/pages/mobile/")
+        self.assertContains(r, "Date:")
+        self.assertContains(r, 'id="custom-3"')  # DEVS+NOTIFY
+        self.assertContains(r, "Not Well")
+        r = self.client.get("/pages/pools/")
+        self.assertContains(r, "Pools over all rigs")
+        body = r.content.decode()
+        table = body[body.index("Pools over all rigs"):]
+        self.assertIn("AvShr", table)
+        # the manual's formula reads POOL.Accepted, which grouping removed: blank cell with the reason
+        self.assertIn("field &#x27;POOL.Accepted&#x27; is missing", table)
+
+    def test_def_visitors_see_only_public_pages_and_land_on_the_first(self):
+        r = self.client.get("/pages/mobile/")
+        self.assertRedirects(r, "/login/?next=/pages/mobile/")
+        self.assertRedirects(self.client.get("/"), "/login/?next=/")
+        CustomPage.objects.filter(slug="pools").update(public=True)
+        self.assertRedirects(self.client.get("/"), "/pages/pools/")
+        r = self.client.get("/pages/pools/")
+        self.assertContains(r, "Pools over all rigs")
+        self.assertNotContains(r, 'href="/pages/mobile/"')  # links only to public pages
+        self.assertNotContains(r, "10.0.0.5")
+
+    def test_page_with_join_group_calc_gen(self):
+        page = CustomPage.objects.create(name="Mine", slug="mine")
+        PageSection.objects.create(page=page, section="SUMMARY+POOL", fields="POOL.URL=Pool\nPOOL.Accepted\nGEN.Per",
+                                   group="POOL.URL", calc="POOL.Accepted=sum\nSUMMARY.Elapsed=max",
+                                   gen="Per=POOL.Accepted/max(SUMMARY.Elapsed,1)", totals="POOL.Accepted")
+        self.client.force_login(self.bob)
+        r = self.client.get("/pages/mine/")
+        self.assertContains(r, "<th scope=\"col\">Pool</th>", html=False)
+        self.assertContains(r, 'class="tot"')
+
+    def test_hostile_values_are_escaped(self):
+        rig = Rig.objects.create(name="evil", host="10.9.9.9")
+        sections, statuses = snapshot_of(SimRig(fault="html", pools=1, devices=1))
+        self.snapshot(rig=rig, sections=sections, statuses=statuses)
+        self.client.force_login(self.bob)
+        body = self.client.get("/pages/mobile/").content.decode()
+        self.assertNotIn(HTML_PAYLOAD, body)
+        self.assertIn("&lt;script&gt;", body)
+
+
+class PageAdminTestCase(BaseTestCase):
+    def post(self, **section):
+        data = {"name": "New", "slug": "new", "order": "0",
+                "sections-TOTAL_FORMS": "1", "sections-INITIAL_FORMS": "0",
+                "sections-MIN_NUM_FORMS": "0", "sections-MAX_NUM_FORMS": "1000",
+                "sections-0-order": "0", "sections-0-section": "POOL"}
+        data.update({f"sections-0-{k}": v for k, v in section.items()})
+        self.client.force_login(self.root)
+        return self.client.post("/admin/custompages/custompage/add/", data)
+
+    def test_a_good_page_saves(self):
+        r = self.post(section="SUMMARY+POOL", gen="Rate=POOL.Difficulty Accepted/max(POOL.Accepted,1)")
+        self.assertEqual(r.status_code, 302)
+        self.assertEqual(CustomPage.objects.get(slug="new").sections.count(), 1)
+
+    def test_errors_name_the_field_and_nothing_is_saved(self):
+        cases = [
+            ({"section": "NOPE"}, "unknown section"),
+            ({"section": "POOL+NOTIFY"}, "cannot be joined"),
+            ({"where": "POOL.URL like x"}, "is not &#x27;FIELD RESTRICTION VALUE&#x27;"),
+            ({"calc": "Accepted=median"}, "unknown function &#x27;median&#x27;"),
+            ({"gen": "Rate=POOL.Difficulty Accepted +* 2"}, "unexpected &#x27;*&#x27; at position 27"),
+            ({"fields": "URL="}, "empty new name"),
+        ]
+        for section, message in cases:
+            r = self.post(**section)
+            self.assertEqual(r.status_code, 200, section)
+            self.assertContains(r, message)
+            self.assertFalse(CustomPage.objects.filter(slug="new").exists())
+
+    def test_export_action(self):
+        self.client.force_login(self.root)
+        pools = CustomPage.objects.get(slug="pools")
+        r = self.client.post("/admin/custompages/custompage/", {"action": "export_json", "_selected_action": [pools.pk]})
+        data = json.loads(r.content)
+        self.assertEqual(data[0]["slug"], "pools")
+        self.assertEqual(data[0]["sections"][3]["section"], "POOL+STATS")
+
+
+class ImportExportTestCase(BaseTestCase):
+    def test_round_trip(self, capsys=None):
+        from io import StringIO
+
+        out = StringIO()
+        call_command("exportpages", "mobile", stdout=out)
+        data = json.loads(out.getvalue())
+        data[0].update(slug="mobile-copy", name="Mobile copy")
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+            json.dump(data, fh)
+        call_command("importpages", fh.name, stdout=StringIO())
+        copy = CustomPage.objects.get(slug="mobile-copy")
+        self.assertEqual([s.section for s in copy.sections.all()], ["DATE", "RIGS", "SUMMARY", "DEVS+NOTIFY", "POOL"])
+
+    def test_a_bad_import_changes_nothing(self):
+        bad = [{"name": "A", "slug": "a", "sections": [{"section": "SUMMARY"}]},
+               {"name": "B", "slug": "b", "sections": [{"section": "POOL", "calc": "URL=median"}]}]
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+            json.dump(bad, fh)
+        with self.assertRaisesMessage(CommandError, "unknown function 'median'"):
+            call_command("importpages", fh.name)
+        self.assertFalse(CustomPage.objects.filter(slug__in=["a", "b"]).exists())
