@@ -262,6 +262,14 @@ def calc(values, how):
     return min(nums) if how == "min" else max(nums)
 
 
+def sort_key(value):
+    """Numbers in numeric order, then text case-insensitively, missing values last."""
+    if value is None or value == "":
+        return (2, 0, "")
+    n = _num(value)
+    return (0, n, "") if n is not None else (1, 0, str(value).lower())
+
+
 def group_rows(rows, group, calcs):
     """Group by the fields' values (first appearance order); only group and calc fields remain."""
     groups = {}
@@ -301,6 +309,9 @@ def build_section(definition, rigs):
         rows = group_rows(rows, definition["group"], definition.get("calc", {}))
     apply_gen(rows, definition.get("gen", {}), "GEN")
     rows = [r for r in rows if passes(r, definition.get("having", []))]
+    for spec in reversed(definition.get("sort", [])):  # rig order, record order, unless sorted
+        fld = spec.lstrip("-")
+        rows.sort(key=lambda r: sort_key(r.get(fld)), reverse=spec.startswith("-"))
     columns = _columns(definition, rows)
     totals = _totals(definition, rows)
     return Result(definition.get("title") or name, columns, rows, totals, grouped)

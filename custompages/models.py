@@ -58,7 +58,7 @@ class CustomPage(models.Model):
 
 
 class PageSection(models.Model):
-    TEXT_FIELDS = ("fields", "totals", "where", "group", "calc", "having", "bgen", "gen")
+    TEXT_FIELDS = ("fields", "totals", "where", "group", "calc", "having", "bgen", "gen", "sort")
 
     page = models.ForeignKey(CustomPage, on_delete=models.CASCADE, related_name="sections")
     order = models.IntegerField(default=0)
@@ -72,6 +72,8 @@ class PageSection(models.Model):
     having = models.TextField(blank=True, help_text="After grouping, like where")
     bgen = models.TextField(blank=True, help_text="Formulas before grouping: NAME=formula (shown as BGEN.NAME)")
     gen = models.TextField(blank=True, help_text="Formulas after grouping: NAME=formula (shown as GEN.NAME)")
+    sort = models.TextField(blank=True, help_text="Sort rows by these fields, one per line; -Field for descending. "
+                                                  "Without it: rig order, then record order.")
 
     class Meta:
         ordering = ["order", "id"]
@@ -86,6 +88,7 @@ class PageSection(models.Model):
             "where": parse_tests(self.where, "where"), "group": lines(self.group),
             "calc": parse_pairs(self.calc, "function"), "having": parse_tests(self.having, "having"),
             "bgen": parse_pairs(self.bgen, "formula"), "gen": parse_pairs(self.gen, "formula"),
+            "sort": lines(self.sort),
         }
 
     def export(self):

@@ -85,3 +85,26 @@ def test_foreign_origins_are_refused():
         return connected
 
     assert asyncio.run(go()) is False
+
+
+def test_public_custom_pages_push_to_anonymous_visitors():
+    from custompages.models import CustomPage, PageSection
+
+    public = CustomPage.objects.create(name="Open", slug="open", public=True)
+    PageSection.objects.create(page=public, section="DATE")
+    CustomPage.objects.create(name="Closed", slug="closed", public=False)
+    rig = Rig.objects.create(name="a", host="10.0.0.5")
+
+    async def go():
+        private = communicator(AnonymousUser(), "/ws/live/page/closed/")
+        refused = not (await private.connect())[0]
+        comm = communicator(AnonymousUser(), "/ws/live/page/open/")
+        assert (await comm.connect())[0]
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        html = await comm.receive_from(timeout=5)
+        await comm.disconnect()
+        return refused, html
+
+    refused, html = asyncio.run(go())
+    assert refused
+    assert 'id="live" hx-swap-oob="true"' in html and "Date:" in html

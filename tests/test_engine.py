@@ -163,3 +163,10 @@ def test_formulas_validate_against_known_field_names():
     with pytest.raises(PageError, match=r"unexpected .,. at position 32"):
         validate({"section": "POOL", "gen": {"R": "POOL.Difficulty Accepted / max(, 1)"}},
                  known=["POOL.Difficulty Accepted"])
+
+
+def test_sort_by_fields():
+    t = build_section({"section": "DEVS", "sort": ["-Temperature"]}, RIGS)
+    assert values(t, "Temperature") == [80.0, 70.0, 60.0]
+    t = build_section({"section": "POOL", "sort": ["URL", "-Accepted"]}, RIGS)
+    assert [(r["URL"], r["Accepted"]) for r in t.rows] == [("pool-a", 6), ("pool-a", 4), ("pool-b", 0)]

@@ -75,3 +75,16 @@ def test_hostile_rig_data_does_not_run(server, page):
     page.wait_for_selector("#section-pools")
     assert page.locator("#live img").count() == 0
     assert page.dialogs == []
+
+
+def test_mobile_page_on_a_phone(server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    login(page, server, "usruser", "usr-pass-123")
+    page.goto(server + "/pages/mobile/")
+    page.wait_for_selector("#custom-3 table")
+    # nothing wider than the screen but the scrollable tables
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    before = page.locator("#live").get_attribute("data-updated")
+    page.wait_for_function(f"document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
+    context.close()
