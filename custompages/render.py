@@ -66,8 +66,12 @@ def to_table(result, index, section, rigs_by_name, tz):
                 cells.append(tables.cell("", "err", errors[field]))
                 continue
             sec, name = split_field(field)
+            value = r.get(field)
+            if sec in ("GEN", "BGEN") and isinstance(value, float):
+                cells.append(tables.cell(f"{value:,.2f}"))  # as miner.php shows gen results
+                continue
             api = API_SECTION.get(sec or part, sec or part)
-            cells.append(tables.cell(*fmt(api, name, r.get(field), when, tz)))
+            cells.append(tables.cell(*fmt(api, name, value, when, tz)))
         css = tables.row_css(rig.get("state", ""))
         devs = {k[5:]: v for k, v in r.items() if k.startswith("DEVS.")} if "DEVS." in " ".join(r) else (
             r if part in ("DEVS", "EDEVS", "ASC", "PGA", "GPU") else {})

@@ -54,6 +54,10 @@ class CustomPageTestCase(BaseTestCase):
         r = self.client.get("/pages/mine/")
         self.assertContains(r, "<th scope=\"col\">Pool</th>", html=False)
         self.assertContains(r, 'class="tot"')
+        body = r.content.decode()
+        per = body[body.index("<tbody>", body.index('id="custom-0"')):]
+        cell = per.split("</tr>")[0].split("<td>")[-1].split("</td>")[0]
+        self.assertRegex(cell, r"^[\d,]+\.\d\d$")  # GEN values with 2 decimals
 
     def test_hostile_values_are_escaped(self):
         rig = Rig.objects.create(name="evil", host="10.9.9.9")
