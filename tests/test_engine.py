@@ -170,3 +170,31 @@ def test_sort_by_fields():
     assert values(t, "Temperature") == [80.0, 70.0, 60.0]
     t = build_section({"section": "POOL", "sort": ["URL", "-Accepted"]}, RIGS)
     assert [(r["URL"], r["Accepted"]) for r in t.rows] == [("pool-a", 6), ("pool-a", 4), ("pool-b", 0)]
+
+
+def test_every_restriction():
+    rigs = [{"name": "x", "sections": {"POOLS": [{"URL": "b", "N": 2, "U": ""}, {"URL": "A", "N": 10}, {"URL": "c", "N": 5, "U": "u"}]}}]
+
+    def urls(*tests):
+        return values(build_section({"section": "POOL", "where": [list(t) for t in tests]}, rigs), "URL")
+
+    assert urls(("U", "set")) == ["A", "c"]  # an empty value is not set; a missing field passes
+    assert urls(("N", "<", "5")) == ["b"] and urls(("N", "<=", "5")) == ["b", "c"]
+    assert urls(("N", ">=", "5"), ("N", "<", "10")) == ["c"]  # all must hold
+    assert urls(("N", "=", "10")) == ["A"]
+    assert urls(("URL", "eq", "a")) == ["A"] and urls(("URL", "lt", "b")) == ["A"]
+    assert urls(("URL", "le", "B")) == ["b", "A"] and urls(("URL", "gt", "b")) == ["c"]
+    assert urls(("URL", "ge", "B")) == ["b", "c"]
+
+
+def test_the_other_joins():
+    rig = {"name": "x", "sections": {
+        "SUMMARY": [{"Elapsed": 1}], "CONFIG": [{"Strategy": "Failover"}], "COIN": [{"Hash Method": "sha256"}],
+        "DEVS": [{"ASC": 0, "Name": "BTB", "ID": 0}, {"ASC": 1, "Name": "BTB", "ID": 1}],
+        "DEVDETAILS": [{"DEVDETAILS": 1, "Name": "BTB", "ID": 1, "Driver": "bitburner"}],
+        "USBSTATS": [{"USBSTATS": 0, "Name": "BTB", "ID": 0, "Errors": 3}]}}
+    assert len(rig_rows(rig, "SUMMARY+DEVS")) == 2
+    assert rig_rows(rig, "SUMMARY+CONFIG")[0]["CONFIG.Strategy"] == "Failover"
+    assert rig_rows(rig, "SUMMARY+COIN")[0]["COIN.Hash Method"] == "sha256"
+    assert [r["DEVS.ID"] for r in rig_rows(rig, "DEVS+DEVDETAILS")] == [1]
+    assert [r["USBSTATS.Errors"] for r in rig_rows(rig, "DEVS+USBSTATS")] == [3]
