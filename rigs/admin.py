@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Rig, Snapshot
+from .models import AuditEntry, Rig, Snapshot
 
 
 @admin.register(Rig)
@@ -17,4 +17,22 @@ class SnapshotAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Snapshot._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the panel, never edited."""
+
+    list_display = ("at", "username", "address", "rig_name", "command", "outcome", "code", "message")
+    list_filter = ("outcome", "command")
+    search_fields = ("username", "rig_name", "command", "message")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

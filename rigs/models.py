@@ -38,6 +38,10 @@ class Rig(models.Model):
     readonly = models.BooleanField(default=False, help_text="Never send privileged commands to this rig.")
     order = models.IntegerField(default=0, help_text="Rigs are listed by this, then by name.")
     simulated = models.BooleanField(default=False, help_text="Served by the built-in simulator under `make run`.")
+    # The answer to `privileged`, cached; refreshed on demand and by every command's reply.
+    access_ok = models.BooleanField(null=True, editable=False)
+    access_msg = models.CharField(max_length=500, blank=True, editable=False)
+    access_checked_at = models.DateTimeField(null=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,6 +62,28 @@ class Rig(models.Model):
             if Rig.objects.filter(host=self.host, port=self.port).exclude(pk=self.pk).exists():
                 raise ValidationError({"port": f"Another rig already uses {self.address}."}) from exc
             raise
+
+
+class AuditEntry(models.Model):
+    """Who asked which rig to do what, and what the rig said. Never edited."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    username = models.CharField(max_length=150, blank=True)
+    address = models.GenericIPAddressField(null=True)
+    rig = models.ForeignKey("Rig", null=True, on_delete=models.SET_NULL)
+    rig_name = models.CharField(max_length=64, blank=True)
+    command = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)  # secrets redacted
+    outcome = models.CharField(max_length=12)  # S I W E F (the rig's letter), refused, invalid, error
+    code = models.IntegerField(null=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.command} {self.rig_name}: {self.outcome}"
 
 
 class Snapshot(models.Model):

@@ -1,13 +1,16 @@
+from functools import wraps
+
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.contrib import messages
+from django.http import HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from minerpanel.tiers import usr_required
+from minerpanel.tiers import SYS, readonly, sys_required, tier, usr_required
 
-from . import pages
-from .models import Rig
+from . import commands, control, control_forms, pages
+from .models import AuditEntry, Rig
 
 
 def refresh_of(request):
@@ -41,6 +44,8 @@ def summary(request):
 def rig_detail(request, pk):
     rig = get_object_or_404(Rig.objects.select_related("snapshot"), pk=pk)
     ctx = pages.rig_context(request.user, rig)
+    if not readonly(request.user, rig):
+        ctx["controls"] = control_forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {})
     rigs = list(Rig.objects.only("id", "name")[: pages.RIGBAR_MAX + 1])
     ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", rigs=rigs if len(rigs) <= pages.RIGBAR_MAX else []))
     template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"
@@ -61,3 +66,137 @@ def set_refresh(request):
     request.session["refresh"] = value
     nxt = request.POST.get("next", "/")
     return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else "/")
+
+
+# ---------------------------------------------------------------- control
+
+def client_address(request):
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def control_view(view):
+    """Privileged views: POST only, sys only, not read-only; every refusal is audited."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        name = (request.POST.get("command") if request.method == "POST" else request.GET.get("command")) or view.__name__
+        rig = Rig.objects.filter(pk=kwargs.get("pk")).first() if "pk" in kwargs else None
+        refusal = None
+        if request.method != "POST":
+            refusal, response = "only POST may change a rig", HttpResponseNotAllowed(["POST"])
+        elif not request.user.is_authenticated:
+            refusal, response = "not logged in", redirect_to_login(request.get_full_path())
+        elif tier(request.user) != SYS:
+            refusal, response = "only sys users may control rigs", HttpResponseForbidden("Only sys users may control rigs.")
+        elif settings.READONLY:
+            refusal, response = "READONLY is on", HttpResponseForbidden("The panel is read-only (READONLY).")
+        elif rig is not None and rig.readonly:
+            refusal, response = "the rig is read-only", HttpResponseForbidden(f"{rig.name} is read-only.")
+        if refusal:
+            control.audit(request.user, client_address(request), rig, name, {}, "refused", message=refusal)
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def csrf_failure(request, reason=""):
+    """A POST without a valid CSRF token: refused, and audited when it aimed at a control."""
+    from django.views.csrf import csrf_failure as default
+
+    if request.path.startswith(("/rigs/", "/bulk/")):
+        control.audit(request.user, client_address(request), None, request.POST.get("command", request.path),
+                      {}, "refused", message=f"CSRF check failed: {reason}")
+    return default(request, reason=reason)
+
+
+STATUS_LEVEL = {"S": messages.SUCCESS, "I": messages.INFO, "W": messages.WARNING}
+
+
+def say(request, outcome, rig_name=None):
+    prefix = f"{rig_name}: " if rig_name else ""
+    messages.add_message(request, STATUS_LEVEL.get(outcome.letter, messages.ERROR), prefix + outcome.message,
+                         extra_tags=f"status-{outcome.letter}")
+
+
+@control_view
+def rig_command(request, pk):
+    rig = get_object_or_404(Rig.objects.select_related("snapshot"), pk=pk)
+    name = request.POST.get("command", "")
+    command = commands.COMMANDS.get(name)
+    if command is None:
+        control.audit(request.user, client_address(request), rig, name or "?", {}, "invalid", message="unknown command")
+        return HttpResponseBadRequest("unknown command")
+    if command.dangerous and request.POST.get("confirm") != "yes":
+        control.audit(request.user, client_address(request), rig, name, {}, "refused", message="not confirmed")
+        messages.error(request, f"{command.label} not sent: tick 'I am sure' to confirm.")
+        return redirect("rig_detail", rig.pk)
+    (outcome,) = control.run([rig], name, request.POST, request.user, client_address(request))
+    say(request, outcome)
+    return redirect("rig_detail", rig.pk)
+
+
+@control_view
+def rig_check_access(request, pk):
+    rig = get_object_or_404(Rig, pk=pk)
+    ok, msg = control.check_access(rig, request.user, client_address(request))
+    messages.add_message(request, messages.SUCCESS if ok else messages.ERROR, msg,
+                         extra_tags="status-S" if ok else "status-E")
+    return redirect("rig_detail", rig.pk)
+
+
+def bulk_targets(post):
+    """The rigs a bulk command is for: chosen ones, all, by active pool, or with a sick device."""
+    from .tables import active_pool
+
+    rigs = list(Rig.objects.select_related("snapshot").filter(enabled=True))
+    how = post.get("target", "selected")
+    if how == "all":
+        return rigs
+    if how == "pool":
+        url = post.get("pool_url", "")
+        out = []
+        for r in rigs:
+            current = active_pool((getattr(r, "snapshot", None) and r.snapshot.sections.get("POOLS")) or [])
+            if current and str(current.get("URL")) == url:
+                out.append(r)
+        return out
+    if how == "sick":
+        return [r for r in rigs if hasattr(r, "snapshot") and any(
+            isinstance(d, dict) and d.get("Status") in ("Sick", "Dead") for d in r.snapshot.sections.get("DEVS") or [])]
+    chosen = {int(x) for x in post.getlist("rigs") if x.isdigit()}
+    return [r for r in rigs if r.pk in chosen]
+
+
+@require_GET
+@sys_required
+def bulk(request):
+    rigs = list(Rig.objects.select_related("snapshot").filter(enabled=True))
+    urls = sorted({str(p.get("URL")) for r in rigs if hasattr(r, "snapshot")
+                   for p in r.snapshot.sections.get("POOLS") or [] if isinstance(p, dict) and p.get("URL")})
+    return render(request, "rigs/bulk.html", {**header(request), "bulk_rigs": rigs, "pool_urls": urls,
+                                              "forms": control_forms.bulk_forms()})
+
+
+@control_view
+def bulk_run(request):
+    name = request.POST.get("command", "")
+    command = commands.COMMANDS.get(name)
+    if command is None or any(p.kind in ("pool", "pools", "device") for p in command.params):
+        return HttpResponseBadRequest("not a command for many rigs")
+    if command.dangerous and request.POST.get("confirm") != "yes":
+        messages.error(request, f"{command.label} not sent: tick 'I am sure' to confirm.")
+        return redirect("bulk")
+    targets = [r for r in bulk_targets(request.POST) if not r.readonly]
+    if not targets:
+        messages.error(request, "No rig matches (read-only rigs are left out).")
+        return redirect("bulk")
+    outcomes = control.run(targets, name, request.POST, request.user, client_address(request))
+    return render(request, "rigs/bulk_result.html", {**header(request), "command": command, "outcomes": outcomes})
+
+
+@require_GET
+@sys_required
+def audit_log(request):
+    entries = AuditEntry.objects.all()[:500]
+    return render(request, "rigs/audit.html", {**header(request), "entries": entries})

@@ -1,0 +1,138 @@
+"""Running privileged commands: validate, send, explain, audit, re-poll.
+
+Used by the views (one rig or many); the command descriptions are in commands.py.
+"""
+
+import asyncio
+import logging
+import socket
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+from django.utils import timezone
+
+from . import client, commands, poller
+from .models import AuditEntry, Rig
+from .protocol import RigError
+
+log = logging.getLogger("minerpanel.control")
+
+
+@dataclass
+class Outcome:
+    rig: Rig
+    letter: str  # S I W E F, or refused / invalid / error
+    message: str
+    code: int | None = None
+
+    @property
+    def ok(self):
+        return self.letter in ("S", "I")
+
+
+def panel_address(host, port):
+    """The address this panel uses toward the rig (what --api-allow must list). Sends nothing."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect((host, port))
+            return s.getsockname()[0]
+    except OSError:
+        return "<this panel's address>"
+
+
+def explain_denied(rig, command_name):
+    addr = panel_address(rig.host, rig.port)
+    return (f"The rig refused '{command_name}': its --api-allow does not give this panel's address ({addr}) "
+            f"write access. Start the miner with --api-allow W:{addr} (or add W:{addr} to its list, or a group "
+            f"from --api-groups that allows '{command_name}'), then restart it.")
+
+
+def audit(user, address, rig, command, params, outcome, code=None, message=""):
+    AuditEntry.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        username=getattr(user, "username", "") or "(anonymous)", address=address or None,
+        rig=rig if isinstance(rig, Rig) else None, rig_name=getattr(rig, "name", rig or "") or "",
+        command=command[:40], params=params or {}, outcome=outcome, code=code, message=message[:5000])
+
+
+async def _send(rig, name, parameter):
+    try:
+        response = await client.call(rig.host, rig.port, name, parameter, **poller.limits())
+    except RigError as exc:
+        return Outcome(rig, "error", exc.message)
+    if name in ("quit", "restart") and response.msg in ("BYE", "RESTART"):
+        return Outcome(rig, "S", {"BYE": "The miner is quitting.", "RESTART": "The miner is restarting."}[response.msg])
+    if response.code == 45:
+        return Outcome(rig, "E", explain_denied(rig, name), 45)
+    return Outcome(rig, response.letter or "E", response.msg, response.code)
+
+
+def run(rigs, name, values, user, address):
+    """Send one command to each rig concurrently; audit every rig; re-poll them."""
+    command = commands.COMMANDS[name]
+    prepared, outcomes = [], []
+    for rig in rigs:
+        sections = rig.snapshot.sections if hasattr(rig, "snapshot") else {}
+        try:
+            cleaned = commands.clean(command, values, sections)
+        except commands.Invalid as exc:
+            outcomes.append(Outcome(rig, "invalid", str(exc)))
+            audit(user, address, rig, name, {k: v for k, v in values.items() if k in {p.name for p in command.params}
+                                              and not any(p.kind == "secret" and p.name == k for p in command.params)},
+                  "invalid", message=str(exc))
+            continue
+        prepared.append((rig, commands.parameter(command, cleaned), commands.redacted(command, cleaned)))
+
+    async def all_of():
+        return await asyncio.gather(*(_send(rig, name, param) for rig, param, _ in prepared))
+
+    sent = async_to_sync(all_of)() if prepared else []
+    now = timezone.now()
+    for (rig, _, shown), outcome in zip(prepared, sent):
+        audit(user, address, rig, name, shown, outcome.letter, outcome.code, outcome.message)
+        log.info("%s sent %s to %s: %s %s", getattr(user, "username", "?"), name, rig.name, outcome.letter, outcome.message)
+        if outcome.code == 45 or (outcome.ok and outcome.letter == "S"):
+            Rig.objects.filter(pk=rig.pk).update(access_ok=outcome.code != 45, access_msg=outcome.message[:500],
+                                                 access_checked_at=now)
+        outcomes.append(outcome)
+    repoll([rig.pk for rig, _, _ in prepared])
+    order = {rig.pk: i for i, rig in enumerate(rigs)}
+    return sorted(outcomes, key=lambda o: order.get(o.rig.pk, 0))
+
+
+def repoll(ids):
+    """Ask the rigs again now, store, and push fresh pages."""
+    if not ids:
+        return
+    from . import pages
+
+    targets = [t for t in poller.load_targets() if t.id in set(ids)]
+
+    async def ask():
+        return await poller.poll_all(targets)
+
+    results = async_to_sync(ask)()
+    poller.store(results)
+    pages.warm(ids)
+    async_to_sync(poller.publish)(ids)
+
+
+def check_access(rig, user, address):
+    """Ask the rig `privileged` and remember the answer."""
+    async def ask():
+        try:
+            return await client.call(rig.host, rig.port, "privileged", **poller.limits())
+        except RigError as exc:
+            return exc
+
+    reply = async_to_sync(ask)()
+    now = timezone.now()
+    if isinstance(reply, RigError):
+        ok, msg, letter, code = None, f"could not ask: {reply.message}", "error", None
+    elif reply.code == 45:
+        ok, msg, letter, code = False, explain_denied(rig, "privileged"), "E", 45
+    else:
+        ok, msg, letter, code = reply.ok, reply.msg, reply.letter, reply.code
+    Rig.objects.filter(pk=rig.pk).update(access_ok=ok, access_msg=msg[:500], access_checked_at=now)
+    audit(user, address, rig, "privileged", {}, letter, code, msg)
+    return ok, msg

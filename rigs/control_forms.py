@@ -1,0 +1,63 @@
+"""Forms for the command descriptions, as plain data for templates (no logic there)."""
+
+from . import commands
+from .tables import active_pool, device_name
+
+INPUT = {"int": "number", "float": "number", "pool": "select", "device": "select", "choice": "select",
+         "bool": "checkbox", "secret": "password", "url": "text", "text": "text", "pools": "text", "intensity": "text"}
+
+
+def field(p, command, sections):
+    f = {"name": p.name, "label": p.label or p.name, "input": INPUT[p.kind], "required": p.required and p.kind != "bool",
+         "min": p.lo, "max": p.hi, "step": "0.01" if p.kind == "float" else "1", "options": []}
+    if p.kind == "pool":
+        f["options"] = [(str(n), f"{n}") for n in sorted(commands.pool_ids(sections))]
+    elif p.kind == "device":
+        f["options"] = [(str(n), f"{command.device_kind()} {n}") for n in sorted(commands.device_ids(sections, command.device_kind()))]
+    elif p.kind == "choice":
+        f["options"] = list(p.choices)
+    if p.kind == "url":
+        f["placeholder"] = "stratum+tcp://pool.example.com:3333"
+    return f
+
+
+def form(command, sections, fixed=None):
+    fixed = fixed or {}
+    return {"command": command.name, "label": command.label, "dangerous": command.dangerous, "help": command.help,
+            "fixed": fixed, "fields": [field(p, command, sections) for p in command.params if p.name not in fixed]}
+
+
+def rig_controls(sections):
+    """Per-pool and per-device action rows, and a form for every other command."""
+    pools = [p for p in sections.get("POOLS") or [] if isinstance(p, dict)]
+    current = active_pool(pools)
+    pool_rows = []
+    for p in pools:
+        n = commands.pool_ids({"POOLS": [p]})
+        if not n:
+            continue
+        pool_rows.append({"id": n.pop(), "url": str(p.get("URL", "")), "status": str(p.get("Status", "")),
+                          "in_use": p is current,
+                          "actions": [(c, commands.COMMANDS[c].label, commands.COMMANDS[c].dangerous)
+                                      for c in ("switchpool", "enablepool", "disablepool", "removepool")]})
+    device_rows = []
+    for d in sections.get("DEVS") or []:
+        if not isinstance(d, dict):
+            continue
+        kind = next((k for k in ("ASC", "PGA", "GPU") if k in d), None)
+        if kind is None:
+            continue
+        names = [f"{kind.lower()}enable", f"{kind.lower()}disable",
+                 "gpurestart" if kind == "GPU" else f"{kind.lower()}identify"]
+        device_rows.append({"id": d[kind], "name": device_name(d), "status": str(d.get("Status", "")),
+                            "actions": [(c, commands.COMMANDS[c].label, commands.COMMANDS[c].dangerous) for c in names]})
+    quick = {"switchpool", "enablepool", "disablepool", "removepool"} | {
+        f"{k}{a}" for k in ("asc", "pga", "gpu") for a in ("enable", "disable", "identify")} | {"gpurestart"}
+    others = [form(c, sections) for c in commands.for_rig(sections) if c.name not in quick]
+    return {"pools": pool_rows, "devices": device_rows, "forms": others}
+
+
+def bulk_forms():
+    """Commands that make sense for many rigs at once: no pool or device numbers."""
+    return [form(c, {}) for c in commands.COMMANDS.values()
+            if not any(p.kind in ("pool", "pools", "device") for p in c.params)]

@@ -1,0 +1,183 @@
+"""Privileged commands against the simulator: state changes, refusals, audit, bulk."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client, override_settings
+
+from rigs.models import AuditEntry, Rig, Snapshot
+from rigs.simulator import SimRig
+
+pytestmark = pytest.mark.django_db(transaction=True)
+FAST = {"RIG_TIMEOUT": 1.0, "RIG_CONNECT_TIMEOUT": 1.0}
+
+
+@pytest.fixture
+def users():
+    sys_user = User.objects.create_user("alice", password="alice-password")
+    sys_user.groups.add(Group.objects.get_or_create(name="sys")[0])
+    usr = User.objects.create_user("bob", password="bob-password")
+    return sys_user, usr
+
+
+def rigs_for(f):
+    from rigs import poller
+    import asyncio
+
+    rigs = [Rig.objects.create(name=f"r{i}", host="127.0.0.1", port=f.port(i)) for i in range(len(f.rigs))]
+    asyncio.run(poller.poll_once())
+    return rigs
+
+
+def client_for(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def active_url(rig):
+    from rigs.tables import active_pool
+
+    return active_pool(Snapshot.objects.get(rig=rig).sections["POOLS"])["URL"]
+
+
+@override_settings(**FAST)
+def test_switchpool_moves_the_active_pool(farm, users):
+    sim = SimRig(flavour="cgminer", pools=3, devices=1)
+    for p in sim.pools:
+        p["dead"] = False
+    f = farm(sim)
+    (rig,) = rigs_for(f)
+    assert active_url(rig) == sim.pools[0]["url"]
+    r = client_for(users[0]).post(f"/rigs/{rig.pk}/command/", {"command": "switchpool", "pool": "2"}, follow=True)
+    assert "Switching to pool 2" in r.content.decode()
+    assert active_url(rig) == sim.pools[2]["url"]  # re-polled at once
+    entry = AuditEntry.objects.get()
+    assert (entry.username, entry.command, entry.params, entry.outcome, entry.code) == ("alice", "switchpool", {"pool": 2}, "S", 27)
+    assert entry.address == "127.0.0.1"
+
+
+@override_settings(**FAST)
+def test_disabled_device_stops(farm, users):
+    sim = SimRig(flavour="cgminer", pools=1, devices=2)
+    f = farm(sim)
+    (rig,) = rigs_for(f)
+    client_for(users[0]).post(f"/rigs/{rig.pk}/command/", {"command": "ascdisable", "device": "1"})
+    assert sim.devices[1]["enabled"] is False
+    dev = Snapshot.objects.get(rig=rig).sections["DEVS"][1]
+    assert dev["Enabled"] == "N" and dev["MHS 5s"] == 0
+
+
+@override_settings(**FAST)
+def test_addpool_then_removepool_with_the_password_redacted(farm, users):
+    sim = SimRig(flavour="bfgminer", pools=1, devices=1)
+    f = farm(sim)
+    (rig,) = rigs_for(f)
+    c = client_for(users[0])
+    c.post(f"/rigs/{rig.pk}/command/", {"command": "addpool", "url": "stratum+tcp://new.example:3333",
+                                        "user": "w,1", "password": "s3cret\\x"})
+    assert sim.pools[1]["user"] == "w,1" and sim.pools[1]["pass"] == "s3cret\\x"  # escaped on the wire
+    entry = AuditEntry.objects.get(command="addpool")
+    assert entry.params["password"] == "•••" and "s3cret" not in str(entry.params) + entry.message
+    assert len(Snapshot.objects.get(rig=rig).sections["POOLS"]) == 2
+    c.post(f"/rigs/{rig.pk}/command/", {"command": "removepool", "pool": "1", "confirm": "yes"})
+    assert len(sim.pools) == 1
+
+
+@override_settings(**FAST)
+def test_bad_values_never_reach_the_rig(farm, users):
+    sim = SimRig(flavour="cgminer", pools=2, devices=1)
+    f = farm(sim)
+    (rig,) = rigs_for(f)
+    c = client_for(users[0])
+    before = [p["priority"] for p in sim.pools]
+    r = c.post(f"/rigs/{rig.pk}/command/", {"command": "switchpool", "pool": "99"}, follow=True)
+    assert "the rig has no pool 99" in r.content.decode()
+    r = c.post(f"/rigs/{rig.pk}/command/", {"command": "addpool", "url": "ftp://x", "user": "u", "password": "p"}, follow=True)
+    assert "a pool URL such as" in r.content.decode()
+    assert [p["priority"] for p in sim.pools] == before and len(sim.pools) == 2
+    assert list(AuditEntry.objects.values_list("outcome", flat=True)) == ["invalid", "invalid"]
+
+
+@override_settings(**FAST)
+def test_dangerous_commands_need_confirmation(farm, users):
+    sim = SimRig(flavour="cgminer")
+    f = farm(sim)
+    (rig,) = rigs_for(f)
+    r = client_for(users[0]).post(f"/rigs/{rig.pk}/command/", {"command": "restart"}, follow=True)
+    assert "tick &#x27;I am sure&#x27;" in r.content.decode()
+    assert AuditEntry.objects.get().outcome == "refused"
+
+
+@override_settings(**FAST)
+def test_access_denied_is_explained(farm, users):
+    f = farm(SimRig(flavour="cgminer", access="R", pools=2))
+    (rig,) = rigs_for(f)
+    c = client_for(users[0])
+    r = c.post(f"/rigs/{rig.pk}/command/", {"command": "switchpool", "pool": "1"}, follow=True)
+    body = r.content.decode()
+    assert "--api-allow W:127.0.0.1" in body
+    r = c.post(f"/rigs/{rig.pk}/access/", follow=True)
+    assert "refused" in r.content.decode()
+    rig.refresh_from_db()
+    assert rig.access_ok is False and "W:127.0.0.1" in rig.access_msg
+    assert [e.code for e in AuditEntry.objects.order_by("id")] == [45, 45]
+
+
+@override_settings(**FAST)
+def test_refusals_are_audited(farm, users):
+    sim = SimRig(flavour="cgminer", pools=2)
+    f = farm(sim)
+    (rig,) = rigs_for(f)
+    url = f"/rigs/{rig.pk}/command/"
+    data = {"command": "switchpool", "pool": "1"}
+    assert client_for(users[1]).post(url, data).status_code == 403          # usr
+    assert Client().post(url, data).status_code == 302                        # anonymous -> login
+    assert client_for(users[0]).get(url, data).status_code == 405             # GET
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(users[0])
+    assert strict.post(url, data).status_code == 403                          # no CSRF token
+    with override_settings(READONLY=True):
+        assert client_for(users[0]).post(url, data).status_code == 403
+    Rig.objects.filter(pk=rig.pk).update(readonly=True)
+    assert client_for(users[0]).post(url, data).status_code == 403
+    assert [p["priority"] for p in sim.pools] == [0, 1]                       # nothing was sent
+    outcomes = list(AuditEntry.objects.order_by("id").values_list("outcome", "message"))
+    assert len(outcomes) == 6 and all(o == "refused" for o, _ in outcomes)
+    assert "CSRF" in outcomes[3][1]
+
+
+@override_settings(**FAST)
+def test_usr_sees_no_controls(farm, users):
+    f = farm(SimRig(pools=1))
+    (rig,) = rigs_for(f)
+    assert 'id="controls"' not in client_for(users[1]).get(f"/rigs/{rig.pk}/").content.decode()
+    page = client_for(users[0]).get(f"/rigs/{rig.pk}/").content.decode()
+    assert 'id="controls"' in page and "Switch to" in page and "Add pool" in page
+    assert client_for(users[1]).get("/audit/").status_code == 403
+
+
+@override_settings(**FAST)
+def test_bulk_with_mixed_outcomes(farm, users):
+    sims = [SimRig(flavour="cgminer"), SimRig(fault="refuse"), SimRig(fault="hang"), SimRig(flavour="bfgminer"),
+            SimRig(access="R")]
+    f = farm(*sims)
+    rigs = [Rig.objects.create(name=f"r{i}", host="127.0.0.1", port=f.port(i)) for i in range(len(sims))]
+    r = client_for(users[0]).post("/bulk/run/", {"command": "setconfig", "name": "queue", "value": "3",
+                                                 "target": "selected", "rigs": [str(x.pk) for x in rigs]})
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert body.count("Set config &#x27;queue&#x27; to 3") == 2
+    assert "connection refused" in body and "no reply within 1 s" in body and "--api-allow W:" in body
+    assert sims[0].config["queue"] == 3 and sims[3].config["queue"] == 3
+    assert sorted(AuditEntry.objects.values_list("outcome", flat=True)) == ["E", "S", "S", "error", "error"]
+
+
+@override_settings(**FAST)
+def test_bulk_by_active_pool(farm, users):
+    a, b = SimRig(flavour="cgminer", pools=1), SimRig(flavour="cgminer", pools=1)
+    b.pools[0]["url"] = "stratum+tcp://other.example:3333"
+    f = farm(a, b)
+    rigs_for(f)
+    client_for(users[0]).post("/bulk/run/", {"command": "hotplug", "seconds": "0", "target": "pool",
+                                             "pool_url": a.pools[0]["url"]})
+    assert a.config["hotplug"] == 0 and b.config["hotplug"] == 5
