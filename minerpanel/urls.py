@@ -3,11 +3,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from minerpanel import views
+from rigs import api as rig_api
 
 urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("pages/", include("custompages.urls")),
+    path("api/rigs/", rig_api.rigs, name="api_rigs"),
+    path("api/rigs/<str:rig>/", rig_api.rig_command, name="api_rig"),
+    path("api/rigs/<str:rig>/<str:command>/", rig_api.rig_command, name="api_command"),
+    path("api/rigs/<str:rig>/<str:command>/<str:parameter>", rig_api.rig_command, name="api_command_param"),
+    path("api/pages/<slug:slug>/", rig_api.page, name="api_page"),
+    path("tokens/", views.tokens, name="tokens"),
     path("", include("rigs.urls")),
 ]

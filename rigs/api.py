@@ -1,0 +1,197 @@
+"""The HTTP JSON API: cgminerhttpinterface's URL grammar over the latest snapshots.
+
+    GET  /api/rigs/                                  every rig: state, error, age, miner, summary
+    GET  /api/rigs/<rig>/                            summary+devs, as chi-server's root
+    GET  /api/rigs/<rig>/<cmd>[+cmd...]/[param]      from the snapshot; ?fresh=1 asks the rig now
+    POST /api/rigs/<rig>/<privileged cmd>/           a control token; values as JSON or form fields
+    GET  /api/pages/<slug>/                          a custom page's tables
+
+Authentication: ``Authorization: Bearer <token>`` (tokens are made in the panel). Unlike
+chi-server: NUL-terminated replies work, errors are JSON with an HTTP status, and
+nothing executes files. Sessions are not used here, so no CSRF.
+"""
+
+import json
+from functools import wraps
+
+from asgiref.sync import async_to_sync
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from minerpanel.models import ApiToken
+from minerpanel.tiers import SYS, tier
+
+from . import client, commands, control, poller
+from .models import Rig
+from .overview import miner_version
+from .protocol import RigError, join_members
+
+# Report commands answered from the snapshot, and the sections they gave.
+STORED = {"version": "VERSION", "config": "CONFIG", "summary": "SUMMARY", "devs": "DEVS", "pools": "POOLS",
+          "notify": "NOTIFY", "devdetails": "DEVDETAILS", "stats": "STATS", "coin": "COIN"}
+READ_ONLY = {"version", "config", "summary", "devs", "edevs", "pools", "notify", "devdetails", "stats", "estats",
+             "coin", "usbstats", "gpucount", "asccount", "pgacount", "gpu", "asc", "pga", "check", "lcd"}
+
+
+def error(status, message, **extra):
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+def authenticate(request):
+    """The request's token (also set as request.token), or None."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    text = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    token = ApiToken.lookup(text)
+    if token is not None:
+        ApiToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
+        request.token = token
+    return token
+
+
+def token_required(view):
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if authenticate(request) is None:
+            return error(401, "a valid token is needed: Authorization: Bearer <token>")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def find_rig(key):
+    rigs = Rig.objects.select_related("snapshot")
+    rig = rigs.filter(name=key).first()
+    if rig is None and key.isdigit():
+        rig = rigs.filter(pk=int(key)).first()
+    return rig
+
+
+def rig_state(rig, now):
+    snap = getattr(rig, "snapshot", None) if hasattr(rig, "snapshot") else None
+    sections = snap.sections if snap else {}
+    miner, api = miner_version(sections)
+    age = snap.age(now) if snap else None
+    return {"name": rig.name, "id": rig.pk, "description": rig.description,
+            "state": snap.state(now) if snap else "new", "error": snap.error if snap else "",
+            "age_seconds": round(age, 1) if age is not None else None,
+            "polled_at": snap.polled_at.isoformat() if snap and snap.polled_at else None,
+            "miner": miner, "api": api, "summary": (sections.get("SUMMARY") or [None])[0]}
+
+
+@token_required
+def rigs(request):
+    now = timezone.now()
+    return JsonResponse({"rigs": [rig_state(r, now) for r in Rig.objects.select_related("snapshot")]})
+
+
+def from_snapshot(rig, names):
+    """Replies for report commands, built from the stored snapshot, in the miner's layout."""
+    snap = getattr(rig, "snapshot", None) if hasattr(rig, "snapshot") else None
+    if snap is None or snap.last_ok_at is None:
+        return None
+    replies = {}
+    for name in names:
+        section = STORED[name]
+        status = (snap.statuses or {}).get(name) or {"STATUS": "S", "Msg": "from the snapshot"}
+        body = {"STATUS": [status]}
+        if section in (snap.sections or {}):
+            body[section] = snap.sections[section]
+        replies[name] = body
+    return replies
+
+
+def layout(command, replies):
+    if "+" in command:
+        return {**{name: [{**body, "id": 1}] for name, body in replies.items()}, "id": 1}
+    return {**next(iter(replies.values())), "id": 1}
+
+
+@token_required
+def rig_command(request, rig, command="summary+devs", parameter=None):
+    target = find_rig(rig)
+    if target is None:
+        return error(404, f"no rig named {rig!r}")
+    names = join_members(command) if "+" in command else [command]
+    if request.method == "POST":
+        return privileged(request, target, command)
+    if request.method != "GET":
+        return error(405, "GET reads, POST sends privileged commands")
+    if any(n not in READ_ONLY for n in names):
+        bad = [n for n in names if n not in READ_ONLY]
+        if any(n in commands.COMMANDS for n in bad):
+            return error(405, f"{', '.join(bad)} changes the rig: POST it with a control token")
+        return error(400, f"unknown command {', '.join(bad)}")
+    fresh = request.GET.get("fresh") in ("1", "true", "yes")
+    if not fresh and parameter in (None, "") and all(n in STORED for n in names):
+        replies = from_snapshot(target, names)
+        if replies is None:
+            return error(503, f"{target.name} has not answered yet", state=rig_state(target, timezone.now())["state"])
+        snap = target.snapshot
+        response = JsonResponse(layout(command, replies))
+        response["X-Snapshot-Age"] = f"{snap.age() or 0:.1f}"
+        return response
+    try:
+        answers = async_to_sync(client.request)(target.host, target.port, command, parameter or None,
+                                                **poller.limits())
+    except RigError as exc:
+        return error(502, exc.message, rig=target.name)
+    return JsonResponse(layout(command, {n: r.as_dict() for n, r in answers.items()}))
+
+
+def privileged(request, rig, command):
+    name = command
+    described = commands.COMMANDS.get(name)
+    if described is None:
+        return error(400, f"{name!r} is not a privileged command MinerPanel sends")
+    if not request.token.can_control or tier(request.token.user) != SYS:
+        control.audit(request.token.user, request.META.get("REMOTE_ADDR"), rig, name, {}, "refused",
+                      message="API token without control")
+        return error(403, "this token may not control rigs")
+    from django.conf import settings
+
+    if settings.READONLY or rig.readonly:
+        control.audit(request.token.user, request.META.get("REMOTE_ADDR"), rig, name, {}, "refused",
+                      message="read-only")
+        return error(403, "read-only")
+    if request.content_type == "application/json":
+        try:
+            values = json.loads(request.body or b"{}")
+            assert isinstance(values, dict)
+        except (ValueError, AssertionError):
+            return error(400, "the body must be a JSON object of parameter values")
+    else:
+        values = request.POST
+    if described.dangerous and str(values.get("confirm", "")).lower() not in ("yes", "true", "1"):
+        return error(400, f"{name} is dangerous: send confirm=yes")
+    (outcome,) = control.run([rig], name, values, request.token.user, request.META.get("REMOTE_ADDR"))
+    status = {"invalid": 400, "error": 502}.get(outcome.letter, 200)
+    return JsonResponse({"rig": rig.name, "command": name, "status": outcome.letter, "code": outcome.code,
+                         "message": outcome.message}, status=status)
+
+
+@csrf_exempt
+def page(request, slug):
+    from custompages.models import CustomPage
+    from custompages.render import page_context
+
+    found = CustomPage.objects.filter(slug=slug).first()
+    if found is None:
+        return error(404, f"no page {slug!r}")
+    token = authenticate(request)
+    if not found.public and token is None:
+        return error(401, "a valid token is needed: Authorization: Bearer <token>")
+    user = token.user if token else None
+    ctx = page_context(user, found)
+    out = []
+    for block in ctx["blocks"]:
+        if "table" in block:
+            t = block["table"]
+            headers = [label for label, _ in t.columns]
+            rows = [dict(zip(headers, (c[0] for c in row.cells))) for row in t.rows]
+            totals = dict(zip(headers, (c[0] for c in t.totals.cells))) if t.totals else None
+            out.append({"title": t.title, "columns": headers, "rows": rows, "totals": totals})
+        elif "error" in block:
+            out.append({"error": block["error"]})
+    return JsonResponse({"page": found.name, "tables": out})

@@ -1,0 +1,138 @@
+"""The HTTP JSON API: tokens, snapshot reads in the miner's layout, fresh reads, control."""
+
+import json
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client, override_settings
+
+from custompages.models import CustomPage, PageSection
+from minerpanel.models import ApiToken
+from rigs.management.commands.benchpages import snapshot_of
+from rigs.models import AuditEntry, Rig, Snapshot, make_brief
+from rigs.simulator import SimRig
+
+pytestmark = pytest.mark.django_db(transaction=True)
+FAST = {"RIG_TIMEOUT": 1.0, "RIG_CONNECT_TIMEOUT": 1.0}
+
+
+@pytest.fixture
+def people():
+    alice = User.objects.create_user("alice", password="x")
+    alice.groups.add(Group.objects.get_or_create(name="sys")[0])
+    bob = User.objects.create_user("bob", password="x")
+    return alice, bob
+
+
+def auth(text):
+    return {"HTTP_AUTHORIZATION": f"Bearer {text}"}
+
+
+def stored_rig(name="rig-a", host="10.0.0.5", port=4028, sim=None):
+    rig = Rig.objects.create(name=name, host=host, port=port)
+    sections, statuses = snapshot_of(sim or SimRig(flavour="cgminer", devices=2, pools=2))
+    from django.utils import timezone
+
+    now = timezone.now()
+    Snapshot.objects.create(rig=rig, sections=sections, statuses=statuses, brief=make_brief(sections, statuses),
+                            polled_at=now, last_ok_at=now)
+    return rig
+
+
+def test_tokens_are_required_and_stored_hashed(people):
+    token, text = ApiToken.issue(people[1], "script")
+    assert text.startswith("mp_") and token.digest != text
+    assert not ApiToken.objects.filter(digest__contains=text[8:]).exists()
+    c = Client()
+    assert c.get("/api/rigs/").status_code == 401
+    assert c.get("/api/rigs/", **auth("mp_wrong")).status_code == 401
+    r = c.get("/api/rigs/", **auth(text))
+    assert r.status_code == 200 and r.json() == {"rigs": []}
+    token.delete()
+    assert c.get("/api/rigs/", **auth(text)).json()["error"].startswith("a valid token")
+
+
+def test_rigs_and_commands_from_the_snapshot(people):
+    _, text = ApiToken.issue(people[1], "script")
+    stored_rig()
+    c = Client()
+    rigs = c.get("/api/rigs/", **auth(text)).json()["rigs"]
+    assert rigs[0]["name"] == "rig-a" and rigs[0]["state"] == "ok" and rigs[0]["summary"]["Accepted"] > 0
+    joined = c.get("/api/rigs/rig-a/summary+pools/", **auth(text)).json()
+    assert list(joined) == ["summary", "pools", "id"]  # the real miners' join layout
+    assert joined["pools"][0]["POOLS"][1]["POOL"] == 1 and joined["summary"][0]["STATUS"][0]["Code"] == 11
+    single = c.get("/api/rigs/rig-a/devs/", **auth(text)).json()
+    assert len(single["DEVS"]) == 2 and single["id"] == 1
+    root = c.get("/api/rigs/rig-a/", **auth(text)).json()
+    assert set(root) == {"summary", "devs", "id"}
+    assert c.get("/api/rigs/nope/summary/", **auth(text)).status_code == 404
+    assert c.get("/api/rigs/rig-a/bogus/", **auth(text)).status_code == 400
+
+
+@override_settings(**FAST)
+def test_fresh_reads_ask_the_rig(farm, people):
+    _, text = ApiToken.issue(people[1], "script")
+    sim = SimRig(flavour="sgminer", devices=2, pools=1)
+    f = farm(sim)
+    stored_rig(host="127.0.0.1", port=f.port(0), sim=sim)
+    c = Client()
+    gpu = c.get("/api/rigs/rig-a/gpu/1", **auth(text)).json()
+    assert gpu["GPU"][0]["GPU"] == 1
+    fresh = c.get("/api/rigs/rig-a/summary/?fresh=1", **auth(text)).json()
+    assert fresh["STATUS"][0]["Msg"] == "Summary"
+    Rig.objects.create(name="gone", host="127.0.0.1", port=1)
+    r = c.get("/api/rigs/gone/summary/?fresh=1", **auth(text))
+    assert r.status_code == 502 and "refused" in r.json()["error"]
+
+
+@override_settings(**FAST)
+def test_control_needs_a_control_token_and_post(farm, people):
+    alice, bob = people
+    sim = SimRig(flavour="cgminer", devices=1, pools=2)
+    for p in sim.pools:
+        p["dead"] = False
+    f = farm(sim)
+    stored_rig(host="127.0.0.1", port=f.port(0), sim=sim)
+    _, read_text = ApiToken.issue(alice, "read")
+    _, bob_control = ApiToken.issue(bob, "bob", can_control=True)  # bob is usr: control is not honoured
+    _, control_text = ApiToken.issue(alice, "ops", can_control=True)
+    c = Client()
+    assert c.get("/api/rigs/rig-a/switchpool/1", **auth(control_text)).status_code == 405
+    body = json.dumps({"pool": 1})
+    assert c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json", **auth(read_text)).status_code == 403
+    assert c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json", **auth(bob_control)).status_code == 403
+    r = c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json", **auth(control_text))
+    assert r.status_code == 200 and r.json()["code"] == 27
+    assert sim.pools[1]["priority"] == 0
+    r = c.post("/api/rigs/rig-a/switchpool/", json.dumps({"pool": 9}), content_type="application/json", **auth(control_text))
+    assert r.status_code == 400 and "no pool 9" in r.json()["message"]
+    r = c.post("/api/rigs/rig-a/quit/", "{}", content_type="application/json", **auth(control_text))
+    assert r.status_code == 400 and "confirm" in r.json()["error"]
+    outcomes = list(AuditEntry.objects.order_by("id").values_list("username", "outcome"))
+    assert outcomes == [("alice", "refused"), ("bob", "refused"), ("alice", "S"), ("alice", "invalid")]
+
+
+def test_custom_page_as_json(people):
+    _, text = ApiToken.issue(people[1], "script")
+    stored_rig()
+    page = CustomPage.objects.create(name="Mine", slug="mine")
+    PageSection.objects.create(page=page, section="POOL", fields="URL=Pool\nAccepted", totals="Accepted")
+    c = Client()
+    assert c.get("/api/pages/mine/").status_code == 401
+    data = c.get("/api/pages/mine/", **auth(text)).json()
+    assert data["tables"][0]["columns"] == ["Rig", "Pool", "Accepted"]
+    assert len(data["tables"][0]["rows"]) == 2 and data["tables"][0]["totals"]["Accepted"]
+    CustomPage.objects.filter(pk=page.pk).update(public=True)
+    assert Client().get("/api/pages/mine/").status_code == 200
+
+
+def test_token_page(people):
+    alice, bob = people
+    c = Client()
+    c.force_login(bob)
+    r = c.post("/tokens/", {"name": "grafana", "can_control": "on"})
+    assert "shown only now" in r.content.decode()
+    token = ApiToken.objects.get(user=bob)
+    assert token.can_control is False  # usr users cannot make control tokens
+    c.post("/tokens/", {"revoke": token.pk})
+    assert not ApiToken.objects.filter(user=bob).exists()
