@@ -28,6 +28,7 @@ class Command:
     kinds: tuple = ()  # device kinds for device commands
     dangerous: bool = False
     help: str = ""
+    rig_kinds: tuple = ("cgminer",)
 
     def device_kind(self):
         return self.kinds[0] if self.kinds else None
@@ -79,6 +80,8 @@ COMMANDS = {c.name: c for c in [
         Param("strategy", "choice", "Strategy", choices=STRATEGIES),
         Param("interval", "int", "Rotate interval (minutes)", 0, 9999, required=False))),
     *_device_commands(),
+    Command("pause", "Pause mining", "miner", rig_kinds=("xmrig",)),
+    Command("resume", "Resume mining", "miner", rig_kinds=("xmrig",)),
     Command("save", "Save config", "miner", (Param("filename", "text", "File (default: the miner's)", required=False),)),
     Command("restart", "Restart miner", "miner", dangerous=True),
     Command("quit", "Quit miner", "miner", dangerous=True, help="The miner stops until something restarts it."),
@@ -219,7 +222,7 @@ def redacted(command, cleaned):
             for p in command.params if cleaned.get(p.name) not in (None, "")}
 
 
-def for_rig(sections):
-    """The commands that apply to a rig, given its devices."""
+def for_rig(sections, rig_kind="cgminer"):
+    """The commands that apply to a rig, given its kind and devices."""
     kinds = {k for d in sections.get("DEVS") or [] if isinstance(d, dict) for k in ("ASC", "PGA", "GPU") if k in d}
-    return [c for c in COMMANDS.values() if not c.kinds or set(c.kinds) & kinds]
+    return [c for c in COMMANDS.values() if rig_kind in c.rig_kinds and (not c.kinds or set(c.kinds) & kinds)]

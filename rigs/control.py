@@ -56,6 +56,14 @@ def audit(user, address, rig, command, params, outcome, code=None, message=""):
 
 
 async def _send(rig, name, parameter):
+    if rig.kind == "xmrig":
+        from . import xmrig
+
+        try:
+            letter, message = await xmrig.command(rig, name, **poller.limits())
+        except RigError as exc:
+            return Outcome(rig, "error", exc.message)
+        return Outcome(rig, letter, message)
     try:
         response = await client.call(rig.host, rig.port, name, parameter, **poller.limits())
     except RigError as exc:
@@ -73,6 +81,10 @@ def run(rigs, name, values, user, address):
     prepared, outcomes = [], []
     for rig in rigs:
         sections = rig.snapshot.sections if hasattr(rig, "snapshot") else {}
+        if rig.kind not in command.rig_kinds:
+            outcomes.append(Outcome(rig, "invalid", f"{name} is not a command for {rig.kind} rigs"))
+            audit(user, address, rig, name, {}, "invalid", message=f"not a command for {rig.kind} rigs")
+            continue
         try:
             cleaned = commands.clean(command, values, sections)
         except commands.Invalid as exc:

@@ -27,7 +27,7 @@ def form(command, sections, fixed=None):
             "fixed": fixed, "fields": [field(p, command, sections) for p in command.params if p.name not in fixed]}
 
 
-def rig_controls(sections):
+def rig_controls(sections, rig_kind="cgminer"):
     """Per-pool and per-device action rows, and a form for every other command."""
     pools = [p for p in sections.get("POOLS") or [] if isinstance(p, dict)]
     current = active_pool(pools)
@@ -53,6 +53,8 @@ def rig_controls(sections):
                             "actions": [(c, commands.COMMANDS[c].label, commands.COMMANDS[c].dangerous) for c in names]})
     quick = {"switchpool", "enablepool", "disablepool", "removepool"} | {
         f"{k}{a}" for k in ("asc", "pga", "gpu") for a in ("enable", "disable", "identify")} | {"gpurestart"}
+    if rig_kind != "cgminer":
+        return {"pools": [], "devices": [], "forms": [form(c, sections) for c in commands.for_rig(sections, rig_kind)]}
     others = [form(c, sections) for c in commands.for_rig(sections) if c.name not in quick]
     return {"pools": pool_rows, "devices": device_rows, "forms": others}
 
@@ -60,4 +62,4 @@ def rig_controls(sections):
 def bulk_forms():
     """Commands that make sense for many rigs at once: no pool or device numbers."""
     return [form(c, {}) for c in commands.COMMANDS.values()
-            if not any(p.kind in ("pool", "pools", "device") for p in c.params)]
+            if not any(p.kind in ("pool", "pools", "device") for p in c.params)]  # per rig kind at run time

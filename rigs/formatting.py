@@ -10,7 +10,7 @@ RATE_UNITS = [(1e6, "TH/s"), (1e3, "GH/s"), (1.0, "MH/s"), (1e-3, "kH/s")]
 _PREFIXES = (("MHS", 1.0), ("GHS", 1e3), ("KHS", 1e-3), ("THS", 1e6))
 RATE_FIELDS = {
     "av": tuple((f"{p} av", m) for p, m in _PREFIXES),
-    "short": tuple((f"{p} {w}", m) for w in ("5s", "20s", "1m", "rolling") for p, m in _PREFIXES),
+    "short": tuple((f"{p} {w}", m) for w in ("5s", "10s", "20s", "1m", "rolling") for p, m in _PREFIXES),
 }
 
 
@@ -140,7 +140,7 @@ def _rule(section, name):
     prefix, _, window = name.partition(" ")
     if name in ("Elapsed", "Device Elapsed"):
         return lambda v, w, tz: (format_age(_num_or_raise(v)), "")
-    if prefix in RATE_PREFIX and window in ("av", "5s", "20s", "1m", "5m", "15m", "rolling"):
+    if prefix in RATE_PREFIX and window in ("av", "5s", "10s", "20s", "1m", "5m", "15m", "rolling"):
         mult = RATE_PREFIX[prefix]
 
         def rate(v, w, tz):

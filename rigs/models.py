@@ -24,15 +24,16 @@ def validate_host(value):
 
 
 class Rig(models.Model):
-    KINDS = [("cgminer", "cgminer API (cgminer, bfgminer, sgminer, bmminer...)")]
+    KINDS = [("cgminer", "cgminer API (cgminer, bfgminer, sgminer, bmminer...)"), ("xmrig", "xmrig HTTP API")]
 
     name = models.CharField(max_length=64, unique=True)
     host = models.CharField(max_length=253, validators=[validate_host], help_text="IP address or host name of the miner.")
     port = models.PositiveIntegerField(
         default=4028, validators=[MinValueValidator(1), MaxValueValidator(65535)],
-        help_text="The miner's --api-port (4028 unless changed).",
+        help_text="The miner's --api-port (4028 unless changed); xmrig: its http.port.",
     )
     kind = models.CharField(max_length=32, choices=KINDS, default="cgminer")
+    token = models.CharField(max_length=200, blank=True, help_text="xmrig: the API's http.access-token (sent as a Bearer token).")
     description = models.CharField(max_length=200, blank=True)
     enabled = models.BooleanField(default=True, help_text="Disabled rigs are not polled.")
     readonly = models.BooleanField(default=False, help_text="Never send privileged commands to this rig.")
@@ -129,9 +130,9 @@ def stale_after():
 
 
 DEVICE_BRIEF = ("ASC", "PGA", "GPU", "CPU", "Name", "ID", "Enabled", "Status", "Temperature",
-                "MHS av", "MHS 5s", "MHS 20s", "MHS 1m", "MHS rolling", "GHS av", "GHS 5s", "KHS av", "KHS 5s",
+                "MHS av", "MHS 5s", "MHS 10s", "MHS 20s", "MHS 1m", "MHS rolling", "GHS av", "GHS 5s", "KHS av", "KHS 5s",
                 "Accepted", "Rejected", "Hardware Errors", "Last Share Time", "Last Share Difficulty")
-SUMMARY_BRIEF = ("Elapsed", "MHS av", "MHS 5s", "MHS 20s", "MHS 1m", "MHS rolling", "GHS av", "GHS 5s", "KHS av",
+SUMMARY_BRIEF = ("Elapsed", "MHS av", "MHS 5s", "MHS 10s", "MHS 20s", "MHS 1m", "MHS rolling", "GHS av", "GHS 5s", "KHS av",
                  "KHS 5s", "Accepted", "Rejected", "Hardware Errors", "Utility", "Work Utility", "Best Share",
                  "Found Blocks", "Difficulty Accepted", "Difficulty Rejected", "Difficulty Stale",
                  "Pool Rejected%", "Pool Stale%")

@@ -32,6 +32,8 @@ class Target:
     port: int
     joins: bool | None = None
     error: str = ""  # of the previous round, to log only changes
+    kind: str = "cgminer"
+    token: str = ""
 
 
 @dataclass
@@ -83,6 +85,8 @@ async def poll_rig(target, commands=POLL_COMMANDS, **lim):
     """Ask one rig everything the pages need; never raises."""
     lim = lim or limits()
     started = time.perf_counter()
+    if target.kind == "xmrig":
+        return await poll_xmrig(target, started, lim)
     try:
         replies, joined = await client.query(
             target.host, target.port, commands, join=target.joins is not False, **lim
@@ -105,6 +109,19 @@ async def poll_rig(target, commands=POLL_COMMANDS, **lim):
                   latency_ms=(time.perf_counter() - started) * 1000, joins=joined)
 
 
+async def poll_xmrig(target, started, lim):
+    from . import xmrig
+
+    try:
+        sections, statuses = await xmrig.poll(target, **lim)
+    except RigError as exc:
+        return Result(target.id, False, error=exc.message, error_kind=exc.kind,
+                      latency_ms=(time.perf_counter() - started) * 1000)
+    hide_fields(sections, settings.HIDE_FIELDS)
+    return Result(target.id, True, sections=sections, statuses=statuses,
+                  latency_ms=(time.perf_counter() - started) * 1000)
+
+
 async def poll_all(targets, concurrency=None, **lim):
     """Poll every target concurrently, at most ``concurrency`` at a time."""
     sem = asyncio.Semaphore(concurrency or settings.POLL_CONCURRENCY)
@@ -124,9 +141,9 @@ def load_targets(shard=None):
     from .models import Rig
 
     close_old_connections()
-    rows = Rig.objects.filter(enabled=True, kind="cgminer").values_list(
-        "id", "host", "port", "snapshot__joins", "snapshot__error")
-    targets = [Target(i, h, p, j, e or "") for i, h, p, j, e in rows]
+    rows = Rig.objects.filter(enabled=True).values_list(
+        "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token")
+    targets = [Target(i, h, p, j, e or "", k, t) for i, h, p, j, e, k, t in rows]
     if shard:
         k, n = shard
         targets = [t for t in targets if t.id % n == k]

@@ -45,7 +45,8 @@ def rig_detail(request, pk):
     rig = get_object_or_404(Rig.objects.select_related("snapshot"), pk=pk)
     ctx = pages.rig_context(request.user, rig)
     if not readonly(request.user, rig):
-        ctx["controls"] = control_forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {})
+        ctx["controls"] = control_forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {},
+                                                     rig.kind)
     rigs = list(Rig.objects.only("id", "name")[: pages.RIGBAR_MAX + 1])
     ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", rigs=rigs if len(rigs) <= pages.RIGBAR_MAX else []))
     template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"

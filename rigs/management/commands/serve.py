@@ -40,10 +40,16 @@ def ensure_demo_rigs(stdout):
                 name=sim.name, host="127.0.0.1", port=settings.DEMO_BASE_PORT + sim.index,
                 description=f"simulated {sim.f['desc']}", order=sim.index, simulated=True,
             )
-        stdout.write(f"No rig configured: serving {len(sims)} simulated rigs on 127.0.0.1:{settings.DEMO_BASE_PORT}+.\n")
+        Rig.objects.create(name="xmrig00", kind="xmrig", host="127.0.0.1", port=settings.DEMO_BASE_PORT + len(sims),
+                           token=XMRIG_DEMO_TOKEN, description="simulated xmrig 6.26.0", order=len(sims), simulated=True)
+        stdout.write(f"No rig configured: serving {len(sims) + 1} simulated rigs on 127.0.0.1:{settings.DEMO_BASE_PORT}+.\n")
     if Rig.objects.filter(simulated=True).exists():
         return sims
     return []
+
+
+# The demo xmrig's API token: it lives only on loopback, in the simulator this process starts.
+XMRIG_DEMO_TOKEN = "demo-xmrig-token"
 
 
 class Command(BaseCommand):
@@ -61,7 +67,9 @@ class Command(BaseCommand):
 
         from minerpanel.asgi import application
         from rigs import pages, poller
+        from rigs import xmrig_sim
         from rigs.simulator import SimFarm
+        from rigs.xmrig_sim import XmrigSim
 
         ensure_first_user(self.stdout)
         sims = ensure_demo_rigs(self.stdout)
@@ -70,6 +78,8 @@ class Command(BaseCommand):
         async def background():
             if sims:
                 await SimFarm(sims, "127.0.0.1", settings.DEMO_BASE_PORT).start()
+                await xmrig_sim.serve([XmrigSim(token=XMRIG_DEMO_TOKEN, restricted=False)], "127.0.0.1",
+                                      settings.DEMO_BASE_PORT + len(sims))
             if settings.EMBEDDED_POLLER and not opts["no_poller"]:
                 # same process as the pages: build their rows once per batch
                 await poller.run(stop, on_batch=pages.warm)
