@@ -27,6 +27,23 @@ def readonly(user, rig=None):
     return settings.READONLY or tier(user) != SYS or bool(rig is not None and rig.readonly)
 
 
+def granted(user, perm):
+    """Whether the user was given ``perm`` ("app.codename") explicitly, by user or group.
+
+    For powers no tier has by default (EXECUTE on XMRigCC miners): unlike
+    user.has_perm(), a superuser does not hold them until granted."""
+    if not perm:
+        return True
+    if not user.is_authenticated or tier(user) != SYS:
+        return False
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    app, _, codename = perm.partition(".")
+    return Permission.objects.filter(content_type__app_label=app, codename=codename).filter(
+        Q(user=user) | Q(group__user=user)).exists()
+
+
 def usr_required(view):
     """Logged-in users (usr and sys); visitors go to the login page."""
 

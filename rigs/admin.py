@@ -1,14 +1,41 @@
+from django import forms
 from django.contrib import admin
 
 from .models import AuditEntry, Rig, Snapshot
 
 
+class RigForm(forms.ModelForm):
+    """The token/password is never sent back to the browser; leaving it blank keeps it."""
+
+    token = forms.CharField(required=False, label="Token or password", widget=forms.PasswordInput(render_value=False),
+                            help_text=Rig._meta.get_field("token").help_text + " Leave blank to keep the current one.")
+    clear_token = forms.BooleanField(required=False, label="Remove the token/password")
+
+    class Meta:
+        model = Rig
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("token") and not data.get("clear_token") and self.instance.pk:
+            data["token"] = self.instance.token
+        if data.get("clear_token"):
+            data["token"] = ""
+        return data
+
+
 @admin.register(Rig)
 class RigAdmin(admin.ModelAdmin):
-    list_display = ("name", "host", "port", "kind", "enabled", "readonly", "order", "description")
+    form = RigForm
+    list_display = ("name", "kind", "address", "enabled", "readonly", "order", "description")
     list_editable = ("enabled", "order")
     list_filter = ("enabled", "readonly", "kind")
-    search_fields = ("name", "host", "description")
+    search_fields = ("name", "host", "path", "description")
+    fieldsets = [
+        (None, {"fields": ("name", "kind", "description", "enabled", "readonly", "order")}),
+        ("cgminer, xmrig, XMRigCC server", {"fields": ("host", "port", "username", "token", "clear_token")}),
+        ("ckpool", {"fields": ("path", "logdir")}),
+    ]
 
 
 @admin.register(Snapshot)

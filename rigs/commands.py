@@ -29,12 +29,27 @@ class Command:
     dangerous: bool = False
     help: str = ""
     rig_kinds: tuple = ("cgminer",)
+    permission: str = ""  # a Django permission the user must hold explicitly (superusers included)
 
     def device_kind(self):
         return self.kinds[0] if self.kinds else None
 
 
 POOL = Param("pool", "pool", "Pool")
+CLIENT = Param("client", "client", "Client")
+XMRIGCC_COMMANDS = [  # (XMRigCC word, label, dangerous, help, extra params, permission)
+    ("START", "Start", False, "Sticky: the miner mines until STOP.", (), ""),
+    ("STOP", "Stop", False, "Sticky: the miner stays paused until START.", (), ""),
+    ("RESTART", "Restart", True, "Once: the miner restarts (its uptime resets).", (), ""),
+    ("SHUTDOWN", "Shut down", True, "Once: the miner exits and shows offline.", (), ""),
+    ("REBOOT", "Reboot machine", True, "Once: the miner runs its reboot command.", (), ""),
+    ("UPDATE_CONFIG", "Send config", False, "Once: the miner fetches its config from the server.", (), ""),
+    ("PUBLISH_CONFIG", "Fetch config", False, "Once: the miner uploads its config to the server.", (), ""),
+    ("UPDATE", "Update miner", True, "Once: the miner downloads the server's update and restarts.", (), ""),
+    ("EXECUTE", "Run script", True, "Once: runs a shell script on the miner's machine.",
+     (Param("script", "script", "Shell script"),), "rigs.execute_scripts"),
+    ("REMOVE", "Remove from list", True, "Forgets the client until it reports again.", (), ""),
+]
 STRATEGIES = (("0", "Failover"), ("1", "Round Robin"), ("2", "Rotate"), ("3", "Load Balance"), ("4", "Balance"))
 
 
@@ -83,7 +98,8 @@ COMMANDS = {c.name: c for c in [
     Command("pause", "Pause mining", "miner", rig_kinds=("xmrig",)),
     Command("resume", "Resume mining", "miner", rig_kinds=("xmrig",)),
     Command("save", "Save config", "miner", (Param("filename", "text", "File (default: the miner's)", required=False),)),
-    Command("restart", "Restart miner", "miner", dangerous=True),
+    Command("restart", "Restart", "miner", dangerous=True, rig_kinds=("cgminer", "ckpool"),
+            help="ckpool restarts by handing its connections over to a new process."),
     Command("quit", "Quit miner", "miner", dangerous=True, help="The miner stops until something restarts it."),
     Command("zero", "Zero statistics", "miner", (
         Param("which", "choice", "Which", choices=(("all", "All"), ("bestshare", "Best share"))),
@@ -96,6 +112,22 @@ COMMANDS = {c.name: c for c in [
     Command("debug", "Debug setting", "miner", (Param("setting", "choice", "Toggle", choices=(
         ("s", "Silent"), ("q", "Quiet"), ("v", "Verbose"), ("d", "Debug"), ("r", "RPCProto"),
         ("p", "PerDevice"), ("w", "WorkTime"), ("n", "Normal (all off)"))),)),
+    # ckpool: its listener's commands (shared/PROTOCOLS.md 1.3)
+    Command("loglevel", "Log level", "pool", (Param("level", "int", "Level (0 emergency ... 5 notice ... 7 debug)", 0, 7),),
+            rig_kinds=("ckpool",)),
+    Command("accept", "Accept miners", "pool", rig_kinds=("ckpool",), help="New stratum connections are accepted."),
+    Command("reject", "Reject miners", "pool", rig_kinds=("ckpool",), dangerous=True,
+            help="New stratum connections are refused until 'Accept miners'."),
+    Command("reconnect", "Reconnect all miners", "pool", rig_kinds=("ckpool",), dangerous=True,
+            help="Every connected miner is told to reconnect."),
+    Command("resetshares", "Reset shares", "pool", rig_kinds=("ckpool",), dangerous=True,
+            help="Zeroes accepted, rejected and best shares of the pool, every user and worker."),
+    Command("shutdown", "Shut down", "pool", rig_kinds=("ckpool",), dangerous=True,
+            help="ckpool exits and stays down until something starts it."),
+    # XMRigCC server: commands for one client, stored by the server and delivered at the miner's next report
+    *[Command(f"cc{word.lower().replace('_', '')}", label, "client", (CLIENT, *extra), rig_kinds=("xmrigcc-server",),
+              dangerous=dangerous, help=help_, permission=perm)
+      for word, label, dangerous, help_, extra, perm in XMRIGCC_COMMANDS],
 ]}
 
 URL_SCHEMES = ("stratum+tcp://", "stratum+ssl://", "http://", "https://")
@@ -111,6 +143,10 @@ class Invalid(ValueError):
 def pool_ids(sections):
     return {int(n) for p in sections.get("POOLS") or [] if isinstance(p, dict)
             for n in [as_number(p.get("POOL"))] if n is not None}
+
+
+def client_ids(sections):
+    return {str(c.get("Client")) for c in sections.get("CLIENTS") or [] if isinstance(c, dict) and c.get("Client")}
 
 
 def device_ids(sections, kind):
@@ -193,6 +229,15 @@ def _clean_one(p, raw, command, sections):
         if not raw.startswith(URL_SCHEMES) or len(raw) < 12 or any(c.isspace() for c in raw):
             raise ValueError("a pool URL such as stratum+tcp://pool.example.com:3333")
         return raw
+    if p.kind == "client":
+        known = client_ids(sections)
+        if raw not in known:
+            raise ValueError("the server lists no such client")
+        return raw
+    if p.kind == "script":
+        if len(raw) > 65536 or any(ord(c) < 32 and c not in "\n\r\t" for c in raw):
+            raise ValueError("at most 64 KB of text")
+        return raw.replace("\r\n", "\n")
     if len(raw) > 200 or any(ord(c) < 32 for c in raw):
         raise ValueError("at most 200 printable characters")
     return raw

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from asgiref.sync import async_to_sync
 from django.utils import timezone
 
-from . import client, commands, poller
+from minerpanel.tiers import granted
+
+from . import client, commands, drivers, poller
 from .models import AuditEntry, Rig
 from .protocol import RigError
 
@@ -55,12 +57,10 @@ def audit(user, address, rig, command, params, outcome, code=None, message=""):
         command=command[:40], params=params or {}, outcome=outcome, code=code, message=message[:5000])
 
 
-async def _send(rig, name, parameter):
-    if rig.kind == "xmrig":
-        from . import xmrig
-
+async def _send(rig, name, parameter, cleaned):
+    if rig.kind != "cgminer":
         try:
-            letter, message = await xmrig.command(rig, name, **poller.limits())
+            letter, message = await drivers.driver(rig.kind).command(rig, name, cleaned, **poller.limits())
         except RigError as exc:
             return Outcome(rig, "error", exc.message)
         return Outcome(rig, letter, message)
@@ -79,6 +79,12 @@ def run(rigs, name, values, user, address):
     """Send one command to each rig concurrently; audit every rig; re-poll them."""
     command = commands.COMMANDS[name]
     prepared, outcomes = [], []
+    if not granted(user, command.permission):
+        for rig in rigs:
+            outcomes.append(Outcome(rig, "refused", f"{command.label} needs the permission '{command.permission}', "
+                                                    "which no account has unless given it in the admin."))
+            audit(user, address, rig, name, {}, "refused", message=f"lacks {command.permission}")
+        return outcomes
     for rig in rigs:
         sections = rig.snapshot.sections if hasattr(rig, "snapshot") else {}
         if rig.kind not in command.rig_kinds:
@@ -93,21 +99,21 @@ def run(rigs, name, values, user, address):
                                               and not any(p.kind == "secret" and p.name == k for p in command.params)},
                   "invalid", message=str(exc))
             continue
-        prepared.append((rig, commands.parameter(command, cleaned), commands.redacted(command, cleaned)))
+        prepared.append((rig, commands.parameter(command, cleaned), commands.redacted(command, cleaned), cleaned))
 
     async def all_of():
-        return await asyncio.gather(*(_send(rig, name, param) for rig, param, _ in prepared))
+        return await asyncio.gather(*(_send(rig, name, param, cleaned) for rig, param, _, cleaned in prepared))
 
     sent = async_to_sync(all_of)() if prepared else []
     now = timezone.now()
-    for (rig, _, shown), outcome in zip(prepared, sent):
+    for (rig, _, shown, _), outcome in zip(prepared, sent):
         audit(user, address, rig, name, shown, outcome.letter, outcome.code, outcome.message)
         log.info("%s sent %s to %s: %s %s", getattr(user, "username", "?"), name, rig.name, outcome.letter, outcome.message)
         if outcome.code == 45 or (outcome.ok and outcome.letter == "S"):
             Rig.objects.filter(pk=rig.pk).update(access_ok=outcome.code != 45, access_msg=outcome.message[:500],
                                                  access_checked_at=now)
         outcomes.append(outcome)
-    repoll([rig.pk for rig, _, _ in prepared])
+    repoll([rig.pk for rig, *_ in prepared])
     order = {rig.pk: i for i, rig in enumerate(rigs)}
     return sorted(outcomes, key=lambda o: order.get(o.rig.pk, 0))
 

@@ -4,7 +4,8 @@ from . import commands
 from .tables import active_pool, device_name
 
 INPUT = {"int": "number", "float": "number", "pool": "select", "device": "select", "choice": "select",
-         "bool": "checkbox", "secret": "password", "url": "text", "text": "text", "pools": "text", "intensity": "text"}
+         "bool": "checkbox", "secret": "password", "url": "text", "text": "text", "pools": "text", "intensity": "text",
+         "client": "select", "script": "textarea"}
 
 
 def field(p, command, sections):
@@ -14,6 +15,8 @@ def field(p, command, sections):
         f["options"] = [(str(n), f"{n}") for n in sorted(commands.pool_ids(sections))]
     elif p.kind == "device":
         f["options"] = [(str(n), f"{command.device_kind()} {n}") for n in sorted(commands.device_ids(sections, command.device_kind()))]
+    elif p.kind == "client":
+        f["options"] = [(c, c) for c in sorted(commands.client_ids(sections))]
     elif p.kind == "choice":
         f["options"] = list(p.choices)
     if p.kind == "url":
@@ -27,8 +30,24 @@ def form(command, sections, fixed=None):
             "fixed": fixed, "fields": [field(p, command, sections) for p in command.params if p.name not in fixed]}
 
 
-def rig_controls(sections, rig_kind="cgminer"):
-    """Per-pool and per-device action rows, and a form for every other command."""
+CLIENT_ACTIONS = ("ccstart", "ccstop", "ccrestart", "ccshutdown")
+
+
+def client_rows(sections):
+    """XMRigCC: a row per client with its quick actions (the others are in the forms)."""
+    rows = []
+    for c in sections.get("CLIENTS") or []:
+        if isinstance(c, dict) and c.get("Client"):
+            rows.append({"id": str(c["Client"]), "status": str(c.get("Status", "")),
+                         "actions": [(n, commands.COMMANDS[n].label, commands.COMMANDS[n].dangerous)
+                                     for n in CLIENT_ACTIONS]})
+    return rows
+
+
+def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm):
+    """Per-pool, per-device and per-client action rows, and a form for every other command.
+
+    ``may(permission)`` says whether the viewer holds a command's extra permission."""
     pools = [p for p in sections.get("POOLS") or [] if isinstance(p, dict)]
     current = active_pool(pools)
     pool_rows = []
@@ -54,12 +73,14 @@ def rig_controls(sections, rig_kind="cgminer"):
     quick = {"switchpool", "enablepool", "disablepool", "removepool"} | {
         f"{k}{a}" for k in ("asc", "pga", "gpu") for a in ("enable", "disable", "identify")} | {"gpurestart"}
     if rig_kind != "cgminer":
-        return {"pools": [], "devices": [], "forms": [form(c, sections) for c in commands.for_rig(sections, rig_kind)]}
+        return {"pools": [], "devices": [], "clients": client_rows(sections) if rig_kind == "xmrigcc-server" else [],
+                "forms": [form(c, sections) for c in commands.for_rig(sections, rig_kind)
+                          if c.name not in CLIENT_ACTIONS and may(c.permission)]}
     others = [form(c, sections) for c in commands.for_rig(sections) if c.name not in quick]
-    return {"pools": pool_rows, "devices": device_rows, "forms": others}
+    return {"pools": pool_rows, "devices": device_rows, "clients": [], "forms": others}
 
 
 def bulk_forms():
     """Commands that make sense for many rigs at once: no pool or device numbers."""
     return [form(c, {}) for c in commands.COMMANDS.values()
-            if not any(p.kind in ("pool", "pools", "device") for p in c.params)]  # per rig kind at run time
+            if not any(p.kind in ("pool", "pools", "device", "client") for p in c.params)]  # per rig kind at run time

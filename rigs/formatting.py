@@ -88,6 +88,7 @@ def clock(epoch, tz, with_date=False):
     return t.strftime("%H:%M:%S %d-%b" if with_date else "%H:%M:%S")
 
 
+RATE_WINDOWS = ("av", "5s", "10s", "20s", "1m", "5m", "15m", "rolling", "1hr", "6hr", "1d", "7d", "highest")
 RATE_PREFIX = {"MHS": 1.0, "GHS": 1e3, "KHS": 1e-3, "THS": 1e6}
 TWO_DECIMALS = {"Difficulty Accepted", "Difficulty Rejected", "Difficulty Stale", "Last Share Difficulty",
                 "Work Difficulty", "Stratum Difficulty", "Work Diff", "Min Diff", "Max Diff"}
@@ -140,7 +141,7 @@ def _rule(section, name):
     prefix, _, window = name.partition(" ")
     if name in ("Elapsed", "Device Elapsed"):
         return lambda v, w, tz: (format_age(_num_or_raise(v)), "")
-    if prefix in RATE_PREFIX and window in ("av", "5s", "10s", "20s", "1m", "5m", "15m", "rolling"):
+    if prefix in RATE_PREFIX and window in RATE_WINDOWS:
         mult = RATE_PREFIX[prefix]
 
         def rate(v, w, tz):
@@ -186,7 +187,13 @@ def _rule(section, name):
     if name == "Reason Not Well":
         return lambda v, w, tz: (str(v), "" if v == "None" else "err")
     if name == "Status":
-        return lambda v, w, tz: (str(v), "" if v == "Alive" else "err")
+        return lambda v, w, tz: (str(v), "" if v in ("Alive", "RUNNING") else "warn" if v in ("Idle", "Paused", "PAUSED") else "err")
+    if name in ("Last Update", "Last Report", "Authorised"):
+        return lambda v, w, tz: (clock(as_number(v), tz, with_date=True), "") if as_number(v) else ("Never", "")
+    if name.endswith(" Memory"):
+        return lambda v, w, tz: (f"{_num_or_raise(v) / 2**30:,.1f} GiB", "")
+    if name in ("Listener", "Stratifier", "Connector", "Generator"):
+        return lambda v, w, tz: (str(v), "" if v == "up" else "err")
     if name == "Enabled":
         return lambda v, w, tz: (str(v), "" if v in ("Y", True) else "warn")
     if name == "No Device":

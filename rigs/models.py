@@ -24,7 +24,9 @@ def validate_host(value):
 
 
 class Rig(models.Model):
-    KINDS = [("cgminer", "cgminer API (cgminer, bfgminer, sgminer, bmminer...)"), ("xmrig", "xmrig HTTP API")]
+    KINDS = [("cgminer", "cgminer API (cgminer, bfgminer, sgminer, bmminer...)"), ("xmrig", "xmrig HTTP API"),
+             ("ckpool", "ckpool (its Unix sockets and log files, on this machine)"),
+             ("xmrigcc-server", "XMRigCC server (a fleet of XMRigCC miners)")]
 
     name = models.CharField(max_length=64, unique=True)
     host = models.CharField(max_length=253, validators=[validate_host], help_text="IP address or host name of the miner.")
@@ -33,7 +35,14 @@ class Rig(models.Model):
         help_text="The miner's --api-port (4028 unless changed); xmrig: its http.port.",
     )
     kind = models.CharField(max_length=32, choices=KINDS, default="cgminer")
-    token = models.CharField(max_length=200, blank=True, help_text="xmrig: the API's http.access-token (sent as a Bearer token).")
+    token = models.CharField(max_length=200, blank=True,
+                             help_text="xmrig: the API's http.access-token (sent as a Bearer token). "
+                                       "XMRigCC server: the admin password (config_cc.json's pass).")
+    username = models.CharField(max_length=100, blank=True, help_text="XMRigCC server: the admin user (config_cc.json's user).")
+    path = models.CharField(max_length=300, blank=True,
+                            help_text="ckpool: its socket directory (ckpool -s, default /tmp/ckpool).")
+    logdir = models.CharField(max_length=300, blank=True,
+                              help_text="ckpool: its logs directory (logdir in ckpool.conf; 'logs' under ckpool's working directory).")
     description = models.CharField(max_length=200, blank=True)
     enabled = models.BooleanField(default=True, help_text="Disabled rigs are not polled.")
     readonly = models.BooleanField(default=False, help_text="Never send privileged commands to this rig.")
@@ -47,20 +56,36 @@ class Rig(models.Model):
 
     class Meta:
         ordering = ["order", "name"]
-        constraints = [models.UniqueConstraint(fields=["host", "port"], name="unique_rig_address")]
+        constraints = [models.UniqueConstraint(fields=["host", "port", "path"], name="unique_rig_address")]
+        permissions = [("execute_scripts", "Can run shell scripts on XMRigCC miners (EXECUTE)")]
 
     def __str__(self):
         return self.name
 
     @property
     def address(self):
-        return f"{self.host}:{self.port}"
+        return self.path if self.kind == "ckpool" else f"{self.host}:{self.port}"
+
+    def clean(self):
+        errors = {}
+        if self.kind == "ckpool":
+            for name in ("path", "logdir"):
+                value = getattr(self, name)
+                if not value:
+                    errors[name] = "A ckpool rig needs its socket directory and its logs directory."
+                elif not value.startswith("/"):
+                    errors[name] = "An absolute path, such as /tmp/ckpool or /home/ckpool/logs."
+            self.host = self.host or "localhost"
+        elif self.kind == "xmrigcc-server" and not (self.username and self.token):
+            errors["username"] = "The XMRigCC server's admin user and password (its API has no anonymous access)."
+        if errors:
+            raise ValidationError(errors)
 
     def validate_constraints(self, exclude=None):
         try:
             super().validate_constraints(exclude)
         except ValidationError as exc:
-            if Rig.objects.filter(host=self.host, port=self.port).exclude(pk=self.pk).exists():
+            if Rig.objects.filter(host=self.host, port=self.port, path=self.path).exclude(pk=self.pk).exists():
                 raise ValidationError({"port": f"Another rig already uses {self.address}."}) from exc
             raise
 

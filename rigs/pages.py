@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from minerpanel.tiers import SYS, readonly, tier
 
-from . import tables
+from . import drivers, tables
 from .models import Rig, Snapshot
 from .overview import miner_version
 
@@ -160,6 +160,7 @@ def rig_context(user, rig, now=None):
         "command_errors": errors,
         "show_address": tier(user) == SYS,
         "rig_readonly": readonly(user, rig),
+        "about": drivers.about(rig.kind),
         "now": now,
     }
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from . import client
+from . import client, drivers
 from .protocol import RigError
 
 log = logging.getLogger("minerpanel.poller")
@@ -34,6 +34,9 @@ class Target:
     error: str = ""  # of the previous round, to log only changes
     kind: str = "cgminer"
     token: str = ""
+    username: str = ""
+    path: str = ""
+    logdir: str = ""
 
 
 @dataclass
@@ -85,8 +88,8 @@ async def poll_rig(target, commands=POLL_COMMANDS, **lim):
     """Ask one rig everything the pages need; never raises."""
     lim = lim or limits()
     started = time.perf_counter()
-    if target.kind == "xmrig":
-        return await poll_xmrig(target, started, lim)
+    if target.kind != "cgminer":
+        return await poll_driver(target, started, lim)
     try:
         replies, joined = await client.query(
             target.host, target.port, commands, join=target.joins is not False, **lim
@@ -109,14 +112,17 @@ async def poll_rig(target, commands=POLL_COMMANDS, **lim):
                   latency_ms=(time.perf_counter() - started) * 1000, joins=joined)
 
 
-async def poll_xmrig(target, started, lim):
-    from . import xmrig
-
+async def poll_driver(target, started, lim):
+    """A rig of another kind (xmrig, ckpool, XMRigCC server), through its driver."""
     try:
-        sections, statuses = await xmrig.poll(target, **lim)
+        sections, statuses = await drivers.driver(target.kind).poll(target, **lim)
     except RigError as exc:
         return Result(target.id, False, error=exc.message, error_kind=exc.kind,
                       latency_ms=(time.perf_counter() - started) * 1000)
+    except Exception as exc:
+        log.exception("polling rig %s (%s) failed unexpectedly", target.id, target.kind)
+        return Result(target.id, False, error=f"internal error: {exc.__class__.__name__}",
+                      error_kind="internal", latency_ms=(time.perf_counter() - started) * 1000)
     hide_fields(sections, settings.HIDE_FIELDS)
     return Result(target.id, True, sections=sections, statuses=statuses,
                   latency_ms=(time.perf_counter() - started) * 1000)
@@ -142,8 +148,8 @@ def load_targets(shard=None):
 
     close_old_connections()
     rows = Rig.objects.filter(enabled=True).values_list(
-        "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token")
-    targets = [Target(i, h, p, j, e or "", k, t) for i, h, p, j, e, k, t in rows]
+        "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token", "username", "path", "logdir")
+    targets = [Target(i, h, p, j, e or "", *rest) for i, h, p, j, e, *rest in rows]
     if shard:
         k, n = shard
         targets = [t for t in targets if t.id % n == k]

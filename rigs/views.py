@@ -7,7 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from minerpanel.tiers import SYS, readonly, sys_required, tier, usr_required
+from minerpanel.tiers import SYS, granted, readonly, sys_required, tier, usr_required
 
 from . import commands, control, control_forms, pages
 from .models import AuditEntry, Rig
@@ -46,7 +46,7 @@ def rig_detail(request, pk):
     ctx = pages.rig_context(request.user, rig)
     if not readonly(request.user, rig):
         ctx["controls"] = control_forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {},
-                                                     rig.kind)
+                                                     rig.kind, lambda perm: granted(request.user, perm))
     rigs = list(Rig.objects.only("id", "name")[: pages.RIGBAR_MAX + 1])
     ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", rigs=rigs if len(rigs) <= pages.RIGBAR_MAX else []))
     template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"
@@ -183,7 +183,7 @@ def bulk(request):
 def bulk_run(request):
     name = request.POST.get("command", "")
     command = commands.COMMANDS.get(name)
-    if command is None or any(p.kind in ("pool", "pools", "device") for p in command.params):
+    if command is None or any(p.kind in ("pool", "pools", "device", "client") for p in command.params):
         return HttpResponseBadRequest("not a command for many rigs")
     if command.dangerous and request.POST.get("confirm") != "yes":
         messages.error(request, f"{command.label} not sent: tick 'I am sure' to confirm.")

@@ -7,42 +7,10 @@ xmrig reports as null (not enough samples yet) stay None and are flagged as
 `Content-Type: application/json` exactly (shared/PROTOCOLS.md, section 3).
 """
 
-import json
 import time
 
-from . import client
+from . import http
 from .protocol import BadReplyError, RigError
-
-MAX_REPLY = 1024 * 1024
-
-
-def http_request(method, host, path, token="", body=None):
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: close", "Accept: application/json"]
-    if token:
-        lines.append(f"Authorization: Bearer {token}")
-    data = b""
-    if body is not None:
-        data = json.dumps(body).encode()
-        lines += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
-
-
-def parse_http(raw):
-    """(status, body as JSON or None); a RigError for what is not HTTP."""
-    head, sep, body = raw.partition(b"\r\n\r\n")
-    if not sep or not head.startswith(b"HTTP/1."):
-        raise BadReplyError("reply is not HTTP: is this an xmrig API port?")
-    try:
-        status = int(head.split(b" ", 2)[1])
-    except (IndexError, ValueError):
-        raise BadReplyError("reply has no HTTP status") from None
-    if not body.strip():
-        return status, None
-    try:
-        return status, json.loads(body.decode("utf-8", errors="replace"))
-    except ValueError:
-        raise BadReplyError("reply body is not JSON") from None
-
 
 AUTH_HELP = {401: "the xmrig API wants a token: set the rig's API token (http.access-token)",
              403: "the xmrig API refused the token, or is restricted (http.restricted must be false to pause/resume)",
@@ -50,14 +18,13 @@ AUTH_HELP = {401: "the xmrig API wants a token: set the rig's API token (http.ac
 
 
 async def call(rig, method, path, body=None, **limits):
-    raw = await client.exchange(rig.host, rig.port, http_request(method, rig.host, path, rig.token, body),
-                                max_reply=min(limits.pop("max_reply", MAX_REPLY), MAX_REPLY), **limits)
-    status, data = parse_http(raw)
+    status, raw = await http.call(rig.host, rig.port, method, path, f"Bearer {rig.token}" if rig.token else "",
+                                  body, **limits)
     if status in AUTH_HELP:
         raise RigError(f"HTTP {status}: {AUTH_HELP[status]}")
     if status >= 400:
         raise RigError(f"HTTP {status} from the xmrig API")
-    return data
+    return http.json_body(raw)
 
 
 def _mhs(hs):
@@ -107,7 +74,7 @@ async def poll(rig, **limits):
     return to_sections(summary, backends), {"summary": {"STATUS": "S", "When": when, "Code": None, "Msg": "xmrig summary"}}
 
 
-async def command(rig, name, **limits):
+async def command(rig, name, values=None, **limits):
     """pause or resume through JSON-RPC; returns (letter, message)."""
     reply = await call(rig, "POST", "/json_rpc", {"method": name, "id": 1}, **limits)
     if isinstance(reply, dict) and (reply.get("result") or {}).get("status") == "OK":

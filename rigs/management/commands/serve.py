@@ -7,7 +7,11 @@ panel. The first account is created with a generated password, printed once.
 
 import asyncio
 import logging
+import os
 import secrets
+import tempfile
+
+from asgiref.sync import sync_to_async
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,24 +32,69 @@ def ensure_first_user(stdout):
     stdout.write("  It is shown only this once. Change it in the admin (/admin/).\n\n")
 
 
+def demo_dir():
+    """Where the demo ckpool keeps its sockets and logs (Unix socket paths must stay short)."""
+    return os.path.join(tempfile.gettempdir(), f"minerpanel-demo-{settings.DEMO_BASE_PORT}")
+
+
+def demo_specs(n_sims):
+    """The demo rigs beside the simulated cgminer rigs: an xmrig, a ckpool, an XMRigCC server."""
+    base = settings.DEMO_BASE_PORT
+    return [
+        dict(name="xmrig00", kind="xmrig", host="127.0.0.1", port=base + n_sims, token=XMRIG_DEMO_TOKEN,
+             description="simulated xmrig 6.26.0"),
+        dict(name="ckpool", kind="ckpool", host="localhost", port=base + n_sims + 1,
+             path=os.path.join(demo_dir(), "ckpool"), logdir=os.path.join(demo_dir(), "logs"),
+             description="simulated ckpool (solo pool, 2 users)"),
+        dict(name="xmrigcc", kind="xmrigcc-server", host="127.0.0.1", port=base + n_sims + 2, username="admin",
+             token=secrets.token_urlsafe(12), description="simulated XMRigCC server 3.4.9, 4 miners"),
+    ]
+
+
 def ensure_demo_rigs(stdout):
-    """Register the demo rigs when no rig exists; return the simulated ones."""
+    """Register the demo rigs when no rig exists (and add demo kinds an older demo lacks);
+    return the simulated cgminer rigs."""
     from rigs.models import Rig
     from rigs.simulator import demo_rigs
 
     sims = demo_rigs()
-    if not Rig.objects.exists() and settings.DEMO_RIGS:
+    fresh = not Rig.objects.exists()
+    if fresh and settings.DEMO_RIGS:
         for sim in sims:
             Rig.objects.create(
                 name=sim.name, host="127.0.0.1", port=settings.DEMO_BASE_PORT + sim.index,
                 description=f"simulated {sim.f['desc']}", order=sim.index, simulated=True,
             )
-        Rig.objects.create(name="xmrig00", kind="xmrig", host="127.0.0.1", port=settings.DEMO_BASE_PORT + len(sims),
-                           token=XMRIG_DEMO_TOKEN, description="simulated xmrig 6.26.0", order=len(sims), simulated=True)
-        stdout.write(f"No rig configured: serving {len(sims) + 1} simulated rigs on 127.0.0.1:{settings.DEMO_BASE_PORT}+.\n")
-    if Rig.objects.filter(simulated=True).exists():
-        return sims
-    return []
+    if not Rig.objects.filter(simulated=True).exists():
+        return []
+    for order, spec in enumerate(demo_specs(len(sims)), start=len(sims)):
+        if not Rig.objects.filter(name=spec["name"]).exists():
+            Rig.objects.create(order=order, simulated=True, **spec)
+    if fresh:
+        stdout.write(f"No rig configured: serving {Rig.objects.count()} simulated rigs "
+                     f"(cgminer, xmrig, ckpool, XMRigCC) on 127.0.0.1:{settings.DEMO_BASE_PORT}+.\n")
+    return sims
+
+
+async def start_demo_services(sims):
+    """The simulators behind the demo rigs, in this process."""
+    from rigs import ckpool_sim, xmrig_sim, xmrigcc_sim
+    from rigs.models import Rig
+    from rigs.simulator import SimFarm
+
+    await SimFarm(sims, "127.0.0.1", settings.DEMO_BASE_PORT).start()
+    demo = {r.name: r for r in await sync_to_async(list)(Rig.objects.filter(simulated=True))}
+    if "xmrig00" in demo:
+        await xmrig_sim.serve([xmrig_sim.XmrigSim(token=XMRIG_DEMO_TOKEN, restricted=False)], "127.0.0.1",
+                              demo["xmrig00"].port)
+    if "ckpool" in demo:
+        await ckpool_sim.CkpoolSim(demo["ckpool"].path, demo["ckpool"].logdir, interval=15).start()
+    if "xmrigcc" in demo:
+        cc = demo["xmrigcc"]
+        server = xmrigcc_sim.Server(os.path.join(demo_dir(), "xmrigcc"), user=cc.username, password=cc.token)
+        xmrigcc_sim.write_demo_configs(server)
+        await xmrigcc_sim.serve(server, "127.0.0.1", cc.port)
+        asyncio.ensure_future(xmrigcc_sim.run_fleet(xmrigcc_sim.demo_fleet(server), interval=5))
 
 
 # The demo xmrig's API token: it lives only on loopback, in the simulator this process starts.
@@ -67,9 +116,6 @@ class Command(BaseCommand):
 
         from minerpanel.asgi import application
         from rigs import pages, poller
-        from rigs import xmrig_sim
-        from rigs.simulator import SimFarm
-        from rigs.xmrig_sim import XmrigSim
 
         ensure_first_user(self.stdout)
         sims = ensure_demo_rigs(self.stdout)
@@ -77,9 +123,7 @@ class Command(BaseCommand):
 
         async def background():
             if sims:
-                await SimFarm(sims, "127.0.0.1", settings.DEMO_BASE_PORT).start()
-                await xmrig_sim.serve([XmrigSim(token=XMRIG_DEMO_TOKEN, restricted=False)], "127.0.0.1",
-                                      settings.DEMO_BASE_PORT + len(sims))
+                await start_demo_services(sims)
             if settings.EMBEDDED_POLLER and not opts["no_poller"]:
                 # same process as the pages: build their rows once per batch
                 await poller.run(stop, on_batch=pages.warm)

@@ -1,0 +1,362 @@
+"""The ckpool driver: its Unix sockets and the files it writes, in cgminer's shape.
+
+ckpool (shared/PROTOCOLS.md section 1) answers few questions over its sockets:
+``ping`` on each of listener/stratifier/connector/generator, counters from
+``stats``, the chain tip from ``getbest``. Its hashrates, shares and best shares
+live in files it rewrites in place every minute: ``logs/pool/pool.status`` (three
+JSON lines) and ``logs/users/<user>`` (one JSON object each, with its workers).
+
+Framing: a 4-byte little-endian length, then the text; one message and at most one
+reply per connection, and "no reply" (EOF before the length) is normal for many
+commands. We never send ``getuser=``/``getworker=`` (they create empty users), JSON,
+or the commands the seed guide invents (see ABOUT).
+"""
+
+import asyncio
+import grp
+import json
+import os
+import pwd
+import re
+import stat
+import struct
+import time
+
+from .protocol import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_
+
+SOCKETS = ("listener", "stratifier", "connector", "generator")
+MAX_REPLY = 1 << 20  # ckpool allows 2 GiB frames; nothing we ask for is near 1 MB
+MAX_FILE = 1 << 20
+MAX_USERS = 5000
+FILE_TRIES = 5
+
+ABOUT = (
+    "ckpool has no summary, user.info=, dropuser=, current.workbase commands and no 'pool' socket, whatever some "
+    "guides say. What this page shows comes from: POOLSTATUS and SUMMARY: logs/pool/pool.status (hashrates, "
+    "shares, best share, users and workers), 'ping' on each of the four sockets (listener, stratifier, connector, "
+    "generator), stratifier 'stats' (users known, clients connected) and generator 'getbest' (the chain tip). "
+    "USERS and WORKERS: the files in logs/users/, which ckpool rewrites every minute. Hashrates are ckpool's "
+    "decaying averages; shares are difficulty-weighted. The panel never sends getuser=/getworker=: they create "
+    "empty users in ckpool."
+)
+
+
+# ---------------------------------------------------------------- sockets
+
+
+def frame(text):
+    data = text.encode()
+    return struct.pack("<I", len(data)) + data
+
+
+def permission_help(path):
+    directory = os.path.dirname(path)
+    try:
+        st = os.stat(directory)
+        group, mode = grp.getgrgid(st.st_gid).gr_name, f"{stat.S_IMODE(st.st_mode):04o}"
+    except (OSError, KeyError):
+        group, mode = "ckpool's group", "not readable"
+    try:
+        user = pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        user = str(os.geteuid())
+    return (f"permission denied on {path}: {directory} is mode {mode}, group '{group}', and the panel runs as "
+            f"'{user}'. Add that user to the group (usermod -aG {group} {user}) and restart the panel, or create "
+            f"{directory} with group {group} and mode 2770 before ckpool starts (ckpool keeps an existing directory).")
+
+
+async def ask(sockdir, name, text, *, connect_timeout=2.0, timeout=5.0, max_reply=MAX_REPLY):
+    """Send one framed message to a ckpool socket; its reply text, or None when it
+    closes without one (normal for many commands)."""
+    path = os.path.join(sockdir, name)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    writer = None
+    try:
+        try:
+            async with asyncio.timeout(min(connect_timeout, timeout)):
+                reader, writer = await asyncio.open_unix_connection(path)
+        except TimeoutError:
+            raise TimeoutError_(f"{name}: no connection within {connect_timeout:g} s") from None
+        except FileNotFoundError:
+            raise ConnectError(f"{path} does not exist: is ckpool running with -s {sockdir}?") from None
+        except PermissionError:
+            raise ConnectError(permission_help(path)) from None
+        except ConnectionRefusedError:
+            raise ConnectError(f"{name} refused the connection: ckpool is not running "
+                               "(its socket files stay behind after it stops)") from None
+        except OSError as exc:
+            raise ConnectError(f"cannot connect to {path}: {exc.strerror or exc}") from None
+        writer.write(frame(text))  # the whole frame in one write
+        try:
+            async with asyncio.timeout_at(deadline):
+                await writer.drain()
+                writer.write_eof()
+                try:
+                    header = await reader.readexactly(4)
+                except asyncio.IncompleteReadError as exc:
+                    if not exc.partial:
+                        return None
+                    raise BadReplyError(f"{name}: reply cut inside its length") from None
+                (size,) = struct.unpack("<I", header)
+                if size == 0 or size > max_reply:
+                    raise BadReplyError(f"{name}: reply length {size} is out of bounds")
+                try:
+                    body = await reader.readexactly(size)
+                except asyncio.IncompleteReadError as exc:
+                    raise BadReplyError(f"{name}: reply cut after {len(exc.partial)} of {size} bytes") from None
+        except TimeoutError:
+            raise TimeoutError_(f"{name}: no reply within {timeout:g} s") from None
+        except (ConnectionResetError, BrokenPipeError):
+            raise NoReplyError(f"{name} reset the connection") from None
+        return body.decode("utf-8", errors="replace")
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+# ---------------------------------------------------------------- files
+
+_RATE = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(.?)")
+SUFFIX = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+
+
+def parse_rate(value):
+    """A ckpool hashrate string ("1.23T", "87.4M", "1e+03G", "523") in H/s, as ckpool
+    reads them back: the leading number, times 1000^k for a suffix. None if unreadable."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if not isinstance(value, str):
+        return None
+    m = _RATE.match(value)
+    if not m:
+        return None
+    return float(m.group(1)) * SUFFIX.get(m.group(2).upper(), 1.0)
+
+
+def parse_pool_status(raw):
+    """The three JSON lines of pool.status, merged; ValueError while half-written."""
+    lines = [ln for ln in raw.decode("utf-8", errors="replace").splitlines() if ln.strip()]
+    if len(lines) < 3:
+        raise ValueError("fewer than three lines")
+    merged = {}
+    for ln in lines[:3]:
+        obj = json.loads(ln)
+        if not isinstance(obj, dict):
+            raise ValueError("a line is not an object")
+        merged.update(obj)
+    return merged
+
+
+def parse_user(raw):
+    obj = json.loads(raw.decode("utf-8", errors="replace"))
+    if not isinstance(obj, dict):
+        raise ValueError("not an object")
+    return obj
+
+
+# The last good reading of each file: ckpool truncates and rewrites them in place, so
+# a reader can catch one empty or half-written. After a few tries we show the last one.
+_LAST_GOOD = {}
+
+
+def read_file(path, parse, tries=FILE_TRIES, pause=0.05):
+    """(data, note): the parsed file, retried while ckpool rewrites it."""
+    for attempt in range(tries):
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE + 1)
+        if len(raw) > MAX_FILE:
+            raise BadReplyError(f"{path} is larger than {MAX_FILE // 1024} KB")
+        try:
+            data = parse(raw)
+        except ValueError:
+            if attempt + 1 < tries:
+                time.sleep(pause)
+            continue
+        _LAST_GOOD[path] = data
+        return data, ""
+    if path in _LAST_GOOD:
+        return _LAST_GOOD[path], f"{os.path.basename(path)} was being rewritten; showing the previous reading"
+    raise BadReplyError(f"{path} could not be read after {tries} tries (ckpool rewrites it every minute)")
+
+
+def display_name(filename):
+    """A file name as text, whatever bytes it holds."""
+    return os.fsencode(filename).decode("utf-8", errors="replace")
+
+
+def read_logs(logdir):
+    """(pool, [(user, data)], notes) from ckpool's logs directory. Blocking: run in a thread."""
+    notes = []
+    status_path = os.path.join(logdir, "pool", "pool.status")
+    try:
+        pool, note = read_file(status_path, parse_pool_status)
+    except FileNotFoundError:
+        raise ConnectError(f"{status_path} does not exist: is the rig's logs directory ckpool's logdir?") from None
+    except PermissionError:
+        raise ConnectError(permission_help(status_path)) from None
+    if note:
+        notes.append(note)
+    users = []
+    users_dir = os.path.join(logdir, "users")
+    try:
+        entries = sorted(e.name for e in os.scandir(users_dir) if e.is_file() and not e.name.startswith("."))
+    except FileNotFoundError:
+        entries = []
+    except PermissionError:
+        raise ConnectError(permission_help(os.path.join(users_dir, "x"))) from None
+    if len(entries) > MAX_USERS:
+        notes.append(f"{len(entries)} user files; showing the first {MAX_USERS}")
+        entries = entries[:MAX_USERS]
+    for name in entries:
+        try:
+            data, note = read_file(os.path.join(users_dir, name), parse_user)
+        except (OSError, RigError) as exc:
+            notes.append(f"user file {display_name(name)}: {getattr(exc, 'message', None) or exc.strerror}")
+            continue
+        if note:
+            notes.append(note)
+        users.append((display_name(name), data))
+    return pool, users, notes
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _mhs(value):
+    hs = parse_rate(value)
+    return None if hs is None else round(hs / 1e6, 6)
+
+
+def _num(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+POOL_RATES = (("1m", "hashrate1m"), ("5m", "hashrate5m"), ("15m", "hashrate15m"), ("1hr", "hashrate1hr"),
+              ("6hr", "hashrate6hr"), ("1d", "hashrate1d"), ("7d", "hashrate7d"))
+USER_RATES = (("1m", "hashrate1m"), ("5m", "hashrate5m"), ("1hr", "hashrate1hr"), ("1d", "hashrate1d"),
+              ("7d", "hashrate7d"))
+IDLE_AFTER = 60  # ckpool's own "Idle": no share for more than a minute
+
+
+def to_sections(pool, users, alive, stats, best, now):
+    """ckpool's files and socket answers -> POOLSTATUS, USERS, WORKERS (and SUMMARY,
+    DEVS, VERSION in cgminer's shape for the summary page)."""
+    rates = {f"MHS {w}": _mhs(pool.get(k)) for w, k in POOL_RATES}
+    acc, rej = _num(pool.get("accepted")), _num(pool.get("rejected"))
+    status = {
+        "Elapsed": _num(pool.get("runtime")), "Last Update": _num(pool.get("lastupdate")),
+        "Users": _num(pool.get("Users")), "Workers": _num(pool.get("Workers")), "Idle": _num(pool.get("Idle")),
+        "Disconnected": _num(pool.get("Disconnected")), **rates,
+        "Round Diff%": _num(pool.get("diff")), "Difficulty Accepted": acc, "Difficulty Rejected": rej,
+        "Best Share": _num(pool.get("bestshare")),
+        "SPS 1m": _num(pool.get("SPS1m")), "SPS 5m": _num(pool.get("SPS5m")),
+        "SPS 15m": _num(pool.get("SPS15m")), "SPS 1h": _num(pool.get("SPS1h")),
+        **{name.title(): state for name, state in alive.items()},
+        "Clients": ((stats or {}).get("clients") or {}).get("count"),
+        "Known Users": ((stats or {}).get("users") or {}).get("count"),
+        "Best Block": best,
+    }
+    summary = {"Elapsed": status["Elapsed"], "MHS av": rates["MHS 1hr"], "MHS 1m": rates["MHS 1m"],
+               "MHS 5m": rates["MHS 5m"], "MHS 15m": rates["MHS 15m"],
+               "Difficulty Accepted": acc, "Difficulty Rejected": rej,
+               "Pool Rejected%": round(100 * rej / (acc + rej), 2) if acc is not None and rej and acc + rej else 0.0,
+               "Best Share": status["Best Share"], "Users": status["Users"], "Workers": status["Workers"],
+               "Idle": status["Idle"]}
+    user_rows, worker_rows, devs = [], [], []
+    for name, data in users:
+        user_rows.append({
+            "User": name, **{f"MHS {w}": _mhs(data.get(k)) for w, k in USER_RATES},
+            "Last Share Time": _num(data.get("lastshare")), "Workers": _num(data.get("workers")),
+            "Shares": _num(data.get("shares")), "Best Share": _num(data.get("bestshare")),
+            "Best Ever": _num(data.get("bestever")), "Authorised": _num(data.get("authorised")),
+        })
+        for w in data.get("worker") if isinstance(data.get("worker"), list) else []:
+            if not isinstance(w, dict):
+                continue
+            wname = str(w.get("workername", ""))
+            row = {"User": name, "Worker": wname, **{f"MHS {x}": _mhs(w.get(k)) for x, k in USER_RATES},
+                   "Last Share Time": _num(w.get("lastshare")), "Shares": _num(w.get("shares")),
+                   "Best Share": _num(w.get("bestshare")), "Best Ever": _num(w.get("bestever"))}
+            worker_rows.append(row)
+            last = row["Last Share Time"] or 0
+            devs.append({"Name": wname, "ID": len(devs), "Enabled": "Y",
+                         "Status": "Alive" if now - last <= IDLE_AFTER else "Idle",
+                         "MHS av": row["MHS 1hr"], "MHS 1m": row["MHS 1m"], "Accepted": row["Shares"],
+                         "Last Share Time": row["Last Share Time"]})
+    version = {"Miner": "ckpool pool", "API": "unix sockets"}
+    return {"SUMMARY": [summary], "POOLSTATUS": [status], "USERS": user_rows, "WORKERS": worker_rows,
+            "DEVS": devs, "VERSION": [version]}
+
+
+async def _ping(sockdir, name, limits):
+    try:
+        reply = await ask(sockdir, name, "ping", **limits)
+    except RigError as exc:
+        return exc
+    return "up" if reply == "pong" else RigError(f"{name} answered {str(reply)[:40]!r} to ping")
+
+
+async def poll(rig, **limits):
+    """(sections, statuses) of one ckpool; RigError when it is down or unreadable."""
+    limits = {k: v for k, v in limits.items() if k in ("connect_timeout", "timeout")}
+    pings = dict(zip(SOCKETS, await asyncio.gather(*(_ping(rig.path, s, limits) for s in SOCKETS))))
+    if isinstance(pings["listener"], RigError):
+        raise pings["listener"]
+    statuses = {}
+    alive = {}
+    for name, result in pings.items():
+        alive[name] = "up" if result == "up" else "down"
+        if result != "up":
+            statuses[name] = {"STATUS": "E", "Msg": result.message}
+    stats = best = None
+    if alive["stratifier"] == "up":
+        try:
+            stats = json.loads(await ask(rig.path, "stratifier", "stats", **limits) or "null")
+        except (RigError, ValueError) as exc:
+            statuses["stats"] = {"STATUS": "W", "Msg": f"stratifier stats: {getattr(exc, 'message', 'not JSON')}"}
+        if not isinstance(stats, dict):
+            stats = None
+    if alive["generator"] == "up":
+        try:
+            best = await ask(rig.path, "generator", "getbest", **limits)
+        except RigError as exc:
+            statuses["getbest"] = {"STATUS": "W", "Msg": f"generator getbest: {exc.message}"}
+        best = best[:80] if best else None
+    pool, users, notes = await asyncio.to_thread(read_logs, rig.logdir)
+    if notes:
+        statuses["files"] = {"STATUS": "I", "Msg": "; ".join(notes)[:1000]}
+    now = int(time.time())
+    statuses["summary"] = {"STATUS": "S", "When": now, "Code": None, "Msg": "ckpool"}
+    return to_sections(pool, users, alive, stats, best, now), statuses
+
+
+# ---------------------------------------------------------------- control
+
+# What the listener answers when a command worked (shared/PROTOCOLS.md 1.3).
+EXPECTED = {"accept": ("accepting", "ckpool accepts new miner connections."),
+            "reject": ("rejecting", "ckpool refuses new miner connections."),
+            "reconnect": ("reconnecting", "ckpool told every miner to reconnect."),
+            "resetshares": ("resetting", "ckpool zeroed the shares and best shares."),
+            "restart": ("restarting", "ckpool is restarting (handover to a new process)."),
+            "shutdown": ("exiting", "ckpool is shutting down."),
+            "loglevel": ("success", "Log level set.")}
+
+
+async def command(rig, name, values, **limits):
+    """One listener command; (letter, message)."""
+    limits = {k: v for k, v in limits.items() if k in ("connect_timeout", "timeout")}
+    if name not in EXPECTED:
+        return "E", f"{name} is not a ckpool command"
+    text = f"loglevel={int(values['level'])}" if name == "loglevel" else name
+    reply = await ask(rig.path, "listener", text, **limits)
+    if reply is None:
+        return "E", "ckpool closed the connection without answering"
+    want, message = EXPECTED[name]
+    if reply == want:
+        return "S", message
+    if name == "loglevel" and reply in ("Invalid", "Failed"):
+        return "E", f"ckpool refused the log level ({reply}); it takes 0 to 7"
+    return "E", f"ckpool answered {reply[:100]!r}"
