@@ -83,7 +83,7 @@ class CkpoolSim:
 
     def lastshare(self, w):
         now = int(self.clock())
-        return now - 3 * 86400 if w.idle else now - (int(self.clock()) % 7)
+        return now - 8 * 86400 if w.idle else now - (int(self.clock()) % 7)
 
     def best(self, w):
         return 0.0 if w.idle else round(self.worker_shares(w) * 0.37 + 1234.5, 2)

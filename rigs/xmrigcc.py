@@ -109,9 +109,9 @@ def to_sections(data):
     live = [r for r in rows if r["Status"] != "OFFLINE"]
     summary = {"Clients": len(rows), "Running": count["RUNNING"], "Paused": count["PAUSED"],
                "Offline": count["OFFLINE"],
-               "MHS 10s": round(sum(r["MHS 10s"] for r in live), 6), "MHS 1m": round(sum(r["MHS 1m"] for r in live), 6),
-               "MHS 15m": round(sum(r["MHS 15m"] for r in live), 6),
-               "MHS av": round(sum(r["MHS 15m"] or r["MHS 1m"] for r in live), 6),
+               "MHS 10s": round(sum(r["MHS 10s"] for r in live), 8), "MHS 1m": round(sum(r["MHS 1m"] for r in live), 8),
+               "MHS 15m": round(sum(r["MHS 15m"] for r in live), 8),
+               "MHS av": round(sum(r["MHS 15m"] or r["MHS 1m"] for r in live), 8),
                "Accepted": sum(r["Accepted"] for r in rows), "Rejected": sum(r["Rejected"] for r in rows)}
     version = {"Miner": f"XMRigCC server {str(data.get('current_version', '?'))[:20]}", "API": "admin"}
     return {"SUMMARY": [summary], "CLIENTS": rows, "DEVS": devs, "VERSION": [version]}, now

@@ -77,3 +77,39 @@ def fast_password_hashing():
 def pytest_collection_modifyitems(items):
     """Browser tests last: Playwright's sync API runs an event loop of its own."""
     items.sort(key=lambda item: "/browser/" in str(item.fspath))
+
+
+class LoopThread:
+    """An event loop in a background thread, for simulators the panel talks to."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro, timeout=15):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def call(self, fn, *args):
+        """Run a plain function on the loop's thread (simulator state is not thread-safe)."""
+        async def wrapped():
+            return fn(*args)
+        return self.run(wrapped())
+
+    def close(self):
+        async def cancel_all():
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        self.run(cancel_all())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture
+def bg():
+    t = LoopThread()
+    yield t
+    t.close()
