@@ -42,7 +42,36 @@ POOLS = {
     ],
 }
 
-PAGES = [MOBILE, POOLS]
+CKPOOL = {
+    "name": "ckpool", "slug": "ckpool", "order": 30, "public": False,
+    "sections": [
+        {"section": "DATE"},
+        {"section": "POOLSTATUS", "title": "Pools",
+         "fields": "Users\nWorkers\nIdle\nMHS 1m\nMHS 1hr\nMHS 1d\nDifficulty Accepted=Accepted\nBest Share\n"
+                   "Round Diff%\nListener\nStratifier\nGenerator",
+         "totals": "Users\nWorkers\nMHS 1m\nMHS 1hr\nMHS 1d"},
+        {"section": "USERS+WORKERS", "title": "Workers",
+         "fields": "USERS.User=User\nWORKERS.Worker=Worker\nWORKERS.MHS 1m=MHS 1m\nWORKERS.MHS 1hr=MHS 1hr\n"
+                   "GEN.Part=% of user\nWORKERS.Shares=Shares\nWORKERS.Best Share=Best Share\n"
+                   "WORKERS.Last Share Time=Last Share Time",
+         "totals": "WORKERS.MHS 1m\nWORKERS.MHS 1hr\nWORKERS.Shares",
+         "gen": "Part=round(100*WORKERS.MHS 1hr/max(USERS.MHS 1hr,0.000001),1)",
+         "sort": "USERS.User\nWORKERS.Worker"},
+    ],
+}
+
+FLEET = {
+    "name": "XMRigCC", "slug": "xmrigcc", "order": 40, "public": False,
+    "sections": [
+        {"section": "DATE"},
+        {"section": "CLIENTS", "title": "XMRigCC miners",
+         "fields": "Client\nStatus\nMHS 10s\nMHS 1m\nMHS 15m\nAccepted\nRejected\nPool\nAlgorithm\nVersion\n"
+                   "Elapsed\nCPU\nGPUs",
+         "totals": "MHS 10s\nMHS 1m\nMHS 15m\nAccepted\nRejected"},
+    ],
+}
+
+PAGES = [MOBILE, POOLS, CKPOOL, FLEET]
 
 
 def create(CustomPage, PageSection, data):
@@ -50,6 +79,8 @@ def create(CustomPage, PageSection, data):
     page, _ = CustomPage.objects.update_or_create(
         slug=data["slug"], defaults={k: data[k] for k in ("name", "order", "public") if k in data})
     PageSection.objects.filter(page=page).delete()
+    known = {f.name for f in PageSection._meta.get_fields()}  # a migration's model may predate a field
     for i, s in enumerate(data.get("sections", [])):
-        PageSection.objects.create(page=page, order=s.get("order", i), **{k: v for k, v in s.items() if k != "order"})
+        PageSection.objects.create(page=page, order=s.get("order", i),
+                                   **{k: v for k, v in s.items() if k != "order" and k in known})
     return page

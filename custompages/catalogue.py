@@ -13,7 +13,22 @@ from rigs.simulator import FLAVOURS, SimRig
 COMMANDS = ["summary", "pools", "devs", "notify", "devdetails", "stats", "coin", "config", "usbstats", "version"]
 PREFIX = {"SUMMARY": ["SUMMARY"], "POOLS": ["POOL"], "DEVS": ["DEVS", "EDEVS"], "NOTIFY": ["NOTIFY"],
           "DEVDETAILS": ["DEVDETAILS"], "STATS": ["STATS", "ESTATS"], "COIN": ["COIN"], "CONFIG": ["CONFIG"],
-          "USBSTATS": ["USBSTATS"]}
+          "USBSTATS": ["USBSTATS"], "POOLSTATUS": ["POOLSTATUS"], "USERS": ["USERS"], "WORKERS": ["WORKERS"],
+          "CLIENTS": ["CLIENTS"]}
+
+
+def other_kinds():
+    """Sections of a ckpool and an XMRigCC server, from their drivers over sample data."""
+    from rigs import ckpool, xmrigcc
+    from rigs.xmrigcc_sim import Miner
+
+    user = {"hashrate1m": "1T", "lastshare": 1, "workers": 1, "shares": 1, "bestshare": 1.0, "bestever": 1,
+            "authorised": 1, "worker": [{"workername": "u.w", "hashrate1m": "1T", "lastshare": 1, "shares": 1,
+                                         "bestshare": 1.0, "bestever": 1}]}
+    pool = ckpool.to_sections({}, [("u", user)], {s: "up" for s in ckpool.SOCKETS}, {}, "0" * 64, 1)
+    status = Miner(None, "m").status()
+    fleet, _ = xmrigcc.to_sections({"current_server_time": 1, "client_status_list": [{"client_status": status}]})
+    return [pool, fleet]
 
 
 @functools.lru_cache(maxsize=1)
@@ -29,4 +44,11 @@ def known_fields():
                         names.add(key)
                         for p in PREFIX.get(section, []):
                             names.add(f"{p}.{key}")
+    for sections in other_kinds():
+        for section, records in sections.items():
+            for rec in records:
+                for key in rec:
+                    names.add(key)
+                    for p in PREFIX.get(section, []):
+                        names.add(f"{p}.{key}")
     return frozenset(names)

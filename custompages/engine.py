@@ -27,6 +27,9 @@ STANDARD = {
     "DEVDETAILS": ("DEVDETAILS", None), "STATS": ("STATS", None), "ESTATS": ("STATS", None),
     "CONFIG": ("CONFIG", None), "COIN": ("COIN", None), "USBSTATS": ("USBSTATS", None),
     "VERSION": ("VERSION", None),
+    # ckpool and XMRigCC server rigs
+    "POOLSTATUS": ("POOLSTATUS", None), "USERS": ("USERS", None), "WORKERS": ("WORKERS", None),
+    "CLIENTS": ("CLIENTS", None),
 }
 FIXED = {"DATE", "RIGS"}
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
@@ -37,6 +40,9 @@ JOINS = {
     **{(left, right): "device" for left in ("DEVS", "EDEVS") for right in ("NOTIFY", "DEVDETAILS", "USBSTATS")},
     **{(left, right): "stats" for left in ("DEVS", "EDEVS") for right in ("STATS", "ESTATS")},
     ("POOL", "STATS"): "poolstats",
+    ("USERS", "WORKERS"): "user",
+    **{("POOLSTATUS", right): "all" for right in ("USERS", "WORKERS")},
+    ("SUMMARY", "CLIENTS"): "all",
 }
 RESTRICTIONS = {"set", "=", "<", "<=", ">", ">=", "eq", "lt", "le", "gt", "ge"}
 CALCS = {"sum", "avg", "min", "max", "lo", "hi", "count", "any"}
@@ -177,6 +183,9 @@ def rig_rows(rig, name):
                     continue
             elif how == "poolstats":
                 if f"POOL{lrec.get('POOL')}" != str(rrec.get("ID")):
+                    continue
+            elif how == "user":
+                if lrec.get("User") != rrec.get("User"):
                     continue
             rows.append({**_prefixed(left, lrec), **_prefixed(right, rrec)})
     return rows

@@ -300,7 +300,7 @@ def _substitute_fields(text, fields):
     out = []
     i = 0
     n = len(text)
-    boundary = re.compile(r"[A-Za-z0-9_.%*#]")
+    boundary = re.compile(r"[A-Za-z0-9_.%]")  # not *: it multiplies names
     while i < n:
         c = text[i]
         if c in "'\"":

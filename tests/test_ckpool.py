@@ -315,3 +315,18 @@ def test_a_ckpool_rig_needs_absolute_directories():
     rig = Rig(name="p", kind="ckpool", host="", path="/tmp/ckpool", logdir="/srv/ckpool/logs")
     rig.full_clean(exclude=["host"])
     assert rig.host == "localhost" and rig.address == "/tmp/ckpool"
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(RIG_TIMEOUT=2.0, RIG_CONNECT_TIMEOUT=1.0)
+def test_summary_and_the_ckpool_custom_page_show_the_pool(pool):
+    Rig.objects.create(name="pool", kind="ckpool", host="localhost", path=pool.sockdir, logdir=pool.logdir)
+    asyncio.run(poller.poll_once())
+    bob = User.objects.create_user("bob", "", "pw")
+    c = Client()
+    c.force_login(bob)
+    summary = c.get("/").content.decode()
+    assert "ckpool pool" in summary and "alice.s19" in summary and "unix sockets" in summary
+    page = c.get("/pages/ckpool/").content.decode()
+    assert "alice_bitaxe" in page and "% of user" in page and "bc1qdemoaddress0.rig2" in page
+    assert "TH/s" in page  # ckpool's "95T" read as a rate and formatted

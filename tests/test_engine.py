@@ -198,3 +198,17 @@ def test_the_other_joins():
     assert rig_rows(rig, "SUMMARY+COIN")[0]["COIN.Hash Method"] == "sha256"
     assert [r["DEVS.ID"] for r in rig_rows(rig, "DEVS+DEVDETAILS")] == [1]
     assert [r["USBSTATS.Errors"] for r in rig_rows(rig, "DEVS+USBSTATS")] == [3]
+
+
+def test_users_workers_join_pairs_each_worker_with_its_user_and_totals():
+    pool = {"name": "ck", "sections": {
+        "USERS": [{"User": "alice", "MHS 1hr": 100.0}, {"User": "bob", "MHS 1hr": 10.0}],
+        "WORKERS": [{"User": "alice", "Worker": "alice.a", "MHS 1hr": 75.0},
+                    {"User": "alice", "Worker": "alice_b", "MHS 1hr": 25.0},
+                    {"User": "bob", "Worker": "bob.x", "MHS 1hr": 10.0}]}}
+    result = build_section({"section": "USERS+WORKERS",
+                            "fields": ["USERS.User", "WORKERS.Worker", "GEN.Part"],
+                            "gen": {"Part": "100*WORKERS.MHS 1hr/USERS.MHS 1hr"},
+                            "totals": ["WORKERS.MHS 1hr"]}, [pool])
+    assert [(r["USERS.User"], r["WORKERS.Worker"], r["GEN.Part"]) for r in result.rows] == [
+        ("alice", "alice.a", 75.0), ("alice", "alice_b", 25.0), ("bob", "bob.x", 100.0)]

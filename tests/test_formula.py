@@ -163,3 +163,8 @@ def test_random_text_only_raises_formula_errors(text):
         evaluate(text, ROW)
     except FormulaError:
         pass
+
+
+def test_names_with_spaces_next_to_multiplication():
+    f = compile_formula("100*WORKERS.MHS 1hr/USERS.MHS 1hr*2", ["WORKERS.MHS 1hr", "USERS.MHS 1hr"])
+    assert f.evaluate({"WORKERS.MHS 1hr": 5.0, "USERS.MHS 1hr": 20.0}) == 50.0

@@ -2,11 +2,11 @@ from django.db import migrations
 
 
 def add_pages(apps, schema_editor):
-    from custompages.builtin import PAGES, create
+    from custompages.builtin import MOBILE, POOLS, create
 
     CustomPage = apps.get_model("custompages", "CustomPage")
     PageSection = apps.get_model("custompages", "PageSection")
-    for data in PAGES:
+    for data in (MOBILE, POOLS):
         if not CustomPage.objects.filter(slug=data["slug"]).exists():
             create(CustomPage, PageSection, data)
 
