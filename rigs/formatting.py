@@ -95,7 +95,10 @@ TWO_DECIMALS = {"Difficulty Accepted", "Difficulty Rejected", "Difficulty Stale"
 THOUSANDS = {"Accepted", "Rejected", "Hardware Errors", "Best Share", "Total MH", "Getworks", "Works",
              "Discarded", "Stale", "Local Work", "Get Failures", "Remote Failures", "Diff1 Work",
              "Diff1 Shares", "Network Difficulty", "Found Blocks", "Network Blocks", "Times Sent",
-             "Bytes Sent", "Times Recv", "Bytes Recv", "Net Bytes Sent", "Net Bytes Recv", "Calls"}
+             "Bytes Sent", "Times Recv", "Bytes Recv", "Net Bytes Sent", "Net Bytes Recv", "Calls",
+             # ckpool and XMRigCC
+             "Shares", "Users", "Workers", "Idle", "Disconnected", "Clients", "Known Users", "Best Ever",
+             "Running", "Offline"}
 
 
 def fmt(section, field, value, when=0, tz=None):

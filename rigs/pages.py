@@ -21,7 +21,7 @@ def tz():
 
 
 RIGBAR_MAX = 60
-RIG_FIELDS = ("id", "name", "host", "port", "description", "readonly", "order")
+RIG_FIELDS = ("id", "name", "host", "port", "description", "readonly", "order", "kind", "path")
 SNAP_FIELDS = ("polled_at", "last_ok_at", "error", "error_kind", "latency_ms")
 
 
@@ -36,14 +36,14 @@ class RigView:
     description: str
     readonly: bool
     order: int
+    kind: str
+    path: str
 
     @property
     def pk(self):
         return self.id
 
-    @property
-    def address(self):
-        return f"{self.host}:{self.port}"
+    address = Rig.address
 
 
 @dataclass

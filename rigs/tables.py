@@ -105,6 +105,14 @@ def sum_of(values):
     return sum(nums) if nums else None
 
 
+# A pool's hashrate is its miners' hashrate: adding it to the farm's would count it twice.
+NOT_IN_TOTALS = {"ckpool"}
+
+
+def counted(rig):
+    return getattr(rig, "kind", "cgminer") not in NOT_IN_TOTALS
+
+
 def pct(part, whole):
     return 100.0 * part / whole if whole else 0.0
 
@@ -147,7 +155,8 @@ def summary_table(items, tz):
         rows = rows_of("summary", _summary_rows, rig, snap, state, href, tz)
         if rows:
             t.rows.extend(rows)
-            recs.append(snap.sections["SUMMARY"][0])
+            if counted(rig):
+                recs.append(snap.sections["SUMMARY"][0])
     if recs:
         dacc = sum_of(r.get("Difficulty Accepted") for r in recs) or 0
         drej = sum_of(r.get("Difficulty Rejected") for r in recs) or 0
@@ -155,7 +164,7 @@ def summary_table(items, tz):
         best = [as_number(r.get("Best Share")) for r in recs]
         best = max((b for b in best if b is not None), default=None)
         t.totals = Row([
-            cell(f"Σ {len(recs)} rigs"), cell(),
+            cell(f"Σ {len(recs)} rigs", title="pools (ckpool) are not added: their hashrate is their miners'"), cell(),
             cell(format_rate(sum_of(rate_mhs(r) for r in recs))),
             cell(format_rate(sum_of(rate_mhs(r, "short") for r in recs))),
             cell(*fmt("SUMMARY", "Accepted", sum_of(r.get("Accepted") for r in recs))),
@@ -225,15 +234,18 @@ def _device_rows(rig, snap, state, href, tz):
 def devices_table(items, tz):
     t = Table("devices", "Devices", DEVICE_COLUMNS)
     sums = [[], [], [], [], []]
+    n = 0
     for rig, snap, state, href in items:
         rows, rig_sums = rows_of("devs", _device_rows, rig, snap, state, href, tz)
         t.rows.extend(rows)
-        for i, v in enumerate(rig_sums):
-            sums[i].append(v)
-    if len(t.rows) >= 2:
+        if counted(rig):
+            n += len(rows)
+            for i, v in enumerate(rig_sums):
+                sums[i].append(v)
+    if n >= 2:
         f_count = formatter("DEVS", "Accepted")
         av, now, acc, rej, hw = (sum_of(v) for v in sums)
-        t.totals = Row([cell(f"Σ {len(t.rows)} devices"), cell(), cell(), cell(), cell(),
+        t.totals = Row([cell(f"Σ {n} devices", title="pool workers (ckpool) are not added"), cell(), cell(), cell(), cell(),
                         cell(format_rate(av)), cell(format_rate(now)), cell(*f_count(acc)), cell(*f_count(rej)),
                         cell(*f_count(hw)), cell()], "tot")
     return t

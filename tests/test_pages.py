@@ -216,3 +216,20 @@ class RigPageTestCase(BaseTestCase):
 
     def test_unknown_rig_is_404(self):
         self.assertEqual(self.client.get("/rigs/999/").status_code, 404)
+
+
+class PoolTotalsTest(BaseTestCase):
+    def test_a_pools_hashrate_is_not_added_to_the_farms(self):
+        self.snapshot(sections={"SUMMARY": [{"MHS av": 100.0, "Accepted": 5}],
+                                "DEVS": [{"ASC": 0, "Name": "BTB", "ID": 0, "MHS av": 60.0},
+                                         {"ASC": 1, "Name": "BTB", "ID": 1, "MHS av": 40.0}]})
+        pool = Rig.objects.create(name="pool", kind="ckpool", host="localhost", path="/tmp/ck", logdir="/tmp/ck/logs")
+        self.snapshot(rig=pool, sections={"SUMMARY": [{"MHS av": 5e6, "Users": 2}],
+                                          "DEVS": [{"Name": "alice.s19", "ID": 0, "MHS av": 5e6}]})
+        self.client.force_login(self.bob)
+        page = self.client.get("/").content.decode()
+        assert "5.00 TH/s" in page  # the pool's own row
+        assert "Σ 1 rigs" in page and "Σ 2 devices" in page
+        totals = page.split('<tfoot><tr class="tot">')[1:]
+        assert all("5.00 TH/s" not in t.split("</tfoot>")[0] for t in totals)
+        assert all("100.00 MH/s" in t.split("</tfoot>")[0] for t in totals[:1])
