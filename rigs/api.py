@@ -22,15 +22,17 @@ from django.views.decorators.csrf import csrf_exempt
 from minerpanel.models import ApiToken
 from minerpanel.tiers import SYS, tier
 
-from . import client, commands, control, poller
+from . import client, commands, control, drivers, poller
 from .models import Rig
 from .overview import miner_version
 from .protocol import RigError, join_members
 
 # Report commands answered from the snapshot, and the sections they gave.
 STORED = {"version": "VERSION", "config": "CONFIG", "summary": "SUMMARY", "devs": "DEVS", "pools": "POOLS",
-          "notify": "NOTIFY", "devdetails": "DEVDETAILS", "stats": "STATS", "coin": "COIN"}
-READ_ONLY = {"version", "config", "summary", "devs", "edevs", "pools", "notify", "devdetails", "stats", "estats",
+          "notify": "NOTIFY", "devdetails": "DEVDETAILS", "stats": "STATS", "coin": "COIN",
+          # ckpool and XMRigCC server rigs
+          "poolstatus": "POOLSTATUS", "users": "USERS", "workers": "WORKERS", "clients": "CLIENTS"}
+READ_ONLY = {"poolstatus", "users", "workers", "clients","version", "config", "summary", "devs", "edevs", "pools", "notify", "devdetails", "stats", "estats",
              "coin", "usbstats", "gpucount", "asccount", "pgacount", "gpu", "asc", "pga", "check", "lcd"}
 
 
@@ -91,13 +93,16 @@ def from_snapshot(rig, names):
     snap = getattr(rig, "snapshot", None) if hasattr(rig, "snapshot") else None
     if snap is None or snap.last_ok_at is None:
         return None
+    return replies_from(snap.sections or {}, snap.statuses or {}, names, "from the snapshot")
+
+
+def replies_from(sections, statuses, names, msg):
     replies = {}
     for name in names:
         section = STORED[name]
-        status = (snap.statuses or {}).get(name) or {"STATUS": "S", "Msg": "from the snapshot"}
-        body = {"STATUS": [status]}
-        if section in (snap.sections or {}):
-            body[section] = snap.sections[section]
+        body = {"STATUS": [statuses.get(name) or {"STATUS": "S", "Msg": msg}]}
+        if section in sections:
+            body[section] = sections[section]
         replies[name] = body
     return replies
 
@@ -132,6 +137,15 @@ def rig_command(request, rig, command="summary+devs", parameter=None):
         response = JsonResponse(layout(command, replies))
         response["X-Snapshot-Age"] = f"{snap.age() or 0:.1f}"
         return response
+    if target.kind != "cgminer":
+        if parameter not in (None, "") or any(n not in STORED for n in names):
+            return error(400, f"{target.name} is a {target.kind} rig: it answers {', '.join(sorted(STORED))}, "
+                              "without parameters")
+        try:
+            sections, statuses = async_to_sync(drivers.driver(target.kind).poll)(target, **poller.limits())
+        except RigError as exc:
+            return error(502, exc.message, rig=target.name)
+        return JsonResponse(layout(command, replies_from(sections, statuses, names, "asked now")))
     try:
         answers = async_to_sync(client.request)(target.host, target.port, command, parameter or None,
                                                 **poller.limits())

@@ -334,3 +334,23 @@ def test_summary_and_the_ckpool_custom_page_show_the_pool(pool):
     page = c.get("/pages/ckpool/").content.decode()
     assert "alice_bitaxe" in page and "% of user" in page and "bc1qdemoaddress0.rig2" in page
     assert "TH/s" in page  # ckpool's "95T" read as a rate and formatted
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(RIG_TIMEOUT=2.0, RIG_CONNECT_TIMEOUT=1.0)
+def test_the_api_reads_ckpool_sections_stored_and_fresh(pool):
+    from minerpanel.models import ApiToken
+
+    Rig.objects.create(name="pool", kind="ckpool", host="localhost", path=pool.sockdir, logdir=pool.logdir)
+    asyncio.run(poller.poll_once())
+    _, text = ApiToken.issue(User.objects.create_user("bob", "", "pw"), "script")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {text}"}
+    c = Client()
+    data = c.get("/api/rigs/pool/poolstatus+workers/", **auth).json()
+    assert data["poolstatus"][0]["POOLSTATUS"][0]["Users"] == 2
+    assert {w["Worker"] for w in data["workers"][0]["WORKERS"]} >= {"alice.s19", "alice_bitaxe"}
+    pool.loglevel = 5
+    fresh = c.get("/api/rigs/pool/summary/?fresh=1", **auth).json()
+    assert fresh["STATUS"][0]["STATUS"] == "S" and fresh["SUMMARY"][0]["Workers"] == 5
+    assert c.get("/api/rigs/pool/summary/0?fresh=1", **auth).status_code == 400
+    assert pool.phantoms == set()

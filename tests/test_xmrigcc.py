@@ -288,3 +288,23 @@ def test_log_page_shows_the_miners_lines_escaped(panel):
     bob = User.objects.create_user("bob", "", "pw")
     panel.client.force_login(bob)
     assert panel.client.get(f"/rigs/{panel.panel_rig.pk}/client/log/", {"client": "farm-a-02"}).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(RIG_TIMEOUT=2.0, RIG_CONNECT_TIMEOUT=1.0)
+def test_the_api_reads_clients_and_controls_them_with_a_control_token(panel):
+    from minerpanel.models import ApiToken
+
+    _, read = ApiToken.issue(panel.alice, "read")
+    _, ctl = ApiToken.issue(panel.alice, "ctl", can_control=True)
+    c = Client()
+    data = c.get("/api/rigs/cc/summary+clients/", HTTP_AUTHORIZATION=f"Bearer {read}").json()
+    assert data["summary"][0]["SUMMARY"][0]["Clients"] == 4
+    assert POOL_PASS not in json.dumps(data)
+    fresh = c.get("/api/rigs/cc/clients/?fresh=1", HTTP_AUTHORIZATION=f"Bearer {read}").json()
+    assert len(fresh["CLIENTS"]) == 4 and POOL_PASS not in json.dumps(fresh)
+    r = c.post("/api/rigs/cc/ccstop/", {"client": "farm-a-02"}, HTTP_AUTHORIZATION=f"Bearer {read}")
+    assert r.status_code == 403
+    r = c.post("/api/rigs/cc/ccstop/", {"client": "farm-a-02"}, HTTP_AUTHORIZATION=f"Bearer {ctl}")
+    assert r.status_code == 200 and r.json()["status"] == "S"
+    assert panel.server.commands["farm-a-02"]["command"] == "STOP"
