@@ -38,7 +38,7 @@ def client_rows(sections):
     rows = []
     for c in sections.get("CLIENTS") or []:
         if isinstance(c, dict) and c.get("Client"):
-            rows.append({"id": str(c["Client"]), "status": str(c.get("Status", "")),
+            rows.append({"id": str(c["Client"]),
                          "actions": [(n, commands.COMMANDS[n].label, commands.COMMANDS[n].dangerous)
                                      for n in CLIENT_ACTIONS]})
     return rows
