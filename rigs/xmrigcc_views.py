@@ -48,7 +48,7 @@ def client_config(request, pk):
         source = f"template_{template}" if template else client_id
         ctx["templates"] = async_to_sync(xmrigcc.templates)(rig, **poller.limits())
         config = async_to_sync(xmrigcc.get_config)(rig, source, **poller.limits())
-        ctx["text"] = json.dumps(xmrigcc.redact(config), indent=2)
+        ctx["text"] = json.dumps(xmrigcc.redact(config), indent=2, ensure_ascii=False)
     except RigError as exc:
         ctx["error"] = exc.message
     return render(request, "rigs/client_config.html", {**header(request), **ctx})
