@@ -350,7 +350,7 @@ def write_demo_configs(server):
 
 
 def demo_fleet(server, clock=time.time, n=4):
-    names = ["farm-a-01", "farm-a-02", "gpu-box", "office&pc"][:n]
+    names = (["farm-a-01", "farm-a-02", "gpu-box", "office&pc"] + [f"rig-{i:04d}" for i in range(4, n)])[:n]
     return [Miner(server, name, rate=2400.0 + 900 * i, clock=clock, index=i, gpus=2 if name == "gpu-box" else 0)
             for i, name in enumerate(names)]
 

@@ -25,6 +25,13 @@ def raise_file_limit(needed):
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(needed, soft)), hard))
 
 
+def register(opts, **fields):
+    if opts["register"]:
+        from rigs.models import Rig
+
+        Rig.objects.update_or_create(name=fields.pop("name"), defaults=fields)
+
+
 class Command(BaseCommand):
     help = "Serve N simulated rigs speaking the cgminer API on consecutive loopback ports."
 
@@ -39,6 +46,15 @@ class Command(BaseCommand):
         parser.add_argument("--access", action="append", metavar="I=MODE",
                             help="api-allow for rig I: W (default), R, deny, or a group like P:switchpool:*")
         parser.add_argument("--register", action="store_true", help="add the rigs to the panel's database")
+        parser.add_argument("--xmrig", type=int, default=0, metavar="N",
+                            help="also N xmrig HTTP APIs, on the ports after the cgminer rigs")
+        parser.add_argument("--xmrig-token", default="", help="their http.access-token (unrestricted when given)")
+        parser.add_argument("--ckpool", metavar="DIR", help="also a ckpool: sockets in DIR/ckpool, files in DIR/logs")
+        parser.add_argument("--ckpool-interval", type=float, default=60.0, help="seconds between file rewrites")
+        parser.add_argument("--ckpool-fault", action="append", choices=("half", "empty", "bigrate", "slow"), default=[])
+        parser.add_argument("--xmrigcc-port", type=int, help="also an XMRigCC server on this port")
+        parser.add_argument("--xmrigcc-miners", type=int, default=4)
+        parser.add_argument("--xmrigcc-interval", type=float, default=10.0, help="seconds between miner reports")
 
     def handle(self, *args, **opts):
         faults = index_map(opts["fault"], FAULTS, "fault")
@@ -59,8 +75,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"{rig.name} {opts['host']}:{opts['base_port'] + rig.index} {rig.f['desc']} {extra}")
         self.stdout.write(f"serving {len(rigs)} simulated rigs from {opts['host']}:{opts['base_port']}; Ctrl-C stops")
 
+        others = self.other_kinds(opts, len(rigs))
+
         async def main():
             farm = await SimFarm(rigs, opts["host"], opts["base_port"]).start()
+            for start in others:
+                await start()
             try:
                 await asyncio.Event().wait()
             finally:
@@ -70,3 +90,45 @@ class Command(BaseCommand):
             asyncio.run(main())
         except KeyboardInterrupt:
             pass
+
+    def other_kinds(self, opts, n):
+        """Coroutine functions starting the xmrig, ckpool and XMRigCC simulators asked for."""
+        import os
+        import secrets
+
+        from rigs import ckpool_sim, xmrig_sim, xmrigcc_sim
+
+        host, starts = opts["host"], []
+        if opts["xmrig"]:
+            token = opts["xmrig_token"] or None
+            sims = [xmrig_sim.XmrigSim(index=i, token=token, restricted=token is None) for i in range(opts["xmrig"])]
+            base = opts["base_port"] + n
+            starts.append(lambda: xmrig_sim.serve(sims, host, base))
+            for i in range(opts["xmrig"]):
+                register(opts, name=f"xmrig{i:02d}", kind="xmrig", host=host, port=base + i, token=opts["xmrig_token"])
+                self.stdout.write(f"xmrig{i:02d} {host}:{base + i} xmrig 6.26.0 HTTP API")
+        if opts["ckpool"]:
+            root = os.path.abspath(opts["ckpool"])
+            sim = ckpool_sim.CkpoolSim(os.path.join(root, "ckpool"), os.path.join(root, "logs"),
+                                       interval=opts["ckpool_interval"])
+            sim.faults = set(opts["ckpool_fault"])
+            sim.delay = 3.0 if "slow" in sim.faults else 0.0
+            starts.append(sim.start)
+            register(opts, name="ckpool", kind="ckpool", host="localhost", path=sim.sockdir, logdir=sim.logdir)
+            self.stdout.write(f"ckpool sockets in {sim.sockdir}, files in {sim.logdir}")
+        if opts["xmrigcc_port"]:
+            password = os.environ.get("XMRIGCC_PASSWORD") or secrets.token_urlsafe(12)
+            server = xmrigcc_sim.Server(os.path.abspath("var/xmrigcc-sim"), user="admin", password=password)
+            xmrigcc_sim.write_demo_configs(server)
+            miners = xmrigcc_sim.demo_fleet(server, n=opts["xmrigcc_miners"])
+
+            async def start_cc():
+                await xmrigcc_sim.serve(server, host, opts["xmrigcc_port"])
+                asyncio.ensure_future(xmrigcc_sim.run_fleet(miners, opts["xmrigcc_interval"]))
+
+            starts.append(start_cc)
+            register(opts, name="xmrigcc", kind="xmrigcc-server", host=host, port=opts["xmrigcc_port"],
+                     username="admin", token=password)
+            self.stdout.write(f"XMRigCC server {host}:{opts['xmrigcc_port']} user admin, password {password}, "
+                              f"{len(miners)} miners")
+        return starts
