@@ -40,3 +40,4 @@ bench: $(VENV)/.run
 	$(BIN)/python manage.py benchpoll --rigs 1000
 	$(BIN)/python manage.py benchpages --rigs 1000
 	$(BIN)/python manage.py benchengine --rigs 1000
+	$(BIN)/python manage.py benchdrivers

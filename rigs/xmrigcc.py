@@ -118,6 +118,7 @@ def to_sections(data):
 
 
 async def poll(rig, **limits):
+    limits.pop("max_reply", None)  # a fleet's list is bigger than one rig's reply: ~1.1 KB per client
     status, raw = await call(rig, "GET", "/admin/getClientStatusList", cap=MAX_LIST, **limits)
     if status != 200:
         raise RigError(f"HTTP {status} from the XMRigCC server")

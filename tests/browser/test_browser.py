@@ -12,7 +12,7 @@ def test_anonymous_visitor_gets_the_login_page(server, page):
 def test_usr_sees_the_summary_without_addresses(server, page):
     login(page, server, "usruser", "usr-pass-123")
     page.wait_for_selector("#summary table")
-    assert page.locator("#rigs tbody tr").count() == 9  # 8 cgminer-API rigs and an xmrig
+    assert page.locator("#rigs tbody tr").count() == 11  # 8 cgminer-API rigs, an xmrig, a ckpool, an XMRigCC server
     assert "127.0.0.1:" not in page.locator("#live").inner_text()
     assert page.locator("a[href='/admin/']").count() == 0
 
@@ -88,3 +88,29 @@ def test_mobile_page_on_a_phone(server, browser):
     before = page.locator("#live").get_attribute("data-updated")
     page.wait_for_function(f"document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
     context.close()
+
+
+def test_beside_the_cgminer_rigs_a_pool_and_a_fleet_with_live_numbers(server, page):
+    login(page, server, "usruser", "usr-pass-123")
+    page.wait_for_selector("#rigs table")
+    rigs = page.locator("#rigs").inner_text()
+    assert "ckpool pool" in rigs and "XMRigCC server 3.4.9" in rigs and "xmrig 6.26.0" in rigs
+    page.goto(server + "/pages/ckpool/")
+    workers = page.locator("table", has_text="alice_bitaxe")
+    assert "TH/s" in workers.inner_text() and "% of user" in workers.inner_text()
+
+
+def test_sys_stops_then_starts_an_xmrigcc_client(server, page):
+    login(page, server, "sysuser", "sys-pass-123")
+    page.wait_for_selector("#rigs table")
+    page.locator("#rigs a", has_text="xmrigcc").first.click()
+    page.wait_for_selector("#section-clients")
+    clients = "document.getElementById('section-clients').innerText"
+    page.locator("section.controls tr", has_text="farm-a-01").get_by_role("button", name="Stop", exact=True).click()
+    assert "STOP stored for farm-a-01" in page.content()
+    # the miner gets STOP at its next report (every 5 s), reports PAUSED at the one after; the page updates live
+    page.wait_for_function(f"{clients}.includes('farm-a-01\\tPAUSED')", timeout=25000)
+    page.locator("section.controls tr", has_text="farm-a-01").get_by_role("button", name="Start", exact=True).click()
+    page.wait_for_function(f"{clients}.includes('farm-a-01\\tRUNNING')", timeout=25000)
+    page.goto(server + "/audit/")
+    assert page.locator("tr", has_text="ccstop").count() == 1 and page.locator("tr", has_text="ccstart").count() == 1
