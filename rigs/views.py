@@ -139,7 +139,7 @@ def rig_command(request, pk):
 
 @control_view
 def rig_check_access(request, pk):
-    rig = get_object_or_404(Rig, pk=pk)
+    rig = get_object_or_404(Rig, pk=pk, kind="cgminer")  # the cgminer API's `privileged`
     ok, msg = control.check_access(rig, request.user, client_address(request))
     messages.add_message(request, messages.SUCCESS if ok else messages.ERROR, msg,
                          extra_tags="status-S" if ok else "status-E")

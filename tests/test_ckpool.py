@@ -354,3 +354,19 @@ def test_the_api_reads_ckpool_sections_stored_and_fresh(pool):
     assert fresh["STATUS"][0]["STATUS"] == "S" and fresh["SUMMARY"][0]["Workers"] == 5
     assert c.get("/api/rigs/pool/summary/0?fresh=1", **auth).status_code == 400
     assert pool.phantoms == set()
+
+
+def test_restart_answers_then_refuses_briefly_then_serves_again(pool):
+    assert asyncio.run(ckpool.command(pool.rig, "restart", {}, **FAST)) == ("S", "ckpool is restarting (handover to a new process).")
+    time.sleep(0.2)
+    with pytest.raises(ConnectError, match="refused"):
+        poll(pool)
+    time.sleep(1.2)
+    assert poll(pool)[0]["POOLSTATUS"][0]["Listener"] == "up"
+    assert ("restart", "") in pool.events
+
+
+def test_a_slow_ckpool_times_out_with_a_clear_message(pool):
+    pool.delay = 1.5
+    with pytest.raises(TimeoutError_, match="listener: no reply within 0.5 s"):
+        asyncio.run(ckpool.poll(pool.rig, timeout=0.5))

@@ -42,3 +42,24 @@ class RigAdminTestCase(BaseTestCase):
         self.client.force_login(self.bob)
         r = self.client.get(self.url)
         self.assertNotEqual(r.status_code, 200)
+
+    def test_the_token_is_never_shown_and_kept_when_left_blank(self):
+        rig = Rig.objects.create(name="cc", kind="xmrigcc-server", host="10.0.0.7", port=3344, username="admin",
+                                 token="cc-secret-pass")
+        self.client.force_login(self.root)
+        url = f"/admin/rigs/rig/{rig.pk}/change/"
+        self.assertNotContains(self.client.get(url), "cc-secret-pass")
+        data = {"name": "cc", "host": "10.0.0.7", "port": "3344", "kind": "xmrigcc-server", "username": "admin",
+                "token": "", "description": "renamed", "enabled": "on", "order": "0"}
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        rig.refresh_from_db()
+        self.assertEqual((rig.description, rig.token), ("renamed", "cc-secret-pass"))
+
+    def test_an_xmrigcc_server_needs_its_admin_credentials(self):
+        r = self.post(kind="xmrigcc-server", port="3344")
+        self.assertContains(r, "admin user and password")
+
+    def test_a_ckpool_needs_its_directories(self):
+        r = self.post(kind="ckpool", path="", logdir="")
+        self.assertContains(r, "socket directory and its logs directory")
+        self.assertEqual(self.post(kind="ckpool", path="/tmp/ckpool", logdir="/srv/ckpool/logs").status_code, 302)
