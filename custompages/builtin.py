@@ -84,3 +84,12 @@ def create(CustomPage, PageSection, data):
         PageSection.objects.create(page=page, order=s.get("order", i),
                                    **{k: v for k, v in s.items() if k != "order" and k in known})
     return page
+
+
+def add_missing(apps, pages):
+    """For data migrations: create the pages whose slug does not exist yet."""
+    CustomPage = apps.get_model("custompages", "CustomPage")
+    PageSection = apps.get_model("custompages", "PageSection")
+    for data in pages:
+        if not CustomPage.objects.filter(slug=data["slug"]).exists():
+            create(CustomPage, PageSection, data)

@@ -6,10 +6,11 @@ POST /json_rpc (pause, resume, stop; JSON-RPC errors are HTTP 200), 404 otherwis
 Hashrate windows are null until 10 s / 60 s / 15 min of samples exist.
 """
 
-import asyncio
 import json
 import math
 import time
+
+from . import sim_http
 
 REASONS = {200: "OK", 204: "NO_CONTENT", 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN",
            404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
@@ -139,40 +140,11 @@ def render(status, data):
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-class _Http(asyncio.Protocol):
-    def __init__(self, sim):
-        self.sim, self.buf = sim, b""
-
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def data_received(self, data):
-        self.buf += data
-        head, sep, body = self.buf.partition(b"\r\n\r\n")
-        if not sep:
-            if len(self.buf) > 65536:
-                self.transport.close()
-            return
-        lines = head.decode("latin-1").split("\r\n")
-        try:
-            method, path, _ = lines[0].split(" ", 2)
-        except ValueError:
-            self.transport.write(render(400, {"status": 400, "error": "BAD_REQUEST"}))
-            self.transport.close()
-            return
-        headers = {}
-        for ln in lines[1:]:
-            k, _, v = ln.partition(":")
-            headers[k.strip().lower()] = v.strip()
-        length = int(headers.get("content-length", "0") or 0)
-        if len(body) < length:
-            return
-        status, data = self.sim.handle(method, path, headers, body[:length])
-        self.transport.write(render(status, None if method == "HEAD" else data))
-        self.transport.close()
-
-
 async def serve(sims, host, base_port):
-    loop = asyncio.get_running_loop()
-    return [await loop.create_server(lambda s=s: _Http(s), host, base_port + i, reuse_address=True)
-            for i, s in enumerate(sims)]
+    def responder(sim):
+        def respond(method, target, headers, body, peer):
+            status, data = sim.handle(method, target, headers, body)
+            return render(status, None if method == "HEAD" else data), False  # xmrig closes every connection
+        return respond
+
+    return [await sim_http.serve(responder(s), host, base_port + i) for i, s in enumerate(sims)]

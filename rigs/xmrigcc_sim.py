@@ -26,6 +26,8 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
+from . import sim_http
+
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
            500: "Internal Server Error"}
 UNSAFE = re.compile(r'[\\/:?"<>|~;]|[^\x20-\x7e]')
@@ -196,50 +198,13 @@ def render(status, body, ctype, keep_alive):
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-class _Http(asyncio.Protocol):
-    def __init__(self, server):
-        self.server, self.buf = server, b""
-
-    def connection_made(self, transport):
-        self.transport = transport
-        peer = transport.get_extra_info("peername")
-        self.peer = peer[0] if peer else "127.0.0.1"
-
-    def data_received(self, data):
-        self.buf += data
-        while True:
-            head, sep, rest = self.buf.partition(b"\r\n\r\n")
-            if not sep:
-                if len(self.buf) > 65536:
-                    self.transport.close()
-                return
-            lines = head.decode("latin-1").split("\r\n")
-            try:
-                method, target, _ = lines[0].split(" ", 2)
-            except ValueError:
-                self.transport.write(render(400, b"", "", False))
-                self.transport.close()
-                return
-            headers = {}
-            for ln in lines[1:]:
-                k, _, v = ln.partition(":")
-                headers[k.strip().lower()] = v.strip()
-            length = int(headers.get("content-length", "0") or 0)
-            if len(rest) < length:
-                return
-            self.buf = rest[length:]
-            status, body, ctype = self.server.handle(method, target, headers,
-                                                     rest[:length], self.peer)
-            keep = headers.get("connection", "").lower() != "close"
-            self.transport.write(render(status, body, ctype, keep))
-            if not keep:
-                self.transport.close()
-                return
-
-
 async def serve(server, host, port):
-    loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: _Http(server), host, port, reuse_address=True)
+    def respond(method, target, headers, body, peer):
+        status, data, ctype = server.handle(method, target, headers, body, peer)
+        keep = headers.get("connection", "").lower() != "close"
+        return render(status, data, ctype, keep), keep
+
+    return await sim_http.serve(respond, host, port)
 
 
 # ---------------------------------------------------------------- miners

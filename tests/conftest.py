@@ -79,6 +79,16 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: "/browser/" in str(item.fspath))
 
 
+class Clock:
+    """Fake time for simulators: tests move ``t``."""
+
+    def __init__(self, t=1_800_000_000.0):
+        self.t = t
+
+    def __call__(self):
+        return self.t
+
+
 class LoopThread:
     """An event loop in a background thread, for simulators the panel talks to."""
 

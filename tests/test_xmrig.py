@@ -12,16 +12,10 @@ from rigs.models import AuditEntry, Rig, Snapshot
 from rigs.protocol import RigError
 from rigs.xmrig_sim import XmrigSim, serve
 
+from .conftest import Clock
+
 pytestmark = pytest.mark.django_db(transaction=True)
 FAST = {"RIG_TIMEOUT": 2.0, "RIG_CONNECT_TIMEOUT": 1.0}
-
-
-class Clock:
-    def __init__(self, t=1_800_000_000.0):
-        self.t = t
-
-    def __call__(self):
-        return self.t
 
 
 @pytest.fixture

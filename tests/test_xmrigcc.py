@@ -18,16 +18,10 @@ from rigs.models import AuditEntry, Rig, Snapshot
 from rigs.protocol import RigError
 from rigs.xmrigcc_sim import Miner, Server, demo_fleet, serve, write_demo_configs
 
+from .conftest import Clock
+
 POOL_PASS = "x-fake-pool-pass"
 FAST = {"timeout": 2.0, "connect_timeout": 1.0}
-
-
-class Clock:
-    def __init__(self, t=1_800_000_000.0):
-        self.t = t
-
-    def __call__(self):
-        return self.t
 
 
 def basic(user, password):

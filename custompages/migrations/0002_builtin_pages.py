@@ -2,13 +2,9 @@ from django.db import migrations
 
 
 def add_pages(apps, schema_editor):
-    from custompages.builtin import MOBILE, POOLS, create
+    from custompages.builtin import MOBILE, POOLS, add_missing
 
-    CustomPage = apps.get_model("custompages", "CustomPage")
-    PageSection = apps.get_model("custompages", "PageSection")
-    for data in (MOBILE, POOLS):
-        if not CustomPage.objects.filter(slug=data["slug"]).exists():
-            create(CustomPage, PageSection, data)
+    add_missing(apps, [MOBILE, POOLS])
 
 
 def remove_pages(apps, schema_editor):

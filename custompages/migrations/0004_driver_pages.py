@@ -2,13 +2,9 @@ from django.db import migrations
 
 
 def add_pages(apps, schema_editor):
-    from custompages.builtin import CKPOOL, FLEET, create
+    from custompages.builtin import CKPOOL, FLEET, add_missing
 
-    CustomPage = apps.get_model("custompages", "CustomPage")
-    PageSection = apps.get_model("custompages", "PageSection")
-    for data in (CKPOOL, FLEET):
-        if not CustomPage.objects.filter(slug=data["slug"]).exists():
-            create(CustomPage, PageSection, data)
+    add_missing(apps, [CKPOOL, FLEET])
 
 
 def remove_pages(apps, schema_editor):

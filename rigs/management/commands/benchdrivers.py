@@ -11,6 +11,16 @@ import types
 from django.core.management.base import BaseCommand
 
 
+async def median_ms(poll, rounds):
+    """(median milliseconds, last result) of ``rounds`` awaits of ``poll()``."""
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        result = await poll()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000, result
+
+
 class Command(BaseCommand):
     help = "Time a poll of a big simulated ckpool and XMRigCC server."
 
@@ -33,13 +43,9 @@ class Command(BaseCommand):
             sim = ckpool_sim.CkpoolSim(f"{tmp}/s", f"{tmp}/logs", users=users, interval=3600)
             await sim.start()
             rig = types.SimpleNamespace(path=sim.sockdir, logdir=sim.logdir)
-            times = []
-            for _ in range(opts["rounds"]):
-                t = time.perf_counter()
-                sections, _ = await ckpool.poll(rig, **limits)
-                times.append(time.perf_counter() - t)
+            ms, (sections, _) = await median_ms(lambda: ckpool.poll(rig, **limits), opts["rounds"])
             self.stdout.write(f"ckpool, {opts['users']:,} users, {len(sections['WORKERS']):,} workers: "
-                              f"poll median {statistics.median(times) * 1000:.0f} ms "
+                              f"poll median {ms:.0f} ms "
                               f"(4 pings, stats, getbest, {opts['users'] + 1:,} files)")
             await sim.shutdown()
 
@@ -50,11 +56,7 @@ class Command(BaseCommand):
             srv = await xmrigcc_sim.serve(server, "127.0.0.1", opts["port"])
             cc = types.SimpleNamespace(host="127.0.0.1", port=opts["port"], username="admin", token="bench")
             size = len((await xmrigcc.call(cc, "GET", "/admin/getClientStatusList", cap=xmrigcc.MAX_LIST, **limits))[1])
-            times = []
-            for _ in range(opts["rounds"]):
-                t = time.perf_counter()
-                sections, _ = await xmrigcc.poll(cc, **limits)
-                times.append(time.perf_counter() - t)
+            ms, (sections, _) = await median_ms(lambda: xmrigcc.poll(cc, **limits), opts["rounds"])
             self.stdout.write(f"XMRigCC server, {len(sections['CLIENTS']):,} clients ({size / 1e6:.1f} MB list): "
-                              f"poll median {statistics.median(times) * 1000:.0f} ms")
+                              f"poll median {ms:.0f} ms")
             srv.close()
