@@ -113,9 +113,11 @@ COMMANDS = {c.name: c for c in [
         ("s", "Silent"), ("q", "Quiet"), ("v", "Verbose"), ("d", "Debug"), ("r", "RPCProto"),
         ("p", "PerDevice"), ("w", "WorkTime"), ("n", "Normal (all off)"))),)),
     # ckpool: its listener's commands (shared/PROTOCOLS.md 1.3)
+    # every one is confirmed: a pool's settings reach all its miners
     Command("loglevel", "Log level", "pool", (Param("level", "int", "Level (0 emergency ... 5 notice ... 7 debug)", 0, 7),),
-            rig_kinds=("ckpool",)),
-    Command("accept", "Accept miners", "pool", rig_kinds=("ckpool",), help="New stratum connections are accepted."),
+            rig_kinds=("ckpool",), dangerous=True),
+    Command("accept", "Accept miners", "pool", rig_kinds=("ckpool",), dangerous=True,
+            help="New stratum connections are accepted."),
     Command("reject", "Reject miners", "pool", rig_kinds=("ckpool",), dangerous=True,
             help="New stratum connections are refused until 'Accept miners'."),
     Command("reconnect", "Reconnect all miners", "pool", rig_kinds=("ckpool",), dangerous=True,

@@ -293,7 +293,10 @@ class Miner:
                                {"content-length": "1", "authorization": f"Bearer {self.server.token}"},
                                json.dumps(self.config()).encode())
         elif word == "UPDATE_CONFIG":
-            self.pending_log.append(f"{stamp} config updated from the server")
+            status, body, _ = self.server.handle("GET", f"/client/getConfig?clientId={self.client_id}",
+                                                 {"authorization": f"Bearer {self.server.token}"}, b"")
+            self.pending_log.append(f"{stamp} config updated from the server" if status == 200
+                                    else f"{stamp} failed to fetch the config: HTTP {status}")
 
     def config(self):
         return {"autosave": True, "cpu": {"enabled": True, "huge-pages": True},

@@ -289,9 +289,9 @@ def test_sys_controls_ckpool_and_every_command_is_audited(pool):
     page = c.get(f"/rigs/{rig.pk}/").content.decode()
     assert "Where these numbers come from" in page and "never sends getuser=" in page
     assert 'value="loglevel"' in page and 'value="shutdown"' in page and 'value="switchpool"' not in page
-    c.post(f"/rigs/{rig.pk}/command/", {"command": "loglevel", "level": "7"})
+    c.post(f"/rigs/{rig.pk}/command/", {"command": "loglevel", "level": "7", "confirm": "yes"})
     assert pool.loglevel == 7
-    c.post(f"/rigs/{rig.pk}/command/", {"command": "loglevel", "level": "9"})
+    c.post(f"/rigs/{rig.pk}/command/", {"command": "loglevel", "level": "9", "confirm": "yes"})
     assert pool.loglevel == 7
     c.post(f"/rigs/{rig.pk}/command/", {"command": "reject"})  # dangerous: not confirmed
     assert pool.accepting

@@ -302,3 +302,22 @@ def test_the_api_reads_clients_and_controls_them_with_a_control_token(panel):
     r = c.post("/api/rigs/cc/ccstop/", {"client": "farm-a-02"}, HTTP_AUTHORIZATION=f"Bearer {ctl}")
     assert r.status_code == 200 and r.json()["status"] == "S"
     assert panel.server.commands["farm-a-02"]["command"] == "STOP"
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(RIG_TIMEOUT=2.0, RIG_CONNECT_TIMEOUT=1.0)
+def test_one_shot_commands_reach_the_miner_once(panel):
+    import os
+
+    url = f"/rigs/{panel.panel_rig.pk}/command/"
+    panel.client.post(url, {"command": "ccpublishconfig", "client": "farm-a-02"})
+    assert not os.path.exists(panel.server.config_path("farm-a-02"))
+    panel.tick()  # delivered: the miner uploads its config
+    assert json.load(open(panel.server.config_path("farm-a-02")))["cc-client"]["worker-id"] == "farm-a-02"
+    assert panel.server.commands["farm-a-02"]["command"] == "START"  # and the slot is START again
+    panel.client.post(url, {"command": "ccrestart", "client": "gpu-box", "confirm": "yes"})
+    panel.tick()
+    assert panel.miners["gpu-box"].down_until > panel.clock.t  # restarting: silent a few seconds
+    panel.client.post(url, {"command": "ccremove", "client": "office&pc", "confirm": "yes"})
+    assert "office&pc" not in panel.server.status
+    assert "office&pc" not in [r["Client"] for r in Snapshot.objects.get(rig=panel.panel_rig).sections["CLIENTS"]]
