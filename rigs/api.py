@@ -75,7 +75,7 @@ def rig_state(rig, now):
     sections = snap.sections if snap else {}
     miner, api = miner_version(sections)
     age = snap.age(now) if snap else None
-    return {"name": rig.name, "id": rig.pk, "description": rig.description,
+    return {"name": rig.name, "id": rig.pk, "kind": rig.kind, "description": rig.description,
             "state": snap.state(now) if snap else "new", "error": snap.error if snap else "",
             "age_seconds": round(age, 1) if age is not None else None,
             "polled_at": snap.polled_at.isoformat() if snap and snap.polled_at else None,
