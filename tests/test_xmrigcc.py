@@ -321,3 +321,23 @@ def test_one_shot_commands_reach_the_miner_once(panel):
     panel.client.post(url, {"command": "ccremove", "client": "office&pc", "confirm": "yes"})
     assert "office&pc" not in panel.server.status
     assert "office&pc" not in [r["Client"] for r in Snapshot.objects.get(rig=panel.panel_rig).sections["CLIENTS"]]
+
+
+@pytest.mark.parametrize("reply, message", [
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n<html>hi</html", "not JSON"),
+    (b"SSH-2.0-OpenSSH_9.6\r\n", "not HTTP"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]", "client_status_list"),
+    (b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n", "HTTP 500"),
+])
+def test_something_else_on_the_port_is_a_clear_error(bg, reply, message):
+    async def handle(reader, writer):
+        await reader.read(65536)
+        writer.write(reply)
+        await writer.drain()
+        writer.close()
+
+    server = bg.run(asyncio.start_server(handle, "127.0.0.1", 0))
+    port = server.sockets[0].getsockname()[1]
+    rig = types.SimpleNamespace(host="127.0.0.1", port=port, username="a", token="b")
+    with pytest.raises(RigError, match=message):
+        asyncio.run(xmrigcc.poll(rig, **FAST))
