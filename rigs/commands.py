@@ -3,7 +3,7 @@ device kinds it applies to, whether it is dangerous. Forms, validation, the bulk
 runner and the API use these descriptions. Plain Python, no Django.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .protocol import as_number, escape_param
 

@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 from rigs import poller, xmrigcc
 from rigs.models import AuditEntry, Rig, Snapshot
 from rigs.protocol import RigError
-from rigs.xmrigcc_sim import Miner, Server, demo_fleet, serve, write_demo_configs
+from rigs.xmrigcc_sim import Server, demo_fleet, serve, write_demo_configs
 
 from .conftest import Clock
 
