@@ -32,8 +32,8 @@ STORED = {"version": "VERSION", "config": "CONFIG", "summary": "SUMMARY", "devs"
           "notify": "NOTIFY", "devdetails": "DEVDETAILS", "stats": "STATS", "coin": "COIN",
           # ckpool and XMRigCC server rigs
           "poolstatus": "POOLSTATUS", "users": "USERS", "workers": "WORKERS", "clients": "CLIENTS"}
-READ_ONLY = {"poolstatus", "users", "workers", "clients","version", "config", "summary", "devs", "edevs", "pools", "notify", "devdetails", "stats", "estats",
-             "coin", "usbstats", "gpucount", "asccount", "pgacount", "gpu", "asc", "pga", "check", "lcd"}
+READ_ONLY = set(STORED) | {"edevs", "estats", "usbstats", "gpucount", "asccount", "pgacount", "gpu", "asc", "pga",
+                           "check", "lcd"}
 
 
 def error(status, message, **extra):

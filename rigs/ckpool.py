@@ -311,21 +311,26 @@ async def poll(rig, **limits):
         alive[name] = "up" if result == "up" else "down"
         if result != "up":
             statuses[name] = {"STATUS": "E", "Msg": result.message}
-    stats = best = None
-    if alive["stratifier"] == "up":
+
+    async def optional(sock, text):
+        """A reply from a socket that answered ping; a warning instead of an error."""
+        if alive[sock] != "up":
+            return None
         try:
-            stats = json.loads(await ask(rig.path, "stratifier", "stats", **limits) or "null")
-        except (RigError, ValueError) as exc:
-            statuses["stats"] = {"STATUS": "W", "Msg": f"stratifier stats: {getattr(exc, 'message', 'not JSON')}"}
-        if not isinstance(stats, dict):
-            stats = None
-    if alive["generator"] == "up":
-        try:
-            best = await ask(rig.path, "generator", "getbest", **limits)
+            return await ask(rig.path, sock, text, **limits)
         except RigError as exc:
-            statuses["getbest"] = {"STATUS": "W", "Msg": f"generator getbest: {exc.message}"}
-        best = best[:80] if best else None
-    pool, users, notes = await asyncio.to_thread(read_logs, rig.logdir)
+            statuses[text] = {"STATUS": "W", "Msg": f"{sock} {text}: {exc.message}"}
+            return None
+
+    stats, best, (pool, users, notes) = await asyncio.gather(
+        optional("stratifier", "stats"), optional("generator", "getbest"), asyncio.to_thread(read_logs, rig.logdir))
+    try:
+        stats = json.loads(stats or "null")
+    except ValueError:
+        statuses["stats"] = {"STATUS": "W", "Msg": "stratifier stats: not JSON"}
+        stats = None
+    stats = stats if isinstance(stats, dict) else None
+    best = best[:80] if best else None
     if notes:
         statuses["files"] = {"STATUS": "I", "Msg": "; ".join(notes)[:1000]}
     now = int(time.time())

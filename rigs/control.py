@@ -57,13 +57,14 @@ def audit(user, address, rig, command, params, outcome, code=None, message=""):
         command=command[:40], params=params or {}, outcome=outcome, code=code, message=message[:5000])
 
 
-async def _send(rig, name, parameter, cleaned):
+async def _send(rig, name, cleaned):
     if rig.kind != "cgminer":
         try:
             letter, message = await drivers.driver(rig.kind).command(rig, name, cleaned, **poller.limits())
         except RigError as exc:
             return Outcome(rig, "error", exc.message)
         return Outcome(rig, letter, message)
+    parameter = commands.parameter(commands.COMMANDS[name], cleaned)
     try:
         response = await client.call(rig.host, rig.port, name, parameter, **poller.limits())
     except RigError as exc:
@@ -99,21 +100,22 @@ def run(rigs, name, values, user, address):
                                               and not any(p.kind == "secret" and p.name == k for p in command.params)},
                   "invalid", message=str(exc))
             continue
-        prepared.append((rig, commands.parameter(command, cleaned), commands.redacted(command, cleaned), cleaned))
+        prepared.append((rig, cleaned))
 
     async def all_of():
-        return await asyncio.gather(*(_send(rig, name, param, cleaned) for rig, param, _, cleaned in prepared))
+        return await asyncio.gather(*(_send(rig, name, cleaned) for rig, cleaned in prepared))
 
     sent = async_to_sync(all_of)() if prepared else []
     now = timezone.now()
-    for (rig, _, shown, _), outcome in zip(prepared, sent):
-        audit(user, address, rig, name, shown, outcome.letter, outcome.code, outcome.message)
+    for (rig, cleaned), outcome in zip(prepared, sent):
+        audit(user, address, rig, name, commands.redacted(command, cleaned), outcome.letter, outcome.code,
+              outcome.message)
         log.info("%s sent %s to %s: %s %s", getattr(user, "username", "?"), name, rig.name, outcome.letter, outcome.message)
         if outcome.code == 45 or (outcome.ok and outcome.letter == "S"):
             Rig.objects.filter(pk=rig.pk).update(access_ok=outcome.code != 45, access_msg=outcome.message[:500],
                                                  access_checked_at=now)
         outcomes.append(outcome)
-    repoll([rig.pk for rig, *_ in prepared])
+    repoll([rig.pk for rig, _ in prepared])
     order = {rig.pk: i for i, rig in enumerate(rigs)}
     return sorted(outcomes, key=lambda o: order.get(o.rig.pk, 0))
 

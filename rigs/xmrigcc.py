@@ -19,11 +19,11 @@ import re
 from urllib.parse import quote
 
 from . import http
+from .commands import SECRET
 from .protocol import BadReplyError, RigError
 
 OFFLINE_AFTER = 60  # seconds, as XMRigCC's own dashboard
 MAX_LIST = 8 * 1024 * 1024
-SECRET = "•••"
 SECRET_KEY = re.compile(r"pass|token|secret|password|api[-_]?key", re.IGNORECASE)
 
 ABOUT = ("An XMRigCC server knows its miners only from their reports (every 10 s by default); it forgets them when "

@@ -3,6 +3,7 @@ they ask the server when opened, with the rig timeouts. Secrets are shown as •
 and put back from the server's copy when a config is saved."""
 
 import json
+from urllib.parse import urlencode
 
 from asgiref.sync import async_to_sync
 from django.contrib import messages
@@ -32,8 +33,6 @@ def client_of(request, rig):
 
 
 def back(rig, client_id, page="client_config"):
-    from urllib.parse import urlencode
-
     return reverse(page, args=[rig.pk]) + "?" + urlencode({"client": client_id})
 
 
