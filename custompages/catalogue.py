@@ -7,8 +7,8 @@ captures), bare and prefixed with each section name a join uses.
 import functools
 import json
 
-from rigs.protocol import parse_reply
-from rigs.simulator import FLAVOURS, SimRig
+from rigs.drivers.cgminer.protocol import parse_reply
+from rigs.simulators.cgminer import FLAVOURS, SimRig
 
 COMMANDS = ["summary", "pools", "devs", "notify", "devdetails", "stats", "coin", "config", "usbstats", "version"]
 PREFIX = {"SUMMARY": ["SUMMARY"], "POOLS": ["POOL"], "DEVS": ["DEVS", "EDEVS"], "NOTIFY": ["NOTIFY"],
@@ -19,8 +19,8 @@ PREFIX = {"SUMMARY": ["SUMMARY"], "POOLS": ["POOL"], "DEVS": ["DEVS", "EDEVS"], 
 
 def other_kinds():
     """Sections of a ckpool and an XMRigCC server, from their drivers over sample data."""
-    from rigs import ckpool, xmrigcc
-    from rigs.xmrigcc_sim import Miner
+    from rigs.drivers import ckpool, xmrigcc
+    from rigs.simulators.xmrigcc import Miner
 
     user = {"hashrate1m": "1T", "lastshare": 1, "workers": 1, "shares": 1, "bestshare": 1.0, "bestever": 1,
             "authorised": 1, "worker": [{"workername": "u.w", "hashrate1m": "1T", "lastshare": 1, "shares": 1,

@@ -22,10 +22,11 @@ from django.views.decorators.csrf import csrf_exempt
 from minerpanel.models import ApiToken
 from minerpanel.tiers import SYS, tier
 
-from . import client, commands, control, drivers, poller
+from . import commands, control, drivers, poller
+from .drivers.cgminer.protocol import join_members
+from .drivers.errors import RigError
 from .models import Rig
 from .overview import miner_version
-from .protocol import RigError, join_members
 
 # Report commands answered from the snapshot, and the sections they gave.
 STORED = {"version": "VERSION", "config": "CONFIG", "summary": "SUMMARY", "devs": "DEVS", "pools": "POOLS",
@@ -137,21 +138,20 @@ def rig_command(request, rig, command="summary+devs", parameter=None):
         response = JsonResponse(layout(command, replies))
         response["X-Snapshot-Age"] = f"{snap.age() or 0:.1f}"
         return response
-    if target.kind != "cgminer":
+    if not drivers.can(target.kind, "report"):
         if parameter not in (None, "") or any(n not in STORED for n in names):
             return error(400, f"{target.name} is a {target.kind} rig: it answers {', '.join(sorted(STORED))}, "
                               "without parameters")
         try:
-            sections, statuses = async_to_sync(drivers.driver(target.kind).poll)(target, **poller.limits())
+            sections, statuses = async_to_sync(target.driver.poll)(target, **poller.limits())
         except RigError as exc:
             return error(502, exc.message, rig=target.name)
         return JsonResponse(layout(command, replies_from(sections, statuses, names, "asked now")))
     try:
-        answers = async_to_sync(client.request)(target.host, target.port, command, parameter or None,
-                                                **poller.limits())
+        answers = async_to_sync(target.driver.report)(target, command, parameter or None, **poller.limits())
     except RigError as exc:
         return error(502, exc.message, rig=target.name)
-    return JsonResponse(layout(command, {n: r.as_dict() for n, r in answers.items()}))
+    return JsonResponse(layout(command, answers))
 
 
 def privileged(request, rig, command):

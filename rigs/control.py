@@ -5,7 +5,6 @@ Used by the views (one rig or many); the command descriptions are in commands.py
 
 import asyncio
 import logging
-import socket
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
@@ -13,9 +12,9 @@ from django.utils import timezone
 
 from minerpanel.tiers import granted
 
-from . import client, commands, drivers, poller
+from . import commands, drivers, poller
+from .drivers.errors import RigError
 from .models import AuditEntry, Rig
-from .protocol import RigError
 
 log = logging.getLogger("minerpanel.control")
 
@@ -32,23 +31,6 @@ class Outcome:
         return self.letter in ("S", "I")
 
 
-def panel_address(host, port):
-    """The address this panel uses toward the rig (what --api-allow must list). Sends nothing."""
-    try:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect((host, port))
-            return s.getsockname()[0]
-    except OSError:
-        return "<this panel's address>"
-
-
-def explain_denied(rig, command_name):
-    addr = panel_address(rig.host, rig.port)
-    return (f"The rig refused '{command_name}': its --api-allow does not give this panel's address ({addr}) "
-            f"write access. Start the miner with --api-allow W:{addr} (or add W:{addr} to its list, or a group "
-            f"from --api-groups that allows '{command_name}'), then restart it.")
-
-
 def audit(user, address, rig, command, params, outcome, code=None, message=""):
     AuditEntry.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
@@ -58,22 +40,11 @@ def audit(user, address, rig, command, params, outcome, code=None, message=""):
 
 
 async def _send(rig, name, cleaned):
-    if rig.kind != "cgminer":
-        try:
-            letter, message = await drivers.driver(rig.kind).command(rig, name, cleaned, **poller.limits())
-        except RigError as exc:
-            return Outcome(rig, "error", exc.message)
-        return Outcome(rig, letter, message)
-    parameter = commands.parameter(commands.COMMANDS[name], cleaned)
     try:
-        response = await client.call(rig.host, rig.port, name, parameter, **poller.limits())
+        letter, message, *code = await drivers.driver(rig.kind).command(rig, name, cleaned, **poller.limits())
     except RigError as exc:
         return Outcome(rig, "error", exc.message)
-    if name in ("quit", "restart") and response.msg in ("BYE", "RESTART"):
-        return Outcome(rig, "S", {"BYE": "The miner is quitting.", "RESTART": "The miner is restarting."}[response.msg])
-    if response.code == 45:
-        return Outcome(rig, "E", explain_denied(rig, name), 45)
-    return Outcome(rig, response.letter or "E", response.msg, response.code)
+    return Outcome(rig, letter, message, code[0] if code else None)
 
 
 def run(rigs, name, values, user, address):
@@ -138,21 +109,8 @@ def repoll(ids):
 
 
 def check_access(rig, user, address):
-    """Ask the rig `privileged` and remember the answer."""
-    async def ask():
-        try:
-            return await client.call(rig.host, rig.port, "privileged", **poller.limits())
-        except RigError as exc:
-            return exc
-
-    reply = async_to_sync(ask)()
-    now = timezone.now()
-    if isinstance(reply, RigError):
-        ok, msg, letter, code = None, f"could not ask: {reply.message}", "error", None
-    elif reply.code == 45:
-        ok, msg, letter, code = False, explain_denied(rig, "privileged"), "E", 45
-    else:
-        ok, msg, letter, code = reply.ok, reply.msg, reply.letter, reply.code
-    Rig.objects.filter(pk=rig.pk).update(access_ok=ok, access_msg=msg[:500], access_checked_at=now)
+    """Ask the rig whether it takes privileged commands from the panel, and remember the answer."""
+    ok, msg, letter, code = async_to_sync(rig.driver.check_access)(rig, **poller.limits())
+    Rig.objects.filter(pk=rig.pk).update(access_ok=ok, access_msg=msg[:500], access_checked_at=timezone.now())
     audit(user, address, rig, "privileged", {}, letter, code, msg)
     return ok, msg

@@ -1,6 +1,6 @@
 """Forms for the command descriptions, as plain data for templates (no logic there)."""
 
-from . import commands
+from . import commands, drivers
 from .tables import active_pool, device_name
 
 INPUT = {"int": "number", "float": "number", "pool": "select", "device": "select", "choice": "select",
@@ -33,51 +33,50 @@ def form(command, sections, fixed=None):
 CLIENT_ACTIONS = ("ccstart", "ccstop", "ccrestart", "ccshutdown")
 
 
-def client_rows(sections):
+def client_rows(sections, offered):
     """XMRigCC: a row per client with its quick actions (the others are in the forms)."""
     rows = []
     for c in sections.get("CLIENTS") or []:
         if isinstance(c, dict) and c.get("Client"):
-            rows.append({"id": str(c["Client"]),
-                         "actions": [(n, commands.COMMANDS[n].label, commands.COMMANDS[n].dangerous)
-                                     for n in CLIENT_ACTIONS]})
+            rows.append({"id": str(c["Client"]), "actions": actions(CLIENT_ACTIONS, offered)})
     return rows
 
 
+POOL_ACTIONS = ("switchpool", "enablepool", "disablepool", "removepool")
+
+
+def actions(names, offered):
+    return [(n, commands.COMMANDS[n].label, commands.COMMANDS[n].dangerous) for n in names if n in offered]
+
+
 def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm):
-    """Per-pool, per-device and per-client action rows, and a form for every other command.
+    """Per-pool, per-device and per-client action rows, and a form for every other command the kind offers.
 
     ``may(permission)`` says whether the viewer holds a command's extra permission."""
+    offered = {c.name for c in commands.for_rig(sections, rig_kind)}
     pools = [p for p in sections.get("POOLS") or [] if isinstance(p, dict)]
     current = active_pool(pools)
     pool_rows = []
-    for p in pools:
+    for p in pools if offered & set(POOL_ACTIONS) else []:
         n = commands.pool_ids({"POOLS": [p]})
-        if not n:
-            continue
-        pool_rows.append({"id": n.pop(), "url": str(p.get("URL", "")), "status": str(p.get("Status", "")),
-                          "in_use": p is current,
-                          "actions": [(c, commands.COMMANDS[c].label, commands.COMMANDS[c].dangerous)
-                                      for c in ("switchpool", "enablepool", "disablepool", "removepool")]})
+        if n:
+            pool_rows.append({"id": n.pop(), "url": str(p.get("URL", "")), "status": str(p.get("Status", "")),
+                              "in_use": p is current, "actions": actions(POOL_ACTIONS, offered)})
     device_rows = []
     for d in sections.get("DEVS") or []:
-        if not isinstance(d, dict):
-            continue
-        kind = next((k for k in ("ASC", "PGA", "GPU") if k in d), None)
-        if kind is None:
-            continue
-        names = [f"{kind.lower()}enable", f"{kind.lower()}disable",
-                 "gpurestart" if kind == "GPU" else f"{kind.lower()}identify"]
-        device_rows.append({"id": d[kind], "name": device_name(d), "status": str(d.get("Status", "")),
-                            "actions": [(c, commands.COMMANDS[c].label, commands.COMMANDS[c].dangerous) for c in names]})
-    quick = {"switchpool", "enablepool", "disablepool", "removepool"} | {
+        kind = next((k for k in ("ASC", "PGA", "GPU") if k in d), None) if isinstance(d, dict) else None
+        names = [f"{(kind or '').lower()}enable", f"{(kind or '').lower()}disable",
+                 "gpurestart" if kind == "GPU" else f"{(kind or '').lower()}identify"]
+        if kind is not None and offered & set(names):
+            device_rows.append({"id": d[kind], "name": device_name(d), "status": str(d.get("Status", "")),
+                                "actions": actions(names, offered)})
+    quick = set(POOL_ACTIONS) | set(CLIENT_ACTIONS) | {
         f"{k}{a}" for k in ("asc", "pga", "gpu") for a in ("enable", "disable", "identify")} | {"gpurestart"}
-    if rig_kind != "cgminer":
-        return {"pools": [], "devices": [], "clients": client_rows(sections) if rig_kind == "xmrigcc-server" else [],
-                "forms": [form(c, sections) for c in commands.for_rig(sections, rig_kind)
-                          if c.name not in CLIENT_ACTIONS and may(c.permission)]}
-    others = [form(c, sections) for c in commands.for_rig(sections) if c.name not in quick]
-    return {"pools": pool_rows, "devices": device_rows, "clients": [], "forms": others}
+    return {"pools": pool_rows, "devices": device_rows,
+            "clients": client_rows(sections, offered) if offered & set(CLIENT_ACTIONS) else [],
+            "access": drivers.can(rig_kind, "check_access"),
+            "forms": [form(c, sections) for c in commands.for_rig(sections, rig_kind)
+                      if c.name not in quick and may(c.permission)]}
 
 
 def bulk_forms():

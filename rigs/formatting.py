@@ -2,7 +2,7 @@
 
 import functools
 
-from .protocol import as_number
+from .drivers.cgminer.protocol import as_number
 
 RATE_UNITS = [(1e6, "TH/s"), (1e3, "GH/s"), (1.0, "MH/s"), (1e-3, "kH/s")]
 

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from . import drivers
+
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
 
@@ -24,17 +26,13 @@ def validate_host(value):
 
 
 class Rig(models.Model):
-    KINDS = [("cgminer", "cgminer API (cgminer, bfgminer, sgminer, bmminer...)"), ("xmrig", "xmrig HTTP API"),
-             ("ckpool", "ckpool (its Unix sockets and log files, on this machine)"),
-             ("xmrigcc-server", "XMRigCC server (a fleet of XMRigCC miners)")]
-
     name = models.CharField(max_length=64, unique=True)
     host = models.CharField(max_length=253, validators=[validate_host], help_text="IP address or host name of the miner.")
     port = models.PositiveIntegerField(
         default=4028, validators=[MinValueValidator(1), MaxValueValidator(65535)],
         help_text="The miner's --api-port (4028 unless changed); xmrig: its http.port.",
     )
-    kind = models.CharField(max_length=32, choices=KINDS, default="cgminer")
+    kind = models.CharField(max_length=32, choices=drivers.choices, default="cgminer")
     token = models.CharField(max_length=200, blank=True,
                              help_text="xmrig: the API's http.access-token (sent as a Bearer token). "
                                        "XMRigCC server: the admin password (config_cc.json's pass).")
@@ -63,21 +61,18 @@ class Rig(models.Model):
         return self.name
 
     @property
+    def driver(self):
+        """The module that talks to this kind of rig (rigs/drivers/); None for a kind no driver knows."""
+        return drivers.driver(self.kind) if self.kind in drivers.MODULES else None
+
+    @property
     def address(self):
-        return self.path if self.kind == "ckpool" else f"{self.host}:{self.port}"
+        shown = getattr(self.driver, "address", None)
+        return shown(self) if shown else f"{self.host}:{self.port}"
 
     def clean(self):
-        errors = {}
-        if self.kind == "ckpool":
-            for name in ("path", "logdir"):
-                value = getattr(self, name)
-                if not value:
-                    errors[name] = "A ckpool rig needs its socket directory and its logs directory."
-                elif not value.startswith("/"):
-                    errors[name] = "An absolute path, such as /tmp/ckpool or /home/ckpool/logs."
-            self.host = self.host or "localhost"
-        elif self.kind == "xmrigcc-server" and not (self.username and self.token):
-            errors["username"] = "The XMRigCC server's admin user and password (its API has no anonymous access)."
+        check = getattr(self.driver, "check", None)
+        errors = check(self) if check else {}
         if errors:
             raise ValidationError(errors)
 

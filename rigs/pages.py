@@ -43,6 +43,7 @@ class RigView:
     def pk(self):
         return self.id
 
+    driver = Rig.driver
     address = Rig.address
 
 

@@ -16,12 +16,11 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from . import client, drivers
-from .protocol import RigError
+from . import drivers
+from .drivers.errors import RigError
 
 log = logging.getLogger("minerpanel.poller")
 
-POLL_COMMANDS = ["version", "config", "summary", "devs", "pools", "notify", "devdetails", "stats", "coin"]
 GROUP = "rigs"
 
 
@@ -84,48 +83,22 @@ def hide_fields(sections, hidden):
     return sections
 
 
-async def poll_rig(target, commands=POLL_COMMANDS, **lim):
-    """Ask one rig everything the pages need; never raises."""
+async def poll_rig(target, **lim):
+    """Ask one rig everything the pages need, through its kind's driver; never raises."""
     lim = lim or limits()
     started = time.perf_counter()
-    if target.kind != "cgminer":
-        return await poll_driver(target, started, lim)
-    try:
-        replies, joined = await client.query(
-            target.host, target.port, commands, join=target.joins is not False, **lim
-        )
-    except RigError as exc:
-        return Result(target.id, False, error=exc.message, error_kind=exc.kind,
-                      latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins)
-    except Exception as exc:  # a bug of ours must not stop the round
-        log.exception("polling rig %s failed unexpectedly", target.id)
-        return Result(target.id, False, error=f"internal error: {exc.__class__.__name__}",
-                      error_kind="internal", latency_ms=(time.perf_counter() - started) * 1000)
-    sections = {}
-    statuses = {}
-    for command, response in replies.items():
-        statuses[command] = response.status
-        for name, records in response.sections.items():
-            sections.setdefault(name, []).extend(records)
-    hide_fields(sections, settings.HIDE_FIELDS)
-    return Result(target.id, True, sections=sections, statuses=statuses,
-                  latency_ms=(time.perf_counter() - started) * 1000, joins=joined)
-
-
-async def poll_driver(target, started, lim):
-    """A rig of another kind (xmrig, ckpool, XMRigCC server), through its driver."""
     try:
         sections, statuses = await drivers.driver(target.kind).poll(target, **lim)
     except RigError as exc:
         return Result(target.id, False, error=exc.message, error_kind=exc.kind,
-                      latency_ms=(time.perf_counter() - started) * 1000)
-    except Exception as exc:
+                      latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins)
+    except Exception as exc:  # a bug of ours must not stop the round
         log.exception("polling rig %s (%s) failed unexpectedly", target.id, target.kind)
         return Result(target.id, False, error=f"internal error: {exc.__class__.__name__}",
-                      error_kind="internal", latency_ms=(time.perf_counter() - started) * 1000)
+                      error_kind="internal", latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins)
     hide_fields(sections, settings.HIDE_FIELDS)
     return Result(target.id, True, sections=sections, statuses=statuses,
-                  latency_ms=(time.perf_counter() - started) * 1000)
+                  latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins)
 
 
 async def poll_all(targets, concurrency=None, **lim):

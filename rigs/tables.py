@@ -10,10 +10,17 @@ from dataclasses import dataclass, field
 
 from django.utils.safestring import mark_safe
 
+from . import drivers
+from .drivers.cgminer.protocol import as_number
 from .formatting import (
-    expected_share_seconds, fmt, format_age, format_rate, formatter, last_share_state, rate_mhs,
+    expected_share_seconds,
+    fmt,
+    format_age,
+    format_rate,
+    formatter,
+    last_share_state,
+    rate_mhs,
 )
-from .protocol import as_number
 
 
 def cell(text="", css="", title="", href=""):
@@ -105,12 +112,9 @@ def sum_of(values):
     return sum(nums) if nums else None
 
 
-# A pool's hashrate is its miners' hashrate: adding it to the farm's would count it twice.
-NOT_IN_TOTALS = {"ckpool"}
-
-
 def counted(rig):
-    return getattr(rig, "kind", "cgminer") not in NOT_IN_TOTALS
+    """A pool's hashrate is its miners' hashrate: adding it to the farm's would count it twice."""
+    return not drivers.is_pool(getattr(rig, "kind", "cgminer"))
 
 
 def pct(part, whole):

@@ -2,14 +2,14 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
 from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from minerpanel.tiers import SYS, granted, readonly, sys_required, tier, usr_required
 
-from . import commands, control, control_forms, pages
+from . import commands, control, control_forms, drivers, pages
 from .models import AuditEntry, Rig
 
 
@@ -139,7 +139,9 @@ def rig_command(request, pk):
 
 @control_view
 def rig_check_access(request, pk):
-    rig = get_object_or_404(Rig, pk=pk, kind="cgminer")  # the cgminer API's `privileged`
+    rig = get_object_or_404(Rig, pk=pk)
+    if not drivers.can(rig.kind, "check_access"):
+        raise Http404("This kind of rig has no access check.")
     ok, msg = control.check_access(rig, request.user, client_address(request))
     messages.add_message(request, messages.SUCCESS if ok else messages.ERROR, msg,
                          extra_tags="status-S" if ok else "status-E")

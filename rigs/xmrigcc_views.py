@@ -13,9 +13,10 @@ from django.urls import reverse
 
 from minerpanel.tiers import readonly, sys_required
 
-from . import control, poller, xmrigcc
+from . import control, poller
+from .drivers import xmrigcc
+from .drivers.errors import RigError
 from .models import Rig
-from .protocol import RigError
 from .views import client_address, control_view, header
 
 

@@ -1,11 +1,12 @@
 import asyncio
 import random
+import socket
 import threading
 from pathlib import Path
 
 import pytest
 
-from rigs.simulator import SimFarm, SimRig
+from rigs.simulators.cgminer import SimFarm, SimRig
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real"
 BFG = REAL / "bfgminer-5.5.0-34-g866fd36f"
@@ -16,6 +17,13 @@ def fixture_bytes(path):
     if not REAL.exists():
         pytest.skip(f"real fixtures not found at {REAL}")
     return path.read_bytes()
+
+
+def free_port():
+    """A loopback port nothing listens on (the system's pick, released at once)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class FarmThread:

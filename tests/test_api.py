@@ -10,7 +10,7 @@ from custompages.models import CustomPage, PageSection
 from minerpanel.models import ApiToken
 from rigs.management.commands.benchpages import snapshot_of
 from rigs.models import AuditEntry, Rig, Snapshot, make_brief
-from rigs.simulator import SimRig
+from rigs.simulators.cgminer import SimRig
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FAST = {"RIG_TIMEOUT": 1.0, "RIG_CONNECT_TIMEOUT": 1.0}

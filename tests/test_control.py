@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
 from rigs.models import AuditEntry, Rig, Snapshot
-from rigs.simulator import SimRig
+from rigs.simulators.cgminer import SimRig
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FAST = {"RIG_TIMEOUT": 1.0, "RIG_CONNECT_TIMEOUT": 1.0}
@@ -20,8 +20,9 @@ def users():
 
 
 def rigs_for(f):
-    from rigs import poller
     import asyncio
+
+    from rigs import poller
 
     rigs = [Rig.objects.create(name=f"r{i}", host="127.0.0.1", port=f.port(i)) for i in range(len(f.rigs))]
     asyncio.run(poller.poll_once())

@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from custompages.models import CustomPage, PageSection
 from rigs.management.commands.benchpages import snapshot_of
 from rigs.models import Rig
-from rigs.simulator import HTML_PAYLOAD, SimRig
+from rigs.simulators.cgminer import HTML_PAYLOAD, SimRig
 
 from .base import BaseTestCase
 

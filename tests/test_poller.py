@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from rigs import poller
 from rigs.models import Rig, Snapshot
-from rigs.simulator import SimRig
+from rigs.simulators.cgminer import SimRig
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

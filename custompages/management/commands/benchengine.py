@@ -10,7 +10,7 @@ from custompages.builtin import POOLS
 from custompages.formula import compile_formula
 from custompages.models import PageSection
 from rigs.management.commands.benchpages import snapshot_of
-from rigs.simulator import make_rigs
+from rigs.simulators.cgminer import make_rigs
 
 
 def definitions_of(data):

@@ -34,7 +34,9 @@ class Command(BaseCommand):
         asyncio.run(self.run(opts))
 
     async def run(self, opts):
-        from rigs import ckpool, ckpool_sim, xmrigcc, xmrigcc_sim
+        from rigs.drivers import ckpool, xmrigcc
+        from rigs.simulators import ckpool as ckpool_sim
+        from rigs.simulators import xmrigcc as xmrigcc_sim
 
         limits = {"timeout": 30.0, "connect_timeout": 2.0}
         with tempfile.TemporaryDirectory(prefix="mp-bench-") as tmp:

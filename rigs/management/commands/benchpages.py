@@ -16,20 +16,14 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from rigs.poller import POLL_COMMANDS
-from rigs.protocol import parse_reply
-from rigs.simulator import make_rigs
+from rigs.drivers.cgminer import POLL_COMMANDS, stored
+from rigs.drivers.cgminer.protocol import parse_reply
+from rigs.simulators.cgminer import make_rigs
 
 
 def snapshot_of(sim):
     command = "+".join(POLL_COMMANDS)
-    replies = parse_reply(sim.handle(('{"command":"%s"}' % command).encode()), command)
-    sections, statuses = {}, {}
-    for c, r in replies.items():
-        statuses[c] = r.status
-        for name, recs in r.sections.items():
-            sections.setdefault(name, []).extend(recs)
-    return sections, statuses
+    return stored(parse_reply(sim.handle(('{"command":"%s"}' % command).encode()), command))
 
 
 class Command(BaseCommand):

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 
 from rigs import poller
+from rigs.drivers import cgminer
 from rigs.management.commands.simulate_rigs import raise_file_limit
 
 
@@ -71,7 +72,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         n = opts["rigs"]
         logging.getLogger("minerpanel.poller").setLevel(logging.WARNING)
-        commands = poller.POLL_COMMANDS if opts["commands"] == "all" else opts["commands"].split(",")
+        commands = cgminer.POLL_COMMANDS if opts["commands"] == "all" else opts["commands"].split(",")
         raise_file_limit(n + 2048)
         tmpdir = tempfile.mkdtemp(prefix="benchpoll-")
         db = connections["default"]
@@ -89,9 +90,8 @@ class Command(BaseCommand):
         Rig.objects.bulk_create([Rig(name=f"bench{i:05d}", host="127.0.0.1", port=base + i) for i in range(n)])
         hung_every = n // hung if hung else 0
         faults = [f"--fault={i}=hang" for i in range(0, n, hung_every)][:hung] if hung else []
-        original = poller.POLL_COMMANDS
-        poller.POLL_COMMANDS = commands
-        poller.poll_rig.__defaults__ = (commands,)
+        original = cgminer.POLL_COMMANDS
+        cgminer.POLL_COMMANDS = commands
         try:
             with self.simulator(n, base, []):
                 asyncio.run(poller.poll_once())  # warm-up: first rows, imports
@@ -104,8 +104,7 @@ class Command(BaseCommand):
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             self.stdout.write(f"peak RSS of the polling process: {peak:.0f} MB")
         finally:
-            poller.POLL_COMMANDS = original
-            poller.poll_rig.__defaults__ = (original,)
+            cgminer.POLL_COMMANDS = original
 
     @contextlib.contextmanager
     def simulator(self, n, base, faults):

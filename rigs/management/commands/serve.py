@@ -12,7 +12,6 @@ import secrets
 import tempfile
 
 from asgiref.sync import sync_to_async
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -55,7 +54,7 @@ def ensure_demo_rigs(stdout):
     """Register the demo rigs when no rig exists (and add demo kinds an older demo lacks);
     return the simulated cgminer rigs."""
     from rigs.models import Rig
-    from rigs.simulator import demo_rigs
+    from rigs.simulators.cgminer import demo_rigs
 
     sims = demo_rigs()
     fresh = not Rig.objects.exists()
@@ -78,9 +77,11 @@ def ensure_demo_rigs(stdout):
 
 async def start_demo_services(sims):
     """The simulators behind the demo rigs, in this process."""
-    from rigs import ckpool_sim, xmrig_sim, xmrigcc_sim
     from rigs.models import Rig
-    from rigs.simulator import SimFarm
+    from rigs.simulators import ckpool as ckpool_sim
+    from rigs.simulators import xmrig as xmrig_sim
+    from rigs.simulators import xmrigcc as xmrigcc_sim
+    from rigs.simulators.cgminer import SimFarm
 
     await SimFarm(sims, "127.0.0.1", settings.DEMO_BASE_PORT).start()
     demo = {r.name: r for r in await sync_to_async(list)(Rig.objects.filter(simulated=True))}

@@ -3,7 +3,7 @@ import resource
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rigs.simulator import FAULTS, FLAVOURS, SimFarm, make_rigs
+from rigs.simulators.cgminer import FAULTS, FLAVOURS, SimFarm, make_rigs
 
 
 def index_map(values, allowed=None, what="value"):
@@ -96,7 +96,9 @@ class Command(BaseCommand):
         import os
         import secrets
 
-        from rigs import ckpool_sim, xmrig_sim, xmrigcc_sim
+        from rigs.simulators import ckpool as ckpool_sim
+        from rigs.simulators import xmrig as xmrig_sim
+        from rigs.simulators import xmrigcc as xmrigcc_sim
 
         host, starts = opts["host"], []
         if opts["xmrig"]:

@@ -4,10 +4,10 @@ import asyncio
 
 import pytest
 
-from rigs import client
-from rigs.client import RigAPI
-from rigs.protocol import BadReplyError, ConnectError, NoReplyError, TimeoutError_, TooLargeError
-from rigs.simulator import HTML_PAYLOAD, SimRig
+from rigs.drivers.cgminer import client
+from rigs.drivers.cgminer.client import RigAPI
+from rigs.drivers.cgminer.protocol import BadReplyError, ConnectError, NoReplyError, TimeoutError_, TooLargeError
+from rigs.simulators.cgminer import HTML_PAYLOAD, SimRig
 
 FAST = {"connect_timeout": 1.0, "timeout": 1.0}
 

@@ -22,7 +22,28 @@ import stat
 import struct
 import time
 
-from .protocol import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_
+from rigs.commands import Command, Param
+
+from .errors import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_
+
+KIND = "ckpool"
+LABEL = "ckpool (its Unix sockets and log files, on this machine)"
+FIELDS = ("path", "logdir")
+IS_POOL = True  # a pool's hashrate is its miners': adding it to the farm's would count it twice
+# Its listener's commands (shared/PROTOCOLS.md 1.3); every one is confirmed: a pool's settings reach all its miners.
+COMMANDS = (
+    Command("loglevel", "Log level", "pool", (Param("level", "int", "Level (0 emergency ... 5 notice ... 7 debug)", 0, 7),),
+            dangerous=True),
+    Command("accept", "Accept miners", "pool", dangerous=True, help="New stratum connections are accepted."),
+    Command("reject", "Reject miners", "pool", dangerous=True,
+            help="New stratum connections are refused until 'Accept miners'."),
+    Command("reconnect", "Reconnect all miners", "pool", dangerous=True, help="Every connected miner is told to reconnect."),
+    Command("resetshares", "Reset shares", "pool", dangerous=True,
+            help="Zeroes accepted, rejected and best shares of the pool, every user and worker."),
+    Command("restart", "Restart", "miner", dangerous=True,
+            help="ckpool restarts by handing its connections over to a new process."),
+    Command("shutdown", "Shut down", "pool", dangerous=True, help="ckpool exits and stays down until something starts it."),
+)
 
 SOCKETS = ("listener", "stratifier", "connector", "generator")
 MAX_REPLY = 1 << 20  # ckpool allows 2 GiB frames; nothing we ask for is near 1 MB
@@ -39,6 +60,25 @@ ABOUT = (
     "decaying averages; shares are difficulty-weighted. The panel never sends getuser=/getworker=: they create "
     "empty users in ckpool."
 )
+
+
+
+
+def address(rig):
+    return rig.path
+
+
+def check(rig):
+    """The admin's checks: both directories, absolute."""
+    errors = {}
+    for name in ("path", "logdir"):
+        value = getattr(rig, name)
+        if not value:
+            errors[name] = "A ckpool rig needs its socket directory and its logs directory."
+        elif not value.startswith("/"):
+            errors[name] = "An absolute path, such as /tmp/ckpool or /home/ckpool/logs."
+    rig.host = rig.host or "localhost"
+    return errors
 
 
 # ---------------------------------------------------------------- sockets

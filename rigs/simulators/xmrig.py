@@ -10,7 +10,7 @@ import json
 import math
 import time
 
-from . import sim_http
+from . import http as sim_http
 
 REASONS = {200: "OK", 204: "NO_CONTENT", 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN",
            404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}

@@ -1,7 +1,7 @@
 """The cgminer RPC API wire format: requests, replies, and what real firmwares send.
 
-Plain functions over bytes and dicts, no I/O: the client (rigs/client.py) and the
-simulator (rigs/simulator.py) both use them. Reference: the sgminer API README
+Plain functions over bytes and dicts, no I/O: the client (client.py beside it) and the
+simulator (rigs/simulators/cgminer/) both use them. Reference: the sgminer API README
 (shared/seeds/002) and the byte-exact captures in shared/fixtures/real/.
 
 A parsed reply is always a mapping ``command -> Response``: a single command gives
@@ -12,6 +12,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from ..errors import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_, TooLargeError  # noqa: F401
+
 # Section names as the JSON replies of real miners spell them, keyed by command.
 # Text replies name list items by their item key (POOL=0, ASC=0), so the section
 # name has to come from the command.
@@ -20,36 +22,6 @@ LIST_SECTION = {"devs": "DEVS", "edevs": "DEVS", "procs": "DEVS", "pools": "POOL
 # bfgminer names the devdetails section DEVS (its items are keyed DEVDETAILS);
 # cgminer names it DEVDETAILS. We store one name.
 RENAME_SECTION = {"devdetails": {"DEVS": "DEVDETAILS"}, "procdetails": {"DEVS": "DEVDETAILS"}}
-
-
-class RigError(Exception):
-    """Anything that went wrong talking to a rig, with a message for the user."""
-
-    kind = "error"
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-class ConnectError(RigError):
-    kind = "refused"
-
-
-class TimeoutError_(RigError):
-    kind = "timeout"
-
-
-class NoReplyError(RigError):
-    kind = "noreply"
-
-
-class BadReplyError(RigError):
-    kind = "badreply"
-
-
-class TooLargeError(RigError):
-    kind = "toolarge"
 
 
 @dataclass

@@ -26,7 +26,7 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
-from . import sim_http
+from . import http as sim_http
 
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
            500: "Internal Server Error"}

@@ -11,10 +11,11 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
-from rigs import ckpool, poller
-from rigs.ckpool_sim import CkpoolSim, Worker, suffix_string
+from rigs import poller
+from rigs.drivers import ckpool
+from rigs.drivers.cgminer.protocol import BadReplyError, ConnectError, TimeoutError_
 from rigs.models import AuditEntry, Rig, Snapshot
-from rigs.protocol import BadReplyError, ConnectError, TimeoutError_
+from rigs.simulators.ckpool import CkpoolSim, Worker, suffix_string
 
 FAST = {"timeout": 2.0, "connect_timeout": 1.0}
 

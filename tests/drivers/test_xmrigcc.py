@@ -13,12 +13,12 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client, override_settings
 
-from rigs import poller, xmrigcc
+from rigs import poller
+from rigs.drivers import xmrigcc
+from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig, Snapshot
-from rigs.protocol import RigError
-from rigs.xmrigcc_sim import Server, demo_fleet, serve, write_demo_configs
-
-from .conftest import Clock
+from rigs.simulators.xmrigcc import Server, demo_fleet, serve, write_demo_configs
+from tests.conftest import Clock
 
 POOL_PASS = "x-fake-pool-pass"
 FAST = {"timeout": 2.0, "connect_timeout": 1.0}

@@ -18,9 +18,37 @@ import json
 import re
 from urllib.parse import quote
 
+from rigs.commands import CLIENT, SECRET, Command, Param
+
 from . import http
-from .commands import SECRET
-from .protocol import BadReplyError, RigError
+from .errors import BadReplyError, RigError
+
+KIND = "xmrigcc-server"
+LABEL = "XMRigCC server (a fleet of XMRigCC miners)"
+FIELDS = ("host", "port", "username", "token")
+XMRIGCC_COMMANDS = [  # (XMRigCC word, label, dangerous, help, extra params, permission)
+    ("START", "Start", False, "Sticky: the miner mines until STOP.", (), ""),
+    ("STOP", "Stop", False, "Sticky: the miner stays paused until START.", (), ""),
+    ("RESTART", "Restart", True, "Once: the miner restarts (its uptime resets).", (), ""),
+    ("SHUTDOWN", "Shut down", True, "Once: the miner exits and shows offline.", (), ""),
+    ("REBOOT", "Reboot machine", True, "Once: the miner runs its reboot command.", (), ""),
+    ("UPDATE_CONFIG", "Send config", False, "Once: the miner fetches its config from the server.", (), ""),
+    ("PUBLISH_CONFIG", "Fetch config", False, "Once: the miner uploads its config to the server.", (), ""),
+    ("UPDATE", "Update miner", True, "Once: the miner downloads the server's update and restarts.", (), ""),
+    ("EXECUTE", "Run script", True, "Once: runs a shell script on the miner's machine.",
+     (Param("script", "script", "Shell script"),), "rigs.execute_scripts"),
+    ("REMOVE", "Remove from list", True, "Forgets the client until it reports again.", (), ""),
+]
+# Commands for one client, stored by the server and delivered at the miner's next report.
+COMMANDS = tuple(Command(f"cc{word.lower().replace('_', '')}", label, "client", (CLIENT, *extra), dangerous=dangerous,
+                         help=help_, permission=perm)
+                 for word, label, dangerous, help_, extra, perm in XMRIGCC_COMMANDS)
+
+
+def check(rig):
+    if not (rig.username and rig.token):
+        return {"username": "The XMRigCC server's admin user and password (its API has no anonymous access)."}
+    return {}
 
 OFFLINE_AFTER = 60  # seconds, as XMRigCC's own dashboard
 MAX_LIST = 8 * 1024 * 1024
@@ -238,3 +266,21 @@ async def templates(rig, **limits):
     data = http.json_body(raw) if status == 200 else None
     names = (data or {}).get("templates") if isinstance(data, dict) else None
     return [str(n) for n in names] if isinstance(names, list) else []
+
+
+async def detect(host, port, **limits):
+    """An XMRigCC server asks for Basic auth on /admin/ with an empty 401 (or 403 + HTML when it has no admin)."""
+    try:
+        status, raw = await http.call(host, port, "GET", "/admin/getClientStatusList", **limits)
+    except RigError:
+        return None
+    if (status == 401 and not raw.strip()) or (status == 403 and b"admin user and pass" in raw):
+        return "XMRigCC server (needs its admin user and password)"
+    if status == 200:
+        try:
+            body = http.json_body(raw)
+        except RigError:
+            return None
+        if isinstance(body, dict) and "client_status_list" in body:
+            return "XMRigCC server"
+    return None

@@ -7,12 +7,12 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
-from rigs import poller, xmrig
+from rigs import poller
+from rigs.drivers import xmrig
+from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig, Snapshot
-from rigs.protocol import RigError
-from rigs.xmrig_sim import XmrigSim, serve
-
-from .conftest import Clock
+from rigs.simulators.xmrig import XmrigSim, serve
+from tests.conftest import Clock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FAST = {"RIG_TIMEOUT": 2.0, "RIG_CONNECT_TIMEOUT": 1.0}

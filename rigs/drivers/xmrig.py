@@ -9,8 +9,15 @@ xmrig reports as null (not enough samples yet) stay None and are flagged as
 
 import time
 
+from rigs.commands import Command
+
 from . import http
-from .protocol import BadReplyError, RigError
+from .errors import BadReplyError, RigError
+
+KIND = "xmrig"
+LABEL = "xmrig HTTP API"
+FIELDS = ("host", "port", "token")
+COMMANDS = (Command("pause", "Pause mining", "miner"), Command("resume", "Resume mining", "miner"))
 
 AUTH_HELP = {401: "the xmrig API wants a token: set the rig's API token (http.access-token)",
              403: "the xmrig API refused the token, or is restricted (http.restricted must be false to pause/resume)",
@@ -81,3 +88,17 @@ async def command(rig, name, values=None, **limits):
         return "S", {"pause": "Mining paused.", "resume": "Mining resumed."}.get(name, "OK")
     err = (reply or {}).get("error") if isinstance(reply, dict) else None
     return "E", f"xmrig said: {err.get('message') if isinstance(err, dict) else 'no result'}"
+
+
+async def detect(host, port, **limits):
+    """"xmrig 6.21.0" when its API answers (a JSON error also tells it is there, wanting a token)."""
+    try:
+        status, raw = await http.call(host, port, "GET", "/2/summary", **limits)
+        body = http.json_body(raw)
+    except RigError:
+        return None
+    if status == 200 and isinstance(body, dict) and "algo" in body:
+        return f"xmrig {body.get('version', '?')}"[:200]
+    if status in (401, 403) and isinstance(body, dict) and body.get("status") == status:
+        return "xmrig (its API wants the access token)"
+    return None

@@ -4,10 +4,9 @@ import json
 
 import pytest
 
-from rigs.protocol import parse_reply
-from rigs.simulator import SimRig
-
-from .conftest import BFG, CGM, REAL, fixture_bytes
+from rigs.drivers.cgminer.protocol import parse_reply
+from rigs.simulators.cgminer import SimRig
+from tests.conftest import BFG, CGM, REAL, fixture_bytes
 
 
 def kind(v):

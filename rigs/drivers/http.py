@@ -4,8 +4,8 @@ HTTP (xmrig, XMRigCC server): one request per connection, bounded in time and si
 
 import json
 
-from . import client
-from .protocol import BadReplyError
+from .cgminer import client
+from .errors import BadReplyError
 
 MAX_REPLY = 1024 * 1024
 

@@ -2,12 +2,17 @@
 
 import pytest
 
-from rigs.protocol import (
-    BadReplyError, NoReplyError, as_bool, as_number, encode_request, escape_param,
-    parse_reply, split_escaped,
+from rigs.drivers.cgminer.protocol import (
+    BadReplyError,
+    NoReplyError,
+    as_bool,
+    as_number,
+    encode_request,
+    escape_param,
+    parse_reply,
+    split_escaped,
 )
-
-from .conftest import BFG, CGM, REAL, fixture_bytes
+from tests.conftest import BFG, CGM, REAL, fixture_bytes
 
 
 def parse_fixture(folder, name):

@@ -1,0 +1,90 @@
+"""Every kind of rig is a driver: a module here with the same interface.
+
+    KIND, LABEL                                         the rig kind's key and its name in the admin
+    COMMANDS                                            the privileged commands it takes (rigs.commands.Command)
+    async poll(rig, **limits) -> (sections, statuses)   sections in the cgminer API's shape
+    async command(rig, name, values, **limits) -> (letter, message[, code])
+    async detect(host, port, **limits) -> str | None    a description if something of this kind answers there
+
+and, where the kind has them:
+
+    ABOUT                                  where its numbers come from, for the rig page
+    IS_POOL = True                         its hashrate is its miners' (never added to the farm's totals)
+    FIELDS                                 the Rig fields it uses besides name and description
+    check(rig) -> {field: message}         what the admin must refuse for this kind
+    address(rig) -> str                    how to show where the rig is (default host:port)
+    async report(rig, command, parameter, **limits) -> {command: reply dict}
+                                           any report command, for the API's ?fresh=1
+    async check_access(rig, **limits) -> (ok, message, letter, code)
+                                           whether the rig takes privileged commands from the panel
+
+``rig`` is anything with the Rig fields the driver reads (a Rig or a poller Target); a
+driver may note on it what it learned (cgminer: whether the rig joins commands).
+Errors are rigs.drivers.errors.RigError, with a message for the user. The poller,
+control, the API and the pages look drivers up here by kind and never name one.
+"""
+
+import importlib
+from functools import cache
+
+# Adding a kind: its module here, its simulator in rigs/simulators/, its tests, and this line.
+MODULES = {
+    "cgminer": "rigs.drivers.cgminer",
+    "xmrig": "rigs.drivers.xmrig",
+    "ckpool": "rigs.drivers.ckpool",
+    "xmrigcc-server": "rigs.drivers.xmrigcc",
+}
+
+
+def driver(kind):
+    return importlib.import_module(MODULES[kind])
+
+
+def kinds():
+    return list(MODULES)
+
+
+def choices():
+    """(kind, label) for the Rig model's field (a callable: a new kind needs no migration)."""
+    return [(kind, driver(kind).LABEL) for kind in MODULES]
+
+
+def about(kind):
+    """What the rig page says about where a kind's numbers come from, if anything."""
+    return getattr(driver(kind), "ABOUT", "") if kind in MODULES else ""
+
+
+def is_pool(kind):
+    return kind in MODULES and getattr(driver(kind), "IS_POOL", False)
+
+
+def can(kind, feature):
+    """Whether the kind's driver offers an optional function (report, check_access...)."""
+    return kind in MODULES and callable(getattr(driver(kind), feature, None))
+
+
+@cache
+def commands():
+    """Every kind's commands by name; a name several kinds share is described once, taking
+    the kinds of all of them (and the first help text given)."""
+    from dataclasses import replace
+
+    merged = {}
+    for kind in MODULES:
+        for c in driver(kind).COMMANDS:
+            first = merged.get(c.name)
+            merged[c.name] = replace(c, rig_kinds=(kind,)) if first is None else replace(
+                first, rig_kinds=(*first.rig_kinds, kind), help=first.help or c.help)
+    return merged
+
+
+async def detect(host, port, **limits):
+    """(kind, description) of what answers at host:port, trying each kind in turn; None if nothing does."""
+    for kind in MODULES:
+        found = getattr(driver(kind), "detect", None)
+        if found is None:
+            continue
+        description = await found(host, port, **limits)
+        if description:
+            return kind, description
+    return None

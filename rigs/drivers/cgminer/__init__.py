@@ -1,0 +1,95 @@
+"""The cgminer RPC API (TCP 4028): cgminer, bfgminer, sgminer, bmminer and the firmwares built on them.
+
+``protocol.py`` is the wire format, ``client.py`` the bounded TCP client, ``commands.py``
+the privileged commands. This module is the driver interface (see rigs/drivers/).
+"""
+
+import socket
+
+from ..errors import RigError
+from . import client
+from .commands import COMMANDS, parameter
+
+COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}
+KIND = "cgminer"
+LABEL = "cgminer API (cgminer, bfgminer, sgminer, bmminer...)"
+__all__ = ["COMMANDS", "KIND", "LABEL", "check_access", "command", "detect", "poll", "report"]
+
+# What the pages need, asked in one joined request where the rig allows (API >= 3.1).
+POLL_COMMANDS = ["version", "config", "summary", "devs", "pools", "notify", "devdetails", "stats", "coin"]
+
+
+async def poll(rig, commands=None, **limits):
+    """Ask the report commands, joined unless the rig is known to refuse joins; notes on
+    ``rig.joins`` whether it took them."""
+    replies, rig.joins = await client.query(rig.host, rig.port, commands or POLL_COMMANDS,
+                                            join=getattr(rig, "joins", None) is not False, **limits)
+    return stored(replies)
+
+
+def stored(replies):
+    """{command: Response} -> (sections, statuses), the shape a snapshot keeps."""
+    sections, statuses = {}, {}
+    for name, response in replies.items():
+        statuses[name] = response.status
+        for section, records in response.sections.items():
+            sections.setdefault(section, []).extend(records)
+    return sections, statuses
+
+
+async def command(rig, name, values, **limits):
+    response = await client.call(rig.host, rig.port, name, parameter(COMMANDS_BY_NAME[name], values), **limits)
+    if name in ("quit", "restart") and response.msg in ("BYE", "RESTART"):
+        return "S", {"BYE": "The miner is quitting.", "RESTART": "The miner is restarting."}[response.msg], response.code
+    if response.code == 45:
+        return "E", explain_denied(rig, name), 45
+    return response.letter or "E", response.msg, response.code
+
+
+async def report(rig, command, parameter=None, **limits):
+    """Any report command (joined with '+' or not), as the miner's JSON replies by command."""
+    answers = await client.request(rig.host, rig.port, command, parameter or None, **limits)
+    return {n: r.as_dict() for n, r in answers.items()}
+
+
+async def check_access(rig, **limits):
+    """Ask the rig `privileged`: (ok, message, letter, code); ok is None when it could not be asked."""
+    try:
+        reply = await client.call(rig.host, rig.port, "privileged", **limits)
+    except RigError as exc:
+        return None, f"could not ask: {exc.message}", "error", None
+    if reply.code == 45:
+        return False, explain_denied(rig, "privileged"), "E", 45
+    return reply.ok, reply.msg, reply.letter, reply.code
+
+
+async def detect(host, port, **limits):
+    """A description ("cgminer 4.11.1, API 3.7") when a valid `version` reply comes back."""
+    try:
+        reply = await client.call(host, port, "version", **limits)
+    except RigError:
+        return None
+    version = (reply.sections.get("VERSION") or [{}])[0]
+    if not reply.ok or not isinstance(version, dict) or not version:
+        return None
+    key, value = next(((k, v) for k, v in version.items() if k not in ("API", "Type")), ("", "a miner"))
+    miner = str(value) if " " in str(value) else f"{key} {value}"  # bfgminer: "Miner": "bfgminer 5.5.0"
+    kind = f" ({version['Type']})" if version.get("Type") else ""
+    return f"{miner}{kind}, API {version.get('API', '?')}"[:200]
+
+
+def panel_address(host, port):
+    """The address this panel uses toward the rig (what --api-allow must list). Sends nothing."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect((host, port))
+            return s.getsockname()[0]
+    except OSError:
+        return "<this panel's address>"
+
+
+def explain_denied(rig, command_name):
+    addr = panel_address(rig.host, rig.port)
+    return (f"The rig refused '{command_name}': its --api-allow does not give this panel's address ({addr}) "
+            f"write access. Start the miner with --api-allow W:{addr} (or add W:{addr} to its list, or a group "
+            f"from --api-groups that allows '{command_name}'), then restart it.")

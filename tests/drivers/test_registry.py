@@ -1,0 +1,62 @@
+"""Every kind of rig is a driver with the same interface, found by kind."""
+
+import asyncio
+import inspect
+
+import pytest
+
+from rigs import commands, drivers
+from rigs.models import Rig
+from rigs.simulators import xmrig as xmrig_sim
+from rigs.simulators import xmrigcc as xmrigcc_sim
+from rigs.simulators.cgminer import SimFarm, SimRig
+from tests.conftest import free_port
+
+LIMITS = {"connect_timeout": 1.0, "timeout": 2.0}
+
+
+@pytest.mark.parametrize("kind", drivers.kinds())
+def test_every_driver_has_the_interface(kind):
+    d = drivers.driver(kind)
+    assert d.KIND == kind and d.LABEL
+    assert inspect.iscoroutinefunction(d.poll) and inspect.iscoroutinefunction(d.command)
+    assert d.COMMANDS and all(isinstance(c, commands.Command) for c in d.COMMANDS)
+    for name in ("detect", "report", "check_access"):
+        assert getattr(d, name, None) is None or inspect.iscoroutinefunction(getattr(d, name))
+
+
+def test_commands_are_merged_by_name_with_every_kind_that_takes_them():
+    merged = commands.COMMANDS
+    assert merged["restart"].rig_kinds == ("cgminer", "ckpool")
+    assert "ckpool restarts" in merged["restart"].help
+    assert merged["pause"].rig_kinds == ("xmrig",)
+    assert merged["ccstop"].rig_kinds == ("xmrigcc-server",)
+    assert {c.name for c in commands.for_rig({}, "xmrig")} == {"pause", "resume"}
+
+
+def test_the_rig_model_takes_its_kinds_and_checks_from_the_drivers():
+    assert [k for k, _ in Rig._meta.get_field("kind").choices] == drivers.kinds()
+    assert Rig(kind="ckpool", path="/tmp/ck", logdir="/tmp/ck/logs").address == "/tmp/ck"
+    assert Rig(kind="cgminer", host="10.0.0.5", port=4028).address == "10.0.0.5:4028"
+    assert Rig(kind="gone", host="10.0.0.5", port=4028).address == "10.0.0.5:4028"  # a kind no driver knows
+
+
+def test_detect_names_what_answers(tmp_path):
+    async def main():
+        cg, xm, cc, nothing = free_port(), free_port(), free_port(), free_port()
+        farm = await SimFarm([SimRig(flavour="bfgminer")], "127.0.0.1", cg).start()
+        xmrig = await xmrig_sim.serve([xmrig_sim.XmrigSim(token="t", restricted=False)], "127.0.0.1", xm)
+        server = xmrigcc_sim.Server(str(tmp_path), user="admin", password="pw")
+        ccsrv = await xmrigcc_sim.serve(server, "127.0.0.1", cc)
+        try:
+            return [await drivers.detect("127.0.0.1", p, **LIMITS) for p in (cg, xm, cc, nothing)]
+        finally:
+            await farm.stop()
+            for s in (*xmrig, ccsrv):
+                s.close()
+
+    found = asyncio.run(main())
+    assert found[0] == ("cgminer", "bfgminer 5.5.0-34-g866fd36f, API 3.1")
+    assert found[1] == ("xmrig", "xmrig (its API wants the access token)")
+    assert found[2] == ("xmrigcc-server", "XMRigCC server (needs its admin user and password)")
+    assert found[3] is None
