@@ -167,11 +167,11 @@ def summary_table(items, tz):
             cell(f"Σ {len(recs)} rigs", title="pools (ckpool) are not added: their hashrate is their miners'"), cell(),
             cell(format_rate(sum_of(rate_mhs(r) for r in recs))),
             cell(format_rate(sum_of(rate_mhs(r, "short") for r in recs))),
-            cell(*fmt("SUMMARY", "Accepted", sum_of(r.get("Accepted") for r in recs))),
-            cell(*fmt("SUMMARY", "Rejected", sum_of(r.get("Rejected") for r in recs))),
-            cell(*fmt("SUMMARY", "Hardware Errors", sum_of(r.get("Hardware Errors") for r in recs))),
-            cell(*fmt("SUMMARY", "Utility", sum_of(r.get("Utility") for r in recs))),
-            cell(*fmt("SUMMARY", "Work Utility", sum_of(r.get("Work Utility") for r in recs))),
+            cell(*fmt("total", "Accepted", sum_of(r.get("Accepted") for r in recs))),
+            cell(*fmt("total", "Rejected", sum_of(r.get("Rejected") for r in recs))),
+            cell(*fmt("total", "Hardware Errors", sum_of(r.get("Hardware Errors") for r in recs))),
+            cell(*fmt("total", "Utility", sum_of(r.get("Utility") for r in recs))),
+            cell(*fmt("total", "Work Utility", sum_of(r.get("Work Utility") for r in recs))),
             cell(*fmt("SUMMARY", "Best Share", best)),
             cell(*fmt("SUMMARY", "Found Blocks", sum_of(r.get("Found Blocks") for r in recs))),
             cell(f"{pct(drej, dacc + drej + dstale):.2f}%", title="rejected difficulty / all difficulty"),
@@ -329,7 +329,7 @@ def section_table(name, records, when, tz, force_totals=False):
         cells = []
         for i, k in enumerate(keys):
             if (wanted is None and k.startswith("*")) or (wanted and k in wanted):
-                cells.append(cell(*fmt(name, k, sum_of(r.get(k) for r in records))))
+                cells.append(cell(*fmt("total", k, sum_of(r.get(k) for r in records))))
             else:
                 cells.append(cell("Total" if i == 0 else ""))
         t.totals = Row(cells, "tot")
