@@ -83,6 +83,12 @@ def php_str(value):
     return "0" if mant == "-0" else mant
 
 
+def php_round(value, places=0):
+    """PHP's round(): half away from zero on the decimal the number shows (1.815 -> 1.82)."""
+    d = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return float(d)
+
+
 def number_format(value, places=0):
     """PHP's number_format(): thousands separators, PHP's rounding (1.815 -> '1.82')."""
     d = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
@@ -358,6 +364,49 @@ def _total_rule(name):
     if name in THOUSANDS or name in ENDZERO:
         return lambda v, w, tz, row: (thousands(v, endzero=name in ENDZERO, computed=True), "")
     return _computed
+
+
+# ---------------------------------------------------------------- named formats
+
+def _bytes(v):
+    n = _num_or_raise(v)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{php_str(n)} B" if unit == "B" else f"{number_format(n, 2)} {unit}"
+        n /= 1024
+
+
+def _decimals(places):
+    return lambda v: number_format(_num_or_raise(v), places)
+
+
+# A page's ``formats`` box: FIELD=name, the safe stand-in for miner.php's 'fmt' extension.
+NAMED = {
+    "sent": as_sent,                                                    # as the rig sent it
+    "integer": _decimals(0),                                            # 1,235
+    **{f"decimals{n}": _decimals(n) for n in range(1, 9)},              # 1,234.57 (decimals2)
+    "percent": lambda v: f"{number_format(_num_or_raise(v) * 100, 2)}%",   # 0.9894 -> 98.94%
+    "percent3": lambda v: f"{number_format(_num_or_raise(v) * 100, 3)}%",  # 0.000043 -> 0.004%
+    "rate": lambda v: format_rate(_num_or_raise(v)),                    # MH/s -> 1.16 TH/s
+    "mhs": lambda v: thousands(v),                                      # miner.php's MH/s: 1,157,918.03
+    "elapsed": lambda v: format_age(_num_or_raise(v)),                  # 1day 08h 07m 21s
+    "date": lambda v: php_date(DATE_FORMAT, _num_or_raise(v)),          # 22:11:09 14-Nov-2023 UTC+00:00
+    "time": lambda v: php_date("H:i:s", _num_or_raise(v)),              # 22:11:09
+    "bytes": _bytes,                                                    # 1.50 MiB
+}
+
+
+def named(name, value, tz=None):
+    """(text, '') of a value in a named format; dates in ``tz``."""
+    if value is None or value == "":
+        return "", ""
+    name = name.lower()
+    try:
+        if name in ("date", "time"):
+            return php_date(DATE_FORMAT if name == "date" else "H:i:s", _num_or_raise(value), tz), ""
+        return NAMED[name](value), ""
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
+        return str(value), ""
 
 
 def expected_share_seconds(mhs, difficulty):

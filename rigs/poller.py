@@ -22,6 +22,10 @@ from .protocol import RigError
 log = logging.getLogger("minerpanel.poller")
 
 POLL_COMMANDS = ["version", "config", "summary", "devs", "pools", "notify", "devdetails", "stats", "coin"]
+# Asked only when a custom page uses their section; edevs and estats answer DEVS and STATS
+# sections, stored apart as EDEVS and ESTATS.
+ON_DEMAND = {"EDEVS": "edevs", "ESTATS": "estats", "USBSTATS": "usbstats"}
+RENAME = {"edevs": "EDEVS", "estats": "ESTATS"}
 GROUP = "rigs"
 
 
@@ -37,6 +41,7 @@ class Target:
     username: str = ""
     path: str = ""
     logdir: str = ""
+    commands: tuple = tuple(POLL_COMMANDS)
 
 
 @dataclass
@@ -72,11 +77,13 @@ def hide_fields(sections, hidden):
     for entry in hidden:
         sec, _, fld = entry.partition(".")
         by_section.setdefault(sec.upper(), set()).add(fld)
-    item_name = {"POOLS": "POOL", "DEVS": None}
+    item_name = {"POOLS": "POOL", "ESTATS": "STATS"}
     for name, records in sections.items():
-        for rec in records:
+        for rec in records if isinstance(records, list) else ():
+            if not isinstance(rec, dict):
+                continue
             keys = by_section.get(item_name.get(name, name), set())
-            if name == "DEVS":
+            if name in ("DEVS", "EDEVS"):
                 kind = next((k for k in ("ASC", "PGA", "GPU", "CPU") if k in rec), None)
                 keys = by_section.get(kind, set()) | by_section.get("DEVS", set())
             for k in keys:
@@ -84,8 +91,19 @@ def hide_fields(sections, hidden):
     return sections
 
 
-async def poll_rig(target, commands=POLL_COMMANDS, **lim):
+def wanted_commands():
+    """The report commands to ask: the pages' usual ones, and those of sections a custom page uses."""
+    from custompages.models import PageSection
+
+    extra = set()
+    for name in PageSection.objects.values_list("section", flat=True).distinct():
+        extra.update(ON_DEMAND[p] for p in name.upper().split("+") if p in ON_DEMAND)
+    return tuple(POLL_COMMANDS) + tuple(sorted(extra))
+
+
+async def poll_rig(target, commands=None, **lim):
     """Ask one rig everything the pages need; never raises."""
+    commands = commands or target.commands
     lim = lim or limits()
     started = time.perf_counter()
     if target.kind != "cgminer":
@@ -106,7 +124,7 @@ async def poll_rig(target, commands=POLL_COMMANDS, **lim):
     for command, response in replies.items():
         statuses[command] = response.status
         for name, records in response.sections.items():
-            sections.setdefault(name, []).extend(records)
+            sections.setdefault(RENAME.get(command, name), []).extend(records)
     hide_fields(sections, settings.HIDE_FIELDS)
     return Result(target.id, True, sections=sections, statuses=statuses,
                   latency_ms=(time.perf_counter() - started) * 1000, joins=joined)
@@ -149,7 +167,8 @@ def load_targets(shard=None):
     close_old_connections()
     rows = Rig.objects.filter(enabled=True).values_list(
         "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token", "username", "path", "logdir")
-    targets = [Target(i, h, p, j, e or "", *rest) for i, h, p, j, e, *rest in rows]
+    commands = wanted_commands()
+    targets = [Target(i, h, p, j, e or "", *rest, commands=commands) for i, h, p, j, e, *rest in rows]
     if shard:
         k, n = shard
         targets = [t for t in targets if t.id % n == k]

@@ -178,7 +178,7 @@ def test_every_restriction():
     def urls(*tests):
         return values(build_section({"section": "POOL", "where": [list(t) for t in tests]}, rigs), "URL")
 
-    assert urls(("U", "set")) == ["A", "c"]  # an empty value is not set; a missing field passes
+    assert urls(("U", "set")) == ["b", "c"]  # miner.php: a row without the field goes; an empty value is set
     assert urls(("N", "<", "5")) == ["b"] and urls(("N", "<=", "5")) == ["b", "c"]
     assert urls(("N", ">=", "5"), ("N", "<", "10")) == ["c"]  # all must hold
     assert urls(("N", "=", "10")) == ["A"]
