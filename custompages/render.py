@@ -113,7 +113,7 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
             elif field in formats:
                 cells.append(tables.cell(*named(formats[field], value, tz)))
             else:
-                text, css = fmt("total", name, value, 0, tz)
+                text, css = fmt("GEN total" if sec in ("GEN", "BGEN") else "total", name, value, 0, tz)
                 cells.append(tables.cell(text, css, exact_rate(name, value)))
         t.totals = tables.Row(cells, "tot")
     return t
@@ -124,7 +124,7 @@ def exact_rate(name, value):
     prefix, _, window = name.partition(" ")
     if value is None or prefix not in RATE_PREFIX or window not in RATE_WINDOWS:
         return ""
-    return f"{thousands(value)} {prefix[:-1]}H/s"
+    return f"{thousands(value)} {prefix[:-1]}/s"
 
 
 def page_context(user, page):

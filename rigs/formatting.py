@@ -178,7 +178,7 @@ def fmt(section, field, value, when=0, tz=None, row=None):
     """(text, css) for one value, as miner.php's fmt() shows it; css is '', 'warn', 'err', 'hi' or 'lo'.
 
     ``section`` is the API section (POOLS, DEVS, SUMMARY...), 'GEN'/'BGEN' for formulas, or
-    'total' for a totals row; ``when`` the reply's STATUS When (epoch), ``row`` the record the
+    'total' or 'GEN total' for a totals row; ``when`` the reply's STATUS When (epoch), ``row`` the record the
     value belongs to (for the classes that compare fields).
     """
     return formatter(section, field)(value, when, tz, row)
@@ -188,7 +188,10 @@ def fmt(section, field, value, when=0, tz=None, row=None):
 def formatter(section, field):
     """The formatting function of one column, chosen once: f(value, when, tz, row) -> (text, css)."""
     name = field.rsplit(".", 1)[-1] if "." in field else field
-    rule = _total_rule(name) if section == "total" else _rule(section, name)
+    if section in ("total", "GEN total"):
+        rule = _total_rule(name, section == "GEN total")
+    else:
+        rule = _rule(section, name)
 
     def safe(value, when=0, tz=None, row=None):
         if value is None:
@@ -350,13 +353,13 @@ def _rule(section, name):
     return _plain
 
 
-def _total_rule(name):
+def _total_rule(name, gen=False):
     """A totals row: sums are PHP numbers; fields miner.php shows as they are stay so."""
+    if gen:
+        return GEN_RULES.get(name, _computed) if name != "AvShr" else _computed
     prefix, _, window = name.partition(" ")
     if prefix in RATE_PREFIX and window in RATE_WINDOWS:
         return lambda v, w, tz, row: (format_rate(_num_or_raise(v) * RATE_PREFIX[prefix]), "")
-    if name in GEN_RULES and name != "AvShr":
-        return GEN_RULES[name]
     if name in ("Utility", "Work Utility"):
         return lambda v, w, tz, row: (f"{number_format(_num_or_raise(v), 2)}/m", "")
     if name in TWO_DECIMALS - {"Last Share Difficulty"} or name == "Hardware Errors":
