@@ -314,6 +314,8 @@ def group_rows(rows, group, calcs):
     """Group by the fields' values (first appearance order); only group and calc fields remain."""
     groups = {}
     for r in rows:
+        if r.get("_nototal"):
+            continue
         key = tuple(str(r.get(f, "")) for f in group)
         groups.setdefault(key, []).append(r)
     out = []
@@ -340,6 +342,8 @@ def build_section(definition, rigs):
     for rig in rigs:
         for r in rig_rows(rig, name):
             r["_rig"] = rig.get("name", "")
+            if rig.get("totals") is False:  # a pool: its hashrate is its miners'
+                r["_nototal"] = True
             rows.append(r)
     rows = [r for r in rows if passes(r, definition.get("where", []))]
     apply_gen(rows, definition.get("bgen", {}), "BGEN")
@@ -394,7 +398,9 @@ def _columns(definition, rows):
 
 
 def _totals(definition, rows):
-    """The Σ row: the totals fields summed, and '#' (always, as miner.php) the number of rows."""
+    """The Σ row: the totals fields summed, and '#' (always, as miner.php) the number of rows.
+    Rows of rigs given with "totals": False are not added."""
+    rows = [r for r in rows if not r.get("_nototal")]
     if not rows:
         return None
     totals = {}

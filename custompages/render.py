@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from minerpanel.tiers import SYS, tier
 from rigs import pages, tables
 from rigs.formatting import RATE_PREFIX, RATE_WINDOWS, date_box, fmt, last_share_state, named, thousands
 from rigs.models import Rig
@@ -42,7 +43,8 @@ def rigs_for(definitions):
         items.append((rig, snap, state, href.replace("987654321", str(rig.id))))
         when = ((statuses or {}).get("devs") or (statuses or {}).get("summary") or {}).get("When", 0)
         add_markers(sections, when)
-        rigs.append({"name": rig.name, "sections": sections, "when": when, "href": items[-1][3], "state": state})
+        rigs.append({"name": rig.name, "sections": sections, "when": when, "href": items[-1][3], "state": state,
+                     "totals": tables.counted(rig)})
     return items, rigs
 
 
@@ -139,7 +141,7 @@ def page_context(user, page):
             if result == "DATE":
                 blocks.append({"date": date_box(now.timestamp(), z)})
             elif result == "RIGS":
-                blocks.append({"table": pages.rigs_table(items, now, False)})
+                blocks.append({"table": pages.rigs_table(items, now, tier(user) == SYS)})
             elif isinstance(result, engine.PageError):
                 blocks.append({"error": str(result)})
             else:
