@@ -88,8 +88,9 @@ def test_gen_results_and_totals_print_as_php():
     assert fmt("GEN", "Acc", 0.98942) == ("98.94%", "")
     assert fmt("GEN", "Rej", 0.0) == ("0.00%", "")
     assert fmt("GEN", "Mined", 4.3037963773361536e-06) == ("0.000%", "")
-    assert fmt("total", "GEN.Ratio", 7277.969999999999) == ("7277.97", "")
-    assert fmt("total", "GEN.Rej", 4.3037963773361536e-06) == ("0.00%", "")
+    assert fmt("GEN total", "GEN.Ratio", 7277.969999999999) == ("7277.97", "")
+    assert fmt("GEN total", "GEN.Rej", 4.3037963773361536e-06) == ("0.00%", "")
+    assert fmt("GEN total", "GEN.GHS av", 3.0) == ("3.00", "") and fmt("total", "GHS av", 3.0) == ("3.00 GH/s", "")
     assert fmt("total", "Accepted", 20.0) == ("20", "")
     assert fmt("total", "Elapsed", 1200) == ("1200", "")     # miner.php does not format elapsed totals
     assert php_str(4.3037963773361536e-06) == "4.3037963773362E-6"
