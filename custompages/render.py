@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
 from rigs import pages, tables
-from rigs.formatting import RATE_PREFIX, RATE_WINDOWS, date_box, fmt, last_share_state, named, thousands
+from rigs.formatting import date_box, fmt, last_share_state, named, rate_title
 from rigs.models import Rig
 
 from . import engine
@@ -100,7 +100,7 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
                 continue
             api = API_SECTION.get(sec or part, sec or part)
             text, css = fmt(api, name, value, when, tz, _record(r, sec or part, section))
-            cells.append(tables.cell(text, css, exact_rate(name, value)))
+            cells.append(tables.cell(text, css, rate_title(name, value)))
         css = tables.row_css(rig.get("state", ""))
         devs = _record(r, "DEVS", section) if "DEVS." in " ".join(r) else (
             r if part in ("DEVS", "EDEVS", "ASC", "PGA", "GPU") else {})
@@ -116,17 +116,9 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
                 cells.append(tables.cell(*named(formats[field], value, tz)))
             else:
                 text, css = fmt("GEN total" if sec in ("GEN", "BGEN") else "total", name, value, 0, tz)
-                cells.append(tables.cell(text, css, exact_rate(name, value)))
+                cells.append(tables.cell(text, css, rate_title(name, value)))
         t.totals = tables.Row(cells, "tot")
     return t
-
-
-def exact_rate(name, value):
-    """A rate shown with its unit keeps miner.php's figure (MH/s as sent) on hover."""
-    prefix, _, window = name.partition(" ")
-    if value is None or prefix not in RATE_PREFIX or window not in RATE_WINDOWS:
-        return ""
-    return f"{thousands(value)} {prefix[:-1]}/s"
 
 
 def page_context(user, page):

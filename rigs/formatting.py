@@ -369,6 +369,14 @@ def _total_rule(name, gen=False):
     return _computed
 
 
+def rate_title(name, value):
+    """A rate shown with its unit keeps miner.php's figure (the rig's number, as sent) on hover."""
+    prefix, _, window = name.rpartition(".")[2].partition(" ")
+    if value is None or prefix not in RATE_PREFIX or window not in RATE_WINDOWS:
+        return ""
+    return f"{thousands(value)} {prefix[:-1]}/s"
+
+
 # ---------------------------------------------------------------- named formats
 
 def _bytes(v):

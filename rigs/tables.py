@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.safestring import mark_safe
 
 from .formatting import (
-    expected_share_seconds, fmt, format_age, format_rate, formatter, last_share_state, rate_mhs,
+    expected_share_seconds, fmt, format_age, format_rate, formatter, last_share_state, rate_mhs, rate_title,
 )
 from .protocol import as_number
 
@@ -321,7 +321,8 @@ def section_table(name, records, when, tz, force_totals=False):
     t = Table(f"section-{name.lower()}", name.title() if name != "DEVS" else "Devices",
               [(k, False) for k in keys])
     for r in records:
-        cells = [cell(*fmt(name, k, r.get(k), when, tz)) if k in r else cell() for k in keys]
+        cells = [cell(*fmt(name, k, r.get(k), when, tz, r), rate_title(k, r.get(k))) if k in r else cell()
+                 for k in keys]
         late = last_share_state(r, when) if name == "DEVS" else ""
         t.rows.append(Row(cells, f"lst-{late}" if late else ""))
     if name in RIG_SUMS and (len(records) >= 2 or force_totals):

@@ -5,7 +5,7 @@ import zoneinfo
 
 from rigs.formatting import (
     date_box, expected_share_seconds, fmt, format_age, format_rate, last_share_state, number_format, php_str,
-    thousands,
+    rate_title, thousands,
 )
 
 UTC = zoneinfo.ZoneInfo("UTC")
@@ -25,6 +25,10 @@ def test_rates_whatever_the_unit():
     assert fmt("SUMMARY", "GHS 5s", "950.5") == ("950.50 GH/s", "")
     assert fmt("DEVS", "MHS 20s", 0) == ("0 H/s", "err")
     assert format_rate(0.5) == "500.00 kH/s"
+    # miner.php's figure (the rig's number, as sent) stays on hover
+    assert rate_title("MHS av", 1157918.03) == "1,157,918.03 MH/s"
+    assert rate_title("DEVS.GHS 5s", "13400.50") == "13,400.50 GH/s"
+    assert rate_title("Accepted", 5) == ""
 
 
 def test_rates_against_utility_are_hi_or_lo():
