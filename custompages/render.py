@@ -71,7 +71,7 @@ def split_field(field):
 
 
 def _record(r, sec, part):
-    """The row's fields of one section, bare-named, as miner.php's fmt() sees them."""
+    """The row's fields of one section, bare-named."""
     if "+" not in part:
         return r
     prefix = f"{sec}."
@@ -99,7 +99,9 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
                 cells.append(tables.cell(*named(formats[field], value, tz)))
                 continue
             api = API_SECTION.get(sec or part, sec or part)
-            text, css = fmt(api, name, value, when, tz, _record(r, sec or part, section))
+            # the row as miner.php's fmt() sees it: in a join its names are prefixed, so the
+            # classes that compare fields (hi/lo, late shares) stay off there, as in miner.php
+            text, css = fmt(api, name, value, when, tz, r)
             cells.append(tables.cell(text, css, rate_title(name, value)))
         css = tables.row_css(rig.get("state", ""))
         devs = _record(r, "DEVS", section) if "DEVS." in " ".join(r) else (

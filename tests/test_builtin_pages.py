@@ -178,3 +178,21 @@ class BuiltinPagesTestCase(BaseTestCase):
         pools = table(proto, 4)
         self.assertEqual(column(pools, "Acc"), ["5", "5"])            # a sum of integers prints as one
         self.assertEqual(column(pools, "Max Work Diff")[:1], ["1,024.0"])
+
+
+def test_joined_rows_get_no_comparing_classes():
+    """miner.php's fmt() looks for 'MHS av', 'Utility'... in the row; a joined row has them as
+    'DEVS.MHS av', so hi/lo and late-share classes never show in joins."""
+    from custompages.engine import build_section
+    from custompages.render import to_table
+
+    dev = {"ASC": 0, "Name": "BTB", "ID": 0, "MHS av": 1000.0, "Difficulty Accepted": 100.0, "Accepted": 100,
+           "Utility": 1.0, "Last Share Time": WHEN - 600, "Last Share Difficulty": 1.0}
+    rigs = [{"name": "a", "sections": {"DEVS": [dev], "NOTIFY": [{"NOTIFY": 0, "Name": "BTB", "ID": 0}]},
+             "when": WHEN}]
+    plain = to_table(build_section({"section": "DEVS", "fields": ["MHS av", "Last Share Time"]}, rigs),
+                     0, "DEVS", {"a": rigs[0]}, None)
+    assert [c[1] for c in plain.rows[0].cells[1:]] == ["hi", "err"]
+    joined = to_table(build_section({"section": "DEVS+NOTIFY", "fields": ["DEVS.MHS av", "DEVS.Last Share Time"]},
+                                    rigs), 0, "DEVS+NOTIFY", {"a": rigs[0]}, None)
+    assert [c[1] for c in joined.rows[0].cells[1:]] == ["", ""]
