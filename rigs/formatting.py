@@ -1,6 +1,7 @@
 """How operators read numbers: plain functions from rig values to display text."""
 
 import functools
+import math
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -83,18 +84,33 @@ def php_str(value):
     return "0" if mant == "-0" else mant
 
 
+def _half_up(x):
+    return math.floor(x + 0.5) if x >= 0 else math.ceil(x - 0.5)
+
+
 def php_round(value, places=0):
-    """PHP's round(): half away from zero on the decimal the number shows (1.815 -> 1.82)."""
-    d = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return float(d)
+    """PHP's round(), step by step as PHP 8.2 does it in doubles: pre-rounded to the value's 15
+    significant digits, then half away from zero (round(1.815, 2) is 1.82); a value with no
+    digit left to round stays as it is."""
+    value = float(value)
+    if not math.isfinite(value) or value == 0:
+        return value
+    precise = 14 - math.floor(math.log10(abs(value)))
+    if places < precise < places + 15:
+        tmp = _half_up(value * 10.0 ** precise if precise >= 0 else value / 10.0 ** -precise)
+        tmp = tmp / 10.0 ** min(precise - places, 60)
+    else:
+        tmp = value * 10.0 ** places if places >= 0 else value / 10.0 ** -places
+        if abs(tmp) >= 1e15:
+            return value
+    tmp = _half_up(tmp)
+    return tmp / 10.0 ** places if places > 0 else tmp * 10.0 ** -places
 
 
 def number_format(value, places=0):
-    """PHP's number_format(): thousands separators, PHP's rounding (1.815 -> '1.82')."""
-    d = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    if d == 0:
-        d = abs(d)
-    return f"{d:,.{places}f}"
+    """PHP's number_format(): PHP's rounding, then thousands separators (1.815 -> '1.82')."""
+    text = f"{php_round(value, places):,.{places}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def as_sent(value):
