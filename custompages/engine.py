@@ -161,6 +161,8 @@ def _records(rig, part):
     records = [r for r in (rig.get("sections") or {}).get(api) or [] if isinstance(r, dict)]
     if kind:
         records = [r for r in records if kind in r]
+    if api in ("DEVS", "EDEVS"):  # GPUs have no Name and ID: miner.php makes them 'GPU' and the GPU number
+        records = [{**r, "Name": "GPU", "ID": r["GPU"]} if "GPU" in r and "Name" not in r else r for r in records]
     return records
 
 

@@ -117,9 +117,8 @@ def as_sent(value):
     """A rig's value as text: strings verbatim, numbers in their shortest form.
 
     (Numbers parsed from JSON have lost their trailing zeros: 74.50 arrives as 74.5.)"""
-    if isinstance(value, float):
-        text = repr(value)
-        return php_str(value) if "e" in text or "n" in text else text
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
     return php_str(value)
 
 

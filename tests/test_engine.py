@@ -45,6 +45,8 @@ def test_devs_keeps_gpus_and_kinds_filter():
     assert len(build_section({"section": "DEVS"}, RIGS).rows) == 3
     assert len(build_section({"section": "GPU"}, RIGS).rows) == 1
     assert len(build_section({"section": "ASC"}, RIGS).rows) == 2
+    gpu = build_section({"section": "DEVS", "fields": ["Name", "ID"]}, [RIG2]).rows[0]
+    assert (gpu["Name"], gpu["ID"]) == ("GPU", 0)  # miner.php names GPUs 'GPU' with their number
 
 
 def test_summary_join_pairs_the_summary_with_each_record():

@@ -48,6 +48,7 @@ def test_numbers_as_sent_and_php_rounding():
     assert fmt("SUMMARY", "Total MH", "133882804806.7900") == ("133,882,804,806.7900", "")  # text API: verbatim
     assert fmt("STATS", "Work Diff", 1024.0) == ("1,024.0", "")       # 1024.00000000, trailing zeros but one
     assert fmt("STATS", "Work Diff", "1024.00000000") == ("1,024.0", "")
+    assert fmt("STATS", "Min", 2.2e-05) == ("2.2e-05", "")              # not a field fmt() knows: as sent
     assert fmt("POOLS", "Pool Rejected%", 1.815) == ("1.82%", "")     # PHP rounds half up
     assert fmt("POOLS", "Pool Rejected%", 2.496) == ("2.50%", "")
     assert fmt("SUMMARY", "Difficulty Accepted", 0.0200003) == ("0.02", "")
