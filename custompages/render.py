@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
 from rigs import pages, tables
-from rigs.formatting import date_box, fmt, last_share_state, named, rate_title
+from rigs.formatting import date_box, fmt, formatter, last_share_state, named, rate_title
 from rigs.models import Rig
 
 from . import engine
@@ -83,14 +83,19 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
     formats = formats or {}
     cols = ([] if result.grouped else [("Rig", False)]) + [(h, False) for h, _ in result.columns]
     t = tables.Table(f"custom-{index}", result.title, cols)
-    fields = [(field, *split_field(field)) for _, field in result.columns]
+    fields = []  # per column: field, section, name, its formatter (chosen once), rate or not
+    for _, field in result.columns:
+        sec, name = split_field(field)
+        fields.append((field, sec, name, formatter(API_SECTION.get(sec or part, sec or part), name),
+                       bool(rate_title(name, 1))))
     first_when = next(iter(rigs_by_name.values()), {}).get("when", 0)  # a grouped table's, as miner.php
+    joined = "+" in section
     for r in result.rows:
         rig = rigs_by_name.get(r.get("_rig"), {})
         when = first_when if result.grouped else rig.get("when", 0)
         cells = [] if result.grouped else [tables.cell(r.get("_rig", ""), "rig", "", rig.get("href", ""))]
         errors = r.get("_errors", {})
-        for field, sec, name in fields:
+        for field, sec, name, f, rate in fields:
             if field in errors:
                 cells.append(tables.cell("", "err", errors[field]))
                 continue
@@ -98,19 +103,18 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
             if field in formats:
                 cells.append(tables.cell(*named(formats[field], value, tz)))
                 continue
-            api = API_SECTION.get(sec or part, sec or part)
             # the row as miner.php's fmt() sees it: in a join its names are prefixed, so the
             # classes that compare fields (hi/lo, late shares) stay off there, as in miner.php
-            text, css = fmt(api, name, value, when, tz, r)
-            cells.append(tables.cell(text, css, rate_title(name, value)))
+            text, css = f(value, when, tz, r)
+            cells.append((text, css, rate_title(name, value) if rate else "", ""))
         css = tables.row_css(rig.get("state", ""))
-        devs = _record(r, "DEVS", section) if "DEVS." in " ".join(r) else (
+        devs = _record(r, "DEVS", section) if joined and ("DEVS." in " ".join(r)) else (
             r if part in ("DEVS", "EDEVS", "ASC", "PGA", "GPU") else {})
         late = last_share_state(devs, when) if devs and not result.grouped else ""
         t.rows.append(tables.Row(cells, f"{css} lst-{late}".strip() if late else css))
     if result.totals:
         cells = [] if result.grouped else [tables.cell("Σ")]
-        for field, sec, name in fields:
+        for field, sec, name, _, _ in fields:
             value = result.totals.get(field)
             if value is None:
                 cells.append(tables.cell())

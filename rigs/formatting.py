@@ -109,6 +109,8 @@ def php_round(value, places=0):
 
 def number_format(value, places=0):
     """PHP's number_format(): PHP's rounding, then thousands separators (1.815 -> '1.82')."""
+    if type(value) is int and abs(value) < 2**53:
+        return f"{value:,}" if places == 0 else f"{value:,}.{'0' * places}"
     text = f"{php_round(value, places):,.{places}f}"
     return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
@@ -129,10 +131,13 @@ def thousands(value, endzero=False, computed=False):
     calc results) are printed as PHP prints its floats first."""
     text = php_str(value) if computed else as_sent(value)
     whole, dot, dec = text.partition(".")
-    try:
-        out = number_format(float(whole or 0))
-    except ValueError:
-        return text
+    if whole.lstrip("-").isdigit() and len(whole) < 16:
+        out = f"{int(whole):,}" if whole != "-0" else "-0"
+    else:
+        try:
+            out = number_format(float(whole or 0))
+        except ValueError:
+            return text
     if not dot:
         return out
     return f"{out}.{(dec.rstrip('0') or '0') if endzero else dec}"
