@@ -2,8 +2,7 @@
 
 import functools
 import math
-from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import UTC, datetime
 
 from .protocol import as_number
 
@@ -73,8 +72,8 @@ def php_str(value):
         return str(value)
     if not isinstance(value, float):
         return "" if value is None else str(value)
-    if value != value or value in (float("inf"), float("-inf")):
-        return {True: "INF", False: "-INF"}[value > 0] if value == value else "NAN"
+    if not math.isfinite(value):
+        return "NAN" if math.isnan(value) else "INF" if value > 0 else "-INF"
     text = f"{value:.14G}"
     mant, e, exp = text.partition("E")
     if "." in mant:
@@ -155,7 +154,7 @@ DATE_FORMAT = "H:i:s j-M-Y UTCP"  # miner.php's $dfmt
 def php_date(pattern, epoch, tz=None):
     """PHP's date() for the letters miner.php uses (H i s d j M Y P); other characters as they are."""
     try:
-        t = datetime.fromtimestamp(float(epoch), tz or timezone.utc)
+        t = datetime.fromtimestamp(float(epoch), tz or UTC)
     except (OverflowError, OSError, ValueError, TypeError):
         return str(epoch)
     off = t.utcoffset().total_seconds() // 60 if t.utcoffset() is not None else 0

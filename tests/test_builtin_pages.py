@@ -68,10 +68,10 @@ def table(body, index):
     """[[cell text]] of the page's table number ``index`` (header row first, then rows, then Σ)."""
     start = body.index(f'id="custom-{index}"' if isinstance(index, int) else f'id="{index}"')
     html = body[start:body.index("</table>", start)]
-    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.DOTALL)
     out = []
     for row in rows:
-        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)
         out.append([re.sub(r"<[^>]+>", "", c).strip() for c in cells])
     return out
 
