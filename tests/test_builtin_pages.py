@@ -196,3 +196,27 @@ def test_joined_rows_get_no_comparing_classes():
     joined = to_table(build_section({"section": "DEVS+NOTIFY", "fields": ["DEVS.MHS av", "DEVS.Last Share Time"]},
                                     rigs), 0, "DEVS+NOTIFY", {"a": rigs[0]}, None)
     assert [c[1] for c in joined.rows[0].cells[1:]] == ["", ""]
+
+
+@override_settings(TIME_ZONE="UTC")
+class FormatsTestCase(BaseTestCase):
+    def test_named_formats_replace_the_usual_formatting(self):
+        from custompages.models import PageSection
+
+        self.snapshot(sections=RIG_A, statuses=STATUSES)
+        page = CustomPage.objects.create(name="Fmt", slug="fmt")
+        PageSection.objects.create(
+            page=page, section="SUMMARY", fields="MHS av\nElapsed\nGEN.Part\nDevice Rejected%\nLast getwork\nTotal MH",
+            totals="MHS av", gen="Part=Difficulty Accepted / 305600",
+            formats="MHS av=mhs\nElapsed=integer\nGEN.Part=percent\nDevice Rejected%=decimals3\n"
+                    "Last getwork=date\nTotal MH=bytes")
+        self.client.force_login(self.bob)
+        t = table(self.client.get("/pages/fmt/").content.decode(), 0)
+        self.assertEqual(t[1][1:], ["1,000.5", "116,841", "1.00%", "1.815", "22:13:19 14-Nov-2023 UTC+00:00",
+                                    "124.69 GiB"])
+        self.assertEqual(t[2][1], "1,000.5")  # the Σ row too
+        PageSection.objects.filter(page=page).update(formats="MHS av=php")
+        from custompages.engine import PageError, validate
+
+        with self.assertRaisesMessage(PageError, "unknown format 'php'"):
+            validate(page.sections.first().definition())
