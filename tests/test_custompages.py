@@ -98,6 +98,8 @@ class PageAdminTestCase(BaseTestCase):
             ({"calc": "Accepted=median"}, "unknown function &#x27;median&#x27;"),
             ({"gen": "Rate=POOL.Difficulty Accepted +* 2"}, "unexpected &#x27;*&#x27; at position 27"),
             ({"fields": "URL="}, "empty new name"),
+            ({"formats": "Accepted=php"}, "unknown format &#x27;php&#x27; for &#x27;Accepted&#x27;"),
+            ({"formats": "Accepted"}, "is not &#x27;NAME=format&#x27;"),
         ]
         for section, message in cases:
             r = self.post(**section)
