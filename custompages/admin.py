@@ -9,7 +9,7 @@ from .models import CustomPage, PageSection
 class PageSectionInline(admin.StackedInline):
     model = PageSection
     extra = 0
-    fields = ("order", "section", "title", "fields", "totals", ("where", "having"), ("group", "calc"), ("bgen", "gen"), "sort")
+    fields = ("order", "section", "title", "fields", "totals", ("where", "having"), ("group", "calc"), ("bgen", "gen"), "sort", "formats")
 
 
 @admin.register(CustomPage)

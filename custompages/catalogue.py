@@ -31,9 +31,13 @@ def other_kinds():
     return [pool, fleet]
 
 
+# the panel's own fields (custompages.render.add_markers)
+MARKERS = {"In Use", "POOL.In Use", "Late Share", "DEVS.Late Share", "EDEVS.Late Share"}
+
+
 @functools.lru_cache(maxsize=1)
 def known_fields():
-    names = {"#"}
+    names = {"#", *MARKERS}
     for flavour in FLAVOURS:
         rig = SimRig(flavour=flavour, devices=2, pools=2)
         for command in COMMANDS:

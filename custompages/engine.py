@@ -14,17 +14,22 @@ definition is a dict:
      "gen": {"Rate": "POOL.Difficulty Accepted/max(POOL.Accepted,1)"}, "bgen": {...}}
 
 The extension runs in miner.php's order: where -> bgen -> group/calc -> gen -> having.
+A field may name alternatives, 'GEN.GHS av=GH/s av||SUMMARY.MHS av=MHS av': the first one
+that has data is shown. ``formats`` names a format per field (see rigs.formatting.NAMED).
 """
 
+import re
 from dataclasses import dataclass, field
+
+from rigs.formatting import NAMED, php_str
 
 from .formula import FormulaError, compile_formula
 
 # Page section name -> the stored API section and, for device kinds, a filter.
 STANDARD = {
-    "SUMMARY": ("SUMMARY", None), "POOL": ("POOLS", None), "DEVS": ("DEVS", None), "EDEVS": ("DEVS", None),
+    "SUMMARY": ("SUMMARY", None), "POOL": ("POOLS", None), "DEVS": ("DEVS", None), "EDEVS": ("EDEVS", None),
     "ASC": ("DEVS", "ASC"), "PGA": ("DEVS", "PGA"), "GPU": ("DEVS", "GPU"), "NOTIFY": ("NOTIFY", None),
-    "DEVDETAILS": ("DEVDETAILS", None), "STATS": ("STATS", None), "ESTATS": ("STATS", None),
+    "DEVDETAILS": ("DEVDETAILS", None), "STATS": ("STATS", None), "ESTATS": ("ESTATS", None),
     "CONFIG": ("CONFIG", None), "COIN": ("COIN", None), "USBSTATS": ("USBSTATS", None),
     "VERSION": ("VERSION", None),
     # ckpool and XMRigCC server rigs
@@ -66,6 +71,13 @@ class Result:
 # ---------------------------------------------------------------- validation
 
 
+def alternatives(spec):
+    """'GEN.A=A||SUMMARY.MHS av=MHS av' -> [('GEN.A', 'A'), ('SUMMARY.MHS av', 'MHS av')]"""
+    if not isinstance(spec, str) or not spec.strip():
+        raise PageError("a field name is empty")
+    return [parse_field(alt) for alt in spec.split("||")]
+
+
 def parse_field(spec):
     """'POOL.URL=Pool' -> ('POOL.URL', 'Pool'); '*' and '#' are allowed."""
     if not isinstance(spec, str) or not spec.strip():
@@ -94,10 +106,11 @@ def section_parts(name):
 
 def referenced_fields(definition):
     """Field names a definition mentions (fields, where, having, group, calc)."""
-    names = {parse_field(f)[0] for f in definition.get("fields", []) if isinstance(f, str) and f.strip()}
+    names = {name for f in definition.get("fields", []) if isinstance(f, str) and f.strip()
+             for name, _ in alternatives(f)}
     for key in ("where", "having"):
         names.update(t[0] for t in definition.get(key, []) if isinstance(t, (list, tuple)) and t)
-    names.update(definition.get("group", []))
+    names.update(alt for g in definition.get("group", []) for alt in g.split("||"))
     names.update(definition.get("calc", {}))
     return names
 
@@ -112,7 +125,7 @@ def validate(definition, known=(), formulas=True):
     name = definition.get("section", "")
     section_parts(name)
     for spec in definition.get("fields", []):
-        parse_field(spec)
+        alternatives(spec)
     for key in ("where", "having"):
         for test in definition.get(key, []):
             if not isinstance(test, (list, tuple)) or len(test) not in (2, 3):
@@ -124,6 +137,9 @@ def validate(definition, known=(), formulas=True):
     for fld, how in definition.get("calc", {}).items():
         if str(how).lower() not in CALCS:
             raise PageError(f"calc: unknown function '{how}' for '{fld}' (allowed: {', '.join(sorted(CALCS))})")
+    for fld, how in definition.get("formats", {}).items():
+        if str(how).lower() not in NAMED:
+            raise PageError(f"formats: unknown format '{how}' for '{fld}' (allowed: {', '.join(NAMED)})")
     if not formulas:
         return
     names = set(known) | referenced_fields(definition)
@@ -145,6 +161,8 @@ def _records(rig, part):
     records = [r for r in (rig.get("sections") or {}).get(api) or [] if isinstance(r, dict)]
     if kind:
         records = [r for r in records if kind in r]
+    if api in ("DEVS", "EDEVS"):  # GPUs have no Name and ID: miner.php makes them 'GPU' and the GPU number
+        records = [{**r, "Name": "GPU", "ID": r["GPU"]} if "GPU" in r and "Name" not in r else r for r in records]
     return records
 
 
@@ -206,16 +224,17 @@ def _num(v):
 
 
 def passes(row, tests):
-    """All restrictions hold; a row without the field passes, as in miner.php."""
+    """All restrictions hold, as miner.php's docompare(): 'set' drops a row without the field
+    (an empty value is set); any other test passes a row without the field."""
     for test in tests:
         fld, op = test[0], test[1]
+        if op == "set":
+            if row.get(fld) is None:
+                return False
+            continue
         if fld not in row:
             continue
         value = row[fld]
-        if op == "set":
-            if value in (None, ""):
-                return False
-            continue
         want = test[2]
         if op in ("=", "<", "<=", ">", ">="):
             a, b = _num(value), _num(want)
@@ -251,7 +270,19 @@ def apply_gen(rows, gens, prefix):
                 r.setdefault("_errors", {})[key] = exc.message
 
 
+INTEGER = re.compile(r"^\s*[-+]?\d+\s*$")
+
+
+def php_number(value):
+    """A computed number as PHP holds it: integers stay integers, floats keep 14 digits."""
+    if isinstance(value, float):
+        text = php_str(value)
+        return int(text) if INTEGER.match(text) else float(text) if "INF" not in text and "NAN" not in text else value
+    return value
+
+
 def calc(values, how):
+    """miner.php's docalc() over the rows that have the field; sums of integers are integers."""
     present = [v for v in values if v is not None and v != ""]
     if how == "count":
         return len(present)
@@ -261,14 +292,16 @@ def calc(values, how):
         if not present:
             return None
         return (min if how == "lo" else max)(present, key=lambda v: str(v).lower())
-    nums = [n for n in (_num(v) for v in present) if n is not None]
-    if not nums:
+    pairs = [(v, n) for v, n in ((v, _num(v)) for v in present) if n is not None]
+    if not pairs:
         return None
-    if how == "sum":
-        return sum(nums)
-    if how == "avg":
-        return sum(nums) / len(nums)
-    return min(nums) if how == "min" else max(nums)
+    if how in ("min", "max"):
+        return (min if how == "min" else max)(pairs, key=lambda p: p[1])[0]
+    if all(type(v) is int or (isinstance(v, str) and INTEGER.match(v)) for v, _ in pairs):
+        total = sum(int(v) for v, _ in pairs)
+    else:
+        total = sum(n for _, n in pairs)
+    return php_number(total / len(pairs) if how == "avg" else total)
 
 
 def sort_key(value):
@@ -283,6 +316,8 @@ def group_rows(rows, group, calcs):
     """Group by the fields' values (first appearance order); only group and calc fields remain."""
     groups = {}
     for r in rows:
+        if r.get("_nototal"):
+            continue
         key = tuple(str(r.get(f, "")) for f in group)
         groups.setdefault(key, []).append(r)
     out = []
@@ -307,27 +342,42 @@ def build_section(definition, rigs):
         raise PageError(f"{name} is drawn by the page, not the engine")
     rows = []
     for rig in rigs:
-        for i, r in enumerate(rig_rows(rig, name), 1):
+        for r in rig_rows(rig, name):
             r["_rig"] = rig.get("name", "")
-            r["#"] = i
+            if rig.get("totals") is False:  # a pool: its hashrate is its miners'
+                r["_nototal"] = True
             rows.append(r)
     rows = [r for r in rows if passes(r, definition.get("where", []))]
     apply_gen(rows, definition.get("bgen", {}), "BGEN")
     grouped = bool(definition.get("group"))
     if grouped:
-        rows = group_rows(rows, definition["group"], definition.get("calc", {}))
+        group = [_first_present(g.split("||"), rows) for g in definition["group"]]
+        rows = group_rows(rows, group, definition.get("calc", {}))
     apply_gen(rows, definition.get("gen", {}), "GEN")
     rows = [r for r in rows if passes(r, definition.get("having", []))]
     for spec in reversed(definition.get("sort", [])):  # rig order, record order, unless sorted
         fld = spec.lstrip("-")
         rows.sort(key=lambda r: sort_key(r.get(fld)), reverse=spec.startswith("-"))
+    counts = {}
+    for r in rows:  # '#' numbers the rows shown, per rig (one pseudo-rig when grouped)
+        r["#"] = counts[r.get("_rig")] = counts.get(r.get("_rig"), 0) + 1
     columns = _columns(definition, rows)
     totals = _totals(definition, rows)
     return Result(definition.get("title") or name, columns, rows, totals, grouped)
 
 
+def _has_data(fld, rows):
+    return any(fld in r or fld in r.get("_errors", {}) for r in rows)
+
+
+def _first_present(names, rows):
+    """Of alternative names, the first that some row has (else the first)."""
+    return next((n for n in names if _has_data(n, rows)), names[0])
+
+
 def _columns(definition, rows):
-    """Fields in the order given, renames as headers, '*' for all, columns with no data dropped."""
+    """Fields in the order given, renames as headers, '*' for all, the first alternative
+    with data, columns with no data dropped."""
     seen = []
     for r in rows:
         for k in r:
@@ -337,7 +387,8 @@ def _columns(definition, rows):
     specs = list(definition.get("fields", [])) or ["*"]
     columns = []
     for spec in specs:
-        name, header = parse_field(spec)
+        alts = alternatives(spec)
+        name, header = next(((n, h) for n, h in alts if _has_data(n, rows)), alts[0])
         if name == "*":
             columns.extend((k, k) for k in seen if k != "#" and (k, k) not in columns)
         else:
@@ -345,16 +396,19 @@ def _columns(definition, rows):
     for g in gens:  # formulas are shown even when the field list forgot them
         if all(fld != g for _, fld in columns):
             columns.append((g.split(".", 1)[1], g))
-    has_data = {fld for _, fld in columns if any(fld in r or fld in r.get("_errors", {}) for r in rows)}
-    return [(h, f) for h, f in columns if f in has_data]
+    return [(h, f) for h, f in columns if f == "#" or _has_data(f, rows)]
 
 
 def _totals(definition, rows):
-    wanted = definition.get("totals", [])
-    if not wanted or not rows:
+    """The Σ row: the totals fields summed, and '#' (always, as miner.php) the number of rows.
+    Rows of rigs given with "totals": False are not added."""
+    rows = [r for r in rows if not r.get("_nototal")]
+    if not rows:
         return None
     totals = {}
-    for fld in wanted:
+    if any(alternatives(f)[0][0] == "#" for f in definition.get("fields", [])):
+        totals["#"] = len(rows)
+    for fld in definition.get("totals", []):
         if fld == "#":
             totals["#"] = len(rows)
             continue

@@ -24,12 +24,14 @@ import re
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
+from rigs.formatting import php_round
+
 MAX_LENGTH = 500       # characters of a formula
 MAX_DEPTH = 40         # nesting of the parse tree
 MAX_EXPONENT = 64      # |b| in a ** b
 MAX_NUMBER = 1e300     # |x| of any result
 MAX_STRING = 1000      # characters of any string value
-FUNCTIONS = ("min", "max", "abs", "round", "floor", "ceil", "sqrt", "log", "if")
+FUNCTIONS = ("min", "max", "abs", "round", "floor", "ceil", "sqrt", "log", "if", "pow")
 
 GRAMMAR = r"""
 ?start: or_expr
@@ -166,7 +168,10 @@ def _round(x, n=0):
     n = int(_num(n))
     if not 0 <= n <= 12:
         raise FormulaError("round() takes 0 to 12 decimals")
-    return round(_num(x), n)
+    try:
+        return php_round(_num(x), n)  # half away from zero, as PHP: round(1.815, 2) is 1.82
+    except ArithmeticError:
+        raise FormulaError("number too large") from None
 
 
 def _sqrt(x):
@@ -203,7 +208,7 @@ STRICT = {  # name: (function, fewest args, most args)
     "abs": (lambda x: abs(_num(x)), 1, 1), "round": (_round, 1, 2),
     "floor": (lambda x: float(math.floor(_num(x))), 1, 1),
     "ceil": (lambda x: float(math.ceil(_num(x))), 1, 1),
-    "sqrt": (_sqrt, 1, 1), "log": (_log, 1, 2),
+    "sqrt": (_sqrt, 1, 1), "log": (_log, 1, 2), "pow": (_pow, 2, 2),
 }
 BINOPS = {"+": _add, "-": lambda a, b: _num(a) - _num(b), "*": lambda a, b: _num(a) * _num(b),
           "/": _div, "%": _mod}

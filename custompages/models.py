@@ -58,7 +58,7 @@ class CustomPage(models.Model):
 
 
 class PageSection(models.Model):
-    TEXT_FIELDS = ("fields", "totals", "where", "group", "calc", "having", "bgen", "gen", "sort")
+    TEXT_FIELDS = ("fields", "totals", "where", "group", "calc", "having", "bgen", "gen", "sort", "formats")
 
     page = models.ForeignKey(CustomPage, on_delete=models.CASCADE, related_name="sections")
     order = models.IntegerField(default=0)
@@ -74,6 +74,9 @@ class PageSection(models.Model):
     gen = models.TextField(blank=True, help_text="Formulas after grouping: NAME=formula (shown as GEN.NAME)")
     sort = models.TextField(blank=True, help_text="Sort rows by these fields, one per line; -Field for descending. "
                                                   "Without it: rig order, then record order.")
+    formats = models.TextField(blank=True, help_text="FIELD=format, one per line, instead of the usual "
+                               "formatting: sent, integer, decimals1 .. decimals8, percent, percent3, rate, "
+                               "mhs, elapsed, date, time, bytes")
 
     class Meta:
         ordering = ["order", "id"]
@@ -88,7 +91,7 @@ class PageSection(models.Model):
             "where": parse_tests(self.where, "where"), "group": lines(self.group),
             "calc": parse_pairs(self.calc, "function"), "having": parse_tests(self.having, "having"),
             "bgen": parse_pairs(self.bgen, "formula"), "gen": parse_pairs(self.gen, "formula"),
-            "sort": lines(self.sort),
+            "sort": lines(self.sort), "formats": parse_pairs(self.formats, "format"),
         }
 
     def export(self):
@@ -99,7 +102,7 @@ class PageSection(models.Model):
         errors = {}
         for name, parser, what in (("where", parse_tests, "where"), ("having", parse_tests, "having"),
                                    ("calc", parse_pairs, "function"), ("bgen", parse_pairs, "formula"),
-                                   ("gen", parse_pairs, "formula")):
+                                   ("gen", parse_pairs, "formula"), ("formats", parse_pairs, "format")):
             try:
                 parser(getattr(self, name), what)
             except ValidationError as exc:
@@ -115,7 +118,7 @@ class PageSection(models.Model):
 def field_of(message):
     """Which form field a PageError is about."""
     for prefix, field in (("where", "where"), ("having", "having"), ("calc", "calc"), ("bgen", "bgen"),
-                          ("gen", "gen"), ("field", "fields"), ("a field", "fields")):
+                          ("gen", "gen"), ("formats", "formats"), ("field", "fields"), ("a field", "fields")):
         if message.startswith(prefix):
             return field
     return "section"

@@ -3,13 +3,15 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from minerpanel.tiers import SYS, tier
 from rigs import pages, tables
-from rigs.formatting import fmt, last_share_state
+from rigs.formatting import date_box, fmt, formatter, last_share_state, named, rate_title
 from rigs.models import Rig
 
 from . import engine
 
-API_SECTION = {"POOL": "POOLS", "EDEVS": "DEVS", "ESTATS": "STATS", "ASC": "DEVS", "PGA": "DEVS", "GPU": "DEVS"}
+API_SECTION = {"POOL": "POOLS", "EDEVS": "DEVS", "ESTATS": "STATS", "ASC": "DEVS", "PGA": "DEVS", "GPU": "DEVS",
+               "#": "#"}
 
 
 def needed_sections(definitions):
@@ -40,8 +42,24 @@ def rigs_for(definitions):
         state = snap.state(now) if snap else "new"
         items.append((rig, snap, state, href.replace("987654321", str(rig.id))))
         when = ((statuses or {}).get("devs") or (statuses or {}).get("summary") or {}).get("When", 0)
-        rigs.append({"name": rig.name, "sections": sections, "when": when, "href": items[-1][3], "state": state})
+        add_markers(sections, when)
+        rigs.append({"name": rig.name, "sections": sections, "when": when, "href": items[-1][3], "state": state,
+                     "totals": tables.counted(rig)})
     return items, rigs
+
+
+def add_markers(sections, when):
+    """The panel's own fields, which a page may list or leave out: POOL 'In Use' (the pool the
+    rig mines on) and DEVS/EDEVS 'Late Share' (a share later than 8x/12x the expected interval)."""
+    pools = [p for p in sections.get("POOLS") or [] if isinstance(p, dict)]
+    current = tables.active_pool(pools) if pools else None
+    for p in pools:
+        p["In Use"] = "▶ in use" if p is current else ""
+    for name in ("DEVS", "EDEVS"):
+        for d in sections.get(name) or []:
+            if isinstance(d, dict):
+                late = last_share_state(d, when)
+                d["Late Share"] = {"warn": "⚠ late", "err": "⚠ very late"}.get(late, "")
 
 
 def split_field(field):
@@ -52,37 +70,59 @@ def split_field(field):
     return "", field
 
 
-def to_table(result, index, section, rigs_by_name, tz):
+def _record(r, sec, part):
+    """The row's fields of one section, bare-named."""
+    if "+" not in part:
+        return r
+    prefix = f"{sec}."
+    return {k[len(prefix):]: v for k, v in r.items() if k.startswith(prefix)}
+
+
+def to_table(result, index, section, rigs_by_name, tz, formats=None):
     part = section.split("+")[0]
+    formats = formats or {}
     cols = ([] if result.grouped else [("Rig", False)]) + [(h, False) for h, _ in result.columns]
     t = tables.Table(f"custom-{index}", result.title, cols)
+    fields = []  # per column: field, section, name, its formatter (chosen once), rate or not
+    for _, field in result.columns:
+        sec, name = split_field(field)
+        fields.append((field, sec, name, formatter(API_SECTION.get(sec or part, sec or part), name),
+                       bool(rate_title(name, 1))))
+    first_when = next(iter(rigs_by_name.values()), {}).get("when", 0)  # a grouped table's, as miner.php
+    joined = "+" in section
     for r in result.rows:
         rig = rigs_by_name.get(r.get("_rig"), {})
-        when = rig.get("when", 0)
+        when = first_when if result.grouped else rig.get("when", 0)
         cells = [] if result.grouped else [tables.cell(r.get("_rig", ""), "rig", "", rig.get("href", ""))]
         errors = r.get("_errors", {})
-        for _, field in result.columns:
+        for field, sec, name, f, rate in fields:
             if field in errors:
                 cells.append(tables.cell("", "err", errors[field]))
                 continue
-            sec, name = split_field(field)
             value = r.get(field)
-            if sec in ("GEN", "BGEN") and isinstance(value, float):
-                cells.append(tables.cell(f"{value:,.2f}"))  # as miner.php shows gen results
+            if field in formats:
+                cells.append(tables.cell(*named(formats[field], value, tz)))
                 continue
-            api = API_SECTION.get(sec or part, sec or part)
-            cells.append(tables.cell(*fmt(api, name, value, when, tz)))
+            # the row as miner.php's fmt() sees it: in a join its names are prefixed, so the
+            # classes that compare fields (hi/lo, late shares) stay off there, as in miner.php
+            text, css = f(value, when, tz, r)
+            cells.append((text, css, rate_title(name, value) if rate else "", ""))
         css = tables.row_css(rig.get("state", ""))
-        devs = {k[5:]: v for k, v in r.items() if k.startswith("DEVS.")} if "DEVS." in " ".join(r) else (
+        devs = _record(r, "DEVS", section) if joined and ("DEVS." in " ".join(r)) else (
             r if part in ("DEVS", "EDEVS", "ASC", "PGA", "GPU") else {})
         late = last_share_state(devs, when) if devs and not result.grouped else ""
         t.rows.append(tables.Row(cells, f"{css} lst-{late}".strip() if late else css))
     if result.totals:
         cells = [] if result.grouped else [tables.cell("Σ")]
-        for _, field in result.columns:
-            sec, name = split_field(field)
+        for field, sec, name, _, _ in fields:
             value = result.totals.get(field)
-            cells.append(tables.cell(*fmt(API_SECTION.get(sec or part, sec or part), name, value)) if value is not None else tables.cell())
+            if value is None:
+                cells.append(tables.cell())
+            elif field in formats:
+                cells.append(tables.cell(*named(formats[field], value, tz)))
+            else:
+                text, css = fmt("GEN total" if sec in ("GEN", "BGEN") else "total", name, value, 0, tz)
+                cells.append(tables.cell(text, css, rate_title(name, value)))
         t.totals = tables.Row(cells, "tot")
     return t
 
@@ -97,11 +137,11 @@ def page_context(user, page):
     with pages.no_gc_pauses():
         for i, (d, result) in enumerate(zip(definitions, engine.build_page(definitions, rigs))):
             if result == "DATE":
-                blocks.append({"date": now})
+                blocks.append({"date": date_box(now.timestamp(), z)})
             elif result == "RIGS":
-                blocks.append({"table": pages.rigs_table(items, now, False)})
+                blocks.append({"table": pages.rigs_table(items, now, tier(user) == SYS)})
             elif isinstance(result, engine.PageError):
                 blocks.append({"error": str(result)})
             else:
-                blocks.append({"table": to_table(result, i, d["section"], by_name, z)})
+                blocks.append({"table": to_table(result, i, d["section"], by_name, z, d.get("formats"))})
     return {"page": page, "blocks": blocks, "now": now}

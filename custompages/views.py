@@ -7,10 +7,17 @@ from . import render as page_render
 from .models import CustomPage
 
 
+HOME = "summary"  # the page '/' shows: miner.php's Summary, editable and replaceable in the admin
+
+
 def page(request, slug):
     page = get_object_or_404(CustomPage, slug=slug)
     if not page.public and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    return show(request, page)
+
+
+def show(request, page):
     ctx = page_render.page_context(request.user, page)
     ctx.update(header(request, live_url=f"/ws/live/page/{page.slug}/"))
     template = "custompages/_live.html" if request.htmx else "custompages/page.html"
@@ -19,4 +26,6 @@ def page(request, slug):
 
 def visible_pages(user):
     pages = CustomPage.objects.only("name", "slug", "public")
-    return list(pages if user.is_authenticated else pages.filter(public=True))
+    if user.is_authenticated:
+        return list(pages.exclude(slug=HOME))  # the header's Summary link is '/'
+    return list(pages.filter(public=True))

@@ -15,6 +15,7 @@ import json
 from functools import wraps
 
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -146,11 +147,14 @@ def rig_command(request, rig, command="summary+devs", parameter=None):
             sections, statuses = async_to_sync(target.driver.poll)(target, **poller.limits())
         except RigError as exc:
             return error(502, exc.message, rig=target.name)
+        poller.hide_fields(sections, settings.HIDE_FIELDS)
         return JsonResponse(layout(command, replies_from(sections, statuses, names, "asked now")))
     try:
         answers = async_to_sync(target.driver.report)(target, command, parameter or None, **poller.limits())
     except RigError as exc:
         return error(502, exc.message, rig=target.name)
+    for body in answers.values():  # HIDE_FIELDS hides on every path, not only in snapshots
+        poller.hide_fields(body, settings.HIDE_FIELDS)
     return JsonResponse(layout(command, answers))
 
 
@@ -163,8 +167,6 @@ def privileged(request, rig, command):
         control.audit(request.token.user, request.META.get("REMOTE_ADDR"), rig, name, {}, "refused",
                       message="API token without control")
         return error(403, "this token may not control rigs")
-    from django.conf import settings
-
     if settings.READONLY or rig.readonly:
         control.audit(request.token.user, request.META.get("REMOTE_ADDR"), rig, name, {}, "refused",
                       message="read-only")

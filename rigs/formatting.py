@@ -1,6 +1,8 @@
 """How operators read numbers: plain functions from rig values to display text."""
 
 import functools
+import math
+from datetime import UTC, datetime
 
 from .drivers.cgminer.protocol import as_number
 
@@ -40,7 +42,7 @@ def format_rate(mhs):
 
 
 def format_age(seconds):
-    """2d 03h 04m 05s, as miner.php writes elapsed times (short forms for short times)."""
+    """miner.php's elapsed: '5s', '1m 05s', '1h 02m 05s', '1day 08h 07m 21s', '4days 03h 24m 44s'."""
     if seconds is None:
         return ""
     s = int(max(0, seconds))
@@ -48,7 +50,7 @@ def format_age(seconds):
     h, s = divmod(s, 3600)
     m, s = divmod(s, 60)
     if d:
-        return f"{d}d {h:02d}h {m:02d}m {s:02d}s"
+        return f"{d}day{'' if d == 1 else 's'} {h:02d}h {m:02d}m {s:02d}s"
     if h:
         return f"{h}h {m:02d}m {s:02d}s"
     if m:
@@ -56,72 +58,166 @@ def format_age(seconds):
     return f"{s}s"
 
 
-# ---------------------------------------------------------------- fmt()
+# ---------------------------------------------------------------- PHP's number printing
 
-def thousands(value, decimals=None):
-    """1234567.891 -> '1,234,567.891': thousands separators, the rig's decimals kept."""
-    if type(value) is int and decimals is None:
-        return f"{value:,}"
-    n = as_number(value)
-    if n is None:
+
+def php_str(value):
+    """A number as PHP prints it (echo, concatenation): 14 significant digits.
+
+    98.0 -> '98', 7277.969999999999 -> '7277.97', 4.3e-06 -> '4.3E-6'. Text stays text.
+    """
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, float):
         return "" if value is None else str(value)
-    if decimals is not None:
-        return f"{n:,.{decimals}f}"
-    if not isinstance(value, float) and float(n).is_integer():
-        return f"{int(n):,}"
-    text = repr(float(n))
-    if "e" in text:
-        return f"{n:,.2f}"
-    frac = text.partition(".")[2].rstrip("0")
-    return f"{n:,.{len(frac)}f}"
+    if not math.isfinite(value):
+        return "NAN" if math.isnan(value) else "INF" if value > 0 else "-INF"
+    text = f"{value:.14G}"
+    mant, e, exp = text.partition("E")
+    if "." in mant:
+        mant = mant.rstrip("0").rstrip(".")
+    if e:
+        return f"{mant}{'' if '.' in mant else '.0'}E{int(exp):+d}"
+    return "0" if mant == "-0" else mant
+
+
+def _half_up(x):
+    return math.floor(x + 0.5) if x >= 0 else math.ceil(x - 0.5)
+
+
+def php_round(value, places=0):
+    """PHP's round(), step by step as PHP 8.2 does it in doubles: pre-rounded to the value's 15
+    significant digits, then half away from zero (round(1.815, 2) is 1.82); a value with no
+    digit left to round stays as it is."""
+    value = float(value)
+    if not math.isfinite(value) or value == 0:
+        return value
+    precise = 14 - math.floor(math.log10(abs(value)))
+    if places < precise < places + 15:
+        tmp = _half_up(value * 10.0 ** precise if precise >= 0 else value / 10.0 ** -precise)
+        tmp = tmp / 10.0 ** min(precise - places, 60)
+    else:
+        tmp = value * 10.0 ** places if places >= 0 else value / 10.0 ** -places
+        if abs(tmp) >= 1e15:
+            return value
+    tmp = _half_up(tmp)
+    return tmp / 10.0 ** places if places > 0 else tmp * 10.0 ** -places
+
+
+def number_format(value, places=0):
+    """PHP's number_format(): PHP's rounding, then thousands separators (1.815 -> '1.82')."""
+    if type(value) is int and abs(value) < 2**53:
+        return f"{value:,}" if places == 0 else f"{value:,}.{'0' * places}"
+    text = f"{php_round(value, places):,.{places}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
+def as_sent(value):
+    """A rig's value as text: strings verbatim, numbers in their shortest form.
+
+    (Numbers parsed from JSON have lost their trailing zeros: 74.50 arrives as 74.5.)"""
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    return php_str(value)
+
+
+def thousands(value, endzero=False, computed=False):
+    """miner.php's '27,015,560' + the decimals as they are: 27015560.8313 -> '27,015,560.8313'.
+
+    endzero drops trailing zeros but one (1024.000 -> '1,024.0'); computed values (totals,
+    calc results) are printed as PHP prints its floats first."""
+    text = php_str(value) if computed else as_sent(value)
+    whole, dot, dec = text.partition(".")
+    if whole.lstrip("-").isdigit() and len(whole) < 16:
+        out = f"{int(whole):,}" if whole != "-0" else "-0"
+    else:
+        try:
+            out = number_format(float(whole or 0))
+        except ValueError:
+            return text
+    if not dot:
+        return out
+    return f"{out}.{(dec.rstrip('0') or '0') if endzero else dec}"
 
 
 def clock(epoch, tz, with_date=False):
     if not epoch:
         return "Never"
-    from datetime import datetime
+    return php_date("H:i:s d-M" if with_date else "H:i:s", epoch, tz)
 
+
+DATE_FORMAT = "H:i:s j-M-Y UTCP"  # miner.php's $dfmt
+
+
+def php_date(pattern, epoch, tz=None):
+    """PHP's date() for the letters miner.php uses (H i s d j M Y P); other characters as they are."""
     try:
-        t = datetime.fromtimestamp(float(epoch), tz)
-    except (OverflowError, OSError, ValueError):
+        t = datetime.fromtimestamp(float(epoch), tz or UTC)
+    except (OverflowError, OSError, ValueError, TypeError):
         return str(epoch)
-    return t.strftime("%H:%M:%S %d-%b" if with_date else "%H:%M:%S")
+    off = t.utcoffset().total_seconds() // 60 if t.utcoffset() is not None else 0
+    sign, off = ("-" if off < 0 else "+"), abs(int(off))
+    letters = {"H": f"{t.hour:02d}", "i": f"{t.minute:02d}", "s": f"{t.second:02d}", "d": f"{t.day:02d}",
+               "j": str(t.day), "M": t.strftime("%b"), "Y": str(t.year),
+               "P": f"{sign}{off // 60:02d}:{off % 60:02d}"}
+    out = pattern.replace("UTCP", "UTC\0")
+    return "".join(letters.get(ch, ch) for ch in out).replace("\0", letters["P"])
 
+
+def date_box(epoch, tz=None):
+    """The DATE section: 'Date: 22:13:20 14-Nov-2023 UTC+00:00'."""
+    return "Date: " + php_date(DATE_FORMAT, epoch, tz)
+
+
+# ---------------------------------------------------------------- fmt()
 
 RATE_WINDOWS = ("av", "5s", "10s", "20s", "1m", "5m", "15m", "rolling", "1hr", "6hr", "1d", "7d", "highest")
 RATE_PREFIX = {"MHS": 1.0, "GHS": 1e3, "KHS": 1e-3, "THS": 1e6}
-TWO_DECIMALS = {"Difficulty Accepted", "Difficulty Rejected", "Difficulty Stale", "Last Share Difficulty",
-                "Work Difficulty", "Stratum Difficulty", "Work Diff", "Min Diff", "Max Diff"}
-THOUSANDS = {"Accepted", "Rejected", "Hardware Errors", "Best Share", "Total MH", "Getworks", "Works",
-             "Discarded", "Stale", "Local Work", "Get Failures", "Remote Failures", "Diff1 Work",
-             "Diff1 Shares", "Network Difficulty", "Found Blocks", "Network Blocks", "Times Sent",
-             "Bytes Sent", "Times Recv", "Bytes Recv", "Net Bytes Sent", "Net Bytes Recv", "Calls",
-             # ckpool and XMRigCC
+TWO_DECIMALS = {"Difficulty Accepted", "Difficulty Rejected", "Difficulty Stale", "Last Share Difficulty"}
+THOUSANDS = {"Total MH", "Getworks", "Works", "Accepted", "Rejected", "Local Work", "Discarded", "Diff1 Shares",
+             "Diff1 Work", "Times Sent", "Bytes Sent", "Net Bytes Sent", "Times Recv", "Bytes Recv",
+             "Net Bytes Recv",
+             # ckpool and XMRigCC (not in miner.php)
              "Shares", "Users", "Workers", "Idle", "Disconnected", "Clients", "Known Users", "Best Ever",
-             "Running", "Offline"}
+             "Running", "Offline", "Stale", "Get Failures", "Remote Failures", "Network Blocks", "Found Blocks"}
+ENDZERO = {"Hs", "W", "history_time", "Pool Wait", "Pool Max", "Pool Min", "Pool Av", "Min Diff", "Max Diff",
+           "Work Diff"}
+ZERO_WARNS = {"GPU Clock", "Memory Clock", "GPU Voltage", "GPU Activity"}
+# fields miner.php prints as they are in a totals row
+NOT_IN_TOTAL = {"Last Share Time", "Last getwork", "Last Valid Work", "Last Share Pool", "Elapsed", "Device Elapsed",
+                "Last Well", "Last Not Well", "Reason Not Well", "Temperature", "Fan Percent", "Fan Speed",
+                "Status", "Enabled", "No Device", "When", "Current Block Time", "Last Share Difficulty",
+                "Device Hardware%", "Device Rejected%", "Pool Rejected%", "Pool Stale%", "Best Share", "AvShr",
+                *ZERO_WARNS}
 
 
-def fmt(section, field, value, when=0, tz=None):
-    """(text, css) for one value, as operators read it; css is '', 'warn' or 'err'.
+def fmt(section, field, value, when=0, tz=None, row=None):
+    """(text, css) for one value, as miner.php's fmt() shows it; css is '', 'warn', 'err', 'hi' or 'lo'.
 
-    ``section`` is the API section (POOLS, DEVS, SUMMARY...), ``when`` the
-    reply's STATUS When (epoch), used for ages.
+    ``section`` is the API section (POOLS, DEVS, SUMMARY...), 'GEN'/'BGEN' for formulas, or
+    'total' or 'GEN total' for a totals row; ``when`` the reply's STATUS When (epoch), ``row`` the record the
+    value belongs to (for the classes that compare fields).
     """
-    return formatter(section, field)(value, when, tz)
+    return formatter(section, field)(value, when, tz, row)
 
 
 @functools.lru_cache(maxsize=4096)
 def formatter(section, field):
-    """The formatting function of one column, chosen once: f(value, when, tz) -> (text, css)."""
+    """The formatting function of one column, chosen once: f(value, when, tz, row) -> (text, css)."""
     name = field.rsplit(".", 1)[-1] if "." in field else field
-    rule = _rule(section, name)
+    if section in ("total", "GEN total"):
+        rule = _total_rule(name, section == "GEN total")
+    else:
+        rule = _rule(section, name)
 
-    def safe(value, when=0, tz=None):
+    def safe(value, when=0, tz=None, row=None):
         if value is None:
             return "", ""
         try:
-            return rule(value, when, tz)
-        except (TypeError, ValueError, OverflowError, AttributeError):
+            return rule(value, when, tz, row or {})
+        except (TypeError, ValueError, OverflowError, AttributeError, ArithmeticError):
             return str(value), ""
     return safe
 
@@ -133,81 +229,214 @@ def _num_or_raise(value):
     return n
 
 
-def _plain(value, when, tz):
+def _plain(value, when, tz, row):
     if isinstance(value, bool):
         return ("true" if value else "false"), ""
-    return str(value), ""
+    return as_sent(value), ""
+
+
+def _computed(value, when, tz, row):
+    return php_str(value), ""
+
+
+def _ratio_class(row, rate_mhs_value, utility):
+    """miner.php's hi/lo: the Utility a rate implies against the Utility reported (>10 % apart)."""
+    da, acc = as_number(row.get("Difficulty Accepted")), as_number(row.get("Accepted"))
+    if not da or not acc or da <= 0 or acc <= 0 or utility is None:
+        return None
+    expected = 60 * rate_mhs_value * (1e6 / 2**32) or 0.000001
+    ratio = utility / (expected / (da / acc))
+    return "lo" if ratio < 0.9 else "hi" if ratio > 1.1 else ""
+
+
+def _rate(mult):
+    def rate(v, w, tz, row):
+        n = _num_or_raise(v)
+        if n == 0:
+            return format_rate(0), "err"
+        found = _ratio_class(row, n * mult, as_number(row.get("Utility")))
+        return format_rate(n * mult), {"lo": "hi", "hi": "lo"}.get(found, "")  # a rate above Utility's is 'hi'
+    return rate
+
+
+def _utility(v, w, tz, row):
+    n = _num_or_raise(v)
+    if n == 0:
+        return f"{number_format(n, 2)}/m", "err"
+    mhs = rate_mhs(row)
+    found = _ratio_class(row, mhs, n) if mhs is not None else None
+    return f"{number_format(n, 2)}/m", found or ""
+
+
+def _temperature(v, w, tz, row):
+    n = _num_or_raise(v)
+    if n == 0:
+        return ("0°C", "warn") if "GPU" in row else ("", "")
+    return f"{as_sent(v)}°C", ("err" if n >= 90 else "warn" if n >= 80 else "")
+
+
+def _fan_class(percent):
+    if percent is None:
+        return ""
+    return "warn" if percent == 0 else "err" if percent == 100 else "warn" if percent > 85 else ""
+
+
+def _last_share(section):
+    def last_share(v, w, tz, row):
+        n = as_number(v)
+        if section == "POOLS":
+            return ("Never", "") if not n else (clock(n, tz, with_date=True), "")
+        if not n or as_number(row.get("Last Share Pool")) == -1:
+            return "Never", "warn"
+        return clock(n, tz), last_share_state(row, w) if row else ""
+    return last_share
+
+
+def _relative(v, w, tz, row):
+    n = as_number(v)
+    if not n:
+        return "Never", ""
+    return f"{php_str(n - (as_number(w) or 0))}s", ""
+
+
+GEN_RULES = {
+    "Mined": lambda v, w, tz, row: (f"{number_format(_num_or_raise(v) * 100, 3)}%", ""),
+    "Acc": lambda v, w, tz, row: (f"{number_format(_num_or_raise(v) * 100, 2)}%", ""),
+    "Rej": lambda v, w, tz, row: (f"{number_format(_num_or_raise(v) * 100, 2)}%", ""),
+    **{g: lambda v, w, tz, row: (number_format(_num_or_raise(v), 2), "")
+       for g in ("GHS av", "GHS 5m", "GHS WU", "GHS Acc")},
+    "AvShr": lambda v, w, tz, row: (number_format(_num_or_raise(v), 2), "warn" if _num_or_raise(v) == 0 else ""),
+}
 
 
 def _rule(section, name):
     """miner.php's fmt(), one rule per field name."""
+    if section in ("GEN", "BGEN"):  # miner.php formats a few sample names; other results print as PHP does
+        return GEN_RULES.get(name, _computed)
     prefix, _, window = name.partition(" ")
     if name in ("Elapsed", "Device Elapsed"):
-        return lambda v, w, tz: (format_age(_num_or_raise(v)), "")
+        return lambda v, w, tz, row: (format_age(_num_or_raise(v)), "")
     if prefix in RATE_PREFIX and window in RATE_WINDOWS:
-        mult = RATE_PREFIX[prefix]
-
-        def rate(v, w, tz):
-            n = _num_or_raise(v)
-            return format_rate(n * mult), "err" if n == 0 else ""
-        return rate
-    if name in ("Utility", "Work Utility"):
-        def util(v, w, tz):
-            n = _num_or_raise(v)
-            return f"{n:,.2f}/m", "err" if n == 0 and name == "Utility" else ""
-        return util
+        return _rate(RATE_PREFIX[prefix])
+    if name == "Utility":
+        return _utility
+    if name == "Work Utility":
+        return lambda v, w, tz, row: (f"{number_format(_num_or_raise(v), 2)}/m", "")
     if name == "Temperature":
-        def temp(v, w, tz):
-            n = _num_or_raise(v)
-            return ("" if n == 0 else f"{n:.1f}°C"), ("err" if n >= 90 else "warn" if n >= 80 else "")
-        return temp
+        return _temperature
+    if name in ZERO_WARNS:
+        return lambda v, w, tz, row: (as_sent(v), "warn" if as_number(v) == 0 else "")
+    if name == "Fan Percent":
+        return lambda v, w, tz, row: (as_sent(v), _fan_class(as_number(v)))
+    if name == "Fan Speed":
+        return lambda v, w, tz, row: (as_sent(v), "warn" if as_number(v) == 0 else
+                                      _fan_class(as_number(row.get("Fan Percent"))) if "Fan Percent" in row else "")
     if name.endswith("%"):
-        def percent(v, w, tz):
-            n = _num_or_raise(v)
-            css = ""
-            if name == "Fan Percent":
-                css = "err" if n >= 100 else "warn" if n > 85 or n == 0 else ""
-            return f"{n:,.2f}%", css
-        return percent
+        return lambda v, w, tz, row: ((f"{number_format(_num_or_raise(v), 2)}%", "") if v != "" else ("", ""))
     if name in TWO_DECIMALS:
-        return lambda v, w, tz: (f"{_num_or_raise(v):,.2f}", "")
-    if name == "Last Share Time":
-        never_css = "" if section == "POOLS" else "warn"
-
-        def last_share(v, w, tz):
-            n = as_number(v)
-            if not n:
-                return "Never", never_css
-            return clock(n, tz, with_date=section == "POOLS"), ""
-        return last_share
-    if name in ("Last getwork", "Last Valid Work", "Last Well"):
-        never_css = "warn" if name != "Last getwork" else ""
-        return lambda v, w, tz: (clock(as_number(v), tz), "") if as_number(v) else ("Never", never_css)
-    if name == "Last Not Well":
-        return lambda v, w, tz: ("Never", "") if not as_number(v) else (clock(as_number(v), tz), "err")
-    if name == "Last Share Pool":
-        return lambda v, w, tz: ("None", "warn") if as_number(v) == -1 else (str(v), "")
-    if name == "Reason Not Well":
-        return lambda v, w, tz: (str(v), "" if v == "None" else "err")
-    if name == "Status":
-        return lambda v, w, tz: (str(v), "" if v in ("Alive", "RUNNING") else "warn" if v in ("Idle", "Paused", "PAUSED") else "err")
-    if name in ("Last Update", "Last Report", "Authorised"):
-        return lambda v, w, tz: (clock(as_number(v), tz, with_date=True), "") if as_number(v) else ("Never", "")
-    if name.endswith(" Memory"):
-        return lambda v, w, tz: (f"{_num_or_raise(v) / 2**30:,.1f} GiB", "")
-    if name in ("Listener", "Stratifier", "Connector", "Generator"):
-        return lambda v, w, tz: (str(v), "" if v == "up" else "err")
-    if name == "Enabled":
-        return lambda v, w, tz: (str(v), "" if v in ("Y", True) else "warn")
-    if name == "No Device":
-        return lambda v, w, tz: (str(v).lower(), "err" if v not in (False, "false", "N") else "")
-    if name.startswith("*"):
-        return lambda v, w, tz: (thousands(v), "err" if as_number(v) else "")
-    if name == "When":
-        return lambda v, w, tz: (clock(as_number(v), tz, with_date=True), "") if as_number(v) else _plain(v, w, tz)
+        return lambda v, w, tz, row: ((number_format(_num_or_raise(v), 2), "") if v != "" else ("", ""))
+    if name in ("Best Share", "Hardware Errors"):
+        return lambda v, w, tz, row: ((number_format(_num_or_raise(v)), "") if v != "" else ("", ""))
     if name in THOUSANDS:
-        return lambda v, w, tz: (thousands(v), "") if as_number(v) is not None else _plain(v, w, tz)
+        return lambda v, w, tz, row: (thousands(v), "") if as_number(v) is not None else _plain(v, w, tz, row)
+    if name in ENDZERO:
+        return lambda v, w, tz, row: (thousands(v, endzero=True), "") if as_number(v) is not None else _plain(v, w, tz, row)
+    if name == "Last Share Time":
+        return _last_share(section)
+    if name in ("Last getwork", "Last Valid Work"):
+        return _relative
+    if name == "Last Well":
+        return lambda v, w, tz, row: ("Never", "warn") if not as_number(v) else (clock(as_number(v), tz), "")
+    if name == "Last Not Well":
+        return lambda v, w, tz, row: ("Never", "") if not as_number(v) else (clock(as_number(v), tz), "err")
+    if name == "Last Share Pool":
+        return lambda v, w, tz, row: ("None", "warn") if as_number(v) == -1 else (as_sent(v), "")
+    if name == "Reason Not Well":
+        return lambda v, w, tz, row: (str(v), "" if v == "None" else "err")
+    if name == "Status":
+        return lambda v, w, tz, row: (str(v), "" if v in ("Alive", "RUNNING") else "warn" if v in ("Paused", "PAUSED") else "err")
+    if name in ("When", "Current Block Time"):
+        return lambda v, w, tz, row: (php_date(DATE_FORMAT, _num_or_raise(v), tz), "")
+    if name in ("Last Update", "Last Report", "Authorised"):
+        return lambda v, w, tz, row: (clock(as_number(v), tz, with_date=True), "") if as_number(v) else ("Never", "")
+    if name.endswith(" Memory"):
+        return lambda v, w, tz, row: (f"{_num_or_raise(v) / 2**30:,.1f} GiB", "")
+    if name in ("Listener", "Stratifier", "Connector", "Generator"):
+        return lambda v, w, tz, row: (str(v), "" if v == "up" else "err")
+    if name == "Enabled":
+        return lambda v, w, tz, row: (str(v), "" if v in ("Y", True) else "warn")
+    if name == "No Device":
+        return lambda v, w, tz, row: (str(v).lower(), "err" if v not in (False, "false", "N") else "")
+    if name.startswith("*") and section == "NOTIFY":
+        return lambda v, w, tz, row: (as_sent(v), "err" if str(v) != "0" else "")
     return _plain
+
+
+def _total_rule(name, gen=False):
+    """A totals row: sums are PHP numbers; fields miner.php shows as they are stay so."""
+    if gen:
+        return GEN_RULES.get(name, _computed) if name != "AvShr" else _computed
+    prefix, _, window = name.partition(" ")
+    if prefix in RATE_PREFIX and window in RATE_WINDOWS:
+        return lambda v, w, tz, row: (format_rate(_num_or_raise(v) * RATE_PREFIX[prefix]), "")
+    if name in ("Utility", "Work Utility"):
+        return lambda v, w, tz, row: (f"{number_format(_num_or_raise(v), 2)}/m", "")
+    if name in TWO_DECIMALS - {"Last Share Difficulty"} or name == "Hardware Errors":
+        return lambda v, w, tz, row: (number_format(_num_or_raise(v), 2 if name != "Hardware Errors" else 0), "")
+    if name in THOUSANDS or name in ENDZERO:
+        return lambda v, w, tz, row: (thousands(v, endzero=name in ENDZERO, computed=True), "")
+    return _computed
+
+
+def rate_title(name, value):
+    """A rate shown with its unit keeps miner.php's figure (the rig's number, as sent) on hover."""
+    prefix, _, window = name.rpartition(".")[2].partition(" ")
+    if value is None or prefix not in RATE_PREFIX or window not in RATE_WINDOWS:
+        return ""
+    return f"{thousands(value)} {prefix[:-1]}/s"
+
+
+# ---------------------------------------------------------------- named formats
+
+def _bytes(v):
+    n = _num_or_raise(v)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{php_str(n)} B" if unit == "B" else f"{number_format(n, 2)} {unit}"
+        n /= 1024
+
+
+def _decimals(places):
+    return lambda v: number_format(_num_or_raise(v), places)
+
+
+# A page's ``formats`` box: FIELD=name, the safe stand-in for miner.php's 'fmt' extension.
+NAMED = {
+    "sent": as_sent,                                                    # as the rig sent it
+    "integer": _decimals(0),                                            # 1,235
+    **{f"decimals{n}": _decimals(n) for n in range(1, 9)},              # 1,234.57 (decimals2)
+    "percent": lambda v: f"{number_format(_num_or_raise(v) * 100, 2)}%",   # 0.9894 -> 98.94%
+    "percent3": lambda v: f"{number_format(_num_or_raise(v) * 100, 3)}%",  # 0.000043 -> 0.004%
+    "rate": lambda v: format_rate(_num_or_raise(v)),                    # MH/s -> 1.16 TH/s
+    "mhs": lambda v: thousands(v),                                      # miner.php's MH/s: 1,157,918.03
+    "elapsed": lambda v: format_age(_num_or_raise(v)),                  # 1day 08h 07m 21s
+    "date": lambda v: php_date(DATE_FORMAT, _num_or_raise(v)),          # 22:11:09 14-Nov-2023 UTC+00:00
+    "time": lambda v: php_date("H:i:s", _num_or_raise(v)),              # 22:11:09
+    "bytes": _bytes,                                                    # 1.50 MiB
+}
+
+
+def named(name, value, tz=None):
+    """(text, '') of a value in a named format; dates in ``tz``."""
+    if value is None or value == "":
+        return "", ""
+    name = name.lower()
+    try:
+        if name in ("date", "time"):
+            return php_date(DATE_FORMAT if name == "date" else "H:i:s", _num_or_raise(value), tz), ""
+        return NAMED[name](value), ""
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
+        return str(value), ""
 
 
 def expected_share_seconds(mhs, difficulty):

@@ -36,6 +36,7 @@ class Target:
     username: str = ""
     path: str = ""
     logdir: str = ""
+    wanted: tuple = ()  # sections custom pages use; a driver asks for those it knows how to get
 
 
 @dataclass
@@ -67,6 +68,22 @@ def hide_fields(sections, hidden):
     """
     if not hidden:
         return sections
+    by_section = {}
+    for entry in hidden:
+        sec, _, fld = entry.partition(".")
+        by_section.setdefault(sec.upper(), set()).add(fld)
+    item_name = {"POOLS": "POOL", "ESTATS": "STATS"}
+    for name, records in sections.items():
+        for rec in records if isinstance(records, list) else ():
+            if not isinstance(rec, dict):
+                continue
+            keys = by_section.get(item_name.get(name, name), set())
+            if name in ("DEVS", "EDEVS"):
+                kind = next((k for k in ("ASC", "PGA", "GPU", "CPU") if k in rec), None)
+                keys = by_section.get(kind, set()) | by_section.get("DEVS", set())
+            for k in keys:
+                rec.pop(k, None)
+    return sections
     by_section = {}
     for entry in hidden:
         sec, _, fld = entry.partition(".")
@@ -115,6 +132,14 @@ async def poll_all(targets, concurrency=None, **lim):
 # ---------------------------------------------------------------- storage
 
 
+def wanted_sections():
+    """Every section named by a custom page (its joins split), so drivers ask for what only pages need."""
+    from custompages.models import PageSection
+
+    names = PageSection.objects.values_list("section", flat=True).distinct()
+    return tuple(sorted({part for name in names for part in name.upper().split("+") if part}))
+
+
 def load_targets(shard=None):
     """Enabled rigs (of shard K/N, if given) with what we know of their joins."""
     from .models import Rig
@@ -122,7 +147,8 @@ def load_targets(shard=None):
     close_old_connections()
     rows = Rig.objects.filter(enabled=True).values_list(
         "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token", "username", "path", "logdir")
-    targets = [Target(i, h, p, j, e or "", *rest) for i, h, p, j, e, *rest in rows]
+    wanted = wanted_sections()
+    targets = [Target(i, h, p, j, e or "", *rest, wanted=wanted) for i, h, p, j, e, *rest in rows]
     if shard:
         k, n = shard
         targets = [t for t in targets if t.id % n == k]

@@ -13,13 +13,7 @@ from django.utils.safestring import mark_safe
 from . import drivers
 from .drivers.cgminer.protocol import as_number
 from .formatting import (
-    expected_share_seconds,
-    fmt,
-    format_age,
-    format_rate,
-    formatter,
-    last_share_state,
-    rate_mhs,
+    expected_share_seconds, fmt, format_age, format_rate, formatter, last_share_state, rate_mhs, rate_title,
 )
 
 
@@ -171,11 +165,11 @@ def summary_table(items, tz):
             cell(f"Σ {len(recs)} rigs", title="pools (ckpool) are not added: their hashrate is their miners'"), cell(),
             cell(format_rate(sum_of(rate_mhs(r) for r in recs))),
             cell(format_rate(sum_of(rate_mhs(r, "short") for r in recs))),
-            cell(*fmt("SUMMARY", "Accepted", sum_of(r.get("Accepted") for r in recs))),
-            cell(*fmt("SUMMARY", "Rejected", sum_of(r.get("Rejected") for r in recs))),
-            cell(*fmt("SUMMARY", "Hardware Errors", sum_of(r.get("Hardware Errors") for r in recs))),
-            cell(*fmt("SUMMARY", "Utility", sum_of(r.get("Utility") for r in recs))),
-            cell(*fmt("SUMMARY", "Work Utility", sum_of(r.get("Work Utility") for r in recs))),
+            cell(*fmt("total", "Accepted", sum_of(r.get("Accepted") for r in recs))),
+            cell(*fmt("total", "Rejected", sum_of(r.get("Rejected") for r in recs))),
+            cell(*fmt("total", "Hardware Errors", sum_of(r.get("Hardware Errors") for r in recs))),
+            cell(*fmt("total", "Utility", sum_of(r.get("Utility") for r in recs))),
+            cell(*fmt("total", "Work Utility", sum_of(r.get("Work Utility") for r in recs))),
             cell(*fmt("SUMMARY", "Best Share", best)),
             cell(*fmt("SUMMARY", "Found Blocks", sum_of(r.get("Found Blocks") for r in recs))),
             cell(f"{pct(drej, dacc + drej + dstale):.2f}%", title="rejected difficulty / all difficulty"),
@@ -325,7 +319,8 @@ def section_table(name, records, when, tz, force_totals=False):
     t = Table(f"section-{name.lower()}", name.title() if name != "DEVS" else "Devices",
               [(k, False) for k in keys])
     for r in records:
-        cells = [cell(*fmt(name, k, r.get(k), when, tz)) if k in r else cell() for k in keys]
+        cells = [cell(*fmt(name, k, r.get(k), when, tz, r), rate_title(k, r.get(k))) if k in r else cell()
+                 for k in keys]
         late = last_share_state(r, when) if name == "DEVS" else ""
         t.rows.append(Row(cells, f"lst-{late}" if late else ""))
     if name in RIG_SUMS and (len(records) >= 2 or force_totals):
@@ -333,7 +328,7 @@ def section_table(name, records, when, tz, force_totals=False):
         cells = []
         for i, k in enumerate(keys):
             if (wanted is None and k.startswith("*")) or (wanted and k in wanted):
-                cells.append(cell(*fmt(name, k, sum_of(r.get(k) for r in records))))
+                cells.append(cell(*fmt("total", k, sum_of(r.get(k) for r in records))))
             else:
                 cells.append(cell("Total" if i == 0 else ""))
         t.totals = Row(cells, "tot")

@@ -4,6 +4,7 @@ from . import views, xmrigcc_views
 
 urlpatterns = [
     path("", views.summary, name="summary"),
+    path("overview/", views.overview, name="overview"),
     path("rigs/<int:pk>/", views.rig_detail, name="rig_detail"),
     path("refresh/", views.set_refresh, name="set_refresh"),
     path("rigs/<int:pk>/command/", views.rig_command, name="rig_command"),

@@ -27,12 +27,20 @@ def header(request, **extra):
 
 
 def summary(request):
+    """'/': the Summary custom page (miner.php's default page), or the overview without it."""
+    from custompages import views as custom
+
     if not request.user.is_authenticated:
         # def visitors land on the first public custom page, else log in
-        from custompages.models import CustomPage
-
-        first = CustomPage.objects.filter(public=True).first()
+        first = custom.CustomPage.objects.filter(public=True).first()
         return redirect("custom_page", first.slug) if first else redirect_to_login(request.get_full_path())
+    home = custom.CustomPage.objects.filter(slug=custom.HOME).first()
+    return custom.show(request, home) if home else overview(request)
+
+
+@usr_required
+def overview(request):
+    """Every rig, device and pool in fixed tables, built for a thousand rigs."""
     with pages.no_gc_pauses():
         ctx = pages.summary_context(request.user)
         ctx.update(header(request, live_url="/ws/live/summary/"))

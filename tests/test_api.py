@@ -85,6 +85,21 @@ def test_fresh_reads_ask_the_rig(farm, people):
     assert r.status_code == 502 and "refused" in r.json()["error"]
 
 
+@override_settings(HIDE_FIELDS=["POOL.User", "POOL.URL", "STATUS.Description", "ASC.Temperature"], **FAST)
+def test_hidden_fields_are_hidden_on_fresh_reads_too(farm, people):
+    _, text = ApiToken.issue(people[1], "script")
+    sim = SimRig(flavour="cgminer", devices=2, pools=2)
+    f = farm(sim)
+    stored_rig(host="127.0.0.1", port=f.port(0), sim=sim)
+    c = Client()
+    pools = c.get("/api/rigs/rig-a/pools/?fresh=1", **auth(text)).json()
+    assert len(pools["POOLS"]) == 2 and all("User" not in p and "URL" not in p for p in pools["POOLS"])
+    assert all("Stratum URL" in p for p in pools["POOLS"])  # only the fields named
+    assert "Description" not in pools["STATUS"][0]
+    edevs = c.get("/api/rigs/rig-a/edevs/", **auth(text)).json()  # not stored: asked now, hidden too
+    assert edevs["DEVS"] and all("Temperature" not in d for d in edevs["DEVS"])
+
+
 @override_settings(**FAST)
 def test_control_needs_a_control_token_and_post(farm, people):
     alice, bob = people

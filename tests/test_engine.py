@@ -45,6 +45,8 @@ def test_devs_keeps_gpus_and_kinds_filter():
     assert len(build_section({"section": "DEVS"}, RIGS).rows) == 3
     assert len(build_section({"section": "GPU"}, RIGS).rows) == 1
     assert len(build_section({"section": "ASC"}, RIGS).rows) == 2
+    gpu = build_section({"section": "DEVS", "fields": ["Name", "ID"]}, [RIG2]).rows[0]
+    assert (gpu["Name"], gpu["ID"]) == ("GPU", 0)  # miner.php names GPUs 'GPU' with their number
 
 
 def test_summary_join_pairs_the_summary_with_each_record():
@@ -76,12 +78,49 @@ def test_where_and_having():
     assert values(t, "URL") == ["pool-a"]
 
 
-@pytest.mark.parametrize("how,expected", [("sum", 10.0), ("avg", 5.0), ("min", 4.0), ("max", 6.0),
+@pytest.mark.parametrize("how,expected", [("sum", 10), ("avg", 5), ("min", 4), ("max", 6),
                                           ("count", 2), ("any", 4)])
 def test_calc_functions(how, expected):
     t = build_section({"section": "POOL", "where": [["Status", "eq", "Alive"]], "group": ["URL"],
                        "calc": {"Accepted": how}}, RIGS)
     assert t.grouped and values(t, "Accepted") == [expected]
+    assert type(values(t, "Accepted")[0]) is int  # integers stay integers: '20', never '20.0'
+
+
+def test_calc_sums_print_as_php_floats():
+    t = build_section({"section": "POOL", "group": ["URL"], "calc": {"Difficulty Accepted": "sum", "X": "avg"}},
+                      [{"name": "x", "sections": {"POOLS": [{"URL": "a", "Difficulty Accepted": 0.1, "X": "7"},
+                                                            {"URL": "a", "Difficulty Accepted": 0.2, "X": "8"}]}}])
+    assert values(t, "Difficulty Accepted") == [0.3]  # not 0.30000000000000004: 14 digits, as PHP
+    assert values(t, "X") == [7.5]
+
+
+def test_alternatives_use_the_first_that_has_data():
+    spec = ["GEN.GHS av=GH/s av||SUMMARY.MHS av=MHS av", "Elapsed||Uptime=Up"]
+    with_gen = build_section({"section": "SUMMARY", "fields": spec, "gen": {"GHS av": "MHS av / 1000"}}, RIGS)
+    assert with_gen.columns == [("GH/s av", "GEN.GHS av"), ("Elapsed", "Elapsed")]
+    assert values(with_gen, "GEN.GHS av") == [0.01, 0.02]
+    plain = build_section({"section": "SUMMARY", "fields": spec}, RIGS)
+    assert plain.columns == [("Elapsed", "Elapsed")]  # no GEN, and SUMMARY.MHS av is a joined section's name
+    joined = build_section({"section": "SUMMARY+POOL", "fields": spec[:1]}, RIGS)
+    assert joined.columns == [("MHS av", "SUMMARY.MHS av")]
+    uptime = build_section({"section": "SUMMARY", "fields": ["Uptime=Up||MHS av=Rate"]}, RIGS)
+    assert uptime.columns == [("Rate", "MHS av")]
+    validate({"section": "SUMMARY", "fields": spec})
+
+
+def test_row_numbers_are_always_totalled():
+    t = build_section({"section": "POOL", "fields": ["#", "URL"], "where": [["Status", "eq", "Alive"]]}, RIGS)
+    assert values(t, "#") == [1, 1] and t.totals == {"#": 2}  # per rig; the count over all rigs
+    grouped = build_section({"section": "POOL", "fields": ["#", "URL"], "group": ["URL"]}, RIGS)
+    assert values(grouped, "#") == [1, 2] and grouped.totals == {"#": 2}
+    assert build_section({"section": "POOL", "fields": ["URL"]}, RIGS).totals is None
+
+
+def test_formats_are_checked_by_name():
+    validate({"section": "POOL", "formats": {"Accepted": "percent"}})
+    with pytest.raises(PageError, match="unknown format 'php'"):
+        validate({"section": "POOL", "formats": {"Accepted": "php"}})
 
 
 def test_lo_hi_are_case_insensitive_strings():
@@ -178,7 +217,7 @@ def test_every_restriction():
     def urls(*tests):
         return values(build_section({"section": "POOL", "where": [list(t) for t in tests]}, rigs), "URL")
 
-    assert urls(("U", "set")) == ["A", "c"]  # an empty value is not set; a missing field passes
+    assert urls(("U", "set")) == ["b", "c"]  # miner.php: a row without the field goes; an empty value is set
     assert urls(("N", "<", "5")) == ["b"] and urls(("N", "<=", "5")) == ["b", "c"]
     assert urls(("N", ">=", "5"), ("N", "<", "10")) == ["c"]  # all must hold
     assert urls(("N", "=", "10")) == ["A"]

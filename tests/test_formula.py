@@ -20,6 +20,9 @@ ROW = {"POOL.Difficulty Accepted": 300.0, "POOL.Accepted": 3, "POOL.Rejected": 0
     ("1 + 2 * 3 - 4 / 2", 5.0),
     ("(1 + 2) * 3", 9),
     ("2 ** 10", 1024.0),
+    ("pow(2, 10) + pow(4, 0.5)", 1026.0),
+    ("round(1.815, 2)", 1.82),   # PHP's round: half away from zero on the decimal shown
+    ("round(-2.5)", -3.0),
     ("7 % 4", 3.0),
     ("-MHS av", -1500.5),
     ("Status = 'alive'", 1),

@@ -85,7 +85,7 @@ class SummaryPageTestCase(BaseTestCase):
         self.snapshot(rig=b, sections={"SUMMARY": [summary(mhs=2000.0, **{"Difficulty Accepted": 300.0,
                                                                               "Difficulty Rejected": 95.0,
                                                                               "Pool Rejected%": 24.05})]})
-        r = self.client.get("/")
+        r = self.client.get("/overview/")
         # (5 + 95) / (100 + 5 + 300 + 95) = 20 %, not 4.76 + 24.05
         self.assertContains(r, "rejected difficulty / all difficulty\">20.00%</td>")
         self.assertContains(r, "3.00 GH/s")  # 1000 + 2000 MH/s
@@ -93,7 +93,7 @@ class SummaryPageTestCase(BaseTestCase):
 
     def test_rates_in_the_unit_that_suits_them(self):
         self.snapshot(sections={"SUMMARY": [{"GHS av": 13500.0, "GHS 5s": "13400.50"}]})
-        r = self.client.get("/")
+        r = self.client.get("/overview/")
         self.assertContains(r, "13.50 TH/s")
         self.assertContains(r, "13.40 TH/s")
 
@@ -103,10 +103,13 @@ class SummaryPageTestCase(BaseTestCase):
                "Last Share Difficulty": 1.0, "Last Share Time": when - 60}  # expected every 4.3 s
         ok = dict(dev, ASC=1, ID=1, **{"Last Share Time": when - 2})
         self.snapshot(sections={"DEVS": [dev, ok]}, statuses={"devs": {"STATUS": "S", "When": when}})
-        r = self.client.get("/").content.decode()
+        r = self.client.get("/overview/").content.decode()
         self.assertIn('class="lst-err"', r)
         self.assertIn("(very late)", r)
         self.assertEqual(r.count("lst-err"), 1)
+        r = self.client.get("/").content.decode()  # the Summary page: its 'Late Share' field
+        self.assertEqual(r.count('<tr class="lst-err">'), 1)
+        self.assertIn("<td>⚠ very late</td>", r)
 
     def test_unreachable_rig_is_dimmed_with_reason_and_old_numbers(self):
         self.snapshot(sections={"SUMMARY": [summary(mhs=1234.0)]}, error="no reply within 5 s")
@@ -154,12 +157,16 @@ class SummaryPageTestCase(BaseTestCase):
     def test_constant_number_of_queries(self):
         for i in range(3):
             self.snapshot(rig=Rig.objects.create(name=f"x{i}", host=f"10.1.0.{i}"), sections={"SUMMARY": [summary()]})
-        self.client.get("/")
+        self.client.get("/overview/")
         with self.assertNumQueries(5):  # session, user, groups, rigs + snapshots, custom page links
+            self.client.get("/overview/")
+        with self.assertNumQueries(7):  # and the Summary page, its sections (groups: for the addresses)
             self.client.get("/")
         for i in range(30):
             self.snapshot(rig=Rig.objects.create(name=f"y{i}", host=f"10.2.0.{i}"), sections={"SUMMARY": [summary()]})
         with self.assertNumQueries(5):
+            self.client.get("/overview/")
+        with self.assertNumQueries(7):
             self.client.get("/")
 
     def test_refresh_choice(self):
@@ -211,7 +218,8 @@ class RigPageTestCase(BaseTestCase):
         self.assertIn("<tfoot>", devs_html)
         self.assertIn("2.00 GH/s", devs_html)  # MHS av summed
         notify_html = r[r.index('id="section-notify"'):]
-        self.assertIn('<td class="err">2</td>', notify_html)
+        self.assertIn('<td class="err">1</td>', notify_html)  # a counter that is not 0
+        self.assertIn('<td>2</td></tr></tfoot>', notify_html)  # summed; a total is not an error (miner.php)
         self.assertIn("notify: No ASCs", r)
 
     def test_unknown_rig_is_404(self):
@@ -227,9 +235,14 @@ class PoolTotalsTest(BaseTestCase):
         self.snapshot(rig=pool, sections={"SUMMARY": [{"MHS av": 5e6, "Users": 2}],
                                           "DEVS": [{"Name": "alice.s19", "ID": 0, "MHS av": 5e6}]})
         self.client.force_login(self.bob)
-        page = self.client.get("/").content.decode()
+        page = self.client.get("/overview/").content.decode()
         assert "5.00 TH/s" in page  # the pool's own row
         assert "Σ 1 rigs" in page and "Σ 2 devices" in page
         totals = page.split('<tfoot><tr class="tot">')[1:]
         assert all("5.00 TH/s" not in t.split("</tfoot>")[0] for t in totals)
         assert all("100.00 MH/s" in t.split("</tfoot>")[0] for t in totals[:1])
+        page = self.client.get("/").content.decode()  # the Summary page's Σ rows leave the pool out too
+        totals = page.split('<tfoot><tr class="tot">')[1:]
+        assert "5.00 TH/s" in page and len(totals) == 2
+        assert all("5.00 TH/s" not in t.split("</tfoot>")[0] for t in totals)
+        assert all("100.00 MH/s" in t.split("</tfoot>")[0] for t in totals)

@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from rigs import poller
+from rigs.drivers import cgminer
 from rigs.models import Rig, Snapshot
 from rigs.simulators.cgminer import SimRig
 
@@ -83,6 +84,29 @@ def test_stale_state_after_three_intervals():
     with override_settings(POLL_INTERVAL=10, STALE_AFTER=0):
         assert snap.state(now) == "stale"
         assert snap.state(now - timedelta(seconds=5)) == "ok"
+
+
+@override_settings(HIDE_FIELDS=["ASC.Temperature"], **FAST)
+def test_edevs_estats_and_usbstats_are_asked_when_a_page_uses_them(farm):
+    from custompages.models import CustomPage, PageSection
+
+    f = farm(SimRig(flavour="cgminer", devices=2, pools=1))
+    (rig,) = register(f)
+    asyncio.run(poller.poll_once())
+    sections = Snapshot.objects.get(rig=rig).sections
+    assert "EDEVS" not in sections and "ESTATS" not in sections and "USBSTATS" not in sections
+    page = CustomPage.objects.create(name="E", slug="e")
+    PageSection.objects.create(page=page, section="EDEVS+ESTATS")
+    PageSection.objects.create(page=page, section="DEVS+USBSTATS")
+    assert {"EDEVS", "ESTATS", "USBSTATS"} <= set(poller.wanted_sections())
+    assert cgminer.poll_commands(poller.wanted_sections())[-3:] == ["edevs", "estats", "usbstats"]
+    asyncio.run(poller.poll_once())
+    sections = Snapshot.objects.get(rig=rig).sections
+    assert len(sections["EDEVS"]) == 2 and len(sections["DEVS"]) == 2  # the rig's edevs, stored apart
+    assert all("Temperature" not in d for d in sections["EDEVS"])     # hidden there too
+    assert any(str(s.get("ID", "")).startswith("POOL") for s in sections["ESTATS"])
+    assert len(sections["STATS"]) == len(sections["ESTATS"])
+    assert sections["USBSTATS"]
 
 
 @override_settings(HIDE_FIELDS=["POOL.User", "SUMMARY.Best Share", "ASC.Temperature"], **FAST)

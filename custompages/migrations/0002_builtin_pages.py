@@ -2,9 +2,11 @@ from django.db import migrations
 
 
 def add_pages(apps, schema_editor):
-    from custompages.builtin import MOBILE, POOLS, add_missing
+    from custompages.builtin import MANUAL_MOBILE, MANUAL_POOLS, add_missing
 
-    add_missing(apps, [MOBILE, POOLS])
+    # the manual's examples, under the names they had then (0005 renames them)
+    add_missing(apps, [{**MANUAL_MOBILE, "name": "Mobile", "slug": "mobile", "order": 10},
+                       {**MANUAL_POOLS, "name": "Pools", "slug": "pools", "order": 20}])
 
 
 def remove_pages(apps, schema_editor):

@@ -11,7 +11,7 @@ def test_anonymous_visitor_gets_the_login_page(server, page):
 
 def test_usr_sees_the_summary_without_addresses(server, page):
     login(page, server, "usruser", "usr-pass-123")
-    page.wait_for_selector("#summary table")
+    page.wait_for_selector("#custom-2 table")  # the Summary page's SUMMARY
     assert page.locator("#rigs tbody tr").count() == 11  # 8 cgminer-API rigs, an xmrig, a ckpool, an XMRigCC server
     assert "127.0.0.1:" not in page.locator("#live").inner_text()
     assert page.locator("a[href='/admin/']").count() == 0
@@ -32,7 +32,7 @@ def test_wrong_password_stays_on_login(server, page):
 
 def test_values_change_live_without_reload(server, page):
     login(page, server, "usruser", "usr-pass-123")
-    page.wait_for_selector("#summary table")
+    page.wait_for_selector("#custom-2 table")  # the Summary page's SUMMARY
     page.evaluate("window.__notReloaded = true")
     before = page.locator("#live").get_attribute("data-updated")
     page.wait_for_function(f"document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
@@ -64,7 +64,7 @@ def test_hidden_tab_pauses_updates(server, page):
 def test_hostile_rig_data_does_not_run(server, page):
     """Demo rig sim06 has <script> and <img onerror> in its pool URL, user and device names."""
     login(page, server, "sysuser", "sys-pass-123")
-    page.wait_for_selector("#pools table")
+    page.wait_for_selector("#custom-4 table")  # the Summary page's POOL
     page.wait_for_timeout(1500)
     text = page.locator("#live").inner_text()
     assert "<script>alert('xss')</script>" in text

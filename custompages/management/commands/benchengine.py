@@ -35,7 +35,7 @@ class Command(BaseCommand):
             t0 = time.perf_counter()
             out = engine.build_page(definitions, rigs)
             times.append(time.perf_counter() - t0)
-        pools = next(t for t in out if getattr(t, "title", "") == "Pools over all rigs")
+        pools = next(t for t in out if getattr(t, "title", "") == "POOL+STATS")
         rows = sum(len(engine.rig_rows(r, "POOL+STATS")) for r in rigs)
         self.stdout.write(f"Pools page over {len(rigs)} rigs ({rows} POOL+STATS rows -> {len(pools.rows)} groups), "
                           f"{opts['runs']} runs: median {statistics.median(times) * 1000:.1f} ms, "

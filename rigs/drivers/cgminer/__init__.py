@@ -17,12 +17,20 @@ __all__ = ["COMMANDS", "KIND", "LABEL", "check_access", "command", "detect", "po
 
 # What the pages need, asked in one joined request where the rig allows (API >= 3.1).
 POLL_COMMANDS = ["version", "config", "summary", "devs", "pools", "notify", "devdetails", "stats", "coin"]
+# Asked only when a custom page uses their section (``rig.wanted``); edevs and estats answer
+# DEVS and STATS sections, stored apart as EDEVS and ESTATS.
+ON_DEMAND = {"EDEVS": "edevs", "ESTATS": "estats", "USBSTATS": "usbstats"}
+RENAME = {"edevs": "EDEVS", "estats": "ESTATS"}
 
 
-async def poll(rig, commands=None, **limits):
+def poll_commands(wanted=()):
+    return [*POLL_COMMANDS, *(ON_DEMAND[s] for s in sorted(wanted) if s in ON_DEMAND)]
+
+
+async def poll(rig, **limits):
     """Ask the report commands, joined unless the rig is known to refuse joins; notes on
     ``rig.joins`` whether it took them."""
-    replies, rig.joins = await client.query(rig.host, rig.port, commands or POLL_COMMANDS,
+    replies, rig.joins = await client.query(rig.host, rig.port, poll_commands(getattr(rig, "wanted", ())),
                                             join=getattr(rig, "joins", None) is not False, **limits)
     return stored(replies)
 
@@ -33,7 +41,7 @@ def stored(replies):
     for name, response in replies.items():
         statuses[name] = response.status
         for section, records in response.sections.items():
-            sections.setdefault(section, []).extend(records)
+            sections.setdefault(RENAME.get(name, section), []).extend(records)
     return sections, statuses
 
 
