@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "minerpanel.context.custom_pages",
+                "minerpanel.context.attention",
             ],
         },
     },

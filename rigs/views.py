@@ -34,8 +34,8 @@ def summary(request):
         first = CustomPage.objects.filter(public=True).first()
         return redirect("custom_page", first.slug) if first else redirect_to_login(request.get_full_path())
     with pages.no_gc_pauses():
-        ctx = pages.summary_context(request.user)
-        ctx.update(header(request, live_url="/ws/live/summary/"))
+        ctx = pages.summary_context(request.user, problems=request.GET.get("problems") == "1")
+        ctx.update(header(request, live_url="/ws/live/summary/" + ("?problems=1" if ctx["problems"] else "")))
         template = "rigs/_live.html" if request.htmx else "rigs/summary.html"
         return render(request, template, ctx)
 
@@ -47,8 +47,7 @@ def rig_detail(request, pk):
     if not readonly(request.user, rig):
         ctx["controls"] = control_forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {},
                                                      rig.kind, lambda perm: granted(request.user, perm))
-    rigs = list(Rig.objects.only("id", "name")[: pages.RIGBAR_MAX + 1])
-    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", rigs=rigs if len(rigs) <= pages.RIGBAR_MAX else []))
+    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", rigs=pages.rigbar()))
     template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"
     return render(request, template, ctx)
 

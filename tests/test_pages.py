@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from minerpanel.models import FailedLogin
 from minerpanel.tiers import tier
-from rigs.models import Rig
+from rigs.models import Rig, Snapshot, make_brief
 
 from .base import BaseTestCase
 
@@ -111,7 +111,8 @@ class SummaryPageTestCase(BaseTestCase):
     def test_unreachable_rig_is_dimmed_with_reason_and_old_numbers(self):
         self.snapshot(sections={"SUMMARY": [summary(mhs=1234.0)]}, error="no reply within 5 s")
         r = self.client.get("/")
-        self.assertContains(r, "⚠ unreachable: no reply within 5 s")
+        self.assertContains(r, '<td class="h-err">✖ problem</td>')
+        self.assertContains(r, '<td class="reasons">unreachable: no reply within 5 s</td>')
         self.assertContains(r, 'class="dim"')
         self.assertContains(r, "1.23 GH/s")
 
@@ -182,7 +183,7 @@ class SummaryPageTestCase(BaseTestCase):
         self.rig.readonly = True
         self.rig.save()
         self.snapshot()
-        self.assertContains(self.client.get("/"), "ok · read-only")
+        self.assertContains(self.client.get("/"), '<td class="reasons">read-only</td>', html=False)
 
     @override_settings(READONLY=True)
     def test_global_readonly_is_shown(self):
@@ -229,7 +230,77 @@ class PoolTotalsTest(BaseTestCase):
         self.client.force_login(self.bob)
         page = self.client.get("/").content.decode()
         assert "5.00 TH/s" in page  # the pool's own row
-        assert "Σ 1 rigs" in page and "Σ 2 devices" in page
+        assert "Σ 1 rig<" in page and "Σ 2 devices" in page
+        assert "1 pool not added" in page
         totals = page.split('<tfoot><tr class="tot">')[1:]
         assert all("5.00 TH/s" not in t.split("</tfoot>")[0] for t in totals)
         assert all("100.00 MH/s" in t.split("</tfoot>")[0] for t in totals[:1])
+
+
+class HealthOnPagesTest(BaseTestCase):
+    """Every rig that has a problem says so and why: Rigs table, rig page, rig bar, header."""
+
+    def setUp(self):
+        super().setUp()
+        self.sick = Rig.objects.create(name="sick", host="10.0.0.6", port=4028)
+        self.snapshot(sections={"SUMMARY": [summary()], "DEVS": [{"GPU": 0, "Enabled": "Y", "Status": "Alive"}]})
+        self.snapshot(rig=self.sick, sections={"SUMMARY": [summary()],
+                                               "DEVS": [{"GPU": 1, "Enabled": "Y", "Status": "Sick"}],
+                                               "POOLS": [{"POOL": 0, "URL": "a", "Status": "Dead", "Priority": 0}]})
+        self.client.force_login(self.bob)
+
+    def test_the_rigs_table_the_header_and_the_rig_bar(self):
+        page = self.client.get("/").content.decode()
+        assert '<td class="h-err">✖ problem</td>' in page
+        assert '<td class="reasons">GPU 1 Sick · no alive pool · pool 0 Dead</td>' in page
+        assert '<td class="h-ok">ok</td>' in page
+        assert '1 rig needs attention</a>' in page
+        assert f'href="/rigs/{self.sick.pk}/" class="h-err">✖ sick</a>' in page
+
+    def test_problems_only(self):
+        page = self.client.get("/?problems=1").content.decode()
+        rigs_table = page.split('id="rigs"')[1].split("</section>")[0]
+        assert "sick" in rigs_table and "rig-a" not in rigs_table
+        assert "<strong>Problems only</strong>" in page and 'ws-connect="/ws/live/summary/?problems=1"' in page
+        # the totals still count every current rig
+        assert "Σ 2 rigs" in page
+
+    def test_the_rig_page_lists_the_reasons(self):
+        page = self.client.get(f"/rigs/{self.sick.pk}/").content.decode()
+        assert '<span class="badge h-err">✖ problem</span>' in page
+        assert '<li class="warn">GPU 1 Sick</li>' in page and '<li class="err">no alive pool</li>' in page
+        assert "1 rig needs attention" in page  # the header on every page
+
+    def test_a_hung_rig_says_it_once(self):
+        self.sick.snapshot.delete()
+        self.snapshot(rig=self.sick, sections={}, error="no reply within 5 s", last_ok_at=None)
+        page = self.client.get(f"/rigs/{self.sick.pk}/").content.decode()
+        assert page.count("no reply within 5 s") == 1
+        assert "never ago" not in page and "⚠ ⚠" not in page and "no answer yet" in page
+
+
+class HonestTotalsTest(BaseTestCase):
+    def test_totals_per_algorithm_without_stopped_rigs(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        xmr = Rig.objects.create(name="xmr", kind="xmrig", host="10.0.0.7", port=8080)
+        down = Rig.objects.create(name="down", host="10.0.0.8", port=4028)
+        bm = Rig.objects.create(name="bm", host="10.0.0.9", port=4028)
+        self.snapshot(sections={"SUMMARY": [summary(mhs=1e6)]})  # 1 TH/s
+        self.snapshot(rig=bm, sections={"SUMMARY": [{"GHS av": 2000.0, "GHS 5s": "2,000.00", "Accepted": 3}]})
+        self.snapshot(rig=xmr, sections={"SUMMARY": [{"MHS av": 0.00185, "Algorithm": "rx/0", "Accepted": 7}]})
+        old = timezone.now() - timedelta(hours=1)
+        self.snapshot(rig=down, sections={"SUMMARY": [summary(mhs=170e6)]}, error="connection refused",
+                      last_ok_at=old)
+        snap = Snapshot.objects.get(rig=xmr)
+        snap.brief = make_brief(snap.sections, {}, "xmrig")  # as the poller stores an xmrig's
+        snap.save()
+        self.client.force_login(self.bob)
+        page = self.client.get("/").content.decode()
+        foot = page.split('id="summary"')[1].split("</tfoot>")[0].split("<tfoot>")[1]
+        assert "Σ 2 rigs · SHA-256d" in foot and "3.00 TH/s" in foot  # the cgminer and the bmminer rig
+        assert "Σ 1 rig · RandomX" in foot and "1.85 kH/s" in foot
+        assert "170" not in foot
+        assert "1 rig not counted (unreachable or stale; last known 170.00 TH/s SHA-256d)" in page
