@@ -31,6 +31,10 @@ def other_kinds():
     return [pool, fleet]
 
 
+# what custompages.render adds to every rig's SUMMARY
+NORMALISED = ("Hashrate av", "Hashrate now", "Hash Algorithm", "Max Temp", "State", "Reasons")
+
+
 @functools.lru_cache(maxsize=1)
 def known_fields():
     names = {"#"}
@@ -44,6 +48,8 @@ def known_fields():
                         names.add(key)
                         for p in PREFIX.get(section, []):
                             names.add(f"{p}.{key}")
+    for key in NORMALISED:
+        names.update((key, f"SUMMARY.{key}"))
     for sections in other_kinds():
         for section, records in sections.items():
             for rec in records:

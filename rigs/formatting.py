@@ -88,8 +88,8 @@ def clock(epoch, tz, with_date=False):
     return t.strftime("%H:%M:%S %d-%b" if with_date else "%H:%M:%S")
 
 
-RATE_WINDOWS = ("av", "5s", "10s", "20s", "1m", "5m", "15m", "rolling", "1hr", "6hr", "1d", "7d", "highest")
-RATE_PREFIX = {"MHS": 1.0, "GHS": 1e3, "KHS": 1e-3, "THS": 1e6}
+RATE_WINDOWS = ("av", "5s", "10s", "20s", "1m", "5m", "15m", "rolling", "1hr", "6hr", "1d", "7d", "highest", "now")
+RATE_PREFIX = {"MHS": 1.0, "GHS": 1e3, "KHS": 1e-3, "THS": 1e6, "Hashrate": 1e-6}  # Hashrate: normalised, H/s
 TWO_DECIMALS = {"Difficulty Accepted", "Difficulty Rejected", "Difficulty Stale", "Last Share Difficulty",
                 "Work Difficulty", "Stratum Difficulty", "Work Diff", "Min Diff", "Max Diff"}
 THOUSANDS = {"Accepted", "Rejected", "Hardware Errors", "Best Share", "Total MH", "Getworks", "Works",

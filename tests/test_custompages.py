@@ -130,3 +130,57 @@ class ImportExportTestCase(BaseTestCase):
         with self.assertRaisesMessage(CommandError, "unknown function 'median'"):
             call_command("importpages", fh.name)
         self.assertFalse(CustomPage.objects.filter(slug__in=["a", "b"]).exists())
+
+
+class NormalisedFiguresOnPagesTest(BaseTestCase):
+    """bmminer, xmrig and cgminer rigs in one column; totals that add up; raw values in the API."""
+
+    def setUp(self):
+        super().setUp()
+        from rigs import xmrig
+        from rigs.models import Snapshot, make_brief
+        from rigs.xmrig_sim import XmrigSim
+
+        sections, statuses = snapshot_of(SimRig(flavour="cgminer", devices=2, pools=2))
+        self.snapshot(sections=sections, statuses=statuses)
+        self.bm = Rig.objects.create(name="bm", host="10.0.0.20")
+        sections, statuses = snapshot_of(SimRig(index=1, flavour="bmminer", devices=2, pools=2))
+        self.snapshot(rig=self.bm, sections=sections, statuses=statuses)
+        self.bm_hs = self.bm.snapshot.brief["figures"]["hashrate_hs"]
+        xmr = Rig.objects.create(name="xmr", host="10.0.0.21", kind="xmrig")
+        sim = XmrigSim()
+        sections = xmrig.to_sections(sim.summary(), sim.backends())
+        Snapshot.objects.create(rig=xmr, sections=sections, statuses={}, brief=make_brief(sections, {}, "xmrig"),
+                                polled_at=self.bm.snapshot.polled_at, last_ok_at=self.bm.snapshot.last_ok_at)
+        self.page = CustomPage.objects.create(name="Rates", slug="rates")
+        PageSection.objects.create(page=self.page, section="SUMMARY",
+                                   fields="Hashrate av\nMHS av\nHash Algorithm\nState", totals="Hashrate av\nMHS av")
+        self.client.force_login(self.bob)
+
+    def test_every_rig_in_one_column_and_no_sum_across_algorithms(self):
+        body = self.client.get("/pages/rates/").content.decode()
+        table = body[body.index('id="custom-0"'):]
+        assert "SHA-256d" in table and "RandomX" in table
+        assert table.count("TH/s") >= 2  # the bmminer rig has a rate (from GHS av)
+        foot = table.split("<tfoot>")[1].split("</tfoot>")[0]
+        assert "TH/s" not in foot and "several algorithms" in foot
+
+    def test_raw_values_in_the_api(self):
+        from minerpanel.models import ApiToken
+
+        _, text = ApiToken.issue(self.bob, "script")
+        data = self.client.get("/api/pages/rates/?raw=1", HTTP_AUTHORIZATION=f"Bearer {text}").json()
+        rows = {r["Rig"]: r for r in data["tables"][0]["rows"]}
+        assert rows["bm"]["Hashrate av"] == self.bm_hs and rows["bm"]["MHS av"] == self.bm_hs / 1e6
+        assert rows["xmr"]["Hash Algorithm"] == "RandomX" and rows["rig-a"]["State"] == "ok"
+        formatted = self.client.get("/api/pages/rates/", HTTP_AUTHORIZATION=f"Bearer {text}").json()
+        assert formatted["tables"][0]["rows"][1]["Hashrate av"].endswith("TH/s")
+
+    def test_the_api_gives_health_and_figures(self):
+        from minerpanel.models import ApiToken
+
+        _, text = ApiToken.issue(self.bob, "script")
+        rigs = {r["name"]: r for r in self.client.get("/api/rigs/", HTTP_AUTHORIZATION=f"Bearer {text}").json()["rigs"]}
+        assert rigs["bm"]["figures"]["hashrate_hs"] == self.bm_hs and rigs["bm"]["health"] == "ok"
+        assert rigs["xmr"]["figures"]["algorithm"] == "RandomX"
+        assert rigs["xmr"]["reasons"] == []
