@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -195,8 +196,27 @@ def bulk_run(request):
     return render(request, "rigs/bulk_result.html", {**header(request), "command": command, "outcomes": outcomes})
 
 
+AUDIT_LIMIT = 500
+AUDIT_FILTERS = {"user": "username", "rig": "rig_name", "command": "command", "outcome": "outcome"}
+
+
 @require_GET
 @sys_required
 def audit_log(request):
-    entries = AuditEntry.objects.all()[:500]
-    return render(request, "rigs/audit.html", {**header(request), "entries": entries})
+    """The latest 500 entries of the whole log, or of those matching the filters
+    (user, rig, command, outcome: exact; q: any word of the message or parameters)."""
+    entries = AuditEntry.objects.all()
+    chosen = {}
+    for key, column in AUDIT_FILTERS.items():
+        value = request.GET.get(key, "").strip()[:150]
+        if value:
+            chosen[key] = value
+            entries = entries.filter(**{column: value})
+    q = request.GET.get("q", "").strip()[:200]
+    for word in q.split():
+        entries = entries.filter(Q(message__icontains=word) | Q(params__icontains=word) | Q(address__icontains=word))
+    total = entries.count()
+    choices = [(key, AuditEntry.objects.order_by(column).values_list(column, flat=True).distinct()[:200], chosen.get(key))
+               for key, column in AUDIT_FILTERS.items()]
+    return render(request, "rigs/audit.html", {**header(request), "entries": entries[:AUDIT_LIMIT], "total": total,
+                                              "limit": AUDIT_LIMIT, "chosen": chosen, "q": q, "choices": choices})

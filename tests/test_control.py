@@ -181,3 +181,24 @@ def test_bulk_by_active_pool(farm, users):
     client_for(users[0]).post("/bulk/run/", {"command": "hotplug", "seconds": "0", "target": "pool",
                                              "pool_url": a.pools[0]["url"]})
     assert a.config["hotplug"] == 0 and b.config["hotplug"] == 5
+
+
+def test_the_audit_log_filters_past_the_latest_500(users):
+    from rigs.models import AuditEntry
+
+    AuditEntry.objects.bulk_create([AuditEntry(username="alice", rig_name="r1", command="switchpool", outcome="S",
+                                               message="ok") for _ in range(600)])
+    AuditEntry.objects.create(username="carol", rig_name="r2", command="restart", outcome="refused",
+                              message="the rig is read-only")
+    for _ in range(3):
+        AuditEntry.objects.create(username="alice", rig_name="r2", command="quit", outcome="E", message="Access denied")
+    c = client_for(users[0])
+    page = c.get("/audit/").content.decode()
+    assert "the latest 500 of 604" in page and page.count('<tr class="outcome-') == 500
+    page = c.get("/audit/?user=carol").content.decode()
+    assert page.count('<tr class="outcome-') == 1 and "the rig is read-only" in page and "1 entry matching" in page
+    page = c.get("/audit/?rig=r2&outcome=E").content.decode()
+    assert page.count('<tr class="outcome-E"') == 3 and "carol" not in page.split("<tbody>")[1]
+    page = c.get("/audit/?command=quit&q=denied").content.decode()
+    assert page.count('<tr class="outcome-') == 3
+    assert c.get("/audit/?q=nothing-like-this").content.decode().count("No entry matches.") == 1
