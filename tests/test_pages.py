@@ -304,3 +304,32 @@ class HonestTotalsTest(BaseTestCase):
         assert "Σ 1 rig · RandomX" in foot and "1.85 kH/s" in foot
         assert "170" not in foot
         assert "1 rig not counted (unreachable or stale; last known 170.00 TH/s SHA-256d)" in page
+
+
+class ErrorPagesTest(BaseTestCase):
+    def test_403_and_404_in_the_panels_layout_and_a_refusal_is_one_log_line(self):
+        import logging
+
+        from minerpanel.logs import RefusalsWithoutTraceback
+
+        self.client.force_login(self.bob)
+        r = self.client.get("/rigs/999999/")
+        assert r.status_code == 404 and b'class="brand"' in r.content and b"/rigs/999999/" in r.content
+        r = self.client.get("/audit/")
+        assert r.status_code == 403 and b'class="brand"' in r.content and b"sys users" in r.content
+        try:
+            raise PermissionError("x")
+        except PermissionError:
+            import sys
+
+            record = logging.LogRecord("django.request", logging.WARNING, "", 0, "Forbidden", (), sys.exc_info())
+        record.status_code = 403
+        assert RefusalsWithoutTraceback().filter(record) and record.exc_info is None
+        record.status_code, record.exc_info = 500, (PermissionError, PermissionError("x"), None)
+        assert RefusalsWithoutTraceback().filter(record) and record.exc_info is not None
+
+    def test_the_500_page_renders_without_a_request(self):
+        from django.template.loader import render_to_string
+
+        html = render_to_string("500.html")
+        assert "Something went wrong" in html and 'class="brand"' in html

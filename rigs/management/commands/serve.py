@@ -23,7 +23,7 @@ log = logging.getLogger("minerpanel.serve")
 def ensure_first_user(stdout):
     User = get_user_model()
     if User.objects.exists():
-        stdout.write("Log in with your account (new accounts: manage.py createsuperuser).")
+        stdout.write("Log in with your account (new accounts: manage.py createuser NAME --tier sys|usr).")
         return
     password = secrets.token_urlsafe(12)
     User.objects.create_superuser("admin", "", password)
