@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
+from django.urls import reverse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -44,13 +45,18 @@ def summary(request):
 @usr_required
 def rig_detail(request, pk):
     rig = get_object_or_404(Rig.objects.select_related("snapshot"), pk=pk)
+    return render_rig(request, rig)
+
+
+def render_rig(request, rig, kept=None, status=200):
+    """The rig page; ``kept``: a refused command's values and error, shown in its form."""
     ctx = pages.rig_context(request.user, rig)
     if not readonly(request.user, rig):
         ctx["controls"] = control_forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {},
-                                                     rig.kind, lambda perm: granted(request.user, perm))
+                                                     rig.kind, lambda perm: granted(request.user, perm), kept)
     ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", rigs=pages.rigbar()))
     template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"
-    return render(request, template, ctx)
+    return render(request, template, ctx, status=status)
 
 
 @require_POST
@@ -128,22 +134,34 @@ def rig_command(request, pk):
     if command is None:
         control.audit(request.user, client_address(request), rig, name or "?", {}, "invalid", message="unknown command")
         return HttpResponseBadRequest("unknown command")
+    kept = {"command": name, "values": request.POST}
     if command.dangerous and request.POST.get("confirm") != "yes":
         control.audit(request.user, client_address(request), rig, name, {}, "refused", message="not confirmed")
-        messages.error(request, f"{command.label} not sent: tick 'I am sure' to confirm.")
-        return redirect("rig_detail", rig.pk)
+        return refused_form(request, rig, kept, f"tick 'I am sure' to confirm {command.label}.")
     (outcome,) = control.run([rig], name, request.POST, request.user, client_address(request))
+    if outcome.letter == "invalid":
+        return refused_form(request, rig, kept, outcome.message)
     say(request, outcome)
     return redirect("rig_detail", rig.pk)
+
+
+def refused_form(request, rig, kept, error):
+    """A refused command: the page again with the error beside its form and the values
+    kept (400), or as a banner for the one-click actions that have no form."""
+    kept["error"] = error
+    response = render_rig(request, rig, kept, status=400)
+    if b'class="error" role="alert"' not in response.content:
+        messages.error(request, f"Not sent: {error}")
+        return redirect("rig_detail", rig.pk)
+    return response
 
 
 @control_view
 def rig_check_access(request, pk):
     rig = get_object_or_404(Rig, pk=pk, kind="cgminer")  # the cgminer API's `privileged`
-    ok, msg = control.check_access(rig, request.user, client_address(request))
-    messages.add_message(request, messages.SUCCESS if ok else messages.ERROR, msg,
-                         extra_tags="status-S" if ok else "status-E")
-    return redirect("rig_detail", rig.pk)
+    control.check_access(rig, request.user, client_address(request))
+    # the answer is shown once, on the Access line beside the button
+    return redirect(reverse("rig_detail", args=[rig.pk]) + "#controls")
 
 
 def bulk_targets(post):
@@ -176,7 +194,7 @@ def bulk(request):
     urls = sorted({str(p.get("URL")) for r in rigs if hasattr(r, "snapshot")
                    for p in r.snapshot.sections.get("POOLS") or [] if isinstance(p, dict) and p.get("URL")})
     return render(request, "rigs/bulk.html", {**header(request), "bulk_rigs": rigs, "pool_urls": urls,
-                                              "forms": control_forms.bulk_forms()})
+                                              "forms": control_forms.bulk_forms(rigs)})
 
 
 @control_view
@@ -188,9 +206,10 @@ def bulk_run(request):
     if command.dangerous and request.POST.get("confirm") != "yes":
         messages.error(request, f"{command.label} not sent: tick 'I am sure' to confirm.")
         return redirect("bulk")
-    targets = [r for r in bulk_targets(request.POST) if not r.readonly]
+    targets = [r for r in bulk_targets(request.POST) if not r.readonly and r.kind in command.rig_kinds]
     if not targets:
-        messages.error(request, "No rig matches (read-only rigs are left out).")
+        messages.error(request, f"No rig matches (read-only rigs, and rigs other than {', '.join(command.rig_kinds)}, "
+                                "are left out).")
         return redirect("bulk")
     outcomes = control.run(targets, name, request.POST, request.user, client_address(request))
     return render(request, "rigs/bulk_result.html", {**header(request), "command": command, "outcomes": outcomes})

@@ -52,3 +52,16 @@ setInterval(mpTick, 1000);
 document.addEventListener("change", function (e) {
   if (e.target.matches("form.refresh select")) e.target.form.submit();
 });
+// A command to a slow rig can take the whole rig timeout: say it is on its way, and do not send it twice.
+document.addEventListener("submit", function (e) {
+  var form = e.target;
+  if (!/\/(command|access|run)\/$/.test(form.getAttribute("action") || "")) return;
+  var button = form.querySelector("button[type=submit], button:not([type])");
+  if (!button || button.disabled) return;
+  setTimeout(function () { button.disabled = true; }, 0);
+  var note = document.createElement("span");
+  note.className = "sending";
+  note.setAttribute("role", "status");
+  note.textContent = " sending… waiting for the rig's answer";
+  button.after(note);
+});

@@ -202,3 +202,17 @@ def test_the_audit_log_filters_past_the_latest_500(users):
     page = c.get("/audit/?command=quit&q=denied").content.decode()
     assert page.count('<tr class="outcome-') == 3
     assert c.get("/audit/?q=nothing-like-this").content.decode().count("No entry matches.") == 1
+
+
+def test_bulk_lists_only_the_rigs_a_command_applies_to(users):
+    Rig.objects.create(name="cg", host="127.0.0.1", port=4028)
+    Rig.objects.create(name="xm", host="127.0.0.1", port=8080, kind="xmrig")
+    page = client_for(users[0]).get("/bulk/").content.decode()
+    pause = page.split("Pause mining")[1].split("</details>")[0]
+    assert "> xm</label>" in pause and "> cg</label>" not in pause
+    zero = page.split("<summary>Zero")[1].split("</details>")[0] if "<summary>Zero" in page else ""
+    assert "> cg</label>" in zero and "> xm</label>" not in zero
+    # sending to "all" leaves the other kinds out rather than failing on them
+    r = client_for(users[0]).post("/bulk/run/", {"command": "pause", "target": "selected",
+                                                  "rigs": [str(Rig.objects.get(name="cg").pk)]})
+    assert r.status_code == 302 and not AuditEntry.objects.filter(command="pause").exists()

@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from minerpanel.models import FailedLogin
 from minerpanel.tiers import tier
-from rigs.models import Rig, Snapshot, make_brief
+from rigs.models import AuditEntry, Rig, Snapshot, make_brief
 
 from .base import BaseTestCase
 
@@ -333,3 +333,26 @@ class ErrorPagesTest(BaseTestCase):
 
         html = render_to_string("500.html")
         assert "Something went wrong" in html and 'class="brand"' in html
+
+
+class RefusedCommandFormTest(BaseTestCase):
+    def test_a_refused_form_comes_back_with_its_values_and_the_error_beside_it(self):
+        self.snapshot(sections={"POOLS": [{"POOL": 0, "URL": "stratum+tcp://a:3333", "Status": "Alive", "Priority": 0}]})
+        self.client.force_login(self.alice)
+        r = self.client.post(f"/rigs/{self.rig.pk}/command/", {"command": "addpool", "url": "not a url <b>",
+                                                                 "user": "worker.7", "password": "secret-pw"})
+        assert r.status_code == 400
+        body = r.content.decode()
+        form = body[body.index('id="cmd-addpool"'):].split("</details>")[0]
+        assert form.startswith('id="cmd-addpool" open') and "✖ Not sent:" in form
+        assert 'value="worker.7"' in form and 'value="not a url &lt;b&gt;"' in form
+        assert "secret-pw" not in body  # a password is typed again, never sent back
+        assert AuditEntry.objects.filter(command="addpool", outcome="invalid").count() == 1
+
+    def test_a_dangerous_command_without_confirmation_says_so_beside_its_form(self):
+        self.snapshot(sections={"POOLS": []})
+        self.client.force_login(self.alice)
+        r = self.client.post(f"/rigs/{self.rig.pk}/command/", {"command": "restart"})
+        assert r.status_code == 400
+        form = r.content.decode().split('id="cmd-restart"')[1].split("</details>")[0]
+        assert "tick &#x27;I am sure&#x27;" in form
