@@ -178,6 +178,9 @@ def summary_table(items, tz, shown=None):
     by_algo, left_out, pools = {}, {}, 0
     for rig, snap, state, href in items:
         if not snap or not has_summary(snap):
+            if state in ("stale", "unreachable") and getattr(rig, "kind", "cgminer") not in NOT_IN_TOTALS:
+                n, hs = left_out.get("", (0, 0.0))
+                left_out[""] = (n + 1, hs)  # never answered: nothing known
             continue
         figs = figures_of(snap)
         algo = figs.get("algorithm") or "SHA-256d"
@@ -194,8 +197,9 @@ def summary_table(items, tz, shown=None):
     notes = []
     if left_out:
         n = sum(c for c, _ in left_out.values())
-        known = ", ".join(f"{format_rate(hs_to_mhs(hs))} {algo}" for algo, (_, hs) in left_out.items())
-        notes.append(f"{n} rig{'s' if n != 1 else ''} not counted (unreachable or stale; last known {known})")
+        known = ", ".join(f"{format_rate(hs_to_mhs(hs))} {algo}" for algo, (_, hs) in left_out.items() if algo)
+        notes.append(f"{n} rig{'s' if n != 1 else ''} not counted (unreachable or stale"
+                     + (f"; last known {known})" if known else ")"))
     if pools:
         notes.append(f"{pools} pool{'s' if pools != 1 else ''} not added (a pool's hashrate is its miners')")
     t.note = "; ".join(notes)

@@ -123,7 +123,10 @@ class Command(BaseCommand):
 
         async def background():
             if sims:
-                await start_demo_services(sims)
+                try:
+                    await start_demo_services(sims)
+                except OSError as exc:  # a demo port taken: say so, and poll what there is
+                    log.error("the demo simulators could not all start (%s); set DEMO_BASE_PORT to free ports", exc)
             if settings.EMBEDDED_POLLER and not opts["no_poller"]:
                 # same process as the pages: build their rows once per batch
                 await poller.run(stop, on_batch=pages.warm)
