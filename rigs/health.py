@@ -20,12 +20,13 @@ DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "hashrate_share": 0.8, "h
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
 
 
-def device_label(d):
-    for kind in DEVICE_KINDS:
-        if kind in d:
-            return f"{kind} {d[kind]}"
+def device_label(d, kind="cgminer"):
+    """'GPU 1', 'CPU 0' (xmrig's backend), or an XMRigCC client's name."""
+    for k in DEVICE_KINDS:
+        if k in d:
+            return f"{k} {d[k]}"
     name = str(d.get("Name", "device"))[:40]
-    return f"{name} {d['ID']}" if "ID" in d and d.get("Name") not in (None, "") and "Client" not in d else name
+    return name if kind == "xmrigcc-server" or "ID" not in d else f"{name} {d['ID']}"
 
 
 def _reason(level, key, text):
@@ -40,10 +41,10 @@ def access_reasons(statuses):
     return []
 
 
-def device_reasons(devs, when, limits):
+def device_reasons(devs, when, limits, kind="cgminer"):
     out = []
     for d in devs:
-        label = device_label(d)
+        label = device_label(d, kind)
         status = str(d.get("Status", ""))
         enabled = d.get("Enabled")
         if status in ("Dead", "NoStart", "Offline"):
@@ -131,7 +132,7 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     devs = [d for d in sections.get("DEVS") or [] if isinstance(d, dict)]
     if kind == "ckpool":
         devs = []  # its WORKERS-as-devices are other people's machines
-    reasons = access_reasons(statuses) + kind_reasons(kind, sections) + device_reasons(devs, when, limits)
+    reasons = access_reasons(statuses) + kind_reasons(kind, sections) + device_reasons(devs, when, limits, kind)
     dev_hot = any(r["key"].startswith("temp:") for r in reasons)
     reasons += temp_reasons(figs, dev_hot, limits)
     if kind != "ckpool":

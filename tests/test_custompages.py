@@ -86,8 +86,10 @@ class PageAdminTestCase(BaseTestCase):
 
     def test_errors_name_the_field_and_nothing_is_saved(self):
         cases = [
-            ({"section": "NOPE"}, "unknown section"),
-            ({"section": "POOL+NOTIFY"}, "cannot be joined"),
+            ({"section": "NOPE"}, "Select a valid choice"),  # a select lists the sections and joins
+            ({"section": "POOL+NOTIFY"}, "Select a valid choice"),
+            ({"where": "POOL.Stauts eq Alive"}, "did you mean &#x27;Status&#x27;?"),
+            ({"fields": "URL\nPOOL.Acepted"}, "no rig sends a field &#x27;Acepted&#x27;: did you mean &#x27;Accepted&#x27;?"),
             ({"where": "POOL.URL like x"}, "is not &#x27;FIELD RESTRICTION VALUE&#x27;"),
             ({"calc": "Accepted=median"}, "unknown function &#x27;median&#x27;"),
             ({"gen": "Rate=POOL.Difficulty Accepted +* 2"}, "unexpected &#x27;*&#x27; at position 27"),
@@ -98,6 +100,20 @@ class PageAdminTestCase(BaseTestCase):
             self.assertEqual(r.status_code, 200, section)
             self.assertContains(r, message)
             self.assertFalse(CustomPage.objects.filter(slug="new").exists())
+
+    def test_the_readmes_example_works_and_the_page_has_a_preview_and_view_on_site(self):
+        Rig.objects.filter(pk=self.rig.pk).update(name="rig-a")
+        self.snapshot(sections={"POOLS": [{"POOL": 0, "URL": "stratum+tcp://alive:3333", "Status": "Alive"},
+                                          {"POOL": 1, "URL": "stratum+tcp://dead:3333", "Status": "Dead"}]})
+        r = self.post(fields="POOL.URL=Pool\nPOOL.Status", where="POOL.Status eq Alive")
+        self.assertEqual(r.status_code, 302)
+        page = CustomPage.objects.get(slug="new")
+        body = self.client.get("/pages/new/").content.decode()
+        assert "stratum+tcp://alive:3333" in body and "stratum+tcp://dead:3333" not in body
+        change = self.client.get(f"/admin/custompages/custompage/{page.pk}/change/").content.decode()
+        assert "stratum+tcp://alive:3333" in change  # the preview
+        assert 'href="/admin/r/' in change  # View on site
+        assert '<select name="sections-0-section"' in change
 
     def test_export_action(self):
         self.client.force_login(self.root)

@@ -126,7 +126,7 @@ def test_other_kinds():
             "DEVS": [{"Name": "worker", "Status": "Dead"}]}
     assert texts(health(pool, kind="ckpool")) == ["stratifier down"]  # workers are not the pool's devices
     fleet = {"DEVS": [{"Name": "gpu-box", "ID": 0, "Enabled": "Y", "Status": "Offline"}]}
-    assert texts(health(fleet, kind="xmrigcc-server")) == ["gpu-box 0 Offline"]
+    assert texts(health(fleet, kind="xmrigcc-server")) == ["gpu-box Offline"]
 
 
 def test_unreachable_and_stale_come_first():
