@@ -216,3 +216,16 @@ def test_bulk_lists_only_the_rigs_a_command_applies_to(users):
     r = client_for(users[0]).post("/bulk/run/", {"command": "pause", "target": "selected",
                                                   "rigs": [str(Rig.objects.get(name="cg").pk)]})
     assert r.status_code == 302 and not AuditEntry.objects.filter(command="pause").exists()
+
+
+def test_a_pool_url_needs_a_real_port():
+    from rigs import commands
+
+    c = commands.COMMANDS["addpool"]
+    url = next(p for p in c.params if p.kind == "url")
+    for good in ("stratum+tcp://pool.example.org:3333", "stratum+tcp://pool.example.org", "stratum+ssl://[::1]:443",
+                 "stratum+tcp://[2001:db8::1]"):
+        assert commands._clean_one(url, good, c, {}) == good
+    for bad in ("stratum+tcp://pool.example.org:99999", "stratum+tcp://pool.example.org:0", "stratum+tcp://h.example:x"):
+        with pytest.raises(ValueError, match="port"):
+            commands._clean_one(url, bad, c, {})
