@@ -155,8 +155,9 @@ def test_the_clock_and_ages_tick_between_pushes(server, browser):
     page.wait_for_selector("#rigs table")
     page.evaluate("document.getElementById('poller').removeAttribute('ws-connect')")
     first = page.locator("header .clock").inner_text()
-    page.wait_for_timeout(2100)
-    assert page.locator("header .clock").inner_text() != first
+    page.wait_for_function(f"document.querySelector('header .clock').textContent !== {first!r}", timeout=10000)
+    age = page.locator("#rigs td.ticks").first.inner_text()
+    page.wait_for_function(f"document.querySelector('#rigs td.ticks').textContent !== {age!r}", timeout=10000)
     # the columns that matter stay on screen at 390 px
     for name in ("State", "Rig"):
         box = page.locator(f"#rigs th:has-text('{name}')").bounding_box()
