@@ -30,6 +30,9 @@ class PageSectionInline(admin.StackedInline):
     model = PageSection
     form = PageSectionForm
     extra = 0
+
+    class Media:
+        js = ("custompage_admin.js",)
     fields = ("order", "section", "title", "fields", "totals", ("where", "having"), ("group", "calc"), ("bgen", "gen"), "sort")
 
 
