@@ -12,7 +12,7 @@ from django.utils import timezone
 from minerpanel.tiers import SYS, readonly, tier
 
 from . import drivers, tables
-from .formatting import clock
+from .formatting import clock, format_rate
 from .health import with_reachability
 from .models import Rig, Snapshot, stale_after
 from .overview import miner_version
@@ -85,6 +85,24 @@ def reason_text(reason, tz, now=None):
     if since and now is not None and now.timestamp() - since > 60:
         text += f" since {clock(since, tz)[:5]}"
     return text
+
+
+def figures_line(figs):
+    """'23.70 TH/s average · 25.09 TH/s now · SHA-256d · hottest 67°C · 3,937 accepted · 100 rejected'."""
+    if not figs:
+        return ""
+    parts = []
+    if figs.get("hashrate_hs") is not None:
+        parts.append(f"{format_rate(figs['hashrate_hs'] / 1e6)} average")
+    if figs.get("hashrate_now_hs") is not None:
+        parts.append(f"{format_rate(figs['hashrate_now_hs'] / 1e6)} now")
+    parts.append(f"{figs.get('algorithm') or 'SHA-256d'}{' pool' if figs.get('role') == 'pool' else ''}")
+    if figs.get("max_temp") is not None:
+        parts.append(f"hottest {figs['max_temp']:.0f}°C")
+    for key, word in (("accepted", "accepted"), ("rejected", "rejected"), ("stale", "stale"), ("hw_errors", "HW errors")):
+        if figs.get(key):
+            parts.append(f"{figs[key]:,} {word}")
+    return " · ".join(parts)
 
 
 def reasons_line(health, tz, now):
@@ -243,7 +261,7 @@ def rig_context(user, rig, now=None):
         "health": health,
         "health_label": HEALTH_LABEL[health["state"]],
         "reasons": [(r["level"], reason_text(r, z, now)) for r in health["reasons"]],
-        "figures": (snap.brief.get("figures") if snap else None) or {},
+        "figures": figures_line((snap.brief or {}).get("figures") if snap else None),
         "age": tables.age_text(snap.age(now)) if snap and snap.last_ok_at else "",
         "tables": tables.rig_tables(snap, tz()) if snap else [],
         "command_errors": errors,

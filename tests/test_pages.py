@@ -356,3 +356,13 @@ class RefusedCommandFormTest(BaseTestCase):
         assert r.status_code == 400
         form = r.content.decode().split('id="cmd-restart"')[1].split("</details>")[0]
         assert "tick &#x27;I am sure&#x27;" in form
+
+
+class RigFiguresLineTest(BaseTestCase):
+    def test_the_rig_page_says_its_normalised_figures(self):
+        self.snapshot(sections={"SUMMARY": [{"GHS av": 13500.0, "GHS 5s": "14,000.50", "Accepted": 3937, "Rejected": 100}],
+                                "STATS": [{"temp1": 61, "temp2_2": 67}]})
+        self.client.force_login(self.bob)
+        page = self.client.get(f"/rigs/{self.rig.pk}/").content.decode()
+        assert ('<p class="figures">13.50 TH/s average · 14.00 TH/s now · SHA-256d · hottest 67°C · '
+                '3,937 accepted · 100 rejected</p>') in page
