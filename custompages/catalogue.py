@@ -33,6 +33,8 @@ def other_kinds():
 
 # the panel's own fields (custompages.render.add_markers)
 MARKERS = {"In Use", "POOL.In Use", "Late Share", "DEVS.Late Share", "EDEVS.Late Share"}
+# what custompages.render adds to every rig's SUMMARY
+NORMALISED = ("Hashrate av", "Hashrate now", "Hash Algorithm", "Max Temp", "State", "Reasons")
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,6 +50,8 @@ def known_fields():
                         names.add(key)
                         for p in PREFIX.get(section, []):
                             names.add(f"{p}.{key}")
+    for key in NORMALISED:
+        names.update((key, f"SUMMARY.{key}"))
     for sections in other_kinds():
         for section, records in sections.items():
             for rec in records:
@@ -56,3 +60,27 @@ def known_fields():
                     for p in PREFIX.get(section, []):
                         names.add(f"{p}.{key}")
     return frozenset(names)
+
+
+def snapshot_fields(limit=50):
+    """Field names the latest snapshots hold (firmwares the simulator does not imitate)."""
+    from rigs.models import Snapshot
+
+    names = set()
+    for sections in Snapshot.objects.exclude(last_ok_at=None).values_list("sections", flat=True)[:limit]:
+        for section, records in (sections or {}).items():
+            for rec in records if isinstance(records, list) else []:
+                for key in rec if isinstance(rec, dict) else ():
+                    names.add(key)
+                    names.update(f"{p}.{key}" for p in PREFIX.get(section, []))
+    return names
+
+
+def unknown_field(name, known):
+    """None if a rig may send ``name``, else the message, with the closest known name."""
+    import difflib
+
+    if name in known or name in ("*", "#") or name.startswith(("GEN.", "BGEN.")):
+        return None
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    return f"no rig sends a field '{name}'" + (f": did you mean '{close[0]}'?" if close else "")

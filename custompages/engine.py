@@ -334,9 +334,37 @@ def group_rows(rows, group, calcs):
 # ---------------------------------------------------------------- the page
 
 
+def plain_names(definition):
+    """In a section that is not a join, 'POOL.Status' means its field 'Status' (as the
+    README's `POOL.Status eq Alive` is written): the section's own prefix is dropped."""
+    name = definition.get("section", "")
+    if "+" in name or name in FIXED:
+        return definition
+    prefix = f"{name}."
+
+    def bare(f):
+        return f[len(prefix):] if isinstance(f, str) and f.startswith(prefix) else f
+
+    def bare_spec(spec):  # 'POOL.URL=Pool', '-POOL.Accepted'
+        sign = "-" if isinstance(spec, str) and spec.startswith("-") else ""
+        return sign + bare(spec[len(sign):]) if isinstance(spec, str) else spec
+
+    out = dict(definition)
+    for key in ("fields", "totals", "group", "sort"):
+        if key in out:
+            out[key] = [bare_spec(f) for f in out[key]]
+    for key in ("where", "having"):
+        if key in out:
+            out[key] = [[bare(t[0]), *t[1:]] if isinstance(t, (list, tuple)) and t else t for t in out[key]]
+    if isinstance(out.get("calc"), dict):
+        out["calc"] = {bare(k): v for k, v in out["calc"].items()}
+    return out
+
+
 def build_section(definition, rigs):
     """One table from one section definition over all rigs (in the order given)."""
     validate(definition, formulas=False)  # formulas compile against the rows' own fields
+    definition = plain_names(definition)
     name = definition["section"]
     if name in FIXED:
         raise PageError(f"{name} is drawn by the page, not the engine")

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from . import engine
-from .catalogue import known_fields
+from .catalogue import known_fields, snapshot_fields, unknown_field
 
 RESTRICTION = re.compile(r"^(.+?)\s+(set|<=|>=|=|<|>|eq|lt|le|gt|ge)(?:\s+(.*))?$")
 
@@ -48,6 +48,11 @@ class CustomPage(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("custom_page", args=[self.slug])
 
     def definitions(self):
         return [s.definition() for s in self.sections.all()]
@@ -113,6 +118,26 @@ class PageSection(models.Model):
             engine.validate(self.definition(), known=known_fields())
         except engine.PageError as exc:
             raise ValidationError({field_of(str(exc)): str(exc)}) from None
+        self.check_names()
+
+    def check_names(self):
+        """Every field a box names is one the rigs send (the catalogue and the latest
+        snapshots), else the box says which and suggests the closest."""
+        definition = self.definition()
+        if definition["section"] in engine.FIXED:
+            return
+        known = known_fields() | snapshot_fields() | set(definition["bgen"]) | set(definition["gen"])
+        plain = engine.plain_names(definition)
+        errors = {}
+        boxes = {"fields": [engine.parse_field(f)[0] for f in plain["fields"]], "totals": plain["totals"],
+                 "where": [t[0] for t in plain["where"]], "having": [t[0] for t in plain["having"]],
+                 "group": plain["group"], "calc": list(plain["calc"]), "sort": [f.lstrip("-") for f in plain["sort"]]}
+        for box, names in boxes.items():
+            problems = [m for m in (unknown_field(n, known) for n in names) if m]
+            if problems:
+                errors[box] = problems
+        if errors:
+            raise ValidationError(errors)
 
 
 def field_of(message):

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
 from rigs import pages, tables
+from rigs.figures import number, rate_hs
 from rigs.formatting import date_box, fmt, formatter, last_share_state, named, rate_title
 from rigs.models import Rig
 
@@ -27,6 +28,7 @@ def rigs_for(definitions):
     """[(rig, snapshot-like, state, href)] and engine rig dicts, reading only the sections the page uses."""
     needed = needed_sections(definitions)
     wanted = [*pages.RIG_FIELDS, *(f"snapshot__{f}" for f in pages.SNAP_FIELDS), "snapshot__statuses",
+              "snapshot__brief__figures", "snapshot__brief__health",
               *(f"snapshot__sections__{n}" for n in needed)]
     now = timezone.now()
     href = reverse("rig_detail", args=[987654321])
@@ -34,17 +36,21 @@ def rigs_for(definitions):
     n_rig = len(pages.RIG_FIELDS)
     for row in Rig.objects.values_list(*wanted):
         rig = pages.RigView(*row[:n_rig])
-        polled_at, last_ok_at, error, error_kind, latency_ms, statuses = row[n_rig:n_rig + 6]
-        sections = {n: v for n, v in zip(needed, row[n_rig + 6:]) if v}
+        polled_at, last_ok_at, error, error_kind, latency_ms, statuses, figs, health = row[n_rig:n_rig + 8]
+        sections = {n: v for n, v in zip(needed, row[n_rig + 8:]) if v}
         snap = None
         if polled_at is not None:
-            snap = pages.BriefView(polled_at, last_ok_at, error, error_kind, latency_ms, sections, statuses or {})
+            snap = pages.BriefView(polled_at, last_ok_at, error, error_kind, latency_ms, sections, statuses or {},
+                                   health, figs)
         state = snap.state(now) if snap else "new"
         items.append((rig, snap, state, href.replace("987654321", str(rig.id))))
         when = ((statuses or {}).get("devs") or (statuses or {}).get("summary") or {}).get("When", 0)
         add_markers(sections, when)
+        figs = figs or {}
+        add_figures(sections, figs, pages.rig_health(snap, state, now))
+        counted = tables.counted(rig, state)
         rigs.append({"name": rig.name, "sections": sections, "when": when, "href": items[-1][3], "state": state,
-                     "totals": tables.counted(rig)})
+                     "algorithm": figs.get("algorithm"), "counted": counted, "totals": counted})
     return items, rigs
 
 
@@ -60,6 +66,39 @@ def add_markers(sections, when):
             if isinstance(d, dict):
                 late = last_share_state(d, when)
                 d["Late Share"] = {"warn": "⚠ late", "err": "⚠ very late"}.get(late, "")
+
+
+def add_figures(sections, figs, health):
+    """The normalised figures and the health as fields of the rig's SUMMARY (SUMMARY.Hashrate av,
+    SUMMARY.State...), and miner.php's MHS fields where a firmware gave only GHS/KHS ones (bmminer),
+    so pages written for cgminer show every rig. The stored snapshot is not changed."""
+    extra = {"Hashrate av": figs.get("hashrate_hs"), "Hashrate now": figs.get("hashrate_now_hs"),
+             "Hash Algorithm": figs.get("algorithm"), "Max Temp": figs.get("max_temp"), "State": health["state"],
+             "Reasons": " · ".join(r["text"] for r in health["reasons"])}
+    if "SUMMARY" in sections:
+        sections["SUMMARY"] = [{**extra, **r} if isinstance(r, dict) else r for r in sections["SUMMARY"][:1]]
+    for name in ("SUMMARY", "DEVS"):
+        for r in sections.get(name) or []:
+            if isinstance(r, dict):
+                for window in ("av", "5s"):
+                    if f"MHS {window}" not in r:
+                        hs = rate_hs(r, (window,))
+                        if hs is not None:
+                            r[f"MHS {window}"] = hs / 1e6
+
+
+RATE_FIELD = ("MHS ", "GHS ", "KHS ", "THS ", "Hashrate ")
+
+
+def honest_total(field, result, rigs_by_name):
+    """A rate column's total over rigs with current data that are not pools, or None
+    with the reason when the rows mine different algorithms."""
+    rows = [r for r in result.rows if rigs_by_name.get(r.get("_rig"), {}).get("counted")]
+    algos = {rigs_by_name[r["_rig"]].get("algorithm") for r in rows}
+    if len(algos) > 1:
+        return None, "several algorithms: their hashrates do not add up"
+    values = [n for n in (number(r.get(field)) for r in rows) if n is not None]
+    return (sum(values) if values else None), ""
 
 
 def split_field(field):
@@ -113,9 +152,14 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
         late = last_share_state(devs, when) if devs and not result.grouped else ""
         t.rows.append(tables.Row(cells, f"{css} lst-{late}".strip() if late else css))
     if result.totals:
-        cells = [] if result.grouped else [tables.cell("Σ")]
+        cells = [] if result.grouped else [tables.cell("Σ", title="rigs without current data and pools are not added")]
         for field, sec, name, _, _ in fields:
             value = result.totals.get(field)
+            if value is not None and not result.grouped and name.startswith(RATE_FIELD):
+                value, why = honest_total(field, result, rigs_by_name)
+                if why:
+                    cells.append(tables.cell("", "", why))
+                    continue
             if value is None:
                 cells.append(tables.cell())
             elif field in formats:
@@ -143,5 +187,6 @@ def page_context(user, page):
             elif isinstance(result, engine.PageError):
                 blocks.append({"error": str(result)})
             else:
-                blocks.append({"table": to_table(result, i, d["section"], by_name, z, d.get("formats"))})
+                blocks.append({"table": to_table(result, i, d["section"], by_name, z, d.get("formats")),
+                               "result": result})
     return {"page": page, "blocks": blocks, "now": now}

@@ -6,3 +6,13 @@ def custom_pages(request):
     if user is None:
         return {}
     return {"custom_pages": lambda: visible_pages(user)}
+
+
+def attention(request):
+    """The header's "N rigs need attention" (one light query, lazily, for logged-in users)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from rigs.pages import attention as count
+
+    return {"attention": count}

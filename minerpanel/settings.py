@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "minerpanel.context.custom_pages",
+                "minerpanel.context.attention",
             ],
         },
     },
@@ -163,6 +164,12 @@ RIG_MAX_REPLY = int(envfloat("RIG_MAX_REPLY", 4 * 1024 * 1024))
 STALE_AFTER = envfloat("STALE_AFTER", 0)                # 0: three poll intervals
 # SECTION.Field never stored, as miner.php's $hidefields, e.g. "POOL.User,POOL.URL"
 HIDE_FIELDS = envlist("HIDE_FIELDS", [])
+# Rig health (rigs/health.py); temperatures can be set per rig
+TEMP_WARN = envfloat("TEMP_WARN", 80.0)
+TEMP_ERROR = envfloat("TEMP_ERROR", 90.0)
+HEALTH_HASHRATE_SHARE = envfloat("HEALTH_HASHRATE_SHARE", 0.8)  # below this share of its recent median: a warning
+HEALTH_HW_PCT = envfloat("HEALTH_HW_PCT", 1.0)            # hardware errors, % of all results
+HEALTH_REJECT_PCT = envfloat("HEALTH_REJECT_PCT", 5.0)    # rejected shares, %
 # The built-in simulator under `make run` when no rig is configured.
 DEMO_RIGS = envbool("DEMO_RIGS", True)
 DEMO_BASE_PORT = int(envfloat("DEMO_BASE_PORT", 40280))
@@ -172,7 +179,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"refusals": {"()": "minerpanel.logs.RefusalsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"},
+                 "requests": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"},
+                "django.request": {"handlers": ["requests"], "propagate": False},
+                "django.security": {"handlers": ["requests"], "propagate": False}},
 }

@@ -35,6 +35,8 @@ class RigAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "kind", "description", "enabled", "readonly", "order")}),
         ("cgminer, xmrig, XMRigCC server", {"fields": ("host", "port", "username", "token", "clear_token")}),
         ("ckpool", {"fields": ("path", "logdir")}),
+        ("Health", {"fields": ("temp_warn", "temp_err"),
+                    "description": "This rig's temperature thresholds; empty: TEMP_WARN and TEMP_ERROR."}),
     ]
 
 

@@ -28,6 +28,7 @@ from .drivers.cgminer.protocol import join_members
 from .drivers.errors import RigError
 from .models import Rig
 from .overview import miner_version
+from .pages import rig_health
 
 # Report commands answered from the snapshot, and the sections they gave.
 STORED = {"version": "VERSION", "config": "CONFIG", "summary": "SUMMARY", "devs": "DEVS", "pools": "POOLS",
@@ -77,8 +78,12 @@ def rig_state(rig, now):
     sections = snap.sections if snap else {}
     miner, api = miner_version(sections)
     age = snap.age(now) if snap else None
+    state = snap.state(now) if snap else "new"
+    health = rig_health(snap, state, now)
     return {"name": rig.name, "id": rig.pk, "kind": rig.kind, "description": rig.description,
-            "state": snap.state(now) if snap else "new", "error": snap.error if snap else "",
+            "state": state, "error": snap.error if snap else "",
+            "health": health["state"], "reasons": [{k: r.get(k) for k in ("level", "text", "since")} for r in health["reasons"]],
+            "figures": ((snap.brief or {}).get("figures") if snap else None) or {},
             "age_seconds": round(age, 1) if age is not None else None,
             "polled_at": snap.polled_at.isoformat() if snap and snap.polled_at else None,
             "miner": miner, "api": api, "summary": (sections.get("SUMMARY") or [None])[0]}
@@ -189,6 +194,7 @@ def privileged(request, rig, command):
 
 @csrf_exempt
 def page(request, slug):
+    """A custom page's tables as shown; ``?raw=1``: the cell values unformatted."""
     from custompages.models import CustomPage
     from custompages.render import page_context
 
@@ -201,8 +207,11 @@ def page(request, slug):
     user = token.user if token else None
     ctx = page_context(user, found)
     out = []
+    raw = request.GET.get("raw") == "1"
     for block in ctx["blocks"]:
-        if "table" in block:
+        if raw and "result" in block:
+            out.append(raw_result(block["result"]))
+        elif "table" in block:
             t = block["table"]
             headers = [label for label, _ in t.columns]
             rows = [dict(zip(headers, (c[0] for c in row.cells))) for row in t.rows]
@@ -211,3 +220,17 @@ def page(request, slug):
         elif "error" in block:
             out.append({"error": block["error"]})
     return JsonResponse({"page": found.name, "tables": out})
+
+
+def raw_result(result):
+    """An engine result's values as the rigs gave them (numbers stay numbers)."""
+    headers = ([] if result.grouped else ["Rig"]) + [h for h, _ in result.columns]
+
+    def values(row, rig=True):
+        cells = ([row.get("_rig")] if rig and not result.grouped else []) + [row.get(f) for _, f in result.columns]
+        return dict(zip(headers, cells))
+
+    totals = None
+    if result.totals:
+        totals = {h: result.totals.get(f) for h, f in result.columns}
+    return {"title": result.title, "columns": headers, "rows": [values(r) for r in result.rows], "totals": totals}

@@ -145,6 +145,10 @@ def _clean_one(p, raw, command, sections):
     if p.kind == "url":
         if not raw.startswith(URL_SCHEMES) or len(raw) < 12 or any(c.isspace() for c in raw):
             raise ValueError("a pool URL such as stratum+tcp://pool.example.com:3333")
+        hostport = raw.split("://", 1)[1].split("/", 1)[0]
+        port = hostport.rpartition(":")[2]
+        if ":" in hostport and not hostport.endswith("]") and not (port.isdigit() and 1 <= int(port) <= 65535):
+            raise ValueError(f"the port must be a number from 1 to 65535, not {port[:20]!r}")
         return raw
     if p.kind == "client":
         known = client_ids(sections)

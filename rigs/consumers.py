@@ -29,9 +29,10 @@ def render_fragment(user, page):
         if custom is None or not (custom.public or user.is_authenticated):
             return ""
         return render_to_string("custompages/_live.html", {**page_context(user, custom), "oob": True})
-    if page == "summary":
+    if page.startswith("summary"):
         with pages.no_gc_pauses():
-            return render_to_string("rigs/_live.html", {**pages.summary_context(user), "oob": True})
+            return render_to_string("rigs/_live.html", {**pages.summary_context(user, problems=page.endswith(":problems")),
+                                                        "oob": True})
     rig = Rig.objects.select_related("snapshot").filter(pk=int(page)).first()
     if rig is None:
         return ""
@@ -52,6 +53,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.page = f"custom:{kwargs['slug']}"
         else:
             self.page = "summary" if "pk" not in kwargs else str(kwargs["pk"])
+            if self.page == "summary" and b"problems=1" in self.scope.get("query_string", b""):
+                self.page = "summary:problems"
         allowed = user is not None and user.is_authenticated
         if not allowed and "slug" in kwargs:
             allowed = await database_sync_to_async(is_public)(kwargs["slug"])

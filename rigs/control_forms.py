@@ -8,9 +8,11 @@ INPUT = {"int": "number", "float": "number", "pool": "select", "device": "select
          "client": "select", "script": "textarea"}
 
 
-def field(p, command, sections):
+def field(p, command, sections, kept=None):
     f = {"name": p.name, "label": p.label or p.name, "input": INPUT[p.kind], "required": p.required and p.kind != "bool",
-         "min": p.lo, "max": p.hi, "step": "0.01" if p.kind == "float" else "1", "options": []}
+         "min": p.lo, "max": p.hi, "step": "0.01" if p.kind == "float" else "1", "options": [],
+         # what the user typed, shown again after a refusal; secrets are typed again
+         "value": "" if kept is None or p.kind == "secret" else str(kept.get(p.name, ""))[:2000]}
     if p.kind == "pool":
         f["options"] = [(str(n), f"{n}") for n in sorted(commands.pool_ids(sections))]
     elif p.kind == "device":
@@ -24,10 +26,14 @@ def field(p, command, sections):
     return f
 
 
-def form(command, sections, fixed=None):
+def form(command, sections, fixed=None, kept=None):
+    """kept: {"command", "values", "error"} of a refused submission, shown again in its form."""
     fixed = fixed or {}
+    mine = kept if kept and kept.get("command") == command.name else None
+    values = mine["values"] if mine else None
     return {"command": command.name, "label": command.label, "dangerous": command.dangerous, "help": command.help,
-            "fixed": fixed, "fields": [field(p, command, sections) for p in command.params if p.name not in fixed]}
+            "fixed": fixed, "error": mine["error"] if mine else "", "open": mine is not None,
+            "fields": [field(p, command, sections, values) for p in command.params if p.name not in fixed]}
 
 
 CLIENT_ACTIONS = ("ccstart", "ccstop", "ccrestart", "ccshutdown")
@@ -49,10 +55,11 @@ def actions(names, offered):
     return [(n, commands.COMMANDS[n].label, commands.COMMANDS[n].dangerous) for n in names if n in offered]
 
 
-def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm):
+def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm, kept=None):
     """Per-pool, per-device and per-client action rows, and a form for every other command the kind offers.
 
-    ``may(permission)`` says whether the viewer holds a command's extra permission."""
+    ``may(permission)`` says whether the viewer holds a command's extra permission;
+    ``kept`` is a refused submission to show again in its form."""
     offered = {c.name for c in commands.for_rig(sections, rig_kind)}
     pools = [p for p in sections.get("POOLS") or [] if isinstance(p, dict)]
     current = active_pool(pools)
@@ -75,11 +82,18 @@ def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm):
     return {"pools": pool_rows, "devices": device_rows,
             "clients": client_rows(sections, offered) if offered & set(CLIENT_ACTIONS) else [],
             "access": drivers.can(rig_kind, "check_access"),
-            "forms": [form(c, sections) for c in commands.for_rig(sections, rig_kind)
+            "forms": [form(c, sections, kept=kept) for c in commands.for_rig(sections, rig_kind)
                       if c.name not in quick and may(c.permission)]}
 
 
-def bulk_forms():
-    """Commands that make sense for many rigs at once: no pool or device numbers."""
-    return [form(c, {}) for c in commands.COMMANDS.values()
-            if not any(p.kind in ("pool", "pools", "device", "client") for p in c.params)]  # per rig kind at run time
+def bulk_forms(rigs=()):
+    """Commands that make sense for many rigs at once (no pool or device numbers), each
+    with the rigs of the kinds it applies to; a command no rig can take is left out."""
+    out = []
+    for c in commands.COMMANDS.values():
+        if any(p.kind in ("pool", "pools", "device", "client") for p in c.params):
+            continue
+        mine = [r for r in rigs if r.kind in c.rig_kinds]
+        if mine:
+            out.append({**form(c, {}), "rigs": mine, "kinds": ", ".join(c.rig_kinds)})
+    return out

@@ -173,8 +173,8 @@ def date_box(epoch, tz=None):
 
 # ---------------------------------------------------------------- fmt()
 
-RATE_WINDOWS = ("av", "5s", "10s", "20s", "1m", "5m", "15m", "rolling", "1hr", "6hr", "1d", "7d", "highest")
-RATE_PREFIX = {"MHS": 1.0, "GHS": 1e3, "KHS": 1e-3, "THS": 1e6}
+RATE_WINDOWS = ("av", "5s", "10s", "20s", "1m", "5m", "15m", "rolling", "1hr", "6hr", "1d", "7d", "highest", "now")
+RATE_PREFIX = {"MHS": 1.0, "GHS": 1e3, "KHS": 1e-3, "THS": 1e6, "Hashrate": 1e-6}  # Hashrate: normalised, H/s
 TWO_DECIMALS = {"Difficulty Accepted", "Difficulty Rejected", "Difficulty Stale", "Last Share Difficulty"}
 THOUSANDS = {"Total MH", "Getworks", "Works", "Accepted", "Rejected", "Local Work", "Discarded", "Diff1 Shares",
              "Diff1 Work", "Times Sent", "Bytes Sent", "Net Bytes Sent", "Times Recv", "Bytes Recv",

@@ -44,6 +44,10 @@ class Rig(models.Model):
     description = models.CharField(max_length=200, blank=True)
     enabled = models.BooleanField(default=True, help_text="Disabled rigs are not polled.")
     readonly = models.BooleanField(default=False, help_text="Never send privileged commands to this rig.")
+    temp_warn = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(200)],
+                                  help_text="°C at which this rig's health is a warning; empty: TEMP_WARN.")
+    temp_err = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(200)],
+                                 help_text="°C at which this rig's health is an error; empty: TEMP_ERROR.")
     order = models.IntegerField(default=0, help_text="Rigs are listed by this, then by name.")
     simulated = models.BooleanField(default=False, help_text="Served by the built-in simulator under `make run`.")
     # The answer to `privileged`, cached; refreshed on demand and by every command's reply.
@@ -73,6 +77,8 @@ class Rig(models.Model):
     def clean(self):
         check = getattr(self.driver, "check", None)
         errors = check(self) if check else {}
+        if self.temp_warn is not None and self.temp_err is not None and self.temp_warn > self.temp_err:
+            errors["temp_warn"] = "The warning temperature must not be above the error temperature."
         if errors:
             raise ValidationError(errors)
 
@@ -102,6 +108,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.command} {self.rig_name}: {self.outcome}"
@@ -160,16 +167,38 @@ POOL_BRIEF = ("POOL", "URL", "Status", "Priority", "Accepted", "Rejected", "Pool
               "Last Share Time", "User", "Stratum Active")
 
 
-def make_brief(sections, statuses):
-    """The part of a snapshot the summary page needs, from the full sections."""
+def health_limits(temp_warn=None, temp_err=None):
+    """Health thresholds from the settings, with a rig's own temperatures."""
+    return {"temp_warn": temp_warn if temp_warn is not None else settings.TEMP_WARN,
+            "temp_err": temp_err if temp_err is not None else settings.TEMP_ERROR,
+            "hashrate_share": settings.HEALTH_HASHRATE_SHARE, "hw_pct": settings.HEALTH_HW_PCT,
+            "reject_pct": settings.HEALTH_REJECT_PCT}
+
+
+def make_brief(sections, statuses, kind="cgminer", previous=None, limits=None, now=None):
+    """The part of a snapshot the summary page needs, from the full sections, with
+    the normalised figures and the health (``previous``: the rig's last brief's
+    "health" and "history", for a reason's first-seen time and the recent median)."""
+    from .figures import figures
+    from .health import assess
+
     def cut(records, keep):
         return [{k: r[k] for k in keep if k in r} for r in records or [] if isinstance(r, dict)]
 
     when = {c: (statuses.get(c) or {}).get("When") for c in ("devs", "summary") if isinstance(statuses.get(c), dict)}
+    previous = previous or {}
+    since = {r.get("key"): r.get("since") for r in (previous.get("health") or {}).get("reasons") or []
+             if isinstance(r, dict)}
+    figs = figures(kind, sections)
+    health = assess(kind, sections, statuses, figs, previous.get("history") or [], since,
+                    int(now if now is not None else timezone.now().timestamp()), limits or health_limits())
     return {
         "SUMMARY": cut((sections.get("SUMMARY") or [])[:1], SUMMARY_BRIEF),
         "VERSION": (sections.get("VERSION") or [])[:1],
         "DEVS": cut(sections.get("DEVS"), DEVICE_BRIEF),
         "POOLS": cut(sections.get("POOLS"), POOL_BRIEF),
         "when": when,
+        "figures": figs,
+        "health": {"state": health["state"], "reasons": health["reasons"]},
+        "history": health["history"],
     }

@@ -12,7 +12,9 @@ from django.utils import timezone
 from minerpanel.tiers import SYS, readonly, tier
 
 from . import drivers, tables
-from .models import Rig, Snapshot
+from .formatting import clock, format_rate
+from .health import with_reachability
+from .models import Rig, Snapshot, stale_after
 from .overview import miner_version
 
 
@@ -58,8 +60,54 @@ class BriefView:
     latency_ms: object
     sections: dict
     statuses: dict
+    health: dict = None
+    figures: dict = None
     state = Snapshot.state
     age = Snapshot.age
+
+
+BRIEF_EXTRA = ("when", "figures", "health", "history")
+HEALTH_LABEL = {"ok": "ok", "warn": "⚠ warning", "err": "✖ problem", "new": "waiting"}
+
+
+def rig_health(snap, state, now):
+    """The stored health with unreachable/stale added: {"state", "reasons"}."""
+    if snap is None:
+        return {"state": "new", "reasons": []}
+    age = snap.age(now)
+    return with_reachability(getattr(snap, "health", None) or (snap.brief.get("health") if hasattr(snap, "brief") else None),
+                             state, snap.error, tables.age_text(age), snap.error_kind)
+
+
+def reason_text(reason, tz, now=None):
+    """'GPU 1 Sick since 02:07' (the time it was first seen, if not this round)."""
+    since = reason.get("since")
+    text = str(reason.get("text", ""))
+    if since and now is not None and now.timestamp() - since > 60:
+        text += f" since {clock(since, tz)[:5]}"
+    return text
+
+
+def figures_line(figs):
+    """'23.70 TH/s average · 25.09 TH/s now · SHA-256d · hottest 67°C · 3,937 accepted · 100 rejected'."""
+    if not figs:
+        return ""
+    parts = []
+    if figs.get("hashrate_hs") is not None:
+        parts.append(f"{format_rate(figs['hashrate_hs'] / 1e6)} average")
+    if figs.get("hashrate_now_hs") is not None:
+        parts.append(f"{format_rate(figs['hashrate_now_hs'] / 1e6)} now")
+    parts.append(f"{figs.get('algorithm') or 'SHA-256d'}{' pool' if figs.get('role') == 'pool' else ''}")
+    if figs.get("max_temp") is not None:
+        parts.append(f"hottest {figs['max_temp']:.0f}°C")
+    for key, word in (("accepted", "accepted"), ("rejected", "rejected"), ("stale", "stale"), ("hw_errors", "HW errors")):
+        if figs.get(key):
+            parts.append(f"{figs[key]:,} {word}")
+    return " · ".join(parts)
+
+
+def reasons_line(health, tz, now):
+    return " · ".join(reason_text(r, tz, now) for r in health["reasons"])
 
 
 def rigs_with_snapshots(ids=None):
@@ -79,32 +127,47 @@ def rigs_with_snapshots(ids=None):
             brief = brief or {}
             snap = BriefView(
                 polled_at, last_ok_at, error, error_kind, latency_ms,
-                sections={k: v for k, v in brief.items() if k != "when" and v},
+                sections={k: v for k, v in brief.items() if k not in BRIEF_EXTRA and v},
                 statuses={c: {"When": w} for c, w in (brief.get("when") or {}).items()},
+                health=brief.get("health"), figures=brief.get("figures"),
             )
         pairs.append((rig, snap))
     return pairs
 
 
 def rigs_table(items, now, show_address):
-    cols = [("Rig", False), ("State", False), ("Data age", True), ("Miner", False), ("API", False),
+    """One row per rig: its health first, every reason in words."""
+    cols = [("State", False), ("Rig", False), ("Reasons", False), ("Data age", True), ("Miner", False), ("API", False),
             ("Description", False)] + ([("Address", False)] if show_address else [])
     t = tables.Table("rigs", "Rigs", cols)
+    z = tz()
     for rig, snap, state, href in items:
         miner, api = miner_version(snap.sections if snap else {})
-        reason = snap.error if snap and snap.error else ""
-        state_text = {"ok": "ok", "stale": "⚠ stale", "unreachable": "⚠ unreachable", "new": "waiting"}[state]
+        h = rig_health(snap, state, now)
+        reasons = reasons_line(h, z, now) + (" · read-only" if rig.readonly else "")
         cells = [
-            tables.rig_cell(rig, state, href),
-            tables.cell(state_text + (f": {reason}" if reason else "") + (" · read-only" if rig.readonly else ""),
-                        f"state-{state}", reason),
-            tables.cell(tables.age_text(snap.age(now)) if snap else "never"),
+            tables.cell(HEALTH_LABEL[h["state"]], f"h-{h['state']}"),
+            tables.cell(rig.name, "rig", "", href),
+            tables.cell(reasons.lstrip(" ·"), "reasons"),
+            tables.cell(tables.age_text(snap.age(now)) if snap else "never",
+                        f"num ticks at-{int(snap.last_ok_at.timestamp())}" if snap and snap.last_ok_at else "num"),
             tables.cell(miner), tables.cell(api), tables.cell(rig.description),
         ]
         if show_address:
             cells.append(tables.cell(rig.address))
-        t.rows.append(tables.Row(cells, tables.row_css(state)))
+        t.rows.append(tables.Row(cells, f"{tables.row_css(state)} h-{h['state']}".strip()))
     return t
+
+
+def needing_attention(pairs, now):
+    """[(rig, health)] of the rigs whose state is not ok, worst first."""
+    out = []
+    for rig, snap in pairs:
+        h = rig_health(snap, snap.state(now) if snap else "new", now)
+        if h["state"] in ("warn", "err"):
+            out.append((rig, h))
+    out.sort(key=lambda p: p[1]["state"] != "err")
+    return out
 
 
 def items_for(pairs, now):
@@ -129,17 +192,55 @@ def no_gc_pauses():
             gc.enable()
 
 
-def summary_context(user, now=None):
+def farm_states(now=None):
+    """[{"pk", "name", "state"}] of every enabled rig in one light query (no sections):
+    for the header's count and the rig bar."""
+    now = now or timezone.now()
+    limit = stale_after()
+    out = []
+    for pk, name, polled_at, last_ok_at, error, stored in Rig.objects.filter(enabled=True).values_list(
+            "id", "name", "snapshot__polled_at", "snapshot__last_ok_at", "snapshot__error", "snapshot__brief__health__state"):
+        if polled_at is None:
+            state = "new"
+        elif error or last_ok_at is None or (now - last_ok_at).total_seconds() > limit:
+            state = "err"
+        else:
+            state = stored if stored in ("ok", "warn", "err") else "ok"
+        out.append({"pk": pk, "name": name, "state": state})
+    return out
+
+
+def attention(now=None):
+    """How many rigs need attention (state warn or err)."""
+    return sum(1 for r in farm_states(now) if r["state"] in ("warn", "err"))
+
+
+def rigbar(now=None):
+    """The rig bar's links with each rig's state; a bar is for a handful of rigs,
+    big farms use the Rigs table's links."""
+    states = farm_states(now)
+    return states if len(states) <= RIGBAR_MAX else []
+
+
+def summary_context(user, now=None, problems=False):
+    """``problems``: only the rigs whose state is not ok (totals still count every rig)."""
     now = now or timezone.now()
     pairs = rigs_with_snapshots()
     items = items_for(pairs, now)
     z = tz()
+    shown = items
+    if problems:
+        bad = {rig.id for rig, _ in needing_attention(pairs, now)}
+        shown = [i for i in items if i[0].id in bad]
+    states = [{"pk": rig.id, "name": rig.name, "state": rig_health(snap, state, now)["state"]}
+              for rig, snap, state, _ in items]
     return {
-        "tables": [rigs_table(items, now, tier(user) == SYS), tables.summary_table(items, z),
-                   tables.devices_table(items, z), tables.pools_table(items, z)],
+        "attention": sum(1 for r in states if r["state"] in ("warn", "err")),
+        "tables": [rigs_table(shown, now, tier(user) == SYS), tables.summary_table(items, z, shown),
+                   tables.devices_table(shown, z), tables.pools_table(shown, z)],
         "now": now,
-        # a bar of buttons is for a handful of rigs; big farms use the RIGS table's links
-        "rigs": [rig for rig, _ in pairs] if len(pairs) <= RIGBAR_MAX else [],
+        "problems": problems,
+        "rigs": states if len(states) <= RIGBAR_MAX else [],
     }
 
 
@@ -147,6 +248,8 @@ def rig_context(user, rig, now=None):
     now = now or timezone.now()
     snap = getattr(rig, "snapshot", None)
     state = snap.state(now) if snap else "new"
+    health = rig_health(snap, state, now)
+    z = tz()
     errors = []
     if snap:
         for command, st in (snap.statuses or {}).items():
@@ -156,7 +259,11 @@ def rig_context(user, rig, now=None):
         "rig": rig,
         "snap": snap,
         "state": state,
-        "age": tables.age_text(snap.age(now)) if snap else "never",
+        "health": health,
+        "health_label": HEALTH_LABEL[health["state"]],
+        "reasons": [(r["level"], reason_text(r, z, now)) for r in health["reasons"]],
+        "figures": figures_line((snap.brief or {}).get("figures") if snap else None),
+        "age": tables.age_text(snap.age(now)) if snap and snap.last_ok_at else "",
         "tables": tables.rig_tables(snap, tz()) if snap else [],
         "command_errors": errors,
         "show_address": tier(user) == SYS,

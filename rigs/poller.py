@@ -36,6 +36,8 @@ class Target:
     username: str = ""
     path: str = ""
     logdir: str = ""
+    temp_warn: float | None = None
+    temp_err: float | None = None
     wanted: tuple = ()  # sections custom pages use; a driver asks for those it knows how to get
 
 
@@ -49,6 +51,8 @@ class Result:
     error_kind: str = ""
     latency_ms: float = 0.0
     joins: bool | None = None
+    kind: str = "cgminer"
+    health_limits: dict | None = None
 
 
 def limits():
@@ -115,7 +119,14 @@ async def poll_rig(target, **lim):
                       error_kind="internal", latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins)
     hide_fields(sections, settings.HIDE_FIELDS)
     return Result(target.id, True, sections=sections, statuses=statuses,
-                  latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins)
+                  latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins, kind=target.kind,
+                  health_limits=rig_limits(target))
+
+
+def rig_limits(target):
+    from .models import health_limits
+
+    return health_limits(getattr(target, "temp_warn", None), getattr(target, "temp_err", None))
 
 
 async def poll_all(targets, concurrency=None, **lim):
@@ -146,7 +157,8 @@ def load_targets(shard=None):
 
     close_old_connections()
     rows = Rig.objects.filter(enabled=True).values_list(
-        "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token", "username", "path", "logdir")
+        "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token", "username", "path", "logdir",
+        "temp_warn", "temp_err")
     wanted = wanted_sections()
     targets = [Target(i, h, p, j, e or "", *rest, wanted=wanted) for i, h, p, j, e, *rest in rows]
     if shard:
@@ -161,8 +173,12 @@ def store(results, now=None):
 
     close_old_connections()
     now = now or timezone.now()
+    ok = [r.rig_id for r in results if r.ok]
+    previous = {i: {"health": h, "history": p} for i, h, p in Snapshot.objects.filter(rig_id__in=ok).values_list(
+        "rig_id", "brief__health", "brief__history")} if ok else {}
     good = [Snapshot(rig_id=r.rig_id, sections=r.sections, statuses=r.statuses, error="",
-                     brief=make_brief(r.sections, r.statuses),
+                     brief=make_brief(r.sections, r.statuses, r.kind, previous.get(r.rig_id), r.health_limits,
+                                      now.timestamp()),
                      error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
                      last_ok_at=now, joins=r.joins) for r in results if r.ok]
     bad = [Snapshot(rig_id=r.rig_id, error=r.error, error_kind=r.error_kind,

@@ -60,6 +60,7 @@ class Table:
     rows: list = field(default_factory=list)
     totals: Row | None = None
     note: str = ""
+    more_totals: list = field(default_factory=list)  # one Σ row per further algorithm
 
     def html(self):
         """The <table>, every value escaped. Built here rather than in a template:
@@ -71,9 +72,12 @@ class Table:
         out.extend(row.html() for row in self.rows)
         out.append("</tbody>")
         if self.totals:
-            out.append('<tfoot><tr class="tot">')
-            out.extend(_td(c) for c in self.totals.cells)
-            out.append("</tr></tfoot>")
+            out.append("<tfoot>")
+            for row in [self.totals, *self.more_totals]:
+                out.append('<tr class="tot">')
+                out.extend(_td(c) for c in row.cells)
+                out.append("</tr>")
+            out.append("</tfoot>")
         out.append("</table>")
         return mark_safe("".join(out))
 
@@ -106,9 +110,26 @@ def sum_of(values):
     return sum(nums) if nums else None
 
 
-def counted(rig):
+def is_pool(rig):
     """A pool's hashrate is its miners' hashrate: adding it to the farm's would count it twice."""
-    return not drivers.is_pool(getattr(rig, "kind", "cgminer"))
+    return drivers.is_pool(getattr(rig, "kind", "cgminer"))
+
+
+def counted(rig, state="ok"):
+    """In the farm's totals: a miner (not a pool) whose data is current."""
+    return not is_pool(rig) and state == "ok"
+
+
+def figures_of(snap):
+    return (getattr(snap, "figures", None) or {}) if snap else {}
+
+
+def has_summary(snap):
+    return isinstance(((snap.sections or {}).get("SUMMARY") or [None])[0], dict)
+
+
+def hs_to_mhs(hs):
+    return None if hs is None else hs / 1e6
 
 
 def pct(part, whole):
@@ -127,7 +148,9 @@ def _summary_rows(rig, snap, state, href, tz):
     s = ((snap.sections if snap else {}).get("SUMMARY") or [None])[0]
     if not isinstance(s, dict):
         return []
-    av, now = rate_mhs(s), rate_mhs(s, "short")
+    figs = figures_of(snap)
+    av = hs_to_mhs(figs["hashrate_hs"]) if figs.get("hashrate_hs") is not None else rate_mhs(s)
+    now = hs_to_mhs(figs["hashrate_now_hs"]) if figs.get("hashrate_now_hs") is not None else rate_mhs(s, "short")
     return [Row([
         rig_cell(rig, state, href),
         cell(*fmt("SUMMARY", "Elapsed", s.get("Elapsed"))),
@@ -145,37 +168,68 @@ def _summary_rows(rig, snap, state, href, tz):
     ], row_css(state))]
 
 
-def summary_table(items, tz):
-    """items: [(rig, snapshot, state, href)]. Totals recompute percentages from sums."""
+def summary_table(items, tz, shown=None):
+    """items: [(rig, snapshot, state, href)]; rows of ``shown`` (default: all), totals of all.
+
+    Totals are per algorithm (one Σ row each), leave out pools (their hashrate is their
+    miners') and rigs whose data is not current, and say what they left out.
+    Percentages are recomputed from the summed difficulties."""
     t = Table("summary", "Summary", SUMMARY_COLUMNS)
-    recs = []
+    for rig, snap, state, href in (items if shown is None else shown):
+        t.rows.extend(rows_of("summary", _summary_rows, rig, snap, state, href, tz))
+    by_algo, left_out, pools = {}, {}, 0
     for rig, snap, state, href in items:
-        rows = rows_of("summary", _summary_rows, rig, snap, state, href, tz)
-        if rows:
-            t.rows.extend(rows)
-            if counted(rig):
-                recs.append(snap.sections["SUMMARY"][0])
-    if recs:
-        dacc = sum_of(r.get("Difficulty Accepted") for r in recs) or 0
-        drej = sum_of(r.get("Difficulty Rejected") for r in recs) or 0
-        dstale = sum_of(r.get("Difficulty Stale") for r in recs) or 0
-        best = [as_number(r.get("Best Share")) for r in recs]
-        best = max((b for b in best if b is not None), default=None)
-        t.totals = Row([
-            cell(f"Σ {len(recs)} rigs", title="pools (ckpool) are not added: their hashrate is their miners'"), cell(),
-            cell(format_rate(sum_of(rate_mhs(r) for r in recs))),
-            cell(format_rate(sum_of(rate_mhs(r, "short") for r in recs))),
-            cell(*fmt("total", "Accepted", sum_of(r.get("Accepted") for r in recs))),
-            cell(*fmt("total", "Rejected", sum_of(r.get("Rejected") for r in recs))),
-            cell(*fmt("total", "Hardware Errors", sum_of(r.get("Hardware Errors") for r in recs))),
-            cell(*fmt("total", "Utility", sum_of(r.get("Utility") for r in recs))),
-            cell(*fmt("total", "Work Utility", sum_of(r.get("Work Utility") for r in recs))),
-            cell(*fmt("SUMMARY", "Best Share", best)),
-            cell(*fmt("SUMMARY", "Found Blocks", sum_of(r.get("Found Blocks") for r in recs))),
-            cell(f"{pct(drej, dacc + drej + dstale):.2f}%", title="rejected difficulty / all difficulty"),
-            cell(f"{pct(dstale, dacc + drej + dstale):.2f}%", title="stale difficulty / all difficulty"),
-        ], "tot")
+        if not snap or not has_summary(snap):
+            if state in ("stale", "unreachable") and not is_pool(rig):
+                n, hs = left_out.get("", (0, 0.0))
+                left_out[""] = (n + 1, hs)  # never answered: nothing known
+            continue
+        figs = figures_of(snap)
+        algo = figs.get("algorithm") or "SHA-256d"
+        if is_pool(rig):
+            pools += 1
+        elif not counted(rig, state):
+            n, hs = left_out.get(algo, (0, 0.0))
+            left_out[algo] = (n + 1, hs + (figs.get("hashrate_hs") or 0))
+        else:
+            by_algo.setdefault(algo, []).append((snap.sections["SUMMARY"][0], figs))
+    rows = [_totals_row(algo, recs, len(by_algo) > 1) for algo, recs in by_algo.items()]
+    if rows:
+        t.totals, t.more_totals = rows[0], rows[1:]
+    notes = []
+    if left_out:
+        n = sum(c for c, _ in left_out.values())
+        known = ", ".join(f"{format_rate(hs_to_mhs(hs))} {algo}" for algo, (_, hs) in left_out.items() if algo)
+        notes.append(f"{n} rig{'s' if n != 1 else ''} not counted (unreachable or stale"
+                     + (f"; last known {known})" if known else ")"))
+    if pools:
+        notes.append(f"{pools} pool{'s' if pools != 1 else ''} not added (a pool's hashrate is its miners')")
+    t.note = "; ".join(notes)
     return t
+
+
+def _totals_row(algo, recs, name_algo):
+    summaries = [s for s, _ in recs]
+    dacc = sum_of(r.get("Difficulty Accepted") for r in summaries) or 0
+    drej = sum_of(r.get("Difficulty Rejected") for r in summaries) or 0
+    dstale = sum_of(r.get("Difficulty Stale") for r in summaries) or 0
+    best = [as_number(r.get("Best Share")) for r in summaries]
+    best = max((b for b in best if b is not None), default=None)
+    label = f"Σ {len(recs)} rig{'s' if len(recs) != 1 else ''}" + (f" · {algo}" if name_algo else "")
+    return Row([
+        cell(label, title=f"{algo}; pools and rigs without current data are not added"), cell(),
+        cell(format_rate(hs_to_mhs(sum_of(f.get("hashrate_hs") for _, f in recs)))),
+        cell(format_rate(hs_to_mhs(sum_of(f.get("hashrate_now_hs") for _, f in recs)))),
+        cell(*fmt("SUMMARY", "Accepted", sum_of(f.get("accepted") for _, f in recs))),
+        cell(*fmt("SUMMARY", "Rejected", sum_of(f.get("rejected") for _, f in recs))),
+        cell(*fmt("SUMMARY", "Hardware Errors", sum_of(f.get("hw_errors") for _, f in recs))),
+        cell(*fmt("SUMMARY", "Utility", sum_of(r.get("Utility") for r in summaries))),
+        cell(*fmt("SUMMARY", "Work Utility", sum_of(r.get("Work Utility") for r in summaries))),
+        cell(*fmt("SUMMARY", "Best Share", best)),
+        cell(*fmt("SUMMARY", "Found Blocks", sum_of(r.get("Found Blocks") for r in summaries))),
+        cell(f"{pct(drej, dacc + drej + dstale):.2f}%", title="rejected difficulty / all difficulty"),
+        cell(f"{pct(dstale, dacc + drej + dstale):.2f}%", title="stale difficulty / all difficulty"),
+    ], "tot")
 
 
 DEVICE_COLUMNS = [("Rig", False), ("Device", False), ("Enabled", False), ("Status", False), ("Temp", True),
@@ -233,18 +287,23 @@ def devices_table(items, tz):
     t = Table("devices", "Devices", DEVICE_COLUMNS)
     sums = [[], [], [], [], []]
     n = 0
+    algos = set()
     for rig, snap, state, href in items:
         rows, rig_sums = rows_of("devs", _device_rows, rig, snap, state, href, tz)
         t.rows.extend(rows)
-        if counted(rig):
+        if counted(rig, state):
             n += len(rows)
+            algos.add(figures_of(snap).get("algorithm") or "SHA-256d")
             for i, v in enumerate(rig_sums):
                 sums[i].append(v)
     if n >= 2:
         f_count = formatter("DEVS", "Accepted")
         av, now, acc, rej, hw = (sum_of(v) for v in sums)
-        t.totals = Row([cell(f"Σ {n} devices", title="pool workers (ckpool) are not added"), cell(), cell(), cell(), cell(),
-                        cell(format_rate(av)), cell(format_rate(now)), cell(*f_count(acc)), cell(*f_count(rej)),
+        mixed = len(algos) > 1  # hashrates of different algorithms do not add up
+        t.totals = Row([cell(f"Σ {n} devices", title="devices of rigs with current data; pool workers (ckpool) are not added"),
+                        cell(), cell(), cell(), cell(),
+                        cell("" if mixed else format_rate(av), title="several algorithms" if mixed else ""),
+                        cell("" if mixed else format_rate(now)), cell(*f_count(acc)), cell(*f_count(rej)),
                         cell(*f_count(hw)), cell()], "tot")
     return t
 

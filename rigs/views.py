@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
+from django.db.models import Q
+from django.urls import reverse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -42,8 +44,8 @@ def summary(request):
 def overview(request):
     """Every rig, device and pool in fixed tables, built for a thousand rigs."""
     with pages.no_gc_pauses():
-        ctx = pages.summary_context(request.user)
-        ctx.update(header(request, live_url="/ws/live/summary/"))
+        ctx = pages.summary_context(request.user, problems=request.GET.get("problems") == "1")
+        ctx.update(header(request, live_url="/ws/live/summary/" + ("?problems=1" if ctx["problems"] else "")))
         template = "rigs/_live.html" if request.htmx else "rigs/summary.html"
         return render(request, template, ctx)
 
@@ -51,14 +53,18 @@ def overview(request):
 @usr_required
 def rig_detail(request, pk):
     rig = get_object_or_404(Rig.objects.select_related("snapshot"), pk=pk)
+    return render_rig(request, rig)
+
+
+def render_rig(request, rig, kept=None, status=200):
+    """The rig page; ``kept``: a refused command's values and error, shown in its form."""
     ctx = pages.rig_context(request.user, rig)
     if not readonly(request.user, rig):
         ctx["controls"] = control_forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {},
-                                                     rig.kind, lambda perm: granted(request.user, perm))
-    rigs = list(Rig.objects.only("id", "name")[: pages.RIGBAR_MAX + 1])
-    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", rigs=rigs if len(rigs) <= pages.RIGBAR_MAX else []))
+                                                     rig.kind, lambda perm: granted(request.user, perm), kept)
+    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", rigs=pages.rigbar()))
     template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"
-    return render(request, template, ctx)
+    return render(request, template, ctx, status=status)
 
 
 @require_POST
@@ -136,13 +142,26 @@ def rig_command(request, pk):
     if command is None:
         control.audit(request.user, client_address(request), rig, name or "?", {}, "invalid", message="unknown command")
         return HttpResponseBadRequest("unknown command")
+    kept = {"command": name, "values": request.POST}
     if command.dangerous and request.POST.get("confirm") != "yes":
         control.audit(request.user, client_address(request), rig, name, {}, "refused", message="not confirmed")
-        messages.error(request, f"{command.label} not sent: tick 'I am sure' to confirm.")
-        return redirect("rig_detail", rig.pk)
+        return refused_form(request, rig, kept, f"tick 'I am sure' to confirm {command.label}.")
     (outcome,) = control.run([rig], name, request.POST, request.user, client_address(request))
+    if outcome.letter == "invalid":
+        return refused_form(request, rig, kept, outcome.message)
     say(request, outcome)
     return redirect("rig_detail", rig.pk)
+
+
+def refused_form(request, rig, kept, error):
+    """A refused command: the page again with the error beside its form and the values
+    kept (400), or as a banner for the one-click actions that have no form."""
+    kept["error"] = error
+    response = render_rig(request, rig, kept, status=400)
+    if b'class="error" role="alert"' not in response.content:
+        messages.error(request, f"Not sent: {error}")
+        return redirect("rig_detail", rig.pk)
+    return response
 
 
 @control_view
@@ -150,10 +169,9 @@ def rig_check_access(request, pk):
     rig = get_object_or_404(Rig, pk=pk)
     if not drivers.can(rig.kind, "check_access"):
         raise Http404("This kind of rig has no access check.")
-    ok, msg = control.check_access(rig, request.user, client_address(request))
-    messages.add_message(request, messages.SUCCESS if ok else messages.ERROR, msg,
-                         extra_tags="status-S" if ok else "status-E")
-    return redirect("rig_detail", rig.pk)
+    control.check_access(rig, request.user, client_address(request))
+    # the answer is shown once, on the Access line beside the button
+    return redirect(reverse("rig_detail", args=[rig.pk]) + "#controls")
 
 
 def bulk_targets(post):
@@ -186,7 +204,7 @@ def bulk(request):
     urls = sorted({str(p.get("URL")) for r in rigs if hasattr(r, "snapshot")
                    for p in r.snapshot.sections.get("POOLS") or [] if isinstance(p, dict) and p.get("URL")})
     return render(request, "rigs/bulk.html", {**header(request), "bulk_rigs": rigs, "pool_urls": urls,
-                                              "forms": control_forms.bulk_forms()})
+                                              "forms": control_forms.bulk_forms(rigs)})
 
 
 @control_view
@@ -198,16 +216,36 @@ def bulk_run(request):
     if command.dangerous and request.POST.get("confirm") != "yes":
         messages.error(request, f"{command.label} not sent: tick 'I am sure' to confirm.")
         return redirect("bulk")
-    targets = [r for r in bulk_targets(request.POST) if not r.readonly]
+    targets = [r for r in bulk_targets(request.POST) if not r.readonly and r.kind in command.rig_kinds]
     if not targets:
-        messages.error(request, "No rig matches (read-only rigs are left out).")
+        messages.error(request, f"No rig matches (read-only rigs, and rigs other than {', '.join(command.rig_kinds)}, "
+                                "are left out).")
         return redirect("bulk")
     outcomes = control.run(targets, name, request.POST, request.user, client_address(request))
     return render(request, "rigs/bulk_result.html", {**header(request), "command": command, "outcomes": outcomes})
 
 
+AUDIT_LIMIT = 500
+AUDIT_FILTERS = {"user": "username", "rig": "rig_name", "command": "command", "outcome": "outcome"}
+
+
 @require_GET
 @sys_required
 def audit_log(request):
-    entries = AuditEntry.objects.all()[:500]
-    return render(request, "rigs/audit.html", {**header(request), "entries": entries})
+    """The latest 500 entries of the whole log, or of those matching the filters
+    (user, rig, command, outcome: exact; q: any word of the message or parameters)."""
+    entries = AuditEntry.objects.all()
+    chosen = {}
+    for key, column in AUDIT_FILTERS.items():
+        value = request.GET.get(key, "").strip()[:150]
+        if value:
+            chosen[key] = value
+            entries = entries.filter(**{column: value})
+    q = request.GET.get("q", "").strip()[:200]
+    for word in q.split():
+        entries = entries.filter(Q(message__icontains=word) | Q(params__icontains=word) | Q(address__icontains=word))
+    total = entries.count()
+    choices = [(key, AuditEntry.objects.order_by(column).values_list(column, flat=True).distinct()[:200], chosen.get(key))
+               for key, column in AUDIT_FILTERS.items()]
+    return render(request, "rigs/audit.html", {**header(request), "entries": entries[:AUDIT_LIMIT], "total": total,
+                                              "limit": AUDIT_LIMIT, "chosen": chosen, "q": q, "choices": choices})

@@ -15,7 +15,8 @@ CGM = REAL / "cgminer-4.11.1"
 
 def fixture_bytes(path):
     if not REAL.exists():
-        pytest.skip(f"real fixtures not found at {REAL}")
+        pytest.skip(f"the real miners' captures are not at {REAL}: they live in the team's shared folder "
+                    "(../shared next to the repository), which a fresh clone does not have")
     return path.read_bytes()
 
 

@@ -130,7 +130,7 @@ class BuiltinPagesTestCase(BaseTestCase):
         self.assertEqual(column(p, "Last Share Time")[:2], ["22:12:20 14-Nov", "22:12:20 14-Nov"])
         self.assertEqual(column(p, "Last Share Difficulty")[:1], ["1,024.00"])
         r = table(body, "rigs")                                       # RIGS: state and data age
-        self.assertEqual(column(r, "State"), ["ok", "ok"])
+        self.assertEqual(column(r, "State"), ["⚠ warning", "ok"])  # its late share
         self.assertEqual(column(r, "Data age"), ["0s", "0s"])
 
     def test_the_summary_page_is_editable(self):

@@ -108,3 +108,28 @@ def test_public_custom_pages_push_to_anonymous_visitors():
     refused, html = asyncio.run(go())
     assert refused
     assert 'id="live" hx-swap-oob="true"' in html and "Date:" in html
+
+
+def test_a_problems_only_page_gets_problems_only_pushes():
+    from rigs.models import make_brief
+
+    bob = User.objects.create_user("bob", password="x")
+    now = timezone.now()
+    for i, (name, status) in enumerate((("fine", "Alive"), ("sick", "Sick"))):
+        sections = {"SUMMARY": [{"MHS av": 1.0}], "DEVS": [{"GPU": 0, "Enabled": "Y", "Status": status}]}
+        Snapshot.objects.create(rig=Rig.objects.create(name=name, host=f"10.0.1.{i}"), polled_at=now,
+                                last_ok_at=now, sections=sections, brief=make_brief(sections, {}))
+
+    async def go(path):
+        comm = communicator(bob, path)
+        connected, _ = await comm.connect()
+        assert connected
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": []})
+        html = await comm.receive_from(timeout=5)
+        await comm.disconnect()
+        return html.split('id="rigs"')[1].split("</section>")[0]
+
+    problems = asyncio.run(go("/ws/live/summary/?problems=1"))
+    assert ">sick<" in problems and ">fine<" not in problems
+    everything = asyncio.run(go("/ws/live/summary/"))
+    assert ">sick<" in everything and ">fine<" in everything

@@ -182,3 +182,51 @@ def test_bulk_by_active_pool(farm, users):
     client_for(users[0]).post("/bulk/run/", {"command": "hotplug", "seconds": "0", "target": "pool",
                                              "pool_url": a.pools[0]["url"]})
     assert a.config["hotplug"] == 0 and b.config["hotplug"] == 5
+
+
+def test_the_audit_log_filters_past_the_latest_500(users):
+    from rigs.models import AuditEntry
+
+    AuditEntry.objects.bulk_create([AuditEntry(username="alice", rig_name="r1", command="switchpool", outcome="S",
+                                               message="ok") for _ in range(600)])
+    AuditEntry.objects.create(username="carol", rig_name="r2", command="restart", outcome="refused",
+                              message="the rig is read-only")
+    for _ in range(3):
+        AuditEntry.objects.create(username="alice", rig_name="r2", command="quit", outcome="E", message="Access denied")
+    c = client_for(users[0])
+    page = c.get("/audit/").content.decode()
+    assert "the latest 500 of 604" in page and page.count('<tr class="outcome-') == 500
+    page = c.get("/audit/?user=carol").content.decode()
+    assert page.count('<tr class="outcome-') == 1 and "the rig is read-only" in page and "1 entry matching" in page
+    page = c.get("/audit/?rig=r2&outcome=E").content.decode()
+    assert page.count('<tr class="outcome-E"') == 3 and "carol" not in page.split("<tbody>")[1]
+    page = c.get("/audit/?command=quit&q=denied").content.decode()
+    assert page.count('<tr class="outcome-') == 3
+    assert c.get("/audit/?q=nothing-like-this").content.decode().count("No entry matches.") == 1
+
+
+def test_bulk_lists_only_the_rigs_a_command_applies_to(users):
+    Rig.objects.create(name="cg", host="127.0.0.1", port=4028)
+    Rig.objects.create(name="xm", host="127.0.0.1", port=8080, kind="xmrig")
+    page = client_for(users[0]).get("/bulk/").content.decode()
+    pause = page.split("Pause mining")[1].split("</details>")[0]
+    assert "> xm</label>" in pause and "> cg</label>" not in pause
+    zero = page.split("<summary>Zero")[1].split("</details>")[0] if "<summary>Zero" in page else ""
+    assert "> cg</label>" in zero and "> xm</label>" not in zero
+    # sending to "all" leaves the other kinds out rather than failing on them
+    r = client_for(users[0]).post("/bulk/run/", {"command": "pause", "target": "selected",
+                                                  "rigs": [str(Rig.objects.get(name="cg").pk)]})
+    assert r.status_code == 302 and not AuditEntry.objects.filter(command="pause").exists()
+
+
+def test_a_pool_url_needs_a_real_port():
+    from rigs import commands
+
+    c = commands.COMMANDS["addpool"]
+    url = next(p for p in c.params if p.kind == "url")
+    for good in ("stratum+tcp://pool.example.org:3333", "stratum+tcp://pool.example.org", "stratum+ssl://[::1]:443",
+                 "stratum+tcp://[2001:db8::1]"):
+        assert commands._clean_one(url, good, c, {}) == good
+    for bad in ("stratum+tcp://pool.example.org:99999", "stratum+tcp://pool.example.org:0", "stratum+tcp://h.example:x"):
+        with pytest.raises(ValueError, match="port"):
+            commands._clean_one(url, bad, c, {})

@@ -92,8 +92,10 @@ class PageAdminTestCase(BaseTestCase):
 
     def test_errors_name_the_field_and_nothing_is_saved(self):
         cases = [
-            ({"section": "NOPE"}, "unknown section"),
-            ({"section": "POOL+NOTIFY"}, "cannot be joined"),
+            ({"section": "NOPE"}, "Select a valid choice"),  # a select lists the sections and joins
+            ({"section": "POOL+NOTIFY"}, "Select a valid choice"),
+            ({"where": "POOL.Stauts eq Alive"}, "did you mean &#x27;Status&#x27;?"),
+            ({"fields": "URL\nPOOL.Acepted"}, "no rig sends a field &#x27;Acepted&#x27;: did you mean &#x27;Accepted&#x27;?"),
             ({"where": "POOL.URL like x"}, "is not &#x27;FIELD RESTRICTION VALUE&#x27;"),
             ({"calc": "Accepted=median"}, "unknown function &#x27;median&#x27;"),
             ({"gen": "Rate=POOL.Difficulty Accepted +* 2"}, "unexpected &#x27;*&#x27; at position 27"),
@@ -106,6 +108,20 @@ class PageAdminTestCase(BaseTestCase):
             self.assertEqual(r.status_code, 200, section)
             self.assertContains(r, message)
             self.assertFalse(CustomPage.objects.filter(slug="new").exists())
+
+    def test_the_readmes_example_works_and_the_page_has_a_preview_and_view_on_site(self):
+        Rig.objects.filter(pk=self.rig.pk).update(name="rig-a")
+        self.snapshot(sections={"POOLS": [{"POOL": 0, "URL": "stratum+tcp://alive:3333", "Status": "Alive"},
+                                          {"POOL": 1, "URL": "stratum+tcp://dead:3333", "Status": "Dead"}]})
+        r = self.post(fields="POOL.URL=Pool\nPOOL.Status", where="POOL.Status eq Alive")
+        self.assertEqual(r.status_code, 302)
+        page = CustomPage.objects.get(slug="new")
+        body = self.client.get("/pages/new/").content.decode()
+        assert "stratum+tcp://alive:3333" in body and "stratum+tcp://dead:3333" not in body
+        change = self.client.get(f"/admin/custompages/custompage/{page.pk}/change/").content.decode()
+        assert "stratum+tcp://alive:3333" in change  # the preview
+        assert 'href="/admin/r/' in change  # View on site
+        assert '<select name="sections-0-section"' in change
 
     def test_export_action(self):
         self.client.force_login(self.root)
@@ -138,3 +154,57 @@ class ImportExportTestCase(BaseTestCase):
         with self.assertRaisesMessage(CommandError, "unknown function 'median'"):
             call_command("importpages", fh.name)
         self.assertFalse(CustomPage.objects.filter(slug__in=["a", "b"]).exists())
+
+
+class NormalisedFiguresOnPagesTest(BaseTestCase):
+    """bmminer, xmrig and cgminer rigs in one column; totals that add up; raw values in the API."""
+
+    def setUp(self):
+        super().setUp()
+        from rigs.drivers import xmrig
+        from rigs.models import Snapshot, make_brief
+        from rigs.simulators.xmrig import XmrigSim
+
+        sections, statuses = snapshot_of(SimRig(flavour="cgminer", devices=2, pools=2))
+        self.snapshot(sections=sections, statuses=statuses)
+        self.bm = Rig.objects.create(name="bm", host="10.0.0.20")
+        sections, statuses = snapshot_of(SimRig(index=1, flavour="bmminer", devices=2, pools=2))
+        self.snapshot(rig=self.bm, sections=sections, statuses=statuses)
+        self.bm_hs = self.bm.snapshot.brief["figures"]["hashrate_hs"]
+        xmr = Rig.objects.create(name="xmr", host="10.0.0.21", kind="xmrig")
+        sim = XmrigSim()
+        sections = xmrig.to_sections(sim.summary(), sim.backends())
+        Snapshot.objects.create(rig=xmr, sections=sections, statuses={}, brief=make_brief(sections, {}, "xmrig"),
+                                polled_at=self.bm.snapshot.polled_at, last_ok_at=self.bm.snapshot.last_ok_at)
+        self.page = CustomPage.objects.create(name="Rates", slug="rates")
+        PageSection.objects.create(page=self.page, section="SUMMARY",
+                                   fields="Hashrate av\nMHS av\nHash Algorithm\nState", totals="Hashrate av\nMHS av")
+        self.client.force_login(self.bob)
+
+    def test_every_rig_in_one_column_and_no_sum_across_algorithms(self):
+        body = self.client.get("/pages/rates/").content.decode()
+        table = body[body.index('id="custom-0"'):]
+        assert "SHA-256d" in table and "RandomX" in table
+        assert table.count("TH/s") >= 2  # the bmminer rig has a rate (from GHS av)
+        foot = table.split("<tfoot>")[1].split("</tfoot>")[0]
+        assert "TH/s" not in foot and "several algorithms" in foot
+
+    def test_raw_values_in_the_api(self):
+        from minerpanel.models import ApiToken
+
+        _, text = ApiToken.issue(self.bob, "script")
+        data = self.client.get("/api/pages/rates/?raw=1", HTTP_AUTHORIZATION=f"Bearer {text}").json()
+        rows = {r["Rig"]: r for r in data["tables"][0]["rows"]}
+        assert rows["bm"]["Hashrate av"] == self.bm_hs and rows["bm"]["MHS av"] == self.bm_hs / 1e6
+        assert rows["xmr"]["Hash Algorithm"] == "RandomX" and rows["rig-a"]["State"] == "ok"
+        formatted = self.client.get("/api/pages/rates/", HTTP_AUTHORIZATION=f"Bearer {text}").json()
+        assert formatted["tables"][0]["rows"][1]["Hashrate av"].endswith("TH/s")
+
+    def test_the_api_gives_health_and_figures(self):
+        from minerpanel.models import ApiToken
+
+        _, text = ApiToken.issue(self.bob, "script")
+        rigs = {r["name"]: r for r in self.client.get("/api/rigs/", HTTP_AUTHORIZATION=f"Bearer {text}").json()["rigs"]}
+        assert rigs["bm"]["figures"]["hashrate_hs"] == self.bm_hs and rigs["bm"]["health"] == "ok"
+        assert rigs["xmr"]["figures"]["algorithm"] == "RandomX"
+        assert rigs["xmr"]["reasons"] == []

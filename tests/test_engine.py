@@ -251,3 +251,17 @@ def test_users_workers_join_pairs_each_worker_with_its_user_and_totals():
                             "totals": ["WORKERS.MHS 1hr"]}, [pool])
     assert [(r["USERS.User"], r["WORKERS.Worker"], r["GEN.Part"]) for r in result.rows] == [
         ("alice", "alice.a", 75.0), ("alice", "alice_b", 25.0), ("bob", "bob.x", 100.0)]
+
+
+def test_a_plain_section_reads_its_own_prefix():
+    from custompages import engine
+
+    rigs = [{"name": "a", "sections": {"POOLS": [{"POOL": 0, "URL": "u", "Status": "Alive", "Accepted": 5},
+                                                 {"POOL": 1, "URL": "v", "Status": "Dead", "Accepted": 7}]}}]
+    d = {"section": "POOL", "fields": ["POOL.URL=Pool", "POOL.Accepted"], "where": [["POOL.Status", "eq", "Alive"]],
+         "totals": ["POOL.Accepted"], "sort": ["-POOL.Accepted"]}
+    r = engine.build_section(d, rigs)
+    assert r.columns == [("Pool", "URL"), ("Accepted", "Accepted")]
+    assert [row["URL"] for row in r.rows] == ["u"] and r.totals["Accepted"] == 5
+    # a join keeps its prefixes
+    assert engine.plain_names({"section": "SUMMARY+POOL", "fields": ["POOL.URL"]})["fields"] == ["POOL.URL"]

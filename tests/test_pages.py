@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from minerpanel.models import FailedLogin
 from minerpanel.tiers import tier
-from rigs.models import Rig
+from rigs.models import AuditEntry, Rig, Snapshot, make_brief
 
 from .base import BaseTestCase
 
@@ -114,7 +114,8 @@ class SummaryPageTestCase(BaseTestCase):
     def test_unreachable_rig_is_dimmed_with_reason_and_old_numbers(self):
         self.snapshot(sections={"SUMMARY": [summary(mhs=1234.0)]}, error="no reply within 5 s")
         r = self.client.get("/")
-        self.assertContains(r, "⚠ unreachable: no reply within 5 s")
+        self.assertContains(r, '<td class="h-err">✖ problem</td>')
+        self.assertContains(r, '<td class="reasons">unreachable: no reply within 5 s</td>')
         self.assertContains(r, 'class="dim"')
         self.assertContains(r, "1.23 GH/s")
 
@@ -160,13 +161,13 @@ class SummaryPageTestCase(BaseTestCase):
         self.client.get("/overview/")
         with self.assertNumQueries(5):  # session, user, groups, rigs + snapshots, custom page links
             self.client.get("/overview/")
-        with self.assertNumQueries(7):  # and the Summary page, its sections (groups: for the addresses)
+        with self.assertNumQueries(8):  # and the Summary page, its sections (groups: for the addresses), attention
             self.client.get("/")
         for i in range(30):
             self.snapshot(rig=Rig.objects.create(name=f"y{i}", host=f"10.2.0.{i}"), sections={"SUMMARY": [summary()]})
         with self.assertNumQueries(5):
             self.client.get("/overview/")
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             self.client.get("/")
 
     def test_refresh_choice(self):
@@ -189,7 +190,7 @@ class SummaryPageTestCase(BaseTestCase):
         self.rig.readonly = True
         self.rig.save()
         self.snapshot()
-        self.assertContains(self.client.get("/"), "ok · read-only")
+        self.assertContains(self.client.get("/"), '<td class="reasons">read-only</td>', html=False)
 
     @override_settings(READONLY=True)
     def test_global_readonly_is_shown(self):
@@ -237,7 +238,8 @@ class PoolTotalsTest(BaseTestCase):
         self.client.force_login(self.bob)
         page = self.client.get("/overview/").content.decode()
         assert "5.00 TH/s" in page  # the pool's own row
-        assert "Σ 1 rigs" in page and "Σ 2 devices" in page
+        assert "Σ 1 rig<" in page and "Σ 2 devices" in page
+        assert "1 pool not added" in page
         totals = page.split('<tfoot><tr class="tot">')[1:]
         assert all("5.00 TH/s" not in t.split("</tfoot>")[0] for t in totals)
         assert all("100.00 MH/s" in t.split("</tfoot>")[0] for t in totals[:1])
@@ -246,3 +248,134 @@ class PoolTotalsTest(BaseTestCase):
         assert "5.00 TH/s" in page and len(totals) == 2
         assert all("5.00 TH/s" not in t.split("</tfoot>")[0] for t in totals)
         assert all("100.00 MH/s" in t.split("</tfoot>")[0] for t in totals)
+
+
+class HealthOnPagesTest(BaseTestCase):
+    """Every rig that has a problem says so and why: Rigs table, rig page, rig bar, header."""
+
+    def setUp(self):
+        super().setUp()
+        self.sick = Rig.objects.create(name="sick", host="10.0.0.6", port=4028)
+        self.snapshot(sections={"SUMMARY": [summary()], "DEVS": [{"GPU": 0, "Enabled": "Y", "Status": "Alive"}]})
+        self.snapshot(rig=self.sick, sections={"SUMMARY": [summary()],
+                                               "DEVS": [{"GPU": 1, "Enabled": "Y", "Status": "Sick"}],
+                                               "POOLS": [{"POOL": 0, "URL": "a", "Status": "Dead", "Priority": 0}]})
+        self.client.force_login(self.bob)
+
+    def test_the_rigs_table_the_header_and_the_rig_bar(self):
+        page = self.client.get("/overview/").content.decode()
+        assert '<td class="h-err">✖ problem</td>' in page
+        assert '<td class="reasons">GPU 1 Sick · no alive pool · pool 0 Dead</td>' in page
+        assert '<td class="h-ok">ok</td>' in page
+        assert '1 rig needs attention</a>' in page
+        assert f'href="/rigs/{self.sick.pk}/" class="h-err">✖ sick</a>' in page
+
+    def test_problems_only(self):
+        page = self.client.get("/overview/?problems=1").content.decode()
+        rigs_table = page.split('id="rigs"')[1].split("</section>")[0]
+        assert "sick" in rigs_table and "rig-a" not in rigs_table
+        assert "<strong>Problems only</strong>" in page and 'ws-connect="/ws/live/summary/?problems=1"' in page
+        # the totals still count every current rig
+        assert "Σ 2 rigs" in page
+
+    def test_the_rig_page_lists_the_reasons(self):
+        page = self.client.get(f"/rigs/{self.sick.pk}/").content.decode()
+        assert '<span class="badge h-err">✖ problem</span>' in page
+        assert '<li class="warn">GPU 1 Sick</li>' in page and '<li class="err">no alive pool</li>' in page
+        assert "1 rig needs attention" in page  # the header on every page
+
+    def test_a_hung_rig_says_it_once(self):
+        self.sick.snapshot.delete()
+        self.snapshot(rig=self.sick, sections={}, error="no reply within 5 s", last_ok_at=None)
+        page = self.client.get(f"/rigs/{self.sick.pk}/").content.decode()
+        assert page.count("no reply within 5 s") == 1
+        assert "never ago" not in page and "⚠ ⚠" not in page and "no answer yet" in page
+
+
+class HonestTotalsTest(BaseTestCase):
+    def test_totals_per_algorithm_without_stopped_rigs(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        xmr = Rig.objects.create(name="xmr", kind="xmrig", host="10.0.0.7", port=8080)
+        down = Rig.objects.create(name="down", host="10.0.0.8", port=4028)
+        bm = Rig.objects.create(name="bm", host="10.0.0.9", port=4028)
+        self.snapshot(sections={"SUMMARY": [summary(mhs=1e6)]})  # 1 TH/s
+        self.snapshot(rig=bm, sections={"SUMMARY": [{"GHS av": 2000.0, "GHS 5s": "2,000.00", "Accepted": 3}]})
+        self.snapshot(rig=xmr, sections={"SUMMARY": [{"MHS av": 0.00185, "Algorithm": "rx/0", "Accepted": 7}]})
+        old = timezone.now() - timedelta(hours=1)
+        self.snapshot(rig=down, sections={"SUMMARY": [summary(mhs=170e6)]}, error="connection refused",
+                      last_ok_at=old)
+        snap = Snapshot.objects.get(rig=xmr)
+        snap.brief = make_brief(snap.sections, {}, "xmrig")  # as the poller stores an xmrig's
+        snap.save()
+        self.client.force_login(self.bob)
+        page = self.client.get("/overview/").content.decode()
+        foot = page.split('id="summary"')[1].split("</tfoot>")[0].split("<tfoot>")[1]
+        assert "Σ 2 rigs · SHA-256d" in foot and "3.00 TH/s" in foot  # the cgminer and the bmminer rig
+        assert "Σ 1 rig · RandomX" in foot and "1.85 kH/s" in foot
+        assert "170" not in foot
+        assert "1 rig not counted (unreachable or stale; last known 170.00 TH/s SHA-256d)" in page
+
+
+class ErrorPagesTest(BaseTestCase):
+    def test_403_and_404_in_the_panels_layout_and_a_refusal_is_one_log_line(self):
+        import logging
+
+        from minerpanel.logs import RefusalsWithoutTraceback
+
+        self.client.force_login(self.bob)
+        r = self.client.get("/rigs/999999/")
+        assert r.status_code == 404 and b'class="brand"' in r.content and b"/rigs/999999/" in r.content
+        r = self.client.get("/audit/")
+        assert r.status_code == 403 and b'class="brand"' in r.content and b"sys users" in r.content
+        try:
+            raise PermissionError("x")
+        except PermissionError:
+            import sys
+
+            record = logging.LogRecord("django.request", logging.WARNING, "", 0, "Forbidden", (), sys.exc_info())
+        record.status_code = 403
+        assert RefusalsWithoutTraceback().filter(record) and record.exc_info is None
+        record.status_code, record.exc_info = 500, (PermissionError, PermissionError("x"), None)
+        assert RefusalsWithoutTraceback().filter(record) and record.exc_info is not None
+
+    def test_the_500_page_renders_without_a_request(self):
+        from django.template.loader import render_to_string
+
+        html = render_to_string("500.html")
+        assert "Something went wrong" in html and 'class="brand"' in html
+
+
+class RefusedCommandFormTest(BaseTestCase):
+    def test_a_refused_form_comes_back_with_its_values_and_the_error_beside_it(self):
+        self.snapshot(sections={"POOLS": [{"POOL": 0, "URL": "stratum+tcp://a:3333", "Status": "Alive", "Priority": 0}]})
+        self.client.force_login(self.alice)
+        r = self.client.post(f"/rigs/{self.rig.pk}/command/", {"command": "addpool", "url": "not a url <b>",
+                                                                 "user": "worker.7", "password": "secret-pw"})
+        assert r.status_code == 400
+        body = r.content.decode()
+        form = body[body.index('id="cmd-addpool"'):].split("</details>")[0]
+        assert form.startswith('id="cmd-addpool" open') and "✖ Not sent:" in form
+        assert 'value="worker.7"' in form and 'value="not a url &lt;b&gt;"' in form
+        assert "secret-pw" not in body  # a password is typed again, never sent back
+        assert AuditEntry.objects.filter(command="addpool", outcome="invalid").count() == 1
+
+    def test_a_dangerous_command_without_confirmation_says_so_beside_its_form(self):
+        self.snapshot(sections={"POOLS": []})
+        self.client.force_login(self.alice)
+        r = self.client.post(f"/rigs/{self.rig.pk}/command/", {"command": "restart"})
+        assert r.status_code == 400
+        form = r.content.decode().split('id="cmd-restart"')[1].split("</details>")[0]
+        assert "tick &#x27;I am sure&#x27;" in form
+
+
+class RigFiguresLineTest(BaseTestCase):
+    def test_the_rig_page_says_its_normalised_figures(self):
+        self.snapshot(sections={"SUMMARY": [{"GHS av": 13500.0, "GHS 5s": "14,000.50", "Accepted": 3937, "Rejected": 100}],
+                                "STATS": [{"temp1": 61, "temp2_2": 67}]})
+        self.client.force_login(self.bob)
+        page = self.client.get(f"/rigs/{self.rig.pk}/").content.decode()
+        assert ('<p class="figures">13.50 TH/s average · 14.00 TH/s now · SHA-256d · hottest 67°C · '
+                '3,937 accepted · 100 rejected</p>') in page

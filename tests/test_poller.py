@@ -191,3 +191,22 @@ def test_the_poller_builds_page_rows_after_each_batch(farm):
     asyncio.run(poller.poll_once(on_batch=pages.warm))
     built = {key[1] for key in tables._ROWS if key[0] == "devs"}
     assert built == {r.id for r in rigs}
+
+
+def test_the_poller_stores_figures_and_health_and_keeps_history(farm):
+    sick = SimRig(flavour="sgminer", devices=2, pools=1)
+    sick.devices[1]["status"] = "Sick"
+    f = farm(sick, SimRig(flavour="bmminer", devices=2, pools=2))
+    rigs = register(f)
+    Rig.objects.filter(pk=rigs[1].pk).update(temp_warn=1, temp_err=2)  # every bmminer sensor is over
+    asyncio.run(poller.poll_once())
+    first = {s.rig_id: s.brief for s in Snapshot.objects.all()}
+    asyncio.run(poller.poll_once())
+    second = {s.rig_id: s.brief for s in Snapshot.objects.all()}
+    b = second[rigs[0].id]
+    assert b["health"]["state"] == "warn" and [r["text"] for r in b["health"]["reasons"]] == ["GPU 1 Sick"]
+    assert b["health"]["reasons"][0]["since"] == first[rigs[0].id]["health"]["reasons"][0]["since"]
+    assert len(b["history"]) == 2 and b["figures"]["hashrate_hs"] > 0
+    bm = second[rigs[1].id]
+    assert bm["figures"]["hashrate_hs"] > 1e12 and bm["health"]["state"] == "err"
+    assert any("°C" in r["text"] for r in bm["health"]["reasons"])

@@ -73,6 +73,15 @@ def to_sections(summary, backends):
     return {"SUMMARY": [rec], "POOLS": [pool], "DEVS": devs, "VERSION": [version]}
 
 
+def algorithm(sections):
+    """xmrig names its algorithm (rx/0, cn/r...) in its summary and its pool."""
+    for name in ("SUMMARY", "POOLS"):
+        for r in sections.get(name) or []:
+            if isinstance(r, dict) and r.get("Algorithm"):
+                return str(r["Algorithm"])
+    return ""
+
+
 async def poll(rig, **limits):
     """(sections, statuses) of one xmrig rig; RigError when it cannot be read."""
     summary = await call(rig, "GET", "/2/summary", **dict(limits))

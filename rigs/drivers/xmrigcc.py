@@ -145,6 +145,13 @@ def to_sections(data):
     return {"SUMMARY": [summary], "CLIENTS": rows, "DEVS": devs, "VERSION": [version]}, now
 
 
+def algorithm(sections):
+    """The algorithm most of the online clients mine."""
+    names = [str(c.get("Algorithm")) for c in sections.get("CLIENTS") or []
+             if isinstance(c, dict) and c.get("Algorithm") and c.get("Status") != "OFFLINE"]
+    return max(set(names), key=names.count) if names else ""
+
+
 async def poll(rig, **limits):
     limits.pop("max_reply", None)  # a fleet's list is bigger than one rig's reply: ~1.1 KB per client
     status, raw = await call(rig, "GET", "/admin/getClientStatusList", cap=MAX_LIST, **limits)

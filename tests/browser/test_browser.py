@@ -114,3 +114,53 @@ def test_sys_stops_then_starts_an_xmrigcc_client(server, page):
     page.wait_for_function(f"{clients}.includes('farm-a-01\\tRUNNING')", timeout=25000)
     page.goto(server + "/audit/")
     assert page.locator("tr", has_text="ccstop").count() == 1 and page.locator("tr", has_text="ccstart").count() == 1
+
+
+def test_sort_filter_and_problems_survive_live_updates(server, page):
+    login(page, server, "usruser", "usr-pass-123")
+    page.goto(f"{server}/overview/")
+    page.wait_for_selector("#devices table")
+    # sick demo rigs say so in the Rigs table and the header
+    assert page.locator("#rigs td.h-err").count() >= 3
+    assert "need attention" in page.locator("header .attention").inner_text()
+    # sort the devices by hashrate, highest first
+    page.click("#devices th:has-text('Hashrate av')")
+    page.click("#devices th:has-text('Hashrate av')")
+    assert page.locator("#devices th[aria-sort='ascending']").count() == 1
+    keys = page.evaluate("""Array.from(document.querySelectorAll('#devices tbody tr'))
+        .map(tr => window.mpTables.sortKey(tr.cells[5].textContent)).filter(k => k !== null)""")
+    assert keys == sorted(keys)
+    # the filter box keeps every word
+    page.fill("#pools .tools .filter", "backup.example.com")
+    rows = page.locator("#pools tbody tr:not([hidden])")
+    assert rows.count() >= 1
+    assert all("backup.example.com" in t for t in rows.all_inner_texts())
+    # problems only on the Rigs table
+    page.check("#rigs .tools .problems")
+    visible = page.locator("#rigs tbody tr:not([hidden])").all_inner_texts()
+    assert visible and all("problem" in t or "warning" in t for t in visible)
+    # after the next live push the choices still hold
+    before = page.locator("#live").get_attribute("data-updated")
+    page.wait_for_function(f"document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
+    page.wait_for_timeout(300)
+    assert page.locator("#pools .tools .filter").input_value() == "backup.example.com"
+    assert page.locator("#rigs .tools .problems").is_checked()
+    assert page.locator("#devices th[aria-sort='ascending']").count() == 1
+    assert all("problem" in t or "warning" in t for t in page.locator("#rigs tbody tr:not([hidden])").all_inner_texts())
+
+
+def test_the_clock_and_ages_tick_between_pushes(server, browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    page = ctx.new_page()
+    login(page, server, "usruser", "usr-pass-123")
+    page.wait_for_selector("#rigs table")
+    page.evaluate("document.getElementById('poller').removeAttribute('ws-connect')")
+    first = page.locator("header .clock").inner_text()
+    page.wait_for_function(f"document.querySelector('header .clock').textContent !== {first!r}", timeout=10000)
+    age = page.locator("#rigs td.ticks").first.inner_text()
+    page.wait_for_function(f"document.querySelector('#rigs td.ticks').textContent !== {age!r}", timeout=10000)
+    # the columns that matter stay on screen at 390 px
+    for name in ("State", "Rig"):
+        box = page.locator(f"#rigs th:has-text('{name}')").bounding_box()
+        assert box and box["x"] + box["width"] <= 390
+    ctx.close()

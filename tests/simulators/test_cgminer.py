@@ -115,7 +115,7 @@ def test_join_layout_matches(fmt):
 def test_pool_sequence_replays_like_bfgminer():
     """The captured addpool/disable/enable/switch/remove/priority sequence, step by step."""
     if not REAL.exists():
-        pytest.skip("no fixtures")
+        pytest.skip(f"the real miners' captures are not at {REAL} (../shared, not in a fresh clone)")
     index = json.loads((BFG / "index.json").read_text())["files"]
     rig = SimRig(flavour="bfgminer", devices=1, pools=2)
     rig.pools[0].update(url="stratum+tcp://127.0.0.1:3333", user="worker1")

@@ -96,6 +96,7 @@ class Command(BaseCommand):
             with self.simulator(n, base, []):
                 asyncio.run(poller.poll_once())  # warm-up: first rows, imports
                 first = self.round("all answering", n)
+                self.brief_cost()
             if faults:
                 with self.simulator(n, base, faults):
                     second = self.round(f"{len(faults)} hung ({opts['hung_percent']:g} %)", n)
@@ -105,6 +106,18 @@ class Command(BaseCommand):
             self.stdout.write(f"peak RSS of the polling process: {peak:.0f} MB")
         finally:
             cgminer.POLL_COMMANDS = original
+
+    def brief_cost(self):
+        """What the brief (figures and health, rigs/figures.py and rigs/health.py) costs per snapshot."""
+        from rigs.models import Snapshot, make_brief
+
+        snaps = list(Snapshot.objects.exclude(last_ok_at=None).values_list("sections", "statuses", "brief"))
+        started = time.perf_counter()
+        for sections, statuses, brief in snaps:
+            make_brief(sections, statuses, previous=brief)
+        took = time.perf_counter() - started
+        self.stdout.write(f"{'brief (figures, health)':>22}: {took * 1e6 / max(1, len(snaps)):,.0f} µs per snapshot, "
+                          f"{took * 1000:.0f} ms for {len(snaps)} (part of the CPU above)")
 
     @contextlib.contextmanager
     def simulator(self, n, base, faults):

@@ -22,7 +22,7 @@ log = logging.getLogger("minerpanel.serve")
 def ensure_first_user(stdout):
     User = get_user_model()
     if User.objects.exists():
-        stdout.write("Log in with your account (new accounts: manage.py createsuperuser).")
+        stdout.write("Log in with your account (new accounts: manage.py createuser NAME --tier sys|usr).")
         return
     password = secrets.token_urlsafe(12)
     User.objects.create_superuser("admin", "", password)
@@ -124,7 +124,10 @@ class Command(BaseCommand):
 
         async def background():
             if sims:
-                await start_demo_services(sims)
+                try:
+                    await start_demo_services(sims)
+                except OSError as exc:  # a demo port taken: say so, and poll what there is
+                    log.error("the demo simulators could not all start (%s); set DEMO_BASE_PORT to free ports", exc)
             if settings.EMBEDDED_POLLER and not opts["no_poller"]:
                 # same process as the pages: build their rows once per batch
                 await poller.run(stop, on_batch=pages.warm)

@@ -1,0 +1,167 @@
+"""One health state per rig, with every reason in words.
+
+Plain functions over plain data: the poller calls ``assess`` once per snapshot and
+stores the result in the snapshot's brief; ``with_reachability`` adds what only the
+time of viewing knows (unreachable, stale), which costs nothing per request.
+
+A reason is {"level": "warn"|"err", "key": "dev:GPU 1:Sick", "text": "GPU 1 Sick",
+"since": epoch}; ``since`` is when the poller first saw it, carried over between
+snapshots by its key. The state is the worst level: "ok", "warn" or "err".
+"""
+
+import statistics
+
+from . import drivers
+from .drivers.cgminer.protocol import as_number
+from .formatting import last_share_state, rate_mhs
+
+LEVELS = {"ok": 0, "warn": 1, "err": 2}
+DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "hashrate_share": 0.8, "hw_pct": 1.0, "reject_pct": 5.0,
+                  "history": 30, "min_history": 5}
+DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
+
+
+def device_label(d, kind="cgminer"):
+    """'GPU 1', 'CPU 0' (xmrig's backend), or an XMRigCC client's name."""
+    for k in DEVICE_KINDS:
+        if k in d:
+            return f"{k} {d[k]}"
+    name = str(d.get("Name", "device"))[:40]
+    return name if kind == "xmrigcc-server" or "ID" not in d else f"{name} {d['ID']}"
+
+
+def _reason(level, key, text):
+    return {"level": level, "key": key, "text": text}
+
+
+def access_reasons(statuses):
+    for command, st in (statuses or {}).items():
+        if isinstance(st, dict) and st.get("STATUS") == "E" and (
+                st.get("Code") == 45 or "access denied" in str(st.get("Msg", "")).lower()):
+            return [_reason("err", "access", f"API access denied ({command})")]
+    return []
+
+
+def device_reasons(devs, when, limits, kind="cgminer"):
+    out = []
+    for d in devs:
+        label = device_label(d, kind)
+        status = str(d.get("Status", ""))
+        enabled = d.get("Enabled")
+        if status in ("Dead", "NoStart", "Offline"):
+            out.append(_reason("err", f"dev:{label}:{status}", f"{label} {status}"))
+        elif status == "Sick":
+            out.append(_reason("warn", f"dev:{label}:Sick", f"{label} Sick"))
+        elif enabled in ("N", False) or status in ("Disabled", "Paused"):
+            out.append(_reason("warn", f"dev:{label}:off", f"{label} {'paused' if status == 'Paused' else 'disabled'}"))
+        elif status not in ("", "Alive", "Initialising"):
+            out.append(_reason("warn", f"dev:{label}:{status[:20]}", f"{label} {status[:20]}"))
+        else:
+            late = last_share_state(d, when, rate_mhs(d))
+            if late:
+                out.append(_reason(late, f"late:{label}", f"{label} last share {'very ' if late == 'err' else ''}late"))
+        temp = as_number(d.get("Temperature"))
+        if temp and temp >= limits["temp_warn"]:
+            level = "err" if temp >= limits["temp_err"] else "warn"
+            out.append(_reason(level, f"temp:{label}:{level}", f"{label} at {temp:.0f}°C"))
+    return out
+
+
+def pool_reasons(pools):
+    pools = [p for p in pools if isinstance(p, dict)]
+    if not pools:
+        return []
+    out = []
+    alive = [p for p in pools if p.get("Status") == "Alive"]
+    for p in pools:
+        if p.get("Status") == "Dead":
+            out.append(_reason("warn", f"pool:{p.get('POOL')}:Dead", f"pool {p.get('POOL')} Dead"))
+    if not alive:
+        return [_reason("err", "nopool", "no alive pool")] + out
+    first = min(pools, key=lambda p: as_number(p.get("Priority")) or 0)
+    current = min(alive, key=lambda p: as_number(p.get("Priority")) or 0)
+    if current is not first and len(pools) > 1:
+        out.append(_reason("warn", f"failover:{current.get('POOL')}",
+                           f"failover: mining on pool {current.get('POOL')}, not pool {first.get('POOL')}"))
+    return out
+
+
+def rate_reasons(figs, history, limits):
+    out = []
+    now = figs.get("hashrate_now_hs")
+    past = [h for h in history if isinstance(h, (int, float))]
+    if now is not None and len(past) >= limits["min_history"]:
+        median = statistics.median(past)
+        if median > 0 and now < limits["hashrate_share"] * median:
+            out.append(_reason("warn", "slow", f"hashrate {100 * now / median:.0f}% of its recent median"))
+    acc, rej, hw = (figs.get(k) or 0 for k in ("accepted", "rejected", "hw_errors"))
+    if acc + rej + hw >= 20:
+        if hw and 100 * hw / (acc + rej + hw) > limits["hw_pct"]:
+            out.append(_reason("warn", "hw", f"hardware errors {100 * hw / (acc + rej + hw):.1f}%"))
+        if rej and 100 * rej / (acc + rej) > limits["reject_pct"]:
+            out.append(_reason("warn", "rej", f"rejected {100 * rej / (acc + rej):.1f}%"))
+    return out
+
+
+def kind_reasons(kind, sections):
+    out = []
+    summary = next((r for r in sections.get("SUMMARY") or [] if isinstance(r, dict)), {})
+    if summary.get("Paused") is True:  # xmrig's
+        out.append(_reason("warn", "paused", "paused"))
+    for st in sections.get("POOLSTATUS") or []:
+        for name in ("Listener", "Stratifier", "Connector", "Generator"):
+            if isinstance(st, dict) and name in st and st[name] != "up":
+                out.append(_reason("err", f"ckpool:{name}", f"{name.lower()} {str(st[name])[:30]}"))
+    return out
+
+
+def temp_reasons(figs, covered, limits):
+    """The hottest sensor outside the devices (bmminer's STATS temps)."""
+    temp = figs.get("max_temp")
+    if covered or temp is None or temp < limits["temp_warn"]:
+        return []
+    level = "err" if temp >= limits["temp_err"] else "warn"
+    return [_reason(level, f"temp:{level}", f"temperature {temp:.0f}°C")]
+
+
+def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits=None):
+    """{"state", "reasons", "history"} of one snapshot. ``history`` holds the rig's
+    recent current hashrates (H/s), ``since`` the first-seen time of each reason key."""
+    limits = {**DEFAULT_LIMITS, **{k: v for k, v in (limits or {}).items() if v is not None}}
+    sections = sections if isinstance(sections, dict) else {}
+    when = next((st.get("When") for c in ("devs", "summary") if isinstance(st := (statuses or {}).get(c), dict)), 0)
+    devs = [d for d in sections.get("DEVS") or [] if isinstance(d, dict)]
+    if drivers.is_pool(kind):
+        devs = []  # its WORKERS-as-devices are other people's machines
+    reasons = access_reasons(statuses) + kind_reasons(kind, sections) + device_reasons(devs, when, limits, kind)
+    dev_hot = any(r["key"].startswith("temp:") for r in reasons)
+    reasons += temp_reasons(figs, dev_hot, limits)
+    if not drivers.is_pool(kind):
+        reasons += pool_reasons(sections.get("POOLS") or [])
+    reasons += rate_reasons(figs, history, limits)
+    since = since if isinstance(since, dict) else {}
+    for r in reasons:
+        r["since"] = since.get(r["key"], now)
+    rate = figs.get("hashrate_now_hs")
+    history = ([h for h in history if isinstance(h, (int, float))] + ([rate] if rate is not None else []))[-limits["history"]:]
+    return {"state": worst(reasons), "reasons": reasons, "history": history}
+
+
+def worst(reasons):
+    level = max((LEVELS[r["level"]] for r in reasons), default=0)
+    return next(k for k, v in LEVELS.items() if v == level)
+
+
+def with_reachability(health, state, error="", age_text="", error_kind=""):
+    """The stored health plus what the time of viewing knows: the rig's last poll
+    failed (unreachable), or its data is older than STALE_AFTER (stale)."""
+    health = health or {}
+    reasons = list(health.get("reasons") or [])
+    if state == "unreachable":
+        word = "API access denied" if error_kind == "noreply" else "unreachable"
+        reasons.insert(0, {"level": "err", "key": "unreachable", "text": f"{word}: {error}" if error else word})
+    elif state == "stale":
+        reasons.insert(0, {"level": "err", "key": "stale", "text": f"stale: no answer for {age_text}" if age_text else "stale"})
+    elif state == "new":
+        return {"state": "new", "reasons": []}
+    return {"state": worst(reasons), "reasons": reasons}

@@ -1,0 +1,112 @@
+"""Normalised figures of every kind of rig, from real captures and the simulators."""
+
+import json
+
+import pytest
+
+from rigs.drivers import ckpool, xmrig, xmrigcc
+from rigs.figures import figures, number
+from rigs.drivers.cgminer.protocol import parse_reply
+from rigs.simulators.cgminer import SimRig
+from rigs.simulators.xmrig import XmrigSim
+from rigs.simulators.xmrigcc import Miner
+
+from .conftest import BFG, CGM, fixture_bytes
+
+
+def real(folder, name, command):
+    reply = parse_reply(fixture_bytes(folder / name), command)
+    sections = {}
+    for response in reply.values():
+        for sec, records in response.sections.items():
+            sections.setdefault(sec, []).extend(records)
+    return sections
+
+
+def sim_sections(flavour, commands=("summary", "devs", "pools", "coin", "stats"), **kw):
+    rig = SimRig(flavour=flavour, devices=2, pools=2, **kw)
+    sections = {}
+    for c in commands:
+        for sec, records in parse_reply(rig.handle(json.dumps({"command": c}).encode()), c)[c].sections.items():
+            sections.setdefault(sec, []).extend(records)
+    return sections
+
+
+@pytest.mark.parametrize("text, value", [
+    ("110,566.89", 110566.89), ("37603.30", 37603.30), ("1 234.5", 1234.5), ("1.234,5", 1234.5),
+    ("37603,30", 37603.30), ("", None), ("abc", None), (12, 12.0), (None, None), ("inf", None),
+])
+def test_numbers_with_separators(text, value):
+    assert number(text) == value
+
+
+def test_bfgminer_capture():
+    f = figures("cgminer", real(BFG, "summary.json.raw", "summary"))
+    assert f["hashrate_hs"] == pytest.approx(0.833e6)
+    assert f["hashrate_now_hs"] == pytest.approx(0.928e6)  # MHS 20s
+    # bfgminer's "Algorithm" is its CPU kernel (sse4_64), not the hash
+    assert f["algorithm"] == "SHA-256d"
+    assert (f["accepted"], f["rejected"], f["stale"], f["hw_errors"]) == (10, 1, 0, 0)
+    assert f["role"] == "miner"
+
+
+def test_cgminer_capture_with_coin():
+    sections = real(CGM, "version+config+summary+pools+devs+stats+coin+notify+devdetails.json.raw",
+                    "version+config+summary+pools+devs+stats+coin+notify+devdetails")
+    f = figures("cgminer", sections)
+    assert f["hashrate_hs"] == 0.0 and f["algorithm"] == "SHA-256d"  # COIN's "Hash Method": "sha256"
+
+
+def test_bmminer_ghs_strings_and_stats_temperatures():
+    sections = sim_sections("bmminer")
+    s = sections["SUMMARY"][0]
+    assert isinstance(s["GHS 5s"], str)
+    f = figures("cgminer", sections)
+    assert f["hashrate_hs"] == pytest.approx(s["GHS av"] * 1e9)
+    assert f["hashrate_now_hs"] == pytest.approx(float(s["GHS 5s"]) * 1e9)
+    sections["SUMMARY"][0]["GHS 5s"] = "110,566.89"
+    sections["STATS"] = [{"STATS": 0, "ID": "BMM0", "temp1": 61, "temp2_1": 83, "temp_num": 3, "temp_max": 0}]
+    f = figures("cgminer", sections)
+    assert f["hashrate_now_hs"] == pytest.approx(110566.89e9)
+    assert f["max_temp"] == 83
+
+
+def test_sgminer_devices_give_the_hottest_temperature():
+    sections = sim_sections("sgminer")
+    temps = [d["Temperature"] for d in sections["DEVS"] if d.get("Temperature")]
+    assert figures("cgminer", sections)["max_temp"] == max(temps)
+
+
+def test_pool_algorithm_names_the_hash():
+    sections = {"SUMMARY": [{"MHS av": 1.0}], "POOLS": [{"POOL": 0, "Algorithm": "scrypt"}]}
+    assert figures("cgminer", sections)["algorithm"] == "scrypt"
+
+
+def test_xmrig_from_its_simulator():
+    sim = XmrigSim()
+    f = figures("xmrig", xmrig.to_sections(sim.summary(), sim.backends()))
+    assert f["algorithm"] == "RandomX"
+    assert 1000 < f["hashrate_hs"] < 3000  # H/s, not MH/s
+    assert f["role"] == "miner"
+
+
+def test_xmrigcc_fleet():
+    status = {**Miner(None, "m").status(), "last_status_update": 1000}
+    sections, _ = xmrigcc.to_sections({"current_server_time": 1001, "client_status_list": [{"client_status": status}]})
+    f = figures("xmrigcc-server", sections)
+    assert f["algorithm"] == "RandomX"
+    assert f["hashrate_hs"] == pytest.approx(sections["SUMMARY"][0]["MHS av"] * 1e6)
+
+
+def test_ckpool_is_a_pool():
+    user = {"hashrate1m": "1.5T", "hashrate1hr": "2T", "lastshare": 1, "workers": 1, "shares": 1, "bestshare": 1.0,
+            "bestever": 1, "authorised": 1, "worker": []}
+    sections = ckpool.to_sections({"hashrate1hr": "2T", "hashrate1m": "1.5T"}, [("u", user)],
+                                  {s: "up" for s in ckpool.SOCKETS}, {}, "0" * 64, 1)
+    f = figures("ckpool", sections)
+    assert f["role"] == "pool" and f["algorithm"] == "SHA-256d"
+
+
+def test_garbage_gives_no_numbers():
+    f = figures("cgminer", {"SUMMARY": ["x", {"MHS av": "<b>", "Accepted": "lots"}], "DEVS": "nope"})
+    assert f["hashrate_hs"] is None and f["accepted"] is None and f["max_temp"] is None
