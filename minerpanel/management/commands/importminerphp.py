@@ -49,7 +49,9 @@ class Command(BaseCommand):
             for line in plan.notes:
                 self.stderr.write(f"  note: {line}")
             raise CommandError("nothing was imported:\n  " + "\n  ".join(exc.problems)) from None
-        head = "dry run, nothing written: this is what importing" if opts["dry_run"] else "imported"
-        self.stdout.write(f"{head} {opts['file']} {'would do' if opts['dry_run'] else 'did'}:")
+        if opts["dry_run"]:
+            self.stdout.write(f"dry run of {opts['file']}: nothing is written; a real run would do this:")
+        else:
+            self.stdout.write(f"imported {opts['file']}:")
         for line in report_lines(plan, report, opts["dry_run"]):
             self.stdout.write(line)
