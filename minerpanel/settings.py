@@ -167,6 +167,16 @@ HIDE_FIELDS = envlist("HIDE_FIELDS", [])
 DEMO_RIGS = envbool("DEMO_RIGS", True)
 DEMO_BASE_PORT = int(envfloat("DEMO_BASE_PORT", 40280))
 EMBEDDED_POLLER = envbool("EMBEDDED_POLLER", True)
+# Rig discovery, miner.php's $mcast*: DISCOVERY=mcast also runs it on a schedule.
+DISCOVERY = os.environ.get("DISCOVERY", "")
+DISCOVERY_INTERVAL = envfloat("DISCOVERY_INTERVAL", 600)  # seconds between scheduled discoveries
+MCAST_ADDR = os.environ.get("MCAST_ADDR", "224.0.0.75")
+MCAST_PORT = int(envfloat("MCAST_PORT", 4028))
+MCAST_CODE = os.environ.get("MCAST_CODE", "FTW")
+MCAST_LISTEN_PORT = int(envfloat("MCAST_LISTEN_PORT", 4027))
+MCAST_TIMEOUT = envfloat("MCAST_TIMEOUT", 1.5)
+MCAST_RETRIES = int(envfloat("MCAST_RETRIES", 0))
+MCAST_EXPECT = int(envfloat("MCAST_EXPECT", 0))  # warn when fewer rigs answer
 
 LOGGING = {
     "version": 1,
