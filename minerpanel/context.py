@@ -6,3 +6,17 @@ def custom_pages(request):
     if user is None:
         return {}
     return {"custom_pages": lambda: visible_pages(user)}
+
+
+def panel(request):
+    """The panel's title (PANEL_TITLE), and for sys users the warning of the last scheduled discovery."""
+    from django.conf import settings
+
+    out = {"panel_title": settings.PANEL_TITLE}
+    user = getattr(request, "user", None)
+    if settings.DISCOVERY and user is not None and user.is_staff:
+        from rigs.discovered import last_round
+
+        last = last_round()
+        out["discovery_warning"] = last and last["warning"]
+    return out

@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "minerpanel.context.custom_pages",
+                "minerpanel.context.panel",
             ],
         },
     },
@@ -153,6 +154,14 @@ REFRESH_DEFAULT = int(envfloat("REFRESH_DEFAULT", 10))
 REFRESH_CHOICES = [0, 5, 10, 30, 60, 300]
 REFRESH_CHANGEABLE = envbool("REFRESH_CHANGEABLE", True)  # miner.php's $changerefresh
 DATETIME_FORMAT_HEADER = os.environ.get("DATETIME_FORMAT_HEADER", "Y-m-d H:i:s T")
+# miner.php's $dfmt: Django (PHP-like) date format of dates in table cells; empty: "15:04:05 02-Dec"
+DATETIME_FORMAT_CELLS = os.environ.get("DATETIME_FORMAT_CELLS", "")
+PANEL_TITLE = os.environ.get("PANEL_TITLE", "MinerPanel")[:80]  # miner.php's $title
+NOTIFY = envbool("NOTIFY", True)                      # ask rigs `notify` ($notify)
+CHECK_LAST_SHARE = envbool("CHECK_LAST_SHARE", True)  # mark late last shares ($checklastshare)
+POOL_INPUTS = envbool("POOL_INPUTS", True)            # add-pool and priority forms ($poolinputs)
+RIG_TOTALS = envbool("RIG_TOTALS", True)              # totals on a rig's page ($rigtotals)
+FORCE_RIG_TOTALS = envbool("FORCE_RIG_TOTALS", False)  # ... even for one row ($forcerigtotals)
 
 # --- rigs and the poller
 POLL_INTERVAL = envfloat("POLL_INTERVAL", 10.0)        # seconds between rounds

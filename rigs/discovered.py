@@ -4,6 +4,8 @@ description, marked as discovered; and the scheduled multicast discovery (DISCOV
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -11,6 +13,7 @@ from . import discovery
 from .models import Rig
 
 log = logging.getLogger(__name__)
+LAST_KEY = "discovery:last"
 
 
 def existing(found):
@@ -72,9 +75,22 @@ async def scheduled_round():
     except discovery.DiscoveryError as exc:
         log.warning("scheduled discovery failed: %s", exc)
         return
-    warning = expect_warning(found, options["expect"])
+    await sync_to_async(record_round)(found, options["expect"])
+
+
+def record_round(found, expect):
+    """Register what a scheduled round found; remember it (and the $mcastexpect warning) for the pages."""
+    warning = expect_warning(found, expect)
     if warning:
         log.warning("multicast discovery: %s", warning)
-    for line in await sync_to_async(register)(found):
-        if line.startswith("+"):
+    lines = register(found)
+    for line in lines:
+        if line.startswith(("+", "!")):
             log.info("multicast discovery: %s", line[2:])
+    cache.set(LAST_KEY, {"at": timezone.now().isoformat(timespec="seconds"), "found": len(found),
+                         "warning": warning, "added": [ln[2:] for ln in lines if ln.startswith("+")]}, None)
+
+
+def last_round():
+    """What the last scheduled discovery of this process found: {"at", "found", "warning", "added"} or None."""
+    return cache.get(LAST_KEY)

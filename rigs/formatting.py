@@ -85,6 +85,13 @@ def clock(epoch, tz, with_date=False):
         t = datetime.fromtimestamp(float(epoch), tz)
     except (OverflowError, OSError, ValueError):
         return str(epoch)
+    if with_date:
+        from django.conf import settings
+
+        if getattr(settings, "DATETIME_FORMAT_CELLS", ""):  # miner.php's $dfmt
+            from django.utils import dateformat
+
+            return dateformat.format(t, settings.DATETIME_FORMAT_CELLS)
     return t.strftime("%H:%M:%S %d-%b" if with_date else "%H:%M:%S")
 
 

@@ -138,9 +138,21 @@ def summary_context(user, now=None):
         "tables": [rigs_table(items, now, tier(user) == SYS), tables.summary_table(items, z),
                    tables.devices_table(items, z), tables.pools_table(items, z)],
         "now": now,
-        # a bar of buttons is for a handful of rigs; big farms use the RIGS table's links
-        "rigs": [rig for rig, _ in pairs] if len(pairs) <= RIGBAR_MAX else [],
+        **rig_bar([rig for rig, _ in pairs]),
     }
+
+
+def rig_bar(rigs):
+    """A bar of buttons for a handful of rigs; past RIGBAR_MAX a filter box offering every name."""
+    return {"rigs": rigs} if len(rigs) <= RIGBAR_MAX else {"rigs": [], "rig_filter": rigs}
+
+
+def neighbours(rig, ids):
+    """(previous, next) rig ids around ``rig`` in the panel's order, wrapping round; None with one rig."""
+    if len(ids) < 2 or rig.pk not in ids:
+        return None, None
+    i = ids.index(rig.pk)
+    return ids[i - 1], ids[(i + 1) % len(ids)]
 
 
 def rig_context(user, rig, now=None):

@@ -33,6 +33,10 @@ def summary(request):
 
         first = CustomPage.objects.filter(public=True).first()
         return redirect("custom_page", first.slug) if first else redirect_to_login(request.get_full_path())
+    if not request.htmx and "all" not in request.GET:
+        only = list(Rig.objects.values_list("pk", flat=True)[:2])
+        if len(only) == 1:  # as miner.php: with exactly one rig, its page is the default page
+            return redirect("rig_detail", only[0])
     with pages.no_gc_pauses():
         ctx = pages.summary_context(request.user)
         ctx.update(header(request, live_url="/ws/live/summary/"))
@@ -47,10 +51,25 @@ def rig_detail(request, pk):
     if not readonly(request.user, rig):
         ctx["controls"] = control_forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {},
                                                      rig.kind, lambda perm: granted(request.user, perm))
-    rigs = list(Rig.objects.only("id", "name")[: pages.RIGBAR_MAX + 1])
-    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", rigs=rigs if len(rigs) <= pages.RIGBAR_MAX else []))
+    rigs = list(Rig.objects.only("id", "name"))
+    prev_id, next_id = pages.neighbours(rig, [r.pk for r in rigs])
+    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", prev_rig=prev_id, next_rig=next_id,
+                      **pages.rig_bar(rigs)))
     template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"
     return render(request, template, ctx)
+
+
+@require_GET
+@usr_required
+def rig_find(request):
+    """The rig bar's filter box (past RIGBAR_MAX rigs): one match opens it, more are listed."""
+    q = request.GET.get("q", "").strip()[:64]
+    exact = Rig.objects.filter(name=q).first() if q else None
+    matches = [exact] if exact else list(Rig.objects.filter(name__icontains=q).only("id", "name")[:201]) if q else []
+    if len(matches) == 1:
+        return redirect("rig_detail", matches[0].pk)
+    return render(request, "rigs/find.html", {"q": q, "matches": matches[:200], "more": len(matches) > 200,
+                                              **header(request)}, status=200 if matches else 404)
 
 
 @require_POST

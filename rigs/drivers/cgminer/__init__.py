@@ -19,10 +19,17 @@ __all__ = ["COMMANDS", "KIND", "LABEL", "check_access", "command", "detect", "po
 POLL_COMMANDS = ["version", "config", "summary", "devs", "pools", "notify", "devdetails", "stats", "coin"]
 
 
+def poll_commands():
+    """POLL_COMMANDS, without `notify` when NOTIFY is off (miner.php's $notify)."""
+    from django.conf import settings
+
+    return [c for c in POLL_COMMANDS if c != "notify" or getattr(settings, "NOTIFY", True)]
+
+
 async def poll(rig, commands=None, **limits):
     """Ask the report commands, joined unless the rig is known to refuse joins; notes on
     ``rig.joins`` whether it took them."""
-    replies, rig.joins = await client.query(rig.host, rig.port, commands or POLL_COMMANDS,
+    replies, rig.joins = await client.query(rig.host, rig.port, commands or poll_commands(),
                                             join=getattr(rig, "joins", None) is not False, **limits)
     return stored(replies)
 
