@@ -69,6 +69,8 @@ def carry_over(plan, dry_run=False):
     except CarryOverError as exc:
         log.warning("miner.php import refused: %s", exc)
         raise
+    if not dry_run:
+        log.info("miner.php import: %d rig, %d account and %d page lines", *map(len, report.values()))
     return report
 
 
@@ -152,3 +154,26 @@ def add_users(plan, out, errors, dry_run):
         user.save()
         join_tier(user, entry["tier"])
         out.append(f"+ {entry['tier']} user '{user.username}' ({note})")
+
+
+def report_lines(plan, report):
+    """The plan as text: what is (or would be) created, changed, skipped, and the settings to add."""
+    out = []
+    for title, key in (("rigs", "rigs"), ("accounts", "users"), ("custom pages", "pages")):
+        if report[key]:
+            out.append(f"{title}:")
+            out.extend(f"  {line}" for line in report[key])
+    if any(line.startswith("+") for line in report["users"]):
+        out.append(f"  note: {PASSWORD_ADVICE}")
+    if plan.env:
+        out.append("settings that live in the environment: add these lines to the panel's environment "
+                   "(e.g. the systemd unit's Environment= or an env file) and restart it:")
+        out.extend(f"  {line}" for line in plan.env_lines())
+    if plan.discovery:
+        out.append("  $mcast was on: find the rigs now with `manage.py discover --mcast --register`")
+    if plan.notes:
+        out.append("skipped or changed on the way:")
+        out.extend(f"  {note}" for note in plan.notes)
+    if not any(report.values()) and not plan.env:
+        out.append("nothing to import: the file sets none of miner.php's settings")
+    return out

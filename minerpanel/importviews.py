@@ -2,19 +2,17 @@
 
 import logging
 
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from rigs.control import audit
 
 from . import phpfile
-from .carryover import PASSWORD_ADVICE, CarryOverError, carry_over, plan_for
-from .management.commands.importminerphp import report_lines
+from .carryover import PASSWORD_ADVICE, CarryOverError, carry_over, plan_for, report_lines
 from .tiers import sys_required
 from .views import client_address
 
 log = logging.getLogger(__name__)
-SESSION_KEY = "minerphp_upload"
 
 
 @sys_required
@@ -27,31 +25,30 @@ def import_minerphp(request):
             context["error"] = f"{upload.name} is larger than {phpfile.MAX_SIZE // 1024 // 1024} MB: not a settings file."
         else:
             text = upload.read().decode("utf-8", errors="replace")
-            request.session[SESSION_KEY] = {"name": upload.name[:200], "text": text}
-            return show(request, context, dry_run=True)
-    elif request.method == "POST" and request.POST.get("confirm") and SESSION_KEY in request.session:
-        return show(request, context, dry_run=False)
+            return show(request, context, upload.name[:200], text, dry_run=True)
+    elif request.method == "POST" and request.POST.get("confirm") and request.POST.get("text"):
+        # the file comes back from the plan page: its plaintext passwords are never stored server-side
+        return show(request, context, request.POST.get("name", "")[:200], request.POST["text"], dry_run=False)
     elif request.method == "POST":
         context["error"] = "Choose a file first."
     return render(request, "minerpanel/import_minerphp.html", context, status=400 if "error" in context else 200)
 
 
-def show(request, context, dry_run):
-    upload = request.session[SESSION_KEY]
-    plan = plan_for(upload["text"])
-    context.update(name=upload["name"], dry_run=dry_run, notes=plan.notes)
+def show(request, context, name, text, dry_run):
+    if len(text) > phpfile.MAX_SIZE:
+        context["error"] = "The file is too large."
+        return render(request, "minerpanel/import_minerphp.html", context, status=400)
+    plan = plan_for(text)
+    context.update(name=name, text=text, dry_run=dry_run, notes=plan.notes)
     try:
         report = carry_over(plan, dry_run=dry_run)
     except CarryOverError as exc:
-        log.warning("import of %s by %s refused", upload["name"], request.user.username)
+        log.warning("import of %s by %s refused", name, request.user.username)
         context["problems"] = exc.problems
-        if not dry_run:
-            del request.session[SESSION_KEY]
         return render(request, "minerpanel/import_minerphp.html", context, status=400)
-    context["lines"] = report_lines(plan, report, dry_run)
+    context["lines"] = report_lines(plan, report)
     if not dry_run:
-        del request.session[SESSION_KEY]
         done = [line for part in report.values() for line in part if line.startswith(("+", "~"))]
-        audit(request.user, client_address(request), None, "importminerphp", {"file": upload["name"]}, "S",
+        audit(request.user, client_address(request), None, "importminerphp", {"file": name}, "S",
               message="\n".join(done) or "nothing new")
     return render(request, "minerpanel/import_minerphp.html", context)

@@ -89,6 +89,9 @@ def tokens(text):
                 break
             if kind == "comment" and value.startswith("/*") and not value.endswith("*/"):
                 raise Unreadable(line, "a /* comment is never closed")
+            if kind == "other" and value in "'\"":
+                raise Unreadable(line, f"a string opened here with {value} is never closed "
+                                       "(or a quote is missing before it)")
             if kind not in ("space", "comment"):
                 out.append(Token(kind, value, line))
             line += value.count("\n")
@@ -181,7 +184,9 @@ class Reader:
             except Unreadable as exc:
                 self.result.problems.append((exc.line, exc.message, tok.text[1:] if tok.kind == "var" else None))
                 self.pos = start
-                self.skip_statement()
+                if not self.skip_statement():
+                    self.result.problems.append((tok.line, "this statement never ends (a bracket not closed?): "
+                                                           "nothing after it can be read", None))
 
     def assignment(self):
         tok = self.next()
@@ -227,7 +232,8 @@ class Reader:
         tok = self.peek()
         word = tok.text.lower()
         start = self.pos
-        self.skip_statement()
+        if not self.skip_statement():
+            raise Unreadable(tok.line, f"the '{tok.text}' statement never ends (a bracket not closed?)")
         if word in SILENT:
             return
         if word == "function":
@@ -245,7 +251,8 @@ class Reader:
             self.result.skipped.append((tok.line, f"'{tok.text}' statement skipped (it sets no setting)"))
 
     def skip_statement(self):
-        """Past the end of the statement at self.pos: ';' at depth 0, or a block's closing '}'."""
+        """Past the end of the statement at self.pos: ';' at depth 0, or a block's closing '}'.
+        False when the file ends first."""
         depth = 0
         while self.peek() is not None:
             tok = self.next()
@@ -256,9 +263,10 @@ class Reader:
                 if depth <= 0 and tok.text == "}":
                     nxt = self.peek()
                     if nxt is None or nxt.text.lower() not in ("else", "elseif", ")", ";"):
-                        return
+                        return True
             elif tok.text == ";" and depth <= 0:
-                return
+                return True
+        return False
 
     # ---------------------------------------------------------- values
 

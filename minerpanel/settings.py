@@ -178,6 +178,8 @@ DEMO_BASE_PORT = int(envfloat("DEMO_BASE_PORT", 40280))
 EMBEDDED_POLLER = envbool("EMBEDDED_POLLER", True)
 # Rig discovery, miner.php's $mcast*: DISCOVERY=mcast also runs it on a schedule.
 DISCOVERY = os.environ.get("DISCOVERY", "")
+if DISCOVERY not in ("", "mcast"):
+    raise ValueError(f"DISCOVERY is 'mcast' or empty, not {DISCOVERY!r}")
 DISCOVERY_INTERVAL = envfloat("DISCOVERY_INTERVAL", 600)  # seconds between scheduled discoveries
 MCAST_ADDR = os.environ.get("MCAST_ADDR", "224.0.0.75")
 MCAST_PORT = int(envfloat("MCAST_PORT", 4028))

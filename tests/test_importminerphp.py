@@ -172,3 +172,29 @@ class ImportTests(BaseTestCase):
             fh.flush()
             with self.assertRaisesRegex(CommandError, "no '<\\?php' in the file"):
                 call_command("importminerphp", fh.name, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+class ManualVerbatimTests(BaseTestCase):
+    def test_the_manuals_listing_with_its_typos_is_reported_not_guessed(self):
+        # the manual prints "'Found Blocks=Blks', Accepted'" and "max(POOL.Accepted,1))" without their quotes
+        text = ("<?php\n$mobilepage = array( 'DATE' => null, 'RIGS' => null, 'SUMMARY' => array('Elapsed', "
+                "'MHS av', 'Found Blocks=Blks', Accepted', 'Rejected=Rej', 'Utility'));\n"
+                "$customsummarypages = array('Mobile' => array($mobilepage, array()));\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".php") as fh:
+            fh.write(text)
+            fh.flush()
+            with self.assertRaises(CommandError) as ctx:
+                call_command("importminerphp", fh.name, "--dry-run", stdout=io.StringIO(), stderr=io.StringIO())
+        self.assertIn("line 3: a string opened here with ' is never closed (or a quote is missing before it)",
+                      str(ctx.exception))
+
+    def test_an_unclosed_bracket_stops_the_reading_with_its_line(self):
+        result = phpfile.read("<?php\n$title = 'x';\n$helper = array(1, foo(2);\n$rigs = array('10.0.0.1');\n")
+        self.assertEqual(result.values, {"title": "x"})  # $rigs comes after: never guessed
+        self.assertIn((3, "this statement never ends (a bracket not closed?): nothing after it can be read", None),
+                      result.problems)
+
+    def test_a_file_too_large_is_refused(self):
+        result = phpfile.read("<?php $a = 1;" + " " * phpfile.MAX_SIZE)
+        self.assertIn("larger than 2 MB", result.problems[0][1])
+        self.assertEqual(result.values, {})

@@ -30,13 +30,17 @@ class ImportPageTests(BaseTestCase):
         self.assertContains(response, "+ rig &#x27;Garage&#x27; at 192.168.1.20:4028")
         self.assertContains(response, "PANEL_TITLE=&#x27;Home mining&#x27;")
         self.assertFalse(Rig.objects.filter(name="Garage").exists())
-        response = self.client.post(self.url, {"confirm": "1"})
+        text = (FILES / "home.php").read_text()
+        self.assertContains(response, '<textarea name="text" hidden aria-hidden="true">&lt;?php')
+        response = self.client.post(self.url, {"confirm": "1", "name": "home.php", "text": text})
         self.assertContains(response, "Imported home.php")
         self.assertTrue(Rig.objects.filter(name="Garage").exists())
         entry = AuditEntry.objects.get(command="importminerphp")
         self.assertEqual((entry.username, entry.params), ("alice", {"file": "home.php"}))
         self.assertIn("+ rig 'Garage'", entry.message)
-        self.assertEqual(self.client.post(self.url, {"confirm": "1"}).status_code, 400)  # nothing left to confirm
+        self.assertEqual(self.client.post(self.url, {"confirm": "1"}).status_code, 400)  # nothing to confirm
+        self.client.force_login(self.bob)
+        self.assertEqual(self.client.post(self.url, {"confirm": "1", "name": "x", "text": text}).status_code, 403)
 
     def test_a_broken_file_is_explained_and_nothing_is_written(self):
         self.client.force_login(self.alice)

@@ -1,30 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from minerpanel import phpfile
-from minerpanel.carryover import PASSWORD_ADVICE, CarryOverError, carry_over, plan_for
-
-
-def report_lines(plan, report, dry_run):
-    """The plan as text: what is (or would be) created, changed, skipped, and the settings to add."""
-    out = []
-    for title, key in (("rigs", "rigs"), ("accounts", "users"), ("custom pages", "pages")):
-        if report[key]:
-            out.append(f"{title}:")
-            out.extend(f"  {line}" for line in report[key])
-    if any(line.startswith("+") for line in report["users"]):
-        out.append(f"  note: {PASSWORD_ADVICE}")
-    if plan.env:
-        out.append("settings that live in the environment: add these lines to the panel's environment "
-                   "(e.g. the systemd unit's Environment= or an env file) and restart it:")
-        out.extend(f"  {line}" for line in plan.env_lines())
-    if plan.discovery:
-        out.append("  $mcast was on: find the rigs now with `manage.py discover --mcast --register`")
-    if plan.notes:
-        out.append("skipped or changed on the way:")
-        out.extend(f"  {note}" for note in plan.notes)
-    if not any(report.values()) and not plan.env:
-        out.append("nothing to import: the file sets none of miner.php's settings")
-    return out
+from minerpanel.carryover import CarryOverError, carry_over, plan_for, report_lines
 
 
 class Command(BaseCommand):
@@ -53,5 +30,5 @@ class Command(BaseCommand):
             self.stdout.write(f"dry run of {opts['file']}: nothing is written; a real run would do this:")
         else:
             self.stdout.write(f"imported {opts['file']}:")
-        for line in report_lines(plan, report, opts["dry_run"]):
+        for line in report_lines(plan, report):
             self.stdout.write(line)
