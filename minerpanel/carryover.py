@@ -75,10 +75,11 @@ def carry_over(plan, dry_run=False):
 
 
 def add_rigs(plan, out, errors):
+    existing = {(r.host, r.port): r.name for r in Rig.objects.filter(path="").only("host", "port", "name")}
     for entry in plan.rigs:
-        existing = Rig.objects.filter(host=entry["host"], port=entry["port"], path="").first()
-        if existing:
-            out.append(f"= rig {entry['entry']}: exists already as '{existing.name}'")
+        name = existing.get((entry["host"], entry["port"]))
+        if name is not None:
+            out.append(f"= rig {entry['entry']}: exists already as '{name}'")
             continue
         rig = Rig(name=entry["name"], host=entry["host"], port=entry["port"], kind="cgminer")
         try:
