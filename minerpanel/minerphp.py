@@ -133,11 +133,14 @@ def split_rig(entry, default_port):
         if rest and not rest.startswith(":"):
             raise ValueError("expected ':' after the ']'")
         port, _, name = rest[1:].partition(":")
-        ipaddress.IPv6Address(host)
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ValueError(f"'{host}' in brackets is not an IPv6 address") from None
     else:
         host, _, rest = entry.partition(":")
         port, _, name = rest.partition(":")
-        if host.count(":") or (port and not port.isdigit() and ":" in rest):
+        if "::" in entry:
             raise ValueError("write an IPv6 address in brackets: [::1]:4028")
     if not host:
         raise ValueError("no host")

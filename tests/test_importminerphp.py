@@ -198,3 +198,18 @@ class ManualVerbatimTests(BaseTestCase):
         result = phpfile.read("<?php $a = 1;" + " " * phpfile.MAX_SIZE)
         self.assertIn("larger than 2 MB", result.problems[0][1])
         self.assertEqual(result.values, {})
+
+
+class RigEntryTests(BaseTestCase):
+    def test_rig_entries(self):
+        from minerpanel.minerphp import split_rig
+
+        self.assertEqual(split_rig("10.0.0.5", 4029), ("10.0.0.5", 4029, ""))
+        self.assertEqual(split_rig("10.0.0.5:", 4028), ("10.0.0.5", 4028, ""))
+        self.assertEqual(split_rig("rig.lan:4030:Shed: left", 4028), ("rig.lan", 4030, "Shed: left"))
+        self.assertEqual(split_rig("[fe80::1]:4031:v6", 4028), ("fe80::1", 4031, "v6"))
+        self.assertEqual(split_rig("[::1]", 4028), ("::1", 4028, ""))
+        for bad, why in (("::1:4028", "in brackets"), ("[::1:4028", "closing"), ("h:99999", "1 to 65535"),
+                         ("h:port", "not a number"), (":4028", "no host"), ("[nonsense]:1", "IPv6")):
+            with self.assertRaisesRegex(ValueError, why):
+                split_rig(bad, 4028)
