@@ -16,3 +16,15 @@ def attention(request):
     from rigs.pages import attention as count
 
     return {"attention": count}
+def panel(request):
+    """The panel's title (PANEL_TITLE), and for sys users the warning of the last scheduled discovery."""
+    from django.conf import settings
+
+    out = {"panel_title": settings.PANEL_TITLE}
+    user = getattr(request, "user", None)
+    if settings.DISCOVERY and user is not None and user.is_staff:
+        from rigs.discovered import last_round
+
+        last = last_round()
+        out["discovery_warning"] = last and last["warning"]
+    return out

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "minerpanel.context.custom_pages",
                 "minerpanel.context.attention",
+                "minerpanel.context.panel",
             ],
         },
     },
@@ -154,6 +155,14 @@ REFRESH_DEFAULT = int(envfloat("REFRESH_DEFAULT", 10))
 REFRESH_CHOICES = [0, 5, 10, 30, 60, 300]
 REFRESH_CHANGEABLE = envbool("REFRESH_CHANGEABLE", True)  # miner.php's $changerefresh
 DATETIME_FORMAT_HEADER = os.environ.get("DATETIME_FORMAT_HEADER", "Y-m-d H:i:s T")
+# miner.php's $dfmt: Django (PHP-like) date format of dates in table cells; empty: "15:04:05 02-Dec"
+DATETIME_FORMAT_CELLS = os.environ.get("DATETIME_FORMAT_CELLS", "")
+PANEL_TITLE = os.environ.get("PANEL_TITLE", "MinerPanel")[:80]  # miner.php's $title
+NOTIFY = envbool("NOTIFY", True)                      # ask rigs `notify` ($notify)
+CHECK_LAST_SHARE = envbool("CHECK_LAST_SHARE", True)  # mark late last shares ($checklastshare)
+POOL_INPUTS = envbool("POOL_INPUTS", True)            # add-pool and priority forms ($poolinputs)
+RIG_TOTALS = envbool("RIG_TOTALS", True)              # totals on a rig's page ($rigtotals)
+FORCE_RIG_TOTALS = envbool("FORCE_RIG_TOTALS", False)  # ... even for one row ($forcerigtotals)
 
 # --- rigs and the poller
 POLL_INTERVAL = envfloat("POLL_INTERVAL", 10.0)        # seconds between rounds
@@ -174,6 +183,18 @@ HEALTH_REJECT_PCT = envfloat("HEALTH_REJECT_PCT", 5.0)    # rejected shares, %
 DEMO_RIGS = envbool("DEMO_RIGS", True)
 DEMO_BASE_PORT = int(envfloat("DEMO_BASE_PORT", 40280))
 EMBEDDED_POLLER = envbool("EMBEDDED_POLLER", True)
+# Rig discovery, miner.php's $mcast*: DISCOVERY=mcast also runs it on a schedule.
+DISCOVERY = os.environ.get("DISCOVERY", "")
+if DISCOVERY not in ("", "mcast"):
+    raise ValueError(f"DISCOVERY is 'mcast' or empty, not {DISCOVERY!r}")
+DISCOVERY_INTERVAL = envfloat("DISCOVERY_INTERVAL", 600)  # seconds between scheduled discoveries
+MCAST_ADDR = os.environ.get("MCAST_ADDR", "224.0.0.75")
+MCAST_PORT = int(envfloat("MCAST_PORT", 4028))
+MCAST_CODE = os.environ.get("MCAST_CODE", "FTW")
+MCAST_LISTEN_PORT = int(envfloat("MCAST_LISTEN_PORT", 4027))
+MCAST_TIMEOUT = envfloat("MCAST_TIMEOUT", 1.5)
+MCAST_RETRIES = int(envfloat("MCAST_RETRIES", 0))
+MCAST_EXPECT = int(envfloat("MCAST_EXPECT", 0))  # warn when fewer rigs answer
 
 LOGGING = {
     "version": 1,

@@ -22,6 +22,16 @@ def tier(user):
     return USR
 
 
+def join_tier(user, name):
+    """Put an account in the sys or usr tier (sys users also edit rigs and pages in the admin)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.get_or_create(name=name)[0]
+    if name == SYS:
+        group.permissions.add(*Permission.objects.filter(content_type__app_label__in=["rigs", "custompages"]))
+    user.groups.add(group)
+
+
 def readonly(user, rig=None):
     """Whether controls are hidden and refused for this user (and rig)."""
     return settings.READONLY or tier(user) != SYS or bool(rig is not None and rig.readonly)

@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from minerpanel import views
+from minerpanel import importviews, views
 from rigs import api as rig_api
+from rigs import discovery_views
 
 urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/import-minerphp/", importviews.import_minerphp, name="import_minerphp"),
+    path("admin/discover/", discovery_views.discover, name="discover_rigs"),
     path("admin/", admin.site.urls),
     path("pages/", include("custompages.urls")),
     path("api/rigs/", rig_api.rigs, name="api_rigs"),

@@ -29,7 +29,7 @@ class RigAdmin(admin.ModelAdmin):
     form = RigForm
     list_display = ("name", "kind", "address", "enabled", "readonly", "order", "description")
     list_editable = ("enabled", "order")
-    list_filter = ("enabled", "readonly", "kind")
+    list_filter = ("enabled", "readonly", "kind", "discovered")
     search_fields = ("name", "host", "path", "description")
     fieldsets = [
         (None, {"fields": ("name", "kind", "description", "enabled", "readonly", "order")}),

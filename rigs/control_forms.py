@@ -1,5 +1,7 @@
 """Forms for the command descriptions, as plain data for templates (no logic there)."""
 
+from django.conf import settings
+
 from . import commands, drivers
 from .tables import active_pool, device_name
 
@@ -49,6 +51,7 @@ def client_rows(sections, offered):
 
 
 POOL_ACTIONS = ("switchpool", "enablepool", "disablepool", "removepool")
+POOL_INPUTS = ("addpool", "poolpriority")  # the forms POOL_INPUTS=false hides, as miner.php's $poolinputs
 
 
 def actions(names, offered):
@@ -83,7 +86,8 @@ def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm, kept=N
             "clients": client_rows(sections, offered) if offered & set(CLIENT_ACTIONS) else [],
             "access": drivers.can(rig_kind, "check_access"),
             "forms": [form(c, sections, kept=kept) for c in commands.for_rig(sections, rig_kind)
-                      if c.name not in quick and may(c.permission)]}
+                      if c.name not in quick and may(c.permission)
+                      and (settings.POOL_INPUTS or c.name not in POOL_INPUTS)]}
 
 
 def bulk_forms(rigs=()):

@@ -145,7 +145,22 @@ def thousands(value, endzero=False, computed=False):
 def clock(epoch, tz, with_date=False):
     if not epoch:
         return "Never"
-    return php_date("H:i:s d-M" if with_date else "H:i:s", epoch, tz)
+    return cell_date(epoch, tz, "H:i:s d-M") if with_date else php_date("H:i:s", epoch, tz)
+
+
+def cell_date(epoch, tz=None, default=None):
+    """A date in a cell: DATETIME_FORMAT_CELLS (miner.php's $dfmt, PHP/Django letters) when set."""
+    from django.conf import settings
+
+    custom = getattr(settings, "DATETIME_FORMAT_CELLS", "")
+    if custom:
+        try:
+            from django.utils import dateformat
+
+            return dateformat.format(datetime.fromtimestamp(float(epoch), tz or UTC), custom)
+        except (OverflowError, OSError, ValueError, TypeError):
+            return str(epoch)
+    return php_date(default or DATE_FORMAT, epoch, tz)
 
 
 DATE_FORMAT = "H:i:s j-M-Y UTCP"  # miner.php's $dfmt
@@ -356,7 +371,7 @@ def _rule(section, name):
     if name == "Status":
         return lambda v, w, tz, row: (str(v), "" if v in ("Alive", "RUNNING") else "warn" if v in ("Paused", "PAUSED") else "err")
     if name in ("When", "Current Block Time"):
-        return lambda v, w, tz, row: (php_date(DATE_FORMAT, _num_or_raise(v), tz), "")
+        return lambda v, w, tz, row: (cell_date(_num_or_raise(v), tz), "")
     if name in ("Last Update", "Last Report", "Authorised"):
         return lambda v, w, tz, row: (clock(as_number(v), tz, with_date=True), "") if as_number(v) else ("Never", "")
     if name.endswith(" Memory"):

@@ -50,6 +50,7 @@ class Rig(models.Model):
                                  help_text="°C at which this rig's health is an error; empty: TEMP_ERROR.")
     order = models.IntegerField(default=0, help_text="Rigs are listed by this, then by name.")
     simulated = models.BooleanField(default=False, help_text="Served by the built-in simulator under `make run`.")
+    discovered = models.BooleanField(default=False, help_text="Added by rig discovery (multicast or a scan).")
     # The answer to `privileged`, cached; refreshed on demand and by every command's reply.
     access_ok = models.BooleanField(null=True, editable=False)
     access_msg = models.CharField(max_length=500, blank=True, editable=False)

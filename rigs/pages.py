@@ -216,10 +216,9 @@ def attention(now=None):
 
 
 def rigbar(now=None):
-    """The rig bar's links with each rig's state; a bar is for a handful of rigs,
-    big farms use the Rigs table's links."""
-    states = farm_states(now)
-    return states if len(states) <= RIGBAR_MAX else []
+    """The rig bar: links with each rig's state for a handful of rigs; past RIGBAR_MAX a
+    filter box offering every name."""
+    return rig_bar(farm_states(now))
 
 
 def summary_context(user, now=None, problems=False):
@@ -240,8 +239,21 @@ def summary_context(user, now=None, problems=False):
                    tables.devices_table(shown, z), tables.pools_table(shown, z)],
         "now": now,
         "problems": problems,
-        "rigs": states if len(states) <= RIGBAR_MAX else [],
+        **rig_bar(states),
     }
+
+
+def rig_bar(rigs):
+    """A bar of buttons for a handful of rigs; past RIGBAR_MAX a filter box offering every name."""
+    return {"rigs": rigs} if len(rigs) <= RIGBAR_MAX else {"rigs": [], "rig_filter": rigs}
+
+
+def neighbours(rig, ids):
+    """(previous, next) rig ids around ``rig`` in the panel's order, wrapping round; None with one rig."""
+    if len(ids) < 2 or rig.pk not in ids:
+        return None, None
+    i = ids.index(rig.pk)
+    return ids[i - 1], ids[(i + 1) % len(ids)]
 
 
 def rig_context(user, rig, now=None):

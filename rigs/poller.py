@@ -259,8 +259,17 @@ async def run(stop, interval=None, shard=None, on_batch=None):
     """Poll rounds every ``interval`` seconds until ``stop`` (an asyncio.Event) is set."""
     interval = interval or settings.POLL_INTERVAL
     log.info("poller started: every %.1f s, %d rigs at once", interval, settings.POLL_CONCURRENCY)
+    discover_at = 0.0  # DISCOVERY=mcast: the first poller (shard 0) also finds new rigs
     while not stop.is_set():
         began = time.monotonic()
+        if settings.DISCOVERY == "mcast" and (shard is None or shard[0] == 0) and began >= discover_at:
+            from .discovered import scheduled_round
+
+            discover_at = began + settings.DISCOVERY_INTERVAL
+            try:
+                await scheduled_round()
+            except Exception:
+                log.exception("scheduled discovery failed; trying again in %.0f s", settings.DISCOVERY_INTERVAL)
         try:
             results, took = await poll_once(shard, on_batch=on_batch)
             failed = sum(1 for r in results if not r.ok)

@@ -8,6 +8,7 @@ models here: rows come in as (rig, snapshot) pairs or dicts.
 import html
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from . import drivers
@@ -264,7 +265,7 @@ def _device_rows(rig, snap, state, href, tz):
         if not isinstance(d, dict):
             continue
         av, now = rate_mhs(d), rate_mhs(d, "short")
-        late = last_share_state(d, when, av)
+        late = last_share_state(d, when, av) if settings.CHECK_LAST_SHARE else ""
         share_text, share_css = f_share(d.get("Last Share Time"), when, tz)
         title = ""
         if late:
@@ -380,9 +381,10 @@ def section_table(name, records, when, tz, force_totals=False):
     for r in records:
         cells = [cell(*fmt(name, k, r.get(k), when, tz, r), rate_title(k, r.get(k))) if k in r else cell()
                  for k in keys]
-        late = last_share_state(r, when) if name == "DEVS" else ""
+        late = last_share_state(r, when) if name == "DEVS" and settings.CHECK_LAST_SHARE else ""
         t.rows.append(Row(cells, f"lst-{late}" if late else ""))
-    if name in RIG_SUMS and (len(records) >= 2 or force_totals):
+    force_totals = force_totals or settings.FORCE_RIG_TOTALS
+    if name in RIG_SUMS and settings.RIG_TOTALS and records and (len(records) >= 2 or force_totals):
         wanted = RIG_SUMS[name]
         cells = []
         for i, k in enumerate(keys):

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.summary, name="summary"),
     path("overview/", views.overview, name="overview"),
     path("rigs/<int:pk>/", views.rig_detail, name="rig_detail"),
+    path("rigs/find/", views.rig_find, name="rig_find"),
     path("refresh/", views.set_refresh, name="set_refresh"),
     path("rigs/<int:pk>/command/", views.rig_command, name="rig_command"),
     path("rigs/<int:pk>/access/", views.rig_check_access, name="rig_check_access"),

@@ -36,6 +36,10 @@ def summary(request):
         # def visitors land on the first public custom page, else log in
         first = custom.CustomPage.objects.filter(public=True).first()
         return redirect("custom_page", first.slug) if first else redirect_to_login(request.get_full_path())
+    if not request.htmx and "all" not in request.GET:
+        only = list(Rig.objects.values_list("pk", flat=True)[:2])
+        if len(only) == 1:  # as miner.php: with exactly one rig, its page is the default page
+            return redirect("rig_detail", only[0])
     home = custom.CustomPage.objects.filter(slug=custom.HOME).first()
     return custom.show(request, home) if home else overview(request)
 
@@ -62,9 +66,25 @@ def render_rig(request, rig, kept=None, status=200):
     if not readonly(request.user, rig):
         ctx["controls"] = control_forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {},
                                                      rig.kind, lambda perm: granted(request.user, perm), kept)
-    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", rigs=pages.rigbar()))
+    bar = pages.farm_states()
+    prev_id, next_id = pages.neighbours(rig, [r["pk"] for r in bar])
+    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", prev_rig=prev_id, next_rig=next_id,
+                      **pages.rig_bar(bar)))
     template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"
     return render(request, template, ctx, status=status)
+
+
+@require_GET
+@usr_required
+def rig_find(request):
+    """The rig bar's filter box (past RIGBAR_MAX rigs): one match opens it, more are listed."""
+    q = request.GET.get("q", "").strip()[:64]
+    exact = Rig.objects.filter(name=q).first() if q else None
+    matches = [exact] if exact else list(Rig.objects.filter(name__icontains=q).only("id", "name")[:201]) if q else []
+    if len(matches) == 1:
+        return redirect("rig_detail", matches[0].pk)
+    return render(request, "rigs/find.html", {"q": q, "matches": matches[:200], "more": len(matches) > 200,
+                                              **header(request)}, status=200 if matches else 404)
 
 
 @require_POST

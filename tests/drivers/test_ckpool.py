@@ -330,7 +330,7 @@ def test_summary_and_the_ckpool_custom_page_show_the_pool(pool):
     bob = User.objects.create_user("bob", "", "pw")
     c = Client()
     c.force_login(bob)
-    summary = c.get("/").content.decode()
+    summary = c.get("/?all=1").content.decode()
     assert "ckpool pool" in summary and "alice.s19" in summary and "unix sockets" in summary
     page = c.get("/pages/ckpool/").content.decode()
     assert "alice_bitaxe" in page and "% of user" in page and "bc1qdemoaddress0.rig2" in page

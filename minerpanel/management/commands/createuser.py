@@ -1,10 +1,10 @@
 import getpass
 import secrets
 
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
-from minerpanel.tiers import SYS, USR
+from minerpanel.tiers import SYS, USR, join_tier
 
 
 class Command(BaseCommand):
@@ -28,10 +28,7 @@ class Command(BaseCommand):
             else:
                 password = getpass.getpass(f"password for {name}: ")
         user = User.objects.create_user(name, password=password, is_staff=opts["tier"] == SYS)
-        group = Group.objects.get_or_create(name=opts["tier"])[0]
-        if opts["tier"] == SYS:  # sys users edit rigs and pages in the admin
-            group.permissions.add(*Permission.objects.filter(content_type__app_label__in=["rigs", "custompages"]))
-        user.groups.add(group)
+        join_tier(user, opts["tier"])
         self.stdout.write(f"created {opts['tier']} user {name}")
 
     @staticmethod

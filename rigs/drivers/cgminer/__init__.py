@@ -24,7 +24,12 @@ RENAME = {"edevs": "EDEVS", "estats": "ESTATS"}
 
 
 def poll_commands(wanted=()):
-    return [*POLL_COMMANDS, *(ON_DEMAND[s] for s in sorted(wanted) if s in ON_DEMAND)]
+    """POLL_COMMANDS (without `notify` when NOTIFY is off: miner.php's $notify) and the on-demand
+    commands of the sections pages use."""
+    from django.conf import settings
+
+    usual = [c for c in POLL_COMMANDS if c != "notify" or getattr(settings, "NOTIFY", True)]
+    return [*usual, *(ON_DEMAND[s] for s in sorted(wanted) if s in ON_DEMAND)]
 
 
 async def poll(rig, **limits):

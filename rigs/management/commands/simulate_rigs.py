@@ -46,6 +46,11 @@ class Command(BaseCommand):
         parser.add_argument("--access", action="append", metavar="I=MODE",
                             help="api-allow for rig I: W (default), R, deny, or a group like P:switchpool:*")
         parser.add_argument("--register", action="store_true", help="add the rigs to the panel's database")
+        parser.add_argument("--mcast", action="store_true",
+                            help="answer multicast discovery (as miners started with --api-mcast)")
+        parser.add_argument("--mcast-code", default="FTW", help="their --api-mcast-code")
+        parser.add_argument("--mcast-addr", default="224.0.0.75", help="their --api-mcast-addr")
+        parser.add_argument("--mcast-port", type=int, default=4028, help="their --api-mcast-port")
         parser.add_argument("--xmrig", type=int, default=0, metavar="N",
                             help="also N xmrig HTTP APIs, on the ports after the cgminer rigs")
         parser.add_argument("--xmrig-token", default="", help="their http.access-token (unrestricted when given)")
@@ -79,6 +84,12 @@ class Command(BaseCommand):
 
         async def main():
             farm = await SimFarm(rigs, opts["host"], opts["base_port"]).start()
+            if opts["mcast"]:
+                from rigs.simulators.cgminer import mcast
+
+                await mcast.serve(farm, opts["mcast_addr"], opts["mcast_port"], opts["mcast_code"])
+                self.stdout.write(f"answering multicast discovery on {opts['mcast_addr']}:{opts['mcast_port']} "
+                                  f"(code {opts['mcast_code']})")
             for start in others:
                 await start()
             try:

@@ -1,0 +1,421 @@
+"""What a myminer.php means for MinerPanel: miner.php's settings read by phpfile, as a plan.
+
+    plan = translate(phpfile.read(text), known_fields)
+
+A Plan holds the rigs, accounts and custom pages to create (pages in the form
+exportpages/importpages use), the environment lines that carry the settings, notes
+(what is skipped and why) and problems (what stops the import). Formulas (`gen`,
+`bgen`) are PHP expressions: they are translated to our formula grammar where they
+fit it and reported where they do not. Plain Python: no Django here.
+"""
+
+import ipaddress
+import re
+import shlex
+
+from custompages.formula import FUNCTIONS, FormulaError, compile_formula
+
+from . import phpfile
+
+PAGE_VARIABLES = ("customsummarypages", "user_pages")
+TIERS = ("sys", "usr")
+
+# miner.php setting -> (environment variable, how its value is written, miner.php's default)
+ENV = {
+    "readonly": ("READONLY", "bool", False),
+    "checklastshare": ("CHECK_LAST_SHARE", "bool", True),
+    "poolinputs": ("POOL_INPUTS", "bool", False),
+    "notify": ("NOTIFY", "bool", True),
+    "socksndtimeoutsec": ("RIG_CONNECT_TIMEOUT", "seconds", 10),
+    "sockrcvtimeoutsec": ("RIG_TIMEOUT", "seconds", 40),
+    "autorefresh": ("REFRESH_DEFAULT", "seconds", 0),
+    "changerefresh": ("REFRESH_CHANGEABLE", "bool", True),
+    "title": ("PANEL_TITLE", "text", "Mine"),
+    "dfmt": ("DATETIME_FORMAT_CELLS", "text", "H:i:s j-M-Y \\U\\T\\CP"),
+    "rigtotals": ("RIG_TOTALS", "bool", True),
+    "forcerigtotals": ("FORCE_RIG_TOTALS", "bool", False),
+    "mcastexpect": ("MCAST_EXPECT", "count", 0),
+    "mcastaddr": ("MCAST_ADDR", "text", "224.0.0.75"),
+    "mcastport": ("MCAST_PORT", "count", 4028),
+    "mcastcode": ("MCAST_CODE", "text", "FTW"),
+    "mcastlistport": ("MCAST_LISTEN_PORT", "count", 4027),
+    "mcasttimeout": ("MCAST_TIMEOUT", "seconds", 1.5),
+    "mcastretries": ("MCAST_RETRIES", "count", 0),
+}
+NOT_NEEDED = {
+    "rigipsecurity": "rig addresses are shown to logged-in users only, and errors never show socket internals",
+    "ignorerefresh": "carried by REFRESH_DEFAULT/REFRESH_CHANGEABLE",
+    "placebuttons": "the buttons live in the panel's header",
+    "rigbuttons": "rigs are links in the rig bar",
+    "rignames": "rigs without a name are named by their address",
+    "allowgen": "formulas here are parsed, never run as code, so they are always allowed",
+    "miner_font_family": "the panel has its own style sheet (light and dark)",
+    "miner_font_size": "the panel has its own style sheet (light and dark)",
+    "bad_font_family": "the panel has its own style sheet (light and dark)",
+    "bad_font_size": "the panel has its own style sheet (light and dark)",
+    "colouroverride": "the panel has its own style sheet (light and dark)",
+    "doctype": "not a setting",
+    "rigport": "used for the $rigs entries without a port",
+    "mcast": "see DISCOVERY",
+    "allowcustompages": "custom pages are always on",
+}
+READ = {"rigs", "userlist", "hidefields", "mcast", "rigport", "allowcustompages", *PAGE_VARIABLES, *ENV, *NOT_NEEDED}
+# miner.php's own helpers that a copied miner.php assigns: not settings, read nothing from them
+MINERPHP_INTERNALS = {"here", "tablebegin", "tableend", "warnfont", "warnoff", "colourtable", "miner", "port",
+                      "rigips", "showndate", "rigerror", "rownum", "ses", "haderror", "error", "mobilepage",
+                      "mobilesum", "statspage", "statssum", "poolspage", "poolssum", "poolsext", "syspage", "syssum"}
+EXT_KEYS = ("where", "group", "calc", "having", "bgen", "gen")
+PHP_OPERATORS = [("===", "=="), ("!==", "!="), ("<>", "!="), ("&&", " and "), ("||", " or ")]
+
+
+class Plan:
+    def __init__(self):
+        self.rigs = []        # {"name", "host", "port", "line"}
+        self.users = []       # {"name", "password", "tier", "line"}
+        self.public = []      # page names from $userlist['def']
+        self.pages = []       # importpages entries
+        self.env = []         # (KEY, value)
+        self.notes = []       # what is skipped or changed, and why
+        self.problems = []    # what stops the import
+        self.discovery = False
+
+    def env_lines(self):
+        return [f"{key}={quote(value)}" for key, value in self.env]
+
+
+def quote(value):
+    return value if re.fullmatch(r"[A-Za-z0-9_.,:/@%+-]*", value) else shlex.quote(value)
+
+
+def at(result, name):
+    line = result.lines.get(name)
+    return f"line {line}: " if line else ""
+
+
+def translate(result, known=()):
+    plan = Plan()
+    for line, why, name in result.problems:
+        if name and name not in READ:
+            plan.notes.append(f"line {line}: ${name} skipped ({why}); it is not a miner.php setting")
+        else:
+            plan.problems.append(f"line {line}: {why}")
+    for line, why in result.skipped:
+        plan.notes.append(f"line {line}: {why}")
+    values = result.values
+    for name in values:
+        if name not in READ and name not in MINERPHP_INTERNALS and name not in result.used:
+            plan.notes.append(f"{at(result, name)}${name} is not a miner.php setting: ignored")
+        elif name in NOT_NEEDED and name not in ("rigport", "mcast", "allowcustompages", "doctype"):
+            plan.notes.append(f"{at(result, name)}${name}: not needed ({NOT_NEEDED[name]})")
+    rigs(plan, result)
+    settings(plan, result)
+    if values.get("allowcustompages", True) is False:
+        plan.notes.append(f"{at(result, 'allowcustompages')}$allowcustompages is false: miner.php shows no "
+                          "custom pages, so none is imported")
+    else:
+        for var in PAGE_VARIABLES:
+            if var in values:
+                pages(plan, result, var, set(known))
+    users(plan, result)
+    return plan
+
+
+# ---------------------------------------------------------------- rigs
+
+
+def split_rig(entry, default_port):
+    """'host[:port[:name]]', IPv6 in brackets -> (host, port, name); ValueError says why."""
+    entry = entry.strip()
+    if entry.startswith("["):
+        host, sep, rest = entry[1:].partition("]")
+        if not sep:
+            raise ValueError("an IPv6 address needs its closing ']'")
+        if rest and not rest.startswith(":"):
+            raise ValueError("expected ':' after the ']'")
+        port, _, name = rest[1:].partition(":")
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ValueError(f"'{host}' in brackets is not an IPv6 address") from None
+    else:
+        host, _, rest = entry.partition(":")
+        port, _, name = rest.partition(":")
+        if "::" in entry:
+            raise ValueError("write an IPv6 address in brackets: [::1]:4028")
+    if not host:
+        raise ValueError("no host")
+    port = port.strip() or str(default_port)
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"the port {port!r} is not a number from 1 to 65535")
+    return host, int(port), name.strip()
+
+
+def rigs(plan, result):
+    values = result.values
+    if "rigs" not in values:
+        return
+    listed = values["rigs"]
+    if values.get("mcast") is True:
+        plan.notes.append(f"{at(result, 'rigs')}$mcast is true, so miner.php ignores $rigs: no rig is imported "
+                          "from it; run `manage.py discover --mcast --register` (or Discover rigs in the admin)")
+        return
+    if isinstance(listed, str):
+        listed = {0: listed}
+    if not isinstance(listed, dict):
+        plan.problems.append(f"{at(result, 'rigs')}$rigs is not an array")
+        return
+    default_port = values.get("rigport", 4028)
+    seen = set()
+    for entry in listed.values():
+        if not isinstance(entry, str):
+            plan.problems.append(f"{at(result, 'rigs')}the $rigs entry {entry!r} is not a string")
+            continue
+        try:
+            host, port, name = split_rig(entry, default_port)
+        except ValueError as exc:
+            plan.problems.append(f"{at(result, 'rigs')}the rig '{entry}': {exc}")
+            continue
+        if (host, port) in seen:
+            plan.notes.append(f"{at(result, 'rigs')}the rig '{entry}' is listed twice: imported once")
+            continue
+        seen.add((host, port))
+        plan.rigs.append({"name": name or (f"[{host}]:{port}" if ":" in host else f"{host}:{port}"),
+                          "host": host, "port": port, "entry": entry})
+
+
+# ---------------------------------------------------------------- settings
+
+
+def env_value(kind, value):
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind in ("seconds", "count"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("is not a number")
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ValueError("is not text")
+    return phpfile.php_str(value)
+
+
+def settings(plan, result):
+    values = result.values
+    env = {}
+    for var, (key, kind, default) in ENV.items():
+        if var not in values or values[var] == default:
+            continue
+        if var.startswith("mcast") and values.get("mcast") is not True:
+            plan.notes.append(f"{at(result, var)}${var}: used with $mcast only, which is off")
+            continue
+        try:
+            env[key] = env_value(kind, values[var])
+        except ValueError as exc:
+            plan.problems.append(f"{at(result, var)}${var} {exc}")
+    if values.get("ignorerefresh") is True:
+        env["REFRESH_DEFAULT"], env["REFRESH_CHANGEABLE"] = "0", "false"
+    if "DATETIME_FORMAT_CELLS" in env and "P" in env["DATETIME_FORMAT_CELLS"].replace("\\P", ""):
+        plan.notes.append(f"{at(result, 'dfmt')}$dfmt: PHP's P (+00:00) is written O (+0000) in the panel's formats")
+        env["DATETIME_FORMAT_CELLS"] = re.sub(r"(?<!\\)P", "O", env["DATETIME_FORMAT_CELLS"])
+    hide = values.get("hidefields")
+    if isinstance(hide, dict) and hide:
+        names = [str(k) for k, on in hide.items() if on]
+        if any("," in n for n in names):
+            plan.problems.append(f"{at(result, 'hidefields')}a $hidefields name contains a comma")
+        elif names:
+            env["HIDE_FIELDS"] = ",".join(names)
+    elif hide not in (None, {}):
+        plan.problems.append(f"{at(result, 'hidefields')}$hidefields is not an array of 'SECTION.Field' => 1")
+    if values.get("mcast") is True:
+        env["DISCOVERY"] = "mcast"
+        plan.discovery = True
+    plan.env = sorted(env.items())
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def users(plan, result):
+    userlist = result.values.get("userlist")
+    if userlist is None:
+        if "userlist" in result.values:
+            plan.notes.append(f"{at(result, 'userlist')}$userlist is null: miner.php asks no login; the panel always "
+                              "does (create accounts with `manage.py createuser`)")
+        return
+    if not isinstance(userlist, dict):
+        plan.problems.append(f"{at(result, 'userlist')}$userlist is not an array")
+        return
+    for tier, members in userlist.items():
+        if tier == "def":
+            names = list(members.values()) if isinstance(members, dict) else [members]
+            plan.public = [str(n) for n in names if isinstance(n, (str, int))]
+            continue
+        if tier not in TIERS:
+            plan.notes.append(f"{at(result, 'userlist')}$userlist['{tier}'] is not a tier (sys, usr, def): ignored")
+            continue
+        if not isinstance(members, dict):
+            plan.problems.append(f"{at(result, 'userlist')}$userlist['{tier}'] is not an array of 'name' => 'password'")
+            continue
+        for name, password in members.items():
+            if not isinstance(password, (str, int)) or isinstance(password, bool):
+                plan.problems.append(f"{at(result, 'userlist')}the password of '{name}' is not text")
+                continue
+            plan.users.append({"name": str(name), "password": phpfile.php_str(password), "tier": tier})
+
+
+# ---------------------------------------------------------------- pages
+
+
+def slug(name):
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "page"
+
+
+def strings(value, what):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, dict) or not all(isinstance(v, (str, int, float)) for v in value.values()):
+        raise ValueError(f"{what} is not a list of names")
+    return [phpfile.php_str(v) for v in value.values()]
+
+
+def clean_line(text, what):
+    if "\n" in text:
+        raise ValueError(f"{what} '{text[:40]}' contains a line break")
+    return text
+
+
+def tests(value, what):
+    """[['Field', '>', 0], ...] -> 'Field > 0' lines"""
+    out = []
+    for test in (value or {}).values() if isinstance(value, dict) else [value] if value else []:
+        if not phpfile.is_list(test) or not 2 <= len(test) <= 3:
+            raise ValueError(f"{what}: {test!r} is not array('Field', 'restriction', value)")
+        out.append(clean_line(" ".join(phpfile.php_str(v) for v in test.values()), what))
+    return "\n".join(out)
+
+
+def translate_formula(php, fields):
+    """A PHP expression -> our formula text; ValueError says why it does not fit."""
+    text = php.strip()
+    if re.search(r"[$;`{}\[\]]|\?", text):
+        raise ValueError("it uses PHP beyond arithmetic (variables, ?:, arrays or statements)")
+    for old, new in PHP_OPERATORS:
+        text = text.replace(old, new)
+    text = re.sub(r"!(?!=)", " not ", text)
+    text = re.sub(r'"([^"\']*)"', r"'\1'", text)
+    for name in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", text):
+        if name.lower() not in FUNCTIONS:
+            raise ValueError(f"the PHP function {name}() has no equivalent (allowed: {', '.join(FUNCTIONS)})")
+    text = re.sub(r"\s+", " ", text).strip()
+    try:
+        compile_formula(text, fields)
+    except FormulaError as exc:
+        raise ValueError(str(exc)) from None
+    return text
+
+
+def formulas(value, what, fields, notes, page):
+    """{'Name' => 'formula'} (or the manual's array('Name', 'formula')) -> ('Name=formula' lines, names)"""
+    if value is None:
+        return "", set()
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is not an array of 'name' => 'formula'")
+    if phpfile.is_list(value) and len(value) == 2 and all(isinstance(v, str) for v in value.values()):
+        notes.append(f"page '{page}': {what} array('{value[0]}', '...') read as '{value[0]}' => '...' "
+                     "(the manual's form)")
+        value = {value[0]: value[1]}
+    out, names = [], set()
+    for name, formula in value.items():
+        if not isinstance(formula, str):
+            raise ValueError(f"{what} '{name}' is not a formula")
+        try:
+            out.append(f"{clean_line(str(name), what)}={translate_formula(formula, fields)}")
+            names.add(str(name))
+        except ValueError as exc:
+            notes.append(f"page '{page}': {what} '{name}' = {formula!r} not carried over: {exc}")
+    return "\n".join(out), names
+
+
+def section_fields(specs, gens):
+    """Page fields, with miner.php's 'GEN.x||OTHER.y' alternatives resolved as degen() does."""
+    out = []
+    for spec in specs:
+        field, eq, header = spec.partition("=")
+        if "||" in field:
+            options = field.split("||")
+            usable = [o for o in options if not o.startswith(("GEN.", "BGEN.")) or o.split(".", 1)[1] in gens]
+            if not usable:
+                continue
+            field = usable[0]
+        elif field.startswith(("GEN.", "BGEN.")) and field.split(".", 1)[1] not in gens:
+            continue
+        out.append(field + eq + header)
+    return out
+
+
+def page_entry(name, spec, known, notes, order):
+    if not isinstance(spec, dict) or not spec:
+        raise ValueError("is not array($page, $totals[, $ext])")
+    parts = list(spec.values())
+    layout = parts[0]
+    totals = parts[1] if len(parts) > 1 and isinstance(parts[1], dict) else {}
+    ext = parts[2] if len(parts) > 2 and isinstance(parts[2], dict) else {}
+    if not isinstance(layout, dict) or not layout:
+        raise ValueError("has no sections")
+    for section in [*totals, *ext]:
+        if section not in layout:
+            notes.append(f"page '{name}': totals or extension for '{section}', a section the page does not show: ignored")
+    sections = []
+    for section, fields in layout.items():
+        section = str(section)
+        specs = strings(fields, f"the fields of {section}")
+        specs = [clean_line(s, "a field") for s in specs]
+        extension = ext.get(section) or {}
+        if not isinstance(extension, dict):
+            raise ValueError(f"the extension of {section} is not an array")
+        for key in extension:
+            if key not in EXT_KEYS:
+                notes.append(f"page '{name}': '{key}' in the extension of {section} has no equivalent: ignored")
+        calc = extension.get("calc") or {}
+        if not isinstance(calc, dict):
+            raise ValueError(f"calc of {section} is not an array of 'Field' => 'function'")
+        group = strings(extension.get("group"), f"group of {section}")
+        names = set(known) | {s.partition("=")[0] for s in specs} | set(group) | {str(k) for k in calc}
+        bgen, bnames = formulas(extension.get("bgen"), f"bgen of {section}", names, notes, name)
+        names |= {f"BGEN.{b}" for b in bnames}
+        gen, gnames = formulas(extension.get("gen"), f"gen of {section}", names, notes, name)
+        gens = bnames | gnames
+        entry = {"section": section, "fields": "\n".join(section_fields(specs, gens)),
+                 "totals": "\n".join(clean_line(t, "a total") for t in strings(totals.get(section), f"totals of {section}")),
+                 "where": tests(extension.get("where"), f"where of {section}"),
+                 "having": tests(extension.get("having"), f"having of {section}"),
+                 "group": "\n".join(clean_line(g, "a group field") for g in group),
+                 "calc": "\n".join(f"{clean_line(str(k), 'calc')}={v}" for k, v in calc.items()),
+                 "bgen": bgen, "gen": gen}
+        sections.append({k: v for k, v in entry.items() if v or k == "section"})
+    return {"name": name, "slug": slug(name), "order": order, "public": False, "sections": sections}
+
+
+def pages(plan, result, var, known):
+    value = result.values[var]
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        plan.problems.append(f"{at(result, var)}${var} is not an array of pages")
+        return
+    for name, spec in value.items():
+        name = str(name)
+        if any(p["name"] == name for p in plan.pages):
+            plan.notes.append(f"{at(result, var)}the page '{name}' is defined twice: the last one is imported")
+            plan.pages = [p for p in plan.pages if p["name"] != name]
+        try:
+            entry = page_entry(name, spec, known, plan.notes, 100 + 10 * len(plan.pages))
+        except ValueError as exc:
+            plan.problems.append(f"{at(result, var)}the page '{name}' {exc}" if "is not" in str(exc) or
+                                 str(exc).startswith("has") else f"{at(result, var)}the page '{name}': {exc}")
+            continue
+        if name == "Summary":
+            plan.notes.append(f"{at(result, var)}the page 'Summary' replaced miner.php's default page: it is imported "
+                              "as the custom page Summary (/pages/summary/); the panel's own summary stays at /")
+        plan.pages.append(entry)
