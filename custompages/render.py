@@ -1,5 +1,6 @@
 """Engine results -> the same tables as the standard pages (formatting, late shares, escaping)."""
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -64,7 +65,7 @@ def add_markers(sections, when):
     for name in ("DEVS", "EDEVS"):
         for d in sections.get(name) or []:
             if isinstance(d, dict):
-                late = last_share_state(d, when)
+                late = last_share_state(d, when) if settings.CHECK_LAST_SHARE else ""
                 d["Late Share"] = {"warn": "⚠ late", "err": "⚠ very late"}.get(late, "")
 
 
@@ -149,7 +150,7 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
         css = tables.row_css(rig.get("state", ""))
         devs = _record(r, "DEVS", section) if joined and ("DEVS." in " ".join(r)) else (
             r if part in ("DEVS", "EDEVS", "ASC", "PGA", "GPU") else {})
-        late = last_share_state(devs, when) if devs and not result.grouped else ""
+        late = last_share_state(devs, when) if devs and not result.grouped and settings.CHECK_LAST_SHARE else ""
         t.rows.append(tables.Row(cells, f"{css} lst-{late}".strip() if late else css))
     if result.totals:
         cells = [] if result.grouped else [tables.cell("Σ", title="rigs without current data and pools are not added")]

@@ -417,5 +417,5 @@ def pages(plan, result, var, known):
             continue
         if name == "Summary":
             plan.notes.append(f"{at(result, var)}the page 'Summary' replaced miner.php's default page: it is imported "
-                              "as the custom page Summary (/pages/summary/); the panel's own summary stays at /")
+                              "as the Summary page, which / shows (the fixed tables stay at /overview/)")
         plan.pages.append(entry)

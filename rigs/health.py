@@ -17,7 +17,7 @@ from .formatting import last_share_state, rate_mhs
 
 LEVELS = {"ok": 0, "warn": 1, "err": 2}
 DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "hashrate_share": 0.8, "hw_pct": 1.0, "reject_pct": 5.0,
-                  "history": 30, "min_history": 5}
+                  "history": 30, "min_history": 5, "late_shares": True}
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
 
 
@@ -57,7 +57,7 @@ def device_reasons(devs, when, limits, kind="cgminer"):
         elif status not in ("", "Alive", "Initialising"):
             out.append(_reason("warn", f"dev:{label}:{status[:20]}", f"{label} {status[:20]}"))
         else:
-            late = last_share_state(d, when, rate_mhs(d))
+            late = last_share_state(d, when, rate_mhs(d)) if limits["late_shares"] else ""
             if late:
                 out.append(_reason(late, f"late:{label}", f"{label} last share {'very ' if late == 'err' else ''}late"))
         temp = as_number(d.get("Temperature"))

@@ -173,7 +173,7 @@ def health_limits(temp_warn=None, temp_err=None):
     return {"temp_warn": temp_warn if temp_warn is not None else settings.TEMP_WARN,
             "temp_err": temp_err if temp_err is not None else settings.TEMP_ERROR,
             "hashrate_share": settings.HEALTH_HASHRATE_SHARE, "hw_pct": settings.HEALTH_HW_PCT,
-            "reject_pct": settings.HEALTH_REJECT_PCT}
+            "reject_pct": settings.HEALTH_REJECT_PCT, "late_shares": settings.CHECK_LAST_SHARE}
 
 
 def make_brief(sections, statuses, kind="cgminer", previous=None, limits=None, now=None):

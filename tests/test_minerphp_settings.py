@@ -46,8 +46,8 @@ class PageBehaviourTests(BaseTestCase):
         self.assertIn('action="/rigs/find/"', page)
         self.assertIn('<option value="farm-063">', page)
         self.assertNotIn('<nav class="rigbar"', page)
-        summary = self.client.get("/").content.decode()
-        self.assertIn('list="rig-names"', summary)
+        overview = self.client.get("/overview/").content.decode()
+        self.assertIn('list="rig-names"', overview)
         exact = Rig.objects.get(name="farm-007")
         self.assertRedirects(self.client.get("/rigs/find/", {"q": "farm-007"}), f"/rigs/{exact.pk}/")
         listed = self.client.get("/rigs/find/", {"q": "farm-01"})
@@ -57,7 +57,7 @@ class PageBehaviourTests(BaseTestCase):
 
     def test_a_handful_of_rigs_keep_their_buttons(self):
         Rig.objects.create(name="rig-b", host="10.0.0.6")
-        page = self.client.get("/").content.decode()
+        page = self.client.get("/overview/").content.decode()
         self.assertIn('<nav class="rigbar"', page)
         self.assertNotIn("rig-names", page)
 
@@ -77,7 +77,19 @@ class SettingsTests(BaseTestCase):
         self.rig.snapshot.delete() if hasattr(self.rig, "snapshot") else None
         self.snapshot(sections={"DEVS": [dev, dict(dev, ASC=1, ID=1)]}, statuses={"devs": {"STATUS": "S", "When": when}})
         self.client.force_login(self.bob)
-        return self.client.get("/?all=1").content.decode(), self.client.get(f"/rigs/{self.rig.pk}/").content.decode()
+        return self.client.get("/overview/").content.decode(), self.client.get(f"/rigs/{self.rig.pk}/").content.decode()
+
+    def test_check_last_share_off_on_the_summary_page_and_in_health(self):
+        from rigs.models import health_limits, make_brief
+
+        with override_settings(CHECK_LAST_SHARE=False):
+            self.late_pages()
+            snap = self.rig.snapshot
+            snap.brief = make_brief(snap.sections, snap.statuses, limits=health_limits())  # as the poller would
+            snap.save()
+            page = self.client.get("/?all=1").content.decode()
+        self.assertNotIn("late", page.split("<main>")[1])
+        self.assertNotIn("lst-", page)
 
     def test_check_last_share_off(self):
         with override_settings(CHECK_LAST_SHARE=False):
