@@ -36,6 +36,7 @@ class Target:
     username: str = ""
     path: str = ""
     logdir: str = ""
+    web_port: int | None = None
 
 
 @dataclass
@@ -121,7 +122,7 @@ def load_targets(shard=None):
 
     close_old_connections()
     rows = Rig.objects.filter(enabled=True).values_list(
-        "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token", "username", "path", "logdir")
+        "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token", "username", "path", "logdir", "web_port")
     targets = [Target(i, h, p, j, e or "", *rest) for i, h, p, j, e, *rest in rows]
     if shard:
         k, n = shard

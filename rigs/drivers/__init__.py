@@ -28,7 +28,10 @@ import importlib
 from functools import cache
 
 # Adding a kind: its module here, its simulator in rigs/simulators/, its tests, and this line.
+# The ASIC firmwares come before cgminer: detection asks in this order (asic-dialects.md §5) and
+# cgminer recognises any cgminer-like `version`.
 MODULES = {
+    "antminer": "rigs.drivers.antminer",
     "cgminer": "rigs.drivers.cgminer",
     "xmrig": "rigs.drivers.xmrig",
     "ckpool": "rigs.drivers.ckpool",
