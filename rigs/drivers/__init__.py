@@ -31,6 +31,7 @@ from functools import cache
 # The ASIC firmwares come before cgminer: detection asks in this order (asic-dialects.md §5) and
 # cgminer recognises any cgminer-like `version`.
 MODULES = {
+    "whatsminer": "rigs.drivers.whatsminer",
     "antminer": "rigs.drivers.antminer",
     "cgminer": "rigs.drivers.cgminer",
     "xmrig": "rigs.drivers.xmrig",

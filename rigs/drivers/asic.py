@@ -13,7 +13,7 @@ from rigs.commands import Command, Param
 
 from .cgminer import client
 from .cgminer.protocol import as_number
-from .errors import RigError
+from .errors import ConnectError, RigError, TimeoutError_
 
 # Multipliers from a firmware's unit to MH/s (the cgminer API's unit).
 TO_MHS = {"H": 1e-6, "K": 1e-3, "KH": 1e-3, "M": 1.0, "MH": 1.0, "G": 1e3, "GH": 1e3, "T": 1e6, "TH": 1e6,
@@ -111,11 +111,16 @@ async def version_text(host, port, **limits):
     if hit and time.monotonic() - hit[0] < PROBE_TTL:
         return hit[1]
     text = ""
-    try:
-        reply = await client.call(host, port, "version", **limits)
-        text = str(reply.as_dict()).upper() if reply.sections or reply.status.get("Description") else ""
-    except RigError:
-        pass
+    for command in ("version", "devdetails"):  # BITMICRO shows in Whatsminer's devdetails
+        try:
+            reply = await client.call(host, port, command, **limits)
+        except (ConnectError, TimeoutError_):
+            _PROBES[key] = (time.monotonic(), "")
+            return ""  # nothing there, or nothing that answers: ask no more
+        except RigError:
+            break
+        if reply.sections or reply.status.get("Description"):
+            text += " " + str(reply.as_dict()).upper()
     if text == "" or "BTMINER" in text or "BITMICRO" in text:
         try:  # Whatsminer: the firmware date tells the API generation
             raw = await client.exchange(host, port, b'{"cmd":"get_version"}', **limits)
