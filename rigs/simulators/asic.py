@@ -78,9 +78,11 @@ class RpcConnection(asyncio.Protocol):
         if reply is None:
             self.transport.close()
             return
+        if self.sim.fault == "keepopen":  # end with a newline and keep the socket open (Q1)
+            self.transport.write(reply.rstrip(b"\0") + b"\n")
+            return
         self.transport.write(reply)
-        if self.sim.fault != "keepopen":
-            self.transport.close()
+        self.transport.close()
 
 
 async def serve_rpc(sim, host, port):

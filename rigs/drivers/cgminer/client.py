@@ -20,6 +20,7 @@ from .protocol import (
     TooLargeError,
     encode_request,
     join_members,
+    json_complete,
     parse_reply,
 )
 
@@ -33,7 +34,8 @@ def _human_size(n):
 
 
 async def exchange(host, port, payload, *, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT, max_reply=MAX_REPLY):
-    """Send ``payload`` and return the raw reply bytes (up to and including the NUL)."""
+    """Send ``payload`` and return the raw reply bytes (up to and including the NUL), read until the
+    rig closes, sends its NUL, or ends a whole JSON reply with a newline."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     writer = None
@@ -64,6 +66,8 @@ async def exchange(host, port, payload, *, connect_timeout=CONNECT_TIMEOUT, time
                         raise TooLargeError(f"reply larger than {_human_size(max_reply)}")
                     if b"\0" in chunk:
                         break
+                    if chunk.endswith(b"\n") and json_complete(b"".join(chunks)):
+                        break  # a rig that keeps the socket open after a reply ended by a newline
         except TimeoutError:
             raise TimeoutError_(f"no reply within {timeout:g} s") from None
         except (ConnectionResetError, BrokenPipeError):
