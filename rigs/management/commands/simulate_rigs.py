@@ -52,6 +52,11 @@ class Command(BaseCommand):
         parser.add_argument("--ckpool", metavar="DIR", help="also a ckpool: sockets in DIR/ckpool, files in DIR/logs")
         parser.add_argument("--ckpool-interval", type=float, default=60.0, help="seconds between file rewrites")
         parser.add_argument("--ckpool-fault", action="append", choices=("half", "empty", "bigrate", "slow"), default=[])
+        parser.add_argument("--antminer", type=int, default=0, metavar="N",
+                            help="also N Antminer S19 Pro (stock firmware): RPC and web CGI on two ports each")
+        parser.add_argument("--whatsminer", type=int, default=0, metavar="N", help="also N Whatsminer M50S (API v2)")
+        parser.add_argument("--asic-password", default="",
+                            help="the ASIC simulators' web/API password (else generated and printed)")
         parser.add_argument("--xmrigcc-port", type=int, help="also an XMRigCC server on this port")
         parser.add_argument("--xmrigcc-miners", type=int, default=4)
         parser.add_argument("--xmrigcc-interval", type=float, default=10.0, help="seconds between miner reports")
@@ -101,6 +106,8 @@ class Command(BaseCommand):
         from rigs.simulators import xmrigcc as xmrigcc_sim
 
         host, starts = opts["host"], []
+        port = opts["base_port"] + n + opts["xmrig"]  # the ports after the cgminer rigs and the xmrigs
+        starts += self.asic_kinds(opts, host, port)
         if opts["xmrig"]:
             token = opts["xmrig_token"] or None
             sims = [xmrig_sim.XmrigSim(index=i, token=token, restricted=token is None) for i in range(opts["xmrig"])]
@@ -133,4 +140,30 @@ class Command(BaseCommand):
                      username="admin", token=password)
             self.stdout.write(f"XMRigCC server {host}:{opts['xmrigcc_port']} user admin, password {password}, "
                               f"{len(miners)} miners")
+        return starts
+
+    def asic_kinds(self, opts, host, port):
+        """Coroutine functions serving the ASIC firmware simulators, from ``port`` on."""
+        import secrets
+
+        from rigs.simulators import antminer as antminer_sim
+        from rigs.simulators import whatsminer as whatsminer_sim
+
+        password = opts["asic_password"] or secrets.token_urlsafe(9)
+        starts = []
+        for i in range(opts["antminer"]):
+            sim = antminer_sim.AntminerSim(index=i, seed=opts["seed"], password=password)
+            starts.append(lambda sim=sim, p=port: antminer_sim.serve(sim, host, p, p + 1))
+            register(opts, name=f"s19x{i:02d}", kind="antminer", host=host, port=port, web_port=port + 1,
+                     username="root", token=password)
+            self.stdout.write(f"s19x{i:02d} {host}:{port} Antminer S19 Pro RPC, web CGI on {port + 1} (root)")
+            port += 2
+        for i in range(opts["whatsminer"]):
+            sim = whatsminer_sim.WhatsminerSim(index=i, seed=opts["seed"], password=password)
+            starts.append(lambda sim=sim, p=port: whatsminer_sim.serve(sim, host, p))
+            register(opts, name=f"m50x{i:02d}", kind="whatsminer", host=host, port=port, token=password)
+            self.stdout.write(f"m50x{i:02d} {host}:{port} Whatsminer M50S API v2")
+            port += 1
+        if starts and not opts["asic_password"]:
+            self.stdout.write(f"ASIC simulators' web/API password: {password}")
         return starts
