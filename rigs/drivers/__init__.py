@@ -32,6 +32,7 @@ from functools import cache
 # cgminer recognises any cgminer-like `version`.
 MODULES = {
     "whatsminer": "rigs.drivers.whatsminer",
+    "luxos": "rigs.drivers.luxos",
     "antminer": "rigs.drivers.antminer",
     "cgminer": "rigs.drivers.cgminer",
     "xmrig": "rigs.drivers.xmrig",
