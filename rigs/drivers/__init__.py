@@ -31,6 +31,7 @@ from functools import cache
 # The ASIC firmwares come before cgminer: detection asks in this order (asic-dialects.md §5) and
 # cgminer recognises any cgminer-like `version`.
 MODULES = {
+    "braiins": "rigs.drivers.braiins",
     "whatsminer": "rigs.drivers.whatsminer",
     "luxos": "rigs.drivers.luxos",
     "antminer": "rigs.drivers.antminer",
