@@ -34,6 +34,7 @@ MODULES = {
     "braiins": "rigs.drivers.braiins",
     "whatsminer": "rigs.drivers.whatsminer",
     "luxos": "rigs.drivers.luxos",
+    "vnish": "rigs.drivers.vnish",
     "antminer": "rigs.drivers.antminer",
     "cgminer": "rigs.drivers.cgminer",
     "xmrig": "rigs.drivers.xmrig",

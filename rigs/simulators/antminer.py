@@ -20,6 +20,7 @@ READ_COMMANDS = ("version", "summary", "stats", "pools", "devs")
 
 
 class AntminerSim(asic.Machine):
+    version = VERSION
     def __init__(self, index=0, seed=1, password="root", **kw):
         super().__init__(index, seed, boards=3, rate_ghs=36_600.0, **kw)
         self.password = password
@@ -58,7 +59,7 @@ class AntminerSim(asic.Machine):
         return [asic.status("S", code, msg, "cgminer 1.0.0", self.clock())]
 
     def rpc_version(self):
-        return self.reply({"STATUS": self.ok(22, "CGMiner versions"), "VERSION": [VERSION], "id": 1})
+        return self.reply({"STATUS": self.ok(22, "CGMiner versions"), "VERSION": [dict(self.version)], "id": 1})
 
     def rpc_summary(self):
         ghs = self.total_ghs()
@@ -108,7 +109,7 @@ class AntminerSim(asic.Machine):
     def rpc_stats(self):
         # bmminer leaves out the comma between the two STATS records (quirk Q2)
         head = asic.dumps({"STATUS": self.ok(70, "CGMiner stats")})[:-1]
-        text = (f'{head},"STATS":[{asic.dumps({**VERSION})}{asic.dumps(self.flat_stats())}],"id":1}}')
+        text = (f'{head},"STATS":[{asic.dumps(dict(self.version))}{asic.dumps(self.flat_stats())}],"id":1}}')
         return self.reply(None, text)
 
     def rpc_pools(self):
