@@ -203,6 +203,5 @@ async def detect(host, port, **limits):
     text = await asic.version_text(host, port, **limits)
     if "ANTMINER" not in text or not ("BMMINER" in text or "CGMINER 1.0.0" in text):
         return None
-    model = re.search(r"'TYPE': '([^']{1,60})'", text)
-    return f"{model.group(1).title() if model else 'Antminer'} (stock firmware, bmminer)"
+    return f"{asic.probed(text, 'TYPE') or 'Antminer'} (stock firmware, bmminer)"
 

@@ -135,6 +135,13 @@ async def version_text(host, port, **limits):
     return text
 
 
+def probed(text, key):
+    """A value of the probe text (``'TYPE': 'ANTMINER S19 PRO'``) as the firmware wrote it, title-cased;
+    "" when absent."""
+    found = re.search(rf"'{key}': '([^']{{1,80}})'", text)
+    return found.group(1).title() if found else ""
+
+
 # ------------------------------------------------------------ commands several families share
 REBOOT = Command("reboot", "Reboot", "miner", dangerous=True,
                  help="Reboots the whole machine: it stops hashing for a few minutes.")

@@ -12,7 +12,6 @@ its web interface. Older releases (gRPC only, or LuCI/GraphQL) are read but not 
 """
 
 import hashlib
-import re
 import time
 
 from rigs.commands import Command, Param
@@ -157,7 +156,6 @@ async def check_access(rig, **limits):
 
 async def detect(host, port, **limits):
     text = await asic.version_text(host, port, **limits)
-    found = re.search(r"'(BOSMINER|BOSER)': '([^']{1,80})'", text)
-    if not found and "BOSMINER" not in text and "BOSER" not in text:
+    if "BOSMINER" not in text and "BOSER" not in text:
         return None
-    return f"Braiins OS ({found.group(2).lower() if found else 'bosminer'})"
+    return f"Braiins OS ({(asic.probed(text, 'BOSER') or asic.probed(text, 'BOSMINER') or 'bosminer').lower()})"

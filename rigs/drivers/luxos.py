@@ -9,8 +9,6 @@ taken from `session`, as Luxor's own tools do), and the panel logs off the sessi
 The docs say sessions coordinate, they do not secure: LuxOS needs no password.
 """
 
-import re
-
 from rigs.commands import Command, Param
 
 from . import asic
@@ -141,6 +139,4 @@ async def detect(host, port, **limits):
     text = await asic.version_text(host, port, **limits)
     if "LUXMINER" not in text:
         return None
-    found = re.search(r"'LUXMINER': '([^']{1,60})'", text)
-    model = re.search(r"'TYPE': '([^']{1,60})'", text)
-    return f"LuxOS {found.group(1).lower() if found else ''} on {model.group(1).title() if model else 'an Antminer'}".replace("  ", " ")
+    return f"LuxOS {asic.probed(text, 'LUXMINER').lower()} on {asic.probed(text, 'TYPE') or 'an Antminer'}"

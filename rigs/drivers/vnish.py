@@ -113,4 +113,4 @@ async def detect(host, port, **limits):
     text = await asic.version_text(host, port, **limits)
     if "VNISH" not in text:
         return None
-    return (await antminer.detect(host, port, **limits) or "an Antminer").replace("stock firmware, bmminer", "VNish")
+    return f"VNish on {asic.probed(text, 'TYPE') or 'an Antminer'}"

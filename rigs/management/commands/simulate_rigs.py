@@ -55,6 +55,11 @@ class Command(BaseCommand):
         parser.add_argument("--antminer", type=int, default=0, metavar="N",
                             help="also N Antminer S19 Pro (stock firmware): RPC and web CGI on two ports each")
         parser.add_argument("--whatsminer", type=int, default=0, metavar="N", help="also N Whatsminer M50S (API v2)")
+        parser.add_argument("--braiins", type=int, default=0, metavar="N",
+                            help="also N Braiins OS 26.04 (RPC and REST on two ports each)")
+        parser.add_argument("--luxos", type=int, default=0, metavar="N", help="also N LuxOS 2025.4.8")
+        parser.add_argument("--vnish", type=int, default=0, metavar="N",
+                            help="also N VNish 1.2.6 (RPC and REST on two ports each)")
         parser.add_argument("--asic-password", default="",
                             help="the ASIC simulators' web/API password (else generated and printed)")
         parser.add_argument("--xmrigcc-port", type=int, help="also an XMRigCC server on this port")
@@ -143,27 +148,31 @@ class Command(BaseCommand):
         return starts
 
     def asic_kinds(self, opts, host, port):
-        """Coroutine functions serving the ASIC firmware simulators, from ``port`` on."""
+        """Coroutine functions serving the ASIC firmware simulators, from ``port`` on (two ports for the
+        families with a web interface: RPC, then web)."""
         import secrets
 
-        from rigs.simulators import antminer as antminer_sim
-        from rigs.simulators import whatsminer as whatsminer_sim
+        from rigs.simulators import antminer, braiins, luxos, vnish, whatsminer
 
         password = opts["asic_password"] or secrets.token_urlsafe(9)
+        families = [  # option, name prefix, kind, simulator, serve, web port?, user, what
+            ("antminer", "s19x", "antminer", antminer.AntminerSim, antminer.serve, True, "root", "Antminer S19 Pro"),
+            ("whatsminer", "m50x", "whatsminer", whatsminer.WhatsminerSim, whatsminer.serve, False, "",
+             "Whatsminer M50S, API v2"),
+            ("braiins", "bos", "braiins", braiins.BraiinsSim, braiins.serve, True, "root", "Braiins OS 26.04"),
+            ("luxos", "lux", "luxos", luxos.LuxosSim, luxos.serve, False, "", "LuxOS 2025.4.8"),
+            ("vnish", "vn", "vnish", vnish.VnishSim, antminer.serve, True, "", "VNish 1.2.6"),
+        ]
         starts = []
-        for i in range(opts["antminer"]):
-            sim = antminer_sim.AntminerSim(index=i, seed=opts["seed"], password=password)
-            starts.append(lambda sim=sim, p=port: antminer_sim.serve(sim, host, p, p + 1))
-            register(opts, name=f"s19x{i:02d}", kind="antminer", host=host, port=port, web_port=port + 1,
-                     username="root", token=password)
-            self.stdout.write(f"s19x{i:02d} {host}:{port} Antminer S19 Pro RPC, web CGI on {port + 1} (root)")
-            port += 2
-        for i in range(opts["whatsminer"]):
-            sim = whatsminer_sim.WhatsminerSim(index=i, seed=opts["seed"], password=password)
-            starts.append(lambda sim=sim, p=port: whatsminer_sim.serve(sim, host, p))
-            register(opts, name=f"m50x{i:02d}", kind="whatsminer", host=host, port=port, token=password)
-            self.stdout.write(f"m50x{i:02d} {host}:{port} Whatsminer M50S API v2")
-            port += 1
+        for option, prefix, kind, make, serve, web, user, what in families:
+            for i in range(opts[option]):
+                sim = make(index=i, seed=opts["seed"], **({} if kind == "luxos" else {"password": password}))
+                ports = (port, port + 1) if web else (port,)
+                starts.append(lambda sim=sim, serve=serve, ports=ports: serve(sim, host, *ports))
+                register(opts, name=f"{prefix}{i:02d}", kind=kind, host=host, port=port,
+                         web_port=port + 1 if web else None, username=user, token="" if kind == "luxos" else password)
+                self.stdout.write(f"{prefix}{i:02d} {host}:{port} {what}" + (f", web on {port + 1}" if web else ""))
+                port += len(ports)
         if starts and not opts["asic_password"]:
             self.stdout.write(f"ASIC simulators' web/API password: {password}")
         return starts
