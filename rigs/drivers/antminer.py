@@ -84,28 +84,19 @@ def to_sections(sections):
     fan_ids = sorted(int(k[3:]) for k in flat if re.fullmatch(r"fan\d+", k))
     fans = asic.fans((i, asic.num(flat.get(f"fan{i}"))) for i in fan_ids)
     power = power_of(flat)
-    extra = {
+    return asic.mapped(sections, summary, devs, {
         "Temperature": asic.hottest(*(d["Chip Temp"] for d in devs), *(d["Temperature"] for d in devs)),
         "Board Temp": asic.hottest(*(d["Temperature"] for d in devs)),
         "Nominal MHS": asic.mhs(flat.get("total_rateideal"), unit),
         "Power": power,
-        "Efficiency J/TH": round(power / (summary["MHS 5s"] / 1e6), 2) if power and summary.get("MHS 5s") else None,
+        "Efficiency J/TH": asic.efficiency(power, summary.get("MHS 5s")),
         "Fan Max": max((f["RPM"] for f in fans), default=None),
         "Boards": len(devs),
-    }
-    summary.update((k, v) for k, v in extra.items() if v is not None)
-    out = dict(sections)
-    out["SUMMARY"] = [summary] if summary else []
-    out["DEVS"] = devs
-    if fans:
-        out["FANS"] = fans
-    return {k: v for k, v in out.items() if v}
+    }, FANS=fans)
 
 
 async def poll(rig, **limits):
-    replies = await asic.read(rig, POLL_COMMANDS, **limits)
-    sections, statuses = asic.sections_of(replies)
-    return to_sections(sections), statuses
+    return await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
 
 
 # ------------------------------------------------------------------ the web CGI (writes)
@@ -191,12 +182,8 @@ async def command(rig, name, values, **limits):
 
 
 async def check_access(rig, **limits):
-    try:
-        info = await web(rig, "GET", "get_system_info.cgi", **limits)
-    except RigError as exc:
-        return False, exc.message, "E", None
-    model = info.get("minertype", "the Antminer") if isinstance(info, dict) else "the Antminer"
-    return True, f"The web interface of {model} takes the panel's user and password.", "S", None
+    return await asic.access(web(rig, "GET", "get_system_info.cgi", **limits),
+                             "The Antminer's web interface takes the panel's user and password.")
 
 
 async def detect(host, port, **limits):

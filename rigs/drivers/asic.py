@@ -11,6 +11,7 @@ import time
 
 from rigs.commands import Command, Param
 
+from . import cgminer
 from .cgminer import client
 from .cgminer.protocol import as_number
 from .errors import ConnectError, RigError, TimeoutError_
@@ -80,22 +81,33 @@ def first(records):
     return records[0] if isinstance(records, list) and records and isinstance(records[0], dict) else {}
 
 
-async def read(rig, commands, **limits):
-    """{command: Response} for report commands on 4028, joined where the rig takes it and one per
-    connection where it refuses the join (S19-class Antminers, quirk Q10); notes ``rig.joins``."""
-    replies, rig.joins = await client.query(rig.host, rig.port, commands,
-                                            join=getattr(rig, "joins", None) is not False, **limits)
-    return replies
+def efficiency(power, rate_mhs):
+    """J/TH from watts and MH/s; None when either is unknown."""
+    return round(power / (rate_mhs / 1e6), 2) if power and rate_mhs else None
 
 
-def sections_of(replies):
-    """(sections, statuses) of cgminer Responses, as a snapshot keeps them."""
-    sections, statuses = {}, {}
-    for name, response in replies.items():
-        statuses[name] = response.status
-        for section, records in response.sections.items():
-            sections.setdefault(section, []).extend(records)
-    return sections, statuses
+def mapped(sections, summary, devs, extra, **replaced):
+    """The firmware's sections with cgminer's put in: SUMMARY (its own fields, then the figures of
+    ``extra`` that are known), DEVS, and the sections in ``replaced``; empty sections left out."""
+    summary = {**summary, **{k: v for k, v in extra.items() if v is not None}}
+    out = {**sections, "SUMMARY": [summary] if summary else [], "DEVS": devs, **replaced}
+    return {k: v for k, v in out.items() if v}
+
+
+async def poll(rig, commands, to_sections, **limits):
+    """(sections, statuses) of report commands on 4028 mapped by ``to_sections``: joined where the rig
+    takes it, one per connection where it refuses (S19-class Antminers, quirk Q10), as cgminer does."""
+    sections, statuses = await cgminer.poll(rig, commands, **limits)
+    return to_sections(sections), statuses
+
+
+async def access(login, ok_message):
+    """check_access's answer from awaiting ``login``: (ok, message, letter, code)."""
+    try:
+        await login
+    except RigError as exc:
+        return False, exc.message, "E", None
+    return True, ok_message, "S", None
 
 
 # One `version` probe per address, shared by every family's detect() during one scan.
@@ -145,6 +157,9 @@ def probed(text, key):
 # ------------------------------------------------------------ commands several families share
 REBOOT = Command("reboot", "Reboot", "miner", dangerous=True,
                  help="Reboots the whole machine: it stops hashing for a few minutes.")
+RESTART = Command("restart", "Restart", "miner", dangerous=True)
+PAUSE = Command("pause", "Pause mining", "miner")
+RESUME = Command("resume", "Resume mining", "miner")
 IDENTIFY = Command("identify", "Identify (LED)", "miner", (Param("on", "bool", "Blink the LED"),),
                    help="Blinks the machine's locate LED (untick to stop), to find it in the racks.")
 SETPOOLS = Command("setpools", "Set pools", "pool", (

@@ -31,10 +31,10 @@ ABOUT = ("Braiins OS: rates from `summary` and `devs` in MH/s, one device per ha
 COMMANDS = (
     Command("powertarget", "Power target", "miner", (Param("watts", "int", "Watts", 100, 20000),),
             help="The autotuner's power target in watts; Braiins OS retunes without restarting."),
-    Command("pause", "Pause mining", "miner"),
-    Command("resume", "Resume mining", "miner"),
+    asic.PAUSE,
+    asic.RESUME,
     asic.IDENTIFY,
-    Command("restart", "Restart", "miner", dangerous=True),
+    asic.RESTART,
     asic.REBOOT,
 )
 POLL_COMMANDS = ["version", "summary", "devs", "pools", "fans", "temps", "tunerstatus"]
@@ -57,24 +57,18 @@ def to_sections(sections):
     tuner = dict(asic.first(sections.get("TUNERSTATUS")))
     chains = tuner.pop("TunerChainStatus", None)
     power, rate = asic.num(tuner.get("ApproximateMinerPowerConsumption")), asic.num(summary.get("MHS 5s"))
-    extra = {"Temperature": asic.hottest(*(asic.num(t.get("Chip")) for t in temps.values())),
+    return asic.mapped(sections, summary, devs, {
+             "Temperature": asic.hottest(*(asic.num(t.get("Chip")) for t in temps.values())),
              "Board Temp": asic.hottest(*(asic.num(t.get("Board")) for t in temps.values())),
              "Power": power, "Power Limit": asic.num(tuner.get("PowerLimit")),
-             "Efficiency J/TH": round(power / (rate / 1e6), 2) if power and rate else None,
-             "Nominal MHS": sum(asic.num(d.get("Nominal MHS")) or 0 for d in devs) or None, "Boards": len(devs)}
-    summary.update((k, v) for k, v in extra.items() if v is not None)
-    out = dict(sections)
-    out["SUMMARY"] = [summary] if summary else []
-    out["DEVS"] = devs
-    out["TUNERSTATUS"] = [tuner] if tuner else []
-    out["TUNERCHAINS"] = [c for c in chains if isinstance(c, dict)] if isinstance(chains, list) else []
-    return {k: v for k, v in out.items() if v}
+             "Efficiency J/TH": asic.efficiency(power, rate),
+             "Nominal MHS": sum(asic.num(d.get("Nominal MHS")) or 0 for d in devs) or None, "Boards": len(devs)},
+        TUNERSTATUS=[tuner] if tuner else [],
+        TUNERCHAINS=[c for c in chains if isinstance(c, dict)] if isinstance(chains, list) else [])
 
 
 async def poll(rig, **limits):
-    replies = await asic.read(rig, POLL_COMMANDS, **limits)
-    sections, statuses = asic.sections_of(replies)
-    return to_sections(sections), statuses
+    return await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
 
 
 # ------------------------------------------------------------------ REST (writes)
@@ -147,11 +141,7 @@ async def command(rig, name, values, **limits):
 
 
 async def check_access(rig, **limits):
-    try:
-        await login(rig, **limits)
-    except RigError as exc:
-        return False, exc.message, "E", None
-    return True, "Braiins OS takes the panel's user and password.", "S", None
+    return await asic.access(login(rig, **limits), "Braiins OS takes the panel's user and password.")
 
 
 async def detect(host, port, **limits):

@@ -36,7 +36,7 @@ COMMANDS = (
         Param("action", "choice", "Action", choices=(("sleep", "Sleep"), ("wakeup", "Wake up"))),),
         dangerous=True, help="Sleep stops hashing and lasts across reboots until woken up."),
     asic.IDENTIFY,
-    Command("restart", "Restart", "miner", dangerous=True),
+    asic.RESTART,
     asic.REBOOT,
 )
 POLL_COMMANDS = ["version", "summary", "devs", "pools", "config", "power", "fans", "temps", "profiles"]
@@ -62,21 +62,15 @@ def to_sections(sections):
     power = asic.num(asic.first(sections.get("POWER")).get("Watts"))
     config = asic.first(sections.get("CONFIG"))
     rate = asic.num(summary.get("MHS 5s"))
-    extra = {"Temperature": asic.hottest(*temps.values()), "Power": power,
-             "Efficiency J/TH": round(power / (rate / 1e6), 2) if power and rate else None,
+    return asic.mapped(sections, summary, devs, {
+             "Temperature": asic.hottest(*temps.values()), "Power": power,
+             "Efficiency J/TH": asic.efficiency(power, rate),
              "Nominal MHS": asic.mhs(config.get("NameplateTHS"), "T"), "Profile": config.get("Profile"),
-             "Curtail Mode": config.get("CurtailMode"), "Boards": len(devs)}
-    summary.update((k, v) for k, v in extra.items() if v is not None)
-    out = dict(sections)
-    out["SUMMARY"] = [summary] if summary else []
-    out["DEVS"] = devs
-    return {k: v for k, v in out.items() if v}
+             "Curtail Mode": config.get("CurtailMode"), "Boards": len(devs)})
 
 
 async def poll(rig, **limits):
-    replies = await asic.read(rig, POLL_COMMANDS, **limits)
-    sections, statuses = asic.sections_of(replies)
-    return to_sections(sections), statuses
+    return await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
 
 
 async def _session(rig, **limits):
@@ -126,13 +120,12 @@ async def command(rig, name, values, **limits):
 
 
 async def check_access(rig, **limits):
-    try:
+    async def logon_logoff():
         sid, opened = await _session(rig, **limits)
         if opened:
             await client.call(rig.host, rig.port, "logoff", sid, **limits)
-    except RigError as exc:
-        return False, exc.message, "E", None
-    return True, "LuxOS hands out a session to the panel.", "S", None
+
+    return await asic.access(logon_logoff(), "LuxOS hands out a session to the panel.")
 
 
 async def detect(host, port, **limits):

@@ -25,10 +25,10 @@ COMMANDS = (
     asic.SETPOOLS,
     Command("preset", "Autotune preset", "miner", (Param("preset", "text", "Preset (e.g. 3200)"),),
             help="One of the miner's tuned presets (its power in watts as VNish names them)."),
-    Command("pause", "Pause mining", "miner"),
-    Command("resume", "Resume mining", "miner"),
+    asic.PAUSE,
+    asic.RESUME,
     asic.IDENTIFY,
-    Command("restart", "Restart", "miner", dangerous=True),
+    asic.RESTART,
     asic.REBOOT,
 )
 poll = antminer.poll
@@ -102,11 +102,7 @@ async def command(rig, name, values, **limits):
 
 
 async def check_access(rig, **limits):
-    try:
-        await unlock(rig, **limits)
-    except RigError as exc:
-        return False, exc.message, "E", None
-    return True, "VNish takes the panel's web password.", "S", None
+    return await asic.access(unlock(rig, **limits), "VNish takes the panel's web password.")
 
 
 async def detect(host, port, **limits):

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from rigs.commands import Command, Param
 
-from . import asic
+from . import asic, cgminer
 from .cgminer import client
 from .cgminer.protocol import cut_reply, load_json
 from .errors import BadReplyError, RigError
@@ -42,7 +42,7 @@ COMMANDS = (
     Command("powerlimit", "Power limit", "miner", (Param("watts", "int", "Watts", 500, 10000),), dangerous=True,
             help="The most the machine may draw, in watts."),
     asic.IDENTIFY,
-    Command("restart", "Restart", "miner", dangerous=True),
+    asic.RESTART,
     asic.REBOOT,
 )
 POLL_COMMANDS = ["summary", "devs", "pools"]
@@ -180,29 +180,19 @@ def to_sections(sections, version=None):
         d = {"ASC": d.get("ASC", len(devs)), "Name": d.get("Name", "SM"), **d}
         d.setdefault("Chip Temp", asic.num(d.get("Chip Temp Max")))
         devs.append(d)
-    extra = {"Nominal MHS": asic.mhs(summary.get("Factory GHS"), "G"),
-             "Efficiency J/TH": round(power / (rate / 1e6), 2) if power and rate else None,
-             "Chip Temp": asic.num(summary.get("Chip Temp Max")),
-             "Boards": len(devs)}
-    summary.update((k, v) for k, v in extra.items() if v is not None and k not in summary)
-    out = dict(sections)
-    out["SUMMARY"] = [summary] if summary else []
-    out["DEVS"] = devs
     fans = asic.fans([(0, asic.num(summary.get("Fan Speed In"))), (1, asic.num(summary.get("Fan Speed Out")))])
-    if fans:
-        out["FANS"] = fans
-    if isinstance(version, dict):
-        out["VERSION"] = [{"Miner": "btminer", "Firmware": str(version.get("fw_ver", "")).strip("'"),
-                           "API": version.get("api_ver"), "Platform": version.get("platform"),
-                           "Chip": version.get("chip")}]
-    return {k: v for k, v in out.items() if v}
+    versions = [{"Miner": "btminer", "Firmware": str(version.get("fw_ver", "")).strip("'"),
+                 "API": version.get("api_ver"), "Platform": version.get("platform"),
+                 "Chip": version.get("chip")}] if isinstance(version, dict) else []
+    return asic.mapped(sections, summary, devs, {
+        "Nominal MHS": asic.mhs(summary.get("Factory GHS"), "G"), "Efficiency J/TH": asic.efficiency(power, rate),
+        "Chip Temp": asic.num(summary.get("Chip Temp Max")), "Boards": len(devs)}, FANS=fans, VERSION=versions)
 
 
 async def poll(rig, **limits):
-    replies = await asic.read(rig, POLL_COMMANDS, **limits)
-    sections, statuses = asic.sections_of(replies)
+    sections, statuses = await cgminer.poll(rig, POLL_COMMANDS, **limits)
     version = None
-    try:
+    try:  # asked apart: btminer joins no get_* command
         version = (await flat(rig.host, rig.port, {"cmd": "get_version"}, **limits)).get("Msg")
     except RigError:
         pass  # the figures do not need it
@@ -239,11 +229,8 @@ async def command(rig, name, values, **limits):
 
 async def check_access(rig, **limits):
     """Whether the miner hands out write tokens; a wrong password shows only on the first command."""
-    try:
-        await token(rig, fresh=True, **limits)
-    except RigError as exc:
-        return False, exc.message, "E", None
-    return True, "The miner hands out write tokens (the password is checked by the first command).", "S", None
+    return await asic.access(token(rig, fresh=True, **limits),
+                             "The miner hands out write tokens (the password is checked by the first command).")
 
 
 async def detect(host, port, **limits):

@@ -20,17 +20,9 @@ POWER_LIMITS = (1500, 4500)
 class BraiinsSim(asic.Machine):
     def __init__(self, index=0, seed=1, password="root", **kw):
         super().__init__(index, seed, boards=3, rate_ghs=78_000.0, **kw)
-        self.password, self.power_target, self.paused, self.locate = password, 3500, False, False
+        self.password, self.power_target, self.locate = password, 3500, False
         self.tokens = {}
         self.booting = False
-
-    @property
-    def sleeping(self):
-        return self.paused
-
-    @sleeping.setter
-    def sleeping(self, value):
-        self.paused = value
 
     def st(self, letter, code, msg):
         return [asic.status(letter, code, msg, DESC, self.clock())]
@@ -63,7 +55,7 @@ class BraiinsSim(asic.Machine):
 
     def read_summary(self):
         mhs, acc = self.total_ghs() * 1000 * self.scale(), self.accepted()
-        return {"SUMMARY": [{"Elapsed": self.elapsed, "MHS av": round(sum(self.rates) * 1000 * self.scale() * (not self.paused), 2),
+        return {"SUMMARY": [{"Elapsed": self.elapsed, "MHS av": round(sum(self.rates) * 1000 * self.scale() * (not self.sleeping), 2),
                              "MHS 5s": round(mhs, 2), "MHS 1m": round(mhs, 2), "MHS 5m": round(mhs, 2),
                              "MHS 15m": round(mhs, 2), "Found Blocks": 0, "Getworks": self.elapsed // 30,
                              "Accepted": acc, "Rejected": acc // 700, "Hardware Errors": acc // 2000,
@@ -77,8 +69,8 @@ class BraiinsSim(asic.Machine):
 
     def read_devs(self):
         return {"DEVS": [{"ASC": i, "Name": "", "ID": i + 1, "Enabled": "Y",
-                          "Status": "Alive" if not self.paused else "Paused", "Temperature": 0.0,
-                          "MHS av": round(self.rates[i] * 1000 * self.scale() * (not self.paused), 2),
+                          "Status": "Alive" if not self.sleeping else "Paused", "Temperature": 0.0,
+                          "MHS av": round(self.rates[i] * 1000 * self.scale() * (not self.sleeping), 2),
                           "MHS 5s": round(self.board_ghs(i) * 1000 * self.scale(), 2),
                           "MHS 1m": round(self.board_ghs(i) * 1000 * self.scale(), 2),
                           "Nominal MHS": 78_000_000.0, "Accepted": self.accepted() // 3, "Rejected": 0,
@@ -102,15 +94,15 @@ class BraiinsSim(asic.Machine):
                            "Best Share": 19_120_542_122, "Pool Rejected%": 0.14, "Pool Stale%": 0.0}]}
 
     def read_fans(self):
-        return {"FANS": [{"FAN": i, "ID": i, "RPM": 0 if self.paused else 3960 + 20 * i,
-                          "Speed": 0 if self.paused else 55} for i in range(4)]}
+        return {"FANS": [{"FAN": i, "ID": i, "RPM": 0 if self.sleeping else 3960 + 20 * i,
+                          "Speed": 0 if self.sleeping else 55} for i in range(4)]}
 
     def read_temps(self):
         return {"TEMPS": [{"TEMP": i, "ID": i + 1, "Board": round(t, 3), "Chip": round(t + 21.5, 3)}
                           for i, t in enumerate(self.temps)]}
 
     def power(self):
-        return 40 if self.paused else int(self.power_target * 0.97)
+        return 40 if self.sleeping else int(self.power_target * 0.97)
 
     def read_tunerstatus(self):
         return {"TUNERSTATUS": [{
@@ -155,8 +147,8 @@ class BraiinsSim(asic.Machine):
             return asic.http_reply(200, self.locate)
         action = path.removeprefix("/api/v1/actions/")
         if method == "PUT" and action in ("pause", "resume"):
-            already = self.paused == (action == "pause")
-            self.paused = action == "pause"
+            already = self.sleeping == (action == "pause")
+            self.sleeping = action == "pause"
             return asic.http_reply(200, already)
         if method == "PUT" and action in ("restart", "reboot"):
             self.restart()

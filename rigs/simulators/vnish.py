@@ -21,15 +21,7 @@ class VnishSim(AntminerSim):
 
     def __init__(self, index=0, seed=1, password="admin", **kw):
         super().__init__(index, seed, password=password, **kw)
-        self.tokens, self.failures, self.preset, self.paused, self.find_miner = set(), 0, "3250", False, False
-
-    @property
-    def sleeping(self):
-        return self.paused
-
-    @sleeping.setter
-    def sleeping(self, value):
-        self.paused = value
+        self.tokens, self.failures, self.preset, self.find_miner = set(), 0, "3250", False
 
     def settings(self):
         return {"miner": {"pools": [{"url": p["url"], "user": p["user"], "pass": p["pass"]}
@@ -61,7 +53,7 @@ class VnishSim(AntminerSim):
         if not auth.startswith(wanted) or auth[len(wanted):] not in self.tokens:
             return asic.http_reply(401, {"err": "unauthorized"})
         if path == "/api/v1/status":
-            return asic.http_reply(200, {"miner_state": "stopped" if self.paused else "mining",
+            return asic.http_reply(200, {"miner_state": "stopped" if self.sleeping else "mining",
                                          "miner_state_time": self.elapsed, "find_miner": self.find_miner,
                                          "restart_required": False, "reboot_required": False})
         if path == "/api/v1/autotune/presets":
@@ -82,7 +74,7 @@ class VnishSim(AntminerSim):
             return asic.http_reply(200, {"restart_required": False, "reboot_required": False})
         action = path.removeprefix("/api/v1/")
         if action in ("mining/pause", "mining/resume"):
-            self.paused = action == "mining/pause"
+            self.sleeping = action == "mining/pause"
         elif action in ("mining/restart", "system/reboot"):
             self.restart()
         elif action == "find-miner":

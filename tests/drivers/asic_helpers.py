@@ -21,3 +21,15 @@ class Address:
     def __init__(self, port, token="", web_port=None, username=""):
         self.host, self.port, self.token, self.web_port, self.username = "127.0.0.1", port, token, web_port, username
         self.joins = None
+
+
+def serving(bg):
+    """start(serve, sim, ports=1) serves a simulator on free loopback ports (RPC, then web) and
+    returns them: what the ASIC tests' fixture gives."""
+    from tests.conftest import free_port
+
+    def start(serve, sim, ports=1):
+        found = [free_port() for _ in range(ports)]
+        bg.run(serve(sim, "127.0.0.1", *found))
+        return found[0] if ports == 1 else found
+    return start

@@ -12,16 +12,13 @@ from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig, Snapshot
 from rigs.simulators.antminer import AntminerSim, serve
 from tests.conftest import free_port
-from tests.drivers.asic_helpers import FAST, LIMITS, Address, sys_client
+from tests.drivers.asic_helpers import FAST, LIMITS, Address, serving, sys_client
 
 
 @pytest.fixture
 def antminer_at(bg):
-    def start(sim):
-        rpc, web = free_port(), free_port()
-        bg.run(serve(sim, "127.0.0.1", rpc, web))
-        return rpc, web
-    return start
+    start = serving(bg)
+    return lambda sim: start(serve, sim, 2)
 
 
 def test_poll_maps_gh_to_mhs_and_boards_from_stats(bg, antminer_at):

@@ -7,17 +7,13 @@ from rigs import drivers
 from rigs.drivers import braiins
 from rigs.drivers.errors import RigError
 from rigs.simulators.braiins import BraiinsSim, serve
-from tests.conftest import free_port
-from tests.drivers.asic_helpers import LIMITS, Address
+from tests.drivers.asic_helpers import LIMITS, Address, serving
 
 
 @pytest.fixture
 def braiins_at(bg):
-    def start(sim):
-        rpc, web = free_port(), free_port()
-        bg.run(serve(sim, "127.0.0.1", rpc, web))
-        return rpc, web
-    return start
+    start = serving(bg)
+    return lambda sim: start(serve, sim, 2)
 
 
 def test_poll_maps_temps_and_tuner_power(bg, braiins_at):
@@ -44,11 +40,11 @@ def test_rest_writes(bg, braiins_at):
     assert bg.run(braiins.command(rig, "powertarget", {"watts": 3000}, **LIMITS)) == ("S", "Power target set to 3000 W.")
     letter, message = bg.run(braiins.command(rig, "powertarget", {"watts": 9000}, **LIMITS))
     assert letter == "W" and "4500 W" in message and sim.power_target == 4500
-    assert bg.run(braiins.command(rig, "pause", {}, **LIMITS))[0] == "S" and sim.paused
+    assert bg.run(braiins.command(rig, "pause", {}, **LIMITS))[0] == "S" and sim.sleeping
     assert bg.run(braiins.command(rig, "pause", {}, **LIMITS))[0] == "I"
     sections, _ = bg.run(braiins.poll(rig, **LIMITS))
     assert sections["SUMMARY"][0]["MHS 5s"] == 0
-    assert bg.run(braiins.command(rig, "resume", {}, **LIMITS))[0] == "S" and not sim.paused
+    assert bg.run(braiins.command(rig, "resume", {}, **LIMITS))[0] == "S" and not sim.sleeping
     assert bg.run(braiins.command(rig, "identify", {"on": True}, **LIMITS))[0] == "S" and sim.locate is True
     sim.tokens.clear()  # the miner restarted: the cached token is refused once, then renewed
     assert bg.run(braiins.command(rig, "reboot", {}, **LIMITS))[0] == "S"
@@ -59,7 +55,7 @@ def test_wrong_password_and_old_firmware(bg, braiins_at):
     rpc, web = braiins_at(sim)
     with pytest.raises(RigError, match="refused user 'root'"):
         bg.run(braiins.command(Address(rpc, "wrong", web), "pause", {}, **LIMITS))
-    assert sim.paused is False
+    assert sim.sleeping is False
     assert bg.run(braiins.check_access(Address(rpc, "right", web), **LIMITS))[0] is True
 
 

@@ -6,17 +6,13 @@ import pytest
 from rigs import drivers
 from rigs.drivers import luxos
 from rigs.simulators.luxos import LuxosSim, serve
-from tests.conftest import free_port
-from tests.drivers.asic_helpers import LIMITS, Address
+from tests.drivers.asic_helpers import LIMITS, Address, serving
 
 
 @pytest.fixture
 def luxos_at(bg):
-    def start(sim):
-        port = free_port()
-        bg.run(serve(sim, "127.0.0.1", port))
-        return port
-    return start
+    start = serving(bg)
+    return lambda sim: start(serve, sim, 1)
 
 
 def test_poll_converts_summary_and_sorts_boards(bg, luxos_at):

@@ -8,17 +8,13 @@ from rigs.drivers import vnish
 from rigs.drivers.errors import RigError
 from rigs.simulators.antminer import serve
 from rigs.simulators.vnish import VnishSim
-from tests.conftest import free_port
-from tests.drivers.asic_helpers import LIMITS, Address
+from tests.drivers.asic_helpers import LIMITS, Address, serving
 
 
 @pytest.fixture
 def vnish_at(bg):
-    def start(sim):
-        rpc, web = free_port(), free_port()
-        bg.run(serve(sim, "127.0.0.1", rpc, web))
-        return rpc, web
-    return start
+    start = serving(bg)
+    return lambda sim: start(serve, sim, 2)
 
 
 def test_reads_are_the_antminers(bg, vnish_at):
@@ -42,7 +38,7 @@ def test_writes_through_the_rest_api(bg, vnish_at):
     assert sim.conf["pools"][0] == {"url": "stratum+tcp://v.example.org:3333", "user": "v.1", "pass": "vp"}
     for on in (True, True, False):  # find-miner toggles: asked twice to blink, it blinks
         assert bg.run(vnish.command(rig, "identify", {"on": on}, **LIMITS))[0] == "S" and sim.find_miner is on
-    assert bg.run(vnish.command(rig, "pause", {}, **LIMITS))[0] == "S" and sim.paused
+    assert bg.run(vnish.command(rig, "pause", {}, **LIMITS))[0] == "S" and sim.sleeping
     sections, _ = bg.run(vnish.poll(rig, **LIMITS))
     assert sections["SUMMARY"][0]["MHS 5s"] == 0
     sim.started -= 500

@@ -10,17 +10,13 @@ from rigs import drivers, poller
 from rigs.drivers import whatsminer
 from rigs.models import AuditEntry, Rig, Snapshot
 from rigs.simulators.whatsminer import WhatsminerSim, serve
-from tests.conftest import free_port
-from tests.drivers.asic_helpers import FAST, LIMITS, Address, sys_client
+from tests.drivers.asic_helpers import FAST, LIMITS, Address, serving, sys_client
 
 
 @pytest.fixture
 def whatsminer_at(bg):
-    def start(sim):
-        port = free_port()
-        bg.run(serve(sim, "127.0.0.1", port))
-        return port
-    return start
+    start = serving(bg)
+    return lambda sim: start(serve, sim, 1)
 
 
 def test_md5_crypt_matches_the_reference_implementation():
