@@ -59,7 +59,7 @@ def chains(flat, unit="GH"):
         chip = asic.sensors(flat.get(f"temp_chip{n}") or flat.get(f"temp2_{n}"))
         out.append(asic.board(len(out), asic.mhs(rate, unit), name="BTM", temp=max(pcb, default=None),
                               chip_temp=max(chip, default=None), Chain=n,
-                              Chips=asic.num(flat.get(f"chain_acn{n}")),
+                              Chips=int(asic.num(flat.get(f"chain_acn{n}")) or 0),
                               **{"Hardware Errors": asic.num(flat.get(f"chain_hw{n}")),
                                  "Frequency": asic.num(flat.get(f"freq{n}")),
                                  "Chip Status": flat.get(f"chain_acs{n}")}))

@@ -1,4 +1,5 @@
-"""Whatsminer (MicroBT btminer), API v2 on TCP 4028 (research: asic-dialects.md §3.3).
+"""Whatsminer (MicroBT btminer): API v2 on TCP 4028, and API v3 on 4433 (whatsminer_v3.py) for firmware
+from 2024-11 on (research: asic-dialects.md §3.3).
 
 Reads: `summary`, `devs` and `pools` joined (MH/s already: `MHS av`, `MHS 5s`, `HS RT`; `Factory GHS` in
 GH/s; pools numbered from 1), and `get_version`, which cannot be joined and answers flat
@@ -7,8 +8,8 @@ cgminer parser). Writes: `get_token` gives a salt; the key is the md5-crypt of t
 it, the command carries a sign made from the key and the token's time, and goes AES-256-ECB-encrypted
 (`{"enc":1,"data":...}`); the reply comes back encrypted the same way. The API password is the rig's
 token (admin by default; writes work only once it was changed and the API enabled in WhatsMinerTool).
-Firmware from November 2024 on moved the API to v3 on port 4433, which this driver does not speak yet:
-detection says so.
+A rig whose second port is set (4433) is spoken to in API v3 only; otherwise API v2, and when that
+fails on a firmware from 2024-11 on, API v3 on 4433.
 """
 
 import base64
@@ -22,18 +23,20 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from rigs.commands import Command, Param
 
 from . import asic, cgminer
+from . import whatsminer_v3 as v3
 from .cgminer import client
 from .cgminer.protocol import cut_reply, load_json
 from .errors import BadReplyError, RigError
 
 KIND = "whatsminer"
-LABEL = "Whatsminer (btminer API v2)"
-FIELDS = ("host", "port", "token")
+LABEL = "Whatsminer (btminer API v2 and v3)"
+FIELDS = ("host", "port", "web_port", "username", "token")
 ABOUT = ("Whatsminer API v2: rates from `summary` and `devs` in MH/s, one device per hashboard slot, the "
          "nominal rate from `Factory GHS`, power and fans from `summary`; firmware from `get_version`. Controls "
          "go through the API's encrypted write path with the API password (the rig's token): enable the API "
-         "and change the default password in WhatsMinerTool first. Firmware from 2024-11 on (API v3, port "
-         "4433) is not supported yet.")
+         "and change the default password in WhatsMinerTool first. Firmware from 2024-11 on speaks API v3 on "
+         "port 4433 (rates in TH/s, shown converted; writes signed with a token from the password, user "
+         "super).")
 POWER_MODES = (("low", "Low"), ("normal", "Normal"), ("high", "High"))
 COMMANDS = (
     asic.SETPOOLS,
@@ -189,8 +192,38 @@ def to_sections(sections, version=None):
         "Chip Temp": asic.num(summary.get("Chip Temp Max")), "Boards": len(devs)}, FANS=fans, VERSION=versions)
 
 
+def v3_date(fw):
+    """Whether a firmware string ("'20241105.16.Rel'") dates from API v3's time (2024-11 on)."""
+    digits = str(fw or "").strip("'")[:8]
+    return digits.isdigit() and digits >= "20241101"
+
+
+async def v3_port(rig, **limits):
+    """The API v3 port to use, or None for API v2: the rig's second port when set; else 4433 when the
+    firmware on 4028 is from API v3's time."""
+    if getattr(rig, "web_port", None):
+        return rig.web_port
+    try:
+        version = (await flat(rig.host, rig.port, {"cmd": "get_version"}, **limits)).get("Msg")
+    except RigError:
+        return None
+    return v3.PORT if isinstance(version, dict) and v3_date(version.get("fw_ver")) else None
+
+
 async def poll(rig, **limits):
-    sections, statuses = await cgminer.poll(rig, POLL_COMMANDS, **limits)
+    if getattr(rig, "web_port", None):
+        return await v3.poll(rig.host, rig.web_port, **limits)
+    try:
+        sections, statuses = await cgminer.poll(rig, POLL_COMMANDS, **limits)
+        failed = None if (statuses.get("summary") or {}).get("STATUS") in ("S", "I") else "summary"
+    except RigError as exc:
+        failed = exc
+    if failed is not None:  # a firmware from 2024-11 on answers little on 4028
+        port = await v3_port(rig, **limits)
+        if port is not None:
+            return await v3.poll(rig.host, port, **limits)
+        if isinstance(failed, RigError):
+            raise failed
     version = None
     try:  # asked apart: btminer joins no get_* command
         version = (await flat(rig.host, rig.port, {"cmd": "get_version"}, **limits)).get("Msg")
@@ -199,7 +232,24 @@ async def poll(rig, **limits):
     return to_sections(sections, version), statuses
 
 
+V3_COMMANDS = {"powermode": "set.miner.power_mode", "powerlimit": "set.miner.power_limit",
+               "identify": "set.system.led", "restart": "set.miner.service", "reboot": "set.system.reboot",
+               "setpools": "set.miner.pools"}
+
+
+def v3_param(name, values):
+    if name == "setpools":
+        return [{"pool": u, "worker": w, "passwd": p} for u, w, p in asic.pool_slots(values)]
+    if name == "identify":
+        return [{"color": "red", "period": 1000, "duration": 500, "start": 0}] if values.get("on") else "auto"
+    return {"powermode": values.get("mode"), "powerlimit": values.get("watts"), "restart": "restart"}.get(name)
+
+
 async def command(rig, name, values, **limits):
+    port = await v3_port(rig, **limits)
+    if port is not None and name in V3_COMMANDS:
+        letter, msg, code = await v3.write(rig, port, V3_COMMANDS[name], v3_param(name, values), **limits)
+        return letter, msg or f"{dict((c.name, c.label) for c in COMMANDS)[name]}: done.", code
     if name == "setpools":
         slots = asic.pool_slots(values) + [("", "", "")] * 3
         params = {}
@@ -238,6 +288,6 @@ async def detect(host, port, **limits):
     if not any(w in text for w in ("BTMINER", "BITMICRO", '"FW_VER"')):
         return None
     fw = re.search(r'"FW_VER": ?"\'?(\d{8})[^"]*"', text)
-    if fw and fw.group(1) >= "20241101":
-        return f"Whatsminer, firmware {fw.group(1)}: API v3 on port 4433, not supported yet"
+    if fw and v3_date(fw.group(1)):
+        return f"Whatsminer (btminer API v3 on port 4433, firmware {fw.group(1)})"
     return f"Whatsminer (btminer API v2{', firmware ' + fw.group(1) if fw else ''})"

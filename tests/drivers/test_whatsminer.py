@@ -101,3 +101,53 @@ def test_the_panel_polls_and_controls_with_audit(bg, whatsminer_at):
     assert rows == [("powermode", "S"), ("setpools", "S"), ("powerlimit", "invalid")]
     assert "poolsecret" not in str(list(AuditEntry.objects.values())) and "apipw" not in str(list(AuditEntry.objects.values()))
     assert Snapshot.objects.get(rig=rig).sections["SUMMARY"][0]["Power Mode"] == "Low"
+
+
+# ---------------------------------------------------------------- API v3 on 4433
+
+@pytest.fixture
+def v3_at(bg):
+    from rigs.simulators import whatsminer_v3
+
+    start = serving(bg)
+    return lambda sim: start(whatsminer_v3.serve, sim, 2)
+
+
+def test_v3_reads_framed_replies_in_th(bg, v3_at):
+    from rigs.simulators.whatsminer_v3 import WhatsminerV3Sim
+
+    sim = WhatsminerV3Sim()
+    rpc, v3port = v3_at(sim)
+    sections, statuses = bg.run(whatsminer.poll(Address(rpc, "super", v3port), **LIMITS))
+    s, raw = sections["SUMMARY"][0], sim.status_summary()
+    assert s["MHS 5s"] == pytest.approx(s["hash-realtime"] * 1e6) and s["Nominal MHS"] == 186e6
+    assert s["Power"] == s["power-realtime"] and s["Temperature"] == s["chip-temp-max"]
+    assert s["board-temperature"] == " / ".join(str(t) for t in raw["board-temperature"])
+    assert [d["Temperature"] for d in sections["DEVS"]] == raw["board-temperature"]
+    assert sections["POOLS"][0]["URL"] == sim.pools[0]["pool"] and "passwd" not in sections["POOLS"][0]
+    assert sections["ERRORS"] == [{"Code": "531", "When": "2025-03-12 14:52:35", "Reason": "Slot1 not found."},
+                                  {"Code": 2010}]
+    assert sections["VERSION"][0]["Firmware"] == "20251209.16.Rel2"
+
+
+def test_v3_is_found_from_4028_and_written_with_tokens(bg, v3_at, monkeypatch):
+    from rigs.drivers import whatsminer_v3
+    from rigs.simulators.whatsminer_v3 import WhatsminerV3Sim
+
+    sim = WhatsminerV3Sim(password="pw3")
+    rpc, v3port = v3_at(sim)
+    assert bg.run(drivers.detect("127.0.0.1", rpc, **LIMITS)) == (
+        "whatsminer", "Whatsminer (btminer API v3 on port 4433, firmware 20251209)")
+    monkeypatch.setattr(whatsminer_v3, "PORT", v3port)  # the simulator's 4433
+    rig = Address(rpc, "pw3")  # no second port: 4028 fails, get_version tells v3
+    sections, _ = bg.run(whatsminer.poll(rig, **LIMITS))
+    assert sections["SUMMARY"][0]["MHS 5s"] > 0
+    values = {"url1": "stratum+tcp://n.example.org:3333", "user1": "me.1", "password1": "secret-pool"}
+    assert bg.run(whatsminer.command(rig, "setpools", values, **LIMITS))[0] == "S"
+    assert sim.pools == [{"pool": "stratum+tcp://n.example.org:3333", "worker": "me.1", "passwd": "secret-pool"}]
+    assert bg.run(whatsminer.command(rig, "powermode", {"mode": "low"}, **LIMITS))[0] == "S"
+    assert bg.run(whatsminer.command(rig, "powerlimit", {"watts": 3000}, **LIMITS))[0] == "S"
+    assert bg.run(whatsminer.command(rig, "identify", {"on": True}, **LIMITS))[0] == "S"
+    assert (sim.power_mode, sim.power_limit, sim.led) == ("low", 3000, "manual")
+    letter, message, code = bg.run(whatsminer.command(Address(rpc, "wrong"), "reboot", {}, **LIMITS))
+    assert letter == "E" and "invalid token" in message

@@ -55,6 +55,8 @@ class Command(BaseCommand):
         parser.add_argument("--antminer", type=int, default=0, metavar="N",
                             help="also N Antminer S19 Pro (stock firmware): RPC and web CGI on two ports each")
         parser.add_argument("--whatsminer", type=int, default=0, metavar="N", help="also N Whatsminer M50S (API v2)")
+        parser.add_argument("--whatsminer3", type=int, default=0, metavar="N",
+                            help="also N Whatsminer M60S on API v3 (4028, then the framed API on the next port)")
         parser.add_argument("--braiins", type=int, default=0, metavar="N",
                             help="also N Braiins OS 26.04 (RPC and REST on two ports each)")
         parser.add_argument("--luxos", type=int, default=0, metavar="N", help="also N LuxOS 2025.4.8")
@@ -152,13 +154,15 @@ class Command(BaseCommand):
         families with a web interface: RPC, then web)."""
         import secrets
 
-        from rigs.simulators import antminer, braiins, luxos, vnish, whatsminer
+        from rigs.simulators import antminer, braiins, luxos, vnish, whatsminer, whatsminer_v3
 
         password = opts["asic_password"] or secrets.token_urlsafe(9)
         families = [  # option, name prefix, kind, simulator, serve, web port?, user, what
             ("antminer", "s19x", "antminer", antminer.AntminerSim, antminer.serve, True, "root", "Antminer S19 Pro"),
             ("whatsminer", "m50x", "whatsminer", whatsminer.WhatsminerSim, whatsminer.serve, False, "",
              "Whatsminer M50S, API v2"),
+            ("whatsminer3", "m60x", "whatsminer", whatsminer_v3.WhatsminerV3Sim, whatsminer_v3.serve, True, "",
+             "Whatsminer M60S, API v3 (4028 for get_version)"),
             ("braiins", "bos", "braiins", braiins.BraiinsSim, braiins.serve, True, "root", "Braiins OS 26.04"),
             ("luxos", "lux", "luxos", luxos.LuxosSim, luxos.serve, False, "", "LuxOS 2025.4.8"),
             ("vnish", "vn", "vnish", vnish.VnishSim, antminer.serve, True, "", "VNish 1.2.6"),
@@ -171,7 +175,7 @@ class Command(BaseCommand):
                 starts.append(lambda sim=sim, serve=serve, ports=ports: serve(sim, host, *ports))
                 register(opts, name=f"{prefix}{i:02d}", kind=kind, host=host, port=port,
                          web_port=port + 1 if web else None, username=user, token="" if kind == "luxos" else password)
-                self.stdout.write(f"{prefix}{i:02d} {host}:{port} {what}" + (f", web on {port + 1}" if web else ""))
+                self.stdout.write(f"{prefix}{i:02d} {host}:{port} {what}" + (f", second port {port + 1}" if web else ""))
                 port += len(ports)
         if starts and not opts["asic_password"]:
             self.stdout.write(f"ASIC simulators' web/API password: {password}")
