@@ -5,7 +5,7 @@ HTTP (xmrig, XMRigCC server): one request per connection, bounded in time and si
 import json
 
 from .cgminer import client
-from .errors import BadReplyError
+from .errors import BadReplyError, RigError
 
 MAX_REPLY = 1024 * 1024
 
@@ -15,6 +15,8 @@ def request(method, host, path, auth="", body=None):
     always says its Content-Length (cpp-httplib refuses one that does not)."""
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: close", "Accept: application/json"]
     if auth:
+        if len(auth) > 4096 or any(ord(c) < 32 or ord(c) > 126 for c in auth):
+            raise RigError("the token to send is not a plain printable value (a rig handed out a bad one?)")
         lines.append(f"Authorization: {auth}")
     data = b""
     if body is not None:

@@ -9,6 +9,8 @@ taken from `session`, as Luxor's own tools do), and the panel logs off the sessi
 The docs say sessions coordinate, they do not secure: LuxOS needs no password.
 """
 
+import re
+
 from rigs.commands import Command, Param
 
 from . import asic
@@ -40,6 +42,7 @@ COMMANDS = (
     asic.REBOOT,
 )
 POLL_COMMANDS = ["version", "summary", "devs", "pools", "config", "power", "fans", "temps", "profiles"]
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SESSION_COMMANDS = {"profile": "profileset", "curtail": "curtail", "identify": "ledset", "restart": "resetminer",
                     "reboot": "rebootdevice"}
 
@@ -73,18 +76,22 @@ async def poll(rig, **limits):
     return await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
 
 
+def _session_id(reply):
+    """The SessionID of a reply, if it is one (letters, digits, dashes: it goes into our parameters)."""
+    sid = str(asic.first(reply.sections.get("SESSION")).get("SessionID") or "")
+    return sid if SESSION_ID.fullmatch(sid) else ""
+
+
 async def _session(rig, **limits):
     """(session id, whether the panel opened it)."""
     reply = await client.call(rig.host, rig.port, "logon", **limits)
-    sid = str(asic.first(reply.sections.get("SESSION")).get("SessionID") or "")
-    if reply.ok and sid:
-        return sid, True
+    if reply.ok and _session_id(reply):
+        return _session_id(reply), True
     if reply.code == 402 or "session" in reply.msg.lower():
-        active = await client.call(rig.host, rig.port, "session", **limits)
-        sid = str(asic.first(active.sections.get("SESSION")).get("SessionID") or "")
+        sid = _session_id(await client.call(rig.host, rig.port, "session", **limits))
         if sid:
             return sid, False
-    raise RigError(f"LuxOS gave no session: {reply.msg or 'no reason given'}")
+    raise RigError(f"LuxOS gave no session: {reply.msg[:200] or 'no reason given'}")
 
 
 def _session_parameter(name, values):

@@ -84,6 +84,8 @@ def errors(value):
 
 def to_sections(status, info):
     s = status.get("summary") if isinstance(status.get("summary"), dict) else {}
+    if not s:
+        raise BadReplyError("the Whatsminer's status has no summary")
     boards = s.get("board-temperature") if isinstance(s.get("board-temperature"), list) else []
     devs = []
     for i, d in enumerate(e for e in status.get("edevs") or [] if isinstance(e, dict)):
@@ -101,7 +103,7 @@ def to_sections(status, info):
     summary = {"Elapsed": asic.num(s.get("elapsed")), "MHS 5s": rate, "MHS av": asic.mhs(s.get("hash-average"), "T"),
                "MHS 1m": asic.mhs(s.get("hash-1min"), "T"), "MHS 15m": asic.mhs(s.get("hash-15min"), "T"),
                **_flat(s)}
-    miner, system = info.get("miner") or {}, info.get("system") or {}
+    miner, system = ({} if not isinstance(info.get(k), dict) else info[k] for k in ("miner", "system"))
     return asic.mapped({}, summary, devs, {
         "Nominal MHS": asic.mhs(s.get("factory-hash"), "T"), "Power": power,
         "Efficiency J/TH": asic.num(s.get("power-rate")) or asic.efficiency(power, rate),

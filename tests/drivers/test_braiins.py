@@ -63,3 +63,20 @@ def test_detect_names_braiins(bg, braiins_at):
     rpc, _ = braiins_at(BraiinsSim())
     kind, text = bg.run(drivers.detect("127.0.0.1", rpc, **LIMITS))
     assert kind == "braiins" and "boser-buildroot" in text
+
+
+def test_a_token_with_a_line_break_is_never_sent(bg, braiins_at):
+    sim = BraiinsSim(password="pw")
+    real = sim.web
+
+    def login_gives_a_header_in_the_token(method, target, headers, body, peer):
+        if target == "/api/v1/auth/login":
+            body = b'{"token": "t\\r\\nX-Injected: 1", "timeout_s": 60}'
+            return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body), False
+        return real(method, target, headers, body, peer)
+
+    sim.web = login_gives_a_header_in_the_token
+    rpc, web = braiins_at(sim)
+    with pytest.raises(RigError, match="not a plain printable value"):
+        bg.run(braiins.command(Address(rpc, "pw", web), "pause", {}, **LIMITS))
+    assert sim.sleeping is False

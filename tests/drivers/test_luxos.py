@@ -5,6 +5,7 @@ import pytest
 
 from rigs import drivers
 from rigs.drivers import luxos
+from rigs.drivers.errors import RigError
 from rigs.simulators.luxos import LuxosSim, serve
 from tests.drivers.asic_helpers import LIMITS, Address, serving
 
@@ -40,7 +41,7 @@ def test_session_commands_log_on_act_and_log_off(bg, luxos_at):
     assert bg.run(luxos.command(rig, "identify", {"on": True}, **LIMITS))[0] == "S" and sim.red_led == "blink"
     letter, message, code = bg.run(luxos.command(rig, "profile", {"profile": "nonesuch"}, **LIMITS))
     assert letter == "E" and "not found" in message
-    with pytest.raises(Exception, match="no comma"):
+    with pytest.raises(RigError, match="no comma"):
         bg.run(luxos.command(rig, "profile", {"profile": "a,b"}, **LIMITS))
 
 
@@ -66,3 +67,13 @@ def test_pool_commands_need_no_session(bg, luxos_at):
 def test_detect_names_luxos(bg, luxos_at):
     kind, text = bg.run(drivers.detect("127.0.0.1", luxos_at(LuxosSim()), **LIMITS))
     assert kind == "luxos" and "2025.4.8" in text and "S19K Pro" in text
+
+
+def test_a_session_id_that_is_not_one_is_refused(bg, luxos_at):
+    sim = LuxosSim()
+    real = sim.answer
+    sim.answer = lambda cmd, param: ({"STATUS": sim.st("S", 316, "Logon"), "SESSION": [{"SessionID": "x,rebootdevice"}]}
+                                     if cmd == "logon" else real(cmd, param))
+    rig = Address(luxos_at(sim))
+    with pytest.raises(RigError, match="no session"):
+        bg.run(luxos.command(rig, "reboot", {}, **LIMITS))

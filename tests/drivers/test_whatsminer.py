@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from rigs import drivers, poller
 from rigs.drivers import whatsminer
+from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig, Snapshot
 from rigs.simulators.whatsminer import WhatsminerSim, serve
 from tests.drivers.asic_helpers import FAST, LIMITS, Address, serving, sys_client
@@ -151,3 +152,15 @@ def test_v3_is_found_from_4028_and_written_with_tokens(bg, v3_at, monkeypatch):
     assert (sim.power_mode, sim.power_limit, sim.led) == ("low", 3000, "manual")
     letter, message, code = bg.run(whatsminer.command(Address(rpc, "wrong"), "reboot", {}, **LIMITS))
     assert letter == "E" and "invalid token" in message
+
+
+def test_v3_replies_of_the_wrong_shape_are_errors_a_user_reads():
+    from rigs.drivers import whatsminer_v3
+
+    sections = whatsminer_v3.to_sections({"summary": {"hash-realtime": "12.5", "board-temperature": "hot"},
+                                          "edevs": {"0": 1}, "pools": "none"},
+                                         {"miner": ["odd"], "system": 7, "error-code": "btminer process is down err"})
+    assert sections["SUMMARY"][0]["MHS 5s"] == 12.5e6 and "DEVS" not in sections and "POOLS" not in sections
+    assert sections["ERRORS"] == [{"Code": None, "Text": "btminer process is down err"}]
+    with pytest.raises(RigError, match="no summary"):
+        whatsminer_v3.to_sections({"summary": []}, {})
