@@ -111,6 +111,10 @@ def test_the_panel_polls_and_sends_pools_with_audit_and_no_password_in_clear(bg,
     c = sys_client()
     page = c.get(f"/rigs/{rig.pk}/").content.decode()
     assert "Set pools" in page and "Work mode" in page and "web interface" in page
+    rate = snap.sections["SUMMARY"][0]["MHS 5s"] / 1e6
+    assert f"{rate:,.2f} TH/s" in c.get("/").content.decode()  # the summary page, in the unit that suits it
+    mobile = c.get("/pages/mobile/").content.decode()  # a built-in custom page reads MHS av
+    assert f"{snap.sections['SUMMARY'][0]['MHS av'] / 1e6:,.2f} TH/s" in mobile
     c.post(f"/rigs/{rig.pk}/command/", {"command": "setpools", "url1": "stratum+tcp://new.example.org:3333",
                                         "user1": "w.1", "password1": "poolsecret", "confirm": "yes"})
     assert sim.conf["pools"][0]["pass"] == "poolsecret"
