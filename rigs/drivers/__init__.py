@@ -36,6 +36,7 @@ MODULES = {
     "luxos": "rigs.drivers.luxos",
     "vnish": "rigs.drivers.vnish",
     "antminer": "rigs.drivers.antminer",
+    "avalon": "rigs.drivers.avalon",
     "cgminer": "rigs.drivers.cgminer",
     "xmrig": "rigs.drivers.xmrig",
     "ckpool": "rigs.drivers.ckpool",

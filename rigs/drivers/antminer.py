@@ -57,12 +57,10 @@ def chains(flat, unit="GH"):
             continue  # no board in this slot (Q15)
         pcb = asic.sensors(flat.get(f"temp_pcb{n}") or flat.get(f"temp_out_pcb_{n}") or flat.get(f"temp{n}"))
         chip = asic.sensors(flat.get(f"temp_chip{n}") or flat.get(f"temp2_{n}"))
-        out.append(asic.board(len(out), asic.mhs(rate, unit), name="BTM", temp=max(pcb, default=None),
-                              chip_temp=max(chip, default=None), Chain=n,
-                              Chips=int(asic.num(flat.get(f"chain_acn{n}")) or 0),
-                              **{"Hardware Errors": asic.num(flat.get(f"chain_hw{n}")),
-                                 "Frequency": asic.num(flat.get(f"freq{n}")),
-                                 "Chip Status": flat.get(f"chain_acs{n}")}))
+        out.append(asic.board(len(out), asic.mhs(rate, unit), "BTM", max(pcb, default=None), max(chip, default=None), {
+            "Chain": n, "Chips": int(asic.num(flat.get(f"chain_acn{n}")) or 0),
+            "Hardware Errors": asic.num(flat.get(f"chain_hw{n}")), "Frequency": asic.num(flat.get(f"freq{n}")),
+            "Chip Status": flat.get(f"chain_acs{n}")}))
     return out
 
 

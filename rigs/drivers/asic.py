@@ -52,12 +52,13 @@ def hottest(*values):
     return max(found) if found else None
 
 
-def board(index, rate_mhs, *, name, temp=None, chip_temp=None, **extra):
-    """One DEVS record for a hashboard, in cgminer's keys (an ASC), with the firmware's extras after."""
+def board(index, rate_mhs, name, temp=None, chip_temp=None, extra=None):
+    """One DEVS record for a hashboard, in cgminer's keys (an ASC), with the firmware's ``extra``
+    fields after them (never over them)."""
     rec = {"ASC": index, "Name": name, "ID": index, "Enabled": "Y",
            "Status": "Alive" if rate_mhs else "Dead", "Temperature": temp, "Chip Temp": chip_temp,
            "MHS 5s": rate_mhs, "MHS av": rate_mhs}
-    rec.update((k, v) for k, v in extra.items() if v is not None)
+    rec.update((k, v) for k, v in (extra or {}).items() if v is not None and k not in rec)
     return rec
 
 

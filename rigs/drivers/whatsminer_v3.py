@@ -90,8 +90,8 @@ def to_sections(status, info):
     devs = []
     for i, d in enumerate(e for e in status.get("edevs") or [] if isinstance(e, dict)):
         rate = asic.mhs(d.get("hash-average"), "T")
-        devs.append(asic.board(i, rate, name="SM", temp=asic.num(boards[i]) if i < len(boards) else None,
-                               chip_temp=asic.num(d.get("chip-temp-max")), **_flat(d)))
+        devs.append(asic.board(i, rate, "SM", asic.num(boards[i]) if i < len(boards) else None,
+                               asic.num(d.get("chip-temp-max")), _flat(d)))
     pools = []
     for p in status.get("pools") or []:
         if isinstance(p, dict):

@@ -158,9 +158,11 @@ def test_v3_replies_of_the_wrong_shape_are_errors_a_user_reads():
     from rigs.drivers import whatsminer_v3
 
     sections = whatsminer_v3.to_sections({"summary": {"hash-realtime": "12.5", "board-temperature": "hot"},
-                                          "edevs": {"0": 1}, "pools": "none"},
+                                          "edevs": [{"name": "x", "temp": 1, "Temperature": 999, "hash-average": 1}],
+                                          "pools": "none"},
                                          {"miner": ["odd"], "system": 7, "error-code": "btminer process is down err"})
-    assert sections["SUMMARY"][0]["MHS 5s"] == 12.5e6 and "DEVS" not in sections and "POOLS" not in sections
+    assert sections["SUMMARY"][0]["MHS 5s"] == 12.5e6 and "POOLS" not in sections
+    assert sections["DEVS"][0]["Temperature"] is None and sections["DEVS"][0]["name"] == "x"  # theirs never over ours
     assert sections["ERRORS"] == [{"Code": None, "Text": "btminer process is down err"}]
     with pytest.raises(RigError, match="no summary"):
         whatsminer_v3.to_sections({"summary": []}, {})

@@ -122,6 +122,8 @@ def parse_reply(raw, command, fmt="json"):
             "the rig closed the connection without answering: "
             "is the panel's address in its --api-allow?"
         )
+    if fmt == "json" and text.lstrip().startswith(","):  # Avalon: the opening brace lost to a comma
+        text = "{" + text.lstrip()[1:]
     if fmt == "json" and text.lstrip().startswith("{"):
         return from_json(load_json(text), command)
     return from_text(text, command)

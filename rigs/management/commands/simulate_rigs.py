@@ -59,6 +59,7 @@ class Command(BaseCommand):
                             help="also N Whatsminer M60S on API v3 (4028, then the framed API on the next port)")
         parser.add_argument("--braiins", type=int, default=0, metavar="N",
                             help="also N Braiins OS 26.04 (RPC and REST on two ports each)")
+        parser.add_argument("--avalon", type=int, default=0, metavar="N", help="also N AvalonMiner 1566")
         parser.add_argument("--luxos", type=int, default=0, metavar="N", help="also N LuxOS 2025.4.8")
         parser.add_argument("--vnish", type=int, default=0, metavar="N",
                             help="also N VNish 1.2.6 (RPC and REST on two ports each)")
@@ -154,7 +155,7 @@ class Command(BaseCommand):
         families with a web interface: RPC, then web)."""
         import secrets
 
-        from rigs.simulators import antminer, braiins, luxos, vnish, whatsminer, whatsminer_v3
+        from rigs.simulators import antminer, avalon, braiins, luxos, vnish, whatsminer, whatsminer_v3
 
         password = opts["asic_password"] or secrets.token_urlsafe(9)
         families = [  # option, name prefix, kind, simulator, serve, web port?, user, what
@@ -166,15 +167,16 @@ class Command(BaseCommand):
             ("braiins", "bos", "braiins", braiins.BraiinsSim, braiins.serve, True, "root", "Braiins OS 26.04"),
             ("luxos", "lux", "luxos", luxos.LuxosSim, luxos.serve, False, "", "LuxOS 2025.4.8"),
             ("vnish", "vn", "vnish", vnish.VnishSim, antminer.serve, True, "", "VNish 1.2.6"),
+            ("avalon", "ava", "avalon", avalon.AvalonSim, avalon.serve, False, "", "AvalonMiner 1566"),
         ]
         starts = []
         for option, prefix, kind, make, serve, web, user, what in families:
             for i in range(opts[option]):
-                sim = make(index=i, seed=opts["seed"], **({} if kind == "luxos" else {"password": password}))
+                sim = make(index=i, seed=opts["seed"], **({} if kind in ("luxos", "avalon") else {"password": password}))
                 ports = (port, port + 1) if web else (port,)
                 starts.append(lambda sim=sim, serve=serve, ports=ports: serve(sim, host, *ports))
                 register(opts, name=f"{prefix}{i:02d}", kind=kind, host=host, port=port,
-                         web_port=port + 1 if web else None, username=user, token="" if kind == "luxos" else password)
+                         web_port=port + 1 if web else None, username=user, token="" if kind in ("luxos", "avalon") else password)
                 self.stdout.write(f"{prefix}{i:02d} {host}:{port} {what}" + (f", second port {port + 1}" if web else ""))
                 port += len(ports)
         if starts and not opts["asic_password"]:
