@@ -39,7 +39,7 @@ class Rig(models.Model):
                                        "ASIC firmwares: the web or API password (Antminer web, Whatsminer API, "
                                        "VNish web, Braiins OS).")
     username = models.CharField(max_length=100, blank=True, help_text="XMRigCC server: the admin user (config_cc.json's user). "
-                                "ASIC firmwares: the web or API user (Antminer root, Whatsminer admin); blank for the usual one.")
+                                "ASIC firmwares: the web or API user (Antminer and Braiins OS root, Whatsminer API v3 super); blank for the usual one.")
     web_port = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65535)],
         help_text="ASIC firmwares: the port of the second interface when it is not the usual one "

@@ -24,6 +24,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='rig',
             name='username',
-            field=models.CharField(blank=True, help_text="XMRigCC server: the admin user (config_cc.json's user). ASIC firmwares: the web or API user (Antminer root, Whatsminer admin); blank for the usual one.", max_length=100),
+            field=models.CharField(blank=True, help_text="XMRigCC server: the admin user (config_cc.json's user). ASIC firmwares: the web or API user (Antminer and Braiins OS root, Whatsminer API v3 super); blank for the usual one.", max_length=100),
         ),
     ]
