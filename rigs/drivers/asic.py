@@ -1,4 +1,4 @@
-"""What the ASIC firmware drivers (Antminer, Whatsminer, Braiins OS, LuxOS, VNish) share: they all
+"""What the ASIC firmware drivers (Antminer, VNish, Whatsminer, Braiins OS, LuxOS, Avalon) share: they all
 answer on TCP 4028 in a cgminer-like dialect, so they read through rigs/drivers/cgminer (its repairs,
 its bounded client, its join fallback) and map what they read with these helpers into cgminer-shaped
 sections: SUMMARY with ``MHS *`` in MH/s, one DEVS record per hashboard, FANS, POOLS, the firmware's
