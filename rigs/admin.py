@@ -33,7 +33,8 @@ class RigAdmin(admin.ModelAdmin):
     search_fields = ("name", "host", "path", "description")
     fieldsets = [
         (None, {"fields": ("name", "kind", "description", "enabled", "readonly", "order")}),
-        ("cgminer, xmrig, XMRigCC server", {"fields": ("host", "port", "username", "token", "clear_token")}),
+        ("cgminer, xmrig, XMRigCC server, ASIC firmwares", {"fields": ("host", "port", "web_port", "username", "token",
+                                                                    "clear_token")}),
         ("ckpool", {"fields": ("path", "logdir")}),
         ("Health", {"fields": ("temp_warn", "temp_err"),
                     "description": "This rig's temperature thresholds; empty: TEMP_WARN and TEMP_ERROR."}),

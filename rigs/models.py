@@ -35,8 +35,15 @@ class Rig(models.Model):
     kind = models.CharField(max_length=32, choices=drivers.choices, default="cgminer")
     token = models.CharField(max_length=200, blank=True,
                              help_text="xmrig: the API's http.access-token (sent as a Bearer token). "
-                                       "XMRigCC server: the admin password (config_cc.json's pass).")
-    username = models.CharField(max_length=100, blank=True, help_text="XMRigCC server: the admin user (config_cc.json's user).")
+                                       "XMRigCC server: the admin password (config_cc.json's pass). "
+                                       "ASIC firmwares: the web or API password (Antminer web, Whatsminer API, "
+                                       "VNish web, Braiins OS).")
+    username = models.CharField(max_length=100, blank=True, help_text="XMRigCC server: the admin user (config_cc.json's user). "
+                                "ASIC firmwares: the web or API user (Antminer and Braiins OS root, Whatsminer API v3 super); blank for the usual one.")
+    web_port = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65535)],
+        help_text="ASIC firmwares: the port of the second interface when it is not the usual one "
+                  "(Antminer, VNish, Braiins OS web: 80; Whatsminer API v3: 4433).")
     path = models.CharField(max_length=300, blank=True,
                             help_text="ckpool: its socket directory (ckpool -s, default /tmp/ckpool).")
     logdir = models.CharField(max_length=300, blank=True,

@@ -38,6 +38,7 @@ class Target:
     logdir: str = ""
     temp_warn: float | None = None
     temp_err: float | None = None
+    web_port: int | None = None
     wanted: tuple = ()  # sections custom pages use; a driver asks for those it knows how to get
 
 
@@ -158,7 +159,7 @@ def load_targets(shard=None):
     close_old_connections()
     rows = Rig.objects.filter(enabled=True).values_list(
         "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token", "username", "path", "logdir",
-        "temp_warn", "temp_err")
+        "temp_warn", "temp_err", "web_port")
     wanted = wanted_sections()
     targets = [Target(i, h, p, j, e or "", *rest, wanted=wanted) for i, h, p, j, e, *rest in rows]
     if shard:

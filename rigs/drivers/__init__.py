@@ -28,7 +28,15 @@ import importlib
 from functools import cache
 
 # Adding a kind: its module here, its simulator in rigs/simulators/, its tests, and this line.
+# The ASIC firmwares come before cgminer: detection asks in this order (asic-dialects.md §5) and
+# cgminer recognises any cgminer-like `version`.
 MODULES = {
+    "braiins": "rigs.drivers.braiins",
+    "whatsminer": "rigs.drivers.whatsminer",
+    "luxos": "rigs.drivers.luxos",
+    "vnish": "rigs.drivers.vnish",
+    "antminer": "rigs.drivers.antminer",
+    "avalon": "rigs.drivers.avalon",
     "cgminer": "rigs.drivers.cgminer",
     "xmrig": "rigs.drivers.xmrig",
     "ckpool": "rigs.drivers.ckpool",

@@ -5,7 +5,7 @@ HTTP (xmrig, XMRigCC server): one request per connection, bounded in time and si
 import json
 
 from .cgminer import client
-from .errors import BadReplyError
+from .errors import BadReplyError, RigError
 
 MAX_REPLY = 1024 * 1024
 
@@ -15,6 +15,8 @@ def request(method, host, path, auth="", body=None):
     always says its Content-Length (cpp-httplib refuses one that does not)."""
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: close", "Accept: application/json"]
     if auth:
+        if len(auth) > 4096 or any(ord(c) < 32 or ord(c) > 126 for c in auth):
+            raise RigError("the token to send is not a plain printable value (a rig handed out a bad one?)")
         lines.append(f"Authorization: {auth}")
     data = b""
     if body is not None:
@@ -52,3 +54,77 @@ async def call(host, port, method, path, auth="", body=None, cap=MAX_REPLY, **li
     raw = await client.exchange(host, port, request(method, host, path, auth, body),
                                 max_reply=min(limits.pop("max_reply", cap), cap), **limits)
     return parse(raw)
+
+
+def digest_authorization(challenge, method, path, user, password, cnonce=None):
+    """The Authorization header answering a ``WWW-Authenticate: Digest ...`` challenge (RFC 7616,
+    MD5, qop=auth), as Antminer's web CGI wants it; None when the challenge is not Digest."""
+    import hashlib
+    import secrets
+
+    scheme, _, rest = challenge.partition(" ")
+    if scheme.lower() != "digest":
+        return None
+    fields = dict((k.strip().lower(), v.strip().strip('"')) for k, _, v in
+                  (part.partition("=") for part in _split_header(rest)) if k.strip())
+    realm, nonce, qop = fields.get("realm", ""), fields.get("nonce", ""), fields.get("qop", "")
+
+    def md5(text):
+        return hashlib.md5(text.encode()).hexdigest()
+
+    ha1, ha2 = md5(f"{user}:{realm}:{password}"), md5(f"{method}:{path}")
+    header = f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{path}"'
+    if "auth" in [q.strip() for q in qop.split(",")]:
+        cnonce = cnonce or secrets.token_hex(8)
+        header += f', qop=auth, nc=00000001, cnonce="{cnonce}", response="{md5(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}")}"'
+    else:
+        header += f', response="{md5(f"{ha1}:{nonce}:{ha2}")}"'
+    if fields.get("opaque"):
+        header += f', opaque="{fields["opaque"]}"'
+    return header + ", algorithm=MD5"
+
+
+def _split_header(text):
+    """Comma-separated key=value pairs of an auth header, commas inside quotes kept."""
+    parts, cur, quoted = [], "", False
+    for c in text:
+        if c == '"':
+            quoted = not quoted
+        if c == "," and not quoted:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += c
+    return [*parts, cur]
+
+
+def header(raw, name):
+    """One response header's value from the raw reply, "" when absent."""
+    head = raw.partition(b"\r\n\r\n")[0].decode("latin-1")
+    for line in head.split("\r\n")[1:]:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == name.lower():
+            return v.strip()
+    return ""
+
+
+async def call_digest(host, port, method, path, user, password, body=None, cap=MAX_REPLY, **limits):
+    """(status, body) of a request behind HTTP Digest: ask, answer the 401's challenge; a challenge
+    connection the device drops is asked again once (Antminer quirk Q20)."""
+    from .errors import NoReplyError
+
+    limits.pop("max_reply", None)
+    for attempt in (1, 2):
+        try:
+            raw = await client.exchange(host, port, request(method, host, path, body=body), max_reply=cap, **limits)
+            break
+        except NoReplyError:
+            if attempt == 2:
+                raise
+    status, data = parse(raw)
+    if status != 401:
+        return status, data
+    auth = digest_authorization(header(raw, "WWW-Authenticate"), method, path, user, password)
+    if auth is None:
+        return status, data
+    return parse(await client.exchange(host, port, request(method, host, path, auth, body), max_reply=cap, **limits))

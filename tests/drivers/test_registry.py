@@ -27,9 +27,9 @@ def test_every_driver_has_the_interface(kind):
 
 def test_commands_are_merged_by_name_with_every_kind_that_takes_them():
     merged = commands.COMMANDS
-    assert merged["restart"].rig_kinds == ("cgminer", "ckpool")
+    assert set(merged["restart"].rig_kinds) == {"braiins", "whatsminer", "luxos", "vnish", "avalon", "cgminer", "ckpool"}
     assert "ckpool restarts" in merged["restart"].help
-    assert merged["pause"].rig_kinds == ("xmrig",)
+    assert set(merged["pause"].rig_kinds) == {"braiins", "vnish", "xmrig"}
     assert merged["ccstop"].rig_kinds == ("xmrigcc-server",)
     assert {c.name for c in commands.for_rig({}, "xmrig")} == {"pause", "resume"}
 

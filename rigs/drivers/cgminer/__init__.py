@@ -33,9 +33,13 @@ def poll_commands(wanted=()):
 
 
 async def poll(rig, **limits):
-    """Ask the report commands, joined unless the rig is known to refuse joins; notes on
-    ``rig.joins`` whether it took them."""
-    replies, rig.joins = await client.query(rig.host, rig.port, poll_commands(getattr(rig, "wanted", ())),
+    return await read(rig, poll_commands(getattr(rig, "wanted", ())), **limits)
+
+
+async def read(rig, commands, **limits):
+    """Ask report commands, joined unless the rig is known to refuse joins (notes on ``rig.joins``
+    whether it took them); (sections, statuses). The ASIC drivers read through this too."""
+    replies, rig.joins = await client.query(rig.host, rig.port, commands,
                                             join=getattr(rig, "joins", None) is not False, **limits)
     return stored(replies)
 

@@ -20,6 +20,7 @@ from .protocol import (
     TooLargeError,
     encode_request,
     join_members,
+    json_complete,
     parse_reply,
 )
 
@@ -32,8 +33,11 @@ def _human_size(n):
     return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
 
 
-async def exchange(host, port, payload, *, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT, max_reply=MAX_REPLY):
-    """Send ``payload`` and return the raw reply bytes (up to and including the NUL)."""
+async def exchange(host, port, payload, *, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT, max_reply=MAX_REPLY,
+                   complete=None):
+    """Send ``payload`` and return the raw reply bytes (up to and including the NUL), read until the
+    rig closes, sends its NUL, ends a whole JSON reply with a newline, or ``complete(bytes read)``
+    says the reply is whole (a length-prefixed protocol; then a NUL does not end it)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     writer = None
@@ -62,8 +66,14 @@ async def exchange(host, port, payload, *, connect_timeout=CONNECT_TIMEOUT, time
                     size += len(chunk)
                     if size > max_reply:
                         raise TooLargeError(f"reply larger than {_human_size(max_reply)}")
+                    if complete is not None:
+                        if complete(b"".join(chunks)):
+                            break
+                        continue
                     if b"\0" in chunk:
                         break
+                    if chunk.endswith(b"\n") and json_complete(b"".join(chunks)):
+                        break  # a rig that keeps the socket open after a reply ended by a newline
         except TimeoutError:
             raise TimeoutError_(f"no reply within {timeout:g} s") from None
         except (ConnectionResetError, BrokenPipeError):

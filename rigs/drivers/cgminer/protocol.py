@@ -88,6 +88,32 @@ def cut_reply(raw):
     return raw.decode("utf-8", errors="replace")
 
 
+def json_complete(raw):
+    """Whether ``raw`` holds one whole JSON object or array (braces balanced outside strings): how a
+    reply ended by a newline on a socket the rig keeps open is known to be over (quirk Q1)."""
+    text = raw.lstrip()
+    if not text[:1] in (b"{", b"["):
+        return False
+    depth, in_string, escaped = 0, False, False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == 0x5C:
+                escaped = True
+            elif c == 0x22:
+                in_string = False
+        elif c == 0x22:
+            in_string = True
+        elif c in (0x7B, 0x5B):
+            depth += 1
+        elif c in (0x7D, 0x5D):
+            depth -= 1
+            if depth == 0:
+                return True
+    return False
+
+
 def parse_reply(raw, command, fmt="json"):
     """Parse the raw bytes of a reply to ``command`` into {command: Response}."""
     text = cut_reply(raw)
@@ -96,6 +122,8 @@ def parse_reply(raw, command, fmt="json"):
             "the rig closed the connection without answering: "
             "is the panel's address in its --api-allow?"
         )
+    if fmt == "json" and text.lstrip().startswith(","):  # Avalon: the opening brace lost to a comma
+        text = "{" + text.lstrip()[1:]
     if fmt == "json" and text.lstrip().startswith("{"):
         return from_json(load_json(text), command)
     return from_text(text, command)

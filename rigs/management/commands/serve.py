@@ -37,7 +37,8 @@ def demo_dir():
 
 
 def demo_specs(n_sims):
-    """The demo rigs beside the simulated cgminer rigs: an xmrig, a ckpool, an XMRigCC server."""
+    """The demo rigs beside the simulated cgminer rigs: an xmrig, a ckpool, an XMRigCC server, an Antminer
+    and a Whatsminer (their web and API passwords made here, known only to the simulators)."""
     base = settings.DEMO_BASE_PORT
     return [
         dict(name="xmrig00", kind="xmrig", host="127.0.0.1", port=base + n_sims, token=XMRIG_DEMO_TOKEN,
@@ -47,6 +48,10 @@ def demo_specs(n_sims):
              description="simulated ckpool (solo pool, 2 users)"),
         dict(name="xmrigcc", kind="xmrigcc-server", host="127.0.0.1", port=base + n_sims + 2, username="admin",
              token=secrets.token_urlsafe(12), description="simulated XMRigCC server 3.4.9, 4 miners"),
+        dict(name="s19pro", kind="antminer", host="127.0.0.1", port=base + n_sims + 3, web_port=base + n_sims + 4,
+             username="root", token=secrets.token_urlsafe(12), description="simulated Antminer S19 Pro, stock firmware"),
+        dict(name="m50s", kind="whatsminer", host="127.0.0.1", port=base + n_sims + 5, token=secrets.token_urlsafe(12),
+             description="simulated Whatsminer M50S, API v2"),
     ]
 
 
@@ -71,14 +76,16 @@ def ensure_demo_rigs(stdout):
             Rig.objects.create(order=order, simulated=True, **spec)
     if fresh:
         stdout.write(f"No rig configured: serving {Rig.objects.count()} simulated rigs "
-                     f"(cgminer, xmrig, ckpool, XMRigCC) on 127.0.0.1:{settings.DEMO_BASE_PORT}+.\n")
+                     f"(cgminer, xmrig, ckpool, XMRigCC, Antminer, Whatsminer) on 127.0.0.1:{settings.DEMO_BASE_PORT}+.\n")
     return sims
 
 
 async def start_demo_services(sims):
     """The simulators behind the demo rigs, in this process."""
     from rigs.models import Rig
+    from rigs.simulators import antminer as antminer_sim
     from rigs.simulators import ckpool as ckpool_sim
+    from rigs.simulators import whatsminer as whatsminer_sim
     from rigs.simulators import xmrig as xmrig_sim
     from rigs.simulators import xmrigcc as xmrigcc_sim
     from rigs.simulators.cgminer import SimFarm
@@ -96,6 +103,12 @@ async def start_demo_services(sims):
         xmrigcc_sim.write_demo_configs(server)
         await xmrigcc_sim.serve(server, "127.0.0.1", cc.port)
         asyncio.ensure_future(xmrigcc_sim.run_fleet(xmrigcc_sim.demo_fleet(server), interval=5))
+    if "s19pro" in demo:
+        rig = demo["s19pro"]
+        await antminer_sim.serve(antminer_sim.AntminerSim(password=rig.token), "127.0.0.1", rig.port, rig.web_port)
+    if "m50s" in demo:
+        rig = demo["m50s"]
+        await whatsminer_sim.serve(whatsminer_sim.WhatsminerSim(password=rig.token), "127.0.0.1", rig.port)
 
 
 # The demo xmrig's API token: it lives only on loopback, in the simulator this process starts.

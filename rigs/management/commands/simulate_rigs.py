@@ -57,6 +57,19 @@ class Command(BaseCommand):
         parser.add_argument("--ckpool", metavar="DIR", help="also a ckpool: sockets in DIR/ckpool, files in DIR/logs")
         parser.add_argument("--ckpool-interval", type=float, default=60.0, help="seconds between file rewrites")
         parser.add_argument("--ckpool-fault", action="append", choices=("half", "empty", "bigrate", "slow"), default=[])
+        parser.add_argument("--antminer", type=int, default=0, metavar="N",
+                            help="also N Antminer S19 Pro (stock firmware): RPC and web CGI on two ports each")
+        parser.add_argument("--whatsminer", type=int, default=0, metavar="N", help="also N Whatsminer M50S (API v2)")
+        parser.add_argument("--whatsminer3", type=int, default=0, metavar="N",
+                            help="also N Whatsminer M60S on API v3 (4028, then the framed API on the next port)")
+        parser.add_argument("--braiins", type=int, default=0, metavar="N",
+                            help="also N Braiins OS 26.04 (RPC and REST on two ports each)")
+        parser.add_argument("--avalon", type=int, default=0, metavar="N", help="also N AvalonMiner 1566")
+        parser.add_argument("--luxos", type=int, default=0, metavar="N", help="also N LuxOS 2025.4.8")
+        parser.add_argument("--vnish", type=int, default=0, metavar="N",
+                            help="also N VNish 1.2.6 (RPC and REST on two ports each)")
+        parser.add_argument("--asic-password", default="",
+                            help="the ASIC simulators' web/API password (else generated and printed)")
         parser.add_argument("--xmrigcc-port", type=int, help="also an XMRigCC server on this port")
         parser.add_argument("--xmrigcc-miners", type=int, default=4)
         parser.add_argument("--xmrigcc-interval", type=float, default=10.0, help="seconds between miner reports")
@@ -112,6 +125,8 @@ class Command(BaseCommand):
         from rigs.simulators import xmrigcc as xmrigcc_sim
 
         host, starts = opts["host"], []
+        port = opts["base_port"] + n + opts["xmrig"]  # the ports after the cgminer rigs and the xmrigs
+        starts += self.asic_kinds(opts, host, port)
         if opts["xmrig"]:
             token = opts["xmrig_token"] or None
             sims = [xmrig_sim.XmrigSim(index=i, token=token, restricted=token is None) for i in range(opts["xmrig"])]
@@ -144,4 +159,37 @@ class Command(BaseCommand):
                      username="admin", token=password)
             self.stdout.write(f"XMRigCC server {host}:{opts['xmrigcc_port']} user admin, password {password}, "
                               f"{len(miners)} miners")
+        return starts
+
+    def asic_kinds(self, opts, host, port):
+        """Coroutine functions serving the ASIC firmware simulators, from ``port`` on (two ports for the
+        families with a web interface: RPC, then web)."""
+        import secrets
+
+        from rigs.simulators import antminer, avalon, braiins, luxos, vnish, whatsminer, whatsminer_v3
+
+        password = opts["asic_password"] or secrets.token_urlsafe(9)
+        families = [  # option, name prefix, kind, simulator, serve, web port?, user, what
+            ("antminer", "s19x", "antminer", antminer.AntminerSim, antminer.serve, True, "root", "Antminer S19 Pro"),
+            ("whatsminer", "m50x", "whatsminer", whatsminer.WhatsminerSim, whatsminer.serve, False, "",
+             "Whatsminer M50S, API v2"),
+            ("whatsminer3", "m60x", "whatsminer", whatsminer_v3.WhatsminerV3Sim, whatsminer_v3.serve, True, "",
+             "Whatsminer M60S, API v3 (4028 for get_version)"),
+            ("braiins", "bos", "braiins", braiins.BraiinsSim, braiins.serve, True, "root", "Braiins OS 26.04"),
+            ("luxos", "lux", "luxos", luxos.LuxosSim, luxos.serve, False, "", "LuxOS 2025.4.8"),
+            ("vnish", "vn", "vnish", vnish.VnishSim, antminer.serve, True, "", "VNish 1.2.6"),
+            ("avalon", "ava", "avalon", avalon.AvalonSim, avalon.serve, False, "", "AvalonMiner 1566"),
+        ]
+        starts = []
+        for option, prefix, kind, make, serve, web, user, what in families:
+            for i in range(opts[option]):
+                sim = make(index=i, seed=opts["seed"], **({} if kind in ("luxos", "avalon") else {"password": password}))
+                ports = (port, port + 1) if web else (port,)
+                starts.append(lambda sim=sim, serve=serve, ports=ports: serve(sim, host, *ports))
+                register(opts, name=f"{prefix}{i:02d}", kind=kind, host=host, port=port,
+                         web_port=port + 1 if web else None, username=user, token="" if kind in ("luxos", "avalon") else password)
+                self.stdout.write(f"{prefix}{i:02d} {host}:{port} {what}" + (f", second port {port + 1}" if web else ""))
+                port += len(ports)
+        if starts and not opts["asic_password"]:
+            self.stdout.write(f"ASIC simulators' web/API password: {password}")
         return starts

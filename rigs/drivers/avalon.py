@@ -1,0 +1,128 @@
+"""Avalon (Canaan's cgminer 4.11.1 fork) on TCP 4028 (research: asic-dialects.md §3.6).
+
+Reads: `version` (`PROD`, `MODEL`), `summary`, `pools`, and `stats`, whose `MM ID0` string holds the
+machine as `Key[value]` tokens (`GHSspd`, `GHSmm`, `MGHS[b0 b1 b2]` in GH/s, `TMax`/`Tmax`, `MTmax`,
+`MTavg`, `Fan1..4`, `WALLPOWER` or `PS[...]`'s fifth value in W, `SYSTEMSTATU`...); newer units write
+it as `MM ID0:Summary`. Boards come from those lists (the single `devs` device says -273 °C). Writes
+go to the same port without any password: `ascset|0,<sub>,<args>` (reboot, LED, soft off/on), success
+being `S` or `I`; `softon` may close without answering. Avalons answer one connection at a time: a
+command that meets a poll is tried again once.
+"""
+
+import asyncio
+import re
+import time
+
+from rigs.commands import Command, Param
+
+from . import asic, cgminer
+from .cgminer import client
+from .errors import NoReplyError, RigError
+
+KIND = "avalon"
+LABEL = "Avalon (Canaan cgminer)"
+FIELDS = ("host", "port")
+ABOUT = ("Avalon: rates from `summary` (MH/s) and per board from `stats` `MM ID0` (`MGHS`, GH/s), temperatures "
+         "from `MTmax`/`MTavg`/`TMax`, power from `WALLPOWER` (or `PS`), fans from `Fan1..4`; the AVALON section "
+         "lists the other `MM ID0` values. Controls (reboot, LED, soft off/on, restart) go to its API port, "
+         "which asks no password: anyone who reaches the port can send them. Pools are changed on its web page.")
+COMMANDS = (
+    Command("softpower", "Soft off / on", "miner", (
+        Param("action", "choice", "Action", choices=(("off", "Soft off (stop hashing)"), ("on", "Soft on"))),),
+        dangerous=True, help="Stops or restarts hashing without cutting the power supply."),
+    asic.IDENTIFY,
+    asic.RESTART,
+    asic.REBOOT,
+)
+POLL_COMMANDS = ["version", "summary", "pools", "stats"]
+_TOKEN = re.compile(r"(\w+)\[([^\]]*)\]")
+LONG = re.compile(r"(PVT_[TV]\d+|MW\d*|SF\d+|PLL\d+|ATAOPTS\d+|FACOPTS\d+|ATABD\d+)\Z")
+
+
+def tokens(text):
+    """{key: value} of an `MM ID0` string; the first spelling of a key wins."""
+    out = {}
+    for key, value in _TOKEN.findall(str(text or "")):
+        out.setdefault(key, value.strip())
+    return out
+
+
+def numbers(value):
+    return [asic.num(v) for v in str(value or "").split()]
+
+
+def mm_record(stats):
+    for rec in stats or []:
+        if isinstance(rec, dict):
+            for key in ("MM ID0", "MM ID0:Summary"):
+                if isinstance(rec.get(key), str):
+                    return tokens(rec[key])
+    return {}
+
+
+def to_sections(sections):
+    mm = mm_record(sections.get("STATS"))
+    summary = dict(asic.first(sections.get("SUMMARY")))
+    rates, tmax, tavg, volts = (numbers(mm.get(k)) for k in ("MGHS", "MTmax", "MTavg", "MVavg"))
+    devs = [asic.board(i, asic.mhs(r, "G"), "AVA", tavg[i] if i < len(tavg) else None,
+                       tmax[i] if i < len(tmax) else None, {"Voltage": volts[i] if i < len(volts) else None})
+            for i, r in enumerate(rates)]
+    ps = numbers(mm.get("PS"))
+    power = asic.num(mm.get("WALLPOWER")) or (ps[4] if len(ps) > 4 else None)
+    fans = asic.fans((i, asic.num(mm.get(f"Fan{i}"))) for i in range(1, 5))
+    return asic.mapped(sections, summary, devs, {
+        "Temperature": asic.num(mm.get("TMax", mm.get("Tmax"))), "Board Temp": asic.num(mm.get("TAvg", mm.get("Tavg"))),
+        "Ambient Temp": asic.num(mm.get("Temp")), "Power": power,
+        "Efficiency J/TH": asic.efficiency(power, asic.num(summary.get("MHS 1m")) or asic.num(summary.get("MHS av"))),
+        "Nominal MHS": asic.mhs(mm.get("GHSmm"), "G"), "Power Limit": asic.num(mm.get("MPO")),
+        "Work Mode": mm.get("WORKMODE"), "System Status": mm.get("SYSTEMSTATU"), "Boards": len(devs)},
+        FANS=fans, AVALON=[{k: v for k, v in mm.items() if not LONG.match(k)}] if mm else [])
+
+
+async def poll(rig, **limits):
+    return await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
+
+
+async def ascset(rig, args, **limits):
+    """One `ascset|0,...`, tried again once when the Avalon is busy with another connection."""
+    for attempt in (1, 2):
+        try:
+            return await client.call(rig.host, rig.port, "ascset", f"0,{args}", **limits)
+        except NoReplyError:
+            if attempt == 2 or args.startswith("softon"):
+                raise
+            await asyncio.sleep(0.3)
+
+
+async def command(rig, name, values, **limits):
+    if name == "restart":
+        reply = await client.call(rig.host, rig.port, "restart", **limits)
+        return ("S", "cgminer is restarting.") if reply.ok else ("E", reply.msg[:200])
+    if name == "softpower":
+        sub = "softoff" if values.get("action") == "off" else "softon"
+        try:
+            reply = await ascset(rig, f"{sub},1:{int(time.time())}", **limits)
+        except NoReplyError:
+            return "W", ("The Avalon closed the connection without answering, as it does for soft on; the next "
+                         "poll shows whether it hashes again.")
+    elif name == "identify":
+        reply = await ascset(rig, "led,1-1" if values.get("on") else "led,1-0", **limits)
+    elif name == "reboot":
+        reply = await ascset(rig, "reboot,0", **limits)
+    else:
+        raise RigError(f"{name} is not an Avalon command")
+    if reply.letter in ("S", "I"):  # "ASC 0 set OK" or "ASC 0 set info: success ..." (Q9)
+        return "S", reply.msg[:200], reply.code
+    return "E", reply.msg[:200] or "the Avalon refused it", reply.code
+
+
+async def check_access(rig, **limits):
+    return await asic.access(cgminer.read(rig, ["version"], **limits),
+                             "The Avalon's API port takes commands from anyone who reaches it (it has no password).")
+
+
+async def detect(host, port, **limits):
+    text = await asic.version_text(host, port, **limits)
+    if "AVALON" not in text:
+        return None
+    return f"{asic.probed(text, 'PROD') or 'Avalon'} (Canaan cgminer, firmware {asic.probed(text, 'VERSION').lower()})"

@@ -1,0 +1,142 @@
+"""LuxOS (Luxor's LUXminer) on TCP 4028 (research: asic-dialects.md §3.5).
+
+Reads, joined (LuxOS joins parameterless commands only): `version`, `summary` (GH/s), `devs` (MH/s,
+not sorted by ID), `pools`, `config` (profile, curtail mode, nameplate TH/s), `power` (watts), `fans`
+(`FAN` a string), `temps` (four sensors per board). Writes go to the same port: pool commands as in
+cgminer (no session needed); the others carry a session id as their first parameter: `logon` gives
+one, only one session exists at a time (code 402 "Another session is active": the active one is
+taken from `session`, as Luxor's own tools do), and the panel logs off the sessions it opened.
+The docs say sessions coordinate, they do not secure: LuxOS needs no password.
+"""
+
+import re
+
+from rigs.commands import Command, Param
+
+from . import asic
+from .cgminer import client
+from .cgminer.commands import COMMANDS as CGMINER_COMMANDS
+from .cgminer.commands import parameter
+from .cgminer.protocol import escape_param
+from .errors import RigError
+
+KIND = "luxos"
+LABEL = "LuxOS (LUXminer)"
+FIELDS = ("host", "port")
+ABOUT = ("LuxOS: rates from `summary` (GH/s, shown converted) and `devs` (MH/s), one device per hashboard "
+         "sorted by its ID, board temperatures from `temps`, power from `power`, profile and curtail mode from "
+         "`config`. Controls go to its API port: pools as in cgminer; LED, profile, sleep/wake, restart and "
+         "reboot within a LuxOS session the panel opens and closes (LuxOS has no password: sessions only stop "
+         "two tools acting at once).")
+_POOL_COMMANDS = ("switchpool", "enablepool", "disablepool", "removepool", "addpool")
+COMMANDS = (
+    *(c for c in CGMINER_COMMANDS if c.name in _POOL_COMMANDS),
+    Command("profile", "Performance profile", "miner", (Param("profile", "text", "Profile"),),
+            help="A profile name from the PROFILES list (e.g. 290MHz), default, or a selector LuxOS takes: "
+                 "110THs, 3200W, +1, -2."),
+    Command("curtail", "Sleep / wake up", "miner", (
+        Param("action", "choice", "Action", choices=(("sleep", "Sleep"), ("wakeup", "Wake up"))),),
+        dangerous=True, help="Sleep stops hashing and lasts across reboots until woken up."),
+    asic.IDENTIFY,
+    asic.RESTART,
+    asic.REBOOT,
+)
+POLL_COMMANDS = ["version", "summary", "devs", "pools", "config", "power", "fans", "temps", "profiles"]
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SESSION_COMMANDS = {"profile": "profileset", "curtail": "curtail", "identify": "ledset", "restart": "resetminer",
+                    "reboot": "rebootdevice"}
+
+
+def to_sections(sections):
+    summary = dict(asic.first(sections.get("SUMMARY")))
+    summary.update(asic.rates(summary, "G", {"GHS 5s": "MHS 5s", "GHS av": "MHS av", "GHS 1m": "MHS 1m",
+                                             "GHS 5m": "MHS 5m", "GHS 15m": "MHS 15m", "GHS 30m": "MHS 30m"}))
+    temps = {}
+    for t in sections.get("TEMPS") or []:
+        values = [asic.num(t.get(k)) for k in ("TopLeft", "TopRight", "BottomLeft", "BottomRight", "Board", "Chip")]
+        temps[asic.num(t.get("ID"))] = asic.hottest(*(v for v in values if v))
+    devs = []
+    for d in sorted((d for d in sections.get("DEVS") or [] if isinstance(d, dict)),
+                    key=lambda d: asic.num(d.get("ID")) or 0):  # LuxOS lists boards unsorted (Q16)
+        d = {"Name": "LUX", **d}
+        if d.get("Temperature") in (None, 0, 0.0):
+            d["Temperature"] = temps.get(asic.num(d.get("ID")))
+        devs.append(d)
+    power = asic.num(asic.first(sections.get("POWER")).get("Watts"))
+    config = asic.first(sections.get("CONFIG"))
+    rate = asic.num(summary.get("MHS 5s"))
+    return asic.mapped(sections, summary, devs, {
+             "Temperature": asic.hottest(*temps.values()), "Power": power,
+             "Efficiency J/TH": asic.efficiency(power, rate),
+             "Nominal MHS": asic.mhs(config.get("NameplateTHS"), "T"), "Profile": config.get("Profile"),
+             "Curtail Mode": config.get("CurtailMode"), "Boards": len(devs)})
+
+
+async def poll(rig, **limits):
+    return await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
+
+
+def _session_id(reply):
+    """The SessionID of a reply, if it is one (letters, digits, dashes: it goes into our parameters)."""
+    sid = str(asic.first(reply.sections.get("SESSION")).get("SessionID") or "")
+    return sid if SESSION_ID.fullmatch(sid) else ""
+
+
+async def _session(rig, **limits):
+    """(session id, whether the panel opened it)."""
+    reply = await client.call(rig.host, rig.port, "logon", **limits)
+    if reply.ok and _session_id(reply):
+        return _session_id(reply), True
+    if reply.code == 402 or "session" in reply.msg.lower():
+        sid = _session_id(await client.call(rig.host, rig.port, "session", **limits))
+        if sid:
+            return sid, False
+    raise RigError(f"LuxOS gave no session: {reply.msg[:200] or 'no reason given'}")
+
+
+def _session_parameter(name, values):
+    if name == "profile":
+        if "," in values["profile"]:
+            raise RigError("a profile name has no comma")
+        return values["profile"]
+    return {"curtail": values.get("action"), "identify": "red," + ("blink" if values.get("on") else "off")}.get(name)
+
+
+async def command(rig, name, values, **limits):
+    if name in _POOL_COMMANDS:
+        if name == "addpool":  # LuxOS takes url,user,pass (trailing empty parameters keep their comma)
+            param = ",".join(escape_param(values.get(k) or "") for k in ("url", "user", "password"))
+        else:
+            param = parameter(next(c for c in COMMANDS if c.name == name), values)
+        reply = await client.call(rig.host, rig.port, name, param, **limits)
+        return reply.letter or "E", reply.msg, reply.code
+    if name not in SESSION_COMMANDS:
+        raise RigError(f"{name} is not a LuxOS command")
+    extra = _session_parameter(name, values)
+    sid, opened = await _session(rig, **limits)
+    try:
+        reply = await client.call(rig.host, rig.port, SESSION_COMMANDS[name],
+                                  sid if extra is None else f"{sid},{extra}", **limits)
+    finally:
+        if opened and name != "reboot":
+            try:
+                await client.call(rig.host, rig.port, "logoff", sid, **limits)
+            except RigError:
+                pass  # it expires after 60 s idle
+    return reply.letter or "E", reply.msg, reply.code
+
+
+async def check_access(rig, **limits):
+    async def logon_logoff():
+        sid, opened = await _session(rig, **limits)
+        if opened:
+            await client.call(rig.host, rig.port, "logoff", sid, **limits)
+
+    return await asic.access(logon_logoff(), "LuxOS hands out a session to the panel.")
+
+
+async def detect(host, port, **limits):
+    text = await asic.version_text(host, port, **limits)
+    if "LUXMINER" not in text:
+        return None
+    return f"LuxOS {asic.probed(text, 'LUXMINER').lower()} on {asic.probed(text, 'TYPE') or 'an Antminer'}"

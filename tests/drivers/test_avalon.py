@@ -1,0 +1,70 @@
+"""The Avalon driver against its simulator (the AvalonMiner 1566 capture): MM ID0 tokens into boards,
+temperatures, power and fans; bare inf and a leading comma repaired; ascset without auth (S or I),
+softon closing unanswered, one connection at a time; detection."""
+
+import pytest
+
+from rigs import drivers
+from rigs.drivers import avalon
+from rigs.drivers.errors import RigError
+from rigs.simulators.avalon import AvalonSim, serve
+from tests.drivers.asic_helpers import LIMITS, Address, serving
+
+
+@pytest.fixture
+def avalon_at(bg):
+    start = serving(bg)
+    return lambda sim: start(serve, sim, 1)
+
+
+def test_mm_id0_tokens():
+    mm = avalon.tokens("SYSTEMSTATU[Work: In Work, Hash Board: 3 ] TMax[78] Tmax[1] MGHS[59459.52 61407.83] FACOPTS0[]")
+    assert mm == {"SYSTEMSTATU": "Work: In Work, Hash Board: 3", "TMax": "78", "Tmax": "1",
+                  "MGHS": "59459.52 61407.83", "FACOPTS0": ""}
+
+
+def test_poll_maps_the_mm_string(bg, avalon_at):
+    sim = AvalonSim()
+    sections, _ = bg.run(avalon.poll(Address(avalon_at(sim)), **LIMITS))
+    mm = avalon.tokens(sections["STATS"][0]["MM ID0"])
+    assert sections["STATS"][0]["Max"] is None  # the bare inf, repaired
+    assert [d["MHS 5s"] for d in sections["DEVS"]] == [float(x) * 1000 for x in mm["MGHS"].split()]
+    assert [d["Chip Temp"] for d in sections["DEVS"]] == [float(x) for x in mm["MTmax"].split()]
+    s = sections["SUMMARY"][0]
+    assert s["Temperature"] == float(mm["TMax"]) and s["Power"] == float(mm["WALLPOWER"])
+    assert s["Nominal MHS"] == float(mm["GHSmm"]) * 1000 and [f["RPM"] for f in sections["FANS"]] == [4275, 4282]
+    assert "PVT_T0" not in sections["AVALON"][0] and sections["AVALON"][0]["Core"] == "A3197S"
+
+
+def test_a_reply_that_starts_with_a_comma(bg, avalon_at):
+    sections, _ = bg.run(avalon.poll(Address(avalon_at(AvalonSim(leading_comma=True))), **LIMITS))
+    assert sections["SUMMARY"][0]["MHS 1m"] > 0
+
+
+def test_ascset_controls(bg, avalon_at):
+    sim = AvalonSim()
+    rig = Address(avalon_at(sim))
+    assert bg.run(avalon.command(rig, "identify", {"on": True}, **LIMITS))[0] == "S" and sim.led
+    letter, message, code = bg.run(avalon.command(rig, "softpower", {"action": "off"}, **LIMITS))
+    assert (letter, code) == ("S", 118) and "softoff" in message and sim.sleeping  # an I is a success
+    sections, _ = bg.run(avalon.poll(rig, **LIMITS))
+    assert sections["SUMMARY"][0]["MHS 1m"] == 0 and sections["SUMMARY"][0]["Power"] == 0
+    letter, message = bg.run(avalon.command(rig, "softpower", {"action": "on"}, **LIMITS))
+    assert letter == "W" and not sim.sleeping  # softon closes without a reply
+    sim.started -= 900
+    assert bg.run(avalon.command(rig, "reboot", {}, **LIMITS))[0] == "S" and sim.elapsed < 5
+
+
+def test_one_connection_at_a_time(bg, avalon_at):
+    sim = AvalonSim()
+    rig = Address(avalon_at(sim))
+    sim.busy = 1  # another tool holds the connection: a command is tried twice, then fails clearly
+    with pytest.raises(RigError, match="without answering"):
+        bg.run(avalon.command(rig, "reboot", {}, **LIMITS))
+    sim.busy = 0
+    assert bg.run(avalon.command(rig, "reboot", {}, **LIMITS))[0] == "S"
+
+
+def test_detect_names_the_avalon(bg, avalon_at):
+    kind, text = bg.run(drivers.detect("127.0.0.1", avalon_at(AvalonSim()), **LIMITS))
+    assert (kind, text) == ("avalon", "Avalonminer 15-194 (Canaan cgminer, firmware 24102401_25462b2_9ddf522)")
