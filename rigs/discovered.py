@@ -36,7 +36,7 @@ def register(found):
         name = f.name[:64]
         if Rig.objects.filter(name=name).exists():
             name = f"{f.name[:40]} ({f.host}:{f.port})"[:64]
-        rig = Rig(name=name, host=f.host, port=f.port, kind="cgminer", discovered=True,
+        rig = Rig(name=name, host=f.host, port=f.port, kind=f.kind, discovered=True,
                   description=f"discovered: {f.version}"[:200])
         try:
             rig.full_clean()

@@ -17,7 +17,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from .drivers.cgminer import detect
+from . import drivers
 
 MCAST_ADDR, MCAST_PORT, MCAST_CODE, LISTEN_PORT, MCAST_TIMEOUT = "224.0.0.75", 4028, "FTW", 4027, 1.5
 REPLY = re.compile(r"^cgm-FTW-(\d{1,5})(?:-(.*))?$", re.S)
@@ -36,7 +36,8 @@ class Found:
     host: str
     port: int
     description: str = ""
-    version: str | None = None  # detect()'s summary of the `version` reply; None: no valid reply
+    version: str | None = None  # what answered, as its driver's detect() describes it; None: nothing valid
+    kind: str = "cgminer"  # the kind of rig that answered (rigs/drivers/)
 
     @property
     def name(self):
@@ -128,13 +129,16 @@ def scan_targets(cidr, port, allow_public=False, limit=SCAN_LIMIT):
 
 
 async def identify(found, timeout, concurrency=SCAN_CONCURRENCY):
-    """Ask each Found its `version` (bounded concurrency); sets .version. Returns the list."""
+    """Ask each Found what it is (bounded concurrency), each kind's detect() in the drivers' order;
+    sets .kind and .version. Returns the list."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one(f):
         async with gate:
-            f.version = await detect(f.host, f.port, connect_timeout=timeout, timeout=timeout,
-                                     max_reply=256 * 1024)
+            found = await drivers.detect(f.host, f.port, connect_timeout=timeout, timeout=timeout,
+                                         max_reply=256 * 1024)
+            if found:
+                f.kind, f.version = found
 
     await asyncio.gather(*(one(f) for f in found))
     return found

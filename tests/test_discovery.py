@@ -168,9 +168,9 @@ class MulticastTests(BaseTestCase):
             sim.wait(10)
         self.assertEqual(out.returncode, 0, out.stderr)
         lines = out.stdout.splitlines()
-        self.assertEqual(lines[0].split(), ["address", "API", "port", "description", "version"])
-        self.assertEqual(lines[1].split()[:4], ["127.0.0.1", "4030", "sim00", "CGMiner"])
-        self.assertEqual(lines[2].split()[:4], ["127.0.0.1", "4032", "sim02", "SGMiner"])
+        self.assertEqual(lines[0].split(), ["address", "API", "port", "description", "kind", "version"])
+        self.assertEqual(lines[1].split()[:5], ["127.0.0.1", "4030", "sim00", "cgminer", "CGMiner"])
+        self.assertEqual(lines[2].split()[:5], ["127.0.0.1", "4032", "sim02", "cgminer", "SGMiner"])
         self.assertEqual(len(lines), 3)
         self.assertIn("Found 2 rigs but expected at least 3", out.stderr)
         self.assertEqual(wrong.stdout.strip(), "no rig answered")
@@ -227,3 +227,19 @@ class ScanTests(BaseTestCase):
             call_command("discover", "--scan", "1.1.1.0/29", stdout=io.StringIO())
         with self.assertRaisesRegex(CommandError, "--limit is from 1 to 65536"):
             call_command("discover", "--scan", "127.0.0.0/8", "--limit", "9999999", stdout=io.StringIO())
+
+
+def test_identify_names_the_kind_of_what_answers(bg):
+    """Discovery asks every driver's detect(): an Antminer, an xmrig and a cgminer rig each get their kind."""
+    from rigs.simulators import antminer, xmrig
+    from rigs.simulators.cgminer import SimFarm
+
+    from tests.conftest import free_port
+
+    ant, web, xm, cg = free_port(), free_port(), free_port(), free_port()
+    bg.run(antminer.serve(antminer.AntminerSim(password="pw"), "127.0.0.1", ant, web))
+    bg.run(xmrig.serve([xmrig.XmrigSim(token="t", restricted=False)], "127.0.0.1", xm))
+    bg.run(SimFarm([SimRig(flavour="sgminer")], "127.0.0.1", cg).start())
+    found = asyncio.run(discovery.identify([discovery.Found("127.0.0.1", p) for p in (ant, xm, cg)], 2.0))
+    assert [f.kind for f in found] == ["antminer", "xmrig", "cgminer"]
+    assert "Antminer" in found[0].version and found[2].version.startswith("SGMiner 5.6.1")

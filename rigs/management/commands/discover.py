@@ -7,10 +7,11 @@ from rigs.discovered import expect_warning, mcast_options, register
 
 
 def table(found):
-    rows = [("address", "API port", "description", "version")]
-    rows += [(f.host, str(f.port), f.description or "-", f.version or "no valid `version` reply") for f in found]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    return ["  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3] for r in rows]
+    rows = [("address", "API port", "description", "kind", "version")]
+    rows += [(f.host, str(f.port), f.description or "-", f.kind if f.version else "-",
+              f.version or "no valid `version` reply") for f in found]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return ["  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4] for r in rows]
 
 
 class Command(BaseCommand):
