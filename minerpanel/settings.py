@@ -126,6 +126,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["minerpanel.auth.ThrottledBackend"]  # one throttle for every login form
 LOGIN_URL = "login"
 CSRF_FAILURE_VIEW = "rigs.views.csrf_failure"
 LOGIN_REDIRECT_URL = "/"

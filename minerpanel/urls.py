@@ -3,11 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from minerpanel import views
+from minerpanel.auth import throttled
 from rigs import api as rig_api
 
 urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/login/", throttled(admin.site.login)),  # the same throttle as /login/
     path("admin/", admin.site.urls),
     path("pages/", include("custompages.urls")),
     path("api/rigs/", rig_api.rigs, name="api_rigs"),
