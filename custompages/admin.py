@@ -3,12 +3,13 @@ import json
 from django.contrib import admin
 from django.http import HttpResponse
 
-from .models import CustomPage, PageSection
+from .models import MAX_SECTIONS, CustomPage, PageSection
 
 
 class PageSectionInline(admin.StackedInline):
     model = PageSection
     extra = 0
+    max_num = MAX_SECTIONS
     fields = ("order", "section", "title", "fields", "totals", ("where", "having"), ("group", "calc"), ("bgen", "gen"), "sort")
 
 

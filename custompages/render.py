@@ -1,5 +1,7 @@
 """Engine results -> the same tables as the standard pages (formatting, late shares, escaping)."""
 
+import logging
+
 from django.urls import reverse
 from django.utils import timezone
 
@@ -8,6 +10,9 @@ from rigs.formatting import fmt, last_share_state
 from rigs.models import Rig
 
 from . import engine
+from .models import MAX_ROWS
+
+log = logging.getLogger("minerpanel.pages")
 
 API_SECTION = {"POOL": "POOLS", "EDEVS": "DEVS", "ESTATS": "STATS", "ASC": "DEVS", "PGA": "DEVS", "GPU": "DEVS"}
 
@@ -56,7 +61,9 @@ def to_table(result, index, section, rigs_by_name, tz):
     part = section.split("+")[0]
     cols = ([] if result.grouped else [("Rig", False)]) + [(h, False) for h, _ in result.columns]
     t = tables.Table(f"custom-{index}", result.title, cols)
-    for r in result.rows:
+    if len(result.rows) > MAX_ROWS:
+        t.note = f"the first {MAX_ROWS:,} of {len(result.rows):,} rows"
+    for r in result.rows[:MAX_ROWS]:
         rig = rigs_by_name.get(r.get("_rig"), {})
         when = rig.get("when", 0)
         cells = [] if result.grouped else [tables.cell(r.get("_rig", ""), "rig", "", rig.get("href", ""))]
@@ -88,14 +95,22 @@ def to_table(result, index, section, rigs_by_name, tz):
 
 
 def page_context(user, page):
+    """The page's blocks; a section that cannot be shown is an error in its own place."""
     definitions = page.definitions()
-    items, rigs = rigs_for(definitions)
+    good = [d for d in definitions if isinstance(d, dict)]
+    items, rigs = rigs_for(good)
     z = pages.tz()
     now = timezone.now()
     by_name = {r["name"]: r for r in rigs}
+    results = iter(engine.build_page(good, rigs))
     blocks = []
     with pages.no_gc_pauses():
-        for i, (d, result) in enumerate(zip(definitions, engine.build_page(definitions, rigs))):
+        for i, d in enumerate(definitions):
+            if not isinstance(d, dict):
+                log.warning("page %s: %s", page.slug, "; ".join(d.messages))
+                blocks.append({"error": "; ".join(d.messages)})
+                continue
+            result = next(results)
             if result == "DATE":
                 blocks.append({"date": now})
             elif result == "RIGS":
@@ -103,5 +118,9 @@ def page_context(user, page):
             elif isinstance(result, engine.PageError):
                 blocks.append({"error": str(result)})
             else:
-                blocks.append({"table": to_table(result, i, d["section"], by_name, z)})
+                try:
+                    blocks.append({"table": to_table(result, i, d["section"], by_name, z)})
+                except Exception as exc:  # one section's failure never takes the page down
+                    log.exception("page %s: section %s failed", page.slug, d["section"])
+                    blocks.append({"error": f"{d['section']}: this section could not be shown ({type(exc).__name__})"})
     return {"page": page, "blocks": blocks, "now": now}

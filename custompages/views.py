@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from rigs.views import header
 
 from . import render as page_render
-from .models import CustomPage
+from .models import SLUG, CustomPage
 
 
 def page(request, slug):
@@ -18,5 +18,6 @@ def page(request, slug):
 
 
 def visible_pages(user):
+    """The pages in the nav; one whose slug is not a URL (stored before slugs were checked) is left out."""
     pages = CustomPage.objects.only("name", "slug", "public")
-    return list(pages if user.is_authenticated else pages.filter(public=True))
+    return [p for p in (pages if user.is_authenticated else pages.filter(public=True)) if SLUG.match(p.slug)]

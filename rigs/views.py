@@ -29,9 +29,9 @@ def header(request, **extra):
 def summary(request):
     if not request.user.is_authenticated:
         # def visitors land on the first public custom page, else log in
-        from custompages.models import CustomPage
+        from custompages.views import visible_pages
 
-        first = CustomPage.objects.filter(public=True).first()
+        first = next(iter(visible_pages(request.user)), None)
         return redirect("custom_page", first.slug) if first else redirect_to_login(request.get_full_path())
     with pages.no_gc_pauses():
         ctx = pages.summary_context(request.user)

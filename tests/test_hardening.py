@@ -40,3 +40,118 @@ class TokenRevokeTestCase(BaseTestCase):
         self.assertContains(r, "nothing was revoked")
         self.assertNotContains(r, "Token revoked.")
         self.assertTrue(ApiToken.objects.filter(pk=token.pk).exists())
+
+
+def import_file(data):
+    import json
+    import tempfile
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        fh.write(data if isinstance(data, str) else json.dumps(data))
+    out = StringIO()
+    call_command("importpages", fh.name, stdout=out)
+    return out.getvalue()
+
+
+class PageImportTestCase(BaseTestCase):
+    def refused(self, data, *expected):
+        from django.core.management.base import CommandError
+
+        from custompages.models import CustomPage
+
+        before = list(CustomPage.objects.values_list("slug", flat=True))
+        with self.assertRaises(CommandError) as caught:
+            import_file(data)
+        for text in expected:
+            self.assertIn(text, str(caught.exception))
+        self.assertEqual(list(CustomPage.objects.values_list("slug", flat=True)), before)
+        return str(caught.exception)
+
+    def test_a_bad_slug_is_refused_and_every_page_still_answers(self):
+        self.refused([{"name": "x", "slug": "bad slug/<x>", "public": True, "sections": []}], "page 1", "slug:")
+        for user in (None, self.bob):
+            if user:
+                self.client.force_login(user)
+            self.assertIn(self.client.get("/").status_code, (200, 302))
+            self.assertEqual(self.client.get("/login/").status_code, 200)
+
+    def test_a_bad_slug_already_stored_breaks_no_page(self):
+        from custompages.models import CustomPage
+
+        CustomPage.objects.create(name="x", slug="bad slug/<x>", public=True)
+        CustomPage.objects.create(name="ok", slug="ok", public=True)
+        self.assertRedirects(self.client.get("/"), "/pages/ok/")
+        self.assertEqual(self.client.get("/login/").status_code, 200)
+        self.client.force_login(self.bob)
+        r = self.client.get("/")
+        self.assertContains(r, 'href="/pages/ok/"')
+        self.assertNotContains(r, "bad slug")
+
+    def test_wrong_types_are_named_not_tracebacks(self):
+        self.refused("5", "must hold a page")
+        self.refused([5], "page 1: a page is an object, not a whole number")
+        self.refused([{"name": "a", "slug": "a", "order": "abc"}], "order must be a whole number, not text")
+        self.refused([{"name": "a", "slug": "a", "sections": "SUMMARY"}], "sections must be a list, not text")
+        self.refused([{"name": "a", "slug": "a", "sections": [{"section": "SUMMARY", "fields": ["Elapsed"]}]}],
+                     "fields must be text, one entry per line, not a list")
+        self.refused([{"name": "a", "slug": "a", "sections": [{"section": "SUMMARY", "id": 3}]}], "unknown key 'id'")
+
+    def test_duplicates_and_long_names_are_refused(self):
+        self.refused([{"name": "a", "slug": "a"}, {"name": "b", "slug": "a"}], "'a' is in the file twice")
+        self.refused([{"name": "n" * 65, "slug": "a"}], "name: Ensure this value has at most 64 characters")
+
+    def test_bounds_on_sections_and_fields(self):
+        self.refused([{"name": "a", "slug": "a", "sections": [{"section": "SUMMARY"}] * 31}], "31 sections, at most 30")
+        msg = self.refused([{"name": "a", "slug": "a", "sections": [{"section": "SUMMARY", "fields": "Elapsed\n" * 5000}]}],
+                           "fields: at most 20,000 characters")
+        self.assertLess(len(msg), 2000)
+        self.refused([{"name": "a", "slug": "a", "sections": [{"section": "SUMMARY", "fields": "A\n" * 300}]}],
+                     "fields: at most 200 lines (this has 300)")
+
+    def test_a_good_file_imports(self):
+        from custompages.models import CustomPage
+
+        out = import_file([{"name": "A", "slug": "a", "public": True, "sections": [{"section": "SUMMARY", "fields": "Elapsed"}]}])
+        self.assertIn("imported A (1 sections)", out)
+        self.assertEqual(CustomPage.objects.get(slug="a").sections.get().fields, "Elapsed")
+
+
+class PageBoundsTestCase(BaseTestCase):
+    def test_an_oversized_section_shows_its_error_in_its_place(self):
+        """250,000 lines saved before the bounds: the view stays small and the other sections show."""
+        from custompages.models import CustomPage, PageSection
+
+        self.snapshot(sections={"SUMMARY": [{"Elapsed": 5}]})
+        page = CustomPage.objects.create(name="big", slug="big", public=True)
+        PageSection.objects.create(page=page, order=0, section="SUMMARY", fields="Elapsed\n" * 250_000)
+        PageSection.objects.create(page=page, order=1, section="SUMMARY", title="small one", fields="Elapsed")
+        r = self.client.get("/pages/big/")
+        self.assertContains(r, "fields: at most 20,000 characters")
+        self.assertContains(r, "small one")
+        self.assertLess(len(r.content), 50_000)
+
+    def test_the_admin_refuses_an_oversized_field_list(self):
+        self.client.force_login(self.root)
+        r = self.client.post("/admin/custompages/custompage/add/", {
+            "name": "big", "slug": "big", "order": 0,
+            "sections-TOTAL_FORMS": 1, "sections-INITIAL_FORMS": 0, "sections-MIN_NUM_FORMS": 0,
+            "sections-MAX_NUM_FORMS": 30, "sections-0-order": 0, "sections-0-section": "SUMMARY",
+            "sections-0-fields": "Elapsed\n" * 3000})
+        self.assertContains(r, "at most 20,000 characters")
+        from custompages.models import CustomPage
+
+        self.assertFalse(CustomPage.objects.filter(slug="big").exists())
+
+    def test_rows_rendered_per_table_are_bounded(self):
+        from custompages import render
+        from custompages.models import CustomPage, PageSection
+
+        self.snapshot(sections={"DEVS": [{"ASC": i, "ID": i, "MHS av": 1.0} for i in range(render.MAX_ROWS + 5)]})
+        page = CustomPage.objects.create(name="devs", slug="devs", public=True)
+        PageSection.objects.create(page=page, section="DEVS", fields="ID")
+        table = render.page_context(None, page)["blocks"][0]["table"]
+        self.assertEqual(len(table.rows), render.MAX_ROWS)
+        self.assertIn(f"the first 2,000 of {render.MAX_ROWS + 5:,} rows", table.note)
