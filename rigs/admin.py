@@ -51,7 +51,7 @@ class SnapshotAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the log is written by the panel, never edited."""
 
-    list_display = ("at", "username", "address", "rig_name", "command", "outcome", "code", "message")
+    list_display = ("at", "username", "address", "rig_name", "command", "outcome", "code", "count", "message")
     list_filter = ("outcome", "command")
     search_fields = ("username", "rig_name", "command", "message")
 

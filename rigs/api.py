@@ -12,6 +12,7 @@ nothing executes files. Sessions are not used here, so no CSRF.
 """
 
 import json
+import math
 from functools import wraps
 
 from asgiref.sync import async_to_sync
@@ -154,6 +155,17 @@ def rig_command(request, rig, command="summary+devs", parameter=None):
     return JsonResponse(layout(command, {n: r.as_dict() for n, r in answers.items()}))
 
 
+def not_a_number(word):
+    raise ValueError(f"{word} is not a number JSON allows")
+
+
+def finite(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is too large")
+    return value
+
+
 def privileged(request, rig, command):
     name = command
     described = commands.COMMANDS.get(name)
@@ -171,10 +183,12 @@ def privileged(request, rig, command):
         return error(403, "read-only")
     if request.content_type == "application/json":
         try:
-            values = json.loads(request.body or b"{}")
+            values = json.loads(request.body or b"{}", parse_constant=not_a_number, parse_float=finite)
             assert isinstance(values, dict)
-        except (ValueError, AssertionError):
-            return error(400, "the body must be a JSON object of parameter values")
+        except (ValueError, AssertionError, RecursionError) as exc:
+            control.audit(request.token.user, request.META.get("REMOTE_ADDR"), rig, name, {}, "invalid",
+                          message=f"bad JSON body: {str(exc)[:200]}")
+            return error(400, "the body must be a JSON object of parameter values (numbers finite, no NaN)")
     else:
         values = request.POST
     if described.dangerous and str(values.get("confirm", "")).lower() not in ("yes", "true", "1"):

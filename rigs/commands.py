@@ -166,7 +166,8 @@ def clean(command, values, sections):
     """
     errors, out = {}, {}
     for p in command.params:
-        raw = str(values.get(p.name, "") or "").strip()
+        value = values.get(p.name)
+        raw = "" if value is None else str(value).strip()  # a numeric 0 is a value, not a missing one
         if not raw:
             if p.required and p.kind != "bool":
                 errors[p.name] = "required"

@@ -101,9 +101,12 @@ class AuditEntry(models.Model):
     rig_name = models.CharField(max_length=64, blank=True)
     command = models.CharField(max_length=40)
     params = models.JSONField(default=dict, blank=True)  # secrets redacted
-    outcome = models.CharField(max_length=12)  # S I W E F (the rig's letter), refused, invalid, error
+    # S I W E F (the rig's letter), refused, invalid, error; "sent" until the rig answers; "locked" (logins)
+    outcome = models.CharField(max_length=12)
     code = models.IntegerField(null=True)
     message = models.TextField(blank=True)
+    # refusals without login are one row per source and minute, counted
+    count = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -2,7 +2,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -94,7 +94,10 @@ def control_view(view):
         elif rig is not None and rig.readonly:
             refusal, response = "the rig is read-only", HttpResponseForbidden(f"{rig.name} is read-only.")
         if refusal:
-            control.audit(request.user, client_address(request), rig, name, {}, "refused", message=refusal)
+            entry = control.audit(request.user, client_address(request), rig, name[:40], {}, "refused", message=refusal)
+            if not request.user.is_authenticated and entry.count > control.ANONYMOUS_LIMIT:
+                return HttpResponse("Too many refused requests from this address; wait a minute.", status=429,
+                                    content_type="text/plain")
             return response
         return view(request, *args, **kwargs)
 

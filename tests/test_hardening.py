@@ -155,3 +155,91 @@ class PageBoundsTestCase(BaseTestCase):
         table = render.page_context(None, page)["blocks"][0]["table"]
         self.assertEqual(len(table.rows), render.MAX_ROWS)
         self.assertIn(f"the first 2,000 of {render.MAX_ROWS + 5:,} rows", table.note)
+
+
+# ---------------------------------------------------------------- control and the audit
+
+import json  # noqa: E402
+
+import pytest  # noqa: E402
+from django.contrib.auth.models import Group, User  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+
+from rigs import commands, control  # noqa: E402
+from rigs.models import Rig  # noqa: E402
+from rigs.simulator import SimRig  # noqa: E402
+
+
+def sys_user(name="alice"):
+    user = User.objects.create_user(name, password="x")
+    user.groups.add(Group.objects.get_or_create(name="sys")[0])
+    return user
+
+
+class AnonymousFloodTestCase(BaseTestCase):
+    def test_anonymous_refusals_are_one_counted_row_per_source_and_minute(self):
+        AuditEntry.objects.create(username="alice", command="switchpool", outcome="S", message="real")
+        statuses = [self.client.get(f"/rigs/{self.rig.pk}/command/?command=flood{i}").status_code for i in range(40)]
+        self.assertEqual(statuses[:30], [405] * 30)
+        self.assertEqual(statuses[30:], [429] * 10)  # rate-limited past ANONYMOUS_LIMIT a minute
+        rows = AuditEntry.objects.filter(username="(anonymous)")
+        self.assertEqual(rows.count(), 1)
+        self.assertEqual((rows.get().count, rows.get().address, rows.get().command), (40, "127.0.0.1", "flood0"))
+        self.client.force_login(self.alice)
+        page = self.client.get("/audit/")
+        self.assertContains(page, "real")
+        self.assertContains(page, "×40")
+
+    def test_logged_in_refusals_stay_one_row_each(self):
+        self.client.force_login(self.bob)
+        for _ in range(3):
+            self.client.post(f"/rigs/{self.rig.pk}/command/", {"command": "switchpool", "pool": "1"})
+        self.assertEqual(AuditEntry.objects.filter(username="bob", outcome="refused").count(), 3)
+
+
+def test_a_numeric_zero_is_a_value():
+    sections = {"POOLS": [{"POOL": 0}, {"POOL": 1}], "DEVS": [{"ASC": 0, "ID": 0}]}
+    assert commands.clean(commands.COMMANDS["switchpool"], {"pool": 0}, sections) == {"pool": 0}
+    assert commands.clean(commands.COMMANDS["ascenable"], {"device": 0}, sections) == {"device": 0}
+    assert commands.clean(commands.COMMANDS["failover-only"], {"enabled": False}, sections) == {"enabled": False}
+    with pytest.raises(commands.Invalid, match="required"):
+        commands.clean(commands.COMMANDS["switchpool"], {"pool": None}, sections)
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(RIG_TIMEOUT=1.0, RIG_CONNECT_TIMEOUT=1.0)
+def test_api_control_with_nan_infinity_and_pool_zero(farm):
+    from minerpanel.models import ApiToken
+    from rigs import poller
+    import asyncio
+
+    sim = SimRig(flavour="cgminer", devices=1, pools=2)
+    for p in sim.pools:
+        p["dead"] = False
+    sim.pools[0]["priority"], sim.pools[1]["priority"] = 1, 0
+    f = farm(sim)
+    Rig.objects.create(name="rig-a", host="127.0.0.1", port=f.port(0))
+    asyncio.run(poller.poll_once())
+    _, text = ApiToken.issue(sys_user(), "ops", can_control=True)
+    c = Client()
+    for body in ('{"pool": NaN}', '{"pool": 1e999}', '{"pool": Infinity}', '[' * 100_000):
+        r = c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json",
+                   HTTP_AUTHORIZATION=f"Bearer {text}")
+        assert r.status_code == 400 and "JSON object" in r.json()["error"]
+    assert list(AuditEntry.objects.values_list("outcome", flat=True)) == ["invalid"] * 4
+    r = c.post("/api/rigs/rig-a/switchpool/", json.dumps({"pool": 0}), content_type="application/json",
+               HTTP_AUTHORIZATION=f"Bearer {text}")
+    assert r.status_code == 200 and r.json()["status"] == "S"
+    assert sim.pools[0]["priority"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_audit_row_is_written_before_the_command_is_sent(monkeypatch):
+    rig = Rig.objects.create(name="rig-a", host="127.0.0.1", port=1)
+    async def crash(rig, name, cleaned):
+        raise RuntimeError("the panel dies mid-command")
+    monkeypatch.setattr(control, "_send", crash)
+    with pytest.raises(RuntimeError):
+        control.run([rig], "restart", {}, sys_user(), "127.0.0.1")
+    entry = AuditEntry.objects.get()
+    assert (entry.command, entry.outcome, entry.rig_name) == ("restart", "sent", "rig-a")
