@@ -38,6 +38,31 @@ def render_fragment(user, page):
     return render_to_string("rigs/_live_rig.html", {**pages.rig_context(user, rig), "oob": True})
 
 
+def current_viewer(scope, page):
+    """The viewer as of now, or None when the socket must close: the session was logged out or
+    expired, the account was disabled or its password changed, or a public page stopped being public."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.crypto import constant_time_compare
+
+    user = scope.get("user")
+    if user is not None and user.is_authenticated:
+        key = getattr(scope.get("session"), "session_key", None)
+        data = import_module(settings.SESSION_ENGINE).SessionStore(key).load() if key else {}
+        if str(data.get(SESSION_KEY)) != str(user.pk):
+            return None
+        fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
+        if fresh is None or not constant_time_compare(data.get(HASH_SESSION_KEY, ""), fresh.get_session_auth_hash()):
+            return None
+        return fresh  # its tier as of now
+    if page.startswith("custom:") and is_public(page[7:]):
+        return AnonymousUser()
+    return None
+
+
 def is_public(slug):
     from custompages.models import CustomPage
 
@@ -79,7 +104,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def push_after(self, wait):
         try:
             await asyncio.sleep(wait)
-            html = await sync_to_async(render_fragment)(self.scope["user"], self.page)
+            viewer = await database_sync_to_async(current_viewer)(self.scope, self.page)
+            if viewer is None:
+                await self.close(code=4401)
+                return
+            self.scope["user"] = viewer
+            html = await sync_to_async(render_fragment)(viewer, self.page)
             self.last = time.monotonic()
             if html:
                 await self.send(text_data=html)

@@ -13,6 +13,19 @@ from rigs.poller import GROUP
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def logged_in(user):
+    """A stored session of this user, as the login view makes."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    if user.is_authenticated:
+        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "minerpanel.auth.ThrottledBackend",
+                        HASH_SESSION_KEY: user.get_session_auth_hash()})
+        session.create()
+    return session
+
+
 def communicator(user, path="/ws/live/summary/"):
     from channels.routing import URLRouter
 
@@ -20,9 +33,11 @@ def communicator(user, path="/ws/live/summary/"):
 
     app = URLRouter(websocket_urlpatterns)
 
+    from channels.db import database_sync_to_async
+
     class WithUser:
         async def __call__(self, scope, receive, send):
-            scope["user"] = user
+            scope["user"], scope["session"] = user, await database_sync_to_async(logged_in)(user)
             return await app(scope, receive, send)
 
     return WebsocketCommunicator(WithUser(), path)
@@ -108,3 +123,48 @@ def test_public_custom_pages_push_to_anonymous_visitors():
     refused, html = asyncio.run(go())
     assert refused
     assert 'id="live" hx-swap-oob="true"' in html and "Date:" in html
+
+
+def test_a_socket_closes_when_its_session_logs_out():
+    bob = User.objects.create_user("bob", password="x")
+    rig = Rig.objects.create(name="rig-a", host="10.0.0.5")
+
+    async def go():
+        comm = communicator(bob)
+        assert (await comm.connect())[0]
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        first = await comm.receive_from(timeout=5)
+        from channels.db import database_sync_to_async
+        from django.contrib.sessions.models import Session
+
+        await database_sync_to_async(Session.objects.all().delete)()  # what logout does to the session
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        closed = await comm.receive_output(timeout=5)
+        await comm.disconnect()
+        return first, closed
+
+    first, closed = asyncio.run(go())
+    assert 'id="live"' in first
+    assert closed == {"type": "websocket.close", "code": 4401}
+
+
+def test_a_socket_closes_when_the_password_changes():
+    bob = User.objects.create_user("bob", password="x")
+    rig = Rig.objects.create(name="rig-a", host="10.0.0.5")
+
+    async def go():
+        comm = communicator(bob)
+        assert (await comm.connect())[0]
+        from channels.db import database_sync_to_async
+
+        def change():
+            bob.set_password("new-password")
+            bob.save()
+
+        await database_sync_to_async(change)()
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        closed = await comm.receive_output(timeout=5)
+        await comm.disconnect()
+        return closed
+
+    assert asyncio.run(go()) == {"type": "websocket.close", "code": 4401}

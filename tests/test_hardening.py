@@ -243,3 +243,41 @@ def test_the_audit_row_is_written_before_the_command_is_sent(monkeypatch):
         control.run([rig], "restart", {}, sys_user(), "127.0.0.1")
     entry = AuditEntry.objects.get()
     assert (entry.command, entry.outcome, entry.rig_name) == ("restart", "sent", "rig-a")
+
+
+# ---------------------------------------------------------------- headers
+
+
+class SecurityHeadersTestCase(BaseTestCase):
+    def test_a_content_security_policy_without_inline_script(self):
+        self.client.force_login(self.bob)
+        r = self.client.get("/")
+        csp = r["Content-Security-Policy"]
+        self.assertIn("script-src 'self'", csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertNotIn("unsafe-eval", csp)
+        body = r.content.decode()
+        self.assertNotIn("onchange=", body)
+        self.assertNotIn("<script>", body)
+
+    def test_https_setting_turns_on_secure_cookies_hsts_and_the_proxy_header(self):
+        import importlib
+        import os
+        from unittest import mock
+
+        import minerpanel.settings as settings_module
+
+        try:
+            with mock.patch.dict(os.environ, {"HTTPS": "true"}):
+                secure = importlib.reload(settings_module)
+                self.assertTrue(secure.SESSION_COOKIE_SECURE and secure.CSRF_COOKIE_SECURE)
+                self.assertEqual(secure.SECURE_PROXY_SSL_HEADER, ("HTTP_X_FORWARDED_PROTO", "https"))
+                self.assertGreater(secure.SECURE_HSTS_SECONDS, 0)
+            with self.settings(SESSION_COOKIE_SECURE=True, SECURE_PROXY_SSL_HEADER=secure.SECURE_PROXY_SSL_HEADER,
+                               SECURE_HSTS_SECONDS=secure.SECURE_HSTS_SECONDS):
+                r = self.client.post("/login/", {"username": "bob", "password": "bob-password"},
+                                     HTTP_X_FORWARDED_PROTO="https")
+                self.assertTrue(r.cookies["sessionid"]["secure"])
+                self.assertIn("max-age=", r["Strict-Transport-Security"])
+        finally:
+            importlib.reload(settings_module)
