@@ -35,6 +35,18 @@ def envlist(name, default):
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def private(path, mode):
+    """Only this account may read var/ (0700) and the database (0600): they hold the secret key and rig secrets."""
+    try:
+        if mode == 0o700:
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, mode))
+        path.chmod(mode)
+    except PermissionError:  # not ours (a shared directory): leave it as it is
+        pass
+
+
 def local_secret_key():
     """SECRET_KEY from the environment, else generated once into var/secret_key."""
     if os.environ.get("SECRET_KEY"):
@@ -104,10 +116,14 @@ if os.environ.get("DATABASE_URL"):
 
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
+    SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", VAR_DIR / "minerpanel.sqlite3"))
+    private(VAR_DIR, 0o700)
+    if str(SQLITE_PATH) != ":memory:":
+        private(SQLITE_PATH, 0o600)  # created here so SQLite (and its -wal, -shm) never make it world-readable
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", VAR_DIR / "minerpanel.sqlite3"),
+            "NAME": SQLITE_PATH,
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
         }
     }

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from minerpanel.encryption import EncryptedField
+
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
 
@@ -35,7 +37,7 @@ class Rig(models.Model):
         help_text="The miner's --api-port (4028 unless changed); xmrig: its http.port.",
     )
     kind = models.CharField(max_length=32, choices=KINDS, default="cgminer")
-    token = models.CharField(max_length=200, blank=True,
+    token = EncryptedField(max_length=200, blank=True,
                              help_text="xmrig: the API's http.access-token (sent as a Bearer token). "
                                        "XMRigCC server: the admin password (config_cc.json's pass).")
     username = models.CharField(max_length=100, blank=True, help_text="XMRigCC server: the admin user (config_cc.json's user).")

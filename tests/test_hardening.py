@@ -281,3 +281,69 @@ class SecurityHeadersTestCase(BaseTestCase):
                 self.assertIn("max-age=", r["Strict-Transport-Security"])
         finally:
             importlib.reload(settings_module)
+
+
+# ---------------------------------------------------------------- secrets at rest
+
+
+class SecretsAtRestTestCase(BaseTestCase):
+    def raw_token(self, rig):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT token FROM rigs_rig WHERE id = %s", [rig.pk])
+            return cursor.fetchone()[0]
+
+    def test_tokens_are_encrypted_in_the_database(self):
+        from rigs.poller import load_targets
+
+        rig = Rig.objects.create(name="cc", kind="xmrigcc-server", host="127.0.0.1", port=3344, username="admin",
+                                 token="cc-password-123")
+        stored = self.raw_token(rig)
+        self.assertTrue(stored.startswith("fernet:"))
+        self.assertNotIn("cc-password-123", stored)
+        self.assertEqual(Rig.objects.get(pk=rig.pk).token, "cc-password-123")
+        self.assertEqual([t.token for t in load_targets() if t.id == rig.pk], ["cc-password-123"])
+
+    def test_a_plain_value_from_before_is_read_then_encrypted_by_the_migration(self):
+        import importlib
+
+        from django.apps import apps
+        from django.db import connection
+
+        rig = Rig.objects.create(name="x", kind="xmrig", host="127.0.0.1", port=8080)
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE rigs_rig SET token = 'plain-token' WHERE id = %s", [rig.pk])
+        self.assertEqual(Rig.objects.get(pk=rig.pk).token, "plain-token")
+        migration = importlib.import_module("rigs.migrations.0007_issue14_secrets")
+        migration.encrypt_stored(apps, type("Editor", (), {"connection": connection})())
+        self.assertTrue(self.raw_token(rig).startswith("fernet:"))
+        self.assertEqual(Rig.objects.get(pk=rig.pk).token, "plain-token")
+
+    def test_another_secret_key_reads_as_empty_not_a_crash(self):
+        rig = Rig.objects.create(name="x", kind="xmrig", host="127.0.0.1", port=8080, token="t0k3n")
+        with self.settings(SECRET_KEY="another-key-" * 4):
+            self.assertEqual(Rig.objects.get(pk=rig.pk).token, "")
+
+    def test_the_admin_never_shows_the_token(self):
+        rig = Rig.objects.create(name="x", kind="xmrig", host="127.0.0.1", port=8080, token="t0k3n-visible?")
+        self.client.force_login(self.root)
+        r = self.client.get(f"/admin/rigs/rig/{rig.pk}/change/")
+        self.assertNotContains(r, "t0k3n-visible?")
+        self.assertNotContains(r, self.raw_token(rig))
+
+
+def test_var_is_0700_and_the_database_0600(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    var = tmp_path / "var"
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "MINERPANEL_VAR": str(var), "DJANGO_SETTINGS_MODULE": "minerpanel.settings"}
+    env.pop("SQLITE_PATH", None)
+    subprocess.run([sys.executable, str(root / "manage.py"), "migrate", "-v", "0"], env=env, check=True)
+    assert var.stat().st_mode & 0o777 == 0o700
+    for name in ("minerpanel.sqlite3", "secret_key"):
+        assert (var / name).stat().st_mode & 0o777 == 0o600, name
