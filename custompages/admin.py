@@ -1,9 +1,9 @@
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpResponse
 
-from .models import MAX_SECTIONS, CustomPage, PageSection
+from .models import MAX_SECTIONS, CustomPage, PageSection, section_warnings
 
 
 class PageSectionInline(admin.StackedInline):
@@ -20,6 +20,12 @@ class CustomPageAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = [PageSectionInline]
     actions = ["export_json"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for section in form.instance.sections.all():
+            for warning in section_warnings(section):
+                messages.warning(request, warning)
 
     @admin.action(description="Export the selected pages as JSON")
     def export_json(self, request, queryset):

@@ -148,6 +148,14 @@ class PageSection(models.Model):
             raise ValidationError({field_of(str(exc)): str(exc)}) from None
 
 
+def section_warnings(section):
+    """engine.warnings for a saved section (nothing when it does not parse: clean() said why)."""
+    try:
+        return [f"{section}: {w}" for w in engine.warnings(section.definition(), known=known_fields())]
+    except ValidationError:
+        return []
+
+
 def described(exc):
     """A ValidationError's messages, each prefixed by the box it is about."""
     if hasattr(exc, "error_dict"):

@@ -347,3 +347,46 @@ def test_var_is_0700_and_the_database_0600(tmp_path):
     assert var.stat().st_mode & 0o777 == 0o700
     for name in ("minerpanel.sqlite3", "secret_key"):
         assert (var / name).stat().st_mode & 0o777 == 0o600, name
+
+
+# ---------------------------------------------------------------- formulas checked at save
+
+
+class FormulaAtSaveTestCase(BaseTestCase):
+    def section(self, gen):
+        from custompages.models import CustomPage, PageSection
+
+        page, _ = CustomPage.objects.get_or_create(name="f", slug="f")
+        return PageSection(page=page, section="SUMMARY", fields="Accepted\nGEN.x", gen=f"x={gen}")
+
+    def test_formulas_that_can_never_compute_are_refused(self):
+        from django.core.exceptions import ValidationError
+
+        for gen, reason in (("1/0", "division by zero"), ("'a'*10**9", "'a' is not a number"),
+                            ("Accepted/(Accepted-Accepted)", "division by zero")):
+            with self.assertRaises(ValidationError) as caught:
+                self.section(gen).full_clean()
+            self.assertIn(f"can never be computed ({reason})", str(caught.exception))
+        self.section("Accepted/max(Rejected,1)").full_clean()  # computes for real rows
+
+    def test_a_misspelt_field_saves_with_a_warning(self):
+        from custompages.models import section_warnings
+
+        section = self.section("Acceptd+1")
+        section.full_clean()
+        section.save()
+        self.assertEqual(section_warnings(section),
+                         ["SUMMARY: gen 'x': no rig sends a field 'Acceptd': check its spelling "
+                          "(a field name with spaces is written as is or in double quotes)"])
+        self.assertEqual(section_warnings(self.section("Accepted+1")), [])
+        out = import_file([{"name": "g", "slug": "g", "sections": [{"section": "SUMMARY", "gen": "x=Acceptd+1"}]}])
+        self.assertIn("warning: SUMMARY: gen 'x': no rig sends a field 'Acceptd'", out)
+
+    def test_the_admin_shows_the_warning(self):
+        self.client.force_login(self.root)
+        r = self.client.post("/admin/custompages/custompage/add/", {
+            "name": "g", "slug": "g", "order": 0,
+            "sections-TOTAL_FORMS": 1, "sections-INITIAL_FORMS": 0, "sections-MIN_NUM_FORMS": 0,
+            "sections-MAX_NUM_FORMS": 30, "sections-0-order": 0, "sections-0-section": "SUMMARY",
+            "sections-0-fields": "GEN.x", "sections-0-gen": "x=Acceptd+1"}, follow=True)
+        self.assertContains(r, "no rig sends a field &#x27;Acceptd&#x27;")

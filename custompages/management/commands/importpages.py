@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from custompages.importing import import_pages
+from custompages.models import section_warnings
 
 MAX_FILE = 10 * 1024 * 1024
 
@@ -29,3 +30,6 @@ class Command(BaseCommand):
             raise CommandError("nothing imported:\n  " + "\n  ".join(exc.messages)) from None
         for page in pages:
             self.stdout.write(f"imported {page.name} ({page.sections.count()} sections)")
+            for section in page.sections.all():
+                for warning in section_warnings(section):
+                    self.stdout.write(f"  warning: {warning}")
