@@ -390,3 +390,19 @@ class FormulaAtSaveTestCase(BaseTestCase):
             "sections-MAX_NUM_FORMS": 30, "sections-0-order": 0, "sections-0-section": "SUMMARY",
             "sections-0-fields": "GEN.x", "sections-0-gen": "x=Acceptd+1"}, follow=True)
         self.assertContains(r, "no rig sends a field &#x27;Acceptd&#x27;")
+
+
+class SimulateRegisterTestCase(BaseTestCase):
+    def test_a_name_clash_with_the_demo_rigs_registers_under_another_name(self):
+        from rigs.management.commands.simulate_rigs import register
+
+        Rig.objects.create(name="sim00", host="127.0.0.1", port=40280, simulated=True)
+        opts = {"register": True}
+        self.assertEqual(register(opts, name="sim00", host="127.0.0.1", port=4028),
+                         "(registered as sim00-2: sim00 was taken)")
+        self.assertEqual(register(opts, name="sim01", host="127.0.0.1", port=4029), "(registered)")
+        self.assertEqual(register(opts, name="sim00", host="127.0.0.1", port=4028),  # again: the same rig
+                         "(registered as sim00-2: sim00 was taken)")
+        self.assertEqual(sorted(Rig.objects.filter(host="127.0.0.1").values_list("name", "port")),
+                         [("sim00", 40280), ("sim00-2", 4028), ("sim01", 4029)])
+        self.assertIn("not registered", register(opts, name="bad", host="not a host!", port=4030))
