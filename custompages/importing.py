@@ -17,7 +17,8 @@ def type_name(value):
 
 
 def _typed(obj, keys, where, errors):
-    """The known keys of obj if each has its type; unknown keys and wrong types are errors."""
+    """The keys of obj that are known and of their type; unknown keys and wrong types are errors."""
+    out = {}
     for key, value in obj.items():
         want = keys.get(key)
         if want is None:
@@ -25,7 +26,9 @@ def _typed(obj, keys, where, errors):
         elif not isinstance(value, want) or (want is int and isinstance(value, bool)):
             hint = ", one entry per line" if want is str and isinstance(value, list) else ""
             errors.append(f"{where}: {key} must be {TYPE_NAMES[want]}{hint}, not {type_name(value)}")
-    return {k: v for k, v in obj.items() if k in keys}
+        else:
+            out[key] = value
+    return out
 
 
 def _messages(exc, where):
