@@ -99,19 +99,45 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.pending is not None:
             return  # a push is already on its way
         wait = max(0.0, MIN_GAP - (time.monotonic() - self.last))
-        self.pending = asyncio.ensure_future(self.push_after(wait))
+        self.pending = asyncio.ensure_future(self.push_after(wait, time.monotonic()))
 
-    async def push_after(self, wait):
+    async def push_after(self, wait, since):
         try:
             await asyncio.sleep(wait)
-            viewer = await database_sync_to_async(current_viewer)(self.scope, self.page)
+            viewer, level = await database_sync_to_async(current_viewer_and_tier)(self.scope, self.page)
             if viewer is None:
                 await self.close(code=4401)
                 return
             self.scope["user"] = viewer
-            html = await sync_to_async(render_fragment)(viewer, self.page)
+            html = await shared_render(viewer, level, self.page, since)
             self.last = time.monotonic()
             if html:
                 await self.send(text_data=html)
         finally:
             self.pending = None
+
+
+# One render per page and tier, shared by every socket that shows it: a fragment rendered
+# after a socket heard of the update already shows it. 100 viewers of the summary cost one render.
+_rendered = {}  # (page, tier) -> (monotonic time the render started, html)
+_locks = {}
+
+
+async def shared_render(viewer, level, page, since):
+    key, loop = (page, level), asyncio.get_running_loop()
+    if _locks.get(key, (None,))[0] is not loop:  # a lock belongs to one event loop
+        _locks[key] = (loop, asyncio.Lock())
+    async with _locks[key][1]:
+        started, html = _rendered.get(key, (-1.0, ""))
+        if started < since:
+            started = time.monotonic()
+            html = await sync_to_async(render_fragment)(viewer, page)
+            _rendered[key] = (started, html)
+    return html
+
+
+def current_viewer_and_tier(scope, page):
+    from minerpanel.tiers import tier
+
+    viewer = current_viewer(scope, page)
+    return viewer, (tier(viewer) if viewer is not None else None)

@@ -168,3 +168,28 @@ def test_a_socket_closes_when_the_password_changes():
         return closed
 
     assert asyncio.run(go()) == {"type": "websocket.close", "code": 4401}
+
+
+def test_viewers_of_one_page_and_tier_share_one_render(monkeypatch):
+    from rigs import consumers
+
+    calls = []
+    real = consumers.render_fragment
+    monkeypatch.setattr(consumers, "render_fragment", lambda user, page: calls.append((user.username, page)) or real(user, page))
+    bob = User.objects.create_user("bob", password="x")
+    carol = User.objects.create_user("carol", password="x")
+    rig = Rig.objects.create(name="rig-a", host="10.0.0.5")
+
+    async def go():
+        comms = [communicator(u) for u in (bob, carol, bob)]
+        for c in comms:
+            assert (await c.connect())[0]
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        pages = [await c.receive_from(timeout=5) for c in comms]
+        for c in comms:
+            await c.disconnect()
+        return pages
+
+    pages = asyncio.run(go())
+    assert len(calls) == 1  # three usr viewers of the summary: one render
+    assert all('id="live"' in p for p in pages) and pages[0] == pages[1] == pages[2]
