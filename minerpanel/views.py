@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 
 from .auth import throttled
 from .models import ApiToken
+from .values import parse_id
 
 log = logging.getLogger("minerpanel.auth")
 
@@ -28,15 +29,16 @@ def tokens(request):
     new = None
     if request.method == "POST":
         if "revoke" in request.POST:
-            revoke = request.POST.get("revoke", "")
-            deleted = revoke.isdigit() and ApiToken.objects.filter(user=request.user, pk=int(revoke)).delete()[0]
+            revoke = parse_id(request.POST.get("revoke"))
+            deleted = revoke and ApiToken.objects.filter(user=request.user, pk=revoke).delete()[0]
             if deleted:
                 messages.success(request, "Token revoked.")
             else:
                 messages.error(request, "No such token of yours: nothing was revoked.")
             return redirect("tokens")
         control = request.POST.get("can_control") == "on" and tier(request.user) == SYS
-        token, new = ApiToken.issue(request.user, request.POST.get("name", "").strip(), control)
+        name = "".join(c for c in request.POST.get("name", "")[:64] if c.isprintable()).strip()
+        token, new = ApiToken.issue(request.user, name, control)
         log.info("%s created API token %s (control: %s)", request.user, token.prefix, control)
     return render(request, "tokens.html", {"tokens": request.user.api_tokens.order_by("-created"), "new": new,
                                            "is_sys": tier(request.user) == SYS})

@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from minerpanel.models import ApiToken
 from minerpanel.tiers import SYS, tier
+from minerpanel.values import parse_id
 
 from . import client, commands, control, drivers, poller
 from .models import Rig
@@ -66,8 +67,8 @@ def token_required(view):
 def find_rig(key):
     rigs = Rig.objects.select_related("snapshot")
     rig = rigs.filter(name=key).first()
-    if rig is None and key.isdigit():
-        rig = rigs.filter(pk=int(key)).first()
+    if rig is None and parse_id(key):
+        rig = rigs.filter(pk=parse_id(key)).first()
     return rig
 
 

@@ -219,7 +219,7 @@ def _clean_one(p, raw, command, sections):
     if p.kind == "intensity":
         if raw.upper() == "D":
             return "D"
-        if raw.isdigit() and 8 <= int(raw) <= 31:
+        if raw.isascii() and raw.isdigit() and 8 <= int(raw) <= 31:
             return raw
         raise ValueError("D (dynamic) or 8 to 31")
     if p.kind == "choice":

@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from minerpanel.values import parse_id
 from minerpanel.tiers import SYS, granted, readonly, sys_required, tier, usr_required
 
 from . import commands, control, control_forms, pages
@@ -168,7 +169,7 @@ def bulk_targets(post):
     if how == "sick":
         return [r for r in rigs if hasattr(r, "snapshot") and any(
             isinstance(d, dict) and d.get("Status") in ("Sick", "Dead") for d in r.snapshot.sections.get("DEVS") or [])]
-    chosen = {int(x) for x in post.getlist("rigs") if x.isdigit()}
+    chosen = {parse_id(x) for x in post.getlist("rigs")[:10_000]} - {None}
     return [r for r in rigs if r.pk in chosen]
 
 

@@ -406,3 +406,21 @@ class SimulateRegisterTestCase(BaseTestCase):
         self.assertEqual(sorted(Rig.objects.filter(host="127.0.0.1").values_list("name", "port")),
                          [("sim00", 40280), ("sim00-2", 4028), ("sim01", 4029)])
         self.assertIn("not registered", register(opts, name="bad", host="not a host!", port=4030))
+
+
+class IncomingValuesTestCase(BaseTestCase):
+    def test_odd_ids_answer_clearly_never_500(self):
+        from minerpanel.models import ApiToken as Token
+
+        _, text = Token.issue(self.bob, "read")
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {text}"}
+        for key in ("²", "１", "99999999999999999999999", "-1"):
+            self.assertEqual(self.client.get(f"/api/rigs/{key}/summary/", **auth).status_code, 404, key)
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.get("/rigs/99999999999999999999999/").status_code, 404)
+        r = self.client.post("/bulk/run/", {"command": "save", "target": "selected", "rigs": ["²", "9" * 30]}, follow=True)
+        self.assertContains(r, "No rig matches")
+        r = self.client.post("/tokens/", {"revoke": "²"}, follow=True)
+        self.assertContains(r, "nothing was revoked")
+        self.client.post("/tokens/", {"name": "a\x00b\x1bc"})
+        self.assertEqual(Token.objects.get(user=self.alice).name, "abc")
