@@ -424,3 +424,11 @@ class IncomingValuesTestCase(BaseTestCase):
         self.assertContains(r, "nothing was revoked")
         self.client.post("/tokens/", {"name": "a\x00b\x1bc"})
         self.assertEqual(Token.objects.get(user=self.alice).name, "abc")
+
+
+def test_an_xmrigcc_config_with_nan_or_deep_nesting_is_refused_clearly():
+    from rigs.xmrigcc import parse_config
+
+    for text, reason in (('{"a": NaN}', "NaN is not a number"), ("[" * 100_000, "nested too deeply")):
+        with pytest.raises(ValueError, match=reason):
+            parse_config(text)
