@@ -174,6 +174,8 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
 # HTTPS=true when a TLS proxy fronts the panel (README, "Behind a reverse proxy"): Secure cookies, HSTS,
 # and the proxy's X-Forwarded-Proto trusted to tell HTTPS requests.
 HTTPS = envbool("HTTPS", False)
+# The header a reverse proxy sets to the client's address (X-Real-IP), read by `serve`; empty: the peer's address.
+PROXY_ADDRESS_HEADER = os.environ.get("PROXY_ADDRESS_HEADER", "")
 if HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -136,5 +136,7 @@ class Command(BaseCommand):
             application=application,
             endpoints=[f"tcp:port={opts['port']}:interface={opts['host']}"],
             signal_handlers=True,
+            # behind a proxy that overwrites this header (README, "Behind a reverse proxy")
+            proxy_forwarded_address_header=settings.PROXY_ADDRESS_HEADER or None,
         ).run()
         task.cancel()
