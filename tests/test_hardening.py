@@ -432,3 +432,28 @@ def test_an_xmrigcc_config_with_nan_or_deep_nesting_is_refused_clearly():
     for text, reason in (('{"a": NaN}', "NaN is not a number"), ("[" * 100_000, "nested too deeply")):
         with pytest.raises(ValueError, match=reason):
             parse_config(text)
+
+
+class SharedPageBuildTestCase(BaseTestCase):
+    def test_a_page_is_built_once_per_poll_and_edit(self):
+        from unittest import mock
+
+        from django.utils import timezone
+
+        from custompages import render
+        from custompages.models import CustomPage, PageSection
+        from rigs.models import Snapshot
+
+        snap = self.snapshot(sections={"SUMMARY": [{"Elapsed": 5}]})
+        page = CustomPage.objects.create(name="p", slug="p", public=True)
+        section = PageSection.objects.create(page=page, section="SUMMARY", fields="Elapsed")
+        with mock.patch.object(render, "build_blocks", wraps=render.build_blocks) as build:
+            self.assertContains(self.client.get("/pages/p/"), "<td>5s</td>")
+            self.assertContains(self.client.get("/pages/p/"), "<td>5s</td>")
+            self.assertEqual(build.call_count, 1)
+            Snapshot.objects.filter(pk=snap.pk).update(sections={"SUMMARY": [{"Elapsed": 7}]}, polled_at=timezone.now())
+            self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")  # a new poll: built again
+            section.fields = "Elapsed=Up"
+            section.save()
+            self.assertContains(self.client.get("/pages/p/"), "<th scope=\"col\">Up</th>")  # an edit: built again
+            self.assertEqual(build.call_count, 3)

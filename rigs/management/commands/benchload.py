@@ -84,18 +84,33 @@ async def login(port, username):
     return f"sessionid={session}; csrftoken={csrf}"
 
 
-async def viewer(port, path, cookie, stats, stop):
-    """A WebSocket viewer: counts the pushes it receives, answers pings, records errors."""
+async def handshake(port, path, cookie):
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write((f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://{HOST}:{port}\r\n"
+                  f"Cookie: {cookie}\r\n\r\n").encode())
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    if b" 101 " not in head.split(b"\r\n", 1)[0]:
+        writer.close()
+        raise ConnectionRefusedError(head.split(b"\r\n", 1)[0].decode("latin-1"))
+    return reader, writer
+
+
+async def viewer(port, path, cookie, stats, stop, delay):
+    """A WebSocket viewer (connecting after ``delay``, three tries): counts pushes, answers pings."""
+    await asyncio.sleep(delay)
+    for attempt in range(3):
+        try:
+            reader, writer = await handshake(port, path, cookie)
+            break
+        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+            stats["retries"][f"websocket handshake: {type(exc).__name__}"] += 1
+            await asyncio.sleep(1 + attempt)
+    else:
+        stats["errors"]["websocket: no handshake in three tries"] += 1
+        return
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 10)
-        key = base64.b64encode(os.urandom(16)).decode()
-        writer.write((f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://{HOST}:{port}\r\n"
-                      f"Cookie: {cookie}\r\n\r\n").encode())
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-        if b" 101 " not in head.split(b"\r\n", 1)[0]:
-            stats["errors"]["websocket refused"] += 1
-            return
         stats["connected"] += 1
         while not stop.is_set():
             try:
@@ -136,6 +151,7 @@ async def requester(port, paths, cookie, pause, stats, stop, offset):
                 stats["errors"][f"HTTP {status} {path}"] += 1
             else:
                 stats["times"].append(took)
+                stats["by_page"].setdefault(path + (" (htmx)" if extra else ""), []).append(took * 1000)
                 stats["bytes"] += len(content)
         except (OSError, ValueError, asyncio.TimeoutError) as exc:
             stats["errors"][f"{path}: {type(exc).__name__}"] += 1
@@ -205,13 +221,15 @@ class Command(BaseCommand):
 
     async def load(self, port, opts):
         cookie = await login(port, "bench")
-        stats = {"times": [], "bytes": 0, "pushes": 0, "connected": 0, "errors": Counter()}
+        stats = {"times": [], "by_page": {}, "bytes": 0, "pushes": 0, "connected": 0, "errors": Counter(),
+                 "retries": Counter()}
         stop = asyncio.Event()
         sockets = ["/ws/live/summary/", "/ws/live/summary/", "/ws/live/page/mobile/", "/ws/live/rig/1/"]
         paths = [("/", []), ("/pages/mobile/", []), ("/", ["HX-Request: true"]), ("/rigs/2/", []),
                  ("/pages/pools/", [])]
-        tasks = [asyncio.ensure_future(viewer(port, sockets[i % len(sockets)], cookie, stats, stop))
-                 for i in range(opts["viewers"])]
+        ramp = min(10.0, opts["seconds"] / 3)  # viewers arrive over the first seconds, as people do
+        tasks = [asyncio.ensure_future(viewer(port, sockets[i % len(sockets)], cookie, stats, stop,
+                                              ramp * i / max(opts["viewers"], 1))) for i in range(opts["viewers"])]
         tasks += [asyncio.ensure_future(requester(port, paths, cookie, opts["pause"], stats, stop, i))
                   for i in range(opts["requesters"])]
         await asyncio.sleep(opts["seconds"])
@@ -227,8 +245,13 @@ class Command(BaseCommand):
         self.stdout.write(f"  pages: {len(times):,} loaded, {stats['bytes'] / 2**20:,.0f} MB; "
                           f"p50 {pct(times, 0.5):,.0f} ms, p95 {pct(times, 0.95):,.0f} ms, max {max(times, default=0):,.0f} ms"
                           + (f", mean {statistics.fmean(times):,.0f} ms" if times else ""))
+        for path, values in sorted(stats["by_page"].items()):
+            self.stdout.write(f"    {path:<22} {len(values):>5,}  p50 {pct(values, 0.5):>6,.0f} ms  "
+                              f"p95 {pct(values, 0.95):>6,.0f} ms")
         per = stats["pushes"] / max(stats["connected"], 1) / minutes
         self.stdout.write(f"  pushes: {stats['pushes']:,} delivered to {stats['connected']} connected viewers "
                           f"({per:,.1f} per viewer per minute)")
+        for what, n in stats["retries"].most_common():
+            self.stdout.write(f"  retried: {n} x {what}")
         errors = sum(stats["errors"].values())
         self.stdout.write(f"  errors: {errors}" + "".join(f"\n    {n} x {what}" for what, n in stats["errors"].most_common()))

@@ -97,6 +97,8 @@ async def start_demo_services(sims):
         asyncio.ensure_future(xmrigcc_sim.run_fleet(xmrigcc_sim.demo_fleet(server), interval=5))
 
 
+WS_MAX_MESSAGE = 16 * 1024 * 1024
+
 # The demo xmrig's API token: it lives only on loopback, in the simulator this process starts.
 XMRIG_DEMO_TOKEN = "demo-xmrig-token"
 
@@ -136,6 +138,8 @@ class Command(BaseCommand):
             application=application,
             endpoints=[f"tcp:port={opts['port']}:interface={opts['host']}"],
             signal_handlers=True,
+            # a 1,000-rig summary pushed over the socket is ~1.4 MB: above autobahn's 1 MiB default
+            websocket_max_message_size=WS_MAX_MESSAGE, websocket_max_frame_size=WS_MAX_MESSAGE,
             # behind a proxy that overwrites this header (README, "Behind a reverse proxy")
             proxy_forwarded_address_header=settings.PROXY_ADDRESS_HEADER or None,
         ).run()
