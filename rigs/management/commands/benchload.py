@@ -11,6 +11,7 @@ import base64
 import os
 import re
 import shutil
+import resource
 import signal
 import socket
 import statistics
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -59,6 +61,20 @@ async def http(port, method, path, headers=(), body=b"", timeout=30.0):
 
     status, found, content = await asyncio.wait_for(go(), timeout)
     return status, found, content, time.perf_counter() - started
+
+
+def listening(port, proc, timeout=180):
+    """Whether ``port`` listens before ``proc`` exits or the time is up."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            socket.create_connection((HOST, port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    proc.wait()
+    return False
 
 
 def free_port():
@@ -158,6 +174,27 @@ async def requester(port, paths, cookie, pause, stats, stop, offset):
         await asyncio.sleep(pause)
 
 
+def cpu_of(pid):
+    """CPU seconds a process used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def children_of(pid):
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def own_cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def pct(values, q):
     return sorted(values)[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
@@ -174,6 +211,7 @@ class Command(BaseCommand):
         parser.add_argument("--pause", type=float, default=1.0, help="seconds a requester waits between pages")
         parser.add_argument("--seconds", type=float, default=30.0)
         parser.add_argument("--poll-interval", type=float, default=10.0)
+        parser.add_argument("--profile", metavar="FILE", help="run the panel under cProfile, its stats written to FILE")
 
     def handle(self, *args, **opts):
         bounds = {"rigs": (1, 5000), "viewers": (0, 500), "requesters": (0, 50), "seconds": (5, 300),
@@ -191,23 +229,36 @@ class Command(BaseCommand):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         children = []
         try:
-            subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True)
-            subprocess.run([*manage, "createuser", "bench", "--tier", "usr", "--password", PASSWORD], env=env,
-                           check=True, stdout=subprocess.DEVNULL)
-            base = free_base(opts["rigs"])
-            self.stdout.write(f"registering and serving {opts['rigs']:,} simulated rigs on {HOST}:{base}+ ...")
-            children.append(subprocess.Popen([*manage, "simulate_rigs", "--count", str(opts["rigs"]), "--base-port",
-                                              str(base), "--register"], env=env, stdout=subprocess.DEVNULL,
-                                             start_new_session=True))
-            wait_listening(base + opts["rigs"] - 1, timeout=180)
+            for attempt in range(5):
+                for old in Path(tmp).glob("minerpanel.sqlite3*"):  # a failed attempt's registrations
+                    old.unlink()
+                subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True)
+                subprocess.run([*manage, "createuser", "bench", "--tier", "usr", "--password", PASSWORD], env=env,
+                               check=True, stdout=subprocess.DEVNULL)  # a port in the range may be taken by someone else: another range
+                base = free_base(opts["rigs"]) + attempt * 1000
+                self.stdout.write(f"registering and serving {opts['rigs']:,} simulated rigs on {HOST}:{base}+ ...")
+                sim = subprocess.Popen([*manage, "simulate_rigs", "--count", str(opts["rigs"]), "--base-port", str(base),
+                                        "--register"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)
+                if listening(base + opts["rigs"] - 1, sim):
+                    children.append(sim)
+                    break
+            else:
+                raise CommandError("the simulated rigs could not start (no free port range?)")
             port = free_port()
-            children.append(subprocess.Popen([*manage, "serve", "--port", str(port)], env=env,
+            profile = ["-m", "cProfile", "-o", os.path.abspath(opts["profile"])] if opts["profile"] else []
+            children.append(subprocess.Popen([manage[0], *profile, *manage[1:], "serve", "--port", str(port)], env=env,
                                              stdout=subprocess.DEVNULL, start_new_session=True))
             wait_listening(port, timeout=60)
             warm = opts["poll_interval"] + 3
             self.stdout.write(f"panel on {HOST}:{port}; waiting {warm:.0f} s for a first poll round ...")
             time.sleep(warm)
+            sim, panel = children
+            pollers = children_of(panel.pid)  # serve's poller process
+            before = (cpu_of(sim.pid), cpu_of(panel.pid), sum(map(cpu_of, pollers)), own_cpu(), os.getloadavg()[0])
             stats = asyncio.run(self.load(port, opts))
+            stats["cpu"] = (cpu_of(sim.pid) - before[0], cpu_of(panel.pid) - before[1],
+                            sum(map(cpu_of, pollers)) - before[2], own_cpu() - before[3], before[4], os.getloadavg()[0])
         finally:
             for child in children:
                 child.send_signal(signal.SIGINT)
@@ -253,5 +304,10 @@ class Command(BaseCommand):
                           f"({per:,.1f} per viewer per minute)")
         for what, n in stats["retries"].most_common():
             self.stdout.write(f"  retried: {n} x {what}")
+        rigs, panel, poll, generator, load0, load1 = stats["cpu"]
+        self.stdout.write(f"  CPU during the load: panel {panel:.1f} s, its poller {poll:.1f} s, simulated rigs {rigs:.1f} s, "
+                          f"load generator "
+                          f"{generator:.1f} s, of {os.cpu_count()} cores x {opts['seconds']:g} s; "
+                          f"load average {load0:.1f} before, {load1:.1f} after")
         errors = sum(stats["errors"].values())
         self.stdout.write(f"  errors: {errors}" + "".join(f"\n    {n} x {what}" for what, n in stats["errors"].most_common()))

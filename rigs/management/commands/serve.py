@@ -99,6 +99,37 @@ async def start_demo_services(sims):
 
 WS_MAX_MESSAGE = 16 * 1024 * 1024
 
+async def poller_process(stop, children):
+    """The poller as a child process (`pollrigs --notify`: its own core and GIL, so a round over a
+    thousand rigs never holds up a page). Each batch it stores comes back as a line of rig ids; their
+    page rows are built here, then the open pages are pushed. Started again if it exits."""
+    import json
+    import sys
+
+    from rigs import pages, poller
+
+    while not stop.is_set():
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(settings.BASE_DIR / "manage.py"), "pollrigs", "--notify",
+            stdout=asyncio.subprocess.PIPE)
+        children[:] = [proc]
+        while line := await proc.stdout.readline():
+            try:
+                ids = [int(i) for i in json.loads(line)]
+            except (ValueError, TypeError):
+                log.warning("the poller wrote %r", line[:200])
+                continue
+            try:
+                await sync_to_async(pages.warm)(ids)
+            except Exception:
+                log.exception("building the rows of a batch failed")
+            await poller.publish(ids)
+        await proc.wait()
+        if not stop.is_set():
+            log.warning("the poller exited (%s); starting it again in 2 s", proc.returncode)
+            await asyncio.sleep(2)
+
+
 # The demo xmrig's API token: it lives only on loopback, in the simulator this process starts.
 XMRIG_DEMO_TOKEN = "demo-xmrig-token"
 
@@ -127,11 +158,13 @@ class Command(BaseCommand):
             if sims:
                 await start_demo_services(sims)
             if settings.EMBEDDED_POLLER and not opts["no_poller"]:
-                # same process as the pages: build their rows once per batch
-                await poller.run(stop, on_batch=pages.warm)
+                await poller_process(stop, children)
 
+        children = []
         task = twisted_loop.create_task(background())
         reactor.addSystemEventTrigger("before", "shutdown", stop.set)
+        reactor.addSystemEventTrigger("before", "shutdown", lambda: [c.terminate() for c in children
+                                                                     if c.returncode is None])
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write(f"MinerPanel on {url}  (Ctrl-C stops)\n")
         Server(
