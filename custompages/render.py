@@ -94,31 +94,19 @@ def to_table(result, index, section, rigs_by_name, tz):
     return t
 
 
-# The blocks of each page, kept until a rig is polled, added or removed, or the page is edited:
-# every viewer, push and API read of a page in between shares one build (the page's tables do
-# not depend on the viewer's tier).
-_BUILT = {}  # page id -> (key, blocks)
-
-
-def data_version():
-    from django.db.models import Count, Max
-
-    from rigs.models import Snapshot
-
-    rigs = Rig.objects.aggregate(n=Count("id"), top=Max("id"))
-    snaps = Snapshot.objects.aggregate(n=Count("rig"), polled=Max("polled_at"))
-    return rigs["n"], rigs["top"], snaps["n"], snaps["polled"]
+# The blocks of each page, built once until a rig is polled, added or edited or the page is
+# edited (rigs.pages.shared): every viewer, push and API read in between shares them (a page's
+# tables do not depend on the viewer's tier).
+_BUILT = {}
 
 
 def page_context(user, page):
     """The page's blocks; a section that cannot be shown is an error in its own place."""
     definitions = page.definitions()
     now = timezone.now()
-    key = (data_version(), repr(definitions), str(pages.tz()))
-    built = _BUILT.get(page.pk)
-    if built is None or built[0] != key:
-        built = _BUILT[page.pk] = (key, build_blocks(page, definitions, now))
-    blocks = [{"date": now} if "date" in b else b for b in built[1]]
+    key = (pages.data_version(), repr(definitions), str(pages.tz()))
+    built = pages.shared(_BUILT, page.pk, key, lambda: build_blocks(page, definitions, now))
+    blocks = [{"date": now} if "date" in b else b for b in built]
     return {"page": page, "blocks": blocks, "now": now}
 
 

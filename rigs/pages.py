@@ -1,6 +1,7 @@
 """What the summary and rig pages show, for one viewer: plain data for templates and the consumer."""
 
 import gc
+import time
 import zoneinfo
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,13 +129,52 @@ def no_gc_pauses():
             gc.enable()
 
 
+# ---------------------------------------------------------------- built once, shared
+
+REBUILD_AFTER = 5.0  # seconds: ages and stale states stay true even when nothing new is stored
+_edits = [0]  # saves and deletes in this process (the admin); the poller's writes show in data_version()
+
+
+def data_changed(**kwargs):
+    _edits[0] += 1
+
+
+def data_version():
+    """Changes whenever what the pages show may have: a poll stored, a rig added, removed or edited."""
+    from django.db.models import Count, Max
+
+    found = Rig.objects.aggregate(n=Count("id"), top=Max("id"), snaps=Count("snapshot"),
+                                  polled=Max("snapshot__polled_at"))
+    return _edits[0], *found.values()
+
+
+def shared(cache, slot, key, build):
+    """``build()`` once per ``key`` (and at least every REBUILD_AFTER seconds), shared by every
+    view and push that asks in between. The built values must not be changed by callers."""
+    hit = cache.get(slot)
+    if hit is None or hit[0] != key or time.monotonic() - hit[1] > REBUILD_AFTER:
+        hit = cache[slot] = (key, time.monotonic(), build())
+    return hit[2]
+
+
+_SUMMARY = {}
+
+
 def summary_context(user, now=None):
-    now = now or timezone.now()
+    """The summary's tables; one build per tier is shared until the data changes."""
+    show = tier(user) == SYS
+    if now is not None:
+        return build_summary(show, now)
+    ctx = shared(_SUMMARY, show, (data_version(), str(tz())), lambda: build_summary(show, timezone.now()))
+    return {**ctx, "now": timezone.now()}
+
+
+def build_summary(show_address, now):
     pairs = rigs_with_snapshots()
     items = items_for(pairs, now)
     z = tz()
     return {
-        "tables": [rigs_table(items, now, tier(user) == SYS), tables.summary_table(items, z),
+        "tables": [rigs_table(items, now, show_address), tables.summary_table(items, z),
                    tables.devices_table(items, z), tables.pools_table(items, z)],
         "now": now,
         # a bar of buttons is for a handful of rigs; big farms use the RIGS table's links

@@ -457,3 +457,24 @@ class SharedPageBuildTestCase(BaseTestCase):
             section.save()
             self.assertContains(self.client.get("/pages/p/"), "<th scope=\"col\">Up</th>")  # an edit: built again
             self.assertEqual(build.call_count, 3)
+
+    def test_the_summary_is_built_once_per_tier_and_change(self):
+        from unittest import mock
+
+        from rigs import pages
+
+        self.snapshot(sections={"SUMMARY": [{"Elapsed": 5}]})
+        with mock.patch.object(pages, "build_summary", wraps=pages.build_summary) as build:
+            self.client.force_login(self.bob)
+            self.client.get("/")
+            self.client.get("/", HTTP_HX_REQUEST="true")
+            self.assertEqual(build.call_count, 1)
+            self.client.force_login(self.alice)  # sys sees addresses: a build of its own
+            self.assertContains(self.client.get("/"), "10.0.0.5:4028")
+            self.assertEqual(build.call_count, 2)
+            self.rig.description = "moved to rack 2"  # an edit in the admin
+            self.rig.save()
+            self.assertContains(self.client.get("/"), "moved to rack 2")
+            with mock.patch.object(pages.time, "monotonic", return_value=pages.time.monotonic() + 60):
+                self.client.get("/")  # ages and stale states are rebuilt even when nothing changed
+            self.assertEqual(build.call_count, 4)
