@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 import tempfile
+import time
 
 from asgiref.sync import sync_to_async
 
@@ -98,6 +99,7 @@ async def start_demo_services(sims):
 
 
 WS_MAX_MESSAGE = 16 * 1024 * 1024
+COALESCE = 1.0  # seconds the poller's batches are gathered before the pages are updated
 
 async def poller_process(stop, children):
     """The poller as a child process (`pollrigs --notify`: its own core and GIL, so a round over a
@@ -114,11 +116,20 @@ async def poller_process(stop, children):
             stdout=asyncio.subprocess.PIPE)
         children[:] = [proc]
         while line := await proc.stdout.readline():
-            try:
-                ids = [int(i) for i in json.loads(line)]
-            except (ValueError, TypeError):
-                log.warning("the poller wrote %r", line[:200])
+            ids = set()
+            until = time.monotonic() + COALESCE  # the batches of one round become one or two updates
+            while line:
+                try:
+                    ids.update(int(i) for i in json.loads(line))
+                except (ValueError, TypeError):
+                    log.warning("the poller wrote %r", line[:200])
+                try:
+                    line = await asyncio.wait_for(proc.stdout.readline(), max(0.0, until - time.monotonic()))
+                except asyncio.TimeoutError:
+                    break
+            if not ids:
                 continue
+            ids = sorted(ids)
             try:
                 await sync_to_async(pages.warm)(ids)
             except Exception:
