@@ -131,7 +131,6 @@ def no_gc_pauses():
 
 # ---------------------------------------------------------------- built once, shared
 
-REBUILD_AFTER = 5.0  # seconds: ages and stale states stay true even when nothing new is stored
 _edits = [0]  # saves and deletes in this process (the admin); the poller's writes show in data_version()
 
 
@@ -149,10 +148,11 @@ def data_version():
 
 
 def shared(cache, slot, key, build):
-    """``build()`` once per ``key`` (and at least every REBUILD_AFTER seconds), shared by every
-    view and push that asks in between. The built values must not be changed by callers."""
+    """``build()`` once per ``key``, shared by every view and push that asks in between; and at least
+    once a poll interval (5 s or more), so ages and stale states stay true when nothing new is stored.
+    The built values must not be changed by callers."""
     hit = cache.get(slot)
-    if hit is None or hit[0] != key or time.monotonic() - hit[1] > REBUILD_AFTER:
+    if hit is None or hit[0] != key or time.monotonic() - hit[1] > max(5.0, settings.POLL_INTERVAL):
         hit = cache[slot] = (key, time.monotonic(), build())
     return hit[2]
 
