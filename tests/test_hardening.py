@@ -119,6 +119,16 @@ class PageImportTestCase(BaseTestCase):
         self.assertEqual(CustomPage.objects.get(slug="a").sections.get().fields, "Elapsed")
 
 
+def admin_add_page(client, user, slug, **section):
+    """POST the admin's add form of a page with one SUMMARY section."""
+    client.force_login(user)
+    return client.post("/admin/custompages/custompage/add/", {
+        "name": slug, "slug": slug, "order": 0,
+        "sections-TOTAL_FORMS": 1, "sections-INITIAL_FORMS": 0, "sections-MIN_NUM_FORMS": 0,
+        "sections-MAX_NUM_FORMS": 30, "sections-0-order": 0, "sections-0-section": "SUMMARY",
+        **{f"sections-0-{k}": v for k, v in section.items()}}, follow=True)
+
+
 class PageBoundsTestCase(BaseTestCase):
     def test_an_oversized_section_shows_its_error_in_its_place(self):
         """250,000 lines saved before the bounds: the view stays small and the other sections show."""
@@ -134,12 +144,7 @@ class PageBoundsTestCase(BaseTestCase):
         self.assertLess(len(r.content), 50_000)
 
     def test_the_admin_refuses_an_oversized_field_list(self):
-        self.client.force_login(self.root)
-        r = self.client.post("/admin/custompages/custompage/add/", {
-            "name": "big", "slug": "big", "order": 0,
-            "sections-TOTAL_FORMS": 1, "sections-INITIAL_FORMS": 0, "sections-MIN_NUM_FORMS": 0,
-            "sections-MAX_NUM_FORMS": 30, "sections-0-order": 0, "sections-0-section": "SUMMARY",
-            "sections-0-fields": "Elapsed\n" * 3000})
+        r = admin_add_page(self.client, self.root, "big", fields="Elapsed\n" * 3000)
         self.assertContains(r, "at most 20,000 characters")
         from custompages.models import CustomPage
 
@@ -383,12 +388,7 @@ class FormulaAtSaveTestCase(BaseTestCase):
         self.assertIn("warning: SUMMARY: gen 'x': no rig sends a field 'Acceptd'", out)
 
     def test_the_admin_shows_the_warning(self):
-        self.client.force_login(self.root)
-        r = self.client.post("/admin/custompages/custompage/add/", {
-            "name": "g", "slug": "g", "order": 0,
-            "sections-TOTAL_FORMS": 1, "sections-INITIAL_FORMS": 0, "sections-MIN_NUM_FORMS": 0,
-            "sections-MAX_NUM_FORMS": 30, "sections-0-order": 0, "sections-0-section": "SUMMARY",
-            "sections-0-fields": "GEN.x", "sections-0-gen": "x=Acceptd+1"}, follow=True)
+        r = admin_add_page(self.client, self.root, "g", fields="GEN.x", gen="x=Acceptd+1")
         self.assertContains(r, "no rig sends a field &#x27;Acceptd&#x27;")
 
 
