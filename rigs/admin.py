@@ -15,6 +15,11 @@ class RigForm(forms.ModelForm):
         model = Rig
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.token:
+            self.fields["token"].widget.attrs["placeholder"] = "••• (set)"
+
     def clean(self):
         data = super().clean()
         if not data.get("token") and not data.get("clear_token") and self.instance.pk:

@@ -336,6 +336,7 @@ class SecretsAtRestTestCase(BaseTestCase):
         r = self.client.get(f"/admin/rigs/rig/{rig.pk}/change/")
         self.assertNotContains(r, "t0k3n-visible?")
         self.assertNotContains(r, self.raw_token(rig))
+        self.assertContains(r, 'placeholder="••• (set)"')
 
 
 def test_var_is_0700_and_the_database_0600(tmp_path):
