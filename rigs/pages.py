@@ -1,6 +1,7 @@
 """What the summary and rig pages show, for one viewer: plain data for templates and the consumer."""
 
 import gc
+import threading
 import time
 import zoneinfo
 from contextlib import contextmanager
@@ -147,14 +148,36 @@ def data_version():
     return _edits[0], *found.values()
 
 
+_locks = {}
+
+
 def shared(cache, slot, key, build):
     """``build()`` once per ``key``, shared by every view and push that asks in between; and at least
     once a poll interval (5 s or more), so ages and stale states stay true when nothing new is stored.
-    The built values must not be changed by callers."""
-    hit = cache.get(slot)
-    if hit is None or hit[0] != key or time.monotonic() - hit[1] > max(5.0, settings.POLL_INTERVAL):
-        hit = cache[slot] = (key, time.monotonic(), build())
-    return hit[2]
+    A caller that finds the build under way waits for it. The built values must not be changed."""
+    with _locks.setdefault((id(cache), slot), threading.Lock()):
+        hit = cache.get(slot)
+        if hit is None or hit[0] != key or time.monotonic() - hit[1] > max(5.0, settings.POLL_INTERVAL):
+            hit = cache[slot] = (key, time.monotonic(), build())
+        return hit[2]
+
+
+def warm_and_prebuild(rig_ids):
+    warm(rig_ids)
+    prebuild()
+
+
+def prebuild():
+    """Build again what was looked at (the summary per tier, custom pages) after the poller stored a
+    round: serve runs this in a thread of its own, so requests find the build ready or under way
+    instead of queueing behind it."""
+    from custompages.models import CustomPage
+    from custompages.render import _BUILT, page_context
+
+    for show in list(_SUMMARY):
+        shared(_SUMMARY, show, (data_version(), str(tz())), lambda: build_summary(show, timezone.now()))
+    for page in CustomPage.objects.filter(pk__in=list(_BUILT)):
+        page_context(None, page)
 
 
 _SUMMARY = {}

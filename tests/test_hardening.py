@@ -479,3 +479,26 @@ class SharedPageBuildTestCase(BaseTestCase):
             with mock.patch.object(pages.time, "monotonic", return_value=pages.time.monotonic() + 60):
                 self.client.get("/")  # ages and stale states are rebuilt even when nothing changed
             self.assertEqual(build.call_count, 4)
+
+    def test_what_was_viewed_is_built_again_after_a_poll_before_anyone_asks(self):
+        from unittest import mock
+
+        from django.utils import timezone
+
+        from custompages import render
+        from custompages.models import CustomPage, PageSection
+        from rigs import pages
+        from rigs.models import Snapshot
+
+        snap = self.snapshot(sections={"SUMMARY": [{"Elapsed": 5}]})
+        page = CustomPage.objects.create(name="p", slug="p", public=True)
+        PageSection.objects.create(page=page, section="SUMMARY", fields="Elapsed")
+        self.client.force_login(self.bob)
+        self.client.get("/")
+        self.client.get("/pages/p/")
+        Snapshot.objects.filter(pk=snap.pk).update(sections={"SUMMARY": [{"Elapsed": 7}]}, polled_at=timezone.now())
+        pages.warm_and_prebuild([self.rig.pk])  # what serve does after the poller stored a round
+        with mock.patch.object(pages, "build_summary") as summary, mock.patch.object(render, "build_blocks") as blocks:
+            self.client.get("/")
+            self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")
+        self.assertEqual((summary.call_count, blocks.call_count), (0, 0))

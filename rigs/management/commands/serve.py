@@ -131,9 +131,10 @@ async def poller_process(stop, children):
                 continue
             ids = sorted(ids)
             try:
-                await sync_to_async(pages.warm)(ids)
+                # in a thread of its own: requests do not queue behind it
+                await sync_to_async(pages.warm_and_prebuild, thread_sensitive=False)(ids)
             except Exception:
-                log.exception("building the rows of a batch failed")
+                log.exception("building the pages of a batch failed")
             await poller.publish(ids)
         await proc.wait()
         if not stop.is_set():
