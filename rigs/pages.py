@@ -154,12 +154,19 @@ _locks = {}
 def shared(cache, slot, key, build):
     """``build()`` once per ``key``, shared by every view and push that asks in between; and at least
     once a poll interval (5 s or more), so ages and stale states stay true when nothing new is stored.
-    A caller that finds the build under way waits for it. The built values must not be changed."""
-    with _locks.setdefault((id(cache), slot), threading.Lock()):
+    While a build is under way, others get the previous one (a second older; the pushes that follow
+    the build bring the new one) rather than wait: requests are served one at a time.
+    The built values must not be changed."""
+    lock = _locks.setdefault((id(cache), slot), threading.Lock())
+    if not lock.acquire(blocking=slot not in cache):
+        return cache[slot][2]
+    try:
         hit = cache.get(slot)
         if hit is None or hit[0] != key or time.monotonic() - hit[1] > max(5.0, settings.POLL_INTERVAL):
             hit = cache[slot] = (key, time.monotonic(), build())
         return hit[2]
+    finally:
+        lock.release()
 
 
 def warm_and_prebuild(rig_ids):

@@ -502,3 +502,24 @@ class SharedPageBuildTestCase(BaseTestCase):
             self.client.get("/")
             self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")
         self.assertEqual((summary.call_count, blocks.call_count), (0, 0))
+
+    def test_during_a_build_others_get_the_previous_one(self):
+        import threading
+
+        from rigs import pages
+
+        cache, started, release = {}, threading.Event(), threading.Event()
+        self.assertEqual(pages.shared(cache, "s", 1, lambda: "first"), "first")
+
+        def slow():
+            started.set()
+            release.wait(5)
+            return "second"
+
+        builder = threading.Thread(target=pages.shared, args=(cache, "s", 2, slow))
+        builder.start()
+        started.wait(5)
+        self.assertEqual(pages.shared(cache, "s", 2, lambda: "never"), "first")  # not blocked
+        release.set()
+        builder.join(5)
+        self.assertEqual(pages.shared(cache, "s", 2, lambda: "never"), "second")
