@@ -278,6 +278,9 @@ class Command(BaseCommand):
         sockets = ["/ws/live/summary/", "/ws/live/summary/", "/ws/live/page/mobile/", "/ws/live/rig/1/"]
         paths = [("/", []), ("/pages/mobile/", []), ("/", ["HX-Request: true"]), ("/rigs/2/", []),
                  ("/pages/pools/", [])]
+        stats["first"] = {}
+        for path, extra in paths:  # the first view of a page after start builds it: shown apart
+            stats["first"][path + (" (htmx)" if extra else "")] = (await http(port, "GET", path, [f"Cookie: {cookie}", *extra]))[3] * 1000
         ramp = min(10.0, opts["seconds"] / 3)  # viewers arrive over the first seconds, as people do
         tasks = [asyncio.ensure_future(viewer(port, sockets[i % len(sockets)], cookie, stats, stop,
                                               ramp * i / max(opts["viewers"], 1))) for i in range(opts["viewers"])]
@@ -296,6 +299,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  pages: {len(times):,} loaded, {stats['bytes'] / 2**20:,.0f} MB; "
                           f"p50 {pct(times, 0.5):,.0f} ms, p95 {pct(times, 0.95):,.0f} ms, max {max(times, default=0):,.0f} ms"
                           + (f", mean {statistics.fmean(times):,.0f} ms" if times else ""))
+        self.stdout.write("  first views after start (not counted): " + ", ".join(
+            f"{path} {ms:,.0f} ms" for path, ms in stats["first"].items()))
         for path, values in sorted(stats["by_page"].items()):
             self.stdout.write(f"    {path:<22} {len(values):>5,}  p50 {pct(values, 0.5):>6,.0f} ms  "
                               f"p95 {pct(values, 0.95):>6,.0f} ms")
