@@ -208,7 +208,9 @@ class Command(BaseCommand):
         parser.add_argument("--rigs", type=int, default=1000)
         parser.add_argument("--viewers", type=int, default=100)
         parser.add_argument("--requesters", type=int, default=10, help="clients loading pages one after another")
-        parser.add_argument("--pause", type=float, default=1.0, help="seconds a requester waits between pages")
+        parser.add_argument("--pause", type=float, default=5.0,
+                            help="seconds a requester waits between pages (5: a browser polling at the shortest "
+                                 "refresh the panel offers)")
         parser.add_argument("--seconds", type=float, default=30.0)
         parser.add_argument("--poll-interval", type=float, default=10.0)
         parser.add_argument("--profile", metavar="FILE", help="run the panel under cProfile, its stats written to FILE")
