@@ -1,12 +1,13 @@
 import json
+from dataclasses import replace
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from . import engine
-from .models import CustomPage, PageSection
+from .models import MAX_SECTIONS, CustomPage, PageSection, section_warnings
 
 PREVIEW_ROWS = 20
 
@@ -33,6 +34,7 @@ class PageSectionInline(admin.StackedInline):
 
     class Media:
         js = ("custompage_admin.js",)
+    max_num = MAX_SECTIONS
     fields = ("order", "section", "title", "fields", "totals", ("where", "having"), ("group", "calc"), ("bgen", "gen"), "sort",
               "formats")
 
@@ -52,11 +54,16 @@ class CustomPageAdmin(admin.ModelAdmin):
             return "Save the page to see it here."
         from .render import page_context
 
-        ctx = page_context(None, obj)
-        for block in ctx["blocks"]:
-            if "table" in block:
-                block["table"].rows = block["table"].rows[:PREVIEW_ROWS]
+        ctx = page_context(None, obj, sys=False)
+        ctx["blocks"] = [{**b, "table": replace(b["table"], rows=b["table"].rows[:PREVIEW_ROWS], _html=None)}
+                         if "table" in b else b for b in ctx["blocks"]]  # the shared build is left as it is
         return render_to_string("custompages/_live.html", ctx)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for section in form.instance.sections.all():
+            for warning in section_warnings(section):
+                messages.warning(request, warning)
 
     @admin.action(description="Export the selected pages as JSON")
     def export_json(self, request, queryset):

@@ -147,10 +147,44 @@ def validate(definition, known=(), formulas=True):
     for key in ("bgen", "gen"):
         for gname, formula in definition.get(key, {}).items():
             try:
-                compile_formula(formula, names)
+                never_computes(compile_formula(formula, names))
             except FormulaError as exc:
                 raise PageError(f"{key} '{gname}': {exc}") from None
         names.update(f"GEN.{g}" for g in definition.get("gen", {}))
+
+
+PROBES = (1.0, 2.0, 3.5)
+
+
+def never_computes(formula):
+    """Raise FormulaError when the formula fails for every probe row (1/0, 'a'*2): it could never compute."""
+    reason = None
+    for value in PROBES:
+        try:
+            formula.evaluate({name: value for name in formula.fields})
+            return
+        except FormulaError as exc:
+            reason = exc
+    raise FormulaError(f"can never be computed ({reason})")
+
+
+def warnings(definition, known=()):
+    """What saves but looks wrong: formula fields no rig sends (a typo such as 'Acceptd')."""
+    names = set(known) | referenced_fields(definition)
+    names.update(f"BGEN.{g}" for g in definition.get("bgen", {}))
+    names.update(f"GEN.{g}" for g in definition.get("gen", {}))
+    out = []
+    for key in ("bgen", "gen"):
+        for gname, text in definition.get(key, {}).items():
+            try:
+                formula = compile_formula(text, names)
+            except FormulaError:
+                continue
+            for used in formula.fields:
+                if used not in names:
+                    out.append(f"{key} '{gname}': no rig sends a field '{used}': check its spelling "
+                               "(a field name with spaces is written as is or in double quotes)")
+    return out
 
 
 # ---------------------------------------------------------------- rows

@@ -6,6 +6,15 @@ from django.db import models
 from . import engine
 from .catalogue import known_fields, snapshot_fields, unknown_field
 
+# Bounds on what a page may hold, so that no page (saved in the admin or imported) can
+# make a view slow or huge, and the rows one table renders.
+MAX_PAGES = 100
+MAX_SECTIONS = 30  # per page
+MAX_LINES = 200  # per box of a section
+MAX_TEXT = 20_000  # characters per box
+MAX_ROWS = 2_000  # rows one table shows
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+
 RESTRICTION = re.compile(r"^(.+?)\s+(set|<=|>=|=|<|>|eq|lt|le|gt|ge)(?:\s+(.*))?$")
 
 
@@ -54,8 +63,20 @@ class CustomPage(models.Model):
 
         return reverse("custom_page", args=[self.slug])
 
+    def clean(self):
+        if self._state.adding and CustomPage.objects.exclude(slug=self.slug).count() >= MAX_PAGES:
+            raise ValidationError(f"There are already {MAX_PAGES} custom pages, the most the panel keeps.")
+
     def definitions(self):
-        return [s.definition() for s in self.sections.all()]
+        """Each section's definition, or the ValidationError that stops it from being shown."""
+        out = []
+        for s in self.sections.all()[:MAX_SECTIONS]:
+            try:
+                s.check_bounds()
+                out.append(s.definition())
+            except ValidationError as exc:
+                out.append(ValidationError(f"{s}: {'; '.join(described(exc))}"))
+        return out
 
     def as_json(self):
         return {"name": self.name, "slug": self.slug, "order": self.order, "public": self.public,
@@ -103,7 +124,22 @@ class PageSection(models.Model):
         return {"order": self.order, "section": self.section, "title": self.title,
                 **{f: getattr(self, f) for f in self.TEXT_FIELDS}}
 
+    def check_bounds(self):
+        """Raise ValidationError({box: message}) for a box over MAX_TEXT characters or MAX_LINES lines."""
+        errors = {}
+        for name in self.TEXT_FIELDS:
+            text = getattr(self, name) or ""
+            if not isinstance(text, str):
+                errors[name] = "must be text, one entry per line"
+            elif len(text) > MAX_TEXT:
+                errors[name] = f"at most {MAX_TEXT:,} characters (this has {len(text):,})"
+            elif text.count("\n") >= MAX_LINES and len(lines(text)) > MAX_LINES:
+                errors[name] = f"at most {MAX_LINES} lines (this has {len(lines(text)):,})"
+        if errors:
+            raise ValidationError(errors)
+
     def clean(self):
+        self.check_bounds()
         errors = {}
         for name, parser, what in (("where", parse_tests, "where"), ("having", parse_tests, "having"),
                                    ("calc", parse_pairs, "function"), ("bgen", parse_pairs, "formula"),
@@ -138,6 +174,21 @@ class PageSection(models.Model):
                 errors[box] = problems
         if errors:
             raise ValidationError(errors)
+
+
+def section_warnings(section):
+    """engine.warnings for a saved section (nothing when it does not parse: clean() said why)."""
+    try:
+        return [f"{section}: {w}" for w in engine.warnings(section.definition(), known=known_fields())]
+    except ValidationError:
+        return []
+
+
+def described(exc):
+    """A ValidationError's messages, each prefixed by the box it is about."""
+    if hasattr(exc, "error_dict"):
+        return [f"{box}: {m}" if box != "__all__" else m for box, ms in exc.message_dict.items() for m in ms]
+    return exc.messages
 
 
 def field_of(message):

@@ -1,5 +1,7 @@
 """Engine results -> the same tables as the standard pages (formatting, late shares, escaping)."""
 
+import logging
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +13,9 @@ from rigs.formatting import date_box, fmt, formatter, last_share_state, named, r
 from rigs.models import Rig
 
 from . import engine
+from .models import MAX_ROWS
+
+log = logging.getLogger("minerpanel.pages")
 
 API_SECTION = {"POOL": "POOLS", "EDEVS": "DEVS", "ESTATS": "STATS", "ASC": "DEVS", "PGA": "DEVS", "GPU": "DEVS",
                "#": "#"}
@@ -130,7 +135,9 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
                        bool(rate_title(name, 1))))
     first_when = next(iter(rigs_by_name.values()), {}).get("when", 0)  # a grouped table's, as miner.php
     joined = "+" in section
-    for r in result.rows:
+    if len(result.rows) > MAX_ROWS:
+        t.note = f"the first {MAX_ROWS:,} of {len(result.rows):,} rows"
+    for r in result.rows[:MAX_ROWS]:
         rig = rigs_by_name.get(r.get("_rig"), {})
         when = first_when if result.grouped else rig.get("when", 0)
         cells = [] if result.grouped else [tables.cell(r.get("_rig", ""), "rig", "", rig.get("href", ""))]
@@ -172,22 +179,50 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
     return t
 
 
-def page_context(user, page):
+# The blocks of each page, built once until a rig is polled, added or edited or the page is
+# edited (rigs.pages.shared): every viewer, push and API read in between shares them (a page's
+# tables do not depend on the viewer's tier).
+_BUILT = {}
+
+
+def page_context(user, page, sys=None):
+    """The page's blocks; a section that cannot be shown is an error in its own place. Built once per
+    data change and tier (sys users see the rigs' addresses) and shared; ``sys`` instead of a user
+    when the poller's thread builds ahead."""
+    sys = (user is not None and tier(user) == SYS) if sys is None else sys
     definitions = page.definitions()
-    items, rigs = rigs_for(definitions)
-    z = pages.tz()
     now = timezone.now()
+    key = (pages.data_version(), repr(definitions), str(pages.tz()))
+    built = pages.shared(_BUILT, (page.pk, sys), key, lambda: build_blocks(page, definitions, now, sys))
+    blocks = [{"date": date_box(now.timestamp(), pages.tz())} if "date" in b else b for b in built]
+    return {"page": page, "blocks": blocks, "now": now}
+
+
+def build_blocks(page, definitions, now, sys=False):
+    good = [d for d in definitions if isinstance(d, dict)]
+    items, rigs = rigs_for(good)
+    z = pages.tz()
     by_name = {r["name"]: r for r in rigs}
+    results = iter(engine.build_page(good, rigs))
     blocks = []
     with pages.no_gc_pauses():
-        for i, (d, result) in enumerate(zip(definitions, engine.build_page(definitions, rigs))):
+        for i, d in enumerate(definitions):
+            if not isinstance(d, dict):
+                log.warning("page %s: %s", page.slug, "; ".join(d.messages))
+                blocks.append({"error": "; ".join(d.messages)})
+                continue
+            result = next(results)
             if result == "DATE":
                 blocks.append({"date": date_box(now.timestamp(), z)})
             elif result == "RIGS":
-                blocks.append({"table": pages.rigs_table(items, now, tier(user) == SYS)})
+                blocks.append({"table": pages.rigs_table(items, now, sys)})
             elif isinstance(result, engine.PageError):
                 blocks.append({"error": str(result)})
             else:
-                blocks.append({"table": to_table(result, i, d["section"], by_name, z, d.get("formats")),
-                               "result": result})
-    return {"page": page, "blocks": blocks, "now": now}
+                try:
+                    blocks.append({"table": to_table(result, i, d["section"], by_name, z, d.get("formats")),
+                                   "result": result})
+                except Exception as exc:  # one section's failure never takes the page down
+                    log.exception("page %s: section %s failed", page.slug, d["section"])
+                    blocks.append({"error": f"{d['section']}: this section could not be shown ({type(exc).__name__})"})
+    return blocks

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from rigs.views import header
 
 from . import render as page_render
-from .models import CustomPage
+from .models import SLUG, CustomPage
 
 
 HOME = "summary"  # the page '/' shows: miner.php's Summary, editable and replaceable in the admin
@@ -25,7 +25,10 @@ def show(request, page):
 
 
 def visible_pages(user):
+    """The pages in the nav; one whose slug is not a URL (stored before slugs were checked) is left out."""
     pages = CustomPage.objects.only("name", "slug", "public")
     if user.is_authenticated:
-        return list(pages.exclude(slug=HOME))  # the header's Summary link is '/'
-    return list(pages.filter(public=True))
+        pages = pages.exclude(slug=HOME)  # the header's Summary link is '/'
+    else:
+        pages = pages.filter(public=True)
+    return [p for p in pages if SLUG.match(p.slug)]

@@ -10,7 +10,7 @@ from rigs.control import audit
 from . import phpfile
 from .carryover import PASSWORD_ADVICE, CarryOverError, carry_over, plan_for, report_lines
 from .tiers import sys_required
-from .views import client_address
+from .auth import client_address
 
 log = logging.getLogger(__name__)
 

@@ -35,6 +35,18 @@ def envlist(name, default):
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def private(path, mode):
+    """Only this account may read var/ (0700) and the database (0600): they hold the secret key and rig secrets."""
+    try:
+        if mode == 0o700:
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, mode))
+        path.chmod(mode)
+    except PermissionError:  # not ours (a shared directory): leave it as it is
+        pass
+
+
 def local_secret_key():
     """SECRET_KEY from the environment, else generated once into var/secret_key."""
     if os.environ.get("SECRET_KEY"):
@@ -69,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,10 +118,14 @@ if os.environ.get("DATABASE_URL"):
 
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
+    SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", VAR_DIR / "minerpanel.sqlite3"))
+    private(VAR_DIR, 0o700)
+    if str(SQLITE_PATH) != ":memory:":
+        private(SQLITE_PATH, 0o600)  # created here so SQLite (and its -wal, -shm) never make it world-readable
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", VAR_DIR / "minerpanel.sqlite3"),
+            "NAME": SQLITE_PATH,
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
         }
     }
@@ -128,6 +145,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["minerpanel.auth.ThrottledBackend"]  # one throttle for every login form
 LOGIN_URL = "login"
 CSRF_FAILURE_VIEW = "rigs.views.csrf_failure"
 LOGIN_REDIRECT_URL = "/"
@@ -147,6 +165,25 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# No inline script or style anywhere (htmx is configured not to inject its indicator style).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"], "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"], "object-src": ["'none'"], "base-uri": ["'none'"], "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}}
+# HTTPS=true when a TLS proxy fronts the panel (README, "Behind a reverse proxy"): Secure cookies, HSTS,
+# and the proxy's X-Forwarded-Proto trusted to tell HTTPS requests.
+HTTPS = envbool("HTTPS", False)
+# The header a reverse proxy sets to the client's address (X-Real-IP), read by `serve`; empty: the peer's address.
+PROXY_ADDRESS_HEADER = os.environ.get("PROXY_ADDRESS_HEADER", "")
+if HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(envfloat("HSTS_SECONDS", 31536000))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", False)
 
 # miner.php's $readonly: no privileged control for anyone.
 READONLY = envbool("READONLY", False)

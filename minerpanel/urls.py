@@ -3,12 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from minerpanel import importviews, views
+from minerpanel.auth import throttled
 from rigs import api as rig_api
 from rigs import discovery_views
 
 urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/login/", throttled(admin.site.login)),  # the same throttle as /login/
     path("admin/import-minerphp/", importviews.import_minerphp, name="import_minerphp"),
     path("admin/discover/", discovery_views.discover, name="discover_rigs"),
     path("admin/", admin.site.urls),

@@ -15,6 +15,11 @@ class RigForm(forms.ModelForm):
         model = Rig
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.token:
+            self.fields["token"].widget.attrs["placeholder"] = "••• (set)"
+
     def clean(self):
         data = super().clean()
         if not data.get("token") and not data.get("clear_token") and self.instance.pk:
@@ -54,7 +59,7 @@ class SnapshotAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the log is written by the panel, never edited."""
 
-    list_display = ("at", "username", "address", "rig_name", "command", "outcome", "code", "message")
+    list_display = ("at", "username", "address", "rig_name", "command", "outcome", "code", "count", "message")
     list_filter = ("outcome", "command")
     search_fields = ("username", "rig_name", "command", "message")
 

@@ -12,6 +12,7 @@ nothing executes files. Sessions are not used here, so no CSRF.
 """
 
 import json
+import math
 from functools import wraps
 
 from asgiref.sync import async_to_sync
@@ -22,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from minerpanel.models import ApiToken
 from minerpanel.tiers import SYS, tier
+from minerpanel.values import parse_id
 
 from . import commands, control, drivers, poller
 from .drivers.cgminer.protocol import join_members
@@ -68,8 +70,8 @@ def token_required(view):
 def find_rig(key):
     rigs = Rig.objects.select_related("snapshot")
     rig = rigs.filter(name=key).first()
-    if rig is None and key.isdigit():
-        rig = rigs.filter(pk=int(key)).first()
+    if rig is None and parse_id(key):
+        rig = rigs.filter(pk=parse_id(key)).first()
     return rig
 
 
@@ -163,6 +165,17 @@ def rig_command(request, rig, command="summary+devs", parameter=None):
     return JsonResponse(layout(command, answers))
 
 
+def not_a_number(word):
+    raise ValueError(f"{word} is not a number JSON allows")
+
+
+def finite(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is too large")
+    return value
+
+
 def privileged(request, rig, command):
     name = command
     described = commands.COMMANDS.get(name)
@@ -178,10 +191,12 @@ def privileged(request, rig, command):
         return error(403, "read-only")
     if request.content_type == "application/json":
         try:
-            values = json.loads(request.body or b"{}")
+            values = json.loads(request.body or b"{}", parse_constant=not_a_number, parse_float=finite)
             assert isinstance(values, dict)
-        except (ValueError, AssertionError):
-            return error(400, "the body must be a JSON object of parameter values")
+        except (ValueError, AssertionError, RecursionError) as exc:
+            control.audit(request.token.user, request.META.get("REMOTE_ADDR"), rig, name, {}, "invalid",
+                          message=f"bad JSON body: {str(exc)[:200]}")
+            return error(400, "the body must be a JSON object of parameter values (numbers finite, no NaN)")
     else:
         values = request.POST
     if described.dangerous and str(values.get("confirm", "")).lower() not in ("yes", "true", "1"):

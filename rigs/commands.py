@@ -81,7 +81,8 @@ def clean(command, values, sections):
     """
     errors, out = {}, {}
     for p in command.params:
-        raw = str(values.get(p.name, "") or "").strip()
+        value = values.get(p.name)
+        raw = "" if value is None else str(value).strip()  # a numeric 0 is a value, not a missing one
         if not raw:
             if p.required and p.kind != "bool":
                 errors[p.name] = "required"
@@ -133,7 +134,7 @@ def _clean_one(p, raw, command, sections):
     if p.kind == "intensity":
         if raw.upper() == "D":
             return "D"
-        if raw.isdigit() and 8 <= int(raw) <= 31:
+        if raw.isascii() and raw.isdigit() and 8 <= int(raw) <= 31:
             return raw
         raise ValueError("D (dynamic) or 8 to 31")
     if p.kind == "choice":

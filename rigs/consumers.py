@@ -39,6 +39,31 @@ def render_fragment(user, page):
     return render_to_string("rigs/_live_rig.html", {**pages.rig_context(user, rig), "oob": True})
 
 
+def current_viewer(scope, page):
+    """The viewer as of now, or None when the socket must close: the session was logged out or
+    expired, the account was disabled or its password changed, or a public page stopped being public."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.crypto import constant_time_compare
+
+    user = scope.get("user")
+    if user is not None and user.is_authenticated:
+        key = getattr(scope.get("session"), "session_key", None)
+        data = import_module(settings.SESSION_ENGINE).SessionStore(key).load() if key else {}
+        if str(data.get(SESSION_KEY)) != str(user.pk):
+            return None
+        fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
+        if fresh is None or not constant_time_compare(data.get(HASH_SESSION_KEY, ""), fresh.get_session_auth_hash()):
+            return None
+        return fresh  # its tier as of now
+    if page.startswith("custom:") and is_public(page[7:]):
+        return AnonymousUser()
+    return None
+
+
 def is_public(slug):
     from custompages.models import CustomPage
 
@@ -77,14 +102,45 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.pending is not None:
             return  # a push is already on its way
         wait = max(0.0, MIN_GAP - (time.monotonic() - self.last))
-        self.pending = asyncio.ensure_future(self.push_after(wait))
+        self.pending = asyncio.ensure_future(self.push_after(wait, time.monotonic()))
 
-    async def push_after(self, wait):
+    async def push_after(self, wait, since):
         try:
             await asyncio.sleep(wait)
-            html = await sync_to_async(render_fragment)(self.scope["user"], self.page)
+            viewer, level = await database_sync_to_async(current_viewer_and_tier)(self.scope, self.page)
+            if viewer is None:
+                await self.close(code=4401)
+                return
+            self.scope["user"] = viewer
+            html = await shared_render(viewer, level, self.page, since)
             self.last = time.monotonic()
             if html:
                 await self.send(text_data=html)
         finally:
             self.pending = None
+
+
+# One render per page and tier, shared by every socket that shows it: a fragment rendered
+# after a socket heard of the update already shows it. 100 viewers of the summary cost one render.
+_rendered = {}  # (page, tier) -> (monotonic time the render started, html)
+_locks = {}
+
+
+async def shared_render(viewer, level, page, since):
+    key, loop = (page, level), asyncio.get_running_loop()
+    if _locks.get(key, (None,))[0] is not loop:  # a lock belongs to one event loop
+        _locks[key] = (loop, asyncio.Lock())
+    async with _locks[key][1]:
+        started, html = _rendered.get(key, (-1.0, ""))
+        if started < since:
+            started = time.monotonic()
+            html = await sync_to_async(render_fragment)(viewer, page)
+            _rendered[key] = (started, html)
+    return html
+
+
+def current_viewer_and_tier(scope, page):
+    from minerpanel.tiers import tier
+
+    viewer = current_viewer(scope, page)
+    return viewer, (tier(viewer) if viewer is not None else None)

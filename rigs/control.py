@@ -31,12 +31,38 @@ class Outcome:
         return self.letter in ("S", "I")
 
 
+ANONYMOUS_LIMIT = 30  # refusals without login per source and minute; more are answered 429
+
+
 def audit(user, address, rig, command, params, outcome, code=None, message=""):
-    AuditEntry.objects.create(
-        user=user if getattr(user, "is_authenticated", False) else None,
-        username=getattr(user, "username", "") or "(anonymous)", address=address or None,
+    """Write one audit row and return it; refusals without login are aggregated (see anonymous_refusal)."""
+    if not getattr(user, "is_authenticated", False):
+        return anonymous_refusal(address, rig, command, outcome, message)
+    return AuditEntry.objects.create(
+        user=user, username=user.username, address=address or None,
         rig=rig if isinstance(rig, Rig) else None, rig_name=getattr(rig, "name", rig or "") or "",
         command=command[:40], params=params or {}, outcome=outcome, code=code, message=message[:5000])
+
+
+def anonymous_refusal(address, rig, command, outcome, message):
+    """One row per source and minute, with a count, so a flood never drowns the real entries."""
+    from django.db.models import F
+
+    minute = timezone.now().replace(second=0, microsecond=0)
+    rows = AuditEntry.objects.filter(user=None, username="(anonymous)", at__gte=minute, **(
+        {"address": address} if address else {"address__isnull": True}))
+    if rows.update(count=F("count") + 1):
+        return rows.order_by("-id").first()
+    return AuditEntry.objects.create(
+        username="(anonymous)", address=address or None, rig=rig if isinstance(rig, Rig) else None,
+        rig_name=getattr(rig, "name", rig or "") or "", command=command[:40], outcome=outcome,
+        message=f"{message[:500]} (later refusals from this address in this minute are counted here)")
+
+
+def finish(entry, outcome):
+    """Complete a "sent" audit row with the rig's answer."""
+    entry.outcome, entry.code, entry.message = outcome.letter, outcome.code, outcome.message[:5000]
+    entry.save(update_fields=["outcome", "code", "message"])
 
 
 async def _send(rig, name, cleaned):
@@ -67,7 +93,8 @@ def run(rigs, name, values, user, address):
             cleaned = commands.clean(command, values, sections)
         except commands.Invalid as exc:
             outcomes.append(Outcome(rig, "invalid", str(exc)))
-            audit(user, address, rig, name, {k: v for k, v in values.items() if k in {p.name for p in command.params}
+            audit(user, address, rig, name, {k: str(v)[:200] for k, v in values.items()
+                                              if k in {p.name for p in command.params}
                                               and not any(p.kind == "secret" and p.name == k for p in command.params)},
                   "invalid", message=str(exc))
             continue
@@ -76,11 +103,13 @@ def run(rigs, name, values, user, address):
     async def all_of():
         return await asyncio.gather(*(_send(rig, name, cleaned) for rig, cleaned in prepared))
 
+    # written before anything is sent, so a crash mid-command leaves a trace
+    entries = [audit(user, address, rig, name, commands.redacted(command, cleaned), "sent",
+                     message="sent; no answer recorded yet") for rig, cleaned in prepared]
     sent = async_to_sync(all_of)() if prepared else []
     now = timezone.now()
-    for (rig, cleaned), outcome in zip(prepared, sent):
-        audit(user, address, rig, name, commands.redacted(command, cleaned), outcome.letter, outcome.code,
-              outcome.message)
+    for (rig, cleaned), outcome, entry in zip(prepared, sent, entries):
+        finish(entry, outcome)
         log.info("%s sent %s to %s: %s %s", getattr(user, "username", "?"), name, rig.name, outcome.letter, outcome.message)
         if outcome.code == 45 or (outcome.ok and outcome.letter == "S"):
             Rig.objects.filter(pk=rig.pk).update(access_ok=outcome.code != 45, access_msg=outcome.message[:500],

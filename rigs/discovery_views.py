@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from minerpanel.tiers import sys_required
-from minerpanel.views import client_address
+from minerpanel.auth import client_address
 
 from . import discovery
 from .control import audit

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from minerpanel.encryption import EncryptedField
+
 from . import drivers
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
@@ -33,7 +35,7 @@ class Rig(models.Model):
         help_text="The miner's --api-port (4028 unless changed); xmrig: its http.port.",
     )
     kind = models.CharField(max_length=32, choices=drivers.choices, default="cgminer")
-    token = models.CharField(max_length=200, blank=True,
+    token = EncryptedField(max_length=200, blank=True,
                              help_text="xmrig: the API's http.access-token (sent as a Bearer token). "
                                        "XMRigCC server: the admin password (config_cc.json's pass). "
                                        "ASIC firmwares: the web or API password (Antminer web, Whatsminer API, "
@@ -110,9 +112,12 @@ class AuditEntry(models.Model):
     rig_name = models.CharField(max_length=64, blank=True)
     command = models.CharField(max_length=40)
     params = models.JSONField(default=dict, blank=True)  # secrets redacted
-    outcome = models.CharField(max_length=12)  # S I W E F (the rig's letter), refused, invalid, error
+    # S I W E F (the rig's letter), refused, invalid, error; "sent" until the rig answers; "locked" (logins)
+    outcome = models.CharField(max_length=12)
     code = models.IntegerField(null=True)
     message = models.TextField(blank=True)
+    # refusals without login are one row per source and minute, counted
+    count = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -1,6 +1,8 @@
 """What the summary and rig pages show, for one viewer: plain data for templates and the consumer."""
 
 import gc
+import threading
+import time
 import zoneinfo
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -221,9 +223,83 @@ def rigbar(now=None):
     return rig_bar(farm_states(now))
 
 
+# ---------------------------------------------------------------- built once, shared
+
+_edits = [0]  # saves and deletes in this process (the admin); the poller's writes show in data_version()
+
+
+def data_changed(**kwargs):
+    _edits[0] += 1
+
+
+def data_version():
+    """Changes whenever what the pages show may have: a poll stored, a rig added, removed or edited."""
+    from django.db.models import Count, Max
+
+    found = Rig.objects.aggregate(n=Count("id"), top=Max("id"), snaps=Count("snapshot"),
+                                  polled=Max("snapshot__polled_at"))
+    return _edits[0], *found.values()
+
+
+_locks = {}
+
+
+def shared(cache, slot, key, build):
+    """``build()`` once per ``key``, shared by every view and push that asks in between; and at least
+    once a poll interval (5 s or more), so ages and stale states stay true when nothing new is stored.
+    While a build is under way, others get the previous one (a second older; the pushes that follow
+    the build bring the new one) rather than wait: requests are served one at a time.
+    The built values must not be changed."""
+    lock = _locks.setdefault((id(cache), slot), threading.Lock())
+    if not lock.acquire(blocking=slot not in cache):
+        return cache[slot][2]
+    try:
+        hit = cache.get(slot)
+        if hit is None or hit[0] != key or time.monotonic() - hit[1] > max(5.0, settings.POLL_INTERVAL):
+            hit = cache[slot] = (key, time.monotonic(), build())
+        return hit[2]
+    finally:
+        lock.release()
+
+
+def warm_and_prebuild(rig_ids):
+    warm(rig_ids)
+    prebuild()
+
+
+def prebuild():
+    """Build again what was looked at (the summary per tier, custom pages) after the poller stored a
+    round: serve runs this in a thread of its own, so requests find the build ready or under way
+    instead of queueing behind it."""
+    from custompages.models import CustomPage
+    from custompages.render import _BUILT, page_context
+
+    for show, problems in list(_SUMMARY):
+        shared(_SUMMARY, (show, problems), (data_version(), str(tz())),
+               lambda: build_summary(show, timezone.now(), problems))
+    built = {}
+    for pk, sys in list(_BUILT):
+        built.setdefault(pk, []).append(sys)
+    for page in CustomPage.objects.filter(pk__in=list(built)):
+        for sys in built[page.pk]:
+            page_context(None, page, sys)
+
+
+_SUMMARY = {}
+
+
 def summary_context(user, now=None, problems=False):
-    """``problems``: only the rigs whose state is not ok (totals still count every rig)."""
-    now = now or timezone.now()
+    """The summary's tables; one build per tier (and problems only or not) is shared until the data changes.
+    ``problems``: only the rigs whose state is not ok (totals still count every rig)."""
+    show = tier(user) == SYS
+    if now is not None:
+        return build_summary(show, now, problems)
+    ctx = shared(_SUMMARY, (show, problems), (data_version(), str(tz())),
+                 lambda: build_summary(show, timezone.now(), problems))
+    return {**ctx, "now": timezone.now()}
+
+
+def build_summary(show_address, now, problems=False):
     pairs = rigs_with_snapshots()
     items = items_for(pairs, now)
     z = tz()
@@ -235,7 +311,7 @@ def summary_context(user, now=None, problems=False):
               for rig, snap, state, _ in items]
     return {
         "attention": sum(1 for r in states if r["state"] in ("warn", "err")),
-        "tables": [rigs_table(shown, now, tier(user) == SYS), tables.summary_table(items, z, shown),
+        "tables": [rigs_table(shown, now, show_address), tables.summary_table(items, z, shown),
                    tables.devices_table(shown, z), tables.pools_table(shown, z)],
         "now": now,
         "problems": problems,

@@ -62,10 +62,16 @@ class Table:
     totals: Row | None = None
     note: str = ""
     more_totals: list = field(default_factory=list)  # one Σ row per further algorithm
+    _html: str | None = field(default=None, repr=False, compare=False)
 
     def html(self):
-        """The <table>, every value escaped. Built here rather than in a template:
+        """The <table>, every value escaped, built once. Built here rather than in a template:
         a 1,000-rig summary has ~55,000 cells."""
+        if self._html is None:
+            self._html = self._build_html()
+        return self._html
+
+    def _build_html(self):
         out = ["<table><thead><tr>"]
         for label, num in self.columns:
             out.append(f'<th scope="col" class="num">{escape(label)}</th>' if num else f'<th scope="col">{escape(label)}</th>')

@@ -3,12 +3,14 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
 from django.db.models import Q
 from django.urls import reverse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from minerpanel.values import parse_id
+from minerpanel.auth import client_address
 from minerpanel.tiers import SYS, granted, readonly, sys_required, tier, usr_required
 
 from . import commands, control, control_forms, drivers, pages
@@ -34,7 +36,7 @@ def summary(request):
 
     if not request.user.is_authenticated:
         # def visitors land on the first public custom page, else log in
-        first = custom.CustomPage.objects.filter(public=True).first()
+        first = next(iter(custom.visible_pages(request.user)), None)
         return redirect("custom_page", first.slug) if first else redirect_to_login(request.get_full_path())
     if not request.htmx and "all" not in request.GET:
         only = list(Rig.objects.values_list("pk", flat=True)[:2])
@@ -105,10 +107,6 @@ def set_refresh(request):
 
 # ---------------------------------------------------------------- control
 
-def client_address(request):
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def control_view(view):
     """Privileged views: POST only, sys only, not read-only; every refusal is audited."""
 
@@ -128,7 +126,10 @@ def control_view(view):
         elif rig is not None and rig.readonly:
             refusal, response = "the rig is read-only", HttpResponseForbidden(f"{rig.name} is read-only.")
         if refusal:
-            control.audit(request.user, client_address(request), rig, name, {}, "refused", message=refusal)
+            entry = control.audit(request.user, client_address(request), rig, name[:40], {}, "refused", message=refusal)
+            if not request.user.is_authenticated and entry.count > control.ANONYMOUS_LIMIT:
+                return HttpResponse("Too many refused requests from this address; wait a minute.", status=429,
+                                    content_type="text/plain")
             return response
         return view(request, *args, **kwargs)
 
@@ -213,7 +214,7 @@ def bulk_targets(post):
     if how == "sick":
         return [r for r in rigs if hasattr(r, "snapshot") and any(
             isinstance(d, dict) and d.get("Status") in ("Sick", "Dead") for d in r.snapshot.sections.get("DEVS") or [])]
-    chosen = {int(x) for x in post.getlist("rigs") if x.isdigit()}
+    chosen = {parse_id(x) for x in post.getlist("rigs")[:10_000]} - {None}
     return [r for r in rigs if r.pk in chosen]
 
 

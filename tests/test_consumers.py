@@ -13,6 +13,19 @@ from rigs.poller import GROUP
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def logged_in(user):
+    """A stored session of this user, as the login view makes."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    if user.is_authenticated:
+        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "minerpanel.auth.ThrottledBackend",
+                        HASH_SESSION_KEY: user.get_session_auth_hash()})
+        session.create()
+    return session
+
+
 def communicator(user, path="/ws/live/summary/"):
     from channels.routing import URLRouter
 
@@ -20,9 +33,11 @@ def communicator(user, path="/ws/live/summary/"):
 
     app = URLRouter(websocket_urlpatterns)
 
+    from channels.db import database_sync_to_async
+
     class WithUser:
         async def __call__(self, scope, receive, send):
-            scope["user"] = user
+            scope["user"], scope["session"] = user, await database_sync_to_async(logged_in)(user)
             return await app(scope, receive, send)
 
     return WebsocketCommunicator(WithUser(), path)
@@ -133,3 +148,71 @@ def test_a_problems_only_page_gets_problems_only_pushes():
     assert ">sick<" in problems and ">fine<" not in problems
     everything = asyncio.run(go("/ws/live/summary/"))
     assert ">sick<" in everything and ">fine<" in everything
+def test_a_socket_closes_when_its_session_logs_out():
+    bob = User.objects.create_user("bob", password="x")
+    rig = Rig.objects.create(name="rig-a", host="10.0.0.5")
+
+    async def go():
+        comm = communicator(bob)
+        assert (await comm.connect())[0]
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        first = await comm.receive_from(timeout=5)
+        from channels.db import database_sync_to_async
+        from django.contrib.sessions.models import Session
+
+        await database_sync_to_async(Session.objects.all().delete)()  # what logout does to the session
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        closed = await comm.receive_output(timeout=5)
+        await comm.disconnect()
+        return first, closed
+
+    first, closed = asyncio.run(go())
+    assert 'id="live"' in first
+    assert closed == {"type": "websocket.close", "code": 4401}
+
+
+def test_a_socket_closes_when_the_password_changes():
+    bob = User.objects.create_user("bob", password="x")
+    rig = Rig.objects.create(name="rig-a", host="10.0.0.5")
+
+    async def go():
+        comm = communicator(bob)
+        assert (await comm.connect())[0]
+        from channels.db import database_sync_to_async
+
+        def change():
+            bob.set_password("new-password")
+            bob.save()
+
+        await database_sync_to_async(change)()
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        closed = await comm.receive_output(timeout=5)
+        await comm.disconnect()
+        return closed
+
+    assert asyncio.run(go()) == {"type": "websocket.close", "code": 4401}
+
+
+def test_viewers_of_one_page_and_tier_share_one_render(monkeypatch):
+    from rigs import consumers
+
+    calls = []
+    real = consumers.render_fragment
+    monkeypatch.setattr(consumers, "render_fragment", lambda user, page: calls.append((user.username, page)) or real(user, page))
+    bob = User.objects.create_user("bob", password="x")
+    carol = User.objects.create_user("carol", password="x")
+    rig = Rig.objects.create(name="rig-a", host="10.0.0.5")
+
+    async def go():
+        comms = [communicator(u) for u in (bob, carol, bob)]
+        for c in comms:
+            assert (await c.connect())[0]
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        pages = [await c.receive_from(timeout=5) for c in comms]
+        for c in comms:
+            await c.disconnect()
+        return pages
+
+    pages = asyncio.run(go())
+    assert len(calls) == 1  # three usr viewers of the summary: one render
+    assert all('id="live"' in p for p in pages) and pages[0] == pages[1] == pages[2]

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custompages.formula import MAX_NUMBER, MAX_STRING, FormulaError, compile_formula, evaluate
+from minerpanel.fuzzing import expressions
 
 ROW = {"POOL.Difficulty Accepted": 300.0, "POOL.Accepted": 3, "POOL.Rejected": 0,
        "MHS av": 1500.5, "Pool Rejected%": 2.5, "Status": "Alive", "Enabled": "Y", "Text": "12.5"}
@@ -120,29 +121,6 @@ def test_sandbox_escapes_are_rejected(text):
     # What evaluates must be a plain, bounded value (a field lookup in a dict).
     assert isinstance(result, (int, float, str)) and not callable(result)
     assert text == "POOL.__class__"
-
-
-ATOMS = st.one_of(
-    st.integers(-10**6, 10**6).map(str),
-    st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: f"{f:.3f}".lstrip("-")),
-    st.sampled_from(["MHS av", "POOL.Accepted", "POOL.Rejected", "Status", "'x'", "'Alive'", "Missing", '"MHS av"']),
-)
-
-
-def expressions():
-    ops = ["+", "-", "*", "/", "%", "**", "<", "<=", "=", "!=", " and ", " or "]
-    return st.recursive(
-        ATOMS,
-        lambda inner: st.one_of(
-            st.tuples(inner, st.sampled_from(ops), inner).map(lambda t: f"{t[0]}{t[1]}{t[2]}"),
-            inner.map(lambda e: f"({e})"),
-            inner.map(lambda e: f"not {e}"),
-            inner.map(lambda e: f"-{e}"),
-            st.tuples(st.sampled_from(["min", "max", "abs", "round", "floor", "ceil", "sqrt", "log", "if", "nope"]),
-                      st.lists(inner, min_size=0, max_size=4)).map(lambda t: f"{t[0]}({','.join(t[1])})"),
-        ),
-        max_leaves=30,
-    )
 
 
 @settings(max_examples=400, deadline=None)

@@ -237,10 +237,15 @@ async def get_config(rig, client_id, **limits):
 
 def parse_config(text):
     """The edited config text -> an object, or ValueError with where it went wrong."""
+    def no_constant(word):
+        raise ValueError(f"{word} is not a number JSON allows")
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=no_constant)
     except ValueError as exc:
         raise ValueError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError("not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError("a config is a JSON object { ... }")
     return data

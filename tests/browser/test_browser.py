@@ -35,7 +35,7 @@ def test_values_change_live_without_reload(server, page):
     page.wait_for_selector("#custom-2 table")  # the Summary page's SUMMARY
     page.evaluate("window.__notReloaded = true")
     before = page.locator("#live").get_attribute("data-updated")
-    page.wait_for_function(f"document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
+    page.wait_for_function(f"() => document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
     assert page.evaluate("window.__notReloaded") is True
     assert page.evaluate("window.mpLive") is True  # pushed over the WebSocket
     assert page.evaluate("window.mpSwaps") >= 1
@@ -43,7 +43,7 @@ def test_values_change_live_without_reload(server, page):
 
 def test_hidden_tab_pauses_updates(server, page):
     login(page, server, "usruser", "usr-pass-123")
-    page.wait_for_function("window.mpSwaps >= 1", timeout=15000)
+    page.wait_for_function("() => window.mpSwaps >= 1", timeout=15000)
     page.evaluate("""() => {
         Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
         document.dispatchEvent(new Event('visibilitychange'));
@@ -58,7 +58,7 @@ def test_hidden_tab_pauses_updates(server, page):
         Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'});
         document.dispatchEvent(new Event('visibilitychange'));
     }""")
-    page.wait_for_function(f"document.getElementById('live').dataset.updated !== '{stamp}'", timeout=15000)
+    page.wait_for_function(f"() => document.getElementById('live').dataset.updated !== '{stamp}'", timeout=15000)
 
 
 def test_hostile_rig_data_does_not_run(server, page):
@@ -86,7 +86,7 @@ def test_mobile_page_on_a_phone(server, browser):
     # nothing wider than the screen but the scrollable tables
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     before = page.locator("#live").get_attribute("data-updated")
-    page.wait_for_function(f"document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
+    page.wait_for_function(f"() => document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
     context.close()
 
 
@@ -109,9 +109,9 @@ def test_sys_stops_then_starts_an_xmrigcc_client(server, page):
     page.locator("section.controls tr", has_text="farm-a-01").get_by_role("button", name="Stop", exact=True).click()
     assert "STOP stored for farm-a-01" in page.content()
     # the miner gets STOP at its next report (every 5 s), reports PAUSED at the one after; the page updates live
-    page.wait_for_function(f"{clients}.includes('farm-a-01\\tPAUSED')", timeout=25000)
+    page.wait_for_function(f"() => {clients}.includes('farm-a-01\\tPAUSED')", timeout=25000)
     page.locator("section.controls tr", has_text="farm-a-01").get_by_role("button", name="Start", exact=True).click()
-    page.wait_for_function(f"{clients}.includes('farm-a-01\\tRUNNING')", timeout=25000)
+    page.wait_for_function(f"() => {clients}.includes('farm-a-01\\tRUNNING')", timeout=25000)
     page.goto(server + "/audit/")
     assert page.locator("tr", has_text="ccstop").count() == 1 and page.locator("tr", has_text="ccstart").count() == 1
 
@@ -141,7 +141,7 @@ def test_sort_filter_and_problems_survive_live_updates(server, page):
     assert visible and all("problem" in t or "warning" in t for t in visible)
     # after the next live push the choices still hold
     before = page.locator("#live").get_attribute("data-updated")
-    page.wait_for_function(f"document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
+    page.wait_for_function(f"() => document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
     page.wait_for_timeout(300)
     assert page.locator("#pools .tools .filter").input_value() == "backup.example.com"
     assert page.locator("#rigs .tools .problems").is_checked()
@@ -156,11 +156,30 @@ def test_the_clock_and_ages_tick_between_pushes(server, browser):
     page.wait_for_selector("#rigs table")
     page.evaluate("document.getElementById('poller').removeAttribute('ws-connect')")
     first = page.locator("header .clock").inner_text()
-    page.wait_for_function(f"document.querySelector('header .clock').textContent !== {first!r}", timeout=10000)
+    page.wait_for_function(f"() => document.querySelector('header .clock').textContent !== {first!r}", timeout=10000)
     age = page.locator("#rigs td.ticks").first.inner_text()
-    page.wait_for_function(f"document.querySelector('#rigs td.ticks').textContent !== {age!r}", timeout=10000)
+    page.wait_for_function(f"() => document.querySelector('#rigs td.ticks').textContent !== {age!r}", timeout=10000)
     # the columns that matter stay on screen at 390 px
     for name in ("State", "Rig"):
         box = page.locator(f"#rigs th:has-text('{name}')").bounding_box()
         assert box and box["x"] + box["width"] <= 390
     ctx.close()
+def test_no_page_breaks_the_content_security_policy(server, page):
+    """CSP forbids inline script and eval: the pages, live refresh, polling and the admin still work."""
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    login(page, server, "sysuser", "sys-pass-123")
+    for path in ("/", "/rigs/1/", "/pages/mobile/", "/pages/pools/", "/bulk/", "/audit/", "/tokens/",
+                 "/admin/", "/admin/rigs/rig/1/change/", "/admin/custompages/custompage/add/"):
+        page.goto(server + path)
+        page.wait_for_load_state()
+    # polling without a socket (every data-refresh seconds, started by live.js)
+    page.goto(server + "/")
+    page.wait_for_function("() => window.mpLive === true", timeout=15000)
+    page.evaluate("window.mpLive = false; window.mpSwaps = 0")
+    page.wait_for_function("() => window.mpSwaps >= 1", timeout=25000)
+    # the refresh select submits itself (was an inline onchange)
+    page.select_option("select[name=refresh]", "30")
+    page.wait_for_load_state()
+    assert page.locator("select[name=refresh]").input_value() == "30"
+    assert violations == []

@@ -1,11 +1,13 @@
 import json
+import os
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from custompages.builtin import create
-from custompages.models import CustomPage, PageSection
+from custompages.importing import import_pages
+from custompages.models import section_warnings
+
+MAX_FILE = 10 * 1024 * 1024
 
 
 class Command(BaseCommand):
@@ -16,24 +18,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         try:
-            with open(opts["file"]) as fh:
-                data = json.load(fh)
-        except (OSError, ValueError) as exc:
+            if os.path.getsize(opts["file"]) > MAX_FILE:
+                raise CommandError(f"{opts['file']} is larger than {MAX_FILE // 2**20} MB")
+            with open(opts["file"], encoding="utf-8") as fh:
+                data = json.load(fh, parse_constant=lambda c: None)
+        except (OSError, ValueError, RecursionError) as exc:
             raise CommandError(f"cannot read {opts['file']}: {exc}") from None
-        if isinstance(data, dict):
-            data = [data]
         try:
-            with transaction.atomic():  # all pages or none
-                for entry in data:
-                    if not isinstance(entry, dict) or not entry.get("slug") or not entry.get("name"):
-                        raise CommandError("each page needs a name and a slug")
-                    page = create(CustomPage, PageSection, entry)
-                    for section in page.sections.all():
-                        try:
-                            section.full_clean()
-                        except ValidationError as exc:
-                            raise CommandError(f"page {page.slug}, section {section.section}: "
-                                               f"{'; '.join(f'{k}: {v[0]}' for k, v in exc.message_dict.items())}") from None
-                    self.stdout.write(f"imported {page.name} ({page.sections.count()} sections)")
-        except CommandError:
-            raise
+            pages = import_pages(data)
+        except ValidationError as exc:
+            raise CommandError("nothing imported:\n  " + "\n  ".join(exc.messages)) from None
+        for page in pages:
+            self.stdout.write(f"imported {page.name} ({page.sections.count()} sections)")
+            for section in page.sections.all():
+                for warning in section_warnings(section):
+                    self.stdout.write(f"  warning: {warning}")

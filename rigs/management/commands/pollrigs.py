@@ -1,5 +1,8 @@
 import asyncio
+import json
+import os
 import signal
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -13,6 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="one round, then exit")
         parser.add_argument("--interval", type=float, help="seconds between rounds (default POLL_INTERVAL)")
         parser.add_argument("--shard", help="K/N: poll only rigs whose id %% N == K (for several pollers)")
+        parser.add_argument("--notify", action="store_true",
+                            help="write the ids of each stored batch to stdout, one JSON list a line (for serve)")
 
     def handle(self, *args, **opts):
         shard = None
@@ -36,6 +41,13 @@ class Command(BaseCommand):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            await poller.run(stop, opts["interval"], shard)
+            await poller.run(stop, opts["interval"], shard, on_batch=notify if opts["notify"] else None)
+
+        def notify(ids):
+            try:
+                sys.stdout.write(json.dumps(sorted(ids)) + "\n")
+                sys.stdout.flush()
+            except BrokenPipeError:  # serve is gone: so is its poller
+                os._exit(0)
 
         asyncio.run(main())

@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 import tempfile
+import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -111,6 +112,50 @@ async def start_demo_services(sims):
         await whatsminer_sim.serve(whatsminer_sim.WhatsminerSim(password=rig.token), "127.0.0.1", rig.port)
 
 
+WS_MAX_MESSAGE = 16 * 1024 * 1024
+COALESCE = 1.0  # seconds the poller's batches are gathered before the pages are updated
+
+async def poller_process(stop, children):
+    """The poller as a child process (`pollrigs --notify`: its own core and GIL, so a round over a
+    thousand rigs never holds up a page). Each batch it stores comes back as a line of rig ids; their
+    page rows are built here, then the open pages are pushed. Started again if it exits."""
+    import json
+    import sys
+
+    from rigs import pages, poller
+
+    while not stop.is_set():
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(settings.BASE_DIR / "manage.py"), "pollrigs", "--notify",
+            stdout=asyncio.subprocess.PIPE)
+        children[:] = [proc]
+        while line := await proc.stdout.readline():
+            ids = set()
+            until = time.monotonic() + COALESCE  # the batches of one round become one or two updates
+            while line:
+                try:
+                    ids.update(int(i) for i in json.loads(line))
+                except (ValueError, TypeError):
+                    log.warning("the poller wrote %r", line[:200])
+                try:
+                    line = await asyncio.wait_for(proc.stdout.readline(), max(0.0, until - time.monotonic()))
+                except asyncio.TimeoutError:
+                    break
+            if not ids:
+                continue
+            ids = sorted(ids)
+            try:
+                # in a thread of its own: requests do not queue behind it
+                await sync_to_async(pages.warm_and_prebuild, thread_sensitive=False)(ids)
+            except Exception:
+                log.exception("building the pages of a batch failed")
+            await poller.publish(ids)
+        await proc.wait()
+        if not stop.is_set():
+            log.warning("the poller exited (%s); starting it again in 2 s", proc.returncode)
+            await asyncio.sleep(2)
+
+
 # The demo xmrig's API token: it lives only on loopback, in the simulator this process starts.
 XMRIG_DEMO_TOKEN = "demo-xmrig-token"
 
@@ -129,7 +174,6 @@ class Command(BaseCommand):
         from twisted.internet import reactor
 
         from minerpanel.asgi import application
-        from rigs import pages, poller
 
         ensure_first_user(self.stdout)
         sims = ensure_demo_rigs(self.stdout)
@@ -142,16 +186,22 @@ class Command(BaseCommand):
                 except OSError as exc:  # a demo port taken: say so, and poll what there is
                     log.error("the demo simulators could not all start (%s); set DEMO_BASE_PORT to free ports", exc)
             if settings.EMBEDDED_POLLER and not opts["no_poller"]:
-                # same process as the pages: build their rows once per batch
-                await poller.run(stop, on_batch=pages.warm)
+                await poller_process(stop, children)
 
+        children = []
         task = twisted_loop.create_task(background())
         reactor.addSystemEventTrigger("before", "shutdown", stop.set)
+        reactor.addSystemEventTrigger("before", "shutdown", lambda: [c.terminate() for c in children
+                                                                     if c.returncode is None])
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write(f"MinerPanel on {url}  (Ctrl-C stops)\n")
         Server(
             application=application,
             endpoints=[f"tcp:port={opts['port']}:interface={opts['host']}"],
             signal_handlers=True,
+            # a 1,000-rig summary pushed over the socket is ~1.4 MB: above autobahn's 1 MiB default
+            websocket_max_message_size=WS_MAX_MESSAGE, websocket_max_frame_size=WS_MAX_MESSAGE,
+            # behind a proxy that overwrites this header (README, "Behind a reverse proxy")
+            proxy_forwarded_address_header=settings.PROXY_ADDRESS_HEADER or None,
         ).run()
         task.cancel()

@@ -26,10 +26,29 @@ def raise_file_limit(needed):
 
 
 def register(opts, **fields):
-    if opts["register"]:
-        from rigs.models import Rig
+    """Add (or update) the rig at this address; a name another rig has gets a suffix (-2, -3...).
 
-        Rig.objects.update_or_create(name=fields.pop("name"), defaults=fields)
+    Returns what was done, for the command's output; a rig that does not validate is skipped."""
+    if not opts["register"]:
+        return ""
+    from django.core.exceptions import ValidationError
+
+    from rigs.models import Rig
+
+    wanted = fields.pop("name")
+    address = {k: fields.get(k, Rig._meta.get_field(k).get_default()) for k in ("host", "port", "path")}
+    rig = Rig.objects.filter(**address).first() or Rig(**address)
+    name, n = wanted, 2
+    while Rig.objects.filter(name=name).exclude(pk=rig.pk).exists():
+        name, n = f"{wanted}-{n}", n + 1
+    for key, value in {**fields, "name": name}.items():
+        setattr(rig, key, value)
+    try:
+        rig.full_clean()
+    except ValidationError as exc:
+        return f"(not registered: {'; '.join(exc.messages)})"
+    rig.save()
+    return f"(registered as {name}: {wanted} was taken)" if name != wanted else "(registered)"
 
 
 class Command(BaseCommand):
@@ -79,17 +98,12 @@ class Command(BaseCommand):
         access = index_map(opts["access"])
         rigs = make_rigs(opts["count"], seed=opts["seed"], faults=faults, access=access, flavour=opts["flavour"])
         raise_file_limit(opts["count"] + 1024)
-        if opts["register"]:
-            from rigs.models import Rig
-
-            for rig in rigs:
-                Rig.objects.update_or_create(
-                    host=opts["host"], port=opts["base_port"] + rig.index,
-                    defaults={"name": rig.name, "description": f"simulated {rig.f['desc']}", "order": rig.index},
-                )
         for rig in rigs:
-            extra = " ".join(x for x in (rig.fault and f"fault={rig.fault}", rig.access != "W" and f"access={rig.access}") if x)
-            if opts["count"] <= 50:
+            done = register(opts, name=rig.name, host=opts["host"], port=opts["base_port"] + rig.index,
+                            description=f"simulated {rig.f['desc']}", order=rig.index)
+            extra = " ".join(x for x in (rig.fault and f"fault={rig.fault}", rig.access != "W" and f"access={rig.access}",
+                                         done) if x)
+            if opts["count"] <= 50 or done.startswith("(not"):
                 self.stdout.write(f"{rig.name} {opts['host']}:{opts['base_port'] + rig.index} {rig.f['desc']} {extra}")
         self.stdout.write(f"serving {len(rigs)} simulated rigs from {opts['host']}:{opts['base_port']}; Ctrl-C stops")
 
@@ -133,8 +147,9 @@ class Command(BaseCommand):
             base = opts["base_port"] + n
             starts.append(lambda: xmrig_sim.serve(sims, host, base))
             for i in range(opts["xmrig"]):
-                register(opts, name=f"xmrig{i:02d}", kind="xmrig", host=host, port=base + i, token=opts["xmrig_token"])
-                self.stdout.write(f"xmrig{i:02d} {host}:{base + i} xmrig 6.26.0 HTTP API")
+                done = register(opts, name=f"xmrig{i:02d}", kind="xmrig", host=host, port=base + i,
+                                token=opts["xmrig_token"])
+                self.stdout.write(f"xmrig{i:02d} {host}:{base + i} xmrig 6.26.0 HTTP API {done}")
         if opts["ckpool"]:
             root = os.path.abspath(opts["ckpool"])
             sim = ckpool_sim.CkpoolSim(os.path.join(root, "ckpool"), os.path.join(root, "logs"),
@@ -142,8 +157,8 @@ class Command(BaseCommand):
             sim.faults = set(opts["ckpool_fault"])
             sim.delay = 3.0 if "slow" in sim.faults else 0.0
             starts.append(sim.start)
-            register(opts, name="ckpool", kind="ckpool", host="localhost", path=sim.sockdir, logdir=sim.logdir)
-            self.stdout.write(f"ckpool sockets in {sim.sockdir}, files in {sim.logdir}")
+            done = register(opts, name="ckpool", kind="ckpool", host="localhost", path=sim.sockdir, logdir=sim.logdir)
+            self.stdout.write(f"ckpool sockets in {sim.sockdir}, files in {sim.logdir} {done}")
         if opts["xmrigcc_port"]:
             password = os.environ.get("XMRIGCC_PASSWORD") or secrets.token_urlsafe(12)
             server = xmrigcc_sim.Server(os.path.abspath("var/xmrigcc-sim"), user="admin", password=password)
@@ -155,10 +170,10 @@ class Command(BaseCommand):
                 asyncio.ensure_future(xmrigcc_sim.run_fleet(miners, opts["xmrigcc_interval"]))
 
             starts.append(start_cc)
-            register(opts, name="xmrigcc", kind="xmrigcc-server", host=host, port=opts["xmrigcc_port"],
-                     username="admin", token=password)
+            done = register(opts, name="xmrigcc", kind="xmrigcc-server", host=host, port=opts["xmrigcc_port"],
+                            username="admin", token=password)
             self.stdout.write(f"XMRigCC server {host}:{opts['xmrigcc_port']} user admin, password {password}, "
-                              f"{len(miners)} miners")
+                              f"{len(miners)} miners {done}")
         return starts
 
     def asic_kinds(self, opts, host, port):

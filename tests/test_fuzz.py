@@ -1,0 +1,30 @@
+"""The parsers that read what others write, fuzzed by hypothesis (CI-sized; `manage.py fuzz` runs longer)."""
+
+import pytest
+
+from minerpanel import fuzzing
+
+
+def test_the_protocol_parser_raises_only_rig_errors():
+    fuzzing.run("protocol", 400)
+
+
+def test_the_formula_parser_raises_only_formula_errors():
+    fuzzing.run("formula", 400)
+
+
+@pytest.mark.django_db
+def test_the_page_importer_raises_only_validation_errors():
+    fuzzing.run("importer", 250)
+
+
+def test_a_broken_target_is_found():
+    """The harness itself finds a failure (so a passing run means something)."""
+    def fragile(raw, command, fmt):
+        assert b"\0" not in raw[:-1]
+    fuzzing.TARGETS["fragile"] = (fragile, fuzzing.protocol_inputs, 3)
+    try:
+        with pytest.raises(AssertionError):
+            fuzzing.run("fragile", 200)
+    finally:
+        del fuzzing.TARGETS["fragile"]
