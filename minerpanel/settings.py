@@ -130,6 +130,11 @@ else:
         }
     }
 
+# Small facts the poller's process tells the web's (the last scheduled discovery): files in var/,
+# so they cross processes on one machine without a server.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": os.environ.get("CACHE_DIR", str(VAR_DIR / "cache"))}}
+
 if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
