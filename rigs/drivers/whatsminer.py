@@ -184,7 +184,8 @@ def to_sections(sections, version=None):
         d.setdefault("Chip Temp", asic.num(d.get("Chip Temp Max")))
         devs.append(d)
     fans = asic.fans([(0, asic.num(summary.get("Fan Speed In"))), (1, asic.num(summary.get("Fan Speed Out")))])
-    versions = [{"Miner": "btminer", "Firmware": str(version.get("fw_ver", "")).strip("'"),
+    firmware = str(version.get("fw_ver", "")).strip("'") if isinstance(version, dict) else ""
+    versions = [{"Miner": f"btminer {firmware}".strip(), "Firmware": firmware,
                  "API": version.get("api_ver"), "Platform": version.get("platform"),
                  "Chip": version.get("chip")}] if isinstance(version, dict) else []
     return asic.mapped(sections, summary, devs, {

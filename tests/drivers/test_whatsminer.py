@@ -166,3 +166,11 @@ def test_v3_replies_of_the_wrong_shape_are_errors_a_user_reads():
     assert sections["ERRORS"] == [{"Code": None, "Text": "btminer process is down err"}]
     with pytest.raises(RigError, match="no summary"):
         whatsminer_v3.to_sections({"summary": []}, {})
+
+
+def test_the_rigs_table_names_the_miner_and_its_firmware():
+    from rigs.drivers.whatsminer import to_sections
+    from rigs.overview import miner_version
+
+    sections = to_sections({}, {"fw_ver": "'20230911.12.Rel'", "api_ver": "2.0.5"})
+    assert miner_version(sections) == ("btminer 20230911.12.Rel", "2.0.5")
