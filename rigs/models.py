@@ -173,3 +173,14 @@ def make_brief(sections, statuses):
         "POOLS": cut(sections.get("POOLS"), POOL_BRIEF),
         "when": when,
     }
+
+
+class PollerLease(models.Model):
+    """Which `pollrigs` process polls a shard, until when; renewed with every write (rigs/lease.py)."""
+
+    shard = models.CharField(max_length=32, primary_key=True)  # "all" or "K/N"
+    owner = models.CharField(max_length=200)  # host:pid:random of the process
+    expires = models.DateTimeField()
+
+    def __str__(self):
+        return f"shard {self.shard}: {self.owner} until {self.expires:%H:%M:%S}"

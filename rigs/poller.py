@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from . import drivers
 from .drivers.errors import RigError
+from .lease import Lost
 
 log = logging.getLogger("minerpanel.poller")
 
@@ -129,8 +130,11 @@ def load_targets(shard=None):
     return targets
 
 
-def store(results, now=None):
-    """Write a round's snapshots in bulk. A failed rig keeps its last good sections."""
+def store(results, now=None, guard=None):
+    """Write a round's snapshots in bulk, in one transaction. A failed rig keeps its last good sections.
+
+    ``guard()`` runs first inside the transaction (a lease's renew: raises when the shard is lost).
+    """
     from .models import Snapshot, make_brief
 
     close_old_connections()
@@ -142,15 +146,18 @@ def store(results, now=None):
     bad = [Snapshot(rig_id=r.rig_id, error=r.error, error_kind=r.error_kind,
                     latency_ms=round(r.latency_ms, 2), polled_at=now, joins=r.joins)
            for r in results if not r.ok]
-    if good:
-        Snapshot.objects.bulk_create(
-            good, batch_size=200, update_conflicts=True, unique_fields=["rig"],
-            update_fields=["sections", "statuses", "brief", "error", "error_kind", "latency_ms",
-                           "polled_at", "last_ok_at", "joins"])
-    if bad:
-        Snapshot.objects.bulk_create(
-            bad, batch_size=200, update_conflicts=True, unique_fields=["rig"],
-            update_fields=["error", "error_kind", "latency_ms", "polled_at", "joins"])
+    with transaction.atomic():
+        if guard is not None:
+            guard()
+        if good:
+            Snapshot.objects.bulk_create(
+                good, batch_size=200, update_conflicts=True, unique_fields=["rig"],
+                update_fields=["sections", "statuses", "brief", "error", "error_kind", "latency_ms",
+                               "polled_at", "last_ok_at", "joins"])
+        if bad:
+            Snapshot.objects.bulk_create(
+                bad, batch_size=200, update_conflicts=True, unique_fields=["rig"],
+                update_fields=["error", "error_kind", "latency_ms", "polled_at", "joins"])
 
 
 async def publish(rig_ids):
@@ -161,12 +168,13 @@ async def publish(rig_ids):
         await layer.group_send(GROUP, {"type": "rigs.updated", "rigs": list(rig_ids)})
 
 
-async def poll_once(shard=None, flush_every=0.5, on_batch=None):
+async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None):
     """One round; returns (results, seconds).
 
     Results are stored and published as they arrive, every ``flush_every``
     seconds, so a hung rig never holds back the others' fresh numbers.
     ``on_batch(rig_ids)`` (sync) runs after each stored batch, before the publish.
+    With a ``lease`` (rigs/lease.py), each write renews it and lease.Lost ends the round.
     """
     started = time.perf_counter()
     targets = await sync_to_async(load_targets)(shard)
@@ -184,7 +192,7 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None):
             done, pending = await asyncio.wait(pending, timeout=flush_every)
             batch = [task.result() for task in done]
             if batch:
-                await sync_to_async(store)(batch)
+                await sync_to_async(store)(batch, guard=lease and lease.renew)
                 if on_batch is not None:
                     try:
                         await sync_to_async(on_batch)([r.rig_id for r in batch])
@@ -213,21 +221,39 @@ async def poll_ids(rig_ids):
     return results
 
 
-async def run(stop, interval=None, shard=None, on_batch=None):
-    """Poll rounds every ``interval`` seconds until ``stop`` (an asyncio.Event) is set."""
+async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
+    """Poll rounds every ``interval`` seconds until ``stop`` (an asyncio.Event) is set.
+
+    With a ``lease`` only while this process holds the shard; otherwise it stands by.
+    """
     interval = interval or settings.POLL_INTERVAL
     log.info("poller started: every %.1f s, %d rigs at once", interval, settings.POLL_CONCURRENCY)
+    holding = None
     while not stop.is_set():
         began = time.monotonic()
         try:
-            results, took = await poll_once(shard, on_batch=on_batch)
-            failed = sum(1 for r in results if not r.ok)
-            log.debug("round: %d rigs, %d failed, %.2f s", len(results), failed, took)
+            if lease is not None:
+                held = await sync_to_async(lease.claim)()
+                if held != holding:
+                    log.info("shard %s: %s", lease.shard, "polling (lease taken)" if held else
+                             f"standing by, {await sync_to_async(lease.holder)()} holds it")
+                holding = held
+            if lease is None or holding:
+                results, took = await poll_once(shard, on_batch=on_batch, lease=lease)
+                failed = sum(1 for r in results if not r.ok)
+                log.debug("round: %d rigs, %d failed, %.2f s", len(results), failed, took)
+        except Lost as exc:
+            holding = False
+            log.warning("%s: standing by", exc)
         except Exception:
             log.exception("poll round failed; trying again next round")
-        wait = max(0.5, interval - (time.monotonic() - began))
+        # a standby asks again well before the holder's lease could run out
+        every = interval if lease is None or holding else min(interval, lease.ttl.total_seconds() / 3)
+        wait = max(0.5, every - (time.monotonic() - began))
         try:
             await asyncio.wait_for(stop.wait(), timeout=wait)
         except TimeoutError:
             pass
+    if lease is not None and holding:
+        await sync_to_async(lease.release)()
     log.info("poller stopped")
