@@ -1,11 +1,15 @@
 """Benchmark one poll round over N simulated rigs, then again with some hung.
 
 The simulator runs in a child process (its own core); this process polls, parses
-and stores into a throw-away SQLite database, as the real poller does.
+and stores into a throw-away SQLite database, as the real poller does. Beside it,
+the floor: a bare asyncio client asking the same rigs the same request with the
+same concurrency, reading and json.loads-ing each reply, storing nothing; the
+ratio of CPU per rig is measured in the same run.
 """
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import resource
@@ -22,6 +26,7 @@ from django.db import connections
 
 from rigs import poller
 from rigs.drivers import cgminer
+from rigs.drivers.cgminer.protocol import encode_request
 from rigs.management.commands.simulate_rigs import raise_file_limit
 
 
@@ -53,6 +58,40 @@ def wait_listening(port, timeout=60):
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"simulator not listening on {port}")
+
+
+async def bare_round(addresses, payload, concurrency):
+    """The floor: connect, send, read to NUL or close, json.loads; nothing stored. Returns answers."""
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(host, port):
+        async with sem:
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(payload)
+            chunks = []
+            while chunk := await reader.read(65536):
+                chunks.append(chunk)
+                if b"\0" in chunk:
+                    break
+            writer.close()
+            return json.loads(b"".join(chunks).split(b"\0", 1)[0])
+
+    replies = await asyncio.gather(*(one(h, p) for h, p in addresses), return_exceptions=True)
+    return sum(1 for r in replies if isinstance(r, dict))
+
+
+def floor(addresses, commands, concurrency, rounds=3):
+    """(wall, CPU) of the bare client's best round."""
+    payload = encode_request("+".join(commands))
+    best = None
+    for _ in range(rounds):
+        cpu0, t0 = cpu_seconds(), time.perf_counter()
+        answered = asyncio.run(bare_round(addresses, payload, concurrency))
+        took, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+        if answered != len(addresses):
+            raise RuntimeError(f"the bare client got {answered} answers of {len(addresses)}")
+        best = min(best or (took, cpu), (took, cpu), key=lambda x: x[1])
+    return best
 
 
 def cpu_seconds():
@@ -95,7 +134,12 @@ class Command(BaseCommand):
         try:
             with self.simulator(n, base, []):
                 asyncio.run(poller.poll_once())  # warm-up: first rows, imports
-                first = self.round("all answering", n)
+                bare = floor([("127.0.0.1", base + i) for i in range(n)], commands, settings.POLL_CONCURRENCY)
+                first = min((self.round("all answering", n) for _ in range(3)), key=lambda x: x[1])
+                self.stdout.write(f"{'bare client (floor)':>22}: {n} rigs in {bare[0]:.2f} s wall, "
+                                  f"{n / bare[0]:,.0f} rigs/s, {bare[1]:.2f} s CPU (best of 3; poller: best of 3)")
+                self.stdout.write(f"CPU per rig: poller {first[1] / n * 1000:.3f} ms, floor {bare[1] / n * 1000:.3f} ms, "
+                                  f"ratio {first[1] / bare[1]:.2f}x")
             if faults:
                 with self.simulator(n, base, faults):
                     second = self.round(f"{len(faults)} hung ({opts['hung_percent']:g} %)", n)
