@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from . import drivers
+from . import drivers, fastjson
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
@@ -107,14 +107,18 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.command} {self.rig_name}: {self.outcome}"
 
 
+def snapshot_json():
+    return models.JSONField(default=dict, blank=True, encoder=fastjson.Encoder, decoder=fastjson.Decoder)
+
+
 class Snapshot(models.Model):
     """The latest answer of a rig: parsed sections, or why there is none."""
 
     rig = models.OneToOneField(Rig, on_delete=models.CASCADE, primary_key=True, related_name="snapshot")
     # {"SUMMARY": [{...}], "DEVS": [...], "POOLS": [...], ...} as the cgminer API names them
-    sections = models.JSONField(default=dict, blank=True)
+    sections = snapshot_json()
     # {"summary": {"STATUS": "S", "Code": 11, "Msg": "Summary", ...}, ...}
-    statuses = models.JSONField(default=dict, blank=True)
+    statuses = snapshot_json()
     error = models.TextField(blank=True)
     error_kind = models.CharField(max_length=16, blank=True)
     latency_ms = models.FloatField(null=True, blank=True)
@@ -122,7 +126,7 @@ class Snapshot(models.Model):
     last_ok_at = models.DateTimeField(null=True, blank=True)
     joins = models.BooleanField(null=True, help_text="Whether the rig accepts joined commands (API >= 3.1).")
     # What the summary page shows, small enough to read for a thousand rigs at once.
-    brief = models.JSONField(default=dict, blank=True)
+    brief = snapshot_json()
 
     def __str__(self):
         return f"snapshot of {self.rig_id}"

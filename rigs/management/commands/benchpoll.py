@@ -3,13 +3,12 @@
 The simulator runs in a child process (its own core); this process polls, parses
 and stores into a throw-away SQLite database, as the real poller does. Beside it,
 the floor: a bare asyncio client asking the same rigs the same request with the
-same concurrency, reading and json.loads-ing each reply, storing nothing; the
+same concurrency, reading each reply and parsing it with orjson (as the poller does), storing nothing; the
 ratio of CPU per rig is measured in the same run.
 """
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import resource
@@ -19,6 +18,7 @@ import sys
 import tempfile
 import time
 
+import orjson
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -61,7 +61,7 @@ def wait_listening(port, timeout=60):
 
 
 async def bare_round(addresses, payload, concurrency):
-    """The floor: connect, send, read to NUL or close, json.loads; nothing stored. Returns answers."""
+    """The floor: connect, send, read to NUL or close, orjson.loads; nothing stored. Returns answers."""
     sem = asyncio.Semaphore(concurrency)
 
     async def one(host, port):
@@ -74,7 +74,7 @@ async def bare_round(addresses, payload, concurrency):
                 if b"\0" in chunk:
                     break
             writer.close()
-            return json.loads(b"".join(chunks).split(b"\0", 1)[0])
+            return orjson.loads(b"".join(chunks).split(b"\0", 1)[0])
 
     replies = await asyncio.gather(*(one(h, p) for h, p in addresses), return_exceptions=True)
     return sum(1 for r in replies if isinstance(r, dict))
