@@ -21,6 +21,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import NamedTuple
+
+
+class Server(NamedTuple):
+    url: str
+    pid: int  # of the process whose tree is the server (benchscale counts its CPU)
 
 
 class Unavailable(Exception):
@@ -68,7 +74,7 @@ def as_postgres():
 
 @contextlib.contextmanager
 def postgres(durable=False, max_connections=200):
-    """A fresh cluster; yields its URL (database `minerpanel`, user `minerpanel`, trust on loopback)."""
+    """A fresh cluster; yields a Server (database `minerpanel`, user `minerpanel`, trust on loopback)."""
     prefix, owner = as_postgres()
     initdb, server = pg_bin("initdb"), pg_bin("postgres")
     root = tempfile.mkdtemp(prefix="minerpanel-pg-")
@@ -96,7 +102,7 @@ def postgres(durable=False, max_connections=200):
                               "minerpanel"], capture_output=True, text=True)
         if out.returncode:
             raise Unavailable(f"createdb failed: {out.stderr.strip()[-500:]}")
-        yield f"postgres://minerpanel@127.0.0.1:{port}/minerpanel"
+        yield Server(f"postgres://minerpanel@127.0.0.1:{port}/minerpanel", proc.pid)
     finally:
         if proc is not None:
             proc.terminate()  # postgres: SIGTERM is a "smart" shutdown; sessions are gone by now
@@ -110,7 +116,7 @@ def postgres(durable=False, max_connections=200):
 
 @contextlib.contextmanager
 def redis():
-    """A Redis server with no persistence; yields its URL."""
+    """A Redis server with no persistence; yields a Server."""
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not os.path.exists(binary):
         raise Unavailable("redis-server not found (apt-get install redis-server, or `make engines`)")
@@ -121,7 +127,7 @@ def redis():
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port, proc, "redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
+        yield Server(f"redis://127.0.0.1:{port}/0", proc.pid)
     finally:
         proc.terminate()
         try:
@@ -134,7 +140,7 @@ def redis():
 
 @contextlib.contextmanager
 def both(durable=False):
-    """(DATABASE_URL, REDIS_URL) of private servers; Unavailable if either cannot start."""
+    """(PostgreSQL, Redis) Servers of their own; Unavailable if either cannot start."""
     with postgres(durable) as db, redis() as channels:
         yield db, channels
 
@@ -145,8 +151,8 @@ def main(argv):
     env = dict(os.environ)
     try:
         with both() as (db, channels):
-            print(f"engines: PostgreSQL {db}, Redis {channels}", flush=True)
-            env.update(DATABASE_URL=db, REDIS_URL=channels)
+            print(f"engines: PostgreSQL {db.url}, Redis {channels.url}", flush=True)
+            env.update(DATABASE_URL=db.url, REDIS_URL=channels.url)
             sys.exit(subprocess.run(argv, env=env).returncode)
     except Unavailable as exc:
         print(f"engines: not available, the tests that need them skip: {exc}", flush=True)

@@ -107,8 +107,27 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.command} {self.rig_name}: {self.outcome}"
 
 
+class SnapshotJSONField(models.JSONField):
+    """JSON through orjson (rigs/fastjson.py). Having get_placeholder keeps PostgreSQL's bulk
+    upsert on VALUES rows: Django's UNNEST arrays quote every JSON text again in Python,
+    which made the poller's writes four times slower."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(encoder=fastjson.Encoder, decoder=fastjson.Decoder)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        return name, path, args, kwargs
+
+    def get_placeholder(self, value, compiler, connection):
+        return "%s"
+
+
 def snapshot_json():
-    return models.JSONField(default=dict, blank=True, encoder=fastjson.Encoder, decoder=fastjson.Decoder)
+    return SnapshotJSONField(default=dict, blank=True)
 
 
 class Snapshot(models.Model):

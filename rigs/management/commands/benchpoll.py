@@ -49,15 +49,15 @@ def free_base(count):
     raise RuntimeError("no free port range")
 
 
-def wait_listening(port, timeout=60):
+def wait_listening(port, timeout=60, host="127.0.0.1"):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            socket.create_connection((host, port), 0.2).close()
             return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"simulator not listening on {port}")
+    raise RuntimeError(f"simulator not listening on {host}:{port}")
 
 
 async def bare_round(addresses, payload, concurrency):
