@@ -19,6 +19,7 @@ from django.utils import timezone
 from . import drivers
 from .drivers.errors import RigError
 from .lease import Lost
+from .upsert import upsert
 
 log = logging.getLogger("minerpanel.poller")
 
@@ -139,25 +140,19 @@ def store(results, now=None, guard=None):
 
     close_old_connections()
     now = now or timezone.now()
-    good = [Snapshot(rig_id=r.rig_id, sections=r.sections, statuses=r.statuses, error="",
-                     brief=make_brief(r.sections, r.statuses),
-                     error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
-                     last_ok_at=now, joins=r.joins) for r in results if r.ok]
-    bad = [Snapshot(rig_id=r.rig_id, error=r.error, error_kind=r.error_kind,
-                    latency_ms=round(r.latency_ms, 2), polled_at=now, joins=r.joins)
+    good = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="",
+                 brief=make_brief(r.sections, r.statuses),
+                 error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
+                 last_ok_at=now, joins=r.joins) for r in results if r.ok]
+    bad = [dict(rig=r.rig_id, sections={}, statuses={}, error=r.error, brief={}, error_kind=r.error_kind,
+                latency_ms=round(r.latency_ms, 2), polled_at=now, last_ok_at=None, joins=r.joins)
            for r in results if not r.ok]
     with transaction.atomic():
         if guard is not None:
             guard()
-        if good:
-            Snapshot.objects.bulk_create(
-                good, batch_size=200, update_conflicts=True, unique_fields=["rig"],
-                update_fields=["sections", "statuses", "brief", "error", "error_kind", "latency_ms",
-                               "polled_at", "last_ok_at", "joins"])
-        if bad:
-            Snapshot.objects.bulk_create(
-                bad, batch_size=200, update_conflicts=True, unique_fields=["rig"],
-                update_fields=["error", "error_kind", "latency_ms", "polled_at", "joins"])
+        upsert(Snapshot, good, ["sections", "statuses", "brief", "error", "error_kind", "latency_ms",
+                                "polled_at", "last_ok_at", "joins"])
+        upsert(Snapshot, bad, ["error", "error_kind", "latency_ms", "polled_at", "joins"])
 
 
 async def publish(rig_ids):

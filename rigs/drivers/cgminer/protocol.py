@@ -92,6 +92,11 @@ def cut_reply(raw):
 
 def parse_reply(raw, command, fmt="json"):
     """Parse the raw bytes of a reply to ``command`` into {command: Response}."""
+    if fmt == "json":
+        end = raw.find(b"\0")
+        obj = fastjson.loads(raw if end < 0 else raw[:end])  # well-formed JSON, from the bytes as they came
+        if isinstance(obj, dict):
+            return from_json(obj, command)
     text = cut_reply(raw)
     if not text.strip():
         raise NoReplyError(

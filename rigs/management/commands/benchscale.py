@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
@@ -176,6 +177,7 @@ class Command(BaseCommand):
                 line = w.stdout.readline()
                 if line.strip() != "ready":
                     raise CommandError(f"a worker failed before its round: {line!r}")
+            time.sleep(0.5)  # the warm-up's counters reach pg_stat_database
             with connections["bench"].cursor() as cur:
                 before = db_counters(cur)
             pg0, redis0, t0 = tree_cpu(db.pid), tree_cpu(redis.pid), time.perf_counter()
@@ -204,7 +206,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{n:>7,} rigs, {k} shard{'s' if k > 1 else ' '}: round {took:6.2f} s, {n / took:7,.0f} rigs/s, "
             f"pollers {cpu:6.2f} s CPU = {cpu / n * 1000:.3f} ms/rig, {row['ok']:,} of {row['polled']:,} answered; "
-            f"PostgreSQL {row['db_rows'] / took:8,.0f} rows/s, {row['commits']} commits, {row['wal_mb']:.0f} MB WAL, "
+            f"PostgreSQL {row['polled'] / took:8,.0f} upserts/s ({row['db_rows'] / took:,.0f} tuples/s with TOAST), {row['commits']} commits, {row['wal_mb']:.1f} MB WAL, "
             f"{pg_cpu:.2f} s CPU; Redis {redis_cpu:.2f} s CPU; peak RSS per shard {row['rss']:.0f} MB")
         self.stdout.flush()
         return row
@@ -234,6 +236,8 @@ class Command(BaseCommand):
         if not lease.claim():
             raise CommandError(f"shard {shard} is held by {lease.holder()}")
         asyncio.run(poller.poll_once((k, n), lease=lease))
+        # its backend ends and reports its counters: the measured round's are its own
+        asyncio.run(sync_to_async(connections.close_all)())
         print("ready", flush=True)
         sys.stdin.readline()
         cpu0 = cpu_seconds()
