@@ -54,3 +54,7 @@ bench: $(VENV)/.run
 	$(BIN)/python manage.py benchpages --rigs 1000
 	$(BIN)/python manage.py benchengine --rigs 1000
 	$(BIN)/python manage.py benchdrivers
+
+# 10,000 to 100,000 simulated rigs, 1, 2 and 4 poller shards, on a PostgreSQL and a Redis of its own.
+benchscale: $(VENV)/.test engines
+	$(BIN)/python manage.py benchscale
