@@ -175,17 +175,20 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None):
     targets = await sync_to_async(load_targets)(shard)
     sem = asyncio.Semaphore(settings.POLL_CONCURRENCY)
 
+    arrived = []  # results not stored yet: the flush loop takes them (O(1) per rig, whatever the size)
+
     async def one(t):
         async with sem:
-            return await poll_rig(t)
+            arrived.append(await poll_rig(t))
 
     previous = {t.id: t.error for t in targets}
-    pending = {asyncio.ensure_future(one(t)) for t in targets}
+    tasks = [asyncio.ensure_future(one(t)) for t in targets]
+    everything = asyncio.gather(*tasks)
     results = []
     try:
-        while pending:
-            done, pending = await asyncio.wait(pending, timeout=flush_every)
-            batch = [task.result() for task in done]
+        while arrived or not everything.done():
+            await asyncio.wait({everything}, timeout=flush_every)
+            batch, arrived[:] = arrived[:], []
             if batch:
                 await sync_to_async(store)(batch, guard=lease and lease.renew)
                 if on_batch is not None:
@@ -196,8 +199,7 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None):
                 await publish(r.rig_id for r in batch)
                 results.extend(batch)
     finally:
-        for task in pending:
-            task.cancel()
+        everything.cancel()
     for r in results:
         if r.error != previous.get(r.rig_id, ""):
             if r.ok:

@@ -220,10 +220,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  one core polls about {1000 / worst:,.0f} rigs per second: "
                           f"{10_000 / worst:,.0f} rigs every 10 s (POLL_INTERVAL) per shard at full load")
         pg = max(r["pg_cpu"] / r["rigs"] * 1000 for r in rows)
-        rows_s = max(r["db_rows"] / r["took"] for r in rows)
+        rows_s = max(r["polled"] / r["took"] for r in rows)
         wal = max(r["wal_mb"] / r["rigs"] * 1000 for r in rows)
         self.stdout.write(f"  PostgreSQL: one row per rig per round (up to {rows_s:,.0f} rows/s here), "
-                          f"{pg:.3f} ms of its CPU and {wal:.1f} MB of WAL per 1,000 rigs per round")
+                          f"at most {pg:.3f} ms of its CPU and {wal:.1f} MB of WAL per 1,000 rigs per round")
 
     # ------------------------------------------------------------ a worker: one shard
 
