@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench check-python chromium
+.PHONY: run test test-engines engines bench benchscale check-python chromium
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MinerPanel needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -19,7 +19,7 @@ $(VENV)/.run: pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(VENV)/.test: pyproject.toml $(VENV)/.run
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,scale]"
 	@touch $@
 
 run: $(VENV)/.run
@@ -33,11 +33,28 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.test chromium
+# PostgreSQL and Redis for the tests run against real engines (private instances, rigs/engines.py).
+engines:
+	@{ ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server; } >/dev/null 2>&1 || { \
+		echo "installing Debian's postgresql and redis-server for the tests on real engines"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			-o DPkg::Lock::Timeout=300 postgresql redis-server >/dev/null || echo "could not install them: those tests skip"; }
+
+test: $(VENV)/.test chromium engines
 	$(BIN)/python -m pytest -q
+	$(MAKE) test-engines
+
+# Everything but the browser tests again, on PostgreSQL and Redis started for the run (they skip, saying why, without).
+test-engines: $(VENV)/.test
+	$(BIN)/python -m rigs.engines $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/browser
 
 bench: $(VENV)/.run
 	$(BIN)/python manage.py benchpoll --rigs 1000
 	$(BIN)/python manage.py benchpages --rigs 1000
 	$(BIN)/python manage.py benchengine --rigs 1000
 	$(BIN)/python manage.py benchdrivers
+
+# 10,000 to 100,000 simulated rigs, 1, 2 and 4 poller shards, on a PostgreSQL and a Redis of its own.
+benchscale: $(VENV)/.test engines
+	$(BIN)/python manage.py benchscale

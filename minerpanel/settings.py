@@ -209,6 +209,7 @@ FORCE_RIG_TOTALS = envbool("FORCE_RIG_TOTALS", False)  # ... even for one row ($
 # --- rigs and the poller
 POLL_INTERVAL = envfloat("POLL_INTERVAL", 10.0)        # seconds between rounds
 POLL_CONCURRENCY = int(envfloat("POLL_CONCURRENCY", 256))  # rigs asked at once
+POLL_LEASE = envfloat("POLL_LEASE", 0)  # seconds a pollrigs holds its shard unrenewed; 0: max(30, 3 intervals)
 RIG_CONNECT_TIMEOUT = envfloat("RIG_CONNECT_TIMEOUT", 2.0)
 RIG_TIMEOUT = envfloat("RIG_TIMEOUT", 5.0)              # total deadline per request
 RIG_MAX_REPLY = int(envfloat("RIG_MAX_REPLY", 4 * 1024 * 1024))

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from . import drivers
 from .drivers.errors import RigError
+from .lease import Lost
+from .upsert import upsert
 
 log = logging.getLogger("minerpanel.poller")
 
@@ -168,8 +170,11 @@ def load_targets(shard=None):
     return targets
 
 
-def store(results, now=None):
-    """Write a round's snapshots in bulk. A failed rig keeps its last good sections."""
+def store(results, now=None, guard=None):
+    """Write a round's snapshots in bulk, in one transaction. A failed rig keeps its last good sections.
+
+    ``guard()`` runs first inside the transaction (a lease's renew: raises when the shard is lost).
+    """
     from .models import Snapshot, make_brief
 
     close_old_connections()
@@ -177,23 +182,20 @@ def store(results, now=None):
     ok = [r.rig_id for r in results if r.ok]
     previous = {i: {"health": h, "history": p} for i, h, p in Snapshot.objects.filter(rig_id__in=ok).values_list(
         "rig_id", "brief__health", "brief__history")} if ok else {}
-    good = [Snapshot(rig_id=r.rig_id, sections=r.sections, statuses=r.statuses, error="",
-                     brief=make_brief(r.sections, r.statuses, r.kind, previous.get(r.rig_id), r.health_limits,
-                                      now.timestamp()),
-                     error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
-                     last_ok_at=now, joins=r.joins) for r in results if r.ok]
-    bad = [Snapshot(rig_id=r.rig_id, error=r.error, error_kind=r.error_kind,
-                    latency_ms=round(r.latency_ms, 2), polled_at=now, joins=r.joins)
+    good = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="",
+                 brief=make_brief(r.sections, r.statuses, r.kind, previous.get(r.rig_id), r.health_limits,
+                                  now.timestamp()),
+                 error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
+                 last_ok_at=now, joins=r.joins) for r in results if r.ok]
+    bad = [dict(rig=r.rig_id, sections={}, statuses={}, error=r.error, brief={}, error_kind=r.error_kind,
+                latency_ms=round(r.latency_ms, 2), polled_at=now, last_ok_at=None, joins=r.joins)
            for r in results if not r.ok]
-    if good:
-        Snapshot.objects.bulk_create(
-            good, batch_size=200, update_conflicts=True, unique_fields=["rig"],
-            update_fields=["sections", "statuses", "brief", "error", "error_kind", "latency_ms",
-                           "polled_at", "last_ok_at", "joins"])
-    if bad:
-        Snapshot.objects.bulk_create(
-            bad, batch_size=200, update_conflicts=True, unique_fields=["rig"],
-            update_fields=["error", "error_kind", "latency_ms", "polled_at", "joins"])
+    with transaction.atomic():
+        if guard is not None:
+            guard()
+        upsert(Snapshot, good, ["sections", "statuses", "brief", "error", "error_kind", "latency_ms",
+                                "polled_at", "last_ok_at", "joins"])
+        upsert(Snapshot, bad, ["error", "error_kind", "latency_ms", "polled_at", "joins"])
 
 
 async def publish(rig_ids):
@@ -204,30 +206,34 @@ async def publish(rig_ids):
         await layer.group_send(GROUP, {"type": "rigs.updated", "rigs": list(rig_ids)})
 
 
-async def poll_once(shard=None, flush_every=0.5, on_batch=None):
+async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None):
     """One round; returns (results, seconds).
 
     Results are stored and published as they arrive, every ``flush_every``
     seconds, so a hung rig never holds back the others' fresh numbers.
     ``on_batch(rig_ids)`` (sync) runs after each stored batch, before the publish.
+    With a ``lease`` (rigs/lease.py), each write renews it and lease.Lost ends the round.
     """
     started = time.perf_counter()
     targets = await sync_to_async(load_targets)(shard)
     sem = asyncio.Semaphore(settings.POLL_CONCURRENCY)
 
+    arrived = []  # results not stored yet: the flush loop takes them (O(1) per rig, whatever the size)
+
     async def one(t):
         async with sem:
-            return await poll_rig(t)
+            arrived.append(await poll_rig(t))
 
     previous = {t.id: t.error for t in targets}
-    pending = {asyncio.ensure_future(one(t)) for t in targets}
+    tasks = [asyncio.ensure_future(one(t)) for t in targets]
+    everything = asyncio.gather(*tasks)
     results = []
     try:
-        while pending:
-            done, pending = await asyncio.wait(pending, timeout=flush_every)
-            batch = [task.result() for task in done]
+        while arrived or not everything.done():
+            await asyncio.wait({everything}, timeout=flush_every)
+            batch, arrived[:] = arrived[:], []
             if batch:
-                await sync_to_async(store)(batch)
+                await sync_to_async(store)(batch, guard=lease and lease.renew)
                 if on_batch is not None:
                     try:
                         await sync_to_async(on_batch)([r.rig_id for r in batch])
@@ -236,8 +242,7 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None):
                 await publish(r.rig_id for r in batch)
                 results.extend(batch)
     finally:
-        for task in pending:
-            task.cancel()
+        everything.cancel()
     for r in results:
         if r.error != previous.get(r.rig_id, ""):
             if r.ok:
@@ -256,30 +261,49 @@ async def poll_ids(rig_ids):
     return results
 
 
-async def run(stop, interval=None, shard=None, on_batch=None):
-    """Poll rounds every ``interval`` seconds until ``stop`` (an asyncio.Event) is set."""
+async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
+    """Poll rounds every ``interval`` seconds until ``stop`` (an asyncio.Event) is set.
+
+    With a ``lease`` only while this process holds the shard; otherwise it stands by.
+    """
     interval = interval or settings.POLL_INTERVAL
     log.info("poller started: every %.1f s, %d rigs at once", interval, settings.POLL_CONCURRENCY)
-    discover_at = 0.0  # DISCOVERY=mcast: the first poller (shard 0) also finds new rigs
+    discover_at = 0.0  # DISCOVERY=mcast: the poller of shard 0 (while it holds it) also finds new rigs
+    holding = None
     while not stop.is_set():
         began = time.monotonic()
-        if settings.DISCOVERY == "mcast" and (shard is None or shard[0] == 0) and began >= discover_at:
-            from .discovered import scheduled_round
-
-            discover_at = began + settings.DISCOVERY_INTERVAL
-            try:
-                await scheduled_round()
-            except Exception:
-                log.exception("scheduled discovery failed; trying again in %.0f s", settings.DISCOVERY_INTERVAL)
         try:
-            results, took = await poll_once(shard, on_batch=on_batch)
-            failed = sum(1 for r in results if not r.ok)
-            log.debug("round: %d rigs, %d failed, %.2f s", len(results), failed, took)
+            if lease is not None:
+                held = await sync_to_async(lease.claim)()
+                if held != holding:
+                    log.info("shard %s: %s", lease.shard, "polling (lease taken)" if held else
+                             f"standing by, {await sync_to_async(lease.holder)()} holds it")
+                holding = held
+            if (settings.DISCOVERY == "mcast" and (shard is None or shard[0] == 0) and (lease is None or holding)
+                    and began >= discover_at):
+                from .discovered import scheduled_round
+
+                discover_at = began + settings.DISCOVERY_INTERVAL
+                try:
+                    await scheduled_round()
+                except Exception:
+                    log.exception("scheduled discovery failed; trying again in %.0f s", settings.DISCOVERY_INTERVAL)
+            if lease is None or holding:
+                results, took = await poll_once(shard, on_batch=on_batch, lease=lease)
+                failed = sum(1 for r in results if not r.ok)
+                log.debug("round: %d rigs, %d failed, %.2f s", len(results), failed, took)
+        except Lost as exc:
+            holding = False
+            log.warning("%s: standing by", exc)
         except Exception:
             log.exception("poll round failed; trying again next round")
-        wait = max(0.5, interval - (time.monotonic() - began))
+        # a standby asks again well before the holder's lease could run out
+        every = interval if lease is None or holding else min(interval, lease.ttl.total_seconds() / 3)
+        wait = max(0.5, every - (time.monotonic() - began))
         try:
             await asyncio.wait_for(stop.wait(), timeout=wait)
         except TimeoutError:
             pass
+    if lease is not None and holding:
+        await sync_to_async(lease.release)()
     log.info("poller stopped")

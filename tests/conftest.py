@@ -132,3 +132,14 @@ def bg():
     t = LoopThread()
     yield t
     t.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_poller_connections(django_db_setup):
+    """The poller's writes run in asgiref's thread; close its connection before the test
+    database is dropped (PostgreSQL refuses to drop a database in use)."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(10)

@@ -33,9 +33,9 @@ def test_a_round_stores_every_rig_and_isolates_failures(farm):
     batches = []
     real_store = poller.store
 
-    def recording_store(results, now=None):
+    def recording_store(results, **kw):
         batches.append(sorted(r.rig_id for r in results))
-        return real_store(results, now)
+        return real_store(results, **kw)
 
     with mock.patch.object(poller, "store", recording_store):
         results, took = asyncio.run(poller.poll_once())

@@ -33,59 +33,69 @@ def _human_size(n):
     return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
 
 
+class _Reply(asyncio.Protocol):
+    """Collects one reply: done when the rig sends its NUL, ends a whole JSON reply with a newline
+    (firmwares that keep the socket open), closes, or ``complete(bytes read)`` says the reply is
+    whole (a length-prefixed protocol: then a NUL does not end it); or when it is too large."""
+
+    def __init__(self, done, max_reply, complete=None):
+        self.done, self.max_reply, self.complete = done, max_reply, complete
+        self.chunks, self.size = [], 0
+
+    def finish(self, exc=None):
+        if not self.done.done():
+            self.done.set_exception(exc) if exc else self.done.set_result(None)
+
+    def data_received(self, data):
+        self.chunks.append(data)
+        self.size += len(data)
+        if self.size > self.max_reply:
+            self.finish(TooLargeError(f"reply larger than {_human_size(self.max_reply)}"))
+        elif self.complete is not None:
+            if self.complete(b"".join(self.chunks)):
+                self.finish()
+        elif b"\0" in data or (data.endswith(b"\n") and json_complete(b"".join(self.chunks))):
+            self.finish()
+
+    def eof_received(self):
+        self.finish()
+
+    def connection_lost(self, exc):
+        if isinstance(exc, (ConnectionResetError, BrokenPipeError)) and not self.chunks:
+            self.finish(NoReplyError("the rig closed the connection without answering: "
+                                     "is the panel's address in its --api-allow?"))
+        self.finish()
+
+
 async def exchange(host, port, payload, *, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT, max_reply=MAX_REPLY,
                    complete=None):
-    """Send ``payload`` and return the raw reply bytes (up to and including the NUL), read until the
-    rig closes, sends its NUL, ends a whole JSON reply with a newline, or ``complete(bytes read)``
-    says the reply is whole (a length-prefixed protocol; then a NUL does not end it)."""
+    """Send ``payload`` and return the raw reply bytes (up to and including the NUL; see _Reply for
+    the other ends of a reply).
+
+    A protocol rather than streams: no reader, writer or future per chunk (the poller
+    does this for every rig every round)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    writer = None
+    done = loop.create_future()
     try:
-        try:
-            async with asyncio.timeout(min(connect_timeout, timeout)):
-                reader, writer = await asyncio.open_connection(host, port)
-        except TimeoutError:
-            raise TimeoutError_(f"no connection within {connect_timeout:g} s") from None
-        except ConnectionRefusedError:
-            raise ConnectError("connection refused: is the miner running with --api-listen?") from None
-        except OSError as exc:
-            reason = exc.strerror or errno.errorcode.get(exc.errno, "") or str(exc)
-            raise ConnectError(f"cannot connect: {reason}") from None
-        writer.write(payload)
-        chunks = []
-        size = 0
-        try:
-            async with asyncio.timeout_at(deadline):
-                await writer.drain()
-                while True:
-                    chunk = await reader.read(65536)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > max_reply:
-                        raise TooLargeError(f"reply larger than {_human_size(max_reply)}")
-                    if complete is not None:
-                        if complete(b"".join(chunks)):
-                            break
-                        continue
-                    if b"\0" in chunk:
-                        break
-                    if chunk.endswith(b"\n") and json_complete(b"".join(chunks)):
-                        break  # a rig that keeps the socket open after a reply ended by a newline
-        except TimeoutError:
-            raise TimeoutError_(f"no reply within {timeout:g} s") from None
-        except (ConnectionResetError, BrokenPipeError):
-            if not chunks:
-                raise NoReplyError(
-                    "the rig closed the connection without answering: "
-                    "is the panel's address in its --api-allow?"
-                ) from None
-        return b"".join(chunks)
+        async with asyncio.timeout(min(connect_timeout, timeout)):
+            transport, reply = await loop.create_connection(lambda: _Reply(done, max_reply, complete), host, port)
+    except TimeoutError:
+        raise TimeoutError_(f"no connection within {connect_timeout:g} s") from None
+    except ConnectionRefusedError:
+        raise ConnectError("connection refused: is the miner running with --api-listen?") from None
+    except OSError as exc:
+        reason = exc.strerror or errno.errorcode.get(exc.errno, "") or str(exc)
+        raise ConnectError(f"cannot connect: {reason}") from None
+    try:
+        transport.write(payload)
+        async with asyncio.timeout_at(deadline):
+            await done
+    except TimeoutError:
+        raise TimeoutError_(f"no reply within {timeout:g} s") from None
     finally:
-        if writer is not None:
-            writer.close()
+        transport.close()
+    return b"".join(reply.chunks)
 
 
 async def request(host, port, command, parameter=None, *, fmt="json", **limits):

@@ -12,6 +12,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from ... import fastjson
+
 from ..errors import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_, TooLargeError  # noqa: F401
 
 # Section names as the JSON replies of real miners spell them, keyed by command.
@@ -116,6 +118,11 @@ def json_complete(raw):
 
 def parse_reply(raw, command, fmt="json"):
     """Parse the raw bytes of a reply to ``command`` into {command: Response}."""
+    if fmt == "json":
+        end = raw.find(b"\0")
+        obj = fastjson.loads(raw if end < 0 else raw[:end])  # well-formed JSON, from the bytes as they came
+        if isinstance(obj, dict):
+            return from_json(obj, command)
     text = cut_reply(raw)
     if not text.strip():
         raise NoReplyError(
@@ -141,6 +148,9 @@ def load_json(text):
     of any size (2^64) are exact in Python. The error names the byte where the
     original reply stopped being JSON.
     """
+    obj = fastjson.loads(text)  # the fast path: what well-behaved firmwares send
+    if obj is not None:
+        return obj
     try:
         return json.loads(text, parse_constant=lambda c: None)
     except ValueError as exc:

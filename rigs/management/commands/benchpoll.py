@@ -1,7 +1,10 @@
 """Benchmark one poll round over N simulated rigs, then again with some hung.
 
 The simulator runs in a child process (its own core); this process polls, parses
-and stores into a throw-away SQLite database, as the real poller does.
+and stores into a throw-away SQLite database, as the real poller does. Beside it,
+the floor: a bare asyncio client asking the same rigs the same request with the
+same concurrency, reading each reply and parsing it with orjson (as the poller does), storing nothing; the
+ratio of CPU per rig is measured in the same run.
 """
 
 import asyncio
@@ -15,6 +18,7 @@ import sys
 import tempfile
 import time
 
+import orjson
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -22,6 +26,7 @@ from django.db import connections
 
 from rigs import poller
 from rigs.drivers import cgminer
+from rigs.drivers.cgminer.protocol import encode_request
 from rigs.management.commands.simulate_rigs import raise_file_limit
 
 
@@ -44,15 +49,46 @@ def free_base(count):
     raise RuntimeError("no free port range")
 
 
-def wait_listening(port, timeout=60):
+def wait_listening(port, timeout=60, host="127.0.0.1"):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            socket.create_connection((host, port), 0.2).close()
             return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"simulator not listening on {port}")
+    raise RuntimeError(f"simulator not listening on {host}:{port}")
+
+
+async def bare_round(addresses, payload, concurrency):
+    """The floor: connect, send, read to NUL or close, orjson.loads; nothing stored. Returns answers."""
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(host, port):
+        async with sem:
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(payload)
+            chunks = []
+            while chunk := await reader.read(65536):
+                chunks.append(chunk)
+                if b"\0" in chunk:
+                    break
+            writer.close()
+            return orjson.loads(b"".join(chunks).split(b"\0", 1)[0])
+
+    replies = await asyncio.gather(*(one(h, p) for h, p in addresses), return_exceptions=True)
+    return sum(1 for r in replies if isinstance(r, dict))
+
+
+def floor(addresses, commands, concurrency):
+    """(wall, CPU) of one round of the bare client."""
+    payload = encode_request("+".join(commands))
+    cpu0, t0 = cpu_seconds(), time.perf_counter()
+    answered = asyncio.run(bare_round(addresses, payload, concurrency))
+    took, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+    if answered != len(addresses):
+        raise RuntimeError(f"the bare client got {answered} answers of {len(addresses)}")
+    return took, cpu
 
 
 def cpu_seconds():
@@ -95,7 +131,17 @@ class Command(BaseCommand):
         try:
             with self.simulator(n, base, []):
                 asyncio.run(poller.poll_once())  # warm-up: first rows, imports
-                first = self.round("all answering", n)
+                # interleaved, best of 5 each: the machine's other load touches both alike
+                addresses = [("127.0.0.1", base + i) for i in range(n)]
+                bares, rounds = [], []
+                for _ in range(5):
+                    bares.append(floor(addresses, commands, settings.POLL_CONCURRENCY))
+                    rounds.append(self.round("all answering", n))
+                bare, first = min(bares, key=lambda x: x[1]), min(rounds, key=lambda x: x[1])
+                self.stdout.write(f"{'bare client (floor)':>22}: {n} rigs in {bare[0]:.2f} s wall, "
+                                  f"{n / bare[0]:,.0f} rigs/s, {bare[1]:.2f} s CPU (best of 5; poller: best of 5)")
+                self.stdout.write(f"CPU per rig: poller {first[1] / n * 1000:.3f} ms (storing: {first[2] / n * 1000:.3f} ms), "
+                                  f"floor {bare[1] / n * 1000:.3f} ms, ratio {first[1] / bare[1]:.2f}x")
                 self.brief_cost()
             if faults:
                 with self.simulator(n, base, faults):
@@ -138,12 +184,26 @@ class Command(BaseCommand):
             sim.wait(10)
 
     def round(self, label, expected):
+        storing = [0.0]
+        store = poller.store
+
+        def timed_store(*args, **kw):  # CPU of the writes, in their thread
+            t = time.thread_time()
+            try:
+                return store(*args, **kw)
+            finally:
+                storing[0] += time.thread_time() - t
+
+        poller.store = timed_store
         cpu0 = cpu_seconds()
-        results, took = asyncio.run(poller.poll_once())
+        try:
+            results, took = asyncio.run(poller.poll_once())
+        finally:
+            poller.store = store
         cpu = cpu_seconds() - cpu0
         ok = sum(1 for r in results if r.ok)
         self.stdout.write(f"{label:>22}: {len(results)} rigs in {took:.2f} s wall, "
                           f"{len(results) / took:,.0f} rigs/s, {cpu:.2f} s CPU, {ok} answered")
         if len(results) != expected:
             self.stderr.write(f"expected {expected} results, got {len(results)}")
-        return took, cpu
+        return took, cpu, storing[0]

@@ -4,9 +4,11 @@ import os
 import signal
 import sys
 
+from asgiref.sync import sync_to_async
 from django.core.management.base import BaseCommand, CommandError
 
 from rigs import poller
+from rigs.lease import Lease
 
 
 class Command(BaseCommand):
@@ -28,8 +30,19 @@ class Command(BaseCommand):
             except (ValueError, AssertionError):
                 raise CommandError("--shard takes K/N with 0 <= K < N, e.g. 0/4") from None
             shard = (k, n)
+        # One poller per shard: a second one started for it stands by (rigs/lease.py).
+        lease = Lease(shard)
         if opts["once"]:
-            results, took = asyncio.run(poller.poll_once(shard))
+            if not lease.claim():
+                raise CommandError(f"another poller ({lease.holder()}) holds shard {lease.shard}: nothing polled")
+
+            async def once():
+                try:
+                    return await poller.poll_once(shard, lease=lease)
+                finally:
+                    await sync_to_async(lease.release)()
+
+            results, took = asyncio.run(once())
             failed = [r for r in results if not r.ok]
             self.stdout.write(f"polled {len(results)} rigs in {took:.2f} s, {len(failed)} failed")
             for r in failed:
@@ -41,7 +54,8 @@ class Command(BaseCommand):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            await poller.run(stop, opts["interval"], shard, on_batch=notify if opts["notify"] else None)
+            await poller.run(stop, opts["interval"], shard, on_batch=notify if opts["notify"] else None,
+                             lease=lease)
 
         def notify(ids):
             try:

@@ -89,6 +89,7 @@ class SimRig:
         self.debug = {"Silent": False, "Quiet": False, "Verbose": False, "Debug": False,
                       "RPCProto": False, "PerDevice": False, "WorkTime": False}
         self.quit_requested = False
+        self.requests = 0  # how many it was asked (tests: two pollers must not both ask)
         # A rig has been up for a while when the simulator starts.
         self.restart(uptime=rnd.uniform(600, 90_000))
 
@@ -178,6 +179,7 @@ class SimRig:
 
     def handle(self, data):
         """Answer one request exactly as a miner would."""
+        self.requests += 1
         if self.access == "deny":
             return None
         text = data.decode("utf-8", errors="replace")

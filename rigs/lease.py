@@ -1,0 +1,64 @@
+"""A lease per shard, so two `pollrigs` started for one shard never both poll.
+
+healthchecks' sendalerts claims work by an atomic UPDATE; so does a poller: it
+holds a shard while ``UPDATE ... WHERE owner = me OR expires < now`` changes one
+row, with the database's clock (no skew between machines). The claim is renewed
+inside the transaction of every write of snapshots, so a poller that lost its
+shard (paused past the lease, a standby took over) writes nothing more. A poller
+killed with -9 leaves its lease to expire: a standby or its restart takes over
+within POLL_LEASE seconds; a clean stop releases it at once.
+"""
+
+import os
+import secrets
+import socket
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Now
+
+
+class Lost(Exception):
+    """Another poller holds the shard now."""
+
+
+def shard_name(shard):
+    return "all" if not shard else f"{shard[0]}/{shard[1]}"
+
+
+class Lease:
+    def __init__(self, shard=None, ttl=None):
+        self.shard = shard_name(shard)
+        self.ttl = timedelta(seconds=ttl or settings.POLL_LEASE or max(30.0, 3 * settings.POLL_INTERVAL))
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+    def claim(self):
+        """Take or renew the shard; True when this process holds it."""
+        from .models import PollerLease
+
+        rows = PollerLease.objects.filter(Q(owner=self.owner) | Q(expires__lt=Now()), shard=self.shard)
+        if rows.update(owner=self.owner, expires=Now() + self.ttl):
+            return True
+        try:
+            with transaction.atomic():
+                PollerLease.objects.create(shard=self.shard, owner=self.owner, expires=Now() + self.ttl)
+            return True
+        except IntegrityError:  # it exists and is someone else's
+            return False
+
+    def renew(self):
+        """For the write transaction: raise Lost unless this process still holds the shard."""
+        if not self.claim():
+            raise Lost(f"another poller ({self.holder()}) holds shard {self.shard}")
+
+    def holder(self):
+        from .models import PollerLease
+
+        return PollerLease.objects.filter(shard=self.shard).values_list("owner", flat=True).first()
+
+    def release(self):
+        from .models import PollerLease
+
+        PollerLease.objects.filter(shard=self.shard, owner=self.owner).update(expires=Now() - self.ttl)

@@ -1,0 +1,41 @@
+"""The orjson fast path gives what the standard library gives, in parsing and in storage."""
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rigs import fastjson
+from rigs.drivers.cgminer.protocol import load_json
+from rigs.models import Rig, Snapshot
+
+values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(values)
+def test_same_as_the_standard_library(value):
+    text = json.dumps(value)
+    assert json.loads(text, cls=fastjson.Decoder) == json.loads(text)
+    assert json.loads(json.dumps(value, cls=fastjson.Encoder)) == value
+
+
+def test_integers_beyond_64_bits_stay_exact():
+    for n in (2**64, 2**70, -(2**70), 2**64 - 1):
+        obj = load_json(f'{{"STATUS":[{{"STATUS":"S"}}],"COIN":[{{"Network Difficulty":{n}}}]}}')
+        assert obj["COIN"][0]["Network Difficulty"] == n and isinstance(obj["COIN"][0]["Network Difficulty"], int)
+    assert load_json('{"a":NaN,"b":1,}') == {"a": None, "b": 1}  # the repairs still apply
+
+
+@pytest.mark.django_db
+def test_a_snapshot_keeps_big_integers_and_text():
+    rig = Rig.objects.create(name="x", host="127.0.0.1", port=1)
+    sections = {"COIN": [{"Network Difficulty": 2**70, "Hash Method": "sha256 ✓ \u00e9"}], "SUMMARY": [{"MHS av": 1.5}]}
+    Snapshot.objects.create(rig=rig, sections=sections, brief={"n": 2**64})
+    snap = Snapshot.objects.get(rig=rig)
+    assert snap.sections == sections and snap.brief == {"n": 2**64}
