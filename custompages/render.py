@@ -5,10 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
-from rigs import pages, tables
+from rigs import pages, paging, tables
 from rigs.figures import number, rate_hs
 from rigs.formatting import date_box, fmt, formatter, last_share_state, named, rate_title
-from rigs.models import Rig
+from rigs.models import Rig, stale_after
 
 from . import engine
 
@@ -25,34 +25,90 @@ def needed_sections(definitions):
     return sorted(names)
 
 
-def rigs_for(definitions):
+# Engine inputs of each rig, built once per snapshot (and per state): a view decodes the
+# sections of the rigs that changed since the last one, not of every rig.
+_INPUTS = {}
+# Engine results of a page for one set of inputs: the views and pushes of one snapshot batch
+# share them, and draw only the rows they show.
+_RESULTS = {}
+RESULTS_KEPT = 4
+
+
+def rigs_for(definitions, now=None):
     """[(rig, snapshot-like, state, href)] and engine rig dicts, reading only the sections the page uses."""
-    needed = needed_sections(definitions)
+    items, rigs, _ = inputs_for(definitions, now)
+    return items, rigs
+
+
+def inputs_for(definitions, now=None):
+    """(items, engine rig dicts, key): the key changes whenever any rig's data, state or
+    settings change. One light query for all rigs; sections are read for changed rigs only."""
+    needed = tuple(needed_sections(definitions))
+    light = [*pages.RIG_FIELDS, *(f"snapshot__{f}" for f in pages.SNAP_FIELDS)]
+    now = now or timezone.now()
+    limit = stale_after()
+    n_rig = len(pages.RIG_FIELDS)
+    keyed, missing = [], []
+    for row in Rig.objects.values_list(*light):
+        polled_at, last_ok_at, error = row[n_rig:n_rig + 3]
+        if polled_at is None:
+            state = "new"
+        elif error:
+            state = "unreachable"
+        elif last_ok_at and (now - last_ok_at).total_seconds() > limit:
+            state = "stale"
+        else:
+            state = "ok"
+        key = (row, state, needed)
+        keyed.append(key)
+        if key not in _INPUTS:
+            missing.append(row[0])
+    fresh = {}
+    if missing:
+        if len(_INPUTS) + len(missing) > 4 * max(len(keyed), 1000):
+            _INPUTS.clear()
+            missing = [k[0][0] for k in keyed]
+        fresh = read_inputs(missing, needed, now)
+    items, rigs = [], []
+    for key in keyed:
+        found = _INPUTS.get(key) or fresh.get(key[0][0])  # changed between the two queries: its newer data
+        if found is None:
+            continue  # deleted meanwhile
+        item, rig = found
+        items.append(item)
+        rigs.append(rig)
+    return items, rigs, hash(tuple(keyed))
+
+
+def read_inputs(ids, needed, now):
     wanted = [*pages.RIG_FIELDS, *(f"snapshot__{f}" for f in pages.SNAP_FIELDS), "snapshot__statuses",
               "snapshot__brief__figures", "snapshot__brief__health",
               *(f"snapshot__sections__{n}" for n in needed)]
-    now = timezone.now()
     href = reverse("rig_detail", args=[987654321])
-    items, rigs = [], []
     n_rig = len(pages.RIG_FIELDS)
-    for row in Rig.objects.values_list(*wanted):
-        rig = pages.RigView(*row[:n_rig])
-        polled_at, last_ok_at, error, error_kind, latency_ms, statuses, figs, health = row[n_rig:n_rig + 8]
-        sections = {n: v for n, v in zip(needed, row[n_rig + 8:]) if v}
-        snap = None
-        if polled_at is not None:
-            snap = pages.BriefView(polled_at, last_ok_at, error, error_kind, latency_ms, sections, statuses or {},
-                                   health, figs)
-        state = snap.state(now) if snap else "new"
-        items.append((rig, snap, state, href.replace("987654321", str(rig.id))))
-        when = ((statuses or {}).get("devs") or (statuses or {}).get("summary") or {}).get("When", 0)
-        add_markers(sections, when)
-        figs = figs or {}
-        add_figures(sections, figs, pages.rig_health(snap, state, now))
-        counted = tables.counted(rig, state)
-        rigs.append({"name": rig.name, "sections": sections, "when": when, "href": items[-1][3], "state": state,
-                     "algorithm": figs.get("algorithm"), "counted": counted, "totals": counted})
-    return items, rigs
+    fresh = {}
+    for start in range(0, len(ids), 500):  # SQLite's limit on parameters
+        for row in Rig.objects.filter(id__in=ids[start:start + 500]).values_list(*wanted):
+            rig = pages.RigView(*row[:n_rig])
+            polled_at, last_ok_at, error, error_kind, latency_ms, statuses, figs, health = row[n_rig:n_rig + 8]
+            sections = {n: v for n, v in zip(needed, row[n_rig + 8:]) if v}
+            snap = None
+            if polled_at is not None:
+                snap = pages.BriefView(polled_at, last_ok_at, error, error_kind, latency_ms, sections, statuses or {},
+                                       health, figs)
+            state = snap.state(now) if snap else "new"
+            item = (rig, snap, state, href.replace("987654321", str(rig.id)))
+            when = ((statuses or {}).get("devs") or (statuses or {}).get("summary") or {}).get("When", 0)
+            add_markers(sections, when)
+            figs = figs or {}
+            h = pages.rig_health(snap, state, now)
+            add_figures(sections, figs, h)
+            counted = tables.counted(rig, state)
+            fresh[rig.id] = _INPUTS[(row[:n_rig] + row[n_rig:n_rig + 5], state, needed)] = (item, {
+                "name": rig.name, "sections": sections, "when": when, "href": item[3], "state": state,
+                "algorithm": figs.get("algorithm"), "counted": counted, "totals": counted,
+                "problem": h["state"] in ("warn", "err")})
+    return fresh
 
 
 def add_markers(sections, when):
@@ -118,7 +174,9 @@ def _record(r, sec, part):
     return {k[len(prefix):]: v for k, v in r.items() if k.startswith(prefix)}
 
 
-def to_table(result, index, section, rigs_by_name, tz, formats=None):
+def to_table(result, index, section, rigs_by_name, tz, formats=None, rows=None, totals=None):
+    """The table of an engine result: the rows given (default: all of them) formatted, and the
+    Σ row (``totals``: one already built for this result, else built here)."""
     part = section.split("+")[0]
     formats = formats or {}
     cols = ([] if result.grouped else [("Rig", False)]) + [(h, False) for h, _ in result.columns]
@@ -130,7 +188,7 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
                        bool(rate_title(name, 1))))
     first_when = next(iter(rigs_by_name.values()), {}).get("when", 0)  # a grouped table's, as miner.php
     joined = "+" in section
-    for r in result.rows:
+    for r in (result.rows if rows is None else rows):
         rig = rigs_by_name.get(r.get("_rig"), {})
         when = first_when if result.grouped else rig.get("when", 0)
         cells = [] if result.grouped else [tables.cell(r.get("_rig", ""), "rig", "", rig.get("href", ""))]
@@ -152,7 +210,9 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
             r if part in ("DEVS", "EDEVS", "ASC", "PGA", "GPU") else {})
         late = last_share_state(devs, when) if devs and not result.grouped and settings.CHECK_LAST_SHARE else ""
         t.rows.append(tables.Row(cells, f"{css} lst-{late}".strip() if late else css))
-    if result.totals:
+    if totals is not None:
+        t.totals = totals or None
+    elif result.totals:
         cells = [] if result.grouped else [tables.cell("Σ", title="rigs without current data and pools are not added")]
         for field, sec, name, _, _ in fields:
             value = result.totals.get(field)
@@ -172,22 +232,74 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None):
     return t
 
 
-def page_context(user, page):
+def engine_results(page, definitions, rigs, key):
+    """The engine's results for this page and these inputs, computed once per snapshot batch."""
+    cache_key = (page.pk, repr(definitions), key)
+    found = _RESULTS.get(cache_key)
+    if found is None:
+        if len(_RESULTS) >= RESULTS_KEPT:
+            _RESULTS.pop(next(iter(_RESULTS)))
+        found = _RESULTS[cache_key] = {"results": engine.build_page(definitions, rigs), "totals": {}, "problem": {}}
+    return found
+
+
+def problems_of(result, rigs_by_name):
+    """Per row: does it belong to a rig needing attention (grouped rows belong to none)."""
+    if result.grouped:
+        return [False] * len(result.rows)
+    return [bool(rigs_by_name.get(r.get("_rig"), {}).get("problem")) for r in result.rows]
+
+
+def rig_text(rig):
+    """What a filter of the Rigs table searches: name, state and reasons."""
+    summary = (rig["sections"].get("SUMMARY") or [{}])[0]
+    reasons = summary.get("Reasons", "") if isinstance(summary, dict) else ""
+    return f"{rig['name']} {rig['state']} {reasons}".lower()
+
+
+def row_text(row):
+    return " ".join(str(v) for k, v in row.items() if k != "_errors").lower()
+
+
+def page_context(user, page, params=None, whole=False):
+    """The page's blocks for one view. Long tables show the rows of rigs needing attention first
+    and settings.TABLE_ROWS rows a page, chosen by ``params`` (the query: paging.choice_of);
+    only the rows shown are formatted. ``whole``: every row (the API)."""
     definitions = page.definitions()
-    items, rigs = rigs_for(definitions)
-    z = pages.tz()
     now = timezone.now()
+    items, rigs, key = inputs_for(definitions, now)
+    z = pages.tz()
     by_name = {r["name"]: r for r in rigs}
+    params = paging.flat(params or {})
+    limit = 10 ** 9 if whole else settings.TABLE_ROWS
     blocks = []
     with pages.no_gc_pauses():
-        for i, (d, result) in enumerate(zip(definitions, engine.build_page(definitions, rigs))):
+        cached = engine_results(page, definitions, rigs, key)
+        for i, (d, result) in enumerate(zip(definitions, cached["results"])):
             if result == "DATE":
                 blocks.append({"date": date_box(now.timestamp(), z)})
             elif result == "RIGS":
-                blocks.append({"table": pages.rigs_table(items, now, tier(user) == SYS)})
+                problem = [r["problem"] for r in rigs]
+                shown, pager = paging.choose(len(items), problem.__getitem__, lambda j: rig_text(rigs[j]),
+                                             paging.choice_of(params, "rigs"), limit, "rigs", params)
+                t = pages.rigs_table([items[j] for j in shown], now, tier(user) == SYS)
+                t.pager = pager
+                blocks.append({"table": t})
             elif isinstance(result, engine.PageError):
                 blocks.append({"error": str(result)})
             else:
-                blocks.append({"table": to_table(result, i, d["section"], by_name, z, d.get("formats")),
-                               "result": result})
+                tid = f"custom-{i}"
+                if i not in cached["problem"]:
+                    cached["problem"][i] = problems_of(result, by_name)
+                problem = cached["problem"][i]
+                shown, pager = paging.choose(len(result.rows), problem.__getitem__, lambda j: row_text(result.rows[j]),
+                                             paging.choice_of(params, tid), limit, tid, params)
+                if (i, str(z)) not in cached["totals"]:
+                    whole_table = to_table(result, i, d["section"], by_name, z, d.get("formats"), rows=[])
+                    cached["totals"][(i, str(z))] = whole_table.totals or False
+                rows = result.rows if pager is None else [result.rows[j] for j in shown]
+                t = to_table(result, i, d["section"], by_name, z, d.get("formats"), rows=rows,
+                             totals=cached["totals"][(i, str(z))])
+                t.pager = pager
+                blocks.append({"table": t, "result": result})
     return {"page": page, "blocks": blocks, "now": now}

@@ -6,6 +6,7 @@ once a second, and only when rigs it shows changed.
 
 import asyncio
 import time
+from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -17,7 +18,8 @@ from .poller import GROUP
 MIN_GAP = 1.0
 
 
-def render_fragment(user, page):
+def render_fragment(user, page, params=None):
+    """The live fragment of a page; ``params``: the page's query (which rows of long tables)."""
     from . import pages
     from .models import Rig
 
@@ -28,7 +30,7 @@ def render_fragment(user, page):
         custom = CustomPage.objects.filter(slug=page[7:]).first()
         if custom is None or not (custom.public or user.is_authenticated):
             return ""
-        return render_to_string("custompages/_live.html", {**page_context(user, custom), "oob": True})
+        return render_to_string("custompages/_live.html", {**page_context(user, custom, params), "oob": True})
     if page.startswith("summary"):
         with pages.no_gc_pauses():
             return render_to_string("rigs/_live.html", {**pages.summary_context(user, problems=page.endswith(":problems")),
@@ -82,7 +84,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def push_after(self, wait):
         try:
             await asyncio.sleep(wait)
-            html = await sync_to_async(render_fragment)(self.scope["user"], self.page)
+            query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+            html = await sync_to_async(render_fragment)(self.scope["user"], self.page, query)
             self.last = time.monotonic()
             if html:
                 await self.send(text_data=html)

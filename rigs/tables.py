@@ -62,6 +62,7 @@ class Table:
     totals: Row | None = None
     note: str = ""
     more_totals: list = field(default_factory=list)  # one Σ row per further algorithm
+    pager: object = None  # paging.Pager when only some rows are shown
 
     def html(self):
         """The <table>, every value escaped. Built here rather than in a template:
