@@ -43,7 +43,7 @@ def rigs_for(definitions, now=None):
 def inputs_for(definitions, now=None):
     """(items, engine rig dicts, key): the key changes whenever any rig's data, state or
     settings change. One light query for all rigs; sections are read for changed rigs only."""
-    needed = tuple(needed_sections(definitions))
+    needed = (*needed_sections(definitions), settings.CHECK_LAST_SHARE)  # the markers depend on it
     light = [*pages.RIG_FIELDS, *(f"snapshot__{f}" for f in pages.SNAP_FIELDS)]
     now = now or timezone.now()
     limit = stale_after()
@@ -83,7 +83,7 @@ def inputs_for(definitions, now=None):
 def read_inputs(ids, needed, now):
     wanted = [*pages.RIG_FIELDS, *(f"snapshot__{f}" for f in pages.SNAP_FIELDS), "snapshot__statuses",
               "snapshot__brief__figures", "snapshot__brief__health",
-              *(f"snapshot__sections__{n}" for n in needed)]
+              *(f"snapshot__sections__{n}" for n in needed[:-1])]
     href = reverse("rig_detail", args=[987654321])
     n_rig = len(pages.RIG_FIELDS)
     fresh = {}
@@ -91,7 +91,7 @@ def read_inputs(ids, needed, now):
         for row in Rig.objects.filter(id__in=ids[start:start + 500]).values_list(*wanted):
             rig = pages.RigView(*row[:n_rig])
             polled_at, last_ok_at, error, error_kind, latency_ms, statuses, figs, health = row[n_rig:n_rig + 8]
-            sections = {n: v for n, v in zip(needed, row[n_rig + 8:]) if v}
+            sections = {n: v for n, v in zip(needed[:-1], row[n_rig + 8:]) if v}
             snap = None
             if polled_at is not None:
                 snap = pages.BriefView(polled_at, last_ok_at, error, error_kind, latency_ms, sections, statuses or {},

@@ -33,8 +33,8 @@ def render_fragment(user, page, params=None):
         return render_to_string("custompages/_live.html", {**page_context(user, custom, params), "oob": True})
     if page.startswith("summary"):
         with pages.no_gc_pauses():
-            return render_to_string("rigs/_live.html", {**pages.summary_context(user, problems=page.endswith(":problems")),
-                                                        "oob": True})
+            return render_to_string("rigs/_live.html", {**pages.summary_context(
+                user, problems=page.endswith(":problems"), params=params), "oob": True})
     rig = Rig.objects.select_related("snapshot").filter(pk=int(page)).first()
     if rig is None:
         return ""
@@ -55,7 +55,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.page = f"custom:{kwargs['slug']}"
         else:
             self.page = "summary" if "pk" not in kwargs else str(kwargs["pk"])
-            if self.page == "summary" and b"problems=1" in self.scope.get("query_string", b""):
+            query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+            if self.page == "summary" and query.get("problems") == ["1"]:
                 self.page = "summary:problems"
         allowed = user is not None and user.is_authenticated
         if not allowed and "slug" in kwargs:

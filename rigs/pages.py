@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from minerpanel.tiers import SYS, readonly, tier
 
-from . import drivers, tables
+from . import drivers, paging, tables
 from .formatting import clock, format_rate
 from .health import with_reachability
 from .models import Rig, Snapshot, stale_after
@@ -221,22 +221,28 @@ def rigbar(now=None):
     return rig_bar(farm_states(now))
 
 
-def summary_context(user, now=None, problems=False):
-    """``problems``: only the rigs whose state is not ok (totals still count every rig)."""
+def summary_context(user, now=None, problems=False, params=None):
+    """``problems``: only the rigs whose state is not ok (totals still count every rig).
+    Long tables show the rows of rigs needing attention first, settings.TABLE_ROWS a page,
+    as ``params`` (the query) asks: see paging.py."""
     now = now or timezone.now()
     pairs = rigs_with_snapshots()
     items = items_for(pairs, now)
     z = tz()
     shown = items
+    attention_rigs = needing_attention(pairs, now)
+    bad_names = {rig.name for rig, _ in attention_rigs}
     if problems:
-        bad = {rig.id for rig, _ in needing_attention(pairs, now)}
+        bad = {rig.id for rig, _ in attention_rigs}
         shown = [i for i in items if i[0].id in bad]
+    params = paging.flat(params or {})
     states = [{"pk": rig.id, "name": rig.name, "state": rig_health(snap, state, now)["state"]}
               for rig, snap, state, _ in items]
     return {
         "attention": sum(1 for r in states if r["state"] in ("warn", "err")),
-        "tables": [rigs_table(shown, now, tier(user) == SYS), tables.summary_table(items, z, shown),
-                   tables.devices_table(shown, z), tables.pools_table(shown, z)],
+        "tables": [paging.page_table(t, params, settings.TABLE_ROWS, bad_names) for t in (
+            rigs_table(shown, now, tier(user) == SYS), tables.summary_table(items, z, shown),
+            tables.devices_table(shown, z), tables.pools_table(shown, z))],
         "now": now,
         "problems": problems,
         **rig_bar(states),

@@ -110,3 +110,25 @@ def flat(params):
     if hasattr(params, "dict"):
         return params.dict()
     return {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()}
+
+
+PROBLEM_ROW = ("dim", "h-warn", "h-err", "lst-warn", "lst-err")
+
+
+def page_table(table, params, limit, bad_rigs):
+    """Keep the rows of a built table that this view shows (see choose()). A row is a problem
+    when its rig (first cell) needs attention or the row itself is marked (stale, late share)."""
+    rows = table.rows
+
+    def problem(i):
+        row = rows[i]
+        return row.cells[0][0] in bad_rigs or any(c in row.css.split() for c in PROBLEM_ROW)
+
+    def text(i):
+        return " ".join(str(c[0]) for c in rows[i].cells).lower()
+
+    shown, pager = choose(len(rows), problem, text, choice_of(params, table.id), limit, table.id, params)
+    if pager is not None:
+        table.rows = [rows[i] for i in shown]
+        table.pager = pager
+    return table

@@ -132,3 +132,15 @@ def bg():
     t = LoopThread()
     yield t
     t.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_caches():
+    """Rows and engine inputs are cached per snapshot; tests reuse ids and times, so start empty."""
+    from custompages import render
+    from rigs import tables
+
+    render._INPUTS.clear()
+    render._RESULTS.clear()
+    tables._ROWS.clear()
+    yield
