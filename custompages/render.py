@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
-from rigs import pages, paging, tables
+from rigs import batch, pages, paging, tables
 from rigs.figures import number, rate_hs
 from rigs.formatting import date_box, fmt, formatter, last_share_state, named, rate_title
 from rigs.models import Rig, stale_after
@@ -42,13 +42,17 @@ def rigs_for(definitions, now=None):
 
 def inputs_for(definitions, now=None):
     """(items, engine rig dicts, key): the key changes whenever any rig's data, state or
-    settings change. One light query for all rigs; sections are read for changed rigs only."""
+    settings change. Nothing is read while no batch was stored (rigs/batch.py); then one
+    light query for all rigs, and sections for the rigs that changed only."""
     needed = (*needed_sections(definitions), settings.CHECK_LAST_SHARE)  # the markers depend on it
+    return batch.memo(("custom page inputs", needed), lambda at: read_all(needed, at), now or timezone.now())
+
+
+def read_all(needed, now):
     light = [*pages.RIG_FIELDS, *(f"snapshot__{f}" for f in pages.SNAP_FIELDS)]
-    now = now or timezone.now()
     limit = stale_after()
     n_rig = len(pages.RIG_FIELDS)
-    keyed, missing = [], []
+    keyed, missing, turns = [], [], []
     for row in Rig.objects.values_list(*light):
         polled_at, last_ok_at, error = row[n_rig:n_rig + 3]
         if polled_at is None:
@@ -59,6 +63,8 @@ def inputs_for(definitions, now=None):
             state = "stale"
         else:
             state = "ok"
+            if last_ok_at:
+                turns.append(last_ok_at.timestamp() + limit)
         key = (row, state, needed)
         keyed.append(key)
         if key not in _INPUTS:
@@ -77,7 +83,19 @@ def inputs_for(definitions, now=None):
         item, rig = found
         items.append(item)
         rigs.append(rig)
-    return items, rigs, hash(tuple(keyed))
+    return (items, rigs, hash(tuple(keyed))), min(turns, default=None)
+
+
+def warm(rig_ids):
+    """Build the engine inputs of freshly stored rigs for the Summary page ('/'), so the next
+    view or push decodes nothing. The poller calls it after each batch (through rigs.pages.warm)."""
+    from .models import CustomPage
+    from .views import HOME
+
+    home = CustomPage.objects.filter(slug=HOME).first()
+    if home is not None and rig_ids:
+        needed = (*needed_sections(home.definitions()), settings.CHECK_LAST_SHARE)
+        read_inputs(list(rig_ids), needed, timezone.now())
 
 
 def read_inputs(ids, needed, now):
@@ -174,9 +192,10 @@ def _record(r, sec, part):
     return {k[len(prefix):]: v for k, v in r.items() if k.startswith(prefix)}
 
 
-def to_table(result, index, section, rigs_by_name, tz, formats=None, rows=None, totals=None):
+def to_table(result, index, section, rigs_by_name, tz, formats=None, rows=None, totals=None, memo=None):
     """The table of an engine result: the rows given (default: all of them) formatted, and the
-    Σ row (``totals``: one already built for this result, else built here)."""
+    Σ row (``totals``: one already built for this result, else built here). ``memo``: rows
+    formatted by earlier views of this result, by id of the row."""
     part = section.split("+")[0]
     formats = formats or {}
     cols = ([] if result.grouped else [("Rig", False)]) + [(h, False) for h, _ in result.columns]
@@ -189,6 +208,9 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None, rows=None, 
     first_when = next(iter(rigs_by_name.values()), {}).get("when", 0)  # a grouped table's, as miner.php
     joined = "+" in section
     for r in (result.rows if rows is None else rows):
+        if memo is not None and id(r) in memo:
+            t.rows.append(memo[id(r)])
+            continue
         rig = rigs_by_name.get(r.get("_rig"), {})
         when = first_when if result.grouped else rig.get("when", 0)
         cells = [] if result.grouped else [tables.cell(r.get("_rig", ""), "rig", "", rig.get("href", ""))]
@@ -210,6 +232,8 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None, rows=None, 
             r if part in ("DEVS", "EDEVS", "ASC", "PGA", "GPU") else {})
         late = last_share_state(devs, when) if devs and not result.grouped and settings.CHECK_LAST_SHARE else ""
         t.rows.append(tables.Row(cells, f"{css} lst-{late}".strip() if late else css))
+        if memo is not None:
+            memo[id(r)] = t.rows[-1]
     if totals is not None:
         t.totals = totals or None
     elif result.totals:
@@ -239,7 +263,8 @@ def engine_results(page, definitions, rigs, key):
     if found is None:
         if len(_RESULTS) >= RESULTS_KEPT:
             _RESULTS.pop(next(iter(_RESULTS)))
-        found = _RESULTS[cache_key] = {"results": engine.build_page(definitions, rigs), "totals": {}, "problem": {}}
+        found = _RESULTS[cache_key] = {"results": engine.build_page(definitions, rigs), "totals": {}, "problem": {},
+                                         "rows": {}}
     return found
 
 
@@ -299,7 +324,8 @@ def page_context(user, page, params=None, whole=False):
                     cached["totals"][(i, str(z))] = whole_table.totals or False
                 rows = result.rows if pager is None else [result.rows[j] for j in shown]
                 t = to_table(result, i, d["section"], by_name, z, d.get("formats"), rows=rows,
-                             totals=cached["totals"][(i, str(z))])
+                             totals=cached["totals"][(i, str(z))],
+                             memo=None if whole else cached["rows"].setdefault((i, str(z)), {}))
                 t.pager = pager
                 blocks.append({"table": t, "result": result})
     return {"page": page, "blocks": blocks, "now": now}

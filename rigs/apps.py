@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RigsConfig(AppConfig):
     name = "rigs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import batch
+
+        batch.connect()  # memoised farm figures forget a rig edited or a snapshot saved

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from minerpanel.tiers import SYS, readonly, tier
 
-from . import drivers, paging, tables
+from . import batch, drivers, paging, tables
 from .formatting import clock, format_rate
 from .health import with_reachability
 from .models import Rig, Snapshot, stale_after
@@ -194,10 +194,15 @@ def no_gc_pauses():
 
 def farm_states(now=None):
     """[{"pk", "name", "state"}] of every enabled rig in one light query (no sections):
-    for the header's count and the rig bar."""
+    for the header's count and the rig bar. Kept until a batch of snapshots is stored
+    (rigs/batch.py) or a rig's data goes stale."""
     now = now or timezone.now()
+    return list(batch.memo("farm_states", read_farm_states, now))
+
+
+def read_farm_states(now):
     limit = stale_after()
-    out = []
+    out, turns = [], []
     for pk, name, polled_at, last_ok_at, error, stored in Rig.objects.filter(enabled=True).values_list(
             "id", "name", "snapshot__polled_at", "snapshot__last_ok_at", "snapshot__error", "snapshot__brief__health__state"):
         if polled_at is None:
@@ -206,8 +211,9 @@ def farm_states(now=None):
             state = "err"
         else:
             state = stored if stored in ("ok", "warn", "err") else "ok"
+            turns.append(last_ok_at.timestamp() + limit)
         out.append({"pk": pk, "name": name, "state": state})
-    return out
+    return out, min(turns, default=None)
 
 
 def attention(now=None):
@@ -305,3 +311,6 @@ def warm(rig_ids):
                 rows = tables.rows_of(kind, build, rig, snap, state, href, z)
                 for row in rows[0] if kind == "devs" else rows:
                     row.html()
+    from custompages import render
+
+    render.warm(rig_ids)  # the Summary custom page's inputs too

@@ -163,17 +163,17 @@ class SummaryPageTestCase(BaseTestCase):
         self.client.get("/overview/")
         with self.assertNumQueries(5):  # session, user, groups, rigs + snapshots, custom page links
             self.client.get("/overview/")
-        # and the Summary page: its sections, the rigs (light), the sections of rigs that changed since
-        # the last view (groups: for the addresses), attention
-        with self.assertNumQueries(9):
+        # and the Summary page: its sections, whether a batch was stored (rigs/batch.py), the rigs (light),
+        # the sections of the rigs that changed (groups: for the addresses), the same check and attention
+        with self.assertNumQueries(11):
             self.client.get(SUMMARY)
-        with self.assertNumQueries(8):  # nothing changed: no sections read
+        with self.assertNumQueries(8):  # nothing stored since: neither rigs nor sections read
             self.client.get(SUMMARY)
         for i in range(30):
             self.snapshot(rig=Rig.objects.create(name=f"y{i}", host=f"10.2.0.{i}"), sections={"SUMMARY": [summary()]})
         with self.assertNumQueries(5):
             self.client.get("/overview/")
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(11):
             self.client.get(SUMMARY)
 
     def test_refresh_choice(self):
