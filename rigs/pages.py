@@ -232,23 +232,27 @@ def summary_context(user, now=None, problems=False, params=None):
     Long tables show the rows of rigs needing attention first, settings.TABLE_ROWS a page,
     as ``params`` (the query) asks: see paging.py."""
     now = now or timezone.now()
-    pairs = rigs_with_snapshots()
+    pairs = batch.memo("overview pairs", lambda at: (rigs_with_snapshots(), None), now)
     items = items_for(pairs, now)
     z = tz()
-    shown = items
-    attention_rigs = needing_attention(pairs, now)
-    bad_names = {rig.name for rig, _ in attention_rigs}
-    if problems:
-        bad = {rig.id for rig, _ in attention_rigs}
-        shown = [i for i in items if i[0].id in bad]
-    params = paging.flat(params or {})
     states = [{"pk": rig.id, "name": rig.name, "state": rig_health(snap, state, now)["state"]}
               for rig, snap, state, _ in items]
+    bad_names = {s["name"] for s in states if s["state"] in ("warn", "err")}
+    shown = [i for i in items if i[0].name in bad_names] if problems else items
+    params = paging.flat(params or {})
+    limit = settings.TABLE_ROWS
+    rig_choice = paging.choice_of(params, "rigs")
+    if rig_choice.q:  # the filter reads the rows' text: build them all
+        rigs = paging.page_table(rigs_table(shown, now, tier(user) == SYS), params, limit, bad_names)
+    else:  # build the rows shown only
+        picked, pager = paging.choose(len(shown), lambda i: shown[i][0].name in bad_names, None, rig_choice, limit,
+                                      "rigs", params)
+        rigs = rigs_table([shown[i] for i in picked], now, tier(user) == SYS)
+        rigs.pager = pager
     return {
-        "attention": sum(1 for r in states if r["state"] in ("warn", "err")),
-        "tables": [paging.page_table(t, params, settings.TABLE_ROWS, bad_names) for t in (
-            rigs_table(shown, now, tier(user) == SYS), tables.summary_table(items, z, shown),
-            tables.devices_table(shown, z), tables.pools_table(shown, z))],
+        "attention": len(bad_names),
+        "tables": [rigs] + [paging.page_table(t, params, limit, bad_names) for t in (
+            tables.summary_table(items, z, shown), tables.devices_table(shown, z), tables.pools_table(shown, z))],
         "now": now,
         "problems": problems,
         **rig_bar(states),

@@ -112,9 +112,6 @@ def flat(params):
     return {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()}
 
 
-PROBLEM_ROW = ("dim", "h-warn", "h-err", "lst-warn", "lst-err")
-
-
 def page_table(table, params, limit, bad_rigs):
     """Keep the rows of a built table that this view shows (see choose()). A row is a problem
     when its rig (first cell) needs attention or the row itself is marked (stale, late share)."""
@@ -122,7 +119,8 @@ def page_table(table, params, limit, bad_rigs):
 
     def problem(i):
         row = rows[i]
-        return row.cells[0][0] in bad_rigs or any(c in row.css.split() for c in PROBLEM_ROW)
+        css = row.css
+        return row.cells[0][0] in bad_rigs or bool(css and ("dim" in css or "h-" in css or "lst-" in css))
 
     def text(i):
         return " ".join(str(c[0]) for c in rows[i].cells).lower()
