@@ -71,13 +71,12 @@ def choose(n, problem, text, choice, limit, table_id="", params=None):
     row's searchable text (only asked for when filtering)."""
     if n <= limit and not choice.words and not choice.problems:
         return list(range(n)), None
-    order = [i for i in range(n) if problem(i)]
+    words = choice.words
+    rows = [i for i in range(n) if all(w in text(i) for w in words)] if words else range(n)
+    order = [i for i in rows if problem(i)]
     n_problems = len(order)
     if not choice.problems:
-        order += [i for i in range(n) if not problem(i)]
-    words = choice.words
-    if words:
-        order = [i for i in order if all(w in text(i) for w in words)]
+        order += [i for i in rows if not problem(i)]
     total = len(order)
     pages = max(1, -(-total // limit))
     page = min(choice.page, pages)
