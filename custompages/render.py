@@ -200,6 +200,7 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None, rows=None, 
     formats = formats or {}
     cols = ([] if result.grouped else [("Rig", False)]) + [(h, False) for h, _ in result.columns]
     t = tables.Table(f"custom-{index}", result.title, cols)
+    t.narrow = narrow_hidden(result)
     fields = []  # per column: field, section, name, its formatter (chosen once), rate or not
     for _, field in result.columns:
         sec, name = split_field(field)
@@ -227,6 +228,8 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None, rows=None, 
             # classes that compare fields (hi/lo, late shares) stay off there, as in miner.php
             text, css = f(value, when, tz, r)
             cells.append((text, css, rate_title(name, value) if rate else "", ""))
+        if t.narrow:
+            cells = [(c[0], f"{c[1]} n".lstrip(), *c[2:]) if k in t.narrow else c for k, c in enumerate(cells)]
         css = tables.row_css(rig.get("state", ""))
         devs = _record(r, "DEVS", section) if joined and ("DEVS." in " ".join(r)) else (
             r if part in ("DEVS", "EDEVS", "ASC", "PGA", "GPU") else {})
@@ -252,8 +255,24 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None, rows=None, 
             else:
                 text, css = fmt("GEN total" if sec in ("GEN", "BGEN") else "total", name, value, 0, tz)
                 cells.append(tables.cell(text, css, rate_title(name, value)))
+        if t.narrow:
+            cells = [(c[0], f"{c[1]} n".lstrip(), *c[2:]) if k in t.narrow else c for k, c in enumerate(cells)]
         t.totals = tables.Row(cells, "tot")
     return t
+
+
+# The columns that stay at narrow widths in a wide custom table: rig, state, hashrate, status, last share.
+NARROW_KEEP = {"State", "Status", "MHS av", "Hashrate av", "Hashrate now", "Temperature", "Last Share Time",
+               "Late Share", "URL", "In Use", "Reasons"}
+NARROW_FROM = 7  # a table of fewer columns (the Mobile page's) keeps them all
+
+
+def narrow_hidden(result):
+    """Indices of the columns hidden below 700 px (class "n"), for a table of NARROW_FROM columns or more."""
+    offset = 0 if result.grouped else 1
+    if len(result.columns) + offset < NARROW_FROM:
+        return set()
+    return {k + offset for k, (_, fld) in enumerate(result.columns) if split_field(fld)[1].split(".")[-1] not in NARROW_KEEP}
 
 
 def engine_results(page, definitions, rigs, key):

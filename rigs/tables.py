@@ -63,13 +63,15 @@ class Table:
     note: str = ""
     more_totals: list = field(default_factory=list)  # one Σ row per further algorithm
     pager: object = None  # paging.Pager when only some rows are shown
+    narrow: set = field(default_factory=set)  # columns hidden at narrow widths (their cells have class "n")
 
     def html(self):
         """The <table>, every value escaped. Built here rather than in a template:
         a 1,000-rig summary has ~55,000 cells."""
         out = ["<table><thead><tr>"]
-        for label, num in self.columns:
-            out.append(f'<th scope="col" class="num">{escape(label)}</th>' if num else f'<th scope="col">{escape(label)}</th>')
+        for k, (label, num) in enumerate(self.columns):
+            css = " ".join(c for c in ("num" if num else "", "n" if k in self.narrow else "") if c)
+            out.append(f'<th scope="col" class="{css}">{escape(label)}</th>' if css else f'<th scope="col">{escape(label)}</th>')
         out.append("</tr></thead><tbody>")
         out.extend(row.html() for row in self.rows)
         out.append("</tbody>")

@@ -144,3 +144,21 @@ class SmallFarmTestCase(BaseTestCase):
         html = self.client.get("/").content.decode()
         self.assertNotIn('class="pager"', html)
         self.assertEqual(html.count("small2</a>"), 1 + 1 + 5)  # rigs, summary, five devices
+
+
+class NarrowColumnsTestCase(BaseTestCase):
+    def test_wide_custom_tables_mark_the_columns_that_hide_at_narrow_widths(self):
+        self.client.force_login(self.bob)
+        self.snapshot(sections={"SUMMARY": [summary()], "DEVS": [
+            {"ASC": 0, "Name": "BTB", "ID": 0, "Enabled": "Y", "Status": "Alive", "Temperature": 60, "MHS av": 1.0,
+             "MHS 5s": 1.0, "Accepted": 3, "Last Share Time": 0}]})
+        html = self.client.get("/?all=1").content.decode()
+        devs = html[html.index('id="custom-3"'):]
+        devs = devs[:devs.index("</table>")]
+        head = devs[devs.index("<thead>"):devs.index("</thead>")]
+        for kept in ("Rig", "Status", "Temp", "MHS av", "Last Share Time"):
+            self.assertIn(f'<th scope="col">{kept}</th>', head)
+        for hidden in ("#", "Enabled", "MHS 5s", "Name"):
+            self.assertIn(f'<th scope="col" class="n">{hidden}</th>', head)
+        self.assertIn('<td class="n">Y</td>', devs)  # Enabled
+        self.assertIn('<td class="rig"><a', devs)  # the rig stays
