@@ -26,7 +26,8 @@ def needed_sections(definitions):
 
 
 # Engine inputs of each rig, built once per snapshot (and per state): a view decodes the
-# sections of the rigs that changed since the last one, not of every rig.
+# sections of the rigs that changed since the last one, not of every rig. One entry per rig
+# and set of sections read: {(rig id, sections): (key, entry)}.
 _INPUTS = {}
 # Engine results of a page for one set of inputs: the views and pushes of one snapshot batch
 # share them, and draw only the rows they show.
@@ -65,19 +66,21 @@ def read_all(needed, now):
             state = "ok"
             if last_ok_at:
                 turns.append(last_ok_at.timestamp() + limit)
-        key = (row, state, needed)
+        key = (row, state)
         keyed.append(key)
-        if key not in _INPUTS:
+        if _INPUTS.get((row[0], needed), (None,))[0] != key:
             missing.append(row[0])
-    fresh = {}
-    if missing:
-        if len(_INPUTS) + len(missing) > 4 * max(len(keyed), 1000):
-            _INPUTS.clear()
-            missing = [k[0][0] for k in keyed]
-        fresh = read_inputs(missing, needed, now)
+    fresh = read_inputs(missing, needed, now) if missing else {}
+    if len(_INPUTS) > 2 * len(keyed) + 100:  # rigs deleted, pages edited: forget what no page reads
+        current = {(k[0][0], needed) for k in keyed}
+        for gone in [k for k in _INPUTS if k not in current]:
+            del _INPUTS[gone]
     items, rigs = [], []
     for key in keyed:
-        found = _INPUTS.get(key) or fresh.get(key[0][0])  # changed between the two queries: its newer data
+        rig_id = key[0][0]
+        found = fresh.get(rig_id)  # read now (its data may be newer than the light query's)
+        if found is None:
+            found = _INPUTS.get((rig_id, needed), (None, None))[1]
         if found is None:
             continue  # deleted meanwhile
         item, rig = found
@@ -122,10 +125,11 @@ def read_inputs(ids, needed, now):
             h = pages.rig_health(snap, state, now)
             add_figures(sections, figs, h)
             counted = tables.counted(rig, state)
-            fresh[rig.id] = _INPUTS[(row[:n_rig] + row[n_rig:n_rig + 5], state, needed)] = (item, {
+            entry = fresh[rig.id] = (item, {
                 "name": rig.name, "sections": sections, "when": when, "href": item[3], "state": state,
                 "algorithm": figs.get("algorithm"), "counted": counted, "totals": counted,
                 "problem": h["state"] in ("warn", "err")})
+            _INPUTS[(rig.id, needed)] = ((row[:n_rig + 5], state), entry)
     return fresh
 
 

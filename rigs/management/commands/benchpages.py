@@ -9,6 +9,7 @@ changed every rig, after one that changed a tenth of them, and for a view with n
 
 import os
 import random
+import resource
 import statistics
 import tempfile
 import time
@@ -131,7 +132,8 @@ class Command(BaseCommand):
             self.stdout.write(f"    htmx fragment {size(len(rf.content))}: {ms(frag)}; live push {size(len(html.encode()))}: "
                               f"{ms(pushed)}; devices page 2 ({second}) {size(len(rp.content))}: {ms(paged)}")
         whole, _ = timed(lambda: render.page_context(user, render_home(), whole=True), 1)
-        self.stdout.write(f"  '/' with every row formatted (the API's view; no paging): {ms(whole)}")
+        self.stdout.write(f"  '/' with every row formatted (the API's view; no paging): {ms(whole)}; "
+                          f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
         tables._ROWS.clear()
         render._INPUTS.clear()
         render._RESULTS.clear()
