@@ -39,7 +39,7 @@ class Row:
 # Rows of one rig, built once per snapshot: a page view (or a push to each open
 # page) rebuilds only the rigs whose data changed since the last one.
 _ROWS = {}
-ROW_CACHE_SIZE = 12000
+ROW_CACHE_SIZE = 80000  # three kinds of rows for 10,000 rigs, and the previous snapshots' of many
 
 
 def rows_of(kind, build, rig, snap, state, href, tz):
