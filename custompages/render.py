@@ -266,8 +266,8 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None, rows=None, 
 
 
 # The columns that stay at narrow widths in a wide custom table: rig, state, hashrate, status, last share.
-NARROW_KEEP = {"State", "Status", "MHS av", "Hashrate av", "Hashrate now", "Temperature", "Last Share Time",
-               "Late Share", "URL", "In Use", "Reasons"}
+NARROW_KEEP = {"State", "Status", "MHS av", "Hashrate av", "Hashrate now", "Last Share Time", "Late Share", "URL",
+               "In Use", "Reasons"}
 NARROW_FROM = 7  # a table of fewer columns (the Mobile page's) keeps them all
 
 
