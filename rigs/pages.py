@@ -230,15 +230,12 @@ def rigbar(now=None):
 def summary_context(user, now=None, problems=False, params=None):
     """``problems``: only the rigs whose state is not ok (totals still count every rig).
     Long tables show the rows of rigs needing attention first, settings.TABLE_ROWS a page,
-    as ``params`` (the query) asks: see paging.py."""
+    as ``params`` (the query) asks: see paging.py. The whole tables are built once per stored
+    batch (rigs/batch.py) and shared by every view and push; a view cuts out its rows."""
     now = now or timezone.now()
-    pairs = batch.memo("overview pairs", lambda at: (rigs_with_snapshots(), None), now)
-    items = items_for(pairs, now)
     z = tz()
-    states = [{"pk": rig.id, "name": rig.name, "state": rig_health(snap, state, now)["state"]}
-              for rig, snap, state, _ in items]
-    bad_names = {s["name"] for s in states if s["state"] in ("warn", "err")}
-    shown = [i for i in items if i[0].name in bad_names] if problems else items
+    farm = batch.memo(("overview", problems, str(z)), lambda at: overview_tables(at, problems, z), now)
+    items, shown, states, bad_names = farm["items"], farm["shown"], farm["states"], farm["bad"]
     params = paging.flat(params or {})
     limit = settings.TABLE_ROWS
     rig_choice = paging.choice_of(params, "rigs")
@@ -251,12 +248,26 @@ def summary_context(user, now=None, problems=False, params=None):
         rigs.pager = pager
     return {
         "attention": len(bad_names),
-        "tables": [rigs] + [paging.page_table(t, params, limit, bad_names) for t in (
-            tables.summary_table(items, z, shown), tables.devices_table(shown, z), tables.pools_table(shown, z))],
+        "tables": [rigs] + [paging.page_table(t, params, limit, bad_names) for t in farm["tables"]],
         "now": now,
         "problems": problems,
         **rig_bar(states),
     }
+
+
+def overview_tables(now, problems, z):
+    """What every view of the Overview shares until the next batch, and until when (a rig's data
+    going stale changes its state)."""
+    items = items_for(rigs_with_snapshots(), now)
+    states = [{"pk": rig.id, "name": rig.name, "state": rig_health(snap, state, now)["state"]}
+              for rig, snap, state, _ in items]
+    bad = {s["name"] for s in states if s["state"] in ("warn", "err")}
+    shown = [i for i in items if i[0].name in bad] if problems else items
+    limit = stale_after()
+    turns = [snap.last_ok_at.timestamp() + limit for _, snap, state, _ in items
+             if state == "ok" and snap and snap.last_ok_at]
+    built = [tables.summary_table(items, z, shown), tables.devices_table(shown, z), tables.pools_table(shown, z)]
+    return {"items": items, "shown": shown, "states": states, "bad": bad, "tables": built}, min(turns, default=None)
 
 
 def rig_bar(rigs):

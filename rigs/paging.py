@@ -7,7 +7,7 @@ and may ask for problems only, all on the server, so a view never builds the row
 Query parameters are per table: ``<table id>-page``, ``<table id>-q``, ``<table id>-problems``.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 
@@ -112,20 +112,20 @@ def flat(params):
 
 
 def page_table(table, params, limit, bad_rigs):
-    """Keep the rows of a built table that this view shows (see choose()). A row is a problem
-    when its rig (first cell) needs attention or the row itself is marked (stale, late share)."""
+    """The rows of a built table that this view shows (see choose()), as a new table: the built
+    one is shared by every view. A row is a problem when its rig (first cell) needs attention or
+    the row itself is marked (stale, late share)."""
     rows = table.rows
-
-    def problem(i):
-        row = rows[i]
-        css = row.css
-        return row.cells[0][0] in bad_rigs or bool(css and ("dim" in css or "h-" in css or "lst-" in css))
+    flags = table.__dict__.get("_problem_rows")
+    if flags is None or len(flags) != len(rows):
+        flags = table.__dict__["_problem_rows"] = [
+            row.cells[0][0] in bad_rigs or bool(row.css and ("dim" in row.css or "h-" in row.css or "lst-" in row.css))
+            for row in rows]
 
     def text(i):
         return " ".join(str(c[0]) for c in rows[i].cells).lower()
 
-    shown, pager = choose(len(rows), problem, text, choice_of(params, table.id), limit, table.id, params)
-    if pager is not None:
-        table.rows = [rows[i] for i in shown]
-        table.pager = pager
-    return table
+    shown, pager = choose(len(rows), flags.__getitem__, text, choice_of(params, table.id), limit, table.id, params)
+    if pager is None:
+        return table
+    return replace(table, rows=[rows[i] for i in shown], pager=pager)
