@@ -440,17 +440,20 @@ def _first_present(names, rows):
 def _columns(definition, rows):
     """Fields in the order given, renames as headers, '*' for all, the first alternative
     with data, columns with no data dropped."""
-    seen = []
+    fields = {}  # every field some row has, in first-seen order
+    errors = set()  # and those some row has an error for
     for r in rows:
-        for k in r:
-            if k not in seen and not k.startswith("_"):
-                seen.append(k)
+        fields.update(dict.fromkeys(r))
+        if "_errors" in r:
+            errors.update(r["_errors"])
+    seen = [k for k in fields if not k.startswith("_")]
+    present = errors.union(fields)
     gens = [f"GEN.{g}" for g in definition.get("gen", {})] + [f"BGEN.{g}" for g in definition.get("bgen", {})]
     specs = list(definition.get("fields", [])) or ["*"]
     columns = []
     for spec in specs:
         alts = alternatives(spec)
-        name, header = next(((n, h) for n, h in alts if _has_data(n, rows)), alts[0])
+        name, header = next(((n, h) for n, h in alts if n in present), alts[0])
         if name == "*":
             columns.extend((k, k) for k in seen if k != "#" and (k, k) not in columns)
         else:
@@ -458,7 +461,7 @@ def _columns(definition, rows):
     for g in gens:  # formulas are shown even when the field list forgot them
         if all(fld != g for _, fld in columns):
             columns.append((g.split(".", 1)[1], g))
-    return [(h, f) for h, f in columns if f == "#" or _has_data(f, rows)]
+    return [(h, f) for h, f in columns if f == "#" or f in present]
 
 
 def _totals(definition, rows):

@@ -18,8 +18,9 @@ def page(request, slug):
 
 
 def show(request, page):
-    ctx = page_render.page_context(request.user, page)
-    ctx.update(header(request, live_url=f"/ws/live/page/{page.slug}/"))
+    ctx = page_render.page_context(request.user, page, request.GET)
+    query = request.GET.urlencode()  # the pushes render the same rows: the same page of each table
+    ctx.update(header(request, live_url=f"/ws/live/page/{page.slug}/" + (f"?{query}" if query else "")))
     template = "custompages/_live.html" if request.htmx else "custompages/page.html"
     return render(request, template, ctx)
 

@@ -205,6 +205,9 @@ CHECK_LAST_SHARE = envbool("CHECK_LAST_SHARE", True)  # mark late last shares ($
 POOL_INPUTS = envbool("POOL_INPUTS", True)            # add-pool and priority forms ($poolinputs)
 RIG_TOTALS = envbool("RIG_TOTALS", True)              # totals on a rig's page ($rigtotals)
 FORCE_RIG_TOTALS = envbool("FORCE_RIG_TOTALS", False)  # ... even for one row ($forcerigtotals)
+# Rows a farm table shows at once (rigs/paging.py): a table of up to TABLE_ROWS rows is shown whole,
+# as miner.php does; a longer one shows the rows of rigs needing attention first, TABLE_ROWS a page.
+TABLE_ROWS = max(10, int(envfloat("TABLE_ROWS", 100)))
 
 # --- rigs and the poller
 POLL_INTERVAL = envfloat("POLL_INTERVAL", 10.0)        # seconds between rounds

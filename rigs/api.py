@@ -220,7 +220,7 @@ def page(request, slug):
     if not found.public and token is None:
         return error(401, "a valid token is needed: Authorization: Bearer <token>")
     user = token.user if token else None
-    ctx = page_context(user, found)
+    ctx = page_context(user, found, whole=True)  # the API gives every row
     out = []
     raw = request.GET.get("raw") == "1"
     for block in ctx["blocks"]:

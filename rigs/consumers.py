@@ -6,6 +6,7 @@ once a second, and only when rigs it shows changed.
 
 import asyncio
 import time
+from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -17,7 +18,8 @@ from .poller import GROUP
 MIN_GAP = 1.0
 
 
-def render_fragment(user, page):
+def render_fragment(user, page, params=None):
+    """The live fragment of a page; ``params``: the page's query (which rows of long tables)."""
     from . import pages
     from .models import Rig
 
@@ -28,11 +30,11 @@ def render_fragment(user, page):
         custom = CustomPage.objects.filter(slug=page[7:]).first()
         if custom is None or not (custom.public or user.is_authenticated):
             return ""
-        return render_to_string("custompages/_live.html", {**page_context(user, custom), "oob": True})
+        return render_to_string("custompages/_live.html", {**page_context(user, custom, params), "oob": True})
     if page.startswith("summary"):
         with pages.no_gc_pauses():
-            return render_to_string("rigs/_live.html", {**pages.summary_context(user, problems=page.endswith(":problems")),
-                                                        "oob": True})
+            return render_to_string("rigs/_live.html", {**pages.summary_context(
+                user, problems=page.endswith(":problems"), params=params), "oob": True})
     rig = Rig.objects.select_related("snapshot").filter(pk=int(page)).first()
     if rig is None:
         return ""
@@ -74,11 +76,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         kwargs = self.scope["url_route"]["kwargs"]
+        # the page's query: which page of long tables, the filter (pushes show the same rows)
+        self.query = parse_qs(self.scope.get("query_string", b"").decode("latin-1")[:2000])
         if "slug" in kwargs:
             self.page = f"custom:{kwargs['slug']}"
         else:
             self.page = "summary" if "pk" not in kwargs else str(kwargs["pk"])
-            if self.page == "summary" and b"problems=1" in self.scope.get("query_string", b""):
+            if self.page == "summary" and self.query.get("problems") == ["1"]:
                 self.page = "summary:problems"
         allowed = user is not None and user.is_authenticated
         if not allowed and "slug" in kwargs:
@@ -112,7 +116,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self.close(code=4401)
                 return
             self.scope["user"] = viewer
-            html = await shared_render(viewer, level, self.page, since)
+            html = await shared_render(viewer, level, self.page, since, self.query)
             self.last = time.monotonic()
             if html:
                 await self.send(text_data=html)
@@ -120,21 +124,26 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.pending = None
 
 
-# One render per page and tier, shared by every socket that shows it: a fragment rendered
+# One render per page, tier and query, shared by every socket that shows it: a fragment rendered
 # after a socket heard of the update already shows it. 100 viewers of the summary cost one render.
-_rendered = {}  # (page, tier) -> (monotonic time the render started, html)
+_rendered = {}  # (page, tier, query) -> (monotonic time the render started, html)
 _locks = {}
+KEPT = 1000  # renders kept (pages × tiers × queries)
 
 
-async def shared_render(viewer, level, page, since):
-    key, loop = (page, level), asyncio.get_running_loop()
+async def shared_render(viewer, level, page, since, query=None):
+    query = query or {}
+    key, loop = (page, level, tuple(sorted((k, tuple(v)) for k, v in query.items()))), asyncio.get_running_loop()
+    if len(_locks) > KEPT:  # many different queries over time: start again
+        _locks.clear()
+        _rendered.clear()
     if _locks.get(key, (None,))[0] is not loop:  # a lock belongs to one event loop
         _locks[key] = (loop, asyncio.Lock())
     async with _locks[key][1]:
         started, html = _rendered.get(key, (-1.0, ""))
         if started < since:
             started = time.monotonic()
-            html = await sync_to_async(render_fragment)(viewer, page)
+            html = await sync_to_async(render_fragment)(viewer, page, query)
             _rendered[key] = (started, html)
     return html
 

@@ -1,8 +1,6 @@
 """What the summary and rig pages show, for one viewer: plain data for templates and the consumer."""
 
 import gc
-import threading
-import time
 import zoneinfo
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +11,7 @@ from django.utils import timezone
 
 from minerpanel.tiers import SYS, readonly, tier
 
-from . import drivers, tables
+from . import batch, drivers, paging, tables
 from .formatting import clock, format_rate
 from .health import with_reachability
 from .models import Rig, Snapshot, stale_after
@@ -196,10 +194,15 @@ def no_gc_pauses():
 
 def farm_states(now=None):
     """[{"pk", "name", "state"}] of every enabled rig in one light query (no sections):
-    for the header's count and the rig bar."""
+    for the header's count and the rig bar. Kept until a batch of snapshots is stored
+    (rigs/batch.py) or a rig's data goes stale."""
     now = now or timezone.now()
+    return list(batch.memo("farm_states", read_farm_states, now))
+
+
+def read_farm_states(now):
     limit = stale_after()
-    out = []
+    out, turns = [], []
     for pk, name, polled_at, last_ok_at, error, stored in Rig.objects.filter(enabled=True).values_list(
             "id", "name", "snapshot__polled_at", "snapshot__last_ok_at", "snapshot__error", "snapshot__brief__health__state"):
         if polled_at is None:
@@ -208,8 +211,9 @@ def farm_states(now=None):
             state = "err"
         else:
             state = stored if stored in ("ok", "warn", "err") else "ok"
+            turns.append(last_ok_at.timestamp() + limit)
         out.append({"pk": pk, "name": name, "state": state})
-    return out
+    return out, min(turns, default=None)
 
 
 def attention(now=None):
@@ -223,100 +227,74 @@ def rigbar(now=None):
     return rig_bar(farm_states(now))
 
 
-# ---------------------------------------------------------------- built once, shared
-
-_edits = [0]  # saves and deletes in this process (the admin); the poller's writes show in data_version()
-
-
-def data_changed(**kwargs):
-    _edits[0] += 1
-
-
-def data_version():
-    """Changes whenever what the pages show may have: a poll stored, a rig added, removed or edited."""
-    from django.db.models import Count, Max
-
-    found = Rig.objects.aggregate(n=Count("id"), top=Max("id"), snaps=Count("snapshot"),
-                                  polled=Max("snapshot__polled_at"))
-    return _edits[0], *found.values()
-
-
-_locks = {}
-
-
-def shared(cache, slot, key, build):
-    """``build()`` once per ``key``, shared by every view and push that asks in between; and at least
-    once a poll interval (5 s or more), so ages and stale states stay true when nothing new is stored.
-    While a build is under way, others get the previous one (a second older; the pushes that follow
-    the build bring the new one) rather than wait: requests are served one at a time.
-    The built values must not be changed."""
-    lock = _locks.setdefault((id(cache), slot), threading.Lock())
-    if not lock.acquire(blocking=slot not in cache):
-        return cache[slot][2]
-    try:
-        hit = cache.get(slot)
-        if hit is None or hit[0] != key or time.monotonic() - hit[1] > max(5.0, settings.POLL_INTERVAL):
-            hit = cache[slot] = (key, time.monotonic(), build())
-        return hit[2]
-    finally:
-        lock.release()
-
-
 def warm_and_prebuild(rig_ids):
     warm(rig_ids)
     prebuild()
 
 
 def prebuild():
-    """Build again what was looked at (the summary per tier, custom pages) after the poller stored a
-    round: serve runs this in a thread of its own, so requests find the build ready or under way
-    instead of queueing behind it."""
+    """Build again what was looked at (the Overview's shared tables, the custom pages' engine results)
+    after the poller stored a batch: serve runs this in a thread of its own, so the next view or
+    push finds them built."""
     from custompages.models import CustomPage
-    from custompages.render import _BUILT, page_context
+    from custompages.render import VIEWED, page_context
 
-    for show, problems in list(_SUMMARY):
-        shared(_SUMMARY, (show, problems), (data_version(), str(tz())),
-               lambda: build_summary(show, timezone.now(), problems))
-    built = {}
-    for pk, sys in list(_BUILT):
-        built.setdefault(pk, []).append(sys)
-    for page in CustomPage.objects.filter(pk__in=list(built)):
-        for sys in built[page.pk]:
-            page_context(None, page, sys)
+    now = timezone.now()
+    for problems in list(OVERVIEWS):
+        overview_memo(now, problems, tz())
+    for page in CustomPage.objects.filter(pk__in=list(VIEWED)):
+        page_context(None, page)
 
 
-_SUMMARY = {}
+OVERVIEWS = set()  # problems-only or not, as viewed
 
 
-def summary_context(user, now=None, problems=False):
-    """The summary's tables; one build per tier (and problems only or not) is shared until the data changes.
-    ``problems``: only the rigs whose state is not ok (totals still count every rig)."""
-    show = tier(user) == SYS
-    if now is not None:
-        return build_summary(show, now, problems)
-    ctx = shared(_SUMMARY, (show, problems), (data_version(), str(tz())),
-                 lambda: build_summary(show, timezone.now(), problems))
-    return {**ctx, "now": timezone.now()}
+def overview_memo(now, problems, z):
+    OVERVIEWS.add(problems)
+    return batch.memo(("overview", problems, str(z)), lambda at: overview_tables(at, problems, z), now)
 
 
-def build_summary(show_address, now, problems=False):
-    pairs = rigs_with_snapshots()
-    items = items_for(pairs, now)
+def summary_context(user, now=None, problems=False, params=None):
+    """``problems``: only the rigs whose state is not ok (totals still count every rig).
+    Long tables show the rows of rigs needing attention first, settings.TABLE_ROWS a page,
+    as ``params`` (the query) asks: see paging.py. The whole tables are built once per stored
+    batch (rigs/batch.py) and shared by every view and push; a view cuts out its rows."""
+    now = now or timezone.now()
     z = tz()
-    shown = items
-    if problems:
-        bad = {rig.id for rig, _ in needing_attention(pairs, now)}
-        shown = [i for i in items if i[0].id in bad]
-    states = [{"pk": rig.id, "name": rig.name, "state": rig_health(snap, state, now)["state"]}
-              for rig, snap, state, _ in items]
+    farm = overview_memo(now, problems, z)
+    shown, states, bad_names = farm["shown"], farm["states"], farm["bad"]
+    params = paging.flat(params or {})
+    limit = settings.TABLE_ROWS
+    rig_choice = paging.choice_of(params, "rigs")
+    if rig_choice.q:  # the filter reads the rows' text: build them all
+        rigs = paging.page_table(rigs_table(shown, now, tier(user) == SYS), params, limit, bad_names)
+    else:  # build the rows shown only
+        picked, pager = paging.choose(len(shown), lambda i: shown[i][0].name in bad_names, None, rig_choice, limit,
+                                      "rigs", params)
+        rigs = rigs_table([shown[i] for i in picked], now, tier(user) == SYS)
+        rigs.pager = pager
     return {
-        "attention": sum(1 for r in states if r["state"] in ("warn", "err")),
-        "tables": [rigs_table(shown, now, show_address), tables.summary_table(items, z, shown),
-                   tables.devices_table(shown, z), tables.pools_table(shown, z)],
+        "attention": len(bad_names),
+        "tables": [rigs] + [paging.page_table(t, params, limit, bad_names) for t in farm["tables"]],
         "now": now,
         "problems": problems,
         **rig_bar(states),
     }
+
+
+def overview_tables(now, problems, z):
+    """What every view of the Overview shares until the next batch, and until when (a rig's data
+    going stale changes its state)."""
+    items = items_for(rigs_with_snapshots(), now)
+    states = [{"pk": rig.id, "name": rig.name, "state": rig_health(snap, state, now)["state"]}
+              for rig, snap, state, _ in items]
+    bad = {s["name"] for s in states if s["state"] in ("warn", "err")}
+    shown = [i for i in items if i[0].name in bad] if problems else items
+    limit = stale_after()
+    turns = [snap.last_ok_at.timestamp() + limit for _, snap, state, _ in items
+             if state == "ok" and snap and snap.last_ok_at]
+    built = [tables.summary_table(items, z, shown), tables.devices_table(shown, z), tables.pools_table(shown, z)]
+    return {"items": items, "shown": shown, "states": states, "bad": bad, "tables": built}, min(turns, default=None)
 
 
 def rig_bar(rigs):
@@ -375,3 +353,6 @@ def warm(rig_ids):
                 rows = tables.rows_of(kind, build, rig, snap, state, href, z)
                 for row in rows[0] if kind == "devs" else rows:
                     row.html()
+    from custompages import render
+
+    render.warm(rig_ids)  # the Summary custom page's inputs too

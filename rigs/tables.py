@@ -39,7 +39,7 @@ class Row:
 # Rows of one rig, built once per snapshot: a page view (or a push to each open
 # page) rebuilds only the rigs whose data changed since the last one.
 _ROWS = {}
-ROW_CACHE_SIZE = 12000
+ROW_CACHE_SIZE = 80000  # three kinds of rows for 10,000 rigs, and the previous snapshots' of many
 
 
 def rows_of(kind, build, rig, snap, state, href, tz):
@@ -63,6 +63,8 @@ class Table:
     note: str = ""
     more_totals: list = field(default_factory=list)  # one Σ row per further algorithm
     _html: str | None = field(default=None, repr=False, compare=False)
+    pager: object = None  # paging.Pager when only some rows are shown
+    narrow: set = field(default_factory=set)  # columns hidden at narrow widths (their cells have class "n")
 
     def html(self):
         """The <table>, every value escaped, built once. Built here rather than in a template:
@@ -73,8 +75,9 @@ class Table:
 
     def _build_html(self):
         out = ["<table><thead><tr>"]
-        for label, num in self.columns:
-            out.append(f'<th scope="col" class="num">{escape(label)}</th>' if num else f'<th scope="col">{escape(label)}</th>')
+        for k, (label, num) in enumerate(self.columns):
+            css = " ".join(c for c in ("num" if num else "", "n" if k in self.narrow else "") if c)
+            out.append(f'<th scope="col" class="{css}">{escape(label)}</th>' if css else f'<th scope="col">{escape(label)}</th>')
         out.append("</tr></thead><tbody>")
         out.extend(row.html() for row in self.rows)
         out.append("</tbody>")

@@ -50,8 +50,9 @@ def summary(request):
 def overview(request):
     """Every rig, device and pool in fixed tables, built for a thousand rigs."""
     with pages.no_gc_pauses():
-        ctx = pages.summary_context(request.user, problems=request.GET.get("problems") == "1")
-        ctx.update(header(request, live_url="/ws/live/summary/" + ("?problems=1" if ctx["problems"] else "")))
+        ctx = pages.summary_context(request.user, problems=request.GET.get("problems") == "1", params=request.GET)
+        query = request.GET.urlencode()  # the pushes render the same rows: the same page of each table
+        ctx.update(header(request, live_url="/ws/live/summary/" + (f"?{query}" if query else "")))
         template = "rigs/_live.html" if request.htmx else "rigs/summary.html"
         return render(request, template, ctx)
 

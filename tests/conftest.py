@@ -143,3 +143,18 @@ def close_poller_connections(django_db_setup):
     from django.db import connections
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(10)
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_caches():
+    """Rows and engine inputs are cached per snapshot; tests reuse ids and times, so start empty."""
+    from custompages import render
+    from rigs import batch, pages, tables
+
+    render._INPUTS.clear()
+    render._RESULTS.clear()
+    render.VIEWED.clear()
+    tables._ROWS.clear()
+    batch._MEMO.clear()
+    pages.OVERVIEWS.clear()
+    yield

@@ -198,7 +198,8 @@ def test_viewers_of_one_page_and_tier_share_one_render(monkeypatch):
 
     calls = []
     real = consumers.render_fragment
-    monkeypatch.setattr(consumers, "render_fragment", lambda user, page: calls.append((user.username, page)) or real(user, page))
+    monkeypatch.setattr(consumers, "render_fragment",
+                        lambda user, page, query=None: calls.append((user.username, page)) or real(user, page, query))
     bob = User.objects.create_user("bob", password="x")
     carol = User.objects.create_user("carol", password="x")
     rig = Rig.objects.create(name="rig-a", host="10.0.0.5")

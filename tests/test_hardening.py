@@ -157,9 +157,13 @@ class PageBoundsTestCase(BaseTestCase):
         self.snapshot(sections={"DEVS": [{"ASC": i, "ID": i, "MHS av": 1.0} for i in range(render.MAX_ROWS + 5)]})
         page = CustomPage.objects.create(name="devs", slug="devs", public=True)
         PageSection.objects.create(page=page, section="DEVS", fields="ID")
-        table = render.page_context(None, page)["blocks"][0]["table"]
+        from django.conf import settings
+
+        table = render.page_context(None, page)["blocks"][0]["table"]  # a view: a page of rows
+        self.assertEqual(len(table.rows), settings.TABLE_ROWS)
+        table = render.page_context(None, page, whole=True)["blocks"][0]["table"]  # the API: at most MAX_ROWS
         self.assertEqual(len(table.rows), render.MAX_ROWS)
-        self.assertIn(f"the first 2,000 of {render.MAX_ROWS + 5:,} rows", table.note)
+        self.assertEqual(table.pager.total, render.MAX_ROWS + 5)
 
 
 # ---------------------------------------------------------------- control and the audit
@@ -436,56 +440,54 @@ def test_an_xmrigcc_config_with_nan_or_deep_nesting_is_refused_clearly():
 
 
 class SharedPageBuildTestCase(BaseTestCase):
-    def test_a_page_is_built_once_per_poll_and_edit(self):
+    def test_a_page_is_computed_once_per_poll_and_edit(self):
         from unittest import mock
 
         from django.utils import timezone
 
-        from custompages import render
+        from custompages import engine
         from custompages.models import CustomPage, PageSection
         from rigs.models import Snapshot
 
         snap = self.snapshot(sections={"SUMMARY": [{"Elapsed": 5}]})
         page = CustomPage.objects.create(name="p", slug="p", public=True)
         section = PageSection.objects.create(page=page, section="SUMMARY", fields="Elapsed")
-        with mock.patch.object(render, "build_blocks", wraps=render.build_blocks) as build:
+        with mock.patch.object(engine, "build_page", wraps=engine.build_page) as build:
             self.assertContains(self.client.get("/pages/p/"), "<td>5s</td>")
             self.assertContains(self.client.get("/pages/p/"), "<td>5s</td>")
             self.assertEqual(build.call_count, 1)
             Snapshot.objects.filter(pk=snap.pk).update(sections={"SUMMARY": [{"Elapsed": 7}]}, polled_at=timezone.now())
-            self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")  # a new poll: built again
+            self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")  # a new poll: computed again
             section.fields = "Elapsed=Up"
             section.save()
-            self.assertContains(self.client.get("/pages/p/"), "<th scope=\"col\">Up</th>")  # an edit: built again
+            self.assertContains(self.client.get("/pages/p/"), "<th scope=\"col\">Up</th>")  # an edit: again
             self.assertEqual(build.call_count, 3)
 
-    def test_the_summary_is_built_once_per_tier_and_change(self):
+    def test_the_overview_is_built_once_per_change_for_every_tier(self):
         from unittest import mock
 
         from rigs import pages
 
         self.snapshot(sections={"SUMMARY": [{"Elapsed": 5}]})
-        with mock.patch.object(pages, "build_summary", wraps=pages.build_summary) as build:
+        with mock.patch.object(pages, "overview_tables", wraps=pages.overview_tables) as build:
             self.client.force_login(self.bob)
             self.client.get("/overview/")
             self.client.get("/overview/", HTTP_HX_REQUEST="true")
             self.assertEqual(build.call_count, 1)
-            self.client.force_login(self.alice)  # sys sees addresses: a build of its own
+            self.client.force_login(self.alice)  # sys sees addresses: in the Rigs table each view builds
             self.assertContains(self.client.get("/overview/"), "10.0.0.5:4028")
-            self.assertEqual(build.call_count, 2)
+            self.assertEqual(build.call_count, 1)
             self.rig.description = "moved to rack 2"  # an edit in the admin
             self.rig.save()
             self.assertContains(self.client.get("/overview/"), "moved to rack 2")
-            with mock.patch.object(pages.time, "monotonic", return_value=pages.time.monotonic() + 60):
-                self.client.get("/overview/")  # ages and stale states are rebuilt even when nothing changed
-            self.assertEqual(build.call_count, 4)
+            self.assertEqual(build.call_count, 2)
 
     def test_what_was_viewed_is_built_again_after_a_poll_before_anyone_asks(self):
         from unittest import mock
 
         from django.utils import timezone
 
-        from custompages import render
+        from custompages import engine
         from custompages.models import CustomPage, PageSection
         from rigs import pages
         from rigs.models import Snapshot
@@ -494,32 +496,12 @@ class SharedPageBuildTestCase(BaseTestCase):
         page = CustomPage.objects.create(name="p", slug="p", public=True)
         PageSection.objects.create(page=page, section="SUMMARY", fields="Elapsed")
         self.client.force_login(self.bob)
-        self.client.get("/")
+        self.client.get("/overview/")
         self.client.get("/pages/p/")
         Snapshot.objects.filter(pk=snap.pk).update(sections={"SUMMARY": [{"Elapsed": 7}]}, polled_at=timezone.now())
-        pages.warm_and_prebuild([self.rig.pk])  # what serve does after the poller stored a round
-        with mock.patch.object(pages, "build_summary") as summary, mock.patch.object(render, "build_blocks") as blocks:
-            self.client.get("/")
+        pages.warm_and_prebuild([self.rig.pk])  # what serve does after the poller stored a batch
+        with mock.patch.object(pages, "overview_tables") as overview, mock.patch.object(engine, "build_page") as build:
+            self.client.get("/overview/")
             self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")
-        self.assertEqual((summary.call_count, blocks.call_count), (0, 0))
+        self.assertEqual((overview.call_count, build.call_count), (0, 0))
 
-    def test_during_a_build_others_get_the_previous_one(self):
-        import threading
-
-        from rigs import pages
-
-        cache, started, release = {}, threading.Event(), threading.Event()
-        self.assertEqual(pages.shared(cache, "s", 1, lambda: "first"), "first")
-
-        def slow():
-            started.set()
-            release.wait(5)
-            return "second"
-
-        builder = threading.Thread(target=pages.shared, args=(cache, "s", 2, slow))
-        builder.start()
-        started.wait(5)
-        self.assertEqual(pages.shared(cache, "s", 2, lambda: "never"), "first")  # not blocked
-        release.set()
-        builder.join(5)
-        self.assertEqual(pages.shared(cache, "s", 2, lambda: "never"), "second")

@@ -1,14 +1,20 @@
-"""Benchmark the summary page over N rigs: median server time and SQL queries.
+"""Benchmark the farm pages over N rigs: sizes and median server times.
 
-Snapshots come from the simulator's replies (parsed as the poller would), in a
-throw-away SQLite database.
+For each farm size (default 1,000 and 10,000 rigs), in a throw-away SQLite database with
+snapshots made from the simulator's replies (parsed as the poller would), it prints for '/'
+(the Summary custom page) and '/overview/' (the fixed tables): the full page, the htmx
+fragment and the live push (the fragment a WebSocket sends), each right after a poll batch
+changed every rig, after one that changed a tenth of them, and for a view with nothing new.
 """
 
 import os
+import random
+import resource
 import statistics
 import tempfile
 import time
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -26,15 +32,27 @@ def snapshot_of(sim):
     return stored(parse_reply(sim.handle(('{"command":"%s"}' % command).encode()), command))
 
 
+def ms(values):
+    return f"{statistics.median(values) * 1000:.0f} ms"
+
+
+def size(n_bytes):
+    return f"{n_bytes / 1e3:,.0f} KB" if n_bytes < 1e6 else f"{n_bytes / 1e6:.1f} MB"
+
+
 class Command(BaseCommand):
-    help = "Render the overview and the Summary page for N rigs and print the median server times."
+    help = "Render '/' and '/overview/' for 1,000 and 10,000 rigs; print sizes and median server times."
 
     def add_arguments(self, parser):
-        parser.add_argument("--rigs", type=int, default=1000)
-        parser.add_argument("--runs", type=int, default=15)
+        parser.add_argument("--rigs", default="1000,10000", help="farm sizes, comma-separated")
+        parser.add_argument("--runs", type=int, default=11, help="views measured per figure")
 
     def handle(self, *args, **opts):
-        n = opts["rigs"]
+        self.stdout.write(f"TABLE_ROWS={settings.TABLE_ROWS} (a longer table shows problems first, this many rows a page)")
+        for n in (int(x) for x in opts["rigs"].split(",") if x.strip()):
+            self.bench(n, opts["runs"])
+
+    def setup(self, n):
         db = connections["default"]
         db.close()
         db.settings_dict["NAME"] = os.path.join(tempfile.mkdtemp(prefix="benchpages-"), "bench.sqlite3")
@@ -50,63 +68,77 @@ class Command(BaseCommand):
             snaps.append(Snapshot(rig=rig, sections=sections, statuses=statuses, brief=make_brief(sections, statuses),
                                   polled_at=now, last_ok_at=now))
         Snapshot.objects.bulk_create(snaps, batch_size=200)
+        User.objects.filter(username="bench").delete()
         User.objects.create_user("bench", password="bench-password-1")
+        return [r.id for r in rigs], snaps
+
+    def bench(self, n, runs):
+        from custompages import render
+        from rigs import consumers, pages, tables
+        from rigs.models import Snapshot
+
+        ids, snaps = self.setup(n)
+        user = User.objects.get(username="bench")
         client = Client(SERVER_NAME="localhost")
         client.login(username="bench", password="bench-password-1")
-        from rigs import pages, tables
-
-        client.get("/overview/")  # warm-up: imports, templates
-        cold = []
-        for _ in range(5):
-            tables._ROWS.clear()  # as right after a poll round changed every rig
-            t0 = time.perf_counter()
-            client.get("/overview/")
-            cold.append(time.perf_counter() - t0)
-        warmed, views = [], []
-        ids = [r.id for r in rigs]
-        for _ in range(5):
-            tables._ROWS.clear()
-            t0 = time.perf_counter()
-            pages.warm(ids)  # what the embedded poller does after storing a round
-            warmed.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            client.get("/overview/")
-            views.append(time.perf_counter() - t0)
-        times = []
-        for _ in range(opts["runs"]):
-            t0 = time.perf_counter()
-            r = client.get("/overview/")
-            times.append(time.perf_counter() - t0)
-            assert r.status_code == 200
-        fragment = []
-        for _ in range(opts["runs"]):
-            t0 = time.perf_counter()
-            client.get("/overview/", HTTP_HX_REQUEST="true")
-            fragment.append(time.perf_counter() - t0)
-        home = []
-        for _ in range(opts["runs"]):
-            t0 = time.perf_counter()
-            r_home = client.get("/")  # miner.php's Summary, a custom page: DATE, RIGS, SUMMARY, DEVS, POOL
-            home.append(time.perf_counter() - t0)
-            assert r_home.status_code == 200
-        t0 = time.perf_counter()
-        pages.rigs_with_snapshots()
-        t_db = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        ctx = pages.summary_context(User.objects.get(username="bench"))
-        t_ctx = time.perf_counter() - t0
         devices = sum(len(s.sections.get("DEVS") or []) for s in snaps)
         pools = sum(len(s.sections.get("POOLS") or []) for s in snaps)
-        self.stdout.write(f"summary page, {n} rigs ({devices} devices, {pools} pools), {opts['runs']} runs:")
-        self.stdout.write(f"  full page, every rig changed since the last view: median "
-                          f"{statistics.median(cold) * 1000:.0f} ms (min {min(cold) * 1000:.0f}, max {max(cold) * 1000:.0f})")
-        self.stdout.write(f"  the poller building the rows of a whole round (off the request path): median "
-                          f"{statistics.median(warmed) * 1000:.0f} ms; the next view: median {statistics.median(views) * 1000:.0f} ms")
-        self.stdout.write(f"  full page, rows already built for these snapshots: median {statistics.median(times) * 1000:.0f} ms "
-                          f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}), {len(r.content) / 1e6:.1f} MB")
-        self.stdout.write(f"  htmx fragment: median {statistics.median(fragment) * 1000:.0f} ms")
-        self.stdout.write(f"  '/', the Summary custom page (engine, no row cache): median "
-                          f"{statistics.median(home) * 1000:.0f} ms, {len(r_home.content) / 1e6:.1f} MB")
-        self.stdout.write(f"  of which: reading rigs and snapshots {t_db * 1000:.0f} ms, "
-                          f"tables (reading included, rows built) {t_ctx * 1000:.0f} ms")
-        del ctx
+        attention = sum(1 for s in snaps if (s.brief.get("health") or {}).get("state") in ("warn", "err"))
+        self.stdout.write(f"\n{n:,} rigs ({devices:,} devices, {pools:,} pools; {attention:,} rigs need attention), "
+                          f"medians of {runs} views:")
+        rng = random.Random(5)
+
+        def batch(share):
+            """A poll batch stored new snapshots of ``share`` of the rigs (the poller's hook not run)."""
+            changed = rng.sample(ids, max(1, int(len(ids) * share)))
+            Snapshot.objects.filter(rig_id__in=changed).update(polled_at=timezone.now(), last_ok_at=timezone.now())
+            return changed
+
+        def timed(fn, count):
+            out, result = [], None
+            for _ in range(count):
+                t0 = time.perf_counter()
+                result = fn()
+                out.append(time.perf_counter() - t0)
+            return out, result
+
+        def after(share, fn, count, warm=False):
+            out = []
+            for _ in range(count):
+                changed = batch(share)
+                if warm:
+                    pages.warm(changed)  # the embedded poller, off the request path
+                t0 = time.perf_counter()
+                fn()
+                out.append(time.perf_counter() - t0)
+            return out
+
+        for path, push in (("/", "custom:summary"), ("/overview/", "summary")):
+            client.get(path)  # warm-up: imports, templates
+            slow = max(3, runs // 3)
+            every = after(1.0, lambda: client.get(path), slow)
+            tenth = after(0.1, lambda: client.get(path), slow)
+            warmed = after(0.1, lambda: client.get(path), slow, warm=True)
+            full, r = timed(lambda: client.get(path), runs)
+            assert r.status_code == 200, r.status_code
+            frag, rf = timed(lambda: client.get(path, HTTP_HX_REQUEST="true"), runs)
+            pushed, html = timed(lambda: consumers.render_fragment(user, push, {}), runs)
+            second = "custom-3-page=2" if path == "/" else "devices-page=2"
+            paged, rp = timed(lambda: client.get(f"{path}?{second}", HTTP_HX_REQUEST="true"), runs)
+            self.stdout.write(f"  {path}")
+            self.stdout.write(f"    full page {size(len(r.content))}: {ms(full)} (after a batch changed every rig "
+                              f"{ms(every)}; a tenth {ms(tenth)}; a tenth, warmed by the poller {ms(warmed)})")
+            self.stdout.write(f"    htmx fragment {size(len(rf.content))}: {ms(frag)}; live push {size(len(html.encode()))}: "
+                              f"{ms(pushed)}; devices page 2 ({second}) {size(len(rp.content))}: {ms(paged)}")
+        whole, _ = timed(lambda: render.page_context(user, render_home(), whole=True), 1)
+        self.stdout.write(f"  '/' with every row formatted (the API's view; no paging): {ms(whole)}; "
+                          f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+        tables._ROWS.clear()
+        render._INPUTS.clear()
+        render._RESULTS.clear()
+
+
+def render_home():
+    from custompages.models import CustomPage
+
+    return CustomPage.objects.get(slug="summary")
