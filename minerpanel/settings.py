@@ -113,13 +113,14 @@ TEMPLATES = [
     },
 ]
 
+private(VAR_DIR, 0o700)  # whatever the database: var/ holds the secret key and the cache
+
 if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
     SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", VAR_DIR / "minerpanel.sqlite3"))
-    private(VAR_DIR, 0o700)
     if str(SQLITE_PATH) != ":memory:":
         private(SQLITE_PATH, 0o600)  # created here so SQLite (and its -wal, -shm) never make it world-readable
     DATABASES = {
