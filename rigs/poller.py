@@ -273,6 +273,9 @@ async def run(stop, interval=None, shard=None, on_batch=None):
                 log.exception("scheduled discovery failed; trying again in %.0f s", settings.DISCOVERY_INTERVAL)
         try:
             results, took = await poll_once(shard, on_batch=on_batch)
+            from watch.rounds import after_round  # issue 13: history and alerts, in their own thread
+
+            after_round(results, took, shard)
             failed = sum(1 for r in results if not r.ok)
             log.debug("round: %d rigs, %d failed, %.2f s", len(results), failed, took)
         except Exception:
