@@ -57,6 +57,11 @@ def units(kind, sections):
     return len([d for d in records if isinstance(d, dict) and d.get("Status") not in ("Dead", "Offline", "NoStart")])
 
 
+def pool_number(pool):
+    n = number(pool.get("POOL")) if pool else None
+    return int(n) if n is not None and -1 < n < 1000 else None
+
+
 def point_of(rig_id, t, snap, result, previous):
     """A 1-minute point from a rig's snapshot (brief, error) and the poll's sections.
     ``previous`` holds the rig's last counters, for the deltas; it is updated."""
@@ -77,7 +82,7 @@ def point_of(rig_id, t, snap, result, previous):
     return Point(rig_id=rig_id, res=1, t=t, hs=hs, hs_now=figs.get("hashrate_now_hs"), hs_min=hs, hs_max=hs,
                  acc=deltas[0], rej=deltas[1], stale=deltas[2], hw=deltas[3],
                  temp=figs.get("max_temp"), temp_max=figs.get("max_temp"), fan=fan, power=power,
-                 pool=str(pool.get("URL", ""))[:120] if pool else "",
+                 pool=pool_number(pool),
                  state=STATES.get((brief.get("health") or {}).get("state"), 0),
                  units=units(result.kind, result.sections), devs=devices(brief))
 
@@ -143,7 +148,7 @@ def rollup(now, max_buckets=96):
         Point.objects.bulk_create([
             Point(rig_id=r["rig_id"], res=dst, t=r["b"], hs=r["hs_"], hs_now=r["now_"], hs_min=r["min_"],
                   hs_max=r["max_"], acc=r["acc_"], rej=r["rej_"], stale=r["stale_"], hw=r["hw_"], temp=r["temp_"],
-                  temp_max=r["tmax_"], fan=r["fan_"], power=r["power_"], pool=r["pool_"] or "", state=r["state_"],
+                  temp_max=r["tmax_"], fan=r["fan_"], power=r["power_"], pool=r["pool_"], state=r["state_"],
                   units=r["units_"]) for r in rows], batch_size=500, ignore_conflicts=True)
         farm = (FarmPoint.objects.filter(res=src, t__gte=done, t__lt=end).annotate(b=bucket)
                 .values("shard", "algorithm", "b").annotate(hs_=Avg("hs"), rigs_=Max("rigs"), ok_=Min("healthy")))
@@ -205,7 +210,7 @@ def series(rig_id, span, width, now=None):
         out["rej_pct"].append(round(100 * r["rej_"] / shares, 3) if shares and r["rej_"] is not None else None)
         total = (r["acc_"] or 0) + (r["hw_"] or 0)
         out["hw_pct"].append(round(100 * r["hw_"] / total, 3) if total and r["hw_"] is not None else None)
-        out["pool"].append(r["pool_"] or "")
+        out["pool"].append(r["pool_"])
         out["state"].append(r["state_"])
     out["step"] = step
     return out

@@ -26,7 +26,7 @@ class Point(models.Model):
     temp_max = models.FloatField(null=True)
     fan = models.FloatField(null=True)
     power = models.FloatField(null=True)     # W
-    pool = models.CharField(max_length=120, blank=True)  # the pool in use (at the end of the period)
+    pool = models.SmallIntegerField(null=True)  # the number (POOL) of the pool in use; the highest in a roll-up
     state = models.PositiveSmallIntegerField(default=0)  # worst of STATES over the period
     units = models.IntegerField(null=True)   # devices, workers or clients alive
     devs = models.JSONField(null=True)       # 1-minute points only: [[label, H/s, °C, status], ...]

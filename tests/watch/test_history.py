@@ -46,7 +46,7 @@ class HistoryTests(BaseTestCase):
         self.round(T0 + 60, {self.rig: sections(2000, 30, rejected=1), other: None}, recorded, previous)
         p = Point.objects.get(rig=self.rig, t=T0 + 60)
         assert p.res == 1 and p.hs == 2e9 and p.acc == 20 and p.rej == 1
-        assert p.temp == 70.0 and p.fan == 3000 and p.power == 3250 and p.pool == "stratum+tcp://a:3333"
+        assert p.temp == 70.0 and p.fan == 3000 and p.power == 3250 and p.pool == 0
         assert p.devs == [["GPU 0", 2e9, 70.0, "Alive"]]
         down = Point.objects.get(rig=other, t=T0 + 60)
         assert down.state == 3 and down.hs is None
@@ -89,11 +89,11 @@ class HistoryTests(BaseTestCase):
 
     def test_a_series_has_at_most_one_point_per_pixel(self):
         Point.objects.bulk_create([Point(rig=self.rig, res=1, t=T0 + 60 * m, hs=float(m), acc=9, rej=1,
-                                         pool="a" if m < 30 else "b") for m in range(60)])
+                                         pool=0 if m < 30 else 1) for m in range(60)])
         s = history.series(self.rig.id, 3600, 12, now=T0 + 3600)
         assert len(s["t"]) == 12 and s["step"] == 300
         assert s["hs"][0] == 2.0 and s["rej_pct"][0] == 10.0
-        assert s["pool"][5] == "a" and s["pool"][6] == "b"
+        assert s["pool"][5] == 0 and s["pool"][6] == 1
         wide = history.series(self.rig.id, 3600, 1000, now=T0 + 3600)
         assert len(wide["t"]) == 60  # never more than the points there are
 
