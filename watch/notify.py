@@ -24,8 +24,8 @@ def send(url, title, body):
     ap = apprise.Apprise()
     if not ap.add(url):
         return "not an apprise URL this panel understands"
-    with apprise.LogCapture(level=logging.WARNING) as captured:
-        ok = ap.notify(title=title, body=body)
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+        ok = ap.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
     if ok:
         return ""
     lines = [line.strip() for line in captured.getvalue().splitlines() if line.strip()]
