@@ -7,6 +7,10 @@ PORT ?= 8000
 
 .PHONY: run test bench check-python chromium
 
+# uPlot (the charts), fetched from npm into an ignored folder that whitenoise serves; no CDN.
+UPLOT_VERSION := 1.6.32
+UPLOT := static/vendor/uplot/uPlot.iife.min.js
+
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MinerPanel needs Python 3.11 or newer (set PYTHON=python3.11)")'
 
@@ -22,7 +26,13 @@ $(VENV)/.test: pyproject.toml $(VENV)/.run
 	$(BIN)/pip install -q -e ".[test]"
 	@touch $@
 
-run: $(VENV)/.run
+$(UPLOT):
+	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/npm uplot@$(UPLOT_VERSION)
+	mkdir -p $(dir $@)
+	cp $(VENV)/npm/node_modules/uplot/dist/uPlot.iife.min.js $(VENV)/npm/node_modules/uplot/dist/uPlot.min.css \
+	   $(VENV)/npm/node_modules/uplot/LICENSE $(dir $@)
+
+run: $(VENV)/.run $(UPLOT)
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
@@ -33,7 +43,7 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.test chromium
+test: $(VENV)/.test chromium $(UPLOT)
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.run
@@ -41,3 +51,4 @@ bench: $(VENV)/.run
 	$(BIN)/python manage.py benchpages --rigs 1000
 	$(BIN)/python manage.py benchengine --rigs 1000
 	$(BIN)/python manage.py benchdrivers
+	$(BIN)/python manage.py benchhistory --rigs 10000 --days 365

@@ -1,10 +1,9 @@
 """The Alerts page, acknowledging and silencing (sys, POST, audited), chart data and chart pages."""
 
-import json
-
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from minerpanel.tiers import SYS, sys_required, tier, usr_required
@@ -118,13 +117,17 @@ def farm_history(request):
     return JsonResponse({"range": request.GET.get("range", "24h"), **history.farm_series(span, width)})
 
 
+def chart_context(rig=None, chosen="24h"):
+    """What templates/watch/_charts.html needs: a rig's charts (with its devices) or the farm's."""
+    return {"chart_source": reverse("rig_history", args=[rig.pk]) if rig else reverse("farm_history"),
+            "chart_range": chosen if chosen in history.RANGES else "24h", "chart_ranges": list(history.RANGES),
+            "chart_devices": bool(rig), "chart_farm": rig is None}
+
+
 @usr_required
 @require_GET
 def charts(request, pk=None):
-    """The chart page of a rig (or of the farm, without one): the canvas is drawn by static/charts.js."""
+    """The chart page of a rig, or of the farm without one: drawn in the browser by static/charts.js."""
     rig = get_object_or_404(Rig, pk=pk) if pk is not None else None
-    chosen = request.GET.get("range", "24h") if request.GET.get("range") in history.RANGES else "24h"
-    source = (f"/history/rigs/{rig.pk}.json" if rig else "/history/farm.json")
-    return render(request, "watch/charts.html", {
-        **header(request), "rig": rig, "ranges": list(history.RANGES), "chosen": chosen,
-        "config": json.dumps({"source": source, "range": chosen, "devices": bool(rig), "farm": rig is None})})
+    return render(request, "watch/charts.html", {**header(request), "rig": rig,
+                                                 **chart_context(rig, request.GET.get("range", "24h"))})
