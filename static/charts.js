@@ -24,13 +24,17 @@
   function axis(values) {
     var fg = css("--muted", "#667"), line = css("--line", "#d6d9de");
     return {stroke: fg, grid: {stroke: line, width: 1}, ticks: {stroke: line, width: 1},
-            values: values ? function (u, ticks) { return ticks.map(values); } : undefined, size: 70};
+            values: values ? function (u, ticks) { return ticks.map(values); } : undefined, size: 88};
   }
+
+  var SPANS = {"1h": 3600, "24h": 86400, "7d": 604800, "30d": 2592000, "1y": 31536000};
+  var shown = 86400;  /* the range asked for: the x axis covers it even where points are missing */
 
   function plot(box, title, width, xs, series, scales) {
     var c = colours();
     var opts = {
-      title: title, width: width, height: 190, scales: scales || {x: {time: true}},
+      title: title, width: width, height: 190, scales: Object.assign({x: {time: true, auto: false, min: Date.now() / 1000 - shown, max: Date.now() / 1000}},
+                           scales || {}),
       cursor: {drag: {x: true, y: false}},
       axes: [axis(), axis(series[0].value)],
       series: [{}].concat(series.map(function (s, i) {
@@ -39,7 +43,7 @@
       })),
     };
     if (series.some(function (s) { return s.scale === "pool"; })) {
-      opts.axes.push({scale: "pool", side: 1, stroke: css("--muted", "#667"), grid: {show: false}, size: 40,
+      opts.axes.push({scale: "pool", side: 1, stroke: css("--muted", "#667"), grid: {show: false}, size: 64,
                       values: function (u, ticks) { return ticks.map(function (t) { return Number.isInteger(t) ? "pool " + t : ""; }); }});
     }
     var holder = document.createElement("div");
@@ -64,13 +68,13 @@
       {label: "rejected", data: data.rej_pct, value: fixed(" %", 2)},
       {label: "HW errors", data: data.hw_pct, value: fixed(" %", 2)},
       {label: "pool", data: data.pool, value: function (v) { return v == null ? "–" : "pool " + v; }, scale: "pool", step: true}],
-      {x: {time: true}, pool: {range: function (u, min, max) { return [-0.5, Math.max(1, max) + 0.5]; }}});
+      {pool: {range: function (u, min, max) { return [-0.5, Math.max(1, max) + 0.5]; }}});
     var devices = data.devices || {};
     Object.keys(devices).forEach(function (label) {
       var d = devices[label];
       plot(box, label, width, d.t, [{label: "hashrate", data: d.hs, value: rate},
                                     {label: "°C", data: d.temp, value: fixed(" °C", 1), scale: "temp"}],
-           {x: {time: true}, temp: {}});
+           {temp: {}});
     });
   }
 
@@ -85,6 +89,7 @@
 
   function load(section) {
     var box = section.querySelector(".plots");
+    shown = SPANS[section.dataset.range] || 86400;
     var width = Math.max(240, Math.floor(box.clientWidth || section.clientWidth) - 8);
     var url = section.dataset.source + "?range=" + encodeURIComponent(section.dataset.range) + "&width=" + width +
               (section.dataset.devices ? "&devices=1" : "");
