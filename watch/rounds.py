@@ -16,6 +16,7 @@ log = logging.getLogger("minerpanel.watch")
 _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watch")
 _busy = threading.Lock()
 _recorded, _previous = {}, {}
+_last = None
 POLLER = {"rounds": 0, "duration": 0.0, "polled": 0, "errors": {}}
 
 
@@ -53,8 +54,15 @@ def _run(results, took, shard):
 
 def after_round(results, took, shard=None):
     """The poller's hook: hand the round to the worker and return at once."""
+    global _last
     notify.start()
     if not _busy.acquire(blocking=False):
         log.warning("history and alerts still busy with the previous round; this round is skipped")
         return
-    _worker.submit(_run, results, took, shard[0] if shard else 0)
+    _last = _worker.submit(_run, results, took, shard[0] if shard else 0)
+
+
+def wait(timeout=10):
+    """Until the last round handed over is done (tests, and a clean stop)."""
+    if _last is not None:
+        _last.result(timeout)
