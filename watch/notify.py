@@ -1,4 +1,5 @@
-"""Sending notifications through apprise, off the poll path: a daemon thread takes the due
+"""Sending notifications through apprise, off the poll path: a daemon thread (started by `serve` and
+`pollrigs` beside the poller) takes the due
 Notification rows, sends each, and on failure tries again later (NOTIFY_RETRIES times, backoff
 doubling from NOTIFY_BACKOFF seconds). A destination's last error is kept and shown in the admin.
 Destination URLs carry secrets: they are never logged (apprise's own log is captured, not printed)."""

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections
 
-from . import alerts, history, notify
+from . import alerts, history
 
 log = logging.getLogger("minerpanel.watch")
 _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watch")
@@ -55,7 +55,6 @@ def _run(results, took, shard):
 def after_round(results, took, shard=None):
     """The poller's hook: hand the round to the worker and return at once."""
     global _last
-    notify.start()
     if not _busy.acquire(blocking=False):
         log.warning("history and alerts still busy with the previous round; this round is skipped")
         return

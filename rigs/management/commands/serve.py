@@ -142,6 +142,9 @@ class Command(BaseCommand):
                 except OSError as exc:  # a demo port taken: say so, and poll what there is
                     log.error("the demo simulators could not all start (%s); set DEMO_BASE_PORT to free ports", exc)
             if settings.EMBEDDED_POLLER and not opts["no_poller"]:
+                from watch import notify
+
+                notify.start()  # issue 13: notifications are sent beside the poller, in their own thread
                 # same process as the pages: build their rows once per batch
                 await poller.run(stop, on_batch=pages.warm)
 
