@@ -112,6 +112,14 @@ def rig_history(request, pk):
 
 @usr_required
 @require_GET
+def sparklines(request):
+    """{rig id: [H/s, ...]} over the last six hours for the Rigs table (at most 1000 rigs)."""
+    ids = [int(i) for i in request.GET.get("rigs", "").split(",")[:1000] if i.isdigit()]
+    return JsonResponse({str(k): v for k, v in history.sparklines(ids).items()})
+
+
+@usr_required
+@require_GET
 def farm_history(request):
     span, width = span_of(request), width_of(request)
     return JsonResponse({"range": request.GET.get("range", "24h"), **history.farm_series(span, width)})

@@ -44,3 +44,9 @@ class ChartTests(BaseTestCase):
         other = Rig.objects.create(name="<i>b</i>", host="10.0.0.6", port=4028)
         assert "&lt;i&gt;b&lt;/i&gt; history" in self.client.get(f"/charts/{other.pk}/").content.decode()
         assert "The farm over time" in self.client.get("/charts/").content.decode()
+
+    def test_sparklines_for_the_rigs_asked(self):
+        self.client.force_login(self.bob)
+        data = self.client.get(f"/history/sparklines.json?rigs={self.rig.pk},999,x").json()
+        assert list(data) == [str(self.rig.pk)] and 10 <= len(data[str(self.rig.pk)]) <= 36
+        assert self.client.get("/history/sparklines.json?rigs=").json() == {}
