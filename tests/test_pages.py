@@ -161,15 +161,15 @@ class SummaryPageTestCase(BaseTestCase):
         for i in range(3):
             self.snapshot(rig=Rig.objects.create(name=f"x{i}", host=f"10.1.0.{i}"), sections={"SUMMARY": [summary()]})
         self.client.get("/overview/")
-        with self.assertNumQueries(5):  # session, user, groups, rigs + snapshots, custom page links
+        with self.assertNumQueries(6):  # session, user, groups, rigs + snapshots, custom page links, alerts firing
             self.client.get("/overview/")
-        with self.assertNumQueries(8):  # and the Summary page, its sections (groups: for the addresses), attention
+        with self.assertNumQueries(9):  # and the Summary page, its sections (groups: for the addresses), attention
             self.client.get(SUMMARY)
         for i in range(30):
             self.snapshot(rig=Rig.objects.create(name=f"y{i}", host=f"10.2.0.{i}"), sections={"SUMMARY": [summary()]})
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(6):
             self.client.get("/overview/")
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(9):
             self.client.get(SUMMARY)
 
     def test_refresh_choice(self):
