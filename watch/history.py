@@ -187,12 +187,15 @@ def resolution(span):
     return 15 if span <= keep[15] else 60
 
 
-def series(rig_id, span, width, now=None):
+def series(rig_id, span, width, now=None, res=None):
     """A rig's points over the last ``span`` seconds, at most ``width`` of them (one per pixel at most):
     {"t": [...], "hs": [...], "hs_now": [...], "temp": [...], "rej_pct": [...], "hw_pct": [...],
-     "pool": [...], "state": [...]}. Values are averaged per bucket, counts summed."""
+     "pool": [...], "state": [...]}. Values are averaged per bucket, counts summed. A new rig (or
+    panel) without roll-ups yet gets its minute points."""
     now = now or time.time()
-    res = resolution(span)
+    res = res or resolution(span)
+    if res > 1 and not Point.objects.filter(rig_id=rig_id, res=res, t__gte=int(now - span)).exists():
+        res = 1
     step = max(res * 60, -(-span // max(1, width)))
     step = -(-step // (res * 60)) * res * 60  # whole points per bucket
     start = int((now - span) // step * step)
@@ -237,6 +240,8 @@ def farm_series(span, width, now=None):
     """The farm's hashrate per algorithm and its rigs and healthy rigs over time, summed over pollers."""
     now = now or time.time()
     res = resolution(span)
+    if res > 1 and not FarmPoint.objects.filter(res=res, t__gte=int(now - span)).exists():
+        res = 1  # no roll-ups yet: the minute points
     step = max(res * 60, -(-span // max(1, width)))
     step = -(-step // (res * 60)) * res * 60
     start = int((now - span) // step * step)

@@ -12,7 +12,7 @@ from rigs.models import Rig
 from rigs.views import client_address, header
 
 from . import alerts, history
-from .models import RULES, Alert, Silence
+from .models import RULES, Alert, Destination, Silence
 
 LIMIT = 500
 SILENCE_MINUTES = (30, 60, 240, 1440, 10080)
@@ -38,6 +38,7 @@ def alert_list(request):
     return render(request, "watch/alerts.html", {
         **header(request), "current": current, "past": past, "silences": silences, "rules": RULES,
         "chosen": {"state": state, "rule": rule}, "q": q, "can_act": tier(request.user) == SYS,
+        "failing": Destination.objects.filter(enabled=True).exclude(last_error="") if tier(request.user) == SYS else [],
         "minutes": SILENCE_MINUTES})
 
 

@@ -75,6 +75,16 @@ class AlertViewTests(BaseTestCase):
         assert "GPU &lt;1&gt;" not in self.client.get("/alerts/?rule=temperature").content.decode()
         assert self.client.get("/alerts/?q=nothing-like-it").content.decode().count("GPU &lt;1&gt;") == 0
 
+    def test_a_failing_destination_is_shown_to_sys(self):
+        from watch.models import Destination
+
+        Destination.objects.create(name="pager", url="json://127.0.0.1:9/SECRET", last_error="connection refused")
+        self.client.force_login(self.alice)
+        page = self.client.get("/alerts/").content.decode()
+        assert "Notifications to pager fail: connection refused" in page and "SECRET" not in page
+        self.client.force_login(self.bob)
+        assert "pager" not in self.client.get("/alerts/").content.decode()
+
     def test_anonymous_visitors_log_in(self):
         assert self.client.get("/alerts/").status_code == 302
 

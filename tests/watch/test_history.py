@@ -112,3 +112,11 @@ class HistoryTests(BaseTestCase):
         with self.assertNumQueries(1):
             lines = history.sparklines([self.rig.id], now=now)
         assert 2 <= len(lines[self.rig.id]) <= 36
+
+    def test_before_the_first_rollup_a_long_range_shows_the_minute_points(self):
+        Point.objects.bulk_create([Point(rig=self.rig, res=1, t=T0 + 60 * m, hs=1.0) for m in range(5)])
+        FarmPoint.objects.create(res=1, t=T0, algorithm="SHA-256d", hs=2.0, rigs=1, healthy=1)
+        assert len(history.series(self.rig.id, 7 * 86400, 100, now=T0 + 300)["t"]) == 1
+        assert history.farm_series(7 * 86400, 100, now=T0 + 300)["hs"] == {"SHA-256d": [2.0]}
+        Point.objects.create(rig=self.rig, res=15, t=T0, hs=3.0)
+        assert history.series(self.rig.id, 7 * 86400, 100, now=T0 + 300)["hs"] == [3.0]
