@@ -39,6 +39,16 @@ class ChartTests(BaseTestCase):
         for html in (page, overview):
             assert "<script>" not in html and " onclick=" not in html
 
+    def test_the_summary_page_has_the_farm_charts_for_logged_in_users_only(self):
+        from custompages.models import CustomPage
+
+        CustomPage.objects.filter(slug="summary").update(public=True)
+        assert 'data-source="/history/farm.json"' not in self.client.get("/pages/summary/").content.decode()
+        self.client.force_login(self.bob)
+        assert 'data-source="/history/farm.json"' in self.client.get("/pages/summary/").content.decode()
+        other = CustomPage.objects.exclude(slug="summary").first().slug
+        assert 'data-source="/history/farm.json"' not in self.client.get(f"/pages/{other}/").content.decode()
+
     def test_the_chart_pages(self):
         self.client.force_login(self.bob)
         other = Rig.objects.create(name="<i>b</i>", host="10.0.0.6", port=4028)
