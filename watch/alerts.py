@@ -100,14 +100,28 @@ def advance(state, count, holds, rounds):
 # ---------------------------------------------------------------- the round
 
 
+_medians = {"mark": None, "values": {}}
+
+
+def daily_medians(t):
+    """{rig: median hashrate over 24 h} from the 15-minute points (four at least), computed again
+    only when a new quarter hour has been rolled up."""
+    from .history import mark
+
+    done = mark("rollup15")
+    if _medians["mark"] != done or done is None:
+        values = {}
+        for rig_id, hs in Point.objects.filter(res=15, t__gte=t - 86400, hs__isnull=False).values_list("rig_id", "hs"):
+            values.setdefault(rig_id, []).append(hs)
+        _medians.update(mark=done, values={k: statistics.median(v) for k, v in values.items() if len(v) >= 4})
+    return _medians["values"]
+
+
 def rig_data(now):
     """Every enabled rig as ``conditions`` wants it, in a handful of queries."""
     t = int(now)
     minute = t // 60 * 60
-    medians = {}
-    for rig_id, hs in Point.objects.filter(res=15, t__gte=t - 86400, hs__isnull=False).values_list("rig_id", "hs"):
-        medians.setdefault(rig_id, []).append(hs)
-    medians = {k: statistics.median(v) for k, v in medians.items() if len(v) >= 4}
+    medians = daily_medians(t)
     recent = {r["rig_id"]: {"acc": r["a"], "rej": r["r"], "hw": r["h"]} for r in
               Point.objects.filter(res=1, t__gte=t - 900).values("rig_id").annotate(a=Sum("acc"), r=Sum("rej"),
                                                                                    h=Sum("hw"))}
@@ -154,9 +168,10 @@ def evaluate(now=None):
                 alert.delete()
                 continue
             elif alert is not None:
-                alert.state, alert.count = state, count
-                if k in found:
-                    alert.text = found[k]
+                text = found.get(k, alert.text)
+                if (alert.state, alert.count, alert.text) == (state, count, text) and event is None:
+                    continue  # nothing changed: no write
+                alert.state, alert.count, alert.text = state, count, text
                 if event == "firing":
                     alert.started = wall
                 if event == "resolved":

@@ -132,3 +132,18 @@ class AlertViewTests(BaseTestCase):
             alerts.evaluate()
         # rig-a's alert (created by hand) resolves over the rounds; only rig-b fires
         assert list(Alert.objects.filter(state="firing").values_list("rig__name", flat=True)) == ["rig-b"]
+
+
+class HashrateRuleTests(BaseTestCase):
+    def test_a_rig_under_70_percent_of_its_daily_median_fires(self):
+        import time as _time
+
+        from watch.models import Point
+
+        now = int(_time.time())
+        Point.objects.bulk_create([Point(rig=self.rig, res=15, t=now - 900 * k, hs=1e9) for k in range(1, 9)])
+        self.snapshot(sections={"SUMMARY": [{"MHS av": 1000, "MHS 5s": 600}]})  # 600 MH/s now: 60 %
+        AlertRule.objects.filter(rule="hashrate", rig=None).update(rounds=2)
+        assert alerts.evaluate() == [] and len(alerts.evaluate()) == 1
+        alert = Alert.objects.get(state="firing")
+        assert alert.rule == "hashrate" and alert.text == "hashrate 60% of its 24-hour median"
