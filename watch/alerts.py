@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from rigs.models import Rig, stale_after
@@ -149,25 +149,28 @@ def evaluate(now=None):
     now = now or time.time()
     wall = timezone.now()
     rule_rows = list(AlertRule.objects.values_list("rule", "rig_id", "enabled", "threshold", "rounds"))
-    open_alerts = {(a.rig_id, a.rule, a.key): a for a in Alert.objects.filter(state__in=("pending", "firing"))}
-    events = []
-    seen = set()
+    open_alerts = {}
+    for a in Alert.objects.filter(state__in=("pending", "firing")):
+        open_alerts.setdefault(a.rig_id, {})[(a.rule, a.key)] = a
+    events, create, update, drop = [], [], [], []
     for rig_id, data in rig_data(now):
         rules = rules_for(rule_rows, rig_id)
-        found = {(rig_id, rule, key): text for rule, key, text in conditions(data, rules)}
-        keys = set(found) | {k for k in open_alerts if k[0] == rig_id}
-        for k in keys:
-            seen.add(k)
-            alert = open_alerts.get(k)
+        found = {(rule, key): text for rule, key, text in conditions(data, rules)}
+        mine = open_alerts.pop(rig_id, {})
+        for k in set(found) | set(mine):
+            alert = mine.get(k)
             state, count, event = advance(alert.state if alert else None, alert.count if alert else 0,
-                                          k in found, rules[k[1]][2])
-            if alert is None and state is not None:
-                alert = Alert.objects.create(rig_id=rig_id, rule=k[1], key=k[2], text=found[k], state=state,
-                                             count=count, started=wall)
+                                          k in found, rules[k[0]][2])
+            if alert is None:
+                if state is None:
+                    continue
+                alert = Alert(rig_id=rig_id, rule=k[0], key=k[1], text=found[k], state=state, count=count,
+                              started=wall)
+                create.append(alert)
             elif event == "drop":
-                alert.delete()
+                drop.append(alert.pk)
                 continue
-            elif alert is not None:
+            else:
                 text = found.get(k, alert.text)
                 if (alert.state, alert.count, alert.text) == (state, count, text) and event is None:
                     continue  # nothing changed: no write
@@ -176,23 +179,29 @@ def evaluate(now=None):
                     alert.started = wall
                 if event == "resolved":
                     alert.ended = wall
-                alert.save()
+                update.append(alert)
             if event in ("firing", "resolved"):
                 events.append((event, alert))
-    # rigs deleted or disabled: their open alerts resolve
-    for k, alert in open_alerts.items():
-        if k not in seen and alert.state == "firing":
+    # rigs deleted or disabled: their firing alerts resolve, their pending ones go
+    for alert in (a for rest in open_alerts.values() for a in rest.values()):
+        if alert.state == "firing":
             alert.state, alert.ended = "resolved", wall
-            alert.save(update_fields=["state", "ended"])
-        elif k not in seen:
-            alert.delete()
+            update.append(alert)
+        else:
+            drop.append(alert.pk)
+    Alert.objects.bulk_create(create, batch_size=500)
+    Alert.objects.bulk_update(update, ["state", "count", "text", "started", "ended"], batch_size=500)
+    for i in range(0, len(drop), 500):
+        Alert.objects.filter(pk__in=drop[i:i + 500]).delete()
     queue(events, wall)
     return events
 
 
-def silenced(alert, wall):
-    return Silence.objects.filter(until__gt=wall).filter(Q(rig=alert.rig_id) | Q(rig=None)).filter(
-        Q(rule=alert.rule) | Q(rule="")).exists()
+def silenced(alert, wall, silences=None):
+    """Whether a silence covers the alert (``silences``: the active ones, (rig_id, rule) pairs)."""
+    if silences is None:
+        silences = list(Silence.objects.filter(until__gt=wall).values_list("rig_id", "rule"))
+    return any(rig in (None, alert.rig_id) and rule in ("", alert.rule) for rig, rule in silences)
 
 
 def message(event, alert):
@@ -209,9 +218,10 @@ def queue(events, wall):
     if not events:
         return
     destinations = list(Destination.objects.filter(enabled=True))
+    silences = list(Silence.objects.filter(until__gt=wall).values_list("rig_id", "rule"))
     rows = []
     for event, alert in events:
-        if silenced(alert, wall):
+        if silenced(alert, wall, silences):
             continue
         title, body = message(event, alert)
         for d in destinations:

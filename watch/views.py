@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from minerpanel.tiers import SYS, sys_required, tier, usr_required
@@ -34,7 +35,7 @@ def alert_list(request):
         rows = rows.filter(Q(rig__name__icontains=word) | Q(text__icontains=word))
     current = [a for a in rows.filter(state__in=("firing", "pending")).order_by("state", "-started")[:LIMIT]]
     past = rows.filter(state="resolved").order_by("-ended")[:LIMIT]
-    silences = Silence.objects.filter(until__gt=alerts.silence_until(0)).select_related("rig").order_by("until")
+    silences = Silence.objects.filter(until__gt=timezone.now()).select_related("rig").order_by("until")
     return render(request, "watch/alerts.html", {
         **header(request), "current": current, "past": past, "silences": silences, "rules": RULES,
         "chosen": {"state": state, "rule": rule}, "q": q, "can_act": tier(request.user) == SYS,
@@ -47,7 +48,7 @@ def alert_list(request):
 def alert_ack(request, pk):
     alert = get_object_or_404(Alert, pk=pk)
     if alert.acked_at is None:
-        alert.acked_by, alert.acked_at = request.user.get_username(), alerts.silence_until(0)
+        alert.acked_by, alert.acked_at = request.user.get_username(), timezone.now()
         alert.save(update_fields=["acked_by", "acked_at"])
     audit(request.user, client_address(request), alert.rig, "alert-ack", {"alert": alert.pk, "rule": alert.rule},
           "S", message=alert.text)

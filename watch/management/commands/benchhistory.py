@@ -38,7 +38,7 @@ def size():
 def point(rig_id, res, t, rnd, devs=4):
     hs = 1.1e14 * (0.9 + 0.2 * rnd.random())
     return Point(rig_id=rig_id, res=res, t=t, hs=hs, hs_now=hs * 1.01, hs_min=hs * 0.95, hs_max=hs * 1.05,
-                 acc=rnd.randint(20, 40), rej=rnd.randint(0, 1), stale=0, hw=rnd.randint(0, 2),
+                 acc=rnd.randint(20, 40), rej=int(rnd.random() < 0.2), stale=0, hw=int(rnd.random() < 0.05),
                  temp=60 + 20 * rnd.random(), temp_max=80.0, fan=5400.0, power=3250.0,
                  pool=0, state=0, units=devs,
                  devs=[[f"ASC {i}", hs / devs, 70.5, "Alive"] for i in range(devs)] if res == 1 else None)
