@@ -17,8 +17,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import CollectorRegistry
 
+from rigs.figures import AVERAGE, number, rate_hs
 from rigs.health import device_label
-from rigs.models import Rig, Snapshot
+from rigs.models import Rig, Snapshot, stale_after
 from rigs.tables import active_pool
 
 from .models import Alert, Mark, Point
@@ -69,9 +70,6 @@ class Farm:
                                    labels=["rig", "device", "status"])
         recent = {r: (f, p) for r, f, p in Point.objects.filter(res=1, t__gte=int(time.time()) - 180).order_by("t")
                   .values_list("rig_id", "fan", "power")}
-        from rigs.figures import AVERAGE, number, rate_hs
-        from rigs.models import stale_after
-
         rows = Rig.objects.filter(enabled=True).values_list(
             "id", "name", "kind", "snapshot__error", "snapshot__last_ok_at", "snapshot__latency_ms", "snapshot__brief",
             "snapshot__polled_at")
