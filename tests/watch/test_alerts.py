@@ -120,6 +120,8 @@ class AlertViewTests(BaseTestCase):
         assert not alerts.silenced(Alert(rig=self.rig, rule="pool"), alerts.silence_until(0))
         self.client.post(f"/alerts/silence/{s.pk}/delete/")
         assert not Silence.objects.exists()
+        self.client.post("/alerts/silence/", {"rig": self.rig.pk, "rule": "", "minutes": 30})  # the whole rig
+        assert alerts.silenced(Alert(rig=self.rig, rule="pool"), alerts.silence_until(0))
 
     def test_disabled_rules_do_not_fire(self):
         AlertRule.objects.filter(rule="device", rig=None).update(enabled=False)
