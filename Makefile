@@ -7,6 +7,10 @@ PORT ?= 8000
 
 .PHONY: run test test-engines engines bench benchscale check-python chromium
 
+# uPlot (the charts), fetched from npm into an ignored folder that whitenoise serves; no CDN.
+UPLOT_VERSION := 1.6.32
+UPLOT := static/vendor/uplot/uPlot.iife.min.js
+
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MinerPanel needs Python 3.11 or newer (set PYTHON=python3.11)")'
 
@@ -22,7 +26,13 @@ $(VENV)/.test: pyproject.toml $(VENV)/.run
 	$(BIN)/pip install -q -e ".[test,scale]"
 	@touch $@
 
-run: $(VENV)/.run
+$(UPLOT):
+	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/npm uplot@$(UPLOT_VERSION)
+	mkdir -p $(dir $@)
+	cp $(VENV)/npm/node_modules/uplot/dist/uPlot.iife.min.js $(VENV)/npm/node_modules/uplot/dist/uPlot.min.css \
+	   $(VENV)/npm/node_modules/uplot/LICENSE $(dir $@)
+
+run: $(VENV)/.run $(UPLOT)
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
@@ -41,7 +51,7 @@ engines:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 			-o DPkg::Lock::Timeout=300 postgresql redis-server >/dev/null || echo "could not install them: those tests skip"; }
 
-test: $(VENV)/.test chromium engines
+test: $(VENV)/.test chromium engines $(UPLOT)
 	$(BIN)/python -m pytest -q
 	$(MAKE) test-engines
 
@@ -54,6 +64,7 @@ bench: $(VENV)/.run
 	$(BIN)/python manage.py benchpages --rigs 1000
 	$(BIN)/python manage.py benchengine --rigs 1000
 	$(BIN)/python manage.py benchdrivers
+	$(BIN)/python manage.py benchhistory --rigs 10000 --days 365
 
 # 10,000 to 100,000 simulated rigs, 1, 2 and 4 poller shards, on a PostgreSQL and a Redis of its own.
 benchscale: $(VENV)/.test engines

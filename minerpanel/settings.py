@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "minerpanel",
     "rigs",
     "custompages",
+    "watch",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "minerpanel.context.custom_pages",
                 "minerpanel.context.attention",
                 "minerpanel.context.panel",
+                "watch.context.alerts",
             ],
         },
     },
@@ -255,3 +257,14 @@ LOGGING = {
                 "django.request": {"handlers": ["requests"], "propagate": False},
                 "django.security": {"handlers": ["requests"], "propagate": False}},
 }
+
+# History, alerts, notifications, metrics (issue 13)
+HISTORY = envbool("HISTORY", True)
+HISTORY_1M_HOURS = envfloat("HISTORY_1M_HOURS", 48)     # 1-minute points kept
+HISTORY_15M_DAYS = envfloat("HISTORY_15M_DAYS", 60)     # 15-minute roll-ups kept
+HISTORY_1H_DAYS = envfloat("HISTORY_1H_DAYS", 730)      # 1-hour roll-ups kept
+ALERTS = envbool("ALERTS", True)
+NOTIFY_RETRIES = int(envfloat("NOTIFY_RETRIES", 5))     # tries after the first
+NOTIFY_BACKOFF = envfloat("NOTIFY_BACKOFF", 30)         # seconds before the first retry, doubling
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")    # /metrics with "Authorization: Bearer <token>"
+METRICS_ALLOW = envlist("METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])  # ... or from these networks

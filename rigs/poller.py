@@ -290,6 +290,9 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
                     log.exception("scheduled discovery failed; trying again in %.0f s", settings.DISCOVERY_INTERVAL)
             if lease is None or holding:
                 results, took = await poll_once(shard, on_batch=on_batch, lease=lease)
+                from watch.rounds import after_round  # history and alerts, in their own thread
+
+                after_round(results, took, shard)
                 failed = sum(1 for r in results if not r.ok)
                 log.debug("round: %d rigs, %d failed, %.2f s", len(results), failed, took)
         except Lost as exc:

@@ -161,20 +161,20 @@ class SummaryPageTestCase(BaseTestCase):
         for i in range(3):
             self.snapshot(rig=Rig.objects.create(name=f"x{i}", host=f"10.1.0.{i}"), sections={"SUMMARY": [summary()]})
         self.client.get("/overview/")
-        # session, user, groups, whether a batch was stored (rigs/batch.py), custom page links
-        with self.assertNumQueries(5):
+        # session, user, groups, whether a batch was stored (rigs/batch.py), custom page links, alerts firing
+        with self.assertNumQueries(6):
             self.client.get("/overview/")
         # and the Summary page: its sections, whether a batch was stored (rigs/batch.py), the rigs (light),
-        # the sections of the rigs that changed (groups: for the addresses), the same check and attention
-        with self.assertNumQueries(11):
+        # the sections of the rigs that changed (groups: for the addresses), the same check, attention and alerts
+        with self.assertNumQueries(12):
             self.client.get(SUMMARY)
-        with self.assertNumQueries(8):  # nothing stored since: neither rigs nor sections read
+        with self.assertNumQueries(9):  # nothing stored since: neither rigs nor sections read
             self.client.get(SUMMARY)
         for i in range(30):
             self.snapshot(rig=Rig.objects.create(name=f"y{i}", host=f"10.2.0.{i}"), sections={"SUMMARY": [summary()]})
-        with self.assertNumQueries(6):  # and the rigs with their snapshots
+        with self.assertNumQueries(7):  # and the rigs with their snapshots
             self.client.get("/overview/")
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             self.client.get(SUMMARY)
 
     def test_refresh_choice(self):

@@ -49,6 +49,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  rig {r.rig_id}: {r.error}")
             return
 
+        from watch import notify as notifications
+
+        notifications.start()  # alerts' notifications are sent beside the poller, in their own thread
+
         async def main():
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()

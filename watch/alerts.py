@@ -1,0 +1,239 @@
+"""Alert rules: conditions as plain functions over a rig's plain data, and the state machine that
+keeps alerts from flapping (a condition must hold ``rounds`` rounds to fire, and be gone as many to
+resolve). ``evaluate`` runs after each poll round in the worker thread of ``rounds``."""
+
+import statistics
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from rigs.models import Rig, stale_after
+
+from .models import Alert, AlertRule, Destination, Notification, Point, Silence
+
+# the defaults when the admin has no row for a rule: (threshold, rounds)
+DEFAULTS = {"unreachable": (5, 3), "hashrate": (70, 5), "device": (None, 3), "temperature": (None, 3),
+            "pool": (None, 3), "rejects": (5, 5), "hw": (2, 5), "fleet": (1, 3)}
+FLEETS = ("ckpool", "xmrigcc-server")
+
+
+def rules_for(rows, rig_id):
+    """{rule: (enabled, threshold, rounds)} for one rig: its overrides, else the defaults, else DEFAULTS.
+    ``rows``: AlertRule values (rule, rig_id, enabled, threshold, rounds)."""
+    out = {}
+    for rule, (threshold, rounds) in DEFAULTS.items():
+        if rule == "temperature":
+            threshold = settings.TEMP_ERROR
+        out[rule] = (True, threshold, rounds)
+    for rig in (None, rig_id):
+        for r in rows:
+            if r[1] == rig:
+                out[r[0]] = (r[2], r[3] if r[3] is not None else out[r[0]][1], r[4])
+    return out
+
+
+def conditions(rig, rules):
+    """What is wrong with one rig now: [(rule, key, text)]. ``rig`` is plain data:
+    {"name", "kind", "error", "age" (s since it last answered, None never), "stale_after", "figures",
+    "reasons", "median_hs" (24 h), "recent" {acc, rej, hw} (15 min), "units", "units_max" (1 h)}."""
+    out = []
+
+    def on(rule):
+        return rules[rule][0]
+
+    def limit(rule):
+        return rules[rule][1]
+
+    down = rig["error"] or (rig["age"] is not None and rig["age"] > rig["stale_after"])
+    if down:
+        if on("unreachable") and (rig["age"] is None or rig["age"] >= (limit("unreachable") or 0) * 60):
+            why = rig["error"] or "no fresh data"
+            out.append(("unreachable", "", f"unreachable: {why}"[:300]))
+        return out  # the other rules need fresh data
+    figs = rig["figures"] or {}
+    now_hs, median = figs.get("hashrate_now_hs"), rig.get("median_hs")
+    if on("hashrate") and now_hs is not None and median and now_hs < median * (limit("hashrate") or 0) / 100:
+        out.append(("hashrate", "", f"hashrate {100 * now_hs / median:.0f}% of its 24-hour median"))
+    for r in rig["reasons"] or []:
+        key = str(r.get("key", ""))
+        if on("device") and key.startswith("dev:"):
+            out.append(("device", key[4:100], str(r.get("text", ""))[:300]))
+        if on("pool") and (key == "nopool" or key.startswith("failover:")):
+            out.append(("pool", key[:100], str(r.get("text", ""))[:300]))
+    temp = figs.get("max_temp")
+    if on("temperature") and temp is not None and limit("temperature") is not None and temp >= limit("temperature"):
+        out.append(("temperature", "", f"temperature {temp:.0f}°C (limit {limit('temperature'):.0f}°C)"))
+    recent = rig.get("recent") or {}
+    acc, rej, hw = (recent.get(k) or 0 for k in ("acc", "rej", "hw"))
+    if on("rejects") and acc + rej >= 20 and 100 * rej / (acc + rej) > (limit("rejects") or 0):
+        out.append(("rejects", "", f"{100 * rej / (acc + rej):.1f}% shares rejected in 15 minutes"))
+    if on("hw") and acc + hw >= 20 and 100 * hw / (acc + hw) > (limit("hw") or 0):
+        out.append(("hw", "", f"{100 * hw / (acc + hw):.1f}% hardware errors in 15 minutes"))
+    if on("fleet") and rig["kind"] in FLEETS and rig.get("units") is not None and rig.get("units_max"):
+        lost = rig["units_max"] - rig["units"]
+        if lost >= max(1, limit("fleet") or 1):
+            what = "workers" if rig["kind"] == "ckpool" else "clients"
+            out.append(("fleet", "", f"{lost} {what} gone ({rig['units']} of {rig['units_max']} in the last hour)"))
+    return out
+
+
+def advance(state, count, holds, rounds):
+    """One round of one alert: (state, count, event). state None (no alert), pending, firing;
+    event None, "firing", "resolved" or "drop" (a pending alert that did not last)."""
+    rounds = max(1, rounds)
+    if state is None:
+        if not holds:
+            return None, 0, None
+        return ("firing", 0, "firing") if rounds <= 1 else ("pending", 1, None)
+    if state == "pending":
+        if not holds:
+            return None, 0, "drop"
+        return ("firing", 0, "firing") if count + 1 >= rounds else ("pending", count + 1, None)
+    if holds:
+        return "firing", 0, None
+    return ("resolved", 0, "resolved") if count + 1 >= rounds else ("firing", count + 1, None)
+
+
+# ---------------------------------------------------------------- the round
+
+
+_medians = {"mark": None, "values": {}}
+
+
+def daily_medians(t):
+    """{rig: median hashrate over 24 h} from the 15-minute points (four at least), computed again
+    only when a new quarter hour has been rolled up."""
+    from .history import mark
+
+    done = mark("rollup15")
+    if _medians["mark"] != done or done is None:
+        values = {}
+        for rig_id, hs in Point.objects.filter(res=15, t__gte=t - 86400, hs__isnull=False).values_list("rig_id", "hs"):
+            values.setdefault(rig_id, []).append(hs)
+        _medians.update(mark=done, values={k: statistics.median(v) for k, v in values.items() if len(v) >= 4})
+    return _medians["values"]
+
+
+def rig_data(now):
+    """Every enabled rig as ``conditions`` wants it, in a handful of queries."""
+    t = int(now)
+    minute = t // 60 * 60
+    medians = daily_medians(t)
+    recent = {r["rig_id"]: {"acc": r["a"], "rej": r["r"], "hw": r["h"]} for r in
+              Point.objects.filter(res=1, t__gte=t - 900).values("rig_id").annotate(a=Sum("acc"), r=Sum("rej"),
+                                                                                   h=Sum("hw"))}
+    fleet_ids = list(Rig.objects.filter(kind__in=FLEETS).values_list("id", flat=True))
+    units_max = dict(Point.objects.filter(rig_id__in=fleet_ids, res=1, t__gte=t - 3600, t__lt=minute)
+                     .values("rig_id").annotate(m=Max("units")).values_list("rig_id", "m")) if fleet_ids else {}
+    units_now = dict(Point.objects.filter(rig_id__in=fleet_ids, res=1, t=minute).values_list("rig_id", "units")) \
+        if fleet_ids else {}
+    wall = timezone.now()
+    rows = Rig.objects.filter(enabled=True, snapshot__polled_at__isnull=False).values_list(
+        "id", "name", "kind", "snapshot__error", "snapshot__last_ok_at", "snapshot__brief")
+    for rig_id, name, kind, error, last_ok, brief in rows:
+        brief = brief or {}
+        yield rig_id, {
+            "name": name, "kind": kind, "error": error or "",
+            "age": (wall - last_ok).total_seconds() if last_ok else None, "stale_after": stale_after(),
+            "figures": brief.get("figures") or {}, "reasons": (brief.get("health") or {}).get("reasons") or [],
+            "median_hs": medians.get(rig_id), "recent": recent.get(rig_id),
+            "units": units_now.get(rig_id), "units_max": units_max.get(rig_id),
+        }
+
+
+def evaluate(now=None):
+    """Advance every alert by one round; queue the notifications of those that fire or resolve."""
+    now = now or time.time()
+    wall = timezone.now()
+    rule_rows = list(AlertRule.objects.values_list("rule", "rig_id", "enabled", "threshold", "rounds"))
+    open_alerts = {}
+    for a in Alert.objects.filter(state__in=("pending", "firing")):
+        open_alerts.setdefault(a.rig_id, {})[(a.rule, a.key)] = a
+    events, create, update, drop = [], [], [], []
+    for rig_id, data in rig_data(now):
+        rules = rules_for(rule_rows, rig_id)
+        found = {(rule, key): text for rule, key, text in conditions(data, rules)}
+        mine = open_alerts.pop(rig_id, {})
+        for k in set(found) | set(mine):
+            alert = mine.get(k)
+            state, count, event = advance(alert.state if alert else None, alert.count if alert else 0,
+                                          k in found, rules[k[0]][2])
+            if alert is None:
+                if state is None:
+                    continue
+                alert = Alert(rig_id=rig_id, rule=k[0], key=k[1], text=found[k], state=state, count=count,
+                              started=wall)
+                create.append(alert)
+            elif event == "drop":
+                drop.append(alert.pk)
+                continue
+            else:
+                text = found.get(k, alert.text)
+                if (alert.state, alert.count, alert.text) == (state, count, text) and event is None:
+                    continue  # nothing changed: no write
+                alert.state, alert.count, alert.text = state, count, text
+                if event == "firing":
+                    alert.started = wall
+                if event == "resolved":
+                    alert.ended = wall
+                update.append(alert)
+            if event in ("firing", "resolved"):
+                events.append((event, alert))
+    # rigs deleted or disabled: their firing alerts resolve, their pending ones go
+    for alert in (a for rest in open_alerts.values() for a in rest.values()):
+        if alert.state == "firing":
+            alert.state, alert.ended = "resolved", wall
+            update.append(alert)
+        else:
+            drop.append(alert.pk)
+    Alert.objects.bulk_create(create, batch_size=500)
+    Alert.objects.bulk_update(update, ["state", "count", "text", "started", "ended"], batch_size=500)
+    for i in range(0, len(drop), 500):
+        Alert.objects.filter(pk__in=drop[i:i + 500]).delete()
+    queue(events, wall)
+    return events
+
+
+def silenced(alert, wall, silences=None):
+    """Whether a silence covers the alert (``silences``: the active ones, (rig_id, rule) pairs)."""
+    if silences is None:
+        silences = list(Silence.objects.filter(until__gt=wall).values_list("rig_id", "rule"))
+    return any(rig in (None, alert.rig_id) and rule in ("", alert.rule) for rig, rule in silences)
+
+
+def message(event, alert):
+    title = f"[{settings.PANEL_TITLE}] {alert.rig.name}: {alert.text}" if event == "firing" else \
+        f"[{settings.PANEL_TITLE}] resolved: {alert.rig.name}: {alert.text}"
+    body = (f"{alert.rig.name} ({alert.get_rule_display()}): {alert.text}\n"
+            f"{'firing since' if event == 'firing' else 'resolved at'} "
+            f"{(alert.started if event == 'firing' else alert.ended):%Y-%m-%d %H:%M:%S %Z}")
+    return title[:200], body
+
+
+def queue(events, wall):
+    """A Notification per destination that wants each event (not for silenced rigs or rules)."""
+    if not events:
+        return
+    destinations = list(Destination.objects.filter(enabled=True))
+    silences = list(Silence.objects.filter(until__gt=wall).values_list("rig_id", "rule"))
+    rows = []
+    for event, alert in events:
+        if silenced(alert, wall, silences):
+            continue
+        title, body = message(event, alert)
+        for d in destinations:
+            if d.wants(alert.rule) and (event == "firing" or d.resolved):
+                rows.append(Notification(destination=d, alert=alert, title=title, body=body, next_try=wall))
+    Notification.objects.bulk_create(rows)
+
+
+def firing_count():
+    """Firing alerts nobody acknowledged: the header's count."""
+    return Alert.objects.filter(state="firing", acked_at=None).count()
+
+
+def silence_until(minutes):
+    return timezone.now() + timedelta(minutes=minutes)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class WatchConfig(AppConfig):
+    """History, charts, alerts, notifications and Prometheus metrics, fed by the poller's rounds."""
+
+    name = "watch"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,278 @@
+"""History: one point per rig per minute, rolled up to 15 minutes and 1 hour, pruned in batches.
+
+Plain functions over the poller's results and the snapshots' briefs; ``rounds`` runs them in its
+worker thread, never in the poller's. Retention (settings): HISTORY_1M_HOURS (48),
+HISTORY_15M_DAYS (60), HISTORY_1H_DAYS (730).
+"""
+
+import time
+
+from django.conf import settings
+from django.db.models import Avg, F, Max, Min, Sum
+
+from rigs.figures import number
+from rigs.models import Snapshot
+from rigs.tables import active_pool
+
+from .models import STATES, FarmPoint, Mark, Point
+
+ROLLUPS = ((1, 15), (15, 60))  # (from, to) minutes
+PRUNE_BATCH = 5000
+
+
+def retention():
+    """Seconds each resolution is kept."""
+    return {1: settings.HISTORY_1M_HOURS * 3600, 15: settings.HISTORY_15M_DAYS * 86400,
+            60: settings.HISTORY_1H_DAYS * 86400}
+
+
+def fan_power(sections):
+    """The fastest fan (RPM or %) and the power in W, where the rig reports them."""
+    summary = next((r for r in sections.get("SUMMARY") or [] if isinstance(r, dict)), {})
+    power = number(summary.get("Power")) if "Power" in summary else None
+    fans = [number(f.get(k)) for f in sections.get("FANS") or [] if isinstance(f, dict) for k in ("RPM", "Speed")]
+    fans += [number(d.get(k)) for d in sections.get("DEVS") or [] if isinstance(d, dict)
+             for k in ("Fan Speed", "Fan Percent")]
+    fans = [f for f in fans if f is not None and f >= 0]
+    return (max(fans) if fans else None), power
+
+
+def devices(brief):
+    from rigs.figures import AVERAGE, rate_hs
+    from rigs.health import device_label
+
+    out = []
+    for d in brief.get("DEVS") or []:
+        out.append([device_label(d), rate_hs(d, AVERAGE), number(d.get("Temperature")), str(d.get("Status", ""))[:12]])
+    return out or None
+
+
+def units(kind, sections):
+    """Devices, workers (ckpool) or clients (XMRigCC) alive: what a fleet-drop alert counts."""
+    if sections.get("WORKERS") is not None:
+        return len([w for w in sections["WORKERS"] if isinstance(w, dict)])
+    records = sections.get("CLIENTS") if sections.get("CLIENTS") is not None else sections.get("DEVS")
+    if records is None:
+        return None
+    return len([d for d in records if isinstance(d, dict) and d.get("Status") not in ("Dead", "Offline", "NoStart")])
+
+
+def pool_number(pool):
+    n = number(pool.get("POOL")) if pool else None
+    return int(n) if n is not None and -1 < n < 1000 else None
+
+
+def point_of(rig_id, t, snap, result, previous):
+    """A 1-minute point from a rig's snapshot (brief, error) and the poll's sections.
+    ``previous`` holds the rig's last counters, for the deltas; it is updated."""
+    brief = snap.get("brief") or {}
+    figs = brief.get("figures") or {}
+    if snap.get("error") or result is None or not result.ok:
+        return Point(rig_id=rig_id, res=1, t=t, state=STATES["down"])
+    counters = tuple(figs.get(k) for k in ("accepted", "rejected", "stale", "hw_errors"))
+    last = previous.get(rig_id)
+    previous[rig_id] = counters
+    deltas = [None] * 4
+    if last is not None:
+        # a restarted miner counts from zero again: the new count is the delta
+        deltas = [None if c is None else (c - p if p is not None and c >= p else c) for c, p in zip(counters, last)]
+    fan, power = fan_power(result.sections)
+    pool = active_pool(brief.get("POOLS") or [])
+    hs = figs.get("hashrate_hs")
+    return Point(rig_id=rig_id, res=1, t=t, hs=hs, hs_now=figs.get("hashrate_now_hs"), hs_min=hs, hs_max=hs,
+                 acc=deltas[0], rej=deltas[1], stale=deltas[2], hw=deltas[3],
+                 temp=figs.get("max_temp"), temp_max=figs.get("max_temp"), fan=fan, power=power,
+                 pool=pool_number(pool),
+                 state=STATES.get((brief.get("health") or {}).get("state"), 0),
+                 units=units(result.kind, result.sections), devs=devices(brief))
+
+
+def record(results, now, recorded, previous, shard=0):
+    """Write this minute's points of the rigs in ``results`` not yet recorded this minute, and the
+    farm's. ``recorded`` {rig: minute} and ``previous`` {rig: counters} are the caller's memory."""
+    t = int(now // 60 * 60)
+    todo = {r.rig_id: r for r in results if recorded.get(r.rig_id) != t}
+    if not todo:
+        return 0
+    snaps = {i: {"brief": b, "error": e} for i, b, e in Snapshot.objects.filter(rig_id__in=list(todo)).values_list(
+        "rig_id", "brief", "error")}
+    points = [point_of(i, t, snaps.get(i, {"error": "no snapshot"}), r, previous) for i, r in todo.items()]
+    Point.objects.bulk_create(points, batch_size=500, ignore_conflicts=True)
+    for i in todo:
+        recorded[i] = t
+    farm = {}
+    for p, i in zip(points, todo):
+        algo = ((snaps.get(i) or {}).get("brief") or {}).get("figures", {}).get("algorithm") or "SHA-256d"
+        role = ((snaps.get(i) or {}).get("brief") or {}).get("figures", {}).get("role")
+        if role == "pool":
+            continue
+        row = farm.setdefault(algo, [0.0, 0, 0])
+        row[0] += p.hs or 0.0
+        row[1] += 1
+        row[2] += p.state == 0
+    FarmPoint.objects.bulk_create(
+        [FarmPoint(res=1, t=t, shard=shard, algorithm=a, hs=v[0], rigs=v[1], healthy=v[2]) for a, v in farm.items()],
+        update_conflicts=True, unique_fields=["res", "t", "shard", "algorithm"],
+        update_fields=["hs", "rigs", "healthy"])
+    return len(points)
+
+
+def mark(name, default=None):
+    return Mark.objects.filter(name=name).values_list("value", flat=True).first() or default
+
+
+def set_mark(name, value):
+    Mark.objects.update_or_create(name=name, defaults={"value": value})
+
+
+def rollup(now, max_buckets=96):
+    """Aggregate the finished periods not yet rolled up (at most ``max_buckets`` per call)."""
+    made = 0
+    for src, dst in ROLLUPS:
+        size = dst * 60
+        upto = int(now // size * size)  # the current, unfinished period starts here
+        done = mark(f"rollup{dst}")
+        if done is None:
+            first = Point.objects.filter(res=src).aggregate(t=Min("t"))["t"]
+            done = first // size * size if first is not None else upto
+        done = int(done)
+        end = min(upto, done + max_buckets * size)
+        if end <= done:
+            continue
+        bucket = F("t") / size * size
+        rows = (Point.objects.filter(res=src, t__gte=done, t__lt=end).annotate(b=bucket).values("rig_id", "b")
+                .annotate(hs_=Avg("hs"), now_=Avg("hs_now"), min_=Min("hs_min"), max_=Max("hs_max"), acc_=Sum("acc"),
+                          rej_=Sum("rej"), stale_=Sum("stale"), hw_=Sum("hw"), temp_=Avg("temp"),
+                          tmax_=Max("temp_max"), fan_=Avg("fan"), power_=Avg("power"), pool_=Max("pool"),
+                          state_=Max("state"), units_=Min("units")))
+        Point.objects.bulk_create([
+            Point(rig_id=r["rig_id"], res=dst, t=r["b"], hs=r["hs_"], hs_now=r["now_"], hs_min=r["min_"],
+                  hs_max=r["max_"], acc=r["acc_"], rej=r["rej_"], stale=r["stale_"], hw=r["hw_"], temp=r["temp_"],
+                  temp_max=r["tmax_"], fan=r["fan_"], power=r["power_"], pool=r["pool_"], state=r["state_"],
+                  units=r["units_"]) for r in rows], batch_size=500, ignore_conflicts=True)
+        farm = (FarmPoint.objects.filter(res=src, t__gte=done, t__lt=end).annotate(b=bucket)
+                .values("shard", "algorithm", "b").annotate(hs_=Avg("hs"), rigs_=Max("rigs"), ok_=Min("healthy")))
+        FarmPoint.objects.bulk_create([
+            FarmPoint(res=dst, t=r["b"], shard=r["shard"], algorithm=r["algorithm"], hs=r["hs_"], rigs=r["rigs_"],
+                      healthy=r["ok_"]) for r in farm], ignore_conflicts=True)
+        set_mark(f"rollup{dst}", end)
+        made += (end - done) // size
+    return made
+
+
+def prune(now, max_batches=10):
+    """Delete points past their resolution's retention, PRUNE_BATCH at a time; returns how many."""
+    deleted = 0
+    for res, keep in retention().items():
+        cut = now - keep
+        for _ in range(max_batches):
+            ids = list(Point.objects.filter(res=res, t__lt=cut).values_list("id", flat=True)[:PRUNE_BATCH])
+            if not ids:
+                break
+            deleted += Point.objects.filter(id__in=ids).delete()[0]
+        FarmPoint.objects.filter(res=res, t__lt=cut).delete()
+    return deleted
+
+
+# ---------------------------------------------------------------- reading
+
+RANGES = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400, "1y": 365 * 86400}
+
+
+def resolution(span):
+    """The coarsest kept resolution that still has points over ``span`` seconds."""
+    keep = retention()
+    if span <= min(keep[1], 2 * 86400):
+        return 1
+    return 15 if span <= keep[15] else 60
+
+
+def series(rig_id, span, width, now=None, res=None):
+    """A rig's points over the last ``span`` seconds, at most ``width`` of them (one per pixel at most):
+    {"t": [...], "hs": [...], "hs_now": [...], "temp": [...], "rej_pct": [...], "hw_pct": [...],
+     "pool": [...], "state": [...]}. Values are averaged per bucket, counts summed. A new rig (or
+    panel) without roll-ups yet gets its minute points."""
+    now = now or time.time()
+    res = res or resolution(span)
+    if res > 1 and not Point.objects.filter(rig_id=rig_id, res=res, t__gte=int(now - span)).exists():
+        res = 1
+    step = max(res * 60, -(-span // max(1, width)))
+    step = -(-step // (res * 60)) * res * 60  # whole points per bucket
+    start = int((now - span) // step * step)
+    rows = (Point.objects.filter(rig_id=rig_id, res=res, t__gte=start).annotate(b=F("t") / step * step)
+            .values("b").annotate(hs_=Avg("hs"), now_=Avg("hs_now"), temp_=Max("temp_max"), acc_=Sum("acc"),
+                                  rej_=Sum("rej"), hw_=Sum("hw"), pool_=Max("pool"), state_=Max("state"))
+            .order_by("b"))
+    out = {k: [] for k in ("t", "hs", "hs_now", "temp", "rej_pct", "hw_pct", "pool", "state")}
+    for r in rows:
+        shares = (r["acc_"] or 0) + (r["rej_"] or 0)
+        out["t"].append(r["b"])
+        out["hs"].append(r["hs_"])
+        out["hs_now"].append(r["now_"])
+        out["temp"].append(r["temp_"])
+        out["rej_pct"].append(round(100 * r["rej_"] / shares, 3) if shares and r["rej_"] is not None else None)
+        total = (r["acc_"] or 0) + (r["hw_"] or 0)
+        out["hw_pct"].append(round(100 * r["hw_"] / total, 3) if total and r["hw_"] is not None else None)
+        out["pool"].append(r["pool_"])
+        out["state"].append(r["state_"])
+    out["step"] = step
+    return out
+
+
+def device_series(rig_id, span, width, now=None):
+    """Per device: {label: {"t": [...], "hs": [...], "temp": [...]}} from the 1-minute points (48 h at most)."""
+    now = now or time.time()
+    span = min(span, retention()[1])
+    rows = Point.objects.filter(rig_id=rig_id, res=1, t__gte=int(now - span)).order_by("t").values_list("t", "devs")
+    rows = list(rows)
+    every = max(1, -(-len(rows) // max(1, width)))
+    out = {}
+    for t, devs in rows[::every]:
+        for label, hs, temp, _status in devs or []:
+            d = out.setdefault(str(label), {"t": [], "hs": [], "temp": []})
+            d["t"].append(t)
+            d["hs"].append(hs)
+            d["temp"].append(temp)
+    return out
+
+
+def farm_series(span, width, now=None):
+    """The farm's hashrate per algorithm and its rigs and healthy rigs over time, summed over pollers."""
+    now = now or time.time()
+    res = resolution(span)
+    if res > 1 and not FarmPoint.objects.filter(res=res, t__gte=int(now - span)).exists():
+        res = 1  # no roll-ups yet: the minute points
+    step = max(res * 60, -(-span // max(1, width)))
+    step = -(-step // (res * 60)) * res * 60
+    start = int((now - span) // step * step)
+    per_t = (FarmPoint.objects.filter(res=res, t__gte=start).values("t", "algorithm")
+             .annotate(hs_=Sum("hs"), rigs_=Sum("rigs"), ok_=Sum("healthy")).order_by("t"))
+    buckets = {}
+    for r in per_t:
+        b = buckets.setdefault(r["t"] // step * step, {"n": set(), "hs": {}, "rigs": {}, "ok": {}})
+        b["n"].add(r["t"])
+        b["hs"][r["algorithm"]] = b["hs"].get(r["algorithm"], 0.0) + (r["hs_"] or 0.0)
+        b["rigs"][r["t"]] = b["rigs"].get(r["t"], 0) + r["rigs_"]
+        b["ok"][r["t"]] = b["ok"].get(r["t"], 0) + r["ok_"]
+    algorithms = sorted({a for b in buckets.values() for a in b["hs"]})
+    out = {"t": sorted(buckets), "hs": {a: [] for a in algorithms}, "rigs": [], "healthy": [], "step": step}
+    for t in out["t"]:
+        b = buckets[t]
+        n = len(b["n"])
+        for a in algorithms:
+            out["hs"][a].append(b["hs"].get(a, 0.0) / n)
+        out["rigs"].append(max(b["rigs"].values()))
+        out["healthy"].append(min(b["ok"].values()))
+    return out
+
+
+def sparklines(rig_ids, now=None, span=6 * 3600, width=36):
+    """{rig: [H/s, ...]} over the last hours at 10-minute steps, for the Rigs table; one query."""
+    now = now or time.time()
+    step = span // width
+    rows = (Point.objects.filter(rig_id__in=list(rig_ids), res=1, t__gte=int(now - span)).annotate(b=F("t") / step)
+            .values("rig_id", "b").annotate(hs_=Avg("hs")).order_by("rig_id", "b"))
+    out = {}
+    for r in rows:
+        out.setdefault(r["rig_id"], []).append(r["hs_"])
+    return out

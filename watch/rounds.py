@@ -1,0 +1,67 @@
+"""After each poll round: history, roll-ups, pruning, alerts and the poller's own figures, in one
+worker thread so the poller never waits. A round arriving while the previous one is still being
+worked on is skipped (its rigs are recorded with the next one)."""
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from . import alerts, history
+
+log = logging.getLogger("minerpanel.watch")
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watch")
+_busy = threading.Lock()
+_recorded, _previous = {}, {}
+_last = None
+POLLER = {"rounds": 0, "duration": 0.0, "polled": 0, "errors": {}}
+
+
+def process(results, took, now=None, shard=0):
+    """Everything after one round (in the worker thread, or in a test)."""
+    now = now or time.time()
+    close_old_connections()
+    POLLER["rounds"] += 1
+    POLLER["duration"] = took
+    POLLER["polled"] = len(results)
+    errors = {}
+    for r in results:
+        if not r.ok:
+            errors[r.error_kind or "other"] = errors.get(r.error_kind or "other", 0) + 1
+    POLLER["errors"] = errors
+    history.set_mark("poller_round_s", took)
+    history.set_mark("poller_rigs", len(results))
+    history.set_mark("poller_failed", sum(errors.values()))
+    if settings.HISTORY:
+        history.record(results, now, _recorded, _previous, shard)
+        history.rollup(now)
+        history.prune(now)
+    if settings.ALERTS:
+        alerts.evaluate(now)
+
+
+def _run(results, took, shard):
+    try:
+        process(results, took, shard=shard)
+    except Exception:
+        log.exception("history and alerts after a round failed")
+    finally:
+        _busy.release()
+
+
+def after_round(results, took, shard=None):
+    """The poller's hook: hand the round to the worker and return at once."""
+    global _last
+    if not _busy.acquire(blocking=False):
+        log.warning("history and alerts still busy with the previous round; this round is skipped")
+        return
+    _last = _worker.submit(_run, results, took, shard[0] if shard else 0)
+
+
+def wait(timeout=10):
+    """Until the last round handed over is done (tests, and a clean stop)."""
+    if _last is not None:
+        _last.result(timeout)
