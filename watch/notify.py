@@ -40,7 +40,6 @@ def backoff(attempts):
 
 def send_due(limit=50):
     """Send the notifications whose time has come; returns how many were sent."""
-    close_old_connections()
     now = timezone.now()
     sent = 0
     due = list(Notification.objects.filter(done=False, next_try__lte=now).select_related("destination")
@@ -72,6 +71,7 @@ def send_due(limit=50):
 def loop(stop, every=2.0):
     while not stop.wait(every):
         try:
+            close_old_connections()  # this thread's connection, between rounds
             send_due()
         except Exception:
             log.exception("sending notifications failed; trying again")

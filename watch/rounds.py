@@ -23,7 +23,6 @@ POLLER = {"rounds": 0, "duration": 0.0, "polled": 0, "errors": {}}
 def process(results, took, now=None, shard=0):
     """Everything after one round (in the worker thread, or in a test)."""
     now = now or time.time()
-    close_old_connections()
     POLLER["rounds"] += 1
     POLLER["duration"] = took
     POLLER["polled"] = len(results)
@@ -45,6 +44,7 @@ def process(results, took, now=None, shard=0):
 
 def _run(results, took, shard):
     try:
+        close_old_connections()  # this thread's connection, between rounds
         process(results, took, shard=shard)
     except Exception:
         log.exception("history and alerts after a round failed")
