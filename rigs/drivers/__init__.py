@@ -53,8 +53,10 @@ def kinds():
 
 
 def choices():
-    """(kind, label) for the Rig model's field (a callable: a new kind needs no migration)."""
-    return [(kind, driver(kind).LABEL) for kind in MODULES]
+    """(kind, label) for the Rig model's field (a callable: a new kind needs no migration): the
+    default kind first, then by label (MODULES is in detection order)."""
+    default = "cgminer"
+    return sorted(((kind, driver(kind).LABEL) for kind in MODULES), key=lambda c: (c[0] != default, c[1].lower()))
 
 
 def about(kind):

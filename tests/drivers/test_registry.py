@@ -35,7 +35,9 @@ def test_commands_are_merged_by_name_with_every_kind_that_takes_them():
 
 
 def test_the_rig_model_takes_its_kinds_and_checks_from_the_drivers():
-    assert [k for k, _ in Rig._meta.get_field("kind").choices] == drivers.kinds()
+    kinds = [k for k, _ in Rig._meta.get_field("kind").choices]
+    assert kinds[0] == Rig._meta.get_field("kind").default == "cgminer"  # the admin's select starts with the default
+    assert sorted(kinds) == sorted(drivers.kinds())
     assert Rig(kind="ckpool", path="/tmp/ck", logdir="/tmp/ck/logs").address == "/tmp/ck"
     assert Rig(kind="cgminer", host="10.0.0.5", port=4028).address == "10.0.0.5:4028"
     assert Rig(kind="gone", host="10.0.0.5", port=4028).address == "10.0.0.5:4028"  # a kind no driver knows
