@@ -21,7 +21,8 @@ that has data is shown. ``formats`` names a format per field (see rigs.formattin
 import re
 from dataclasses import dataclass, field
 
-from rigs.formatting import NAMED, php_str
+from rigs.formatting import NAMED
+from rigs.php import php_str
 
 from .formula import FormulaError, compile_formula
 

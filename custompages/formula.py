@@ -24,7 +24,7 @@ import re
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
-from rigs.formatting import php_round
+from rigs.php import php_round
 
 MAX_LENGTH = 500       # characters of a formula
 MAX_DEPTH = 40         # nesting of the parse tree
