@@ -64,6 +64,7 @@ def about(kind):
     return getattr(driver(kind), "ABOUT", "") if kind in MODULES else ""
 
 
+@cache  # asked several times for every snapshot
 def is_pool(kind):
     return kind in MODULES and getattr(driver(kind), "IS_POOL", False)
 
