@@ -148,6 +148,8 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
 
 
 def worst(reasons):
+    if not reasons:  # most rigs, most rounds
+        return "ok"
     level = max((LEVELS[r["level"]] for r in reasons), default=0)
     return next(k for k, v in LEVELS.items() if v == level)
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 from minerpanel.encryption import EncryptedField
 
 from . import drivers, fastjson
+from .figures import figures
+from .health import assess
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
@@ -215,9 +217,6 @@ def make_brief(sections, statuses, kind="cgminer", previous=None, limits=None, n
     """The part of a snapshot the summary page needs, from the full sections, with
     the normalised figures and the health (``previous``: the rig's last brief's
     "health" and "history", for a reason's first-seen time and the recent median)."""
-    from .figures import figures
-    from .health import assess
-
     def cut(records, keep):
         return [{k: r[k] for k in keep if k in r} for r in records or [] if isinstance(r, dict)]
 

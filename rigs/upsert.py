@@ -7,6 +7,7 @@ per batch. The SQL, ``INSERT ... ON CONFLICT (pk) DO UPDATE SET c = EXCLUDED.c``
 the same on PostgreSQL and SQLite.
 """
 
+import functools
 import json
 
 from django.db import connection, models
@@ -15,8 +16,8 @@ from django.db import connection, models
 def _adapter(field):
     if isinstance(field, models.JSONField):
         return (field.encoder or json.JSONEncoder)().encode
-    if isinstance(field, models.DateTimeField):
-        return connection.ops.adapt_datetimefield_value
+    if isinstance(field, models.DateTimeField):  # a batch's rows share their times: adapted once each
+        return functools.lru_cache(maxsize=8)(connection.ops.adapt_datetimefield_value)
     return None
 
 

@@ -25,6 +25,7 @@ control, the API and the pages look drivers up here by kind and never name one.
 """
 
 import importlib
+import sys
 from functools import cache
 
 # Adding a kind: its module here, its simulator in rigs/simulators/, its tests, and this line.
@@ -45,7 +46,8 @@ MODULES = {
 
 
 def driver(kind):
-    return importlib.import_module(MODULES[kind])
+    name = MODULES[kind]
+    return sys.modules.get(name) or importlib.import_module(name)  # import_module's locks cost per call
 
 
 def kinds():
@@ -64,6 +66,7 @@ def about(kind):
     return getattr(driver(kind), "ABOUT", "") if kind in MODULES else ""
 
 
+@cache  # asked several times for every snapshot
 def is_pool(kind):
     return kind in MODULES and getattr(driver(kind), "IS_POOL", False)
 

@@ -77,24 +77,27 @@ async def exchange(host, port, payload, *, connect_timeout=CONNECT_TIMEOUT, time
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     done = loop.create_future()
-    try:
-        async with asyncio.timeout(min(connect_timeout, timeout)):
+    transport = None
+    try:  # one timeout for both steps (it costs as much as the parse): the connection's, then the reply's
+        async with asyncio.timeout(min(connect_timeout, timeout)) as limit:
             transport, reply = await loop.create_connection(lambda: _Reply(done, max_reply, complete), host, port)
-    except TimeoutError:
-        raise TimeoutError_(f"no connection within {connect_timeout:g} s") from None
-    except ConnectionRefusedError:
-        raise ConnectError("connection refused: is the miner running with --api-listen?") from None
-    except OSError as exc:
-        reason = exc.strerror or errno.errorcode.get(exc.errno, "") or str(exc)
-        raise ConnectError(f"cannot connect: {reason}") from None
-    try:
-        transport.write(payload)
-        async with asyncio.timeout_at(deadline):
+            limit.reschedule(deadline)
+            transport.write(payload)
             await done
     except TimeoutError:
+        if transport is None:
+            raise TimeoutError_(f"no connection within {connect_timeout:g} s") from None
         raise TimeoutError_(f"no reply within {timeout:g} s") from None
+    except OSError as exc:
+        if transport is not None:
+            raise
+        if isinstance(exc, ConnectionRefusedError):
+            raise ConnectError("connection refused: is the miner running with --api-listen?") from None
+        reason = exc.strerror or errno.errorcode.get(exc.errno, "") or str(exc)
+        raise ConnectError(f"cannot connect: {reason}") from None
     finally:
-        transport.close()
+        if transport is not None:
+            transport.close()
     return b"".join(reply.chunks)
 
 

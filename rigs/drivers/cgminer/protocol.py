@@ -8,6 +8,7 @@ A parsed reply is always a mapping ``command -> Response``: a single command giv
 one entry, a joined ``summary+devs`` one entry per command.
 """
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,12 @@ class Response:
 
 def encode_request(command, parameter=None, fmt="json"):
     """The bytes of one request. Real miners read a single recv() of <= 8191 bytes."""
+    if parameter is None:  # the poller's: the same few requests to every rig, every round
+        return _encode_bare(command, fmt)
+    return _encode(command, parameter, fmt)
+
+
+def _encode(command, parameter, fmt):
     if fmt == "json":
         body = {"command": command}
         if parameter is not None:
@@ -68,6 +75,11 @@ def encode_request(command, parameter=None, fmt="json"):
     if len(data) > 8191:
         raise RigError("request longer than the 8191 bytes a miner reads")
     return data
+
+
+@functools.lru_cache(maxsize=64)
+def _encode_bare(command, fmt):
+    return _encode(command, None, fmt)
 
 
 def escape_param(value):
