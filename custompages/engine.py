@@ -21,7 +21,6 @@ that has data is shown. ``formats`` names a format per field (see rigs.formattin
 import re
 from dataclasses import dataclass, field
 
-from rigs.formatting import NAMED
 from rigs.php import php_str
 
 from .formula import FormulaError, compile_formula
@@ -114,78 +113,6 @@ def referenced_fields(definition):
     names.update(alt for g in definition.get("group", []) for alt in g.split("||"))
     names.update(definition.get("calc", {}))
     return names
-
-
-def validate(definition, known=(), formulas=True):
-    """Raise PageError naming the first problem of one section definition.
-
-    Formulas are parsed against ``known`` field names (those the rigs may send)
-    plus the names the definition mentions, so 'POOL.Difficulty Accepted' is
-    one name and not two.
-    """
-    name = definition.get("section", "")
-    section_parts(name)
-    for spec in definition.get("fields", []):
-        alternatives(spec)
-    for key in ("where", "having"):
-        for test in definition.get(key, []):
-            if not isinstance(test, (list, tuple)) or len(test) not in (2, 3):
-                raise PageError(f"{key}: {test!r} is not [field, restriction, value]")
-            if test[1] not in RESTRICTIONS:
-                raise PageError(f"{key}: unknown restriction '{test[1]}' (allowed: {', '.join(sorted(RESTRICTIONS))})")
-            if test[1] != "set" and len(test) != 3:
-                raise PageError(f"{key}: '{test[1]}' needs a value")
-    for fld, how in definition.get("calc", {}).items():
-        if str(how).lower() not in CALCS:
-            raise PageError(f"calc: unknown function '{how}' for '{fld}' (allowed: {', '.join(sorted(CALCS))})")
-    for fld, how in definition.get("formats", {}).items():
-        if str(how).lower() not in NAMED:
-            raise PageError(f"formats: unknown format '{how}' for '{fld}' (allowed: {', '.join(NAMED)})")
-    if not formulas:
-        return
-    names = set(known) | referenced_fields(definition)
-    names.update(f"BGEN.{g}" for g in definition.get("bgen", {}))
-    for key in ("bgen", "gen"):
-        for gname, formula in definition.get(key, {}).items():
-            try:
-                never_computes(compile_formula(formula, names))
-            except FormulaError as exc:
-                raise PageError(f"{key} '{gname}': {exc}") from None
-        names.update(f"GEN.{g}" for g in definition.get("gen", {}))
-
-
-PROBES = (1.0, 2.0, 3.5)
-
-
-def never_computes(formula):
-    """Raise FormulaError when the formula fails for every probe row (1/0, 'a'*2): it could never compute."""
-    reason = None
-    for value in PROBES:
-        try:
-            formula.evaluate({name: value for name in formula.fields})
-            return
-        except FormulaError as exc:
-            reason = exc
-    raise FormulaError(f"can never be computed ({reason})")
-
-
-def warnings(definition, known=()):
-    """What saves but looks wrong: formula fields no rig sends (a typo such as 'Acceptd')."""
-    names = set(known) | referenced_fields(definition)
-    names.update(f"BGEN.{g}" for g in definition.get("bgen", {}))
-    names.update(f"GEN.{g}" for g in definition.get("gen", {}))
-    out = []
-    for key in ("bgen", "gen"):
-        for gname, text in definition.get(key, {}).items():
-            try:
-                formula = compile_formula(text, names)
-            except FormulaError:
-                continue
-            for used in formula.fields:
-                if used not in names:
-                    out.append(f"{key} '{gname}': no rig sends a field '{used}': check its spelling "
-                               "(a field name with spaces is written as is or in double quotes)")
-    return out
 
 
 # ---------------------------------------------------------------- rows
@@ -398,6 +325,8 @@ def plain_names(definition):
 
 def build_section(definition, rigs):
     """One table from one section definition over all rigs (in the order given)."""
+    from .checks import validate  # checks.py builds on this module's parsing
+
     validate(definition, formulas=False)  # formulas compile against the rows' own fields
     definition = plain_names(definition)
     name = definition["section"]

@@ -3,7 +3,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from . import engine
+from . import checks, engine
 from .catalogue import known_fields, snapshot_fields, unknown_field
 
 # Bounds on what a page may hold, so that no page (saved in the admin or imported) can
@@ -151,7 +151,7 @@ class PageSection(models.Model):
         if errors:
             raise ValidationError(errors)
         try:
-            engine.validate(self.definition(), known=known_fields())
+            checks.validate(self.definition(), known=known_fields())
         except engine.PageError as exc:
             raise ValidationError({field_of(str(exc)): str(exc)}) from None
         self.check_names()
@@ -177,9 +177,9 @@ class PageSection(models.Model):
 
 
 def section_warnings(section):
-    """engine.warnings for a saved section (nothing when it does not parse: clean() said why)."""
+    """checks.warnings for a saved section (nothing when it does not parse: clean() said why)."""
     try:
-        return [f"{section}: {w}" for w in engine.warnings(section.definition(), known=known_fields())]
+        return [f"{section}: {w}" for w in checks.warnings(section.definition(), known=known_fields())]
     except ValidationError:
         return []
 

@@ -216,7 +216,8 @@ class FormatsTestCase(BaseTestCase):
                                     "124.69 GiB"])
         self.assertEqual(t[2][1], "1,000.5")  # the Σ row too
         PageSection.objects.filter(page=page).update(formats="MHS av=php")
-        from custompages.engine import PageError, validate
+        from custompages.checks import validate
+        from custompages.engine import PageError
 
         with self.assertRaisesMessage(PageError, "unknown format 'php'"):
             validate(page.sections.first().definition())

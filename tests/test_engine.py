@@ -2,7 +2,8 @@
 
 import pytest
 
-from custompages.engine import PageError, build_page, build_section, rig_rows, validate
+from custompages.checks import validate
+from custompages.engine import PageError, build_page, build_section, rig_rows
 
 RIG1 = {"name": "r1", "sections": {
     "SUMMARY": [{"Elapsed": 100, "MHS av": 10.0, "Accepted": 5}],

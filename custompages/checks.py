@@ -1,0 +1,79 @@
+"""A page definition checked before it is saved: every box, and formulas that could never compute
+(errors), or that use a field no rig sends (warnings). Plain Python over plain data, as the engine."""
+
+from rigs.formatting import NAMED
+
+from .engine import CALCS, RESTRICTIONS, PageError, alternatives, referenced_fields, section_parts
+from .formula import FormulaError, compile_formula
+
+
+def validate(definition, known=(), formulas=True):
+    """Raise PageError naming the first problem of one section definition.
+
+    Formulas are parsed against ``known`` field names (those the rigs may send)
+    plus the names the definition mentions, so 'POOL.Difficulty Accepted' is
+    one name and not two.
+    """
+    name = definition.get("section", "")
+    section_parts(name)
+    for spec in definition.get("fields", []):
+        alternatives(spec)
+    for key in ("where", "having"):
+        for test in definition.get(key, []):
+            if not isinstance(test, (list, tuple)) or len(test) not in (2, 3):
+                raise PageError(f"{key}: {test!r} is not [field, restriction, value]")
+            if test[1] not in RESTRICTIONS:
+                raise PageError(f"{key}: unknown restriction '{test[1]}' (allowed: {', '.join(sorted(RESTRICTIONS))})")
+            if test[1] != "set" and len(test) != 3:
+                raise PageError(f"{key}: '{test[1]}' needs a value")
+    for fld, how in definition.get("calc", {}).items():
+        if str(how).lower() not in CALCS:
+            raise PageError(f"calc: unknown function '{how}' for '{fld}' (allowed: {', '.join(sorted(CALCS))})")
+    for fld, how in definition.get("formats", {}).items():
+        if str(how).lower() not in NAMED:
+            raise PageError(f"formats: unknown format '{how}' for '{fld}' (allowed: {', '.join(NAMED)})")
+    if not formulas:
+        return
+    names = set(known) | referenced_fields(definition)
+    names.update(f"BGEN.{g}" for g in definition.get("bgen", {}))
+    for key in ("bgen", "gen"):
+        for gname, formula in definition.get(key, {}).items():
+            try:
+                never_computes(compile_formula(formula, names))
+            except FormulaError as exc:
+                raise PageError(f"{key} '{gname}': {exc}") from None
+        names.update(f"GEN.{g}" for g in definition.get("gen", {}))
+
+
+PROBES = (1.0, 2.0, 3.5)
+
+
+def never_computes(formula):
+    """Raise FormulaError when the formula fails for every probe row (1/0, 'a'*2): it could never compute."""
+    reason = None
+    for value in PROBES:
+        try:
+            formula.evaluate({name: value for name in formula.fields})
+            return
+        except FormulaError as exc:
+            reason = exc
+    raise FormulaError(f"can never be computed ({reason})")
+
+
+def warnings(definition, known=()):
+    """What saves but looks wrong: formula fields no rig sends (a typo such as 'Acceptd')."""
+    names = set(known) | referenced_fields(definition)
+    names.update(f"BGEN.{g}" for g in definition.get("bgen", {}))
+    names.update(f"GEN.{g}" for g in definition.get("gen", {}))
+    out = []
+    for key in ("bgen", "gen"):
+        for gname, text in definition.get(key, {}).items():
+            try:
+                formula = compile_formula(text, names)
+            except FormulaError:
+                continue
+            for used in formula.fields:
+                if used not in names:
+                    out.append(f"{key} '{gname}': no rig sends a field '{used}': check its spelling "
+                               "(a field name with spaces is written as is or in double quotes)")
+    return out
