@@ -9,15 +9,18 @@ import json
 
 import orjson
 
-# Digits become "0", everything else " ": a run of 20 zeros is a number orjson may not keep
-# exact (a regular expression costs ten times the parse itself).
-_DIGITS = bytes.maketrans(bytes(range(256)), bytes(48 if 48 <= i <= 57 else 32 for i in range(256)))
+# Digits become "0", "-" stays, everything else " ": a run of 20 digits, or of 19 after a minus
+# (below -2^63), is a number orjson may not keep exact (a regular expression costs ten times the
+# parse itself).
+_DIGITS = bytes.maketrans(bytes(range(256)), bytes(48 if 48 <= i <= 57 else 45 if i == 45 else 32 for i in range(256)))
 _TWENTY = b"0" * 20
+_NEGATIVE_NINETEEN = b"-" + b"0" * 19
 
 
 def loads(text):
     """orjson.loads, or None when the standard library must decide."""
-    if _TWENTY in (text if isinstance(text, bytes) else text.encode()).translate(_DIGITS):
+    shape = (text if isinstance(text, bytes) else text.encode()).translate(_DIGITS)
+    if _TWENTY in shape or _NEGATIVE_NINETEEN in shape:
         return None
     try:
         obj = orjson.loads(text)

@@ -26,7 +26,7 @@ def test_same_as_the_standard_library(value):
 
 
 def test_integers_beyond_64_bits_stay_exact():
-    for n in (2**64, 2**70, -(2**70), 2**64 - 1):
+    for n in (2**64, 2**70, -(2**70), 2**64 - 1, -(2**63) - 1):
         obj = load_json(f'{{"STATUS":[{{"STATUS":"S"}}],"COIN":[{{"Network Difficulty":{n}}}]}}')
         assert obj["COIN"][0]["Network Difficulty"] == n and isinstance(obj["COIN"][0]["Network Difficulty"], int)
     assert load_json('{"a":NaN,"b":1,}') == {"a": None, "b": 1}  # the repairs still apply
