@@ -74,6 +74,16 @@ def algorithm(kind, sections):
 
 
 TEMP_KEY = re.compile(r"^temp(erature)?[ _]?(\d+|max|chip\d*|\d+_\d+|pcb\d*)?$", re.I)
+_is_temp = {}  # STATS key -> TEMP_KEY matches: a farm's rigs send the same few hundred keys every round
+
+
+def is_temp_key(key):
+    known = _is_temp.get(key)
+    if known is None:
+        if len(_is_temp) > 20000:  # keys a rig made up: matched again rather than kept forever
+            _is_temp.clear()
+        known = _is_temp[key] = bool(TEMP_KEY.match(key))
+    return known
 
 
 def max_temp(sections):
@@ -84,7 +94,7 @@ def max_temp(sections):
             temps.append(number(d.get("Temperature")))
     for s in sections.get("STATS") or []:
         if isinstance(s, dict):
-            temps.extend(number(v) for k, v in s.items() if isinstance(k, str) and TEMP_KEY.match(k))
+            temps.extend(number(v) for k, v in s.items() if k[:1] in "tT" and is_temp_key(k))
     temps = [t for t in temps if t is not None and 0 < t < 250]
     return max(temps) if temps else None
 

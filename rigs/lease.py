@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.db.models.functions import Now
 
 
@@ -33,17 +32,25 @@ class Lease:
         self.shard = shard_name(shard)
         self.ttl = timedelta(seconds=ttl or settings.POLL_LEASE or max(30.0, 3 * settings.POLL_INTERVAL))
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.term = 0
 
     def claim(self):
-        """Take or renew the shard; True when this process holds it."""
+        """Take or renew the shard; True when this process holds it.
+
+        ``term`` counts the times this process took the shard when it was not the last holder: while it
+        stays the same, nobody else wrote the shard's snapshots (the poller's memory of them holds)."""
         from .models import PollerLease
 
-        rows = PollerLease.objects.filter(Q(owner=self.owner) | Q(expires__lt=Now()), shard=self.shard)
-        if rows.update(owner=self.owner, expires=Now() + self.ttl):
+        lease = PollerLease.objects.filter(shard=self.shard)
+        if lease.filter(owner=self.owner).update(expires=Now() + self.ttl):
+            return True  # ours since our last claim, even if it ran out meanwhile: nobody else took it
+        if lease.filter(expires__lt=Now()).update(owner=self.owner, expires=Now() + self.ttl):
+            self.term += 1
             return True
         try:
             with transaction.atomic():
                 PollerLease.objects.create(shard=self.shard, owner=self.owner, expires=Now() + self.ttl)
+            self.term += 1
             return True
         except IntegrityError:  # it exists and is someone else's
             return False

@@ -186,16 +186,23 @@ def _json(text):
         return text
 
 
-def store(results, now=None, guard=None):
+def store(results, now=None, guard=None, recent=None):
     """Write a round's snapshots in bulk, in one transaction. A failed rig keeps its last good sections.
 
     ``guard()`` runs first inside the transaction (a lease's renew: raises when the shard is lost).
+    ``recent``: the poller's memory of the health and history it last wrote per rig ({rig id: ...}),
+    so they need not be read back; rigs it does not know are read from the database into it.
     """
     from .models import Snapshot, make_brief
 
     close_old_connections()
     now = now or timezone.now()
-    previous = previous_briefs([r.rig_id for r in results if r.ok])
+    ids = [r.rig_id for r in results if r.ok]
+    if recent is None:
+        previous = previous_briefs(ids)
+    else:
+        previous = recent
+        recent.update(previous_briefs([i for i in ids if i not in recent]))
     good = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="",
                  brief=make_brief(r.sections, r.statuses, r.kind, previous.get(r.rig_id), r.health_limits,
                                   now.timestamp()),
@@ -210,6 +217,9 @@ def store(results, now=None, guard=None):
         upsert(Snapshot, good, ["sections", "statuses", "brief", "error", "error_kind", "latency_ms",
                                 "polled_at", "last_ok_at", "joins"])
         upsert(Snapshot, bad, ["error", "error_kind", "latency_ms", "polled_at", "joins"])
+    if recent is not None:  # written: what the next round starts from
+        for row in good:
+            recent[row["rig"]] = {"health": row["brief"]["health"], "history": row["brief"]["history"]}
 
 
 async def publish(rig_ids):
@@ -220,16 +230,20 @@ async def publish(rig_ids):
         await layer.group_send(GROUP, {"type": "rigs.updated", "rigs": list(rig_ids)})
 
 
-async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None):
+async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, recent=None):
     """One round; returns (results, seconds).
 
     Results are stored and published as they arrive, every ``flush_every``
     seconds, so a hung rig never holds back the others' fresh numbers.
     ``on_batch(rig_ids)`` (sync) runs after each stored batch, before the publish.
     With a ``lease`` (rigs/lease.py), each write renews it and lease.Lost ends the round.
+    ``recent``: see store(); kept by ``run`` while it holds its shard without a break.
     """
     started = time.perf_counter()
     targets = await sync_to_async(load_targets)(shard)
+    if recent:
+        for gone in recent.keys() - {t.id for t in targets}:  # deleted or disabled since
+            del recent[gone]
     sem = asyncio.Semaphore(settings.POLL_CONCURRENCY)
     lim = limits()
 
@@ -248,7 +262,7 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None):
             await asyncio.wait({everything}, timeout=flush_every)
             batch, arrived[:] = arrived[:], []
             if batch:
-                await sync_to_async(store)(batch, guard=lease and lease.renew)
+                await sync_to_async(store)(batch, guard=lease and lease.renew, recent=recent)
                 if on_batch is not None:
                     try:
                         await sync_to_async(on_batch)([r.rig_id for r in batch])
@@ -285,6 +299,7 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
     log.info("poller started: every %.1f s, %d rigs at once", interval, settings.POLL_CONCURRENCY)
     discover_at = 0.0  # DISCOVERY=mcast: the poller of shard 0 (while it holds it) also finds new rigs
     holding = None
+    recent, term = {}, None  # what this process wrote last (store()), while nobody else wrote the shard
     while not stop.is_set():
         began = time.monotonic()
         try:
@@ -294,6 +309,9 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
                     log.info("shard %s: %s", lease.shard, "polling (lease taken)" if held else
                              f"standing by, {await sync_to_async(lease.holder)()} holds it")
                 holding = held
+                if lease.term != term:
+                    recent.clear()
+                    term = lease.term
             if (settings.DISCOVERY == "mcast" and (shard is None or shard[0] == 0) and (lease is None or holding)
                     and began >= discover_at):
                 from .discovered import scheduled_round
@@ -304,7 +322,8 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
                 except Exception:
                     log.exception("scheduled discovery failed; trying again in %.0f s", settings.DISCOVERY_INTERVAL)
             if lease is None or holding:
-                results, took = await poll_once(shard, on_batch=on_batch, lease=lease)
+                results, took = await poll_once(shard, on_batch=on_batch, lease=lease,
+                                                recent=recent if lease is not None else None)
                 from watch.rounds import after_round  # history and alerts, in their own thread
 
                 after_round(results, took, shard)

@@ -39,3 +39,17 @@ def test_a_snapshot_keeps_big_integers_and_text():
     Snapshot.objects.create(rig=rig, sections=sections, brief={"n": 2**64})
     snap = Snapshot.objects.get(rig=rig)
     assert snap.sections == sections and snap.brief == {"n": 2**64}
+
+
+def test_strings_of_zeros_keep_the_fast_path_and_big_numbers_do_not():
+    block = '{"COIN":[{"Current Block Hash":"%064x","Network Difficulty":%d}]}'
+    assert fastjson.loads(block % (7, 2**40)) is not None  # a hash is text, not a number
+    assert fastjson.loads(block % (7, 2**64)) is None  # the standard library keeps it exact
+    assert fastjson.loads('{"a":[1, -%d]}' % (2**63 + 1)) is None
+    assert fastjson.loads('{"a":"-%d"}' % (2**63 + 1)) is not None
+
+
+@given(st.lists(st.text(alphabet="0123456789-:,[ x\"", max_size=30), max_size=5), st.integers(-(2**80), 2**80))
+def test_digits_in_strings_beside_numbers_parse_as_the_standard_library(texts, number):
+    text = json.dumps({"texts": texts, "n": number, "list": [number, *texts]})
+    assert json.loads(text, cls=fastjson.Decoder) == json.loads(text)

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from unittest import mock
 from datetime import timedelta
 
 import pytest
@@ -93,6 +94,41 @@ def test_one_lease_holder_per_shard():
     a.release()  # a clean stop hands over at once
     assert b.claim() and not a.claim()
     assert PollerLease.objects.count() == 2
+
+
+def test_the_term_changes_only_when_someone_else_may_have_written_the_shard():
+    a, b = Lease(ttl=0.2), Lease(ttl=30)
+    assert a.claim() and a.term == 1
+    time.sleep(0.3)
+    assert a.claim() and a.term == 1  # ran out, but nobody took it: a's memory of its writes holds
+    time.sleep(0.3)
+    assert b.claim() and b.term == 1  # b took it over
+    b.release()
+    assert a.claim() and a.term == 2  # b may have written: a forgets what it wrote
+
+
+@override_settings(RIG_TIMEOUT=1.0, RIG_CONNECT_TIMEOUT=1.0)
+def test_a_poller_remembers_what_it_wrote_instead_of_reading_it_back(farm):
+    f = farm(count=2, flavour="cgminer")
+    rigs = register(f)
+    asked, read_back = [], poller.previous_briefs
+
+    def counting(ids):
+        asked.extend(ids)
+        return read_back(ids)
+
+    recent = {}
+    with mock.patch.object(poller, "previous_briefs", counting):
+        for _ in range(3):
+            asyncio.run(poller.poll_once(recent=recent))
+    assert sorted(asked) == sorted(r.id for r in rigs)  # read once, in the first round
+    for rig in rigs:
+        brief = Snapshot.objects.get(rig=rig).brief
+        assert len(brief["history"]) == 3  # one point a round, as when read back
+        assert recent[rig.id] == {"health": brief["health"], "history": brief["history"]}
+    rigs[0].delete()
+    asyncio.run(poller.poll_once(recent=recent))
+    assert set(recent) == {rigs[1].id}
 
 
 @override_settings(RIG_TIMEOUT=1.0, RIG_CONNECT_TIMEOUT=1.0)
