@@ -104,3 +104,47 @@ def test_sync_facade(farm):
 def test_unreachable_host_is_a_rig_error():
     with pytest.raises(ConnectError):
         asyncio.run(client.call("127.0.0.1", 1, "summary", **FAST))
+
+
+def test_a_full_listen_queue_is_a_connection_timeout():
+    """A rig that never completes the handshake (its accept queue is full: SYNs are dropped)."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    waiting = [socket.create_connection(("127.0.0.1", port), timeout=1)]
+    try:
+        for _ in range(3):  # fill the queue; later connections wait for a SYN-ACK that never comes
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", port))
+            waiting.append(s)
+        with pytest.raises(TimeoutError_, match="no connection within 1 s"):
+            asyncio.run(client.call("127.0.0.1", port, "summary", **FAST))
+    finally:
+        for s in waiting:
+            s.close()
+        server.close()
+
+
+def test_a_name_is_looked_up_and_each_address_tried(farm, monkeypatch):
+    f = farm(SimRig(flavour="cgminer"))
+
+    async def lookup(self, host, port, **kw):  # no resolver: the test stays on loopback
+        assert host == "rig.example"
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0)),  # refused or not there
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    import socket
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", lookup)
+    assert asyncio.run(client.call("rig.example", f.port(0), "summary", **FAST)).ok
+
+    async def unknown(self, host, port, **kw):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", unknown)
+    with pytest.raises(ConnectError, match="cannot connect: Name or service not known"):
+        asyncio.run(client.call("rig.example", f.port(0), "summary", **FAST))

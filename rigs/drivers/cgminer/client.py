@@ -10,6 +10,9 @@ understands; nothing else escapes.
 
 import asyncio
 import errno
+import functools
+import os
+import socket
 
 from .protocol import (
     BadReplyError,
@@ -33,20 +36,69 @@ def _human_size(n):
     return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
 
 
-class _Reply(asyncio.Protocol):
-    """Collects one reply: done when the rig sends its NUL, ends a whole JSON reply with a newline
-    (firmwares that keep the socket open), closes, or ``complete(bytes read)`` says the reply is
-    whole (a length-prefixed protocol: then a NUL does not end it); or when it is too large."""
+class _Exchange:
+    """One request and its reply on a non-blocking socket, driven by the event loop's reader and
+    writer callbacks: no transport, stream or task per rig (the poller does this for every rig every
+    round; asyncio's streams cost half as much again).
 
-    def __init__(self, done, max_reply, complete=None):
-        self.done, self.max_reply, self.complete = done, max_reply, complete
-        self.chunks, self.size = [], 0
+    The reply is done when the rig sends its NUL, ends a whole JSON reply with a newline (firmwares
+    that keep the socket open), closes, or ``complete(bytes read)`` says it is whole (a
+    length-prefixed protocol: then a NUL does not end it); or when it is too large."""
+
+    __slots__ = ("loop", "sock", "fd", "payload", "done", "max_reply", "complete", "chunks", "size", "connected",
+                 "timer")
+
+    def __init__(self, loop, sock, payload, max_reply, complete):
+        self.loop, self.sock, self.fd, self.payload = loop, sock, sock.fileno(), payload
+        self.done = loop.create_future()
+        self.max_reply, self.complete = max_reply, complete
+        self.chunks, self.size, self.connected, self.timer = [], 0, False, None
 
     def finish(self, exc=None):
         if not self.done.done():
             self.done.set_exception(exc) if exc else self.done.set_result(None)
 
-    def data_received(self, data):
+    def start(self, address):
+        err = self.sock.connect_ex(address)
+        if err in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):
+            self.loop.add_writer(self.fd, self.on_connect)
+        elif err:
+            self.finish(OSError(err, os.strerror(err)))
+        else:
+            self.on_connect(writer=False)
+
+    def on_connect(self, writer=True):
+        if writer:
+            self.loop.remove_writer(self.fd)
+        err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            return self.finish(OSError(err, os.strerror(err)))
+        self.connected = True
+        self.send()
+
+    def send(self):
+        try:
+            sent = self.sock.send(self.payload)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:  # the rig closed at once: what it said (nothing) decides
+            return self.finish_reply(reset=True)
+        self.payload = self.payload[sent:]
+        if self.payload:  # a full send buffer (a long request): the rest when there is room
+            self.loop.add_writer(self.fd, self.send)
+        else:
+            self.loop.remove_writer(self.fd)
+            self.loop.add_reader(self.fd, self.on_read)
+
+    def on_read(self):
+        try:
+            data = self.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            return self.finish_reply(reset=isinstance(exc, (ConnectionResetError, BrokenPipeError)))
+        if not data:
+            return self.finish_reply()
         self.chunks.append(data)
         self.size += len(data)
         if self.size > self.max_reply:
@@ -57,48 +109,89 @@ class _Reply(asyncio.Protocol):
         elif b"\0" in data or (data.endswith(b"\n") and json_complete(b"".join(self.chunks))):
             self.finish()
 
-    def eof_received(self):
+    def finish_reply(self, reset=False):
+        if reset and not self.chunks:
+            return self.finish(NoReplyError("the rig closed the connection without answering: "
+                                            "is the panel's address in its --api-allow?"))
         self.finish()
 
-    def connection_lost(self, exc):
-        if isinstance(exc, (ConnectionResetError, BrokenPipeError)) and not self.chunks:
-            self.finish(NoReplyError("the rig closed the connection without answering: "
-                                     "is the panel's address in its --api-allow?"))
-        self.finish()
+    def watch(self, deadline, connect_timeout, timeout):
+        """One timer: the connection's deadline, moved on to the reply's once connected."""
+        now = self.loop.time()
+        if not self.connected:
+            self.timer = self.loop.call_at(min(now + connect_timeout, deadline), self.expire, deadline,
+                                           connect_timeout, timeout)
+        elif now < deadline:
+            self.timer = self.loop.call_at(deadline, self.expire, deadline, connect_timeout, timeout)
+        else:
+            self.finish(TimeoutError_(f"no reply within {timeout:g} s"))
+
+    def expire(self, deadline, connect_timeout, timeout):
+        if self.connected:
+            self.watch(deadline, connect_timeout, timeout)
+        else:
+            self.finish(TimeoutError_(f"no connection within {connect_timeout:g} s"))
+
+    def close(self):
+        self.timer.cancel()
+        self.loop.remove_writer(self.fd)
+        self.loop.remove_reader(self.fd)
+        self.sock.close()
+
+
+@functools.lru_cache(maxsize=4096)
+def _numeric(host, port):
+    """The socket address of an IP address written out, without a lookup; None for a name."""
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                      flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV)[0]
+    except (socket.gaierror, UnicodeError, ValueError):
+        return None
+    return family, address
+
+
+async def _addresses(loop, host, port, connect_timeout):
+    numeric = _numeric(host, port)
+    if numeric is not None:
+        return [numeric]
+    try:
+        async with asyncio.timeout(connect_timeout):
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except TimeoutError:
+        raise TimeoutError_(f"no connection within {connect_timeout:g} s") from None
+    except (OSError, UnicodeError) as exc:
+        raise ConnectError(f"cannot connect: {getattr(exc, 'strerror', None) or exc}") from None
+    return [(family, address) for family, _, _, _, address in infos]
 
 
 async def exchange(host, port, payload, *, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT, max_reply=MAX_REPLY,
                    complete=None):
-    """Send ``payload`` and return the raw reply bytes (up to and including the NUL; see _Reply for
-    the other ends of a reply).
-
-    A protocol rather than streams: no reader, writer or future per chunk (the poller
-    does this for every rig every round)."""
+    """Send ``payload`` and return the raw reply bytes (up to and including the NUL; see _Exchange
+    for the other ends of a reply). A name with several addresses is tried address by address."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    done = loop.create_future()
-    transport = None
-    try:  # one timeout for both steps (it costs as much as the parse): the connection's, then the reply's
-        async with asyncio.timeout(min(connect_timeout, timeout)) as limit:
-            transport, reply = await loop.create_connection(lambda: _Reply(done, max_reply, complete), host, port)
-            limit.reschedule(deadline)
-            transport.write(payload)
-            await done
-    except TimeoutError:
-        if transport is None:
-            raise TimeoutError_(f"no connection within {connect_timeout:g} s") from None
-        raise TimeoutError_(f"no reply within {timeout:g} s") from None
-    except OSError as exc:
-        if transport is not None:
-            raise
-        if isinstance(exc, ConnectionRefusedError):
-            raise ConnectError("connection refused: is the miner running with --api-listen?") from None
-        reason = exc.strerror or errno.errorcode.get(exc.errno, "") or str(exc)
-        raise ConnectError(f"cannot connect: {reason}") from None
-    finally:
-        if transport is not None:
-            transport.close()
-    return b"".join(reply.chunks)
+    refused = None
+    for family, address in await _addresses(loop, host, port, min(connect_timeout, timeout)):
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as exc:  # out of file descriptors: said like any failure to connect
+            refused = exc
+            continue
+        sock.setblocking(False)
+        one = _Exchange(loop, sock, payload, max_reply, complete)
+        one.watch(deadline, connect_timeout, timeout)
+        try:
+            one.start(address)
+            await one.done
+            return b"".join(one.chunks)
+        except OSError as exc:  # before the connection: the next address, or the error in words
+            refused = exc
+        finally:
+            one.close()
+    if isinstance(refused, ConnectionRefusedError) or getattr(refused, "errno", None) == errno.ECONNREFUSED:
+        raise ConnectError("connection refused: is the miner running with --api-listen?")
+    reason = refused.strerror or errno.errorcode.get(refused.errno, "") or str(refused)
+    raise ConnectError(f"cannot connect: {reason}")
 
 
 async def request(host, port, command, parameter=None, *, fmt="json", **limits):

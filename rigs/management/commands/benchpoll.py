@@ -130,7 +130,9 @@ class Command(BaseCommand):
         cgminer.POLL_COMMANDS = commands
         try:
             with self.simulator(n, base, []):
-                asyncio.run(poller.poll_once())  # warm-up: first rows, imports
+                self.recent = {}  # what pollrigs remembers between rounds of its shard
+                asyncio.run(poller.poll_once(recent=self.recent))  # warm-up: first rows, imports
+                poller.settle()  # as pollrigs does before its first round
                 # interleaved, best of 5 each: the machine's other load touches both alike
                 addresses = [("127.0.0.1", base + i) for i in range(n)]
                 bares, rounds = [], []
@@ -197,7 +199,7 @@ class Command(BaseCommand):
         poller.store = timed_store
         cpu0 = cpu_seconds()
         try:
-            results, took = asyncio.run(poller.poll_once())
+            results, took = asyncio.run(poller.poll_once(recent=self.recent))
         finally:
             poller.store = store
         cpu = cpu_seconds() - cpu0
