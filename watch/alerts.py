@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Max, Sum
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from rigs.models import Rig, stale_after
@@ -117,8 +118,16 @@ def daily_medians(t):
     return _medians["values"]
 
 
-def rig_data(now):
-    """Every enabled rig as ``conditions`` wants it, in a handful of queries."""
+def of_shard(rows, shard, field="id"):
+    """The rows of one poller's rigs (``rig id % N == K``); all of them without shards."""
+    if not shard:
+        return rows
+    k, n = shard
+    return rows.annotate(shard_of=Mod(field, n)).filter(shard_of=k)
+
+
+def rig_data(now, shard=None):
+    """Every enabled rig (of the shard) as ``conditions`` wants it, in a handful of queries."""
     t = int(now)
     minute = t // 60 * 60
     medians = daily_medians(t)
@@ -131,7 +140,7 @@ def rig_data(now):
     units_now = dict(Point.objects.filter(rig_id__in=fleet_ids, res=1, t=minute).values_list("rig_id", "units")) \
         if fleet_ids else {}
     wall = timezone.now()
-    rows = Rig.objects.filter(enabled=True, snapshot__polled_at__isnull=False).values_list(
+    rows = of_shard(Rig.objects.filter(enabled=True, snapshot__polled_at__isnull=False), shard).values_list(
         "id", "name", "kind", "snapshot__error", "snapshot__last_ok_at", "snapshot__brief")
     for rig_id, name, kind, error, last_ok, brief in rows:
         brief = brief or {}
@@ -144,16 +153,17 @@ def rig_data(now):
         }
 
 
-def evaluate(now=None):
-    """Advance every alert by one round; queue the notifications of those that fire or resolve."""
+def evaluate(now=None, shard=None):
+    """Advance every alert by one round; queue the notifications of those that fire or resolve.
+    With a ``shard`` (K, N), only the alerts of that poller's rigs: each poller does its own."""
     now = now or time.time()
     wall = timezone.now()
     rule_rows = list(AlertRule.objects.values_list("rule", "rig_id", "enabled", "threshold", "rounds"))
     open_alerts = {}
-    for a in Alert.objects.filter(state__in=("pending", "firing")):
+    for a in of_shard(Alert.objects.filter(state__in=("pending", "firing")), shard, "rig_id"):
         open_alerts.setdefault(a.rig_id, {})[(a.rule, a.key)] = a
     events, create, update, drop = [], [], [], []
-    for rig_id, data in rig_data(now):
+    for rig_id, data in rig_data(now, shard):
         rules = rules_for(rule_rows, rig_id)
         found = {(rule, key): text for rule, key, text in conditions(data, rules)}
         mine = open_alerts.pop(rig_id, {})

@@ -20,8 +20,9 @@ _last = None
 POLLER = {"rounds": 0, "duration": 0.0, "polled": 0, "errors": {}}
 
 
-def process(results, took, now=None, shard=0):
-    """Everything after one round (in the worker thread, or in a test)."""
+def process(results, took, now=None, shard=None):
+    """Everything after one round (in the worker thread, or in a test). With a ``shard`` (K, N):
+    the alerts of that poller's rigs, and the farm's roll-ups and pruning only in shard 0's poller."""
     now = now or time.time()
     POLLER["rounds"] += 1
     POLLER["duration"] = took
@@ -35,11 +36,12 @@ def process(results, took, now=None, shard=0):
     history.set_mark("poller_rigs", len(results))
     history.set_mark("poller_failed", sum(errors.values()))
     if settings.HISTORY:
-        history.record(results, now, _recorded, _previous, shard)
-        history.rollup(now)
-        history.prune(now)
+        history.record(results, now, _recorded, _previous, shard[0] if shard else 0)
+        if not shard or shard[0] == 0:
+            history.rollup(now)
+            history.prune(now)
     if settings.ALERTS:
-        alerts.evaluate(now)
+        alerts.evaluate(now, shard)
 
 
 def _run(results, took, shard):
@@ -58,7 +60,7 @@ def after_round(results, took, shard=None):
     if not _busy.acquire(blocking=False):
         log.warning("history and alerts still busy with the previous round; this round is skipped")
         return
-    _last = _worker.submit(_run, results, took, shard[0] if shard else 0)
+    _last = _worker.submit(_run, results, took, shard)
 
 
 def wait(timeout=10):

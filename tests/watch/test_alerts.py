@@ -135,6 +135,24 @@ class AlertViewTests(BaseTestCase):
         # rig-a's alert (created by hand) resolves over the rounds; only rig-b fires
         assert list(Alert.objects.filter(state="firing").values_list("rig__name", flat=True)) == ["rig-b"]
 
+    def test_each_shard_evaluates_its_own_rigs_and_no_alert_is_doubled(self):
+        others = [Rig.objects.create(name=f"rig-{i}", host=f"10.0.1.{i}", port=4028) for i in range(3)]
+        dead = {"DEVS": [{"GPU": 1, "Status": "Dead"}]}
+        for r in [self.rig, *others]:
+            self.snapshot(rig=r, sections=dead)
+        AlertRule.objects.filter(rule="device", rig=None).update(rounds=1)
+        Alert.objects.all().delete()
+        for _ in range(2):  # two pollers, shards 0/2 and 1/2, each after its round
+            alerts.evaluate(shard=(0, 2))
+            alerts.evaluate(shard=(1, 2))
+        rows = list(Alert.objects.filter(state="firing").values_list("rig_id", "key"))
+        assert sorted(rows) == sorted((r.id, "GPU 1:Dead") for r in [self.rig, *others])  # each once
+        Rig.objects.filter(pk__in=[r.pk for r in others]).update(enabled=False)
+        k = others[0].id % 2
+        alerts.evaluate(shard=(k, 2))  # resolves the disabled rigs' alerts of its shard, and only those
+        firing = set(Alert.objects.filter(state="firing").values_list("rig_id", flat=True))
+        assert firing == {r.id for r in [self.rig, *others] if r.id % 2 != k or r == self.rig}
+
 
 class HashrateRuleTests(BaseTestCase):
     def test_a_rig_under_70_percent_of_its_daily_median_fires(self):

@@ -91,6 +91,33 @@ def floor(addresses, commands, concurrency):
     return took, cpu
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root):
+    """CPU seconds of a process and its living descendants (a server and its backends)."""
+    parent, cpu = {}, {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(pid)] = int(fields[1])
+        cpu[int(pid)] = (int(fields[11]) + int(fields[12])) / TICK
+    total, todo = 0.0, [root]
+    children = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0.0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
 def cpu_seconds():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
@@ -102,20 +129,49 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--rigs", type=int, default=1000)
         parser.add_argument("--hung-percent", type=float, default=5.0)
-        parser.add_argument("--commands", default="summary,devs,pools",
-                            help="commands asked per rig, joined (default summary,devs,pools; 'all' = the poller's set)")
+        parser.add_argument("--commands", default="all",
+                            help="commands asked per rig, joined: 'all' (the default) is the poller's own set, "
+                                 "or a list such as summary,devs,pools")
+        parser.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite",
+                            help="where snapshots go: a throw-away SQLite file (in this process) or a private "
+                                 "PostgreSQL (rigs/engines.py; its CPU is counted apart)")
 
     def handle(self, *args, **opts):
         n = opts["rigs"]
         logging.getLogger("minerpanel.poller").setLevel(logging.WARNING)
         commands = cgminer.POLL_COMMANDS if opts["commands"] == "all" else opts["commands"].split(",")
         raise_file_limit(n + 2048)
-        tmpdir = tempfile.mkdtemp(prefix="benchpoll-")
-        db = connections["default"]
-        db.close()
-        db.settings_dict["NAME"] = os.path.join(tmpdir, "bench.sqlite3")
-        call_command("migrate", verbosity=0)
+        with self.database(opts["engine"]) as server:
+            self.server = server
+            self.bench(n, commands, opts)
 
+    @contextlib.contextmanager
+    def database(self, engine):
+        """A fresh database as "default": the server's pid for PostgreSQL, None for SQLite."""
+        if engine == "sqlite":
+            db = connections["default"]
+            db.close()
+            db.settings_dict["NAME"] = os.path.join(tempfile.mkdtemp(prefix="benchpoll-"), "bench.sqlite3")
+            call_command("migrate", verbosity=0)
+            yield None
+            return
+        import dj_database_url
+
+        from rigs import engines
+
+        with engines.postgres(durable=True) as pg:
+            connections["default"].close()
+            connections.settings = connections.configure_settings(
+                {**connections.settings, "default": dj_database_url.parse(pg.url)})
+            del connections["default"]
+            call_command("migrate", verbosity=0)
+            self.stdout.write(f"PostgreSQL {pg.url} (durable: fsync and synchronous_commit on)")
+            try:
+                yield pg.pid
+            finally:
+                connections["default"].close()
+
+    def bench(self, n, commands, opts):
         hung = max(1, int(n * opts["hung_percent"] / 100)) if opts["hung_percent"] else 0
         base = free_base(n)
         self.stdout.write(f"{n} simulated rigs (cgminer 4.11.1, 1-4 ASCs, 1-3 pools), "
@@ -144,6 +200,9 @@ class Command(BaseCommand):
                                   f"{n / bare[0]:,.0f} rigs/s, {bare[1]:.2f} s CPU (best of 5; poller: best of 5)")
                 self.stdout.write(f"CPU per rig: poller {first[1] / n * 1000:.3f} ms (storing: {first[2] / n * 1000:.3f} ms), "
                                   f"floor {bare[1] / n * 1000:.3f} ms, ratio {first[1] / bare[1]:.2f}x")
+                if self.server:
+                    self.stdout.write(f"{'PostgreSQL':>22}: {first[3] / n * 1000:.3f} ms of its own CPU per rig "
+                                      f"(its processes; in that round)")
                 self.brief_cost()
             if faults:
                 with self.simulator(n, base, faults):
@@ -197,15 +256,17 @@ class Command(BaseCommand):
                 storing[0] += time.thread_time() - t
 
         poller.store = timed_store
+        server0 = tree_cpu(self.server) if self.server else 0.0
         cpu0 = cpu_seconds()
         try:
             results, took = asyncio.run(poller.poll_once(recent=self.recent))
         finally:
             poller.store = store
         cpu = cpu_seconds() - cpu0
+        server = tree_cpu(self.server) - server0 if self.server else 0.0
         ok = sum(1 for r in results if r.ok)
         self.stdout.write(f"{label:>22}: {len(results)} rigs in {took:.2f} s wall, "
                           f"{len(results) / took:,.0f} rigs/s, {cpu:.2f} s CPU, {ok} answered")
         if len(results) != expected:
             self.stderr.write(f"expected {expected} results, got {len(results)}")
-        return took, cpu, storing[0]
+        return took, cpu, storing[0], server

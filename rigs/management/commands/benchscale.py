@@ -29,35 +29,10 @@ from django.db import connections
 from rigs import engines, poller
 from rigs.drivers import cgminer
 from rigs.lease import Lease
-from rigs.management.commands.benchpoll import cpu_seconds, wait_listening
+from rigs.management.commands.benchpoll import cpu_seconds, tree_cpu, wait_listening
 from rigs.management.commands.simulate_rigs import raise_file_limit
 
 BASE_PORT = 20000
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu(root):
-    """CPU seconds of a process and its living descendants (a server and its backends)."""
-    parent, cpu = {}, {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parent[int(pid)] = int(fields[1])
-        cpu[int(pid)] = (int(fields[11]) + int(fields[12])) / TICK
-    total, todo = 0.0, [root]
-    children = {}
-    for pid, ppid in parent.items():
-        children.setdefault(ppid, []).append(pid)
-    while todo:
-        pid = todo.pop()
-        total += cpu.get(pid, 0.0)
-        todo.extend(children.get(pid, []))
-    return total
 
 
 def host_of(j):
