@@ -9,39 +9,36 @@ import json
 
 import orjson
 
-# The text's shape, one byte per byte: digits become "0", "-", ":", "," and "[" stay, white space
-# becomes " " and everything else "x". A run of 20 digits, or of 19 after a minus (below -2^63), is
-# a number orjson may not keep exact, if it stands where a number can: after ":", "," or "[".
-# Block hashes and other strings full of zeros do not, and keep the fast path (a regular
+# The text's shape, one byte per byte: digits and "-" become "0", ":", "," and "[" stay, white space
+# becomes " " and everything else "x". A run of 19 such, in a number's place (after ":", "," or
+# "["), may be an integer orjson would not keep exact: beyond 64 bits, or below -2^63. Block hashes
+# and other strings full of zeros are not in a number's place and keep the fast path (a regular
 # expression over the whole text would cost more than the parse itself).
-_KEEP = {ord(c): ord(c) for c in "-:,["} | {ord(c): 32 for c in " \t\r\n"} | {d: 48 for d in range(48, 58)}
+_KEEP = {ord(c): ord(c) for c in ":,["} | {ord(c): 32 for c in " \t\r\n"} | {d: 48 for d in b"0123456789-"}
 _SHAPE = bytes.maketrans(bytes(range(256)), bytes(_KEEP.get(i, 120) for i in range(256)))
-_TWENTY = b"0" * 20
-_NEGATIVE_NINETEEN = b"-" + b"0" * 19
+_RUN = b"0" * 19
 _BEFORE_A_NUMBER = b":,["
 
 
 def _big_number(shape):
-    """Whether the shape holds a run of digits orjson might not keep exact, in a number's place."""
-    for needle in (_TWENTY, _NEGATIVE_NINETEEN):
-        at = shape.find(needle)
-        while at >= 0:
-            j = at - 1
-            if needle is _TWENTY and j >= 0 and shape[j] == 45:  # "-"
-                j -= 1
-            while j >= 0 and shape[j] == 32:
-                j -= 1
-            if j < 0 or shape[j] in _BEFORE_A_NUMBER:
-                return True
-            run = shape[at:at + 256]  # past this run of digits (a hash's); a longer one is found again
-            at = shape.find(needle, at + len(run) - len(run.lstrip(b"0-")))
+    """Whether the shape holds a long run of digits in a number's place (a false alarm only costs
+    the standard library's slower parse)."""
+    at = shape.find(_RUN)
+    while at >= 0:
+        j = at - 1
+        while j >= 0 and shape[j] == 32:
+            j -= 1
+        if j < 0 or shape[j] in _BEFORE_A_NUMBER:
+            return True
+        run = shape[at:at + 256]  # past this run (a hash's); a longer one is found again
+        at = shape.find(_RUN, at + len(run) - len(run.lstrip(b"0")))
     return False
 
 
 def loads(text):
     """orjson.loads, or None when the standard library must decide."""
     shape = (text if isinstance(text, bytes) else text.encode()).translate(_SHAPE)
-    if (_TWENTY in shape or _NEGATIVE_NINETEEN in shape) and _big_number(shape):
+    if _big_number(shape):
         return None
     try:
         obj = orjson.loads(text)
@@ -50,8 +47,28 @@ def loads(text):
     return obj
 
 
+def without_nul(o):
+    """``o`` with every NUL character in its strings (keys too) replaced by U+FFFD."""
+    if isinstance(o, str):
+        return o.replace("\0", "\ufffd")
+    if isinstance(o, dict):
+        return {without_nul(k): without_nul(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [without_nul(v) for v in o]
+    return o
+
+
 class Encoder(json.JSONEncoder):
+    """orjson where it can. A NUL in a rig's string becomes U+FFFD: PostgreSQL's jsonb refuses
+    \\u0000, and one such pool name would have failed the whole batch's write."""
+
     def encode(self, o):
+        text = self._encode(o)
+        if "\\u0000" in text:  # a NUL (or a backslash before "u0000": then this only costs time)
+            text = self._encode(without_nul(o))
+        return text
+
+    def _encode(self, o):
         try:
             return orjson.dumps(o).decode()
         except TypeError:  # integers beyond 64 bits, keys that are not strings

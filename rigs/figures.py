@@ -74,16 +74,20 @@ def algorithm(kind, sections):
 
 
 TEMP_KEY = re.compile(r"^temp(erature)?[ _]?(\d+|max|chip\d*|\d+_\d+|pcb\d*)?$", re.I)
-_is_temp = {}  # STATS key -> TEMP_KEY matches: a farm's rigs send the same few hundred keys every round
+_SEEN, _TEMP = set(), set()  # STATS keys seen, and those TEMP_KEY matches: the same few hundred every round
 
 
-def is_temp_key(key):
-    known = _is_temp.get(key)
-    if known is None:
-        if len(_is_temp) > 20000:  # keys a rig made up: matched again rather than kept forever
-            _is_temp.clear()
-        known = _is_temp[key] = bool(TEMP_KEY.match(key))
-    return known
+def temp_keys(record):
+    """The keys of a STATS record that name a temperature (set operations: a record has dozens of keys)."""
+    keys = record.keys()
+    new = keys - _SEEN
+    if new:
+        if len(_SEEN) > 20000:  # keys rigs made up: matched again rather than kept forever
+            _SEEN.clear()
+            _TEMP.clear()
+        _SEEN.update(new)
+        _TEMP.update(k for k in new if isinstance(k, str) and TEMP_KEY.match(k))
+    return keys & _TEMP
 
 
 def max_temp(sections):
@@ -94,7 +98,7 @@ def max_temp(sections):
             temps.append(number(d.get("Temperature")))
     for s in sections.get("STATS") or []:
         if isinstance(s, dict):
-            temps.extend(number(v) for k, v in s.items() if k[:1] in "tT" and is_temp_key(k))
+            temps.extend(number(s[k]) for k in temp_keys(s))
     temps = [t for t in temps if t is not None and 0 < t < 250]
     return max(temps) if temps else None
 

@@ -86,10 +86,10 @@ def pool_reasons(pools):
     return out
 
 
-def rate_reasons(figs, history, limits):
+def rate_reasons(figs, past, limits):
+    """``past``: the rig's recent hashrates (numbers)."""
     out = []
     now = figs.get("hashrate_now_hs")
-    past = [h for h in history if isinstance(h, (int, float))]
     if now is not None and len(past) >= limits["min_history"]:
         median = statistics.median(past)
         if median > 0 and now < limits["hashrate_share"] * median:
@@ -127,7 +127,8 @@ def temp_reasons(figs, covered, limits):
 def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits=None):
     """{"state", "reasons", "history"} of one snapshot. ``history`` holds the rig's
     recent current hashrates (H/s), ``since`` the first-seen time of each reason key."""
-    limits = {**DEFAULT_LIMITS, **{k: v for k, v in (limits or {}).items() if v is not None}}
+    if limits is None or limits.keys() != DEFAULT_LIMITS.keys() or None in limits.values():
+        limits = {**DEFAULT_LIMITS, **{k: v for k, v in (limits or {}).items() if v is not None}}
     sections = sections if isinstance(sections, dict) else {}
     when = next((st.get("When") for c in ("devs", "summary") if isinstance(st := (statuses or {}).get(c), dict)), 0)
     devs = [d for d in sections.get("DEVS") or [] if isinstance(d, dict)]
@@ -138,13 +139,16 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     reasons += temp_reasons(figs, dev_hot, limits)
     if not drivers.is_pool(kind):
         reasons += pool_reasons(sections.get("POOLS") or [])
-    reasons += rate_reasons(figs, history, limits)
-    since = since if isinstance(since, dict) else {}
-    for r in reasons:
-        r["since"] = since.get(r["key"], now)
+    past = [h for h in history if isinstance(h, (int, float))]
+    reasons += rate_reasons(figs, past, limits)
+    if reasons:
+        since = since if isinstance(since, dict) else {}
+        for r in reasons:
+            r["since"] = since.get(r["key"], now)
     rate = figs.get("hashrate_now_hs")
-    history = ([h for h in history if isinstance(h, (int, float))] + ([rate] if rate is not None else []))[-limits["history"]:]
-    return {"state": worst(reasons), "reasons": reasons, "history": history}
+    if rate is not None:
+        past.append(rate)
+    return {"state": worst(reasons), "reasons": reasons, "history": past[-limits["history"]:]}
 
 
 def worst(reasons):

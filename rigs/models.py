@@ -11,7 +11,7 @@ from minerpanel.encryption import EncryptedField
 
 from . import drivers, fastjson
 from .figures import figures
-from .health import assess
+from .health import DEFAULT_LIMITS, assess
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
@@ -147,6 +147,11 @@ class SnapshotJSONField(models.JSONField):
     def get_placeholder(self, value, compiler, connection):
         return "%s"
 
+    def db_check(self, connection):
+        """No CHECK (JSON_VALID(...)) on SQLite: the text is always our encoder's, and SQLite reading
+        every snapshot's 8 KB again cost a third of the poller's writes (migration 0013 drops it)."""
+        return None
+
 
 def snapshot_json():
     return SnapshotJSONField(default=dict, blank=True)
@@ -206,8 +211,10 @@ POOL_BRIEF = ("POOL", "URL", "Status", "Priority", "Accepted", "Rejected", "Pool
 
 
 def health_limits(temp_warn=None, temp_err=None):
-    """Health thresholds from the settings, with a rig's own temperatures."""
-    return {"temp_warn": temp_warn if temp_warn is not None else settings.TEMP_WARN,
+    """Health thresholds from the settings, with a rig's own temperatures (every key of health's
+    DEFAULT_LIMITS, so ``assess`` takes them as they are)."""
+    return {**DEFAULT_LIMITS,
+            "temp_warn": temp_warn if temp_warn is not None else settings.TEMP_WARN,
             "temp_err": temp_err if temp_err is not None else settings.TEMP_ERROR,
             "hashrate_share": settings.HEALTH_HASHRATE_SHARE, "hw_pct": settings.HEALTH_HW_PCT,
             "reject_pct": settings.HEALTH_REJECT_PCT, "late_shares": settings.CHECK_LAST_SHARE}

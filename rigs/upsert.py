@@ -3,14 +3,19 @@
 bulk_create(update_conflicts=True) builds a model instance and prepares every value
 of every row through the field classes; for the poller's snapshots that cost more
 than the rigs' replies themselves. Here each column's adaptation is looked up once
-per batch. The SQL, ``INSERT ... ON CONFLICT (pk) DO UPDATE SET c = EXCLUDED.c``, is
-the same on PostgreSQL and SQLite.
+per batch.
+
+SQLite: ``INSERT ... VALUES (...), (...) ON CONFLICT (pk) DO UPDATE SET c = EXCLUDED.c``.
+PostgreSQL: the rows are COPYed into a temporary table of the same shape, then one
+``INSERT ... SELECT ... ON CONFLICT`` moves them: a multi-row VALUES with thousands of
+parameters is quoted into the SQL text one value at a time by the driver, which cost the
+poller more CPU than building the snapshots.
 """
 
 import functools
 import json
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 
 def _adapter(field):
@@ -30,13 +35,27 @@ def upsert(model, rows, update_fields, batch_size=200):
     names = list(rows[0])
     fields = [meta.get_field(n) for n in names]
     adapters = list(zip(names, [_adapter(f) for f in fields]))
-    cast = "::jsonb" if connection.vendor == "postgresql" else ""
-    one = "(" + ", ".join("%s" + cast if isinstance(f, models.JSONField) else "%s" for f in fields) + ")"
-    head = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES ")
+    columns = ", ".join(qn(f.column) for f in fields)
     tail = (f" ON CONFLICT ({qn(meta.pk.column)}) DO UPDATE SET "
             + ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in (meta.get_field(n).column for n in update_fields)))
+
+    def values(batch):
+        return [[row[name] if adapt is None else adapt(row[name]) for name, adapt in adapters] for row in batch]
+
+    if connection.vendor == "postgresql":
+        staging = qn(f"{meta.db_table}_in")
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} "
+                           f"(LIKE {qn(meta.db_table)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+            with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+                for row in values(rows):
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({columns}) SELECT {columns} FROM {staging}{tail}")
+            cursor.execute(f"DELETE FROM {staging}")  # another upsert may follow in this transaction
+        return
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    head = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             batch = rows[start:start + batch_size]
-            params = [row[name] if adapt is None else adapt(row[name]) for row in batch for name, adapt in adapters]
-            cursor.execute(head + ", ".join([one] * len(batch)) + tail, params)
+            cursor.execute(head + ", ".join([one] * len(batch)) + tail, [v for row in values(batch) for v in row])

@@ -22,7 +22,7 @@ values = st.recursive(
 def test_same_as_the_standard_library(value):
     text = json.dumps(value)
     assert json.loads(text, cls=fastjson.Decoder) == json.loads(text)
-    assert json.loads(json.dumps(value, cls=fastjson.Encoder)) == value
+    assert json.loads(json.dumps(value, cls=fastjson.Encoder)) == fastjson.without_nul(value)  # NUL: U+FFFD
 
 
 def test_integers_beyond_64_bits_stay_exact():
@@ -53,3 +53,9 @@ def test_strings_of_zeros_keep_the_fast_path_and_big_numbers_do_not():
 def test_digits_in_strings_beside_numbers_parse_as_the_standard_library(texts, number):
     text = json.dumps({"texts": texts, "n": number, "list": [number, *texts]})
     assert json.loads(text, cls=fastjson.Decoder) == json.loads(text)
+
+
+def test_only_nul_characters_change_when_stored():
+    value = {"User": "a\x00b", "k\x00": ["\\u0000", 2**70], "ok": "\ufffd"}
+    assert json.loads(fastjson.Encoder().encode(value)) == {"User": "a\ufffdb", "k\ufffd": ["\\u0000", 2**70],
+                                                          "ok": "\ufffd"}

@@ -210,3 +210,12 @@ def test_the_poller_stores_figures_and_health_and_keeps_history(farm):
     bm = second[rigs[1].id]
     assert bm["figures"]["hashrate_hs"] > 1e12 and bm["health"]["state"] == "err"
     assert any("°C" in r["text"] for r in bm["health"]["reasons"])
+
+
+def test_a_nul_in_a_rigs_string_is_stored_as_a_replacement_character_not_a_failed_batch():
+    """PostgreSQL's jsonb refuses \\u0000: one such pool user must not lose the other rigs' round."""
+    a, b = (Rig.objects.create(name=n, host="127.0.0.1", port=p) for n, p in (("a", 1), ("b", 2)))
+    poller.store([poller.Result(a.id, True, sections={"POOLS": [{"POOL": 0, "User": "x\x00<y>"}]}),
+                  poller.Result(b.id, True, sections={"SUMMARY": [{"Elapsed": 5}]})])
+    assert Snapshot.objects.get(rig=a).sections["POOLS"][0]["User"] == "x\ufffd<y>"
+    assert Snapshot.objects.get(rig=b).sections["SUMMARY"] == [{"Elapsed": 5}]
