@@ -9,8 +9,6 @@ A reason is {"level": "warn"|"err", "key": "dev:GPU 1:Sick", "text": "GPU 1 Sick
 snapshots by its key. The state is the worst level: "ok", "warn" or "err".
 """
 
-import statistics
-
 from . import drivers
 from .drivers.cgminer.protocol import as_number
 from .formatting import last_share_state, rate_mhs
@@ -91,10 +89,12 @@ def rate_reasons(figs, past, limits):
     out = []
     now = figs.get("hashrate_now_hs")
     if now is not None and len(past) >= limits["min_history"]:
-        median = statistics.median(past)
+        ranked = sorted(past)  # the median (statistics.median costs twice as much, every rig, every round)
+        half = len(ranked) // 2
+        median = ranked[half] if len(ranked) % 2 else (ranked[half - 1] + ranked[half]) / 2
         if median > 0 and now < limits["hashrate_share"] * median:
             out.append(_reason("warn", "slow", f"hashrate {100 * now / median:.0f}% of its recent median"))
-    acc, rej, hw = (figs.get(k) or 0 for k in ("accepted", "rejected", "hw_errors"))
+    acc, rej, hw = figs.get("accepted") or 0, figs.get("rejected") or 0, figs.get("hw_errors") or 0
     if acc + rej + hw >= 20:
         if hw and 100 * hw / (acc + rej + hw) > limits["hw_pct"]:
             out.append(_reason("warn", "hw", f"hardware errors {100 * hw / (acc + rej + hw):.1f}%"))
@@ -130,15 +130,17 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     if limits is None or limits.keys() != DEFAULT_LIMITS.keys() or None in limits.values():
         limits = {**DEFAULT_LIMITS, **{k: v for k, v in (limits or {}).items() if v is not None}}
     sections = sections if isinstance(sections, dict) else {}
-    when = next((st.get("When") for c in ("devs", "summary") if isinstance(st := (statuses or {}).get(c), dict)), 0)
-    devs = [d for d in sections.get("DEVS") or [] if isinstance(d, dict)]
-    if drivers.is_pool(kind):
-        devs = []  # its WORKERS-as-devices are other people's machines
+    statuses = statuses or {}
+    st = statuses.get("devs")
+    if not isinstance(st, dict):
+        st = statuses.get("summary")
+    when = st.get("When") if isinstance(st, dict) else 0
+    pool = drivers.is_pool(kind)  # its WORKERS-as-devices are other people's machines
+    devs = [] if pool else [d for d in sections.get("DEVS") or () if isinstance(d, dict)]
     reasons = access_reasons(statuses) + kind_reasons(kind, sections) + device_reasons(devs, when, limits, kind)
-    dev_hot = any(r["key"].startswith("temp:") for r in reasons)
-    reasons += temp_reasons(figs, dev_hot, limits)
-    if not drivers.is_pool(kind):
-        reasons += pool_reasons(sections.get("POOLS") or [])
+    reasons += temp_reasons(figs, reasons and any(r["key"].startswith("temp:") for r in reasons), limits)
+    if not pool:
+        reasons += pool_reasons(sections.get("POOLS") or ())
     past = [h for h in history if isinstance(h, (int, float))]
     reasons += rate_reasons(figs, past, limits)
     if reasons:

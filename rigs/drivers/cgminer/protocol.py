@@ -27,7 +27,7 @@ LIST_SECTION = {"devs": "DEVS", "edevs": "DEVS", "procs": "DEVS", "pools": "POOL
 RENAME_SECTION = {"devdetails": {"DEVS": "DEVDETAILS"}, "procdetails": {"DEVS": "DEVDETAILS"}}
 
 
-@dataclass
+@dataclass(slots=True)
 class Response:
     """One command's answer: its STATUS record and its data sections."""
 
@@ -225,48 +225,62 @@ def repair_json(text):
 
 
 def _status_of(obj):
-    """The STATUS record of a reply object, whatever shape the firmware used."""
+    """The STATUS record of a reply object, whatever shape the firmware used (the parsed reply's
+    own dict: nothing else holds it)."""
     status = obj.get("STATUS") if isinstance(obj, dict) else None
     if isinstance(status, list) and status and isinstance(status[0], dict):
-        return dict(status[0])
+        return status[0]
     if isinstance(status, dict):
-        return dict(status)
+        return status
     if isinstance(status, str):
         # quit answers {"STATUS":"BYE"}, restart {"STATUS":"RESTART"}
         return {"STATUS": "S", "Code": None, "Msg": status}
     return {"STATUS": "E", "Code": None, "Msg": "reply has no STATUS section"}
 
 
+_NO_RENAME = {}
+
+
 def _response_of(obj, command):
     if not isinstance(obj, dict):
         raise BadReplyError("reply is JSON but not an object")
     status = _status_of(obj)
-    rename = RENAME_SECTION.get(command, {})
+    rename = RENAME_SECTION.get(command, _NO_RENAME)
     sections = {}
     for key, value in obj.items():
-        if key in ("STATUS", "id"):
+        if key == "STATUS" or key == "id":
             continue
-        if isinstance(value, dict):
+        if value.__class__ is dict:
             value = [value]
-        records = [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+        elif value.__class__ is not list:
+            continue
+        if all(r.__class__ is dict for r in value):  # as parsed JSON has them: kept as they are
+            records = value
+        else:
+            records = [r for r in value if isinstance(r, dict)]
         if records:  # an empty array is absent, as in the text format
             sections[rename.get(key, key)] = records
-    return Response(status=status, sections=sections)
+    return Response(status, sections)
 
 
-def join_members(command):
-    """The commands of a joined request, as the miner sees them (no dups, no blanks)."""
+@functools.lru_cache(maxsize=256)
+def _members(command):
     seen = []
     for part in command.split("+"):
         if part and part not in seen:
             seen.append(part)
-    return seen
+    return tuple(seen)
+
+
+def join_members(command):
+    """The commands of a joined request, as the miner sees them (no dups, no blanks)."""
+    return list(_members(command))
 
 
 def from_json(obj, command):
     if not isinstance(obj, dict):
         raise BadReplyError("reply is JSON but not an object")
-    members = join_members(command) if "+" in command else [command]
+    members = _members(command) if "+" in command else (command,)
     if "+" in command and "STATUS" not in obj:
         # {"summary":[{STATUS.., SUMMARY.., "id":1}], "devs":[...], "id":1}
         result = {}

@@ -95,7 +95,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def tree_cpu(root):
-    """CPU seconds of a process and its living descendants (a server and its backends)."""
+    """CPU seconds of a process and its living descendants (a server and its backends), with the
+    children each of them has reaped (a backend whose connection closed)."""
     parent, cpu = {}, {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -106,7 +107,7 @@ def tree_cpu(root):
         except OSError:
             continue
         parent[int(pid)] = int(fields[1])
-        cpu[int(pid)] = (int(fields[11]) + int(fields[12])) / TICK
+        cpu[int(pid)] = sum(int(x) for x in fields[11:15]) / TICK
     total, todo = 0.0, [root]
     children = {}
     for pid, ppid in parent.items():
