@@ -147,6 +147,11 @@ class SnapshotJSONField(models.JSONField):
     def get_placeholder(self, value, compiler, connection):
         return "%s"
 
+    def from_db_value(self, value, expression, connection):
+        """orjson straight away: JSONField makes a decoder object for every value it reads."""
+        obj = fastjson.loads(value) if isinstance(value, str) else None
+        return obj if obj is not None else super().from_db_value(value, expression, connection)
+
     def db_check(self, connection):
         """No CHECK (JSON_VALID(...)) on SQLite: the text is always our encoder's, and SQLite reading
         every snapshot's 8 KB again cost a third of the poller's writes (migration 0013 drops it)."""

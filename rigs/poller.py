@@ -58,6 +58,7 @@ class Result:
     joins: bool | None = None
     kind: str = "cgminer"
     health_limits: dict | None = None
+    brief: dict | None = None  # as stored (store() sets it), for the history after the round
 
 
 def limits():
@@ -232,9 +233,10 @@ def store(results, now=None, guard=None, recent=None):
         upsert(Snapshot, good, ["sections", "statuses", "brief", "error", "error_kind", "latency_ms",
                                 "polled_at", "last_ok_at", "joins"])
         upsert(Snapshot, bad, ["error", "error_kind", "latency_ms", "polled_at", "joins"])
-    if recent is not None:  # written: what the next round starts from
-        for row in good:
-            recent[row["rig"]] = {"health": row["brief"]["health"], "history": row["brief"]["history"]}
+    for r, row in zip((r for r in results if r.ok), good):
+        r.brief = row["brief"]
+        if recent is not None:  # written: what the next round starts from
+            recent[r.rig_id] = {"health": r.brief["health"], "history": r.brief["history"]}
 
 
 async def publish(rig_ids):

@@ -26,9 +26,10 @@ def _adapter(field):
     return None
 
 
-def upsert(model, rows, update_fields, batch_size=200):
+def upsert(model, rows, update_fields, batch_size=200, unique=None):
     """``rows``: dicts of field name -> value (a foreign key by its id), all with the same keys,
-    the primary key among them; existing rows get ``update_fields`` from the new ones."""
+    the primary key among them unless ``unique`` names the fields of another unique constraint;
+    existing rows get ``update_fields`` from the new ones (none: they are left as they are)."""
     if not rows:
         return
     meta, qn = model._meta, connection.ops.quote_name
@@ -36,8 +37,10 @@ def upsert(model, rows, update_fields, batch_size=200):
     fields = [meta.get_field(n) for n in names]
     adapters = list(zip(names, [_adapter(f) for f in fields]))
     columns = ", ".join(qn(f.column) for f in fields)
-    tail = (f" ON CONFLICT ({qn(meta.pk.column)}) DO UPDATE SET "
-            + ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in (meta.get_field(n).column for n in update_fields)))
+    target = ", ".join(qn(meta.get_field(n).column) for n in unique) if unique else qn(meta.pk.column)
+    tail = f" ON CONFLICT ({target}) " + ("DO UPDATE SET " + ", ".join(
+        f"{qn(c)} = EXCLUDED.{qn(c)}" for c in (meta.get_field(n).column for n in update_fields))
+        if update_fields else "DO NOTHING")
 
     def values(batch):
         return [[row[name] if adapt is None else adapt(row[name]) for name, adapt in adapters] for row in batch]
@@ -46,7 +49,7 @@ def upsert(model, rows, update_fields, batch_size=200):
         staging = qn(f"{meta.db_table}_in")
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} "
-                           f"(LIKE {qn(meta.db_table)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+                           f"(LIKE {qn(meta.db_table)} INCLUDING DEFAULTS INCLUDING IDENTITY) ON COMMIT DELETE ROWS")
             with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
                 for row in values(rows):
                     copy.write_row(row)

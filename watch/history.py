@@ -12,6 +12,7 @@ from django.db.models import Avg, F, Max, Min, Sum
 
 from rigs.figures import number
 from rigs.models import Snapshot
+from rigs.upsert import upsert
 from rigs.tables import active_pool
 
 from .models import STATES, FarmPoint, Mark, Point
@@ -94,10 +95,15 @@ def record(results, now, recorded, previous, shard=0):
     todo = {r.rig_id: r for r in results if recorded.get(r.rig_id) != t}
     if not todo:
         return 0
-    snaps = {i: {"brief": b, "error": e} for i, b, e in Snapshot.objects.filter(rig_id__in=list(todo)).values_list(
-        "rig_id", "brief", "error")}
+    # the round's own briefs, as the poller stored them; the database's for the rigs that failed
+    snaps = {i: {"brief": r.brief, "error": ""} for i, r in todo.items() if r.ok and getattr(r, "brief", None)}
+    failed = [i for i in todo if i not in snaps]
+    for start in range(0, len(failed), 5000):
+        snaps.update({i: {"brief": b, "error": e} for i, b, e in Snapshot.objects.filter(
+            rig_id__in=failed[start:start + 5000]).values_list("rig_id", "brief", "error")})
     points = [point_of(i, t, snaps.get(i, {"error": "no snapshot"}), r, previous) for i, r in todo.items()]
-    Point.objects.bulk_create(points, batch_size=500, ignore_conflicts=True)
+    columns = [f.attname for f in Point._meta.concrete_fields if not f.primary_key]
+    upsert(Point, [{c: getattr(p, c) for c in columns} for p in points], [], unique=["rig", "res", "t"])
     for i in todo:
         recorded[i] = t
     farm = {}
