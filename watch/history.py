@@ -151,11 +151,11 @@ def rollup(now, max_buckets=96):
                           rej_=Sum("rej"), stale_=Sum("stale"), hw_=Sum("hw"), temp_=Avg("temp"),
                           tmax_=Max("temp_max"), fan_=Avg("fan"), power_=Avg("power"), pool_=Max("pool"),
                           state_=Max("state"), units_=Min("units")))
-        Point.objects.bulk_create([
-            Point(rig_id=r["rig_id"], res=dst, t=r["b"], hs=r["hs_"], hs_now=r["now_"], hs_min=r["min_"],
-                  hs_max=r["max_"], acc=r["acc_"], rej=r["rej_"], stale=r["stale_"], hw=r["hw_"], temp=r["temp_"],
-                  temp_max=r["tmax_"], fan=r["fan_"], power=r["power_"], pool=r["pool_"], state=r["state_"],
-                  units=r["units_"]) for r in rows], batch_size=500, ignore_conflicts=True)
+        upsert(Point, [
+            {"rig_id": r["rig_id"], "res": dst, "t": r["b"], "hs": r["hs_"], "hs_now": r["now_"], "hs_min": r["min_"],
+             "hs_max": r["max_"], "acc": r["acc_"], "rej": r["rej_"], "stale": r["stale_"], "hw": r["hw_"],
+             "temp": r["temp_"], "temp_max": r["tmax_"], "fan": r["fan_"], "power": r["power_"], "pool": r["pool_"],
+             "state": r["state_"], "units": r["units_"]} for r in rows], [], unique=["rig", "res", "t"])
         farm = (FarmPoint.objects.filter(res=src, t__gte=done, t__lt=end).annotate(b=bucket)
                 .values("shard", "algorithm", "b").annotate(hs_=Avg("hs"), rigs_=Max("rigs"), ok_=Min("healthy")))
         FarmPoint.objects.bulk_create([

@@ -205,6 +205,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"{'PostgreSQL':>22}: {first[3] / n * 1000:.3f} ms of its own CPU per rig "
                                       f"(its processes; in that round)")
                 self.brief_cost()
+                self.after_round_cost(n)
             if faults:
                 with self.simulator(n, base, faults):
                     second = self.round(f"{len(faults)} hung ({opts['hung_percent']:g} %)", n)
@@ -226,6 +227,23 @@ class Command(BaseCommand):
         took = time.perf_counter() - started
         self.stdout.write(f"{'brief (figures, health)':>22}: {took * 1e6 / max(1, len(snaps)):,.0f} µs per snapshot, "
                           f"{took * 1000:.0f} ms for {len(snaps)} (part of the CPU above)")
+
+    def after_round_cost(self, n):
+        """What the poller's process spends after each round, in its watch thread: alerts every round,
+        history points once a minute (watch/rounds.py), over a minute of POLL_INTERVAL rounds."""
+        from watch import rounds
+
+        results, _ = asyncio.run(poller.poll_once(recent=self.recent))
+        start = (time.time() // 60 + 1) * 60
+        count = max(1, int(60 // settings.POLL_INTERVAL))
+        for i in range(count):  # a first minute, not measured: the first points, and alerts settling
+            rounds.process(results, 1.0, now=start - 60 + i * settings.POLL_INTERVAL)
+        cpu = time.thread_time()
+        for i in range(count):
+            rounds.process(results, 1.0, now=start + i * settings.POLL_INTERVAL)
+        cpu = time.thread_time() - cpu
+        self.stdout.write(f"{'history and alerts':>22}: {cpu / count / n * 1000:.3f} ms per rig per round, after it "
+                          f"(a steady minute of {count} rounds, one writing the minute's points; not in the ratio)")
 
     @contextlib.contextmanager
     def simulator(self, n, base, faults):
