@@ -139,7 +139,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         n = opts["rigs"]
-        logging.getLogger("minerpanel.poller").setLevel(logging.WARNING)
+        logging.getLogger("minerpanel.poller").setLevel(logging.ERROR)  # the hung round warns once per rig
         commands = cgminer.POLL_COMMANDS if opts["commands"] == "all" else opts["commands"].split(",")
         raise_file_limit(n + 2048)
         with self.database(opts["engine"]) as server:
