@@ -148,3 +148,34 @@ def test_a_name_is_looked_up_and_each_address_tried(farm, monkeypatch):
     monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", unknown)
     with pytest.raises(ConnectError, match="cannot connect: Name or service not known"):
         asyncio.run(client.call("rig.example", f.port(0), "summary", **FAST))
+
+
+def test_a_failing_end_of_reply_check_fails_the_exchange_at_once(farm):
+    f = farm(SimRig(flavour="cgminer"))
+
+    def broken(data):
+        raise ValueError("broken framing")
+
+    started = asyncio.run(_timed(client.exchange("127.0.0.1", f.port(0), b'{"command":"summary"}', complete=broken,
+                                                 timeout=5)))
+    assert isinstance(started[0], ValueError) and started[1] < 2  # not the 5 s timeout
+
+
+def test_a_name_without_addresses_is_a_rig_error(monkeypatch):
+    async def nothing(self, host, port, **kw):
+        return []
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", nothing)
+    with pytest.raises(ConnectError, match="has no address"):
+        asyncio.run(client.call("rig.example", 4028, "summary", **FAST))
+
+
+async def _timed(coro):
+    import time
+
+    t = time.monotonic()
+    try:
+        await coro
+        return None, time.monotonic() - t
+    except Exception as exc:
+        return exc, time.monotonic() - t
