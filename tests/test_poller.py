@@ -215,7 +215,9 @@ def test_the_poller_stores_figures_and_health_and_keeps_history(farm):
 def test_a_nul_in_a_rigs_string_is_stored_as_a_replacement_character_not_a_failed_batch():
     """PostgreSQL's jsonb refuses \\u0000: one such pool user must not lose the other rigs' round."""
     a, b = (Rig.objects.create(name=n, host="127.0.0.1", port=p) for n, p in (("a", 1), ("b", 2)))
-    poller.store([poller.Result(a.id, True, sections={"POOLS": [{"POOL": 0, "User": "x\x00<y>"}]}),
+    odd = 'back\\slash \\N tab\t newline\n quote" \\u0000 é 🚀'  # what COPY's text format must escape
+    poller.store([poller.Result(a.id, True, sections={"POOLS": [{"POOL": 0, "User": "x\x00<y>", "URL": odd}]}),
                   poller.Result(b.id, True, sections={"SUMMARY": [{"Elapsed": 5}]})])
-    assert Snapshot.objects.get(rig=a).sections["POOLS"][0]["User"] == "x\ufffd<y>"
+    pool = Snapshot.objects.get(rig=a).sections["POOLS"][0]
+    assert pool["User"] == "x\ufffd<y>" and pool["URL"] == odd
     assert Snapshot.objects.get(rig=b).sections["SUMMARY"] == [{"Elapsed": 5}]
