@@ -203,3 +203,14 @@ def test_addpool_values_are_escaped():
     assert escape_param("a,b\\c") == "a\\,b\\\\c"
     param = ",".join(escape_param(v) for v in ["stratum+tcp://h:3333", "u,1", "p\\2"])
     assert split_escaped(param, ",") == ["stratum+tcp://h:3333", "u\\,1", "p\\\\2"]
+
+
+def test_the_end_of_a_json_reply_is_found_whichever_way_it_is_cut():
+    from rigs.drivers.cgminer.protocol import JsonEnd, json_complete
+
+    reply = b'  {"STATUS":[{"Msg":"a \\" } ] { [ b"}],"DEVS":[{"x":[1,2]}]}\n'
+    for cut in range(1, len(reply)):
+        end = JsonEnd()
+        assert (end.feed(reply[:cut]), end.feed(reply[cut:])) == (json_complete(reply[:cut]), True)
+    for other in (b"", b"  ", b"STATUS=S|", b'{"a":[1,2]', b'["}"'):
+        assert JsonEnd().feed(other) is json_complete(other) is False

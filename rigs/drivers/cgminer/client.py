@@ -23,7 +23,7 @@ from .protocol import (
     TooLargeError,
     encode_request,
     join_members,
-    json_complete,
+    JsonEnd,
     parse_reply,
 )
 
@@ -46,13 +46,13 @@ class _Exchange:
     length-prefixed protocol: then a NUL does not end it); or when it is too large."""
 
     __slots__ = ("loop", "sock", "fd", "payload", "done", "max_reply", "complete", "chunks", "size", "connected",
-                 "timer")
+                 "timer", "scan", "scanned")
 
     def __init__(self, loop, sock, payload, max_reply, complete):
         self.loop, self.sock, self.fd, self.payload = loop, sock, sock.fileno(), payload
         self.done = loop.create_future()
         self.max_reply, self.complete = max_reply, complete
-        self.chunks, self.size, self.connected, self.timer = [], 0, False, None
+        self.chunks, self.size, self.connected, self.timer, self.scan = [], 0, False, None, None
 
     def finish(self, exc=None):
         if not self.done.done():
@@ -106,10 +106,18 @@ class _Exchange:
             elif self.complete is not None:
                 if self.complete(b"".join(self.chunks)):
                     self.finish()
-            elif b"\0" in data or (data.endswith(b"\n") and json_complete(b"".join(self.chunks))):
+            elif b"\0" in data or (data.endswith(b"\n") and self.json_ended()):
                 self.finish()
         except Exception as exc:  # a bug of ours in a reply's end: the caller's, not the event loop's
             self.finish(exc)
+
+    def json_ended(self):
+        """Whether the chunks so far make a whole JSON reply; each chunk is scanned once."""
+        if self.scan is None:
+            self.scan, self.scanned = JsonEnd(), 0
+        ended = any(self.scan.feed(chunk) for chunk in self.chunks[self.scanned:])
+        self.scanned = len(self.chunks)
+        return ended
 
     def finish_reply(self, reset=False):
         if reset and not self.chunks:
