@@ -46,13 +46,13 @@ class _Exchange:
     length-prefixed protocol: then a NUL does not end it); or when it is too large."""
 
     __slots__ = ("loop", "sock", "fd", "payload", "done", "max_reply", "complete", "chunks", "size", "connected",
-                 "timer", "scan", "scanned")
+                 "timer", "scan", "scanned", "whole")
 
     def __init__(self, loop, sock, payload, max_reply, complete):
         self.loop, self.sock, self.fd, self.payload = loop, sock, sock.fileno(), payload
         self.done = loop.create_future()
         self.max_reply, self.complete = max_reply, complete
-        self.chunks, self.size, self.connected, self.timer, self.scan = [], 0, False, None, None
+        self.chunks, self.size, self.connected, self.timer, self.scan, self.whole = [], 0, False, None, None, None
 
     def finish(self, exc=None):
         if not self.done.done():
@@ -103,8 +103,10 @@ class _Exchange:
         try:
             if self.size > self.max_reply:
                 self.finish(TooLargeError(f"reply larger than {_human_size(self.max_reply)}"))
-            elif self.complete is not None:
-                if self.complete(b"".join(self.chunks)):
+            elif self.complete is not None:  # given everything so far, without joining it again per piece
+                self.whole = self.whole or bytearray()
+                self.whole += data
+                if self.complete(self.whole):
                     self.finish()
             elif b"\0" in data or (data.endswith(b"\n") and self.json_ended()):
                 self.finish()
