@@ -214,3 +214,12 @@ def test_the_end_of_a_json_reply_is_found_whichever_way_it_is_cut():
         assert (end.feed(reply[:cut]), end.feed(reply[cut:])) == (json_complete(reply[:cut]), True)
     for other in (b"", b"  ", b"STATUS=S|", b'{"a":[1,2]', b'["}"'):
         assert JsonEnd().feed(other) is json_complete(other) is False
+
+
+def test_a_huge_broken_reply_is_refused_rather_than_repaired_in_the_event_loop():
+    from rigs.drivers.cgminer.repair import REPAIR_LIMIT, load_json
+
+    assert load_json('{"a":[1,2,],}') == {"a": [1, 2]}  # small ones are still repaired
+    huge = '{"a":[' + "1," * (REPAIR_LIMIT // 2) + "]}"
+    with pytest.raises(BadReplyError, match="too large to repair"):
+        load_json(huge)

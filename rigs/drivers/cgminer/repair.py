@@ -7,6 +7,7 @@ import re
 from ... import fastjson
 from ..errors import BadReplyError
 
+REPAIR_LIMIT = 512 * 1024  # characters: the firmwares' broken replies are tens of kB; repairing 512 kB takes 0.1 s
 _BAD_CONSTANT = re.compile(r"(?<![\w\"])-?(inf|nan|Infinity|NaN)(?![\w\"])", re.IGNORECASE)
 
 
@@ -24,10 +25,12 @@ def load_json(text):
         return json.loads(text, parse_constant=lambda c: None)
     except ValueError as exc:
         first = exc
+    pos = getattr(first, "pos", 0)
+    if len(text) > REPAIR_LIMIT:  # the repair reads character by character, in the poller's event loop
+        raise BadReplyError(f"reply is not valid JSON at byte {pos} (too large to repair)")
     try:
         return json.loads(repair_json(text), parse_constant=lambda c: None)
     except ValueError:
-        pos = getattr(first, "pos", 0)
         raise BadReplyError(f"reply is not valid JSON at byte {pos}") from None
 
 
