@@ -223,3 +223,14 @@ def test_a_huge_broken_reply_is_refused_rather_than_repaired_in_the_event_loop()
     huge = '{"a":[' + "1," * (REPAIR_LIMIT // 2) + "]}"
     with pytest.raises(BadReplyError, match="too large to repair"):
         load_json(huge)
+
+
+def test_split_escaped_is_the_plain_split_without_escapes_and_huge_text_replies_are_refused():
+    from rigs.drivers.cgminer.protocol import TEXT_LIMIT, from_text
+
+    for text in ("a,b,,c", "", ",", "a=1,b=2"):
+        for limit in (-1, 0, 1, 2):
+            assert split_escaped(text, ",", limit) == text.split(",", limit)
+    assert split_escaped("a\\,b,c", ",") == ["a\\,b", "c"]
+    with pytest.raises(BadReplyError, match="text reply larger than"):
+        from_text("STATUS=S,When=1,Code=11,Msg=Summary|" + "SUMMARY,Elapsed=1|" * (TEXT_LIMIT // 10), "summary")

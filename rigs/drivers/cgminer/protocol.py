@@ -254,6 +254,8 @@ _FLOAT = re.compile(r"-?(\d+\.\d*|\d*\.\d+)([eE][-+]?\d+)?\Z|-?\d+[eE][-+]?\d+\Z
 
 def split_escaped(text, sep, limit=-1):
     """Split on unescaped ``sep``, keeping the escapes in the parts."""
+    if "\\" not in text:  # nothing escaped: the string's own split
+        return text.split(sep, limit)
     parts = []
     cur = []
     i = 0
@@ -340,7 +342,12 @@ def _text_response(segments, command):
     return Response(status=status, sections=sections)
 
 
+TEXT_LIMIT = 512 * 1024  # characters: a text reply is parsed field by field, in the poller's event loop
+
+
 def from_text(text, command):
+    if len(text) > TEXT_LIMIT:
+        raise BadReplyError(f"text reply larger than {TEXT_LIMIT // 1024} kB")
     text = text.strip("\r\n")
     if text in ("BYE", "RESTART"):
         members = join_members(command) if "+" in command else [command]
