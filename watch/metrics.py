@@ -112,8 +112,13 @@ class Farm:
         marks = dict(Mark.objects.filter(name__startswith="poller_").values_list("name", "value"))
         for name, key, text in (("poller_round_seconds", "poller_round_s", "Duration of the last poll round"),
                                 ("poller_rigs_polled", "poller_rigs", "Rigs asked in the last round")):
-            if key in marks:
-                yield GaugeMetricFamily(f"minerpanel_{name}", text, value=marks[key])
+            family = GaugeMetricFamily(f"minerpanel_{name}", f"{text}, by poller shard ('all' unsharded)",
+                                       labels=["shard"])
+            for mark, value in sorted(marks.items()):
+                base, _, shard = mark.partition("@")
+                if base == key:
+                    family.add_metric([shard or "all"], value)
+            yield family
         errors = GaugeMetricFamily("minerpanel_poller_errors", "Rigs whose last poll failed, by kind of error",
                                    labels=["kind"])
         for kind, n in Snapshot.objects.exclude(error="").values_list("error_kind").annotate(n=Count("rig")):

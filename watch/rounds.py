@@ -32,9 +32,10 @@ def process(results, took, now=None, shard=None):
         if not r.ok:
             errors[r.error_kind or "other"] = errors.get(r.error_kind or "other", 0) + 1
     POLLER["errors"] = errors
-    history.set_mark("poller_round_s", took)
-    history.set_mark("poller_rigs", len(results))
-    history.set_mark("poller_failed", sum(errors.values()))
+    of = f"@{shard[0]}/{shard[1]}" if shard else ""  # each shard's poller its own marks
+    history.set_mark(f"poller_round_s{of}", took)
+    history.set_mark(f"poller_rigs{of}", len(results))
+    history.set_mark(f"poller_failed{of}", sum(errors.values()))
     if settings.HISTORY:
         history.record(results, now, _recorded, _previous, shard[0] if shard else 0)
         if not shard or shard[0] == 0:

@@ -46,7 +46,7 @@ class MetricsTests(BaseTestCase):
         assert states[("down", "err")] == 1
         assert m["minerpanel_device_temperature_celsius"] == [({"rig": 'rig "a"\\<b>', "device": "GPU 0"}, 71.5)]
         assert m["minerpanel_device_status"][0][0]["status"] == "Sick"
-        assert m["minerpanel_poller_round_seconds"] == [({}, 1.25)]
+        assert m["minerpanel_poller_round_seconds"] == [({"shard": "all"}, 1.25)]
         assert m["minerpanel_poller_errors"] == [({"kind": "refused"}, 1.0)]
 
     def test_other_addresses_are_refused(self):

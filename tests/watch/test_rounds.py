@@ -50,3 +50,21 @@ def test_a_busy_worker_skips_the_round_rather_than_queue_it(caplog):
     finally:
         rounds._busy.release()
     assert "skipped" in caplog.text
+
+
+@pytest.mark.django_db
+def test_each_shards_poller_writes_its_own_marks_and_the_metrics_label_them():
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from watch.metrics import Farm
+
+    rounds.process([], 2.5, shard=(0, 2))
+    rounds.process([], 4.0, shard=(1, 2))
+    assert Mark.objects.get(name="poller_round_s@0/2").value == 2.5
+    assert Mark.objects.get(name="poller_round_s@1/2").value == 4.0
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(Farm())
+    text = generate_latest(registry).decode()
+    family = next(f for f in text_string_to_metric_families(text) if f.name == "minerpanel_poller_round_seconds")
+    assert sorted((s.labels["shard"], s.value) for s in family.samples) == [("0/2", 2.5), ("1/2", 4.0)]
