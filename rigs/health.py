@@ -66,21 +66,30 @@ def device_reasons(devs, when, limits, kind="cgminer"):
 
 
 def pool_reasons(pools):
-    pools = [p for p in pools if isinstance(p, dict)]
-    if not pools:
-        return []
-    out = []
-    alive = [p for p in pools if p.get("Status") == "Alive"]
+    """Dead pools, no alive pool, or mining on another pool than the first by priority (one pass:
+    every rig, every round)."""
+    out, count = [], 0
+    first = current = None  # the first pool by priority, and the first alive one
     for p in pools:
-        if p.get("Status") == "Dead":
+        if not isinstance(p, dict):
+            continue
+        count += 1
+        priority = as_number(p.get("Priority")) or 0
+        if first is None or priority < first[0]:
+            first = (priority, p)
+        status = p.get("Status")
+        if status == "Alive":
+            if current is None or priority < current[0]:
+                current = (priority, p)
+        elif status == "Dead":
             out.append(_reason("warn", f"pool:{p.get('POOL')}:Dead", f"pool {p.get('POOL')} Dead"))
-    if not alive:
+    if not count:
+        return []
+    if current is None:
         return [_reason("err", "nopool", "no alive pool")] + out
-    first = min(pools, key=lambda p: as_number(p.get("Priority")) or 0)
-    current = min(alive, key=lambda p: as_number(p.get("Priority")) or 0)
-    if current is not first and len(pools) > 1:
-        out.append(_reason("warn", f"failover:{current.get('POOL')}",
-                           f"failover: mining on pool {current.get('POOL')}, not pool {first.get('POOL')}"))
+    if current[1] is not first[1] and count > 1:
+        out.append(_reason("warn", f"failover:{current[1].get('POOL')}",
+                           f"failover: mining on pool {current[1].get('POOL')}, not pool {first[1].get('POOL')}"))
     return out
 
 
