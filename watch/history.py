@@ -12,8 +12,8 @@ from django.db.models import Avg, F, Max, Min, Sum
 
 from rigs.figures import number
 from rigs.models import Snapshot
-from rigs.upsert import upsert
 from rigs.tables import active_pool
+from rigs.upsert import upsert
 
 from .models import STATES, FarmPoint, Mark, Point
 
