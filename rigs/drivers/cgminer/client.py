@@ -17,13 +17,13 @@ import socket
 from .protocol import (
     BadReplyError,
     ConnectError,
+    JsonEnd,
     NoReplyError,
     RigError,
     TimeoutError_,
     TooLargeError,
     encode_request,
     join_members,
-    JsonEnd,
     parse_reply,
 )
 
