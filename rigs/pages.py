@@ -66,7 +66,7 @@ class BriefView:
     age = Snapshot.age
 
 
-BRIEF_EXTRA = ("when", "figures", "health", "history")
+SHOWN = ("VERSION", "SUMMARY", "DEVS", "POOLS")  # the sections the fixed tables show, read by key
 HEALTH_LABEL = {"ok": "ok", "warn": "⚠ warning", "err": "✖ problem", "new": "waiting"}
 
 
@@ -113,23 +113,24 @@ def reasons_line(health, tz, now):
 def rigs_with_snapshots(ids=None):
     """(rig, snapshot) pairs for the summary, in one query.
 
-    The snapshot carries only its ``brief`` (what the summary shows), not every
-    section: a thousand full snapshots are megabytes of JSON to decode.
+    The snapshot carries only the sections the tables show and its brief's figures and health,
+    each read by key: a thousand full snapshots are megabytes of JSON to decode.
     """
-    wanted = [*RIG_FIELDS, *(f"snapshot__{f}" for f in SNAP_FIELDS), "snapshot__brief"]
+    wanted = [*RIG_FIELDS, *(f"snapshot__{f}" for f in SNAP_FIELDS),
+              *(f"snapshot__brief__{k}" for k in ("when", "health", "figures")),
+              *(f"snapshot__sections__{name}" for name in SHOWN)]
     pairs = []
     rigs = Rig.objects.all() if ids is None else Rig.objects.filter(id__in=ids)
     for row in rigs.values_list(*wanted):
         rig = RigView(*row[:len(RIG_FIELDS)])
         snap = None
-        polled_at, last_ok_at, error, error_kind, latency_ms, brief = row[len(RIG_FIELDS):]
+        polled_at, last_ok_at, error, error_kind, latency_ms, when, health, figs, *shown = row[len(RIG_FIELDS):]
         if polled_at is not None:
-            brief = brief or {}
             snap = BriefView(
                 polled_at, last_ok_at, error, error_kind, latency_ms,
-                sections={k: v for k, v in brief.items() if k not in BRIEF_EXTRA and v},
-                statuses={c: {"When": w} for c, w in (brief.get("when") or {}).items()},
-                health=brief.get("health"), figures=brief.get("figures"),
+                sections={name: records for name, records in zip(SHOWN, shown) if isinstance(records, list) and records},
+                statuses={c: {"When": w} for c, w in (when if isinstance(when, dict) else {}).items()},
+                health=health if isinstance(health, dict) else None, figures=figs if isinstance(figs, dict) else None,
             )
         pairs.append((rig, snap))
     return pairs
