@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from minerpanel.tiers import SYS, readonly, tier
 from . import batch, drivers, paging, tables
 from .formatting import clock, format_rate
 from .health import with_reachability
-from .models import Rig, Snapshot, stale_after
+from .models import Rig, SectionsOf, Snapshot, stale_after
 from .overview import miner_version
 
 
@@ -117,14 +118,14 @@ def rigs_with_snapshots(ids=None):
     each read by key: a thousand full snapshots are megabytes of JSON to decode.
     """
     wanted = [*RIG_FIELDS, *(f"snapshot__{f}" for f in SNAP_FIELDS),
-              *(f"snapshot__brief__{k}" for k in ("when", "health", "figures")),
-              *(f"snapshot__sections__{name}" for name in SHOWN)]
+              *(f"snapshot__brief__{k}" for k in ("when", "health", "figures")), "shown"]
     pairs = []
     rigs = Rig.objects.all() if ids is None else Rig.objects.filter(id__in=ids)
-    for row in rigs.values_list(*wanted):
+    for row in rigs.annotate(shown=SectionsOf(F("snapshot__sections"), SHOWN)).values_list(*wanted):
         rig = RigView(*row[:len(RIG_FIELDS)])
         snap = None
-        polled_at, last_ok_at, error, error_kind, latency_ms, when, health, figs, *shown = row[len(RIG_FIELDS):]
+        polled_at, last_ok_at, error, error_kind, latency_ms, when, health, figs, shown = row[len(RIG_FIELDS):]
+        shown = shown if isinstance(shown, list) else []
         if polled_at is not None:
             snap = BriefView(
                 polled_at, last_ok_at, error, error_kind, latency_ms,
