@@ -162,6 +162,28 @@ def snapshot_json():
     return SnapshotJSONField(default=dict, blank=True)
 
 
+class SectionsOf(models.Func):
+    """Some sections of a snapshot's ``sections``, read in one go: a JSON array of them in the order
+    named (null where absent). SQLite parses the JSON text once for all of them, where a key
+    transform per section parsed it again for each."""
+
+    output_field = SnapshotJSONField()
+
+    def __init__(self, expression, names):
+        self.names = tuple(names)
+        super().__init__(expression)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        paths = ", ".join(["%s"] * len(self.names))
+        return f"json_extract({sql}, {paths})", (*params, *(f'$."{name}"' for name in self.names))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        parts = ", ".join([f"({sql} -> %s)"] * len(self.names))
+        return f"jsonb_build_array({parts})", tuple(p for name in self.names for p in (*params, name))
+
+
 class Snapshot(models.Model):
     """The latest answer of a rig: parsed sections, or why there is none."""
 
@@ -204,17 +226,6 @@ def stale_after():
     return settings.STALE_AFTER or 3 * settings.POLL_INTERVAL
 
 
-DEVICE_BRIEF = ("ASC", "PGA", "GPU", "CPU", "Name", "ID", "Enabled", "Status", "Temperature",
-                "MHS av", "MHS 5s", "MHS 10s", "MHS 20s", "MHS 1m", "MHS rolling", "GHS av", "GHS 5s", "KHS av", "KHS 5s",
-                "Accepted", "Rejected", "Hardware Errors", "Last Share Time", "Last Share Difficulty")
-SUMMARY_BRIEF = ("Elapsed", "MHS av", "MHS 5s", "MHS 10s", "MHS 20s", "MHS 1m", "MHS rolling", "GHS av", "GHS 5s", "KHS av",
-                 "KHS 5s", "Accepted", "Rejected", "Hardware Errors", "Utility", "Work Utility", "Best Share",
-                 "Found Blocks", "Difficulty Accepted", "Difficulty Rejected", "Difficulty Stale",
-                 "Pool Rejected%", "Pool Stale%")
-POOL_BRIEF = ("POOL", "URL", "Status", "Priority", "Accepted", "Rejected", "Pool Rejected%",
-              "Last Share Time", "User", "Stratum Active")
-
-
 def health_limits(temp_warn=None, temp_err=None):
     """Health thresholds from the settings, with a rig's own temperatures (every key of health's
     DEFAULT_LIMITS, so ``assess`` takes them as they are)."""
@@ -226,12 +237,11 @@ def health_limits(temp_warn=None, temp_err=None):
 
 
 def make_brief(sections, statuses, kind="cgminer", previous=None, limits=None, now=None):
-    """The part of a snapshot the summary page needs, from the full sections, with
-    the normalised figures and the health (``previous``: the rig's last brief's
-    "health" and "history", for a reason's first-seen time and the recent median)."""
-    def cut(records, keep):
-        return [{k: r[k] for k in keep if k in r} for r in records or [] if isinstance(r, dict)]
-
+    """What the poller works out of a snapshot once, so no page has to: the normalised figures,
+    the health, and the times of the readings (``previous``: the rig's last brief's "health" and
+    "history", for a reason's first-seen time and the recent median). The sections themselves are
+    read from the snapshot's ``sections`` by key (a copy here cost the poller and the database
+    as much again)."""
     when = {c: (statuses.get(c) or {}).get("When") for c in ("devs", "summary") if isinstance(statuses.get(c), dict)}
     previous = previous or {}
     since = {r.get("key"): r.get("since") for r in (previous.get("health") or {}).get("reasons") or []
@@ -240,10 +250,6 @@ def make_brief(sections, statuses, kind="cgminer", previous=None, limits=None, n
     health = assess(kind, sections, statuses, figs, previous.get("history") or [], since,
                     int(now if now is not None else timezone.now().timestamp()), limits or health_limits())
     return {
-        "SUMMARY": cut((sections.get("SUMMARY") or [])[:1], SUMMARY_BRIEF),
-        "VERSION": (sections.get("VERSION") or [])[:1],
-        "DEVS": cut(sections.get("DEVS"), DEVICE_BRIEF),
-        "POOLS": cut(sections.get("POOLS"), POOL_BRIEF),
         "when": when,
         "figures": figs,
         "health": {"state": health["state"], "reasons": health["reasons"]},

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from minerpanel.tiers import SYS, readonly, tier
 from . import batch, drivers, paging, tables
 from .formatting import clock, format_rate
 from .health import with_reachability
-from .models import Rig, Snapshot, stale_after
+from .models import Rig, SectionsOf, Snapshot, stale_after
 from .overview import miner_version
 
 
@@ -66,7 +67,7 @@ class BriefView:
     age = Snapshot.age
 
 
-BRIEF_EXTRA = ("when", "figures", "health", "history")
+SHOWN = ("VERSION", "SUMMARY", "DEVS", "POOLS")  # the sections the fixed tables show, read by key
 HEALTH_LABEL = {"ok": "ok", "warn": "⚠ warning", "err": "✖ problem", "new": "waiting"}
 
 
@@ -110,27 +111,45 @@ def reasons_line(health, tz, now):
     return " · ".join(reason_text(r, tz, now) for r in health["reasons"])
 
 
-def rigs_with_snapshots(ids=None):
-    """(rig, snapshot) pairs for the summary, in one query.
+_BRIEFS = {}  # rig id -> (polled_at, sections, statuses, health, figures): what the tables show of each rig's snapshot
+BRIEFS_MAX = 500_000
 
-    The snapshot carries only its ``brief`` (what the summary shows), not every
-    section: a thousand full snapshots are megabytes of JSON to decode.
+
+def rigs_with_snapshots(ids=None):
+    """(rig, snapshot) pairs for the summary: the rigs and their snapshots' times in one light
+    query; what the tables show of a snapshot (four of its sections, in one extraction, and its
+    brief's figures and health) is read again only when the poller stored a newer one, so a table
+    rebuilt after each batch reads the batch's rigs, not the farm's. A thousand full snapshots would
+    be megabytes of JSON to decode.
     """
-    wanted = [*RIG_FIELDS, *(f"snapshot__{f}" for f in SNAP_FIELDS), "snapshot__brief"]
-    pairs = []
     rigs = Rig.objects.all() if ids is None else Rig.objects.filter(id__in=ids)
-    for row in rigs.values_list(*wanted):
-        rig = RigView(*row[:len(RIG_FIELDS)])
+    rows = list(rigs.values_list(*RIG_FIELDS, *(f"snapshot__{f}" for f in SNAP_FIELDS)))
+    at = len(RIG_FIELDS)
+    if ids is None and len(_BRIEFS) > len(rows):  # rigs deleted since
+        for gone in _BRIEFS.keys() - {row[0] for row in rows}:
+            _BRIEFS.pop(gone, None)
+    if len(_BRIEFS) > BRIEFS_MAX:
+        _BRIEFS.clear()
+    stale = [row[0] for row in rows if row[at] is not None and (_BRIEFS.get(row[0]) or (None,))[0] != row[at]]
+    for start in range(0, len(stale), 2000):
+        for rig_id, polled_at, when, health, figs, shown in Snapshot.objects.filter(
+                rig_id__in=stale[start:start + 2000]).annotate(shown=SectionsOf(F("sections"), SHOWN)).values_list(
+                "rig_id", "polled_at", "brief__when", "brief__health", "brief__figures", "shown"):
+            shown = shown if isinstance(shown, list) else []
+            _BRIEFS[rig_id] = (polled_at,
+                               {name: records for name, records in zip(SHOWN, shown) if isinstance(records, list) and records},
+                               {c: {"When": w} for c, w in (when if isinstance(when, dict) else {}).items()},
+                               health if isinstance(health, dict) else None, figs if isinstance(figs, dict) else None)
+    pairs = []
+    for row in rows:
+        rig = RigView(*row[:at])
         snap = None
-        polled_at, last_ok_at, error, error_kind, latency_ms, brief = row[len(RIG_FIELDS):]
-        if polled_at is not None:
-            brief = brief or {}
-            snap = BriefView(
-                polled_at, last_ok_at, error, error_kind, latency_ms,
-                sections={k: v for k, v in brief.items() if k not in BRIEF_EXTRA and v},
-                statuses={c: {"When": w} for c, w in (brief.get("when") or {}).items()},
-                health=brief.get("health"), figures=brief.get("figures"),
-            )
+        polled_at, last_ok_at, error, error_kind, latency_ms = row[at:]
+        read = _BRIEFS.get(rig.id)
+        if polled_at is not None and read is not None:
+            _, sections, statuses, health, figs = read
+            snap = BriefView(polled_at, last_ok_at, error, error_kind, latency_ms, sections=sections,
+                             statuses=statuses, health=health, figures=figs)
         pairs.append((rig, snap))
     return pairs
 

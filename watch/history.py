@@ -38,12 +38,14 @@ def fan_power(sections):
     return (max(fans) if fans else None), power
 
 
-def devices(brief):
+def devices(sections):
     from rigs.figures import AVERAGE, rate_hs
     from rigs.health import device_label
 
     out = []
-    for d in brief.get("DEVS") or []:
+    for d in sections.get("DEVS") or []:
+        if not isinstance(d, dict):
+            continue
         out.append([device_label(d), rate_hs(d, AVERAGE), number(d.get("Temperature")), str(d.get("Status", ""))[:12]])
     return out or None
 
@@ -78,14 +80,14 @@ def point_of(rig_id, t, snap, result, previous):
         # a restarted miner counts from zero again: the new count is the delta
         deltas = [None if c is None else (c - p if p is not None and c >= p else c) for c, p in zip(counters, last)]
     fan, power = fan_power(result.sections)
-    pool = active_pool(brief.get("POOLS") or [])
+    pool = active_pool(result.sections.get("POOLS") or [])
     hs = figs.get("hashrate_hs")
     return Point(rig_id=rig_id, res=1, t=t, hs=hs, hs_now=figs.get("hashrate_now_hs"), hs_min=hs, hs_max=hs,
                  acc=deltas[0], rej=deltas[1], stale=deltas[2], hw=deltas[3],
                  temp=figs.get("max_temp"), temp_max=figs.get("max_temp"), fan=fan, power=power,
                  pool=pool_number(pool),
                  state=STATES.get((brief.get("health") or {}).get("state"), 0),
-                 units=units(result.kind, result.sections), devs=devices(brief))
+                 units=units(result.kind, result.sections), devs=devices(result.sections))
 
 
 def record(results, now, recorded, previous, shard=0):

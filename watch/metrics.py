@@ -71,12 +71,12 @@ class Farm:
         recent = {r: (f, p) for r, f, p in Point.objects.filter(res=1, t__gte=int(time.time()) - 180).order_by("t")
                   .values_list("rig_id", "fan", "power")}
         rows = Rig.objects.filter(enabled=True).values_list(
-            "id", "name", "kind", "snapshot__error", "snapshot__last_ok_at", "snapshot__latency_ms", "snapshot__brief",
-            "snapshot__polled_at")
-        for rig_id, name, kind, error, last_ok, latency, brief, polled in rows:
-            brief = brief or {}
-            figs = brief.get("figures") or {}
-            pool = active_pool(brief.get("POOLS") or [])
+            "id", "name", "kind", "snapshot__error", "snapshot__last_ok_at", "snapshot__latency_ms",
+            "snapshot__brief__figures", "snapshot__brief__health", "snapshot__sections__POOLS",
+            "snapshot__sections__DEVS", "snapshot__polled_at")
+        for rig_id, name, kind, error, last_ok, latency, figs, health_now, pools, devs, polled in rows:
+            figs = figs if isinstance(figs, dict) else {}
+            pool = active_pool(pools if isinstance(pools, list) else [])
             labels = [name, kind, figs.get("algorithm") or "", str(pool.get("URL", ""))[:200] if pool else ""]
             age = (now - last_ok).total_seconds() if last_ok else None
             up = bool(polled and not error and age is not None and age <= stale_after())
@@ -94,10 +94,12 @@ class Farm:
                                 ("hardware_errors", "hw_errors")):
                 if figs.get(key) is not None:
                     c[metric].add_metric(labels, figs[key])
-            state = (brief.get("health") or {}).get("state") if up else "err"
+            state = (health_now if isinstance(health_now, dict) else {}).get("state") if up else "err"
             for s in ("ok", "warn", "err"):
                 health.add_metric(labels + [s], 1 if state == s else 0)
-            for d in brief.get("DEVS") or []:
+            for d in devs if isinstance(devs, list) else []:
+                if not isinstance(d, dict):
+                    continue
                 label = device_label(d, kind)
                 hs = rate_hs(d, AVERAGE)
                 if hs is not None:
