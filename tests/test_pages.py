@@ -210,6 +210,14 @@ class SummaryPageTestCase(BaseTestCase):
         pages.rigs_with_snapshots()
         assert b.id not in pages._BRIEFS
 
+    def test_the_totals_count_shares_in_whole_numbers(self):
+        for i, accepted in enumerate((1000, 2345)):
+            rig = Rig.objects.create(name=f"tot-{i}", host=f"10.4.0.{i}")
+            self.snapshot(rig=rig, sections={"SUMMARY": [summary(Accepted=accepted)]})
+        self.client.force_login(self.bob)
+        page = self.client.get("/overview/").content.decode()
+        assert ">3,345<" in page and "3,345.0" not in page
+
     def test_refresh_choice(self):
         r = self.client.post("/refresh/", {"refresh": "30", "next": "/"})
         self.assertRedirects(r, "/", fetch_redirect_response=False)
