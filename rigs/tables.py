@@ -115,8 +115,7 @@ def row_css(state):
 
 
 def sum_of(values):
-    """The sum of the values that are numbers; integers stay integers (a count of shares prints
-    without decimals, as miner.php prints it)."""
+    """The sum of the values that are numbers; integers stay integers (counts print without decimals)."""
     nums = [v if type(v) is int else as_number(v) for v in values]
     nums = [n for n in nums if n is not None]
     return sum(nums) if nums else None

@@ -53,8 +53,3 @@ class JsonEnd:
                     return True
         self.depth, self.in_string, self.escaped = depth, in_string, escaped
         return False
-
-
-def json_complete(raw):
-    """JsonEnd over the whole of ``raw`` at once."""
-    return JsonEnd().feed(raw)

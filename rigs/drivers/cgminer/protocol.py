@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from ... import fastjson
 from ..errors import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_, TooLargeError  # noqa: F401
-from .framing import JsonEnd, cut_reply, json_complete  # noqa: F401  (the client and drivers take them from here)
-from .repair import load_json, repair_json  # noqa: F401  (the ASIC drivers take load_json from here)
+from .framing import JsonEnd, cut_reply  # noqa: F401  (the client and drivers take them from here)
+from .repair import load_json  # noqa: F401  (the ASIC drivers take load_json from here)
 
 # Section names as the JSON replies of real miners spell them, keyed by command.
 # Text replies name list items by their item key (POOL=0, ASC=0), so the section
