@@ -64,7 +64,9 @@ class Encoder(json.JSONEncoder):
 
     def encode(self, o):
         text = self._encode(o)
-        if "\\u0000" in text:  # a NUL (or a backslash before "u0000": then this only costs time)
+        # a NUL (or a backslash before "u0000": then this only costs time); most texts have no
+        # backslash at all, and looking for one character is ten times cheaper than for six
+        if "\\" in text and "\\u0000" in text:
             text = self._encode(without_nul(o))
         return text
 

@@ -49,8 +49,11 @@ def stored(replies):
     sections, statuses = {}, {}
     for name, response in replies.items():
         statuses[name] = response.status
+        rename = RENAME.get(name)
         for section, records in response.sections.items():
-            sections.setdefault(RENAME.get(name, section), []).extend(records)
+            section = rename or section
+            # the response's own list, unless two commands answered the same section: then a new one
+            sections[section] = sections[section] + records if section in sections else records
     return sections, statuses
 
 

@@ -128,28 +128,30 @@ def _status_of(obj):
     return {"STATUS": "E", "Code": None, "Msg": "reply has no STATUS section"}
 
 
-_NO_RENAME = {}
+_NOT_SECTIONS = frozenset(("STATUS", "id"))
 
 
 def _response_of(obj, command):
     if not isinstance(obj, dict):
         raise BadReplyError("reply is JSON but not an object")
-    status = _status_of(obj)
-    rename = RENAME_SECTION.get(command, _NO_RENAME)
+    status = obj.get("STATUS")
+    if not (status.__class__ is list and status and status[0].__class__ is dict):  # the usual shape, else
+        status = _status_of(obj)
+    else:
+        status = status[0]
+    rename = RENAME_SECTION.get(command)
     sections = {}
     for key, value in obj.items():
-        if key == "STATUS" or key == "id":
+        if key in _NOT_SECTIONS:
             continue
-        if value.__class__ is dict:
-            value = [value]
-        elif value.__class__ is not list:
-            continue
-        if all(r.__class__ is dict for r in value):  # as parsed JSON has them: kept as they are
-            records = value
+        if value.__class__ is list:  # as parsed JSON has them: a list of records, anything else dropped
+            records = [r for r in value if r.__class__ is dict]
+        elif value.__class__ is dict:
+            records = [value]
         else:
-            records = [r for r in value if isinstance(r, dict)]
+            continue
         if records:  # an empty array is absent, as in the text format
-            sections[rename.get(key, key)] = records
+            sections[rename.get(key, key) if rename else key] = records
     return Response(status, sections)
 
 
