@@ -65,6 +65,25 @@ def pool_number(pool):
     return int(n) if n is not None and -1 < n < 1000 else None
 
 
+INT32 = 2**31 - 1
+
+
+def whole(value):
+    """A count the integer columns hold; a rig's fractional or out-of-range one is not kept (one
+    such rig made the whole minute's write fail, every rig's points with it)."""
+    if isinstance(value, (int, float)) and -INT32 <= value <= INT32 and value == int(value):
+        return int(value)
+    return None
+
+
+def real(value):
+    """A number the float columns hold: an integer beyond a float's range is not kept."""
+    try:
+        return None if value is None else float(value)
+    except (OverflowError, TypeError, ValueError):
+        return None
+
+
 def point_of(rig_id, t, snap, result, previous):
     """A 1-minute point from a rig's snapshot (brief, error) and the poll's sections.
     ``previous`` holds the rig's last counters, for the deltas; it is updated."""
@@ -81,10 +100,10 @@ def point_of(rig_id, t, snap, result, previous):
         deltas = [None if c is None else (c - p if p is not None and c >= p else c) for c, p in zip(counters, last)]
     fan, power = fan_power(result.sections)
     pool = active_pool(result.sections.get("POOLS") or [])
-    hs = figs.get("hashrate_hs")
-    return Point(rig_id=rig_id, res=1, t=t, hs=hs, hs_now=figs.get("hashrate_now_hs"), hs_min=hs, hs_max=hs,
-                 acc=deltas[0], rej=deltas[1], stale=deltas[2], hw=deltas[3],
-                 temp=figs.get("max_temp"), temp_max=figs.get("max_temp"), fan=fan, power=power,
+    hs, temp = real(figs.get("hashrate_hs")), real(figs.get("max_temp"))
+    return Point(rig_id=rig_id, res=1, t=t, hs=hs, hs_now=real(figs.get("hashrate_now_hs")), hs_min=hs, hs_max=hs,
+                 acc=whole(deltas[0]), rej=whole(deltas[1]), stale=whole(deltas[2]), hw=whole(deltas[3]),
+                 temp=temp, temp_max=temp, fan=real(fan), power=real(power),
                  pool=pool_number(pool),
                  state=STATES.get((brief.get("health") or {}).get("state"), 0),
                  units=units(result.kind, result.sections), devs=devices(result.sections))
@@ -155,7 +174,8 @@ def rollup(now, max_buckets=96):
                           state_=Max("state"), units_=Min("units")))
         upsert(Point, [
             {"rig_id": r["rig_id"], "res": dst, "t": r["b"], "hs": r["hs_"], "hs_now": r["now_"], "hs_min": r["min_"],
-             "hs_max": r["max_"], "acc": r["acc_"], "rej": r["rej_"], "stale": r["stale_"], "hw": r["hw_"],
+             "hs_max": r["max_"], "acc": whole(r["acc_"]), "rej": whole(r["rej_"]), "stale": whole(r["stale_"]),
+             "hw": whole(r["hw_"]),
              "temp": r["temp_"], "temp_max": r["tmax_"], "fan": r["fan_"], "power": r["power_"], "pool": r["pool_"],
              "state": r["state_"], "units": r["units_"]} for r in rows], [], unique=["rig", "res", "t"])
         farm = (FarmPoint.objects.filter(res=src, t__gte=done, t__lt=end).annotate(b=bucket)

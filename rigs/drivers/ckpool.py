@@ -24,6 +24,7 @@ import time
 
 from rigs.commands import Command, Param
 
+from .. import fastjson
 from .errors import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_
 
 KIND = "ckpool"
@@ -183,7 +184,7 @@ def parse_pool_status(raw):
         raise ValueError("fewer than three lines")
     merged = {}
     for ln in lines[:3]:
-        obj = json.loads(ln)
+        obj = json.loads(ln, parse_int=fastjson.rig_int)
         if not isinstance(obj, dict):
             raise ValueError("a line is not an object")
         merged.update(obj)
@@ -191,7 +192,7 @@ def parse_pool_status(raw):
 
 
 def parse_user(raw):
-    obj = json.loads(raw.decode("utf-8", errors="replace"))
+    obj = json.loads(raw.decode("utf-8", errors="replace"), parse_int=fastjson.rig_int)
     if not isinstance(obj, dict):
         raise ValueError("not an object")
     return obj
@@ -365,7 +366,7 @@ async def poll(rig, **limits):
     stats, best, (pool, users, notes) = await asyncio.gather(
         optional("stratifier", "stats"), optional("generator", "getbest"), asyncio.to_thread(read_logs, rig.logdir))
     try:
-        stats = json.loads(stats or "null")
+        stats = json.loads(stats or "null", parse_int=fastjson.rig_int)
     except ValueError:
         statuses["stats"] = {"STATUS": "W", "Msg": "stratifier stats: not JSON"}
         stats = None

@@ -4,6 +4,7 @@ HTTP (xmrig, XMRigCC server): one request per connection, bounded in time and si
 
 import json
 
+from .. import fastjson
 from .cgminer import client
 from .errors import BadReplyError, RigError
 
@@ -44,7 +45,7 @@ def json_body(body):
     if not body.strip():
         return None
     try:
-        return json.loads(body.decode("utf-8", errors="replace"))
+        return json.loads(body.decode("utf-8", errors="replace"), parse_int=fastjson.rig_int)
     except ValueError:
         raise BadReplyError("reply body is not JSON") from None
 

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from rigs.commands import Command, Param
 
+from .. import fastjson
 from . import asic, cgminer
 from . import whatsminer_v3 as v3
 from .cgminer import client
@@ -102,7 +103,8 @@ def decrypt(aes_key, text):
     try:
         raw = base64.b64decode(text, validate=False)
         dec = Cipher(algorithms.AES(aes_key), modes.ECB()).decryptor()
-        return json.loads((dec.update(raw[: len(raw) // 16 * 16]) + dec.finalize()).rstrip(b"\0").decode())
+        return json.loads((dec.update(raw[: len(raw) // 16 * 16]) + dec.finalize()).rstrip(b"\0").decode(),
+                          parse_int=fastjson.rig_int)
     except (ValueError, TypeError):
         raise BadReplyError("the miner's encrypted reply could not be read: is the API password right?") from None
 

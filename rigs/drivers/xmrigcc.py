@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from rigs.commands import CLIENT, SECRET, Command, Param
 
+from .. import fastjson
 from . import http
 from .errors import BadReplyError, RigError
 
@@ -241,7 +242,7 @@ def parse_config(text):
         raise ValueError(f"{word} is not a number JSON allows")
 
     try:
-        data = json.loads(text, parse_constant=no_constant)
+        data = json.loads(text, parse_constant=no_constant, parse_int=fastjson.rig_int)
     except ValueError as exc:
         raise ValueError(f"not valid JSON: {exc}") from None
     except RecursionError:

@@ -120,3 +120,18 @@ class HistoryTests(BaseTestCase):
         assert history.farm_series(7 * 86400, 100, now=T0 + 300)["hs"] == {"SHA-256d": [2.0]}
         Point.objects.create(rig=self.rig, res=15, t=T0, hs=3.0)
         assert history.series(self.rig.id, 7 * 86400, 100, now=T0 + 300)["hs"] == [3.0]
+
+    def test_a_rig_with_absurd_counters_does_not_lose_the_others_minute(self):
+        """Counters are a rig's word: beyond the columns' range or fractional they are not kept,
+        and the other rigs' points of that minute are written."""
+        odd = Rig.objects.create(name="odd", host="10.0.0.7", port=4028)
+        recorded, previous = {}, {}
+        self.round(T0, {self.rig: sections(1000, 10), odd: sections(1000, 10)}, recorded, previous)
+        hostile = sections(1000, 10**30, rejected=12.5, hw=-(2**40))
+        hostile["SUMMARY"][0]["Power"] = 10**400
+        hostile["DEVS"][0]["Fan Speed"] = 2**70
+        hostile["POOLS"][0]["POOL"] = 2**40
+        self.round(T0 + 60, {self.rig: sections(1000, 30), odd: hostile}, recorded, previous)
+        assert Point.objects.get(rig=self.rig, t=T0 + 60).acc == 20
+        p = Point.objects.get(rig=odd, t=T0 + 60)
+        assert p.acc is None and p.rej is None and p.hw is None and p.pool is None

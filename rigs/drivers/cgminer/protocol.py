@@ -234,7 +234,7 @@ def unescape(text):
 def text_value(raw):
     value = unescape(raw)
     if _INT.match(value):
-        return int(value)
+        return fastjson.rig_int(value)
     if _FLOAT.match(value):
         return float(value)
     if value == "true":
@@ -320,18 +320,23 @@ def from_text(text, command):
 # ------------------------------------------------------------------ values
 
 
+_BIGGEST = 1e308
+
+
 def as_number(value):
     """A rig value as a float, or None: "Y", "inf", None and garbage are not numbers."""
     t = type(value)
     if t is float:
         return value if value == value and -1e308 < value < 1e308 else None
     if t is int:
-        return float(value)
+        return float(value) if -_BIGGEST < value < _BIGGEST else None  # 10**400 is valid JSON
     if t is bool or value is None:
         return None
     if isinstance(value, (int, float)):
+        if not -_BIGGEST < value < _BIGGEST:
+            return None
         f = float(value)
-        return f if f == f and f not in (float("inf"), float("-inf")) else None
+        return f if f == f else None
     try:
         f = float(str(value).strip())
     except ValueError:

@@ -22,14 +22,14 @@ def load_json(text):
     if obj is not None:
         return obj
     try:
-        return json.loads(text, parse_constant=lambda c: None)
+        return json.loads(text, parse_constant=lambda c: None, parse_int=fastjson.rig_int)
     except ValueError as exc:
         first = exc
     pos = getattr(first, "pos", 0)
     if len(text) > REPAIR_LIMIT:  # the repair reads character by character, in the poller's event loop
         raise BadReplyError(f"reply is not valid JSON at byte {pos} (too large to repair)")
     try:
-        return json.loads(repair_json(text), parse_constant=lambda c: None)
+        return json.loads(repair_json(text), parse_constant=lambda c: None, parse_int=fastjson.rig_int)
     except ValueError:
         raise BadReplyError(f"reply is not valid JSON at byte {pos}") from None
 
