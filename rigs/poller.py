@@ -219,9 +219,16 @@ def store(results, now=None, guard=None, recent=None):
     else:
         previous = recent
         recent.update(previous_briefs([i for i in ids if i not in recent]))
-    good = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="",
-                 brief=make_brief(r.sections, r.statuses, r.kind, previous.get(r.rig_id), r.health_limits,
-                                  now.timestamp()),
+    stamp = now.timestamp()
+
+    def brief(r):  # a bug of ours in one rig's brief must not lose the batch
+        try:
+            return make_brief(r.sections, r.statuses, r.kind, previous.get(r.rig_id), r.health_limits, stamp)
+        except Exception:
+            log.exception("rig %s: working out its figures and health failed", r.rig_id)
+            return {}
+
+    good = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="", brief=brief(r),
                  error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
                  last_ok_at=now, joins=r.joins) for r in results if r.ok]
     bad = [dict(rig=r.rig_id, sections={}, statuses={}, error=r.error, brief={}, error_kind=r.error_kind,
@@ -236,7 +243,7 @@ def store(results, now=None, guard=None, recent=None):
     for r, row in zip((r for r in results if r.ok), good):
         r.brief = row["brief"]
         if recent is not None:  # written: what the next round starts from
-            recent[r.rig_id] = {"health": r.brief["health"], "history": r.brief["history"]}
+            recent[r.rig_id] = {"health": r.brief.get("health"), "history": r.brief.get("history")}
 
 
 async def publish(rig_ids):

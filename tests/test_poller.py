@@ -221,3 +221,27 @@ def test_a_nul_in_a_rigs_string_is_stored_as_a_replacement_character_not_a_faile
     pool = Snapshot.objects.get(rig=a).sections["POOLS"][0]
     assert pool["User"] == "x\ufffd<y>" and pool["URL"] == odd
     assert Snapshot.objects.get(rig=b).sections["SUMMARY"] == [{"Elapsed": 5}]
+
+
+def test_a_brief_that_fails_for_one_rig_costs_that_rig_its_brief_not_the_batch(caplog):
+    a, b = (Rig.objects.create(name=n, host="127.0.0.1", port=p) for n, p in (("a", 1), ("b", 2)))
+    from rigs.models import make_brief as real
+
+    def failing(sections, *args, **kw):
+        if "BOOM" in sections:
+            raise ZeroDivisionError("a bug of ours")
+        return real(sections, *args, **kw)
+
+    with mock.patch("rigs.models.make_brief", failing):
+        poller.store([poller.Result(a.id, True, sections={"BOOM": [{}]}),
+                      poller.Result(b.id, True, sections={"SUMMARY": [{"Accepted": 5}]})], recent={})
+    assert Snapshot.objects.get(rig=a).brief == {} and Snapshot.objects.get(rig=a).sections == {"BOOM": [{}]}
+    assert Snapshot.objects.get(rig=b).brief["figures"]["accepted"] == 5
+    assert f"rig {a.id}: working out its figures and health failed" in caplog.text
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.create_user("viewer"))
+    for url in ("/", "/overview/", f"/rigs/{a.id}/"):
+        assert client.get(url).status_code == 200, url
