@@ -46,13 +46,14 @@ class _Exchange:
     length-prefixed protocol: then a NUL does not end it); or when it is too large."""
 
     __slots__ = ("loop", "sock", "fd", "payload", "done", "max_reply", "complete", "chunks", "size", "connected",
-                 "timer", "scan", "scanned", "whole")
+                 "timer", "scan", "scanned", "whole", "writing", "reading")
 
     def __init__(self, loop, sock, payload, max_reply, complete):
         self.loop, self.sock, self.fd, self.payload = loop, sock, sock.fileno(), payload
         self.done = loop.create_future()
         self.max_reply, self.complete = max_reply, complete
         self.chunks, self.size, self.connected, self.timer, self.scan, self.whole = [], 0, False, None, None, None
+        self.writing = self.reading = False  # registered with the loop: each selector call costs a lookup
 
     def finish(self, exc=None):
         if not self.done.done():
@@ -62,6 +63,7 @@ class _Exchange:
         err = self.sock.connect_ex(address)
         if err in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):
             self.loop.add_writer(self.fd, self.on_connect)
+            self.writing = True
         elif err:
             self.finish(OSError(err, os.strerror(err)))
         else:
@@ -70,6 +72,7 @@ class _Exchange:
     def on_connect(self, writer=True):
         if writer:
             self.loop.remove_writer(self.fd)
+            self.writing = False
         self.send()  # a connection that failed says why to this first send
 
     def send(self):
@@ -85,9 +88,13 @@ class _Exchange:
         self.payload = self.payload[sent:]
         if self.payload:  # a full send buffer (a long request): the rest when there is room
             self.loop.add_writer(self.fd, self.send)
+            self.writing = True
         else:
-            self.loop.remove_writer(self.fd)
+            if self.writing:
+                self.loop.remove_writer(self.fd)
+                self.writing = False
             self.loop.add_reader(self.fd, self.on_read)
+            self.reading = True
 
     def on_read(self):
         try:
@@ -146,8 +153,10 @@ class _Exchange:
 
     def close(self):
         self.timer.cancel()
-        self.loop.remove_writer(self.fd)
-        self.loop.remove_reader(self.fd)
+        if self.writing:
+            self.loop.remove_writer(self.fd)
+        if self.reading:
+            self.loop.remove_reader(self.fd)
         self.sock.close()
 
 
