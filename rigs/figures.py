@@ -11,6 +11,7 @@ once per snapshot; pages, totals, custom pages and the API read the result.
 Rates are in H/s. None means the rig did not say.
 """
 
+import functools
 import re
 
 from . import drivers
@@ -30,6 +31,9 @@ _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 def number(value):
     """A rig's number, also from strings such as "110,566.89", "1 234.5" or "37603.30"."""
+    kind = type(value)
+    if (kind is float or kind is int) and -1e308 < value < 1e308:  # as_number's first two cases, minus a call
+        return value if kind is float else float(value)
     n = as_number(value)
     if n is not None or not isinstance(value, str):
         return n
@@ -43,78 +47,125 @@ def number(value):
     return as_number(text)
 
 
+def _rate_keys(windows):
+    """(key, H/s per unit) of each window and unit, in the order rate_hs tries them."""
+    return tuple((f"{prefix} {window}", mult) for window in windows for prefix, mult in UNITS)
+
+
+_AVERAGE_KEYS, _CURRENT_KEYS = _rate_keys(AVERAGE), _rate_keys(CURRENT)  # the poller's two, every rig, every round
+
+
 def rate_hs(record, windows):
     """The first of ``windows`` the record has, in H/s, in whichever unit it is given."""
     if not isinstance(record, dict):
         return None
-    for window in windows:
-        for prefix, mult in UNITS:
-            key = f"{prefix} {window}"
-            if key in record:
-                value = number(record[key])
-                if value is not None:
-                    return value * mult
+    keys = _AVERAGE_KEYS if windows is AVERAGE else _CURRENT_KEYS if windows is CURRENT else _rate_keys(windows)
+    for key, mult in keys:
+        if key in record:
+            value = number(record[key])
+            if value is not None:
+                return value * mult
     return None
+
+
+def _first_value(records, key):
+    """The first truthy ``key`` of the records, as text."""
+    for r in records or []:
+        if isinstance(r, dict) and r.get(key):
+            return str(r[key])
+    return ""
+
+
+@functools.cache  # every rig, every round; the drivers are fixed
+def _names_algorithm(kind):
+    return drivers.can(kind, "algorithm")
 
 
 def algorithm(kind, sections):
     """The hashing algorithm: what the rig names, else SHA-256d (cgminer's own)."""
-    def first(records, key):
-        for r in records or []:
-            if isinstance(r, dict) and r.get(key):
-                return str(r[key])
-        return ""
-
-    if drivers.can(kind, "algorithm"):  # a kind that names its own (xmrig, XMRigCC)
+    if _names_algorithm(kind):  # a kind that names its own (xmrig, XMRigCC)
         name = drivers.driver(kind).algorithm(sections) or ""
     else:  # bfgminer's SUMMARY "Algorithm" is its CPU kernel (sse4_64), not the hash
-        name = first(sections.get("COIN"), "Hash Method") or first(sections.get("POOLS"), "Algorithm")
+        name = _first_value(sections.get("COIN"), "Hash Method") or _first_value(sections.get("POOLS"), "Algorithm")
     name = name.strip()[:40]
     return ALIASES.get(name.lower(), name) if name else DEFAULT_ALGORITHM
 
 
 TEMP_KEY = re.compile(r"^temp(erature)?[ _]?(\d+|max|chip\d*|\d+_\d+|pcb\d*)?$", re.I)
-_SEEN, _TEMP = set(), set()  # STATS keys seen, and those TEMP_KEY matches: the same few hundred every round
+# What TEMP_KEY said of the STATS keys seen, the same few hundred every round: the keys that name no
+# temperature, and the temperature keys of each shape of record (its keys, in order) that has some.
+# Forgotten once they hold MAX_HELD keys (a rig that makes keys up) and learnt again: only ever a
+# cost, never an answer, depends on what they hold.
+_PLAIN, _SHAPES = set(), {}
+_held = 0  # keys in _SHAPES
+MAX_HELD = 20000
 
 
 def temp_keys(record):
-    """The keys of a STATS record that name a temperature (set operations: a record has dozens of keys)."""
-    keys = record.keys()
-    new = keys - _SEEN
-    if new:
-        if len(_SEEN) > 20000:  # keys rigs made up: matched again rather than kept forever
-            _SEEN.clear()
-            _TEMP.clear()
-        _SEEN.update(new)
-        _TEMP.update(k for k in new if isinstance(k, str) and TEMP_KEY.match(k))
-    return keys & _TEMP
+    """The keys of a STATS record that name a temperature: looked up by the record's keys as a whole,
+    rather than matched one by one every round (max_temp skips the records whose keys are all plain)."""
+    global _held
+    shape = tuple(record)
+    found = _SHAPES.get(shape)
+    if found is None:
+        if len(_PLAIN) + _held + len(shape) > MAX_HELD:
+            _PLAIN.clear()
+            _SHAPES.clear()
+            _held = 0
+        found = tuple([k for k in shape if isinstance(k, str) and TEMP_KEY.match(k)])
+        _PLAIN.update([k for k in shape if k not in found])
+        if found:
+            _SHAPES[shape] = found
+            _held += len(shape)
+    return found
 
 
 def max_temp(sections):
-    """The hottest sensor: devices' Temperature, bmminer's STATS temp1..N/temp2_N."""
-    temps = []
+    """The hottest sensor: devices' Temperature, bmminer's STATS temp1..N/temp2_N (a reading is above 0
+    and below 250)."""
+    hottest = None
     for d in sections.get("DEVS") or []:
         if isinstance(d, dict):
-            temps.append(number(d.get("Temperature")))
+            t = number(d.get("Temperature"))
+            if t is not None and 0 < t < 250 and (hottest is None or t > hottest):
+                hottest = t
     for s in sections.get("STATS") or []:
-        if isinstance(s, dict):
-            temps.extend(number(s[k]) for k in temp_keys(s))
-    temps = [t for t in temps if t is not None and 0 < t < 250]
-    return max(temps) if temps else None
+        if isinstance(s, dict) and not _PLAIN.issuperset(s):  # most records: every key known, none a temperature
+            for k in temp_keys(s):
+                t = number(s[k])
+                if t is not None and 0 < t < 250 and (hottest is None or t > hottest):
+                    hottest = t
+    return hottest
 
 
 def _count(summary, devs, key):
     if isinstance(summary, dict) and key in summary:
-        return number(summary.get(key))
+        return number(summary[key])
     values = [number(d.get(key)) for d in devs if key in d]
     values = [v for v in values if v is not None]
     return sum(values) if values else None
 
 
+def _whole(v):
+    """A count as an int when it is one."""
+    if v is None:
+        return None
+    whole = int(v)
+    return whole if v == whole else v
+
+
+def _first_dict(records):
+    """The first record that is a dict, if any (next() over a generator costs twice as much)."""
+    for r in records or []:
+        if isinstance(r, dict):
+            return r
+    return None
+
+
 def figures(kind, sections):
     """The normalised figures of one snapshot's sections."""
     sections = sections if isinstance(sections, dict) else {}
-    summary = next((r for r in sections.get("SUMMARY") or [] if isinstance(r, dict)), None)
+    summary = _first_dict(sections.get("SUMMARY"))
     devs = [d for d in sections.get("DEVS") or [] if isinstance(d, dict)]
     av, now = rate_hs(summary, AVERAGE), rate_hs(summary, CURRENT)
     if summary is None and devs:
@@ -122,12 +173,13 @@ def figures(kind, sections):
         av = sum(r for r in rates if r is not None) if any(r is not None for r in rates) else None
         rates = [rate_hs(d, CURRENT) for d in devs]
         now = sum(r for r in rates if r is not None) if any(r is not None for r in rates) else None
-    counts = {name: _count(summary, devs, key) for name, key in
-              (("accepted", "Accepted"), ("rejected", "Rejected"), ("stale", "Stale"), ("hw_errors", "Hardware Errors"))}
-    return {
+    accepted, rejected = _count(summary, devs, "Accepted"), _count(summary, devs, "Rejected")
+    stale, hw_errors = _count(summary, devs, "Stale"), _count(summary, devs, "Hardware Errors")
+    return {  # the counts' int() after algorithm(), as ever: which of two bad values raises first
         "hashrate_hs": av, "hashrate_now_hs": now if now is not None else av,
         "algorithm": algorithm(kind, sections),
-        **{k: (int(v) if v is not None and v == int(v) else v) for k, v in counts.items()},
+        "accepted": _whole(accepted), "rejected": _whole(rejected), "stale": _whole(stale),
+        "hw_errors": _whole(hw_errors),
         "max_temp": max_temp(sections),
         "role": "pool" if drivers.is_pool(kind) else "miner",
     }

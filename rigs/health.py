@@ -17,6 +17,7 @@ LEVELS = {"ok": 0, "warn": 1, "err": 2}
 DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "hashrate_share": 0.8, "hw_pct": 1.0, "reject_pct": 5.0,
                   "history": 30, "min_history": 5, "late_shares": True}
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
+_PLAIN_NUMBERS = {int, float}  # the types of a history that needs no picking over
 
 
 def device_label(d, kind="cgminer"):
@@ -70,26 +71,27 @@ def pool_reasons(pools):
     every rig, every round)."""
     out, count = [], 0
     first = current = None  # the first pool by priority, and the first alive one
+    first_priority = current_priority = 0
     for p in pools:
         if not isinstance(p, dict):
             continue
         count += 1
         priority = as_number(p.get("Priority")) or 0
-        if first is None or priority < first[0]:
-            first = (priority, p)
+        if first is None or priority < first_priority:
+            first, first_priority = p, priority
         status = p.get("Status")
         if status == "Alive":
-            if current is None or priority < current[0]:
-                current = (priority, p)
+            if current is None or priority < current_priority:
+                current, current_priority = p, priority
         elif status == "Dead":
             out.append(_reason("warn", f"pool:{p.get('POOL')}:Dead", f"pool {p.get('POOL')} Dead"))
     if not count:
         return []
     if current is None:
         return [_reason("err", "nopool", "no alive pool")] + out
-    if current[1] is not first[1] and count > 1:
-        out.append(_reason("warn", f"failover:{current[1].get('POOL')}",
-                           f"failover: mining on pool {current[1].get('POOL')}, not pool {first[1].get('POOL')}"))
+    if current is not first and count > 1:
+        out.append(_reason("warn", f"failover:{current.get('POOL')}",
+                           f"failover: mining on pool {current.get('POOL')}, not pool {first.get('POOL')}"))
     return out
 
 
@@ -114,9 +116,11 @@ def rate_reasons(figs, past, limits):
 
 def kind_reasons(kind, sections):
     out = []
-    summary = next((r for r in sections.get("SUMMARY") or [] if isinstance(r, dict)), {})
-    if summary.get("Paused") is True:  # xmrig's
-        out.append(_reason("warn", "paused", "paused"))
+    for summary in sections.get("SUMMARY") or []:  # the first dict, without a generator
+        if isinstance(summary, dict):
+            if summary.get("Paused") is True:  # xmrig's
+                out.append(_reason("warn", "paused", "paused"))
+            break
     for st in sections.get("POOLSTATUS") or []:
         for name in ("Listener", "Stratifier", "Connector", "Generator"):
             if isinstance(st, dict) and name in st and st[name] != "up":
@@ -146,11 +150,16 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     when = st.get("When") if isinstance(st, dict) else 0
     pool = drivers.is_pool(kind)  # its WORKERS-as-devices are other people's machines
     devs = [] if pool else [d for d in sections.get("DEVS") or () if isinstance(d, dict)]
-    reasons = access_reasons(statuses) + kind_reasons(kind, sections) + device_reasons(devs, when, limits, kind)
+    reasons = access_reasons(statuses)  # a list of its own, extended in place (each + made another)
+    reasons += kind_reasons(kind, sections)
+    reasons += device_reasons(devs, when, limits, kind)
     reasons += temp_reasons(figs, reasons and any(r["key"].startswith("temp:") for r in reasons), limits)
     if not pool:
         reasons += pool_reasons(sections.get("POOLS") or ())
-    past = [h for h in history if isinstance(h, (int, float))]
+    if type(history) is list and {*map(type, history)} <= _PLAIN_NUMBERS:  # the usual 30 floats: one copy
+        past = history[:]
+    else:
+        past = [h for h in history if isinstance(h, (int, float))]
     reasons += rate_reasons(figs, past, limits)
     if reasons:
         since = since if isinstance(since, dict) else {}
@@ -159,7 +168,7 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     rate = figs.get("hashrate_now_hs")
     if rate is not None:
         past.append(rate)
-    return {"state": worst(reasons), "reasons": reasons, "history": past[-limits["history"]:]}
+    return {"state": worst(reasons) if reasons else "ok", "reasons": reasons, "history": past[-limits["history"]:]}
 
 
 def worst(reasons):

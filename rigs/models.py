@@ -242,10 +242,14 @@ def make_brief(sections, statuses, kind="cgminer", previous=None, limits=None, n
     "history", for a reason's first-seen time and the recent median). The sections themselves are
     read from the snapshot's ``sections`` by key (a copy here cost the poller and the database
     as much again)."""
-    when = {c: (statuses.get(c) or {}).get("When") for c in ("devs", "summary") if isinstance(statuses.get(c), dict)}
+    when = {}  # (plain statements: a comprehension is a function call of its own, every rig, every round)
+    for command in ("devs", "summary"):
+        status = statuses.get(command)
+        if isinstance(status, dict):
+            when[command] = status.get("When")
     previous = previous or {}
-    since = {r.get("key"): r.get("since") for r in (previous.get("health") or {}).get("reasons") or []
-             if isinstance(r, dict)}
+    reasons = (previous.get("health") or {}).get("reasons") or []
+    since = {r.get("key"): r.get("since") for r in reasons if isinstance(r, dict)} if reasons else {}
     figs = figures(kind, sections)
     health = assess(kind, sections, statuses, figs, previous.get("history") or [], since,
                     int(now if now is not None else timezone.now().timestamp()), limits or health_limits())

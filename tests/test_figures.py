@@ -4,9 +4,10 @@ import json
 
 import pytest
 
+from rigs import figures as figures_module
 from rigs.drivers import ckpool, xmrig, xmrigcc
-from rigs.figures import figures, number
-from rigs.drivers.cgminer.protocol import parse_reply
+from rigs.figures import AVERAGE, CURRENT, figures, number, rate_hs
+from rigs.drivers.cgminer.protocol import as_number, parse_reply
 from rigs.simulators.cgminer import SimRig
 from rigs.simulators.xmrig import XmrigSim
 from rigs.simulators.xmrigcc import Miner
@@ -110,3 +111,52 @@ def test_ckpool_is_a_pool():
 def test_garbage_gives_no_numbers():
     f = figures("cgminer", {"SUMMARY": ["x", {"MHS av": "<b>", "Accepted": "lots"}], "DEVS": "nope"})
     assert f["hashrate_hs"] is None and f["accepted"] is None and f["max_temp"] is None
+
+
+@pytest.mark.parametrize("value", [
+    1.5, -0.0, 9.9e307, 1e308, -1e308, 1.7e308, float("nan"), float("inf"), 7, 2**53 + 1, 10**308, -(10**308),
+    10**400, True, False, None, [], {"a": 1},
+])
+def test_number_is_as_number_for_anything_but_text(value):
+    # number() answers floats and ints itself, without calling as_number: the same answer, to the type
+    expected = as_number(value)
+    assert repr(number(value)) == repr(expected) and type(number(value)) is type(expected)
+
+
+def test_stats_temperatures_as_a_records_keys_change():
+    # records of a shape seen before, with a temperature key added, another one, then none again
+    record = {"STATS": 0, "ID": "BMM0", "Elapsed": 5, "temp_num": 3}
+    assert figures("cgminer", {"STATS": [dict(record)]})["max_temp"] is None
+    assert figures("cgminer", {"STATS": [{**record, "temp2_3": 71}]})["max_temp"] == 71
+    assert figures("cgminer", {"STATS": [{**record, "Temp_Chip12": "88.5"}]})["max_temp"] == 88.5
+    assert figures("cgminer", {"STATS": [dict(record), {**record, "temp2_3": 64}]})["max_temp"] == 64
+    assert figures("cgminer", {"STATS": [dict(record)]})["max_temp"] is None
+    # a reading is above 0 and below 250; a bool, "nan" or 1e309 is no number at all
+    temps = {"temp1": 250, "temp2": 0, "temp3": True, "temp4": "nan", "temp5": "1e309", "temp6": 249.5}
+    assert figures("cgminer", {"STATS": [{**record, **temps}]})["max_temp"] == 249.5
+    assert figures("cgminer", {"STATS": [{**record, "temp1": True}], "DEVS": [{"Temperature": -5}]})["max_temp"] is None
+
+
+def test_stats_keys_forgotten_and_learnt_again(monkeypatch):
+    monkeypatch.setattr(figures_module, "MAX_HELD", 6)  # a rig making keys up: forgotten every few records
+    for i in range(40):
+        record = {f"made_up_{i}_{j}": j for j in range(4)} | {"temp1": 40 + i % 7}
+        assert figures("cgminer", {"STATS": [record, {"ID": "x", "Elapsed": i}]})["max_temp"] == 40 + i % 7
+        assert figures("cgminer", {"STATS": [{"ID": "x", "Elapsed": i}]})["max_temp"] is None
+
+
+def test_rates_try_the_windows_in_order_and_skip_garbage():
+    assert rate_hs({"GHS av": 2, "MHS 15m": 3}, AVERAGE) == 2e9  # "av" before "15m", whatever the unit
+    assert rate_hs({"MHS av": "<b>", "GHS av": "1.5"}, AVERAGE) == 1.5e9  # not a number: the next unit
+    assert rate_hs({"THS 5s": 1, "MHS 5s": 7}, CURRENT) == 7e6  # MHS before THS within a window
+    assert rate_hs({"KHS 1m": 4}, ["1m"]) == 4e3 and rate_hs({"KHS 1m": 4}, ("5s",)) is None  # any windows
+    assert rate_hs(["MHS av"], AVERAGE) is None
+
+
+def test_counts_from_the_summary_or_the_devices():
+    f = figures("cgminer", {"SUMMARY": [{"MHS av": 1, "Accepted": "12", "Rejected": 2.5, "Stale": 2**53 + 1,
+                                         "Hardware Errors": True}]})
+    assert (f["accepted"], f["rejected"], f["stale"], f["hw_errors"]) == (12, 2.5, 2**53, None)
+    assert type(f["accepted"]) is int and type(f["rejected"]) is float
+    f = figures("cgminer", {"DEVS": [{"Accepted": 3, "MHS av": 1.0}, {"Accepted": "4", "Rejected": "x"}, "junk"]})
+    assert (f["accepted"], f["rejected"], f["hashrate_hs"]) == (7, None, 1e6)

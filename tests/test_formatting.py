@@ -117,4 +117,11 @@ def test_checklastshare():
     assert last_share_state(rec, 1000 + 10) == ""
     assert last_share_state({**rec, "MHS av": 0}, 2000) == ""
     assert last_share_state({**rec, "Last Share Time": 0}, 2000) == ""
+    # a second at least since the last share, even a share "from the future": 1 PH/s at difficulty 1
+    # expects one every 4.3 µs
+    fast = {"MHS av": 1e9, "Last Share Difficulty": 1, "Last Share Time": 1000}
+    assert last_share_state(fast, 1000) == "err" and last_share_state(fast, 900) == "err"
+    assert last_share_state({**fast, "Last Share Difficulty": 1e6}, 1000) == ""  # 4.3 s
+    assert last_share_state({**rec, "Last Share Time": True}, 2000) == ""  # a bool is no time
+    assert last_share_state(rec, "1060") == "err" and last_share_state(rec, float("nan")) == ""
     assert fmt("DEVS", "Last Share Time", 1000, when=1060, tz=UTC, row=rec) == ("00:16:40", "err")

@@ -3,7 +3,8 @@
 import json
 
 from rigs.figures import figures
-from rigs.health import assess, with_reachability
+from rigs.health import assess, pool_reasons, with_reachability
+from rigs.models import make_brief
 from rigs.drivers.cgminer.protocol import parse_reply
 from rigs.simulators.cgminer import SimRig
 
@@ -137,3 +138,33 @@ def test_unreachable_and_stale_come_first():
         "stale: no answer for 2 min"
     assert with_reachability(None, "ok") == {"state": "ok", "reasons": []}
     assert with_reachability(None, "new")["state"] == "new"
+
+
+def test_history_is_copied_and_picked_over():
+    summary = {"SUMMARY": [{"MHS av": 100.0, "MHS 5s": 50.0}]}
+    history = [100e6] * 30
+    h = health(summary, history=history)
+    assert len(history) == 30 and history[-1] == 100e6  # the caller's list is left alone
+    assert h["history"] == [100e6] * 29 + [50e6] and texts(h) == ["hashrate 50% of its recent median"]
+    h = health(summary, history=[100e6, "100e6", None, 100e6, [1], 100e6, 100e6, 100e6])  # not numbers: left out
+    assert h["history"] == [100e6] * 5 + [50e6] and texts(h) == ["hashrate 50% of its recent median"]
+    assert health(summary, history=(100e6,) * 5)["history"] == [100e6] * 5 + [50e6]  # any iterable
+
+
+def test_pool_priorities_as_rigs_send_them():
+    alive = [{"POOL": 0, "Priority": "1", "Status": "Alive"}, {"POOL": 1, "Priority": 0, "Status": "Alive"}]
+    assert pool_reasons(alive) == []  # "1" is a priority too: pool 1 comes first, and is mined on
+    # a priority that is no number is 0: a tie, and the first pool by order stays the first
+    pools = [{"POOL": 0, "Priority": 0, "Status": "Dead"}, {"POOL": 1, "Priority": "x", "Status": "Alive"}, "junk"]
+    assert [r["text"] for r in pool_reasons(pools)] == ["pool 0 Dead", "failover: mining on pool 1, not pool 0"]
+
+
+def test_brief_reads_hostile_statuses_and_previous_briefs():
+    sections = {"SUMMARY": ["x", {"MHS av": 1.0, "Paused": True}], "DEVS": [{"GPU": 1, "Status": "Sick"}]}
+    previous = {"health": {"reasons": ["junk", {"key": "dev:GPU 1:Sick", "since": NOW - 60}, {"since": 1}]},
+                "history": None}
+    b = make_brief(sections, {"devs": {}, "summary": {"When": NOW}, "pools": "junk"}, "xmrig", previous,
+                   {"temp_warn": None}, NOW)
+    assert b["when"] == {"devs": None, "summary": NOW}
+    assert [(r["text"], r["since"]) for r in b["health"]["reasons"]] == [("paused", NOW), ("GPU 1 Sick", NOW - 60)]
+    assert b["history"] == [1e6]

@@ -327,9 +327,9 @@ def as_number(value):
     """A rig value as a float, or None: "Y", "inf", None and garbage are not numbers."""
     t = type(value)
     if t is float:
-        return value if value == value and -1e308 < value < 1e308 else None
+        return value if -1e308 < value < 1e308 else None  # NaN too: it compares false
     if t is int:
-        return float(value) if -_BIGGEST < value < _BIGGEST else None  # 10**400 is valid JSON
+        return float(value) if -1e308 < value < 1e308 else None  # 10**400 is valid JSON
     if t is bool or value is None:
         return None
     if isinstance(value, (int, float)):
