@@ -4,6 +4,7 @@
 the privileged commands. This module is the driver interface (see rigs/drivers/).
 """
 
+import functools
 import socket
 
 from ..errors import RigError
@@ -28,8 +29,13 @@ def poll_commands(wanted=()):
     commands of the sections pages use."""
     from django.conf import settings
 
-    usual = [c for c in POLL_COMMANDS if c != "notify" or getattr(settings, "NOTIFY", True)]
-    return [*usual, *(ON_DEMAND[s] for s in sorted(wanted) if s in ON_DEMAND)]
+    return list(_poll_commands(tuple(POLL_COMMANDS), getattr(settings, "NOTIFY", True), tuple(wanted)))
+
+
+@functools.lru_cache(maxsize=64)  # every rig, every round, from the same few arguments
+def _poll_commands(commands, notify, wanted):
+    usual = [c for c in commands if c != "notify" or notify]
+    return (*usual, *(ON_DEMAND[s] for s in sorted(wanted) if s in ON_DEMAND))
 
 
 async def poll(rig, **limits):
