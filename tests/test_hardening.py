@@ -237,6 +237,11 @@ def test_var_is_0700_and_the_database_0600(tmp_path):
     assert var.stat().st_mode & 0o777 == 0o700
     for name in ("minerpanel.sqlite3", "secret_key"):
         assert (var / name).stat().st_mode & 0o777 == 0o600, name
+    import sqlite3  # a new database has the pages a snapshot fits in, and the WAL journal
+
+    with sqlite3.connect(var / "minerpanel.sqlite3") as db:
+        assert db.execute("PRAGMA page_size").fetchone() == (32768,)
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 class SimulateRegisterTestCase(BaseTestCase):
