@@ -239,9 +239,8 @@ def join_rejected(replies):
     responses = list(replies.values())
     if not responses:
         return True
-    first = responses[0]
-    same = all(r is first for r in responses)
-    return same and len(responses) > 1 and first.code == 14
+    first = responses[0]  # the code first: every rig, every round, the answer is no
+    return first.code == 14 and len(responses) > 1 and all(r is first for r in responses)
 
 
 async def query(host, port, commands, *, join=True, **limits):
@@ -251,9 +250,12 @@ async def query(host, port, commands, *, join=True, **limits):
     the rig took the join, so the caller can remember it.
     """
     if join and len(commands) > 1:
-        replies = await request(host, port, "+".join(commands), **limits)
+        joined = "+".join(commands)
+        replies = await request(host, port, joined, **limits)
         if not join_rejected(replies):
-            return {c: replies[c] for c in join_members("+".join(commands))}, True
+            members = join_members(joined)
+            # a JSON reply answers each member once, in order: no copy; text ones may differ
+            return (replies if list(replies) == members else {c: replies[c] for c in members}), True
     replies = {}
     for command in commands:
         replies[command] = await call(host, port, command, **limits)
