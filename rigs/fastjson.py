@@ -6,6 +6,8 @@ refuses NaN, trailing commas and the like; those go to the standard library.
 """
 
 import json
+import math
+import re
 
 import orjson
 
@@ -54,37 +56,51 @@ def rig_int(digits):
     return int(digits) if len(digits) <= 300 else None
 
 
-def without_nul(o):
-    """``o`` with every NUL character in its strings (keys too) replaced by U+FFFD."""
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def storable(o):
+    """``o`` as a database keeps it: in its strings (keys too) a NUL or a lone surrogate becomes
+    U+FFFD, and a float that is not finite becomes None (as orjson writes it). PostgreSQL's jsonb
+    refuses all three, and one such pool name failed the whole batch's write; SQLite kept the text,
+    and its JSON functions then refused the row."""
     if isinstance(o, str):
-        return o.replace("\0", "\ufffd")
+        return _SURROGATES.sub("\ufffd", o.replace("\0", "\ufffd"))
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
     if isinstance(o, dict):
-        return {without_nul(k): without_nul(v) for k, v in o.items()}
+        return {storable(k): storable(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):
-        return [without_nul(v) for v in o]
+        return [storable(v) for v in o]
     return o
 
 
 class Encoder(json.JSONEncoder):
-    """orjson where it can. A NUL in a rig's string becomes U+FFFD: PostgreSQL's jsonb refuses
-    \\u0000, and one such pool name would have failed the whole batch's write."""
+    """orjson where it can, and what a database keeps (``storable``)."""
 
     def encode(self, o):
-        text = self._encode(o)
-        # a NUL (or a backslash before "u0000": then this only costs time); most texts have no
-        # backslash at all, and looking for one character is ten times cheaper than for six
-        if "\\" in text and "\\u0000" in text:
-            text = self._encode(without_nul(o))
+        text = self._orjson(o)
+        # None: integers beyond 64 bits, keys that are not strings, lone surrogates. "\\u0000": a NUL (or
+        # a backslash before "u0000": then this only costs time); most texts have no backslash at all,
+        # and looking for one character is ten times cheaper than for six
+        if text is None or ("\\" in text and "\\u0000" in text):
+            clean = storable(o)
+            text = self._orjson(clean) or super().encode(clean)
         return text
 
-    def _encode(self, o):
+    @staticmethod
+    def _orjson(o):
         try:
             return orjson.dumps(o).decode()
-        except TypeError:  # integers beyond 64 bits, keys that are not strings
-            return super().encode(o)
+        except TypeError:
+            return None
 
 
 class Decoder(json.JSONDecoder):
+    def __init__(self, *args, **kw):
+        kw.setdefault("parse_int", rig_int)  # what was stored before rig_int, and any other writer
+        super().__init__(*args, **kw)
+
     def decode(self, s, *args):
         obj = loads(s)
         return super().decode(s, *args) if obj is None else obj

@@ -12,6 +12,7 @@ Rates are in H/s. None means the rig did not say.
 """
 
 import functools
+import math
 import re
 
 from . import drivers
@@ -64,7 +65,7 @@ def rate_hs(record, windows):
         if key in record:
             value = number(record[key])
             if value is not None:
-                return value * mult
+                return finite(value * mult)  # 1e300 TH/s is beyond a float
     return None
 
 
@@ -143,7 +144,12 @@ def _count(summary, devs, key):
         return number(summary[key])
     values = [number(d.get(key)) for d in devs if key in d]
     values = [v for v in values if v is not None]
-    return sum(values) if values else None
+    return finite(sum(values)) if values else None
+
+
+def finite(v):
+    """A number, unless a sum or a unit made it infinite (or inf - inf made it NaN)."""
+    return v if v is not None and math.isfinite(v) else None
 
 
 def _whole(v):
@@ -170,9 +176,9 @@ def figures(kind, sections):
     av, now = rate_hs(summary, AVERAGE), rate_hs(summary, CURRENT)
     if summary is None and devs:
         rates = [rate_hs(d, AVERAGE) for d in devs]
-        av = sum(r for r in rates if r is not None) if any(r is not None for r in rates) else None
+        av = finite(sum(r for r in rates if r is not None)) if any(r is not None for r in rates) else None
         rates = [rate_hs(d, CURRENT) for d in devs]
-        now = sum(r for r in rates if r is not None) if any(r is not None for r in rates) else None
+        now = finite(sum(r for r in rates if r is not None)) if any(r is not None for r in rates) else None
     accepted, rejected = _count(summary, devs, "Accepted"), _count(summary, devs, "Rejected")
     stale, hw_errors = _count(summary, devs, "Stale"), _count(summary, devs, "Hardware Errors")
     return {  # the counts' int() after algorithm(), as ever: which of two bad values raises first

@@ -225,8 +225,7 @@ def store(results, now=None, guard=None, recent=None):
         try:
             return make_brief(r.sections, r.statuses, r.kind, previous.get(r.rig_id), r.health_limits, stamp)
         except Exception:
-            log.exception("rig %s: working out its figures and health failed", r.rig_id)
-            return {}
+            return failed_brief(r.rig_id, previous.get(r.rig_id), stamp)
 
     good = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="", brief=brief(r),
                  error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
@@ -244,6 +243,21 @@ def store(results, now=None, guard=None, recent=None):
         r.brief = row["brief"]
         if recent is not None:  # written: what the next round starts from
             recent[r.rig_id] = {"health": r.brief.get("health"), "history": r.brief.get("history")}
+
+
+def failed_brief(rig_id, previous, now):
+    """The brief of a rig whose figures and health raised (a bug of ours, or data nobody foresaw): an
+    error, so the rig does not look healthy, and its recent hashrates kept. Logged when it starts,
+    not every round."""
+    previous = previous if isinstance(previous, dict) else {}
+    reasons = (previous.get("health") or {}).get("reasons") or []
+    since = next((r.get("since") for r in reasons if isinstance(r, dict) and r.get("key") == "internal"), None)
+    if since is None:
+        log.exception("rig %s: working out its figures and health failed", rig_id)
+    reason = {"level": "err", "key": "internal", "since": since or now,
+              "text": "its figures and health could not be worked out (see the poller's log)"}
+    return {"when": {}, "figures": {}, "health": {"state": "err", "reasons": [reason]},
+            "history": previous.get("history") or []}
 
 
 async def publish(rig_ids):

@@ -30,16 +30,14 @@ def _adapter(field):
 # (7 µs a row). Not int2/int4/float4, whose binary form would wrap or round a value the text form
 # refuses (a rig's counter beyond 2^31).
 _BINARY_SAFE = {"int8", "float8", "bool", "text", "varchar", "jsonb", "timestamptz"}
-_TYPES = {}
 
 
 def _pg_types(cursor, table):
-    """{column: (type oid, type name)} of a table, asked once per process."""
-    if table not in _TYPES:
-        cursor.execute("SELECT a.attname, a.atttypid, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
-                       "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped", [table])
-        _TYPES[table] = {name: (oid, typname) for name, oid, typname in cursor.fetchall()}
-    return _TYPES[table]
+    """{column: (type oid, type name)} of a table as it is now (asked per batch: a migration may
+    have changed it since; it costs a fraction of a millisecond)."""
+    cursor.execute("SELECT a.attname, a.atttypid, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+                   "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped", [table])
+    return {name: (oid, typname) for name, oid, typname in cursor.fetchall()}
 
 
 @functools.cache
@@ -83,11 +81,13 @@ def upsert(model, rows, update_fields, batch_size=200, unique=None):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} "
                            f"(LIKE {qn(meta.db_table)} INCLUDING DEFAULTS INCLUDING IDENTITY) ON COMMIT DELETE ROWS")
-            types = [_pg_types(cursor, meta.db_table)[f.column] for f in fields]
+            known = _pg_types(cursor, staging)  # the table COPY writes into, this session's
+            types = [known[f.column] for f in fields]
             binary = all(name in _BINARY_SAFE for _, name in types)
             if binary:
                 cursor.cursor.adapters.register_dumper(None, _jsonb_text())
-            with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN{' (FORMAT BINARY)' if binary else ''}") as copy:
+            form = " (FORMAT BINARY)" if binary else ""
+            with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN{form}") as copy:
                 if binary:
                     copy.set_types([oid for oid, _ in types])
                 for row in values(rows):

@@ -160,3 +160,14 @@ def test_counts_from_the_summary_or_the_devices():
     assert type(f["accepted"]) is int and type(f["rejected"]) is float
     f = figures("cgminer", {"DEVS": [{"Accepted": 3, "MHS av": 1.0}, {"Accepted": "4", "Rejected": "x"}, "junk"]})
     assert (f["accepted"], f["rejected"], f["hashrate_hs"]) == (7, None, 1e6)
+
+
+def test_a_rate_or_a_sum_beyond_a_float_is_not_a_figure():
+    """1e300 TH/s overflows to inf, and two devices' 9e307 shares sum to it: stored, a brief with inf
+    was refused by jsonb and broke SQLite's JSON functions; in a chart it broke the page's JSON."""
+    figs = figures("cgminer", {"SUMMARY": [{"THS av": 1e300, "THS 5s": 1e300, "Accepted": 1e30}]})
+    assert figs["hashrate_hs"] is None and figs["hashrate_now_hs"] is None and figs["accepted"] == int(1e30)
+    devs = [{"ASC": i, "MHS av": m, "Accepted": 9e307} for i, m in enumerate((1.5e302, 1.5e302, -1.5e302))]
+    figs = figures("cgminer", {"DEVS": devs[:2]})
+    assert figs["hashrate_hs"] is None and figs["accepted"] is None
+    assert figures("cgminer", {"DEVS": [devs[0], devs[2]]})["hashrate_hs"] == 0.0  # finite sums still add

@@ -220,6 +220,11 @@ def test_a_nul_in_a_rigs_string_is_stored_as_a_replacement_character_not_a_faile
                   poller.Result(b.id, True, sections={"SUMMARY": [{"Elapsed": 5}]})])
     pool = Snapshot.objects.get(rig=a).sections["POOLS"][0]
     assert pool["User"] == "x\ufffd<y>" and pool["URL"] == odd
+    # the standard library's parse keeps what orjson refuses: a lone surrogate, 1e999, 2**70
+    poller.store([poller.Result(a.id, True, sections={"SUMMARY": [
+        {"Name": "a\ud800b", "Diff": float("inf"), "Low": float("-inf"), "Odd": float("nan"), "Big": 2**70}]})])
+    summary = Snapshot.objects.get(rig=a).sections["SUMMARY"][0]
+    assert summary == {"Name": "a\ufffdb", "Diff": None, "Low": None, "Odd": None, "Big": 2**70}
     assert Snapshot.objects.get(rig=b).sections["SUMMARY"] == [{"Elapsed": 5}]
 
 
@@ -232,12 +237,20 @@ def test_a_brief_that_fails_for_one_rig_costs_that_rig_its_brief_not_the_batch(c
             raise ZeroDivisionError("a bug of ours")
         return real(sections, *args, **kw)
 
-    with mock.patch("rigs.models.make_brief", failing):
-        poller.store([poller.Result(a.id, True, sections={"BOOM": [{}]}),
-                      poller.Result(b.id, True, sections={"SUMMARY": [{"Accepted": 5}]})], recent={})
-    assert Snapshot.objects.get(rig=a).brief == {} and Snapshot.objects.get(rig=a).sections == {"BOOM": [{}]}
+    recent = {}
+    for _ in range(2):
+        poller.store([poller.Result(a.id, True, sections={"BOOM": [{}], "SUMMARY": [{"MHS 5s": 1}]}),
+                      poller.Result(b.id, True, sections={"SUMMARY": [{"Accepted": 5}]})], recent=recent)
+        with mock.patch("rigs.models.make_brief", failing):
+            poller.store([poller.Result(a.id, True, sections={"BOOM": [{}]}),
+                          poller.Result(b.id, True, sections={"SUMMARY": [{"Accepted": 5}]})], recent=recent)
+        with mock.patch("rigs.models.make_brief", failing):  # a failure that goes on is logged once
+            poller.store([poller.Result(a.id, True, sections={"BOOM": [{}]})], recent=recent)
+    brief = Snapshot.objects.get(rig=a).brief
+    assert brief["health"]["state"] == "err" and brief["history"] == [1e6, 1e6]  # the rig's hashrates kept
+    assert Snapshot.objects.get(rig=a).sections == {"BOOM": [{}]}
     assert Snapshot.objects.get(rig=b).brief["figures"]["accepted"] == 5
-    assert f"rig {a.id}: working out its figures and health failed" in caplog.text
+    assert caplog.text.count(f"rig {a.id}: working out its figures and health failed") == 2  # when it starts
     from django.contrib.auth.models import User
     from django.test import Client
 
@@ -245,3 +258,75 @@ def test_a_brief_that_fails_for_one_rig_costs_that_rig_its_brief_not_the_batch(c
     client.force_login(User.objects.create_user("viewer"))
     for url in ("/", "/overview/", f"/rigs/{a.id}/"):
         assert client.get(url).status_code == 200, url
+    assert "figures and health could not be worked out" in client.get(f"/rigs/{a.id}/").content.decode()
+
+
+def test_numbers_beyond_a_floats_range_neither_fail_the_batch_nor_the_pages():
+    """10**400 is valid JSON: kept as an int, every float() of it raised, in the brief (the whole
+    batch of rigs went unwritten) and in the pages. A rig's integer no float holds is None."""
+    import json
+
+    from rigs.drivers.cgminer import stored
+    from rigs.drivers.cgminer.protocol import parse_reply
+    from tests.test_pages import summary
+
+    big = "1" + "0" * 400
+
+    def part(name, records):
+        return [{"STATUS": [{"STATUS": "S", "When": 1, "Code": 1, "Msg": name}], name.upper(): records, "id": 1}]
+
+    reply = json.dumps({
+        "summary": part("summary", [summary(Accepted="-BIG", **{"MHS av": "BIG"})]),
+        "devs": part("devs", [{"ASC": 0, "Status": "Alive", "Temperature": "BIG", "MHS av": "BIG",
+                               "Last Share Time": "BIG"}]),
+        "pools": part("pools", [{"POOL": 0, "Status": "Alive", "Priority": "BIG", "Accepted": "BIG"}]),
+        "stats": part("stats", [{"STATS": 0, "ID": "X", "temp1": "BIG", "temp2_1": "-BIG"}]), "id": 1})
+    reply = reply.replace('"BIG"', big).replace('"-BIG"', "-" + big)
+    sections, statuses = stored(parse_reply(reply.encode() + b"\0", "summary+devs+pools+stats"))
+    assert sections["DEVS"][0]["Temperature"] is None and sections["SUMMARY"][0]["Accepted"] is None
+    odd, fine = (Rig.objects.create(name=n, host=f"10.4.0.{i}") for i, n in enumerate(("rig-odd", "rig-fine")))
+    raw = Rig.objects.create(name="rig-raw", host="10.4.0.9")  # as a version before this one stored it
+    poller.store([poller.Result(odd.id, True, sections=sections, statuses=statuses),
+                  poller.Result(fine.id, True, sections={"SUMMARY": [summary(Accepted=444)]}),
+                  poller.Result(raw.id, True, sections={"SUMMARY": [summary(Accepted=10**400)],
+                                                        "DEVS": [{"ASC": 0, "Temperature": -10**400}]})])
+    assert Snapshot.objects.get(rig=odd).brief["figures"]["accepted"] is None
+    assert Snapshot.objects.get(rig=fine).brief["figures"]["accepted"] == 444
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.create_user("viewer"))
+    from django.apps import apps
+
+    from custompages import builtin
+
+    builtin.add_missing(apps, builtin.PAGES)  # an earlier transactional test's flush removed them
+    for url in ("/", "/overview/", f"/rigs/{odd.id}/", f"/rigs/{raw.id}/", "/pages/mobile/"):
+        assert client.get(url).status_code == 200, url
+    assert ">444<" in client.get("/overview/").content.decode()
+
+
+def test_the_bulk_upsert_keeps_every_column_as_given():
+    """On PostgreSQL the snapshots go by binary COPY: each column's value as it was, NULLs included."""
+    from datetime import UTC, datetime
+
+    from rigs.upsert import upsert
+    from watch.models import Point
+
+    a = Rig.objects.create(name="a", host="127.0.0.1", port=1)
+    when = datetime(2026, 12, 2, 9, 30, 15, 123456, tzinfo=UTC)
+    row = dict(rig=a.id, sections={"POOLS": [{"URL": "stratum+tcp://ü.example:3333", "n": 2**70}]},
+               statuses={"pools": {"STATUS": "S"}}, error="", brief={"figures": {}}, error_kind="x" * 16,
+               latency_ms=12.25, polled_at=when, last_ok_at=None, joins=None)
+    for _ in range(2):  # an insert, then the update of the same row
+        upsert(Snapshot, [row], ["sections", "statuses", "brief", "error", "error_kind", "latency_ms", "polled_at",
+                                 "last_ok_at", "joins"])
+        row = {**row, "joins": True, "last_ok_at": when, "error": "‽"}
+    snap = Snapshot.objects.get(rig=a)
+    assert (snap.sections, snap.statuses, snap.brief) == (row["sections"], row["statuses"], row["brief"])
+    assert (snap.error, snap.error_kind, snap.latency_ms, snap.polled_at, snap.last_ok_at, snap.joins) == \
+        ("‽", "x" * 16, 12.25, when, when, True)
+    point = {"rig_id": a.id, "res": 1, "t": 60, "acc": 2**31 - 1, "pool": -1, "state": 0, "devs": [["ASC 0", 1.5]]}
+    upsert(Point, [point], [], unique=["rig", "res", "t"])  # int2/int4 columns: the text form, which refuses what does not fit
+    assert Point.objects.values_list("acc", "pool", "devs").get() == (2**31 - 1, -1, [["ASC 0", 1.5]])

@@ -5,6 +5,7 @@ worker thread, never in the poller's. Retention (settings): HISTORY_1M_HOURS (48
 HISTORY_15M_DAYS (60), HISTORY_1H_DAYS (730).
 """
 
+import math
 import time
 
 from django.conf import settings
@@ -77,11 +78,13 @@ def whole(value):
 
 
 def real(value):
-    """A number the float columns hold: an integer beyond a float's range is not kept."""
+    """A number the float columns hold: an integer beyond a float's range, inf and NaN are not kept
+    (a chart's JSON would carry them, and browsers refuse it)."""
     try:
-        return None if value is None else float(value)
+        value = None if value is None else float(value)
     except (OverflowError, TypeError, ValueError):
         return None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def point_of(rig_id, t, snap, result, previous):

@@ -135,3 +135,10 @@ class HistoryTests(BaseTestCase):
         assert Point.objects.get(rig=self.rig, t=T0 + 60).acc == 20
         p = Point.objects.get(rig=odd, t=T0 + 60)
         assert p.acc is None and p.rej is None and p.hw is None and p.pool is None
+        assert p.power is None and p.fan == 2.0**70 and p.hs == 1e9
+
+    def test_real_keeps_only_finite_numbers(self):
+        assert [history.real(v) for v in (1, 2.5, 10**400, float("inf"), float("-inf"), float("nan"), "x", None)] == \
+            [1.0, 2.5, None, None, None, None, None, None]
+        assert [history.whole(v) for v in (7, 7.0, 7.5, 2**31, -(2**31) + 1, float("nan"), True)] == \
+            [7, 7, None, None, -(2**31) + 1, None, 1]
