@@ -131,11 +131,8 @@ else:
             "NAME": SQLITE_PATH,
             # 32 kB pages (a new database's; an older one keeps its 4 kB, see docs/deploy.md): a rig's
             # snapshot, about 7 kB of JSON, is not split over a chain of pages, and a round writes
-            # fewer and larger pages (benchpoll: the poller's storing, 85 -> 55-60 µs per rig with 4 -> 32 kB)
+            # fewer and larger pages (benchpoll: about 16 µs less of the poller's CPU per rig than 4 kB)
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA page_size=32768; PRAGMA journal_mode=WAL;"},
-            # Kept open, as PostgreSQL's: closing the last connection checkpoints the WAL, and the poller
-            # closed it after every batch it wrote (a tenth of its CPU per rig, benchpoll).
-            "CONN_MAX_AGE": 60,
         }
     }
 
