@@ -399,5 +399,5 @@ def last_share_state(record, when, mhs=None):
     when = as_number(when)
     if expected is None or not last or not when:
         return ""
-    howlong = when - last if when - last > 1.0 else 1.0  # noqa: FURB136  (max() is a call: every device, every round)
+    howlong = when - last if when - last > 1.0 else 1.0  # max() is a call: every device, every round
     return "err" if howlong > 12 * expected else "warn" if howlong > 8 * expected else ""

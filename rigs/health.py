@@ -168,7 +168,7 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     rate = figs.get("hashrate_now_hs")
     if rate is not None:
         past.append(rate)
-    return {"state": worst(reasons) if reasons else "ok", "reasons": reasons, "history": past[-limits["history"]:]}
+    return {"state": worst(reasons), "reasons": reasons, "history": past[-limits["history"]:]}
 
 
 def worst(reasons):

@@ -239,7 +239,9 @@ def test_var_is_0700_and_the_database_0600(tmp_path):
         assert (var / name).stat().st_mode & 0o777 == 0o600, name
     import sqlite3  # a new database has the pages a snapshot fits in, and the WAL journal
 
-    with sqlite3.connect(var / "minerpanel.sqlite3") as db:
+    from contextlib import closing
+
+    with closing(sqlite3.connect(var / "minerpanel.sqlite3")) as db:
         assert db.execute("PRAGMA page_size").fetchone() == (32768,)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
@@ -281,6 +283,7 @@ class IncomingValuesTestCase(BaseTestCase):
 def test_an_xmrigcc_config_with_nan_or_deep_nesting_is_refused_clearly():
     from rigs.drivers.xmrigcc import parse_config
 
-    for text, reason in (('{"a": NaN}', "NaN is not a number"), ("[" * 100_000, "nested too deeply")):
+    for text, reason in (('{"a": NaN}', "NaN is not a number"), ("[" * 100_000, "nested too deeply"),
+                         ('{"a": %s}' % ("9" * 400), "too long a number")):
         with pytest.raises(ValueError, match=reason):
             parse_config(text)

@@ -241,8 +241,13 @@ def parse_config(text):
     def no_constant(word):
         raise ValueError(f"{word} is not a number JSON allows")
 
+    def whole(digits):  # what the user typed goes to the miner as typed, or is refused: never null
+        if fastjson.rig_int(digits) is None:
+            raise ValueError(f"{digits[:20]}... is too long a number")
+        return int(digits)
+
     try:
-        data = json.loads(text, parse_constant=no_constant, parse_int=fastjson.rig_int)
+        data = json.loads(text, parse_constant=no_constant, parse_int=whole)
     except ValueError as exc:
         raise ValueError(f"not valid JSON: {exc}") from None
     except RecursionError:

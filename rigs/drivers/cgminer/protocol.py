@@ -320,28 +320,23 @@ def from_text(text, command):
 # ------------------------------------------------------------------ values
 
 
-_BIGGEST = 1e308
-
-
 def as_number(value):
-    """A rig value as a float, or None: "Y", "inf", None and garbage are not numbers."""
+    """A rig value as a float, or None: "Y", "inf", None and garbage are not numbers, nor is anything
+    beyond ±1e308 (10**400 is valid JSON)."""
     t = type(value)
     if t is float:
         return value if -1e308 < value < 1e308 else None  # NaN too: it compares false
     if t is int:
-        return float(value) if -1e308 < value < 1e308 else None  # 10**400 is valid JSON
+        return float(value) if -1e308 < value < 1e308 else None
     if t is bool or value is None:
         return None
-    if isinstance(value, (int, float)):
-        if not -_BIGGEST < value < _BIGGEST:
-            return None
-        f = float(value)
-        return f if f == f else None
+    if isinstance(value, (int, float)):  # their subclasses
+        return float(value) if -1e308 < value < 1e308 else None
     try:
         f = float(str(value).strip())
     except ValueError:
         return None
-    return f if f == f and f not in (float("inf"), float("-inf")) else None
+    return f if -1e308 < f < 1e308 else None
 
 
 def as_bool(value):
