@@ -35,7 +35,8 @@ _BINARY_SAFE = {"int8", "float8", "bool", "text", "varchar", "jsonb", "timestamp
 def _pg_types(cursor, table):
     """{column: (type oid, type name)} of a table as it is now (asked per batch: a migration may
     have changed it since; it costs a fraction of a millisecond)."""
-    cursor.execute("SELECT a.attname, a.atttypid, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+    cursor.execute("SELECT a.attname, a.atttypid, t.typname FROM pg_attribute a "
+                   "JOIN pg_type t ON t.oid = a.atttypid "
                    "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped", [table])
     return {name: (oid, typname) for name, oid, typname in cursor.fetchall()}
 

@@ -48,4 +48,3 @@ class OverviewTests(BaseTestCase):
         self.client.force_login(self.bob)
         page = self.client.get("/overview/").content.decode()
         assert ">3,345<" in page and "3,345.0" not in page
-

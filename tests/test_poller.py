@@ -328,5 +328,6 @@ def test_the_bulk_upsert_keeps_every_column_as_given():
     assert (snap.error, snap.error_kind, snap.latency_ms, snap.polled_at, snap.last_ok_at, snap.joins) == \
         ("‽", "x" * 16, 12.25, when, when, True)
     point = {"rig_id": a.id, "res": 1, "t": 60, "acc": 2**31 - 1, "pool": -1, "state": 0, "devs": [["ASC 0", 1.5]]}
-    upsert(Point, [point], [], unique=["rig", "res", "t"])  # int2/int4 columns: the text form, which refuses what does not fit
+    # int2/int4 columns: the text form, which refuses what does not fit
+    upsert(Point, [point], [], unique=["rig", "res", "t"])
     assert Point.objects.values_list("acc", "pool", "devs").get() == (2**31 - 1, -1, [["ASC 0", 1.5]])
