@@ -3,19 +3,17 @@
     plan = translate(phpfile.read(text), known_fields)
 
 A Plan holds the rigs, accounts and custom pages to create (pages in the form
-exportpages/importpages use), the environment lines that carry the settings, notes
-(what is skipped and why) and problems (what stops the import). Formulas (`gen`,
-`bgen`) are PHP expressions: they are translated to our formula grammar where they
-fit it and reported where they do not. Plain Python: no Django here.
+exportpages/importpages use, each built by minerphp_pages), the environment lines
+that carry the settings, notes (what is skipped and why) and problems (what stops
+the import). Plain Python: no Django here.
 """
 
 import ipaddress
 import re
 import shlex
 
-from custompages.formula import FUNCTIONS, FormulaError, compile_formula
-
 from . import phpfile
+from .minerphp_pages import page_entry
 
 PAGE_VARIABLES = ("customsummarypages", "user_pages")
 TIERS = ("sys", "usr")
@@ -64,8 +62,6 @@ READ = {"rigs", "userlist", "hidefields", "mcast", "rigport", "allowcustompages"
 MINERPHP_INTERNALS = {"here", "tablebegin", "tableend", "warnfont", "warnoff", "colourtable", "miner", "port",
                       "rigips", "showndate", "rigerror", "rownum", "ses", "haderror", "error", "mobilepage",
                       "mobilesum", "statspage", "statssum", "poolspage", "poolssum", "poolsext", "syspage", "syssum"}
-EXT_KEYS = ("where", "group", "calc", "having", "bgen", "gen")
-PHP_OPERATORS = [("===", "=="), ("!==", "!="), ("<>", "!="), ("&&", " and "), ("||", " or ")]
 
 
 class Plan:
@@ -263,138 +259,6 @@ def users(plan, result):
 
 
 # ---------------------------------------------------------------- pages
-
-
-def slug(name):
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "page"
-
-
-def strings(value, what):
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, dict) or not all(isinstance(v, (str, int, float)) for v in value.values()):
-        raise ValueError(f"{what} is not a list of names")
-    return [phpfile.php_str(v) for v in value.values()]
-
-
-def clean_line(text, what):
-    if "\n" in text:
-        raise ValueError(f"{what} '{text[:40]}' contains a line break")
-    return text
-
-
-def tests(value, what):
-    """[['Field', '>', 0], ...] -> 'Field > 0' lines"""
-    out = []
-    for test in (value or {}).values() if isinstance(value, dict) else [value] if value else []:
-        if not phpfile.is_list(test) or not 2 <= len(test) <= 3:
-            raise ValueError(f"{what}: {test!r} is not array('Field', 'restriction', value)")
-        out.append(clean_line(" ".join(phpfile.php_str(v) for v in test.values()), what))
-    return "\n".join(out)
-
-
-def translate_formula(php, fields):
-    """A PHP expression -> our formula text; ValueError says why it does not fit."""
-    text = php.strip()
-    if re.search(r"[$;`{}\[\]]|\?", text):
-        raise ValueError("it uses PHP beyond arithmetic (variables, ?:, arrays or statements)")
-    for old, new in PHP_OPERATORS:
-        text = text.replace(old, new)
-    text = re.sub(r"!(?!=)", " not ", text)
-    text = re.sub(r'"([^"\']*)"', r"'\1'", text)
-    for name in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", text):
-        if name.lower() not in FUNCTIONS:
-            raise ValueError(f"the PHP function {name}() has no equivalent (allowed: {', '.join(FUNCTIONS)})")
-    text = re.sub(r"\s+", " ", text).strip()
-    try:
-        compile_formula(text, fields)
-    except FormulaError as exc:
-        raise ValueError(str(exc)) from None
-    return text
-
-
-def formulas(value, what, fields, notes, page):
-    """{'Name' => 'formula'} (or the manual's array('Name', 'formula')) -> ('Name=formula' lines, names)"""
-    if value is None:
-        return "", set()
-    if not isinstance(value, dict):
-        raise ValueError(f"{what} is not an array of 'name' => 'formula'")
-    if phpfile.is_list(value) and len(value) == 2 and all(isinstance(v, str) for v in value.values()):
-        notes.append(f"page '{page}': {what} array('{value[0]}', '...') read as '{value[0]}' => '...' "
-                     "(the manual's form)")
-        value = {value[0]: value[1]}
-    out, names = [], set()
-    for name, formula in value.items():
-        if not isinstance(formula, str):
-            raise ValueError(f"{what} '{name}' is not a formula")
-        try:
-            out.append(f"{clean_line(str(name), what)}={translate_formula(formula, fields)}")
-            names.add(str(name))
-        except ValueError as exc:
-            notes.append(f"page '{page}': {what} '{name}' = {formula!r} not carried over: {exc}")
-    return "\n".join(out), names
-
-
-def section_fields(specs, gens):
-    """Page fields, with miner.php's 'GEN.x||OTHER.y' alternatives resolved as degen() does."""
-    out = []
-    for spec in specs:
-        field, eq, header = spec.partition("=")
-        if "||" in field:
-            options = field.split("||")
-            usable = [o for o in options if not o.startswith(("GEN.", "BGEN.")) or o.split(".", 1)[1] in gens]
-            if not usable:
-                continue
-            field = usable[0]
-        elif field.startswith(("GEN.", "BGEN.")) and field.split(".", 1)[1] not in gens:
-            continue
-        out.append(field + eq + header)
-    return out
-
-
-def page_entry(name, spec, known, notes, order):
-    if not isinstance(spec, dict) or not spec:
-        raise ValueError("is not array($page, $totals[, $ext])")
-    parts = list(spec.values())
-    layout = parts[0]
-    totals = parts[1] if len(parts) > 1 and isinstance(parts[1], dict) else {}
-    ext = parts[2] if len(parts) > 2 and isinstance(parts[2], dict) else {}
-    if not isinstance(layout, dict) or not layout:
-        raise ValueError("has no sections")
-    for section in [*totals, *ext]:
-        if section not in layout:
-            notes.append(f"page '{name}': totals or extension for '{section}', a section the page does not show: ignored")
-    sections = []
-    for section, fields in layout.items():
-        section = str(section)
-        specs = strings(fields, f"the fields of {section}")
-        specs = [clean_line(s, "a field") for s in specs]
-        extension = ext.get(section) or {}
-        if not isinstance(extension, dict):
-            raise ValueError(f"the extension of {section} is not an array")
-        for key in extension:
-            if key not in EXT_KEYS:
-                notes.append(f"page '{name}': '{key}' in the extension of {section} has no equivalent: ignored")
-        calc = extension.get("calc") or {}
-        if not isinstance(calc, dict):
-            raise ValueError(f"calc of {section} is not an array of 'Field' => 'function'")
-        group = strings(extension.get("group"), f"group of {section}")
-        names = set(known) | {s.partition("=")[0] for s in specs} | set(group) | {str(k) for k in calc}
-        bgen, bnames = formulas(extension.get("bgen"), f"bgen of {section}", names, notes, name)
-        names |= {f"BGEN.{b}" for b in bnames}
-        gen, gnames = formulas(extension.get("gen"), f"gen of {section}", names, notes, name)
-        gens = bnames | gnames
-        entry = {"section": section, "fields": "\n".join(section_fields(specs, gens)),
-                 "totals": "\n".join(clean_line(t, "a total") for t in strings(totals.get(section), f"totals of {section}")),
-                 "where": tests(extension.get("where"), f"where of {section}"),
-                 "having": tests(extension.get("having"), f"having of {section}"),
-                 "group": "\n".join(clean_line(g, "a group field") for g in group),
-                 "calc": "\n".join(f"{clean_line(str(k), 'calc')}={v}" for k, v in calc.items()),
-                 "bgen": bgen, "gen": gen}
-        sections.append({k: v for k, v in entry.items() if v or k == "section"})
-    return {"name": name, "slug": slug(name), "order": order, "public": False, "sections": sections}
 
 
 def pages(plan, result, var, known):

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
 from rigs import poller
-from rigs.drivers import ckpool
+from rigs.drivers import ckpool, ckpool_files
 from rigs.drivers.cgminer.protocol import BadReplyError, ConnectError, TimeoutError_
 from rigs.models import AuditEntry, Rig, Snapshot
 from rigs.simulators.ckpool import CkpoolSim, Worker, suffix_string
@@ -158,19 +158,19 @@ def test_listener_answers_failed_to_a_bad_frame(pool):
     ("2.5P", 2.5e15), (" 12K", 12e3), (12.5, 12.5),
 ])
 def test_hashrate_strings_read_as_ckpool_reads_them(text, hs):
-    assert ckpool.parse_rate(text) == pytest.approx(hs)
+    assert ckpool_files.parse_rate(text) == pytest.approx(hs)
 
 
 @pytest.mark.parametrize("junk", ["", "fast", None, [], {"a": 1}, True])
 def test_unreadable_hashrates_are_none(junk):
-    assert ckpool.parse_rate(junk) is None
+    assert ckpool_files.parse_rate(junk) is None
 
 
 def test_suffix_string_rounds_like_ckpool():
     assert suffix_string(999) == "999"
     assert suffix_string(1.23e12) == "1.23T"
     assert suffix_string(999.7e9) == "1e+03G"  # %.3g rounding just under a boundary
-    assert ckpool.parse_rate(suffix_string(999.7e9)) == 1e12
+    assert ckpool_files.parse_rate(suffix_string(999.7e9)) == 1e12
 
 
 def test_a_half_written_file_is_retried(tmp_path):
@@ -181,21 +181,21 @@ def test_a_half_written_file_is_retried(tmp_path):
             '"SPS1m": 0.1, "SPS5m": 0.1, "SPS15m": 0.1, "SPS1h": 0.1}\n')
     path.write_text(full[:70])
     threading.Timer(0.08, lambda: path.write_text(full)).start()  # ckpool finishes its write
-    data, note = ckpool.read_file(str(path), ckpool.parse_pool_status, tries=10, pause=0.05)
+    data, note = ckpool_files.read_file(str(path), ckpool_files.parse_pool_status, tries=10, pause=0.05)
     assert data["hashrate1m"] == "1.5T" and data["accepted"] == 10 and note == ""
 
 
 def test_a_file_still_half_written_shows_the_previous_reading(tmp_path):
     path = tmp_path / "alice"
     path.write_text('{"hashrate1m": "1T", "worker": []}\n')
-    first, _ = ckpool.read_file(str(path), ckpool.parse_user, pause=0)
+    first, _ = ckpool_files.read_file(str(path), ckpool_files.parse_user, pause=0)
     path.write_text('{"hashrate1m": "2T", "wor')
-    again, note = ckpool.read_file(str(path), ckpool.parse_user, pause=0)
+    again, note = ckpool_files.read_file(str(path), ckpool_files.parse_user, pause=0)
     assert again == first and "being rewritten" in note
     path2 = tmp_path / "never-good"
     path2.write_text("")
     with pytest.raises(BadReplyError, match="could not be read after 5 tries"):
-        ckpool.read_file(str(path2), ckpool.parse_user, pause=0)
+        ckpool_files.read_file(str(path2), ckpool_files.parse_user, pause=0)
 
 
 def test_polling_through_many_rewrites_never_fails(pool, bg):

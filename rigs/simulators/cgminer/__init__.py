@@ -1,9 +1,10 @@
 """A farm of fake miners that speak the cgminer RPC API like the real programs.
 
 ``rig.py`` is one miner's state and request handling, ``reports.py`` and
-``controls.py`` its replies per command, ``codes.py`` the API's STATUS codes,
-``faults.py`` one connection and the faults it can play, ``farm.py`` many rigs
-on consecutive loopback ports. Nothing here imports Django.
+``controls.py`` its replies per command, ``records.py`` its SUMMARY, POOLS and
+DEVS records, ``codes.py`` the API's STATUS codes, ``faults.py`` one connection
+and the faults it can play, ``farm.py`` many rigs on consecutive loopback ports.
+Nothing here imports Django.
 """
 
 from .farm import SimFarm, demo_rigs, make_rigs

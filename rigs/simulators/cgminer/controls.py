@@ -3,6 +3,7 @@ and answers with the miner's STATUS code; and the table of every command the rig
 
 from rigs.drivers.cgminer.protocol import split_escaped, unescape
 
+from .records import device_record
 from .reports import (
     _int,
     cmd_coin,
@@ -43,7 +44,7 @@ def _device_show(kind, code):
         d, err = _device(rig, kind, param)
         if err:
             return err
-        return {"STATUS": rig.status(code, d["id"]), kind: [rig.device_record(d)]}
+        return {"STATUS": rig.status(code, d["id"]), kind: [device_record(rig, d)]}
     return handler
 
 

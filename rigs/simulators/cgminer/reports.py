@@ -1,5 +1,8 @@
 """The replies to the report commands (version, summary, pools, devs, ...), from a rig's state."""
 
+from .records import device_record, pool_records, summary_record
+
+
 def _int(param):
     """atoi, as the miners parse numbers: 'abc' is 0, '2x' is 2."""
     s = (param or "").strip()
@@ -41,13 +44,13 @@ def cmd_config(rig, param):
 
 
 def cmd_summary(rig, param):
-    return {"STATUS": rig.status(11), "SUMMARY": [rig.summary_record()]}
+    return {"STATUS": rig.status(11), "SUMMARY": [summary_record(rig)]}
 
 
 def cmd_pools(rig, param):
     if not rig.pools:
         return {"STATUS": rig.status(8)}
-    return {"STATUS": rig.status(7, len(rig.pools)), "POOLS": rig.pool_records()}
+    return {"STATUS": rig.status(7, len(rig.pools)), "POOLS": pool_records(rig)}
 
 
 def cmd_devs(rig, param):
@@ -55,7 +58,7 @@ def cmd_devs(rig, param):
         return {"STATUS": rig.status(10, "No %ss" % rig.kind_word())}
     word = {"ASC": "ASC", "PGA": "PGA", "GPU": "GPU"}[rig.kind_word()]
     return {"STATUS": rig.status(9, f"{len(rig.devices)} {word}(s)"),
-            "DEVS": [rig.device_record(d) for d in rig.devices]}
+            "DEVS": [device_record(rig, d) for d in rig.devices]}
 
 
 def _dev_name(rig, d):
