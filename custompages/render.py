@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
 from rigs import batch, pages, paging, tables
+from rigs.field_formats import fmt, formatter, named, rate_title
 from rigs.figures import number, rate_hs
-from rigs.formatting import date_box, fmt, formatter, last_share_state, named, rate_title
+from rigs.formatting import date_box, last_share_state
 from rigs.models import Rig, stale_after
 
 from . import engine

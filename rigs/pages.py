@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from minerpanel.tiers import SYS, readonly, tier
 
-from . import batch, drivers, paging, tables
+from . import batch, drivers, farm_tables, paging, tables
 from .formatting import clock, format_rate
 from .health import with_reachability
 from .models import Rig, SectionsOf, Snapshot, stale_after
@@ -312,7 +312,8 @@ def overview_tables(now, problems, z):
     limit = stale_after()
     turns = [snap.last_ok_at.timestamp() + limit for _, snap, state, _ in items
              if state == "ok" and snap and snap.last_ok_at]
-    built = [tables.summary_table(items, z, shown), tables.devices_table(shown, z), tables.pools_table(shown, z)]
+    built = [farm_tables.summary_table(items, z, shown), farm_tables.devices_table(shown, z),
+             farm_tables.pools_table(shown, z)]
     return {"items": items, "shown": shown, "states": states, "bad": bad, "tables": built}, min(turns, default=None)
 
 
@@ -366,10 +367,10 @@ def warm(rig_ids):
     with no_gc_pauses():
         items = items_for(rigs_with_snapshots(rig_ids), timezone.now())
         z = tz()
-        for kind, build in (("summary", tables._summary_rows), ("devs", tables._device_rows),
-                            ("pools", tables._pool_rows)):
+        for kind, build in (("summary", farm_tables._summary_rows), ("devs", farm_tables._device_rows),
+                            ("pools", farm_tables._pool_rows)):
             for rig, snap, state, href in items:
-                rows = tables.rows_of(kind, build, rig, snap, state, href, z)
+                rows = farm_tables.rows_of(kind, build, rig, snap, state, href, z)
                 for row in rows[0] if kind == "devs" else rows:
                     row.html()
     from custompages import render

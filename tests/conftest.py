@@ -149,12 +149,12 @@ def close_poller_connections(django_db_setup):
 def fresh_page_caches():
     """Rows and engine inputs are cached per snapshot; tests reuse ids and times, so start empty."""
     from custompages import render
-    from rigs import batch, pages, tables
+    from rigs import batch, farm_tables, pages
 
     render._INPUTS.clear()
     render._RESULTS.clear()
     render.VIEWED.clear()
-    tables._ROWS.clear()
+    farm_tables._ROWS.clear()
     batch._MEMO.clear()
     pages.OVERVIEWS.clear()
     yield

@@ -3,9 +3,9 @@ worked out from miner.php's fmt(), showdatetime() and PHP's number printing."""
 
 import zoneinfo
 
+from rigs.field_formats import fmt, rate_title
 from rigs.formatting import (
-    date_box, expected_share_seconds, fmt, format_age, format_rate, last_share_state, number_format, php_str,
-    rate_title, thousands,
+    date_box, expected_share_seconds, format_age, format_rate, last_share_state, number_format, php_str, thousands,
 )
 
 UTC = zoneinfo.ZoneInfo("UTC")

@@ -183,13 +183,13 @@ def test_pollrigs_once_command(farm, capsys):
 
 @override_settings(**FAST)
 def test_the_poller_builds_page_rows_after_each_batch(farm):
-    from rigs import pages, tables
+    from rigs import farm_tables, pages
 
     f = farm(count=2)
     rigs = register(f)
-    tables._ROWS.clear()
+    farm_tables._ROWS.clear()
     asyncio.run(poller.poll_once(on_batch=pages.warm))
-    built = {key[1] for key in tables._ROWS if key[0] == "devs"}
+    built = {key[1] for key in farm_tables._ROWS if key[0] == "devs"}
     assert built == {r.id for r in rigs}
 
 

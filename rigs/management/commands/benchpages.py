@@ -74,7 +74,7 @@ class Command(BaseCommand):
 
     def bench(self, n, runs):
         from custompages import render
-        from rigs import consumers, pages, tables
+        from rigs import consumers, farm_tables, pages
         from rigs.models import Snapshot
 
         ids, snaps = self.setup(n)
@@ -133,7 +133,7 @@ class Command(BaseCommand):
         whole, _ = timed(lambda: render.page_context(user, render_home(), whole=True), 1)
         self.stdout.write(f"  '/' with every row formatted (the API's view; no paging): {ms(whole)}; "
                           f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
-        tables._ROWS.clear()
+        farm_tables._ROWS.clear()
         render._INPUTS.clear()
         render._RESULTS.clear()
 
