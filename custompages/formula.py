@@ -5,26 +5,27 @@
     >>> f.evaluate({"POOL.Difficulty Accepted": 300.0, "POOL.Accepted": 3})
     100.0
 
-A small grammar of our own (lark, LALR) and an evaluator built from closures over
-numbers and strings: field references, + - * / %, ** with a bounded exponent,
-comparisons, and/or/not, and an allow-list of functions (min, max, abs, round,
-floor, ceil, sqrt, log, if). No Python eval, no attribute access, no names but
-fields and those functions. Formula length, nesting depth, number size and string
+A small grammar of our own (lark, LALR; in formula_syntax.py) and an evaluator built
+here from closures over numbers and strings: field references, + - * / %, ** with a
+bounded exponent, comparisons, and/or/not, and an allow-list of functions (min, max,
+abs, round, floor, ceil, sqrt, log, if). No Python eval, no attribute access, no names
+but fields and those functions. Formula length, nesting depth, number size and string
 length are bounded, so no formula can exhaust CPU or memory. Every problem is a
 FormulaError with a message (and, for syntax, the position).
 
 Field names may contain spaces, dots and %: unquoted, they are matched longest
-first against the fields the section has; "double quotes" name a field too.
-'Single quotes' are strings. Plain Python: no Django here.
+first against the fields the section has (formula_syntax.py); "double quotes" name
+a field too. 'Single quotes' are strings. Plain Python: no Django here.
 """
 
 import math
-import re
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from rigs.php import php_round
+
+from .formula_syntax import deeper_than, parser, substitute_fields
 
 MAX_LENGTH = 500       # characters of a formula
 MAX_DEPTH = 40         # nesting of the parse tree
@@ -32,36 +33,6 @@ MAX_EXPONENT = 64      # |b| in a ** b
 MAX_NUMBER = 1e300     # |x| of any result
 MAX_STRING = 1000      # characters of any string value
 FUNCTIONS = ("min", "max", "abs", "round", "floor", "ceil", "sqrt", "log", "if", "pow")
-
-GRAMMAR = r"""
-?start: or_expr
-?or_expr: and_expr | or_expr "or" and_expr -> or_
-?and_expr: not_expr | and_expr "and" not_expr -> and_
-?not_expr: comparison | "not" not_expr -> not_
-?comparison: sum | sum COMP sum -> compare
-?sum: product | sum ADDOP product -> binop
-?product: unary | product MULOP unary -> binop
-?unary: power | "-" unary -> neg | "+" unary
-?power: atom | atom "**" unary -> pow
-?atom: NUMBER -> number
-     | STRING -> string
-     | QFIELD -> qfield
-     | SLOT -> slot
-     | NAME "(" [or_expr ("," or_expr)*] ")" -> call
-     | NAME -> name
-     | "(" or_expr ")"
-COMP: "==" | "!=" | "<=" | ">=" | "<" | ">" | "="
-ADDOP: "+" | "-"
-MULOP: "*" | "/" | "%"
-NAME: /(?!(and|or|not)\b)[A-Za-z_][A-Za-z0-9_.]*/
-SLOT: /\$[0-9]+\$/
-QFIELD: /"[^"\n]{1,200}"/
-STRING: /'[^'\n]{0,200}'/
-NUMBER: /(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/
-%ignore /[ \t]+/
-"""
-
-_parser = Lark(GRAMMAR, parser="lalr", maybe_placeholders=False)
 
 
 class FormulaError(Exception):
@@ -295,59 +266,6 @@ class _Build(Transformer):
         return lambda row: 0 if _truthy(a(row)) else 1
 
 
-def _substitute_fields(text, fields):
-    """Replace known field names (longest first, unquoted) by $n$ slots."""
-    names = sorted({f for f in fields if f}, key=len, reverse=True)
-    if not names:
-        return text, []
-    slots = []
-    index = {}
-    out = []
-    i = 0
-    n = len(text)
-    boundary = re.compile(r"[A-Za-z0-9_.%]")  # not *: it multiplies names
-    while i < n:
-        c = text[i]
-        if c in "'\"":
-            j = text.find(c, i + 1)
-            j = n - 1 if j < 0 else j
-            out.append(text[i:j + 1])
-            i = j + 1
-            continue
-        if i == 0 or not boundary.match(text[i - 1]):
-            for name in names:
-                if text.startswith(name, i):
-                    end = i + len(name)
-                    if end < n and boundary.match(text[end]) and boundary.match(name[-1]):
-                        continue
-                    if name not in index:
-                        index[name] = len(slots)
-                        slots.append(name)
-                    # keep the length so error positions still point into the original
-                    out.append(f"${index[name]}$".ljust(len(name)))
-                    i = end
-                    break
-            else:
-                out.append(c)
-                i += 1
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out), slots
-
-
-def _depth(tree, limit):
-    stack = [(tree, 1)]
-    while stack:
-        node, d = stack.pop()
-        if d > limit:
-            return True
-        for child in getattr(node, "children", ()):
-            if not isinstance(child, Token):
-                stack.append((child, d + 1))
-    return False
-
-
 class Formula:
     def __init__(self, text, fn, fields):
         self.text = text
@@ -377,9 +295,9 @@ def compile_formula(text, fields=()):
         raise FormulaError(f"formula longer than {MAX_LENGTH} characters")
     if text.count("(") > MAX_DEPTH:
         raise FormulaError("formula too deeply nested")
-    source, slots = _substitute_fields(text, fields)
+    source, slots = substitute_fields(text, fields)
     try:
-        tree = _parser.parse(source)
+        tree = parser.parse(source)
     except UnexpectedCharacters as exc:
         raise FormulaError(f"unexpected '{source[exc.pos_in_stream]}'", exc.column) from None
     except UnexpectedEOF:
@@ -390,7 +308,7 @@ def compile_formula(text, fields=()):
         raise FormulaError(f"unexpected {what}", getattr(exc, "column", None)) from None
     except (LarkError, RecursionError):
         raise FormulaError("formula cannot be parsed") from None
-    if _depth(tree, MAX_DEPTH):
+    if deeper_than(tree, MAX_DEPTH):
         raise FormulaError("formula too deeply nested")
     builder = _Build(slots)
     try:
