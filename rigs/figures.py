@@ -160,7 +160,7 @@ def _whole(v):
     return whole if v == whole else v
 
 
-def _first_dict(records):
+def first_dict(records):
     """The first record that is a dict, if any (next() over a generator costs twice as much)."""
     for r in records or []:
         if isinstance(r, dict):
@@ -171,7 +171,7 @@ def _first_dict(records):
 def figures(kind, sections):
     """The normalised figures of one snapshot's sections."""
     sections = sections if isinstance(sections, dict) else {}
-    summary = _first_dict(sections.get("SUMMARY"))
+    summary = first_dict(sections.get("SUMMARY"))
     devs = [d for d in sections.get("DEVS") or [] if isinstance(d, dict)]
     av, now = rate_hs(summary, AVERAGE), rate_hs(summary, CURRENT)
     if summary is None and devs:

@@ -11,6 +11,7 @@ snapshots by its key. The state is the worst level: "ok", "warn" or "err".
 
 from . import drivers
 from .drivers.cgminer.protocol import as_number
+from .figures import first_dict
 from .formatting import last_share_state, rate_mhs
 
 LEVELS = {"ok": 0, "warn": 1, "err": 2}
@@ -116,11 +117,8 @@ def rate_reasons(figs, past, limits):
 
 def kind_reasons(kind, sections):
     out = []
-    for summary in sections.get("SUMMARY") or []:  # the first dict, without a generator
-        if isinstance(summary, dict):
-            if summary.get("Paused") is True:  # xmrig's
-                out.append(_reason("warn", "paused", "paused"))
-            break
+    if (first_dict(sections.get("SUMMARY")) or {}).get("Paused") is True:  # xmrig's
+        out.append(_reason("warn", "paused", "paused"))
     for st in sections.get("POOLSTATUS") or []:
         for name in ("Listener", "Stratifier", "Connector", "Generator"):
             if isinstance(st, dict) and name in st and st[name] != "up":

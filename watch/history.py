@@ -11,7 +11,7 @@ import time
 from django.conf import settings
 from django.db.models import Avg, F, Max, Min, Sum
 
-from rigs.figures import number
+from rigs.figures import first_dict, number
 from rigs.models import Snapshot
 from rigs.tables import active_pool
 from rigs.upsert import upsert
@@ -30,7 +30,7 @@ def retention():
 
 def fan_power(sections):
     """The fastest fan (RPM or %) and the power in W, where the rig reports them."""
-    summary = next((r for r in sections.get("SUMMARY") or [] if isinstance(r, dict)), {})
+    summary = first_dict(sections.get("SUMMARY")) or {}
     power = number(summary.get("Power")) if "Power" in summary else None
     fans = [number(f.get(k)) for f in sections.get("FANS") or [] if isinstance(f, dict) for k in ("RPM", "Speed")]
     fans += [number(d.get(k)) for d in sections.get("DEVS") or [] if isinstance(d, dict)
