@@ -47,7 +47,7 @@ JOINS = {
     **{("POOLSTATUS", right): "all" for right in ("USERS", "WORKERS")},
     ("SUMMARY", "CLIENTS"): "all",
 }
-RESTRICTIONS = {"set", "=", "<", "<=", ">", ">=", "eq", "lt", "le", "gt", "ge"}
+RESTRICTIONS = {"set", "=", "<", "<=", ">", ">=", "eq", "lt", "le", "gt", "ge", "sub", "!sub"}  # sub: starts with
 CALCS = {"sum", "avg", "min", "max", "lo", "hi", "count", "any"}
 
 

@@ -42,7 +42,8 @@ def passes(row, tests):
             ok = {"=": a == b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
         else:
             a, b = str(value).lower(), str(want).lower()
-            ok = {"eq": a == b, "lt": a < b, "le": a <= b, "gt": a > b, "ge": a >= b}[op]
+            ok = {"eq": a == b, "lt": a < b, "le": a <= b, "gt": a > b, "ge": a >= b,
+                  "sub": a.startswith(b), "!sub": not a.startswith(b)}[op]
         if not ok:
             return False
     return True
