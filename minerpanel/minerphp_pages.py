@@ -10,6 +10,7 @@ fit it and reported where they do not. Plain Python: no Django here.
 import re
 
 from custompages.catalogue import unknown_field
+from custompages.checks import warnings
 from custompages.engine import PageError, parse_field, plain_names, referenced_fields, section_parts
 from custompages.formula import FUNCTIONS, FormulaError, compile_formula
 
@@ -156,9 +157,11 @@ def page_entry(name, spec, known, notes, order):
                  "calc": "\n".join(f"{clean_line(str(k), 'calc')}={v}" for k, v in calc.items()),
                  "bgen": bgen, "gen": gen}
         sections.append({k: v for k, v in entry.items() if v or k == "section"})
-        unsent(name, section, {"section": section, "fields": specs, "group": group, "calc": calc,
-                               **{k: [[str(t.get(0, ""))] for t in (extension.get(k) or {}).values()
-                                      if isinstance(t, dict)] for k in ("where", "having")}}, known, notes)
+        definition = {"section": section, "fields": specs, "group": group, "calc": calc,
+                      **{k: [[str(t.get(0, ""))] for t in (extension.get(k) or {}).values() if isinstance(t, dict)]
+                         for k in ("where", "having")},
+                      **{k: dict(line.split("=", 1) for line in entry[k].splitlines()) for k in ("bgen", "gen")}}
+        unsent(name, section, definition, known, notes)
     if not sections:
         raise ValueError("has no section the panel can show")
     return {"name": name, "slug": slug(name), "order": order, "public": False, "sections": sections}
@@ -171,6 +174,7 @@ def unsent(page, section, definition, known, notes):
         section_parts(section)
     except PageError:
         return  # importpages names the section
+    notes.extend(f"page '{page}', {section}: {w}" for w in warnings(definition, known))
     names = {parse_field(f)[0] for f in referenced_fields(plain_names(definition)) if f.strip()}
     missing = [f"'{f}'" for f in sorted(names) if not f.startswith(("GEN.", "BGEN.")) and unknown_field(f, known)]
     if missing:

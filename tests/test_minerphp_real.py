@@ -110,3 +110,20 @@ class MinerPhpVariantTests(BaseTestCase):
         self.assertIn("$s9acn: a setting of the PHP functions", out)
         again = run(REAL / "wareck-cgminer-gekko" / "miner.php")
         self.assertNotIn("\n  + ", again)
+
+
+class ImportedFormulaTests(BaseTestCase):
+    def test_prefixed_formulas_in_plain_sections_compute_and_bad_ones_are_named(self):
+        out = run_text("<?php\n$customsummarypages = array('Rej' => array(array("
+                       "'POOL' => array('URL', 'GEN.RejPct=Rej%'), 'SUMMARY' => array('GEN.GHS av=GH/s av||MHS av')),"
+                       " array(), array('POOL' => array('gen' => array('RejPct' => 'POOL.Rejected/max(POOL.Accepted,1)',"
+                       " 'Typo' => 'POOL.Rejectd*1')), 'SUMMARY' => array('gen' => array('GHS av' => "
+                       "'SUMMARY.MHS av/1000')))));\n")
+        self.assertIn("page 'Rej', POOL: gen 'Typo': no rig sends a field 'POOL.Rejectd'", out)
+        self.assertNotIn("RejPct':", out)
+        self.snapshot(sections={"SUMMARY": [{"MHS av": 5000.0}],
+                                "POOLS": [{"POOL": 0, "URL": "stratum+tcp://p:3333", "Accepted": 200, "Rejected": 4}]})
+        self.client.force_login(self.bob)
+        page = self.client.get("/pages/rej/").content.decode()
+        self.assertIn("<td>0.02</td>", page)  # Rej%: 4 / 200
+        self.assertIn(">5.00</td>", page)  # GH/s av: 5000 MH/s / 1000, not the MHS av fallback
