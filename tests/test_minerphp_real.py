@@ -127,3 +127,11 @@ class ImportedFormulaTests(BaseTestCase):
         page = self.client.get("/pages/rej/").content.decode()
         self.assertIn("<td>0.02</td>", page)  # Rej%: 4 / 200
         self.assertIn(">5.00</td>", page)  # GH/s av: 5000 MH/s / 1000, not the MHS av fallback
+
+
+def test_a_field_in_double_quotes_is_read_as_miner_php_reads_it():
+    from minerpanel.minerphp_pages import translate_formula
+
+    # genfld() replaces every field name by its value, inside quotes too: "GHS av" is the field
+    assert translate_formula('max("GHS av", 1)', {"GHS av"}) == 'max("GHS av", 1)'
+    assert translate_formula('"x" == "x"', {"GHS av"}) == "'x' == 'x'"
