@@ -3,7 +3,7 @@
 
 from rigs.field_formats import NAMED
 
-from .engine import CALCS, RESTRICTIONS, PageError, alternatives, referenced_fields, section_parts
+from .engine import CALCS, RESTRICTIONS, STANDARD, PageError, alternatives, referenced_fields, section_parts
 from .formula import FormulaError, compile_formula
 
 
@@ -61,7 +61,10 @@ def never_computes(formula):
 
 
 def warnings(definition, known=()):
-    """What saves but looks wrong: formula fields no rig sends (a typo such as 'Acceptd')."""
+    """What saves but looks wrong: a field a formula reads that no row of the section has — one no rig
+    sends (a typo such as 'Acceptd'), another section's ('DEVS.Temperature' in POOL), or a bare name in
+    a join (whose rows only have 'SUMMARY.Elapsed', 'COIN.Network Difficulty')."""
+    parts = definition.get("section", "").split("+")
     names = set(known) | referenced_fields(definition)
     names.update(f"BGEN.{g}" for g in definition.get("bgen", {}))
     names.update(f"GEN.{g}" for g in definition.get("gen", {}))
@@ -73,7 +76,22 @@ def warnings(definition, known=()):
             except FormulaError:
                 continue
             for used in formula.fields:
-                if used not in names:
-                    out.append(f"{key} '{gname}': no rig sends a field '{used}': check its spelling "
-                               "(a field name with spaces is written as is or in double quotes)")
+                why = unread(used, parts, known, names)
+                if why:
+                    out.append(f"{key} '{gname}': {why}")
     return out
+
+
+def unread(name, parts, known, names):
+    """Why rows of the section ``parts`` never have ``name`` (None when they may)."""
+    head, dot, _ = name.partition(".")
+    if head in ("GEN", "BGEN"):
+        return None if name in names else f"no formula is named '{name}'"
+    if name not in known:
+        return (f"no rig sends a field '{name}': check its spelling "
+                "(a field name with spaces is written as is or in double quotes)")
+    if len(parts) == 1 and dot and head in STANDARD and head != parts[0]:
+        return f"'{name}' is a field of {head}, not of this {parts[0]} section"
+    if len(parts) == 2 and not (dot and head in parts):
+        return f"in a joined section write the field with its section: '{parts[0]}.{name}' or '{parts[1]}.{name}'"
+    return None

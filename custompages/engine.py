@@ -47,7 +47,7 @@ JOINS = {
     **{("POOLSTATUS", right): "all" for right in ("USERS", "WORKERS")},
     ("SUMMARY", "CLIENTS"): "all",
 }
-RESTRICTIONS = {"set", "=", "<", "<=", ">", ">=", "eq", "lt", "le", "gt", "ge"}
+RESTRICTIONS = {"set", "=", "<", "<=", ">", ">=", "eq", "lt", "le", "gt", "ge", "sub", "!sub"}  # sub: starts with
 CALCS = {"sum", "avg", "min", "max", "lo", "hi", "count", "any"}
 
 
@@ -216,12 +216,13 @@ def build_section(definition, rigs):
                 r["_nototal"] = True
             rows.append(r)
     rows = [r for r in rows if passes(r, definition.get("where", []))]
-    apply_gen(rows, definition.get("bgen", {}), "BGEN")
+    own = None if "+" in name else name  # a plain section's formulas may write its prefix
+    apply_gen(rows, definition.get("bgen", {}), "BGEN", own)
     grouped = bool(definition.get("group"))
     if grouped:
         group = [_first_present(g.split("||"), rows) for g in definition["group"]]
         rows = group_rows(rows, group, definition.get("calc", {}))
-    apply_gen(rows, definition.get("gen", {}), "GEN")
+    apply_gen(rows, definition.get("gen", {}), "GEN", own)
     rows = [r for r in rows if passes(r, definition.get("having", []))]
     for spec in reversed(definition.get("sort", [])):  # rig order, record order, unless sorted
         fld = spec.lstrip("-")
@@ -259,13 +260,15 @@ def _columns(definition, rows):
     columns = []
     for spec in specs:
         alts = alternatives(spec)
-        name, header = next(((n, h) for n, h in alts if n in present), alts[0])
+        name, header = next(((n, h) for n, h in alts if n in fields), None) or \
+            next(((n, h) for n, h in alts if n in present), alts[0])
         if name == "*":
             columns.extend((k, k) for k in seen if k != "#" and (k, k) not in columns)
         else:
             columns.append((header, name))
+    listed = {n for spec in specs for n, _ in alternatives(spec)}
     for g in gens:  # formulas are shown even when the field list forgot them
-        if all(fld != g for _, fld in columns):
+        if g not in listed:
             columns.append((g.split(".", 1)[1], g))
     return [(h, f) for h, f in columns if f == "#" or f in present]
 

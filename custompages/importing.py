@@ -35,8 +35,9 @@ def _messages(exc, where):
     return [f"{where}: {m}" for m in described(exc)]
 
 
-def check(data):
-    """[(page, [sections])] unsaved and validated; raises ValidationError([messages])."""
+def check(data, keep_unknown_fields=False):
+    """[(page, [sections])] unsaved and validated; raises ValidationError([messages]).
+    keep_unknown_fields: a field no rig sends is kept (an empty column until one does), not refused."""
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -76,6 +77,7 @@ def check(data):
                 errors.append(f"{swhere}: a section is an object, not {type_name(s)}")
                 continue
             section = PageSection(**{"order": j - 1, **_typed(s, SECTION_KEYS, swhere, errors)})
+            section.keep_unknown_fields = keep_unknown_fields
             try:
                 section.full_clean(exclude=["page"])
             except ValidationError as exc:
@@ -90,9 +92,9 @@ def check(data):
     return out
 
 
-def import_pages(data):
+def import_pages(data, keep_unknown_fields=False):
     """Validate, then create or replace every page (all or none); returns the saved pages."""
-    checked = check(data)
+    checked = check(data, keep_unknown_fields)
     saved = []
     with transaction.atomic():
         for page, sections in checked:

@@ -15,7 +15,7 @@ MAX_TEXT = 20_000  # characters per box
 MAX_ROWS = 2_000  # rows one table shows
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
-RESTRICTION = re.compile(r"^(.+?)\s+(set|<=|>=|=|<|>|eq|lt|le|gt|ge)(?:\s+(.*))?$")
+RESTRICTION = re.compile(r"^(.+?)\s+(set|<=|>=|=|<|>|eq|lt|le|gt|ge|sub|!sub)(?:\s+(.*))?$")
 
 
 def lines(text):
@@ -104,6 +104,8 @@ class PageSection(models.Model):
                                "formatting: sent, integer, decimals1 .. decimals8, percent, percent3, rate, "
                                "mhs, elapsed, date, time, bytes")
 
+    keep_unknown_fields = False  # an import of miner.php's pages keeps them (miner.php shows empty columns)
+
     class Meta:
         ordering = ["order", "id"]
 
@@ -154,7 +156,8 @@ class PageSection(models.Model):
             checks.validate(self.definition(), known=known_fields())
         except engine.PageError as exc:
             raise ValidationError({field_of(str(exc)): str(exc)}) from None
-        self.check_names()
+        if not self.keep_unknown_fields:
+            self.check_names()
 
     def check_names(self):
         """Every field a box names is one the rigs send (the catalogue and the latest

@@ -42,29 +42,34 @@ def passes(row, tests):
             ok = {"=": a == b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
         else:
             a, b = str(value).lower(), str(want).lower()
-            ok = {"eq": a == b, "lt": a < b, "le": a <= b, "gt": a > b, "ge": a >= b}[op]
+            ok = {"eq": a == b, "lt": a < b, "le": a <= b, "gt": a > b, "ge": a >= b,
+                  "sub": a.startswith(b), "!sub": not a.startswith(b)}[op]
         if not ok:
             return False
     return True
 
 
-def apply_gen(rows, gens, prefix):
-    """Add GEN.name / BGEN.name to each row; a failing formula leaves a blank with its reason."""
+def apply_gen(rows, gens, prefix, own=None):
+    """Add GEN.name / BGEN.name to each row; a failing formula leaves a blank with its reason.
+    ``own``: the plain section the rows are of, whose prefix a formula may write ('POOL.Accepted')."""
     for gname, text in gens.items():
         key = f"{prefix}.{gname}"
         fields = set()
         for r in rows:
             fields.update(r)
         fields.discard("_rig")
+        if own:
+            fields.update([f"{own}.{f}" for f in fields])
         try:
             formula = compile_formula(text, sorted(fields))
         except FormulaError as exc:
             for r in rows:
                 r.setdefault("_errors", {})[key] = str(exc)
             continue
+        aliases = {f: f[len(own) + 1:] for f in formula.fields if own and f.startswith(f"{own}.")}
         for r in rows:
             try:
-                r[key] = formula.evaluate(r)
+                r[key] = formula.evaluate({**r, **{f: r[b] for f, b in aliases.items() if b in r}} if aliases else r)
             except FormulaError as exc:
                 r.setdefault("_errors", {})[key] = exc.message
 

@@ -99,6 +99,14 @@ def comparable(page):
 def add_pages(plan, out, errors):
     public = set(plan.public)
     changed = []
+    for name in plan.builtins:
+        page = CustomPage.objects.filter(name=name).first()
+        if page:
+            out.append(f"= page '{name}': the panel's built-in page of that name, kept as it is (/pages/{page.slug}/)")
+        else:
+            changed.append(dict(minerphp.BUILTIN_PAGES[name], public=name in public))
+            out.append(f"+ page '{name}': the panel's built-in page of that name, created again "
+                       f"at /pages/{changed[-1]['slug']}/")
     for entry in plan.pages:
         entry = dict(entry, public=entry["name"] in public)
         existing = CustomPage.objects.filter(name=entry["name"]).first() or \
@@ -118,7 +126,7 @@ def add_pages(plan, out, errors):
             json.dump(changed, fh)
             fh.flush()
             try:
-                call_command("importpages", fh.name, stdout=io.StringIO())
+                call_command("importpages", fh.name, keep_unknown_fields=True, stdout=io.StringIO())
             except CommandError as exc:
                 errors.append(f"pages: {exc}")
                 return

@@ -12,10 +12,20 @@ import ipaddress
 import re
 import shlex
 
+from custompages.builtin import MINERPHP
+
 from . import phpfile
 from .minerphp_pages import page_entry
 
-PAGE_VARIABLES = ("customsummarypages", "user_pages")
+PAGE_VARIABLES = ("customsummarypages", "user_pages", "sys_pages")
+# miner.php's $sys_pages that the panel has as built-in pages, under the same names
+BUILTIN_PAGES = {page["name"]: page for page in MINERPHP}
+# the built-in pages only Kano's newer miner.php has (v42 and later; Gekko* in cgminer 4.12)
+KANO_ONLY = {"Avalon": "Avalon miners", "Avalons": "Avalon modules by state", "S9": "Antminer S9 chains",
+             "Gekko": "GekkoScience sticks", "GekkoChips": "GekkoScience chips"}
+# settings of Kano's page colouring functions, which the panel does not run
+KANO_SETTINGS = {"avatmaxmed", "avatmaxhi", "avatempmed", "avatemphi", "avaghsmmmin", "s9tempmed", "s9temphi",
+                 "s9chainmin", "s9acn", "ect"}
 TIERS = ("sys", "usr")
 
 # miner.php setting -> (environment variable, how its value is written, miner.php's default)
@@ -56,12 +66,20 @@ NOT_NEEDED = {
     "rigport": "used for the $rigs entries without a port",
     "mcast": "see DISCOVERY",
     "allowcustompages": "custom pages are always on",
+    "add_css_names": "the panel has its own style sheet (light and dark)",
+    "mmcmd": "the command Kano's Avalon pages read their MM tables with, which are not imported",
+    "per_proc": "the panel shows bfgminer's whole devices (its `devs`), so a DEVS.ProcID column stays empty",
 }
-READ = {"rigs", "userlist", "hidefields", "mcast", "rigport", "allowcustompages", *PAGE_VARIABLES, *ENV, *NOT_NEEDED}
+READ = {"rigs", "userlist", "hidefields", "mcast", "rigport", "allowcustompages", *PAGE_VARIABLES, *ENV, *NOT_NEEDED,
+        *KANO_SETTINGS}
 # miner.php's own helpers that a copied miner.php assigns: not settings, read nothing from them
 MINERPHP_INTERNALS = {"here", "tablebegin", "tableend", "warnfont", "warnoff", "colourtable", "miner", "port",
                       "rigips", "showndate", "rigerror", "rownum", "ses", "haderror", "error", "mobilepage",
-                      "mobilesum", "statspage", "statssum", "poolspage", "poolssum", "poolsext", "syspage", "syssum"}
+                      "mobilesum", "statspage", "statssum", "poolspage", "poolssum", "poolsext", "syspage", "syssum",
+                      "devnotpage", "devnotsum", "devdetpage", "devdetsum", "protopage", "protosum", "protoext",
+                      "kanogenpage", "kanogensum", "kanogenext", "avalonmmflds", "avalonpage", "avalonsum",
+                      "avalonext", "avalonspage", "avalonsmmsum", "avalonssum", "avalonsmmggen", "avalonsext",
+                      "s9page", "s9sum", "s9ext"}
 
 
 class Plan:
@@ -70,6 +88,7 @@ class Plan:
         self.users = []       # {"name", "password", "tier", "line"}
         self.public = []      # page names from $userlist['def']
         self.pages = []       # importpages entries
+        self.builtins = []    # names of the panel's built-in pages the file shows ('Kano' => 1)
         self.env = []         # (KEY, value)
         self.notes = []       # what is skipped or changed, and why
         self.problems = []    # what stops the import
@@ -90,6 +109,7 @@ def at(result, name):
 
 def translate(result, known=()):
     plan = Plan()
+    plan.known = set(known)
     for line, why, name in result.problems:
         if name and name not in READ:
             plan.notes.append(f"line {line}: ${name} skipped ({why}); it is not a miner.php setting")
@@ -103,15 +123,16 @@ def translate(result, known=()):
             plan.notes.append(f"{at(result, name)}${name} is not a miner.php setting: ignored")
         elif name in NOT_NEEDED and name not in ("rigport", "mcast", "allowcustompages", "doctype"):
             plan.notes.append(f"{at(result, name)}${name}: not needed ({NOT_NEEDED[name]})")
+        elif name in KANO_SETTINGS and name not in result.used:
+            plan.notes.append(f"{at(result, name)}${name}: a setting of the PHP functions that colour Kano's "
+                              "Avalon and S9 pages, which the panel does not run: ignored")
     rigs(plan, result)
     settings(plan, result)
     if values.get("allowcustompages", True) is False:
         plan.notes.append(f"{at(result, 'allowcustompages')}$allowcustompages is false: miner.php shows no "
                           "custom pages, so none is imported")
     else:
-        for var in PAGE_VARIABLES:
-            if var in values:
-                pages(plan, result, var, set(known))
+        pages(plan, result)
     users(plan, result)
     return plan
 
@@ -261,25 +282,60 @@ def users(plan, result):
 # ---------------------------------------------------------------- pages
 
 
-def pages(plan, result, var, known):
-    value = result.values[var]
+def resolve(name, spec, values):
+    """What miner.php's getcsp() shows for $customsummarypages[name]: (definition, where from),
+    ("builtin", None) for the panel's page of that name, or (None, why it is skipped)."""
+    if isinstance(spec, dict):
+        return spec, None
+    if spec is None:
+        return None, "is null (miner.php shows no such page)"
+    for var in ("user_pages", "sys_pages"):  # miner.php looks in $user_pages first
+        defined = values.get(var)
+        if isinstance(defined, dict) and isinstance(defined.get(name), dict):
+            if var == "sys_pages" and name in BUILTIN_PAGES:
+                return "builtin", None  # the file's copy of a page the panel has as miner.php's own
+            return defined[name], f"${var}['{name}']"
+    if name in BUILTIN_PAGES:
+        return "builtin", None
+    if name in KANO_ONLY:
+        return None, (f"is a built-in page of Kano's newer miner.php ({KANO_ONLY[name]}) that the panel has no "
+                      "equivalent for, and its definition is not in this file: skipped (import that miner.php "
+                      "itself to carry its $sys_pages, or build the page in the admin)")
+    return None, "names no page of $user_pages or of miner.php's built-in pages: skipped, as miner.php does"
+
+
+def pages(plan, result):
+    values = result.values
+    value = values.get("customsummarypages")
     if value is None:
         return
     if not isinstance(value, dict):
-        plan.problems.append(f"{at(result, var)}${var} is not an array of pages")
+        plan.problems.append(f"{at(result, 'customsummarypages')}$customsummarypages is not an array of pages")
         return
+    where = at(result, "customsummarypages")
     for name, spec in value.items():
         name = str(name)
-        if any(p["name"] == name for p in plan.pages):
-            plan.notes.append(f"{at(result, var)}the page '{name}' is defined twice: the last one is imported")
-            plan.pages = [p for p in plan.pages if p["name"] != name]
+        spec, source = resolve(name, spec, values)
+        if spec == "builtin":
+            plan.builtins.append(name)
+            continue
+        if spec is None:
+            plan.notes.append(f"{where}the page '{name}' {source}")
+            continue
+        if source:
+            plan.notes.append(f"{where}the page '{name}' => {phpfile.php_str(value[name])}: imported from {source}")
         try:
-            entry = page_entry(name, spec, known, plan.notes, 100 + 10 * len(plan.pages))
+            entry = page_entry(name, spec, plan.known, plan.notes, 100 + 10 * len(plan.pages))
         except ValueError as exc:
-            plan.problems.append(f"{at(result, var)}the page '{name}' {exc}" if "is not" in str(exc) or
-                                 str(exc).startswith("has") else f"{at(result, var)}the page '{name}': {exc}")
+            plan.problems.append(f"{where}the page '{name}' {exc}" if "is not" in str(exc) or
+                                 str(exc).startswith("has") else f"{where}the page '{name}': {exc}")
             continue
         if name == "Summary":
-            plan.notes.append(f"{at(result, var)}the page 'Summary' replaced miner.php's default page: it is imported "
+            plan.notes.append(f"{where}the page 'Summary' replaced miner.php's default page: it is imported "
                               "as the Summary page, which / shows (the fixed tables stay at /overview/)")
         plan.pages.append(entry)
+    user = values.get("user_pages")
+    unused = [str(n) for n in user if n not in value] if isinstance(user, dict) else []
+    if unused:
+        plan.notes.append(f"{at(result, 'user_pages')}$user_pages {', '.join(repr(n) for n in unused)}: not listed "
+                          "in $customsummarypages, so miner.php shows them nowhere: not imported")

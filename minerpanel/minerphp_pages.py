@@ -9,11 +9,16 @@ fit it and reported where they do not. Plain Python: no Django here.
 
 import re
 
+from custompages.catalogue import unknown_field
+from custompages.checks import warnings
+from custompages.engine import PageError, parse_field, plain_names, referenced_fields, section_parts
 from custompages.formula import FUNCTIONS, FormulaError, compile_formula
 
 from . import phpfile
 
 EXT_KEYS = ("where", "group", "calc", "having", "bgen", "gen")
+# sections only Kano's miner.php draws (its Avalon pages: the EC code table, the MM modules of estats)
+KANO_SECTIONS = re.compile(r"ECTABLE|MM\d*")
 PHP_OPERATORS = [("===", "=="), ("!==", "!="), ("<>", "!="), ("&&", " and "), ("||", " or ")]
 
 
@@ -55,7 +60,8 @@ def translate_formula(php, fields):
     for old, new in PHP_OPERATORS:
         text = text.replace(old, new)
     text = re.sub(r"!(?!=)", " not ", text)
-    text = re.sub(r'"([^"\']*)"', r"'\1'", text)
+    # miner.php puts a field's value wherever its name is, quotes or not: "GHS av" reads the field
+    text = re.sub(r'"([^"\']*)"', lambda m: m.group(0) if m.group(1) in fields else f"'{m.group(1)}'", text)
     for name in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", text):
         if name.lower() not in FUNCTIONS:
             raise ValueError(f"the PHP function {name}() has no equivalent (allowed: {', '.join(FUNCTIONS)})")
@@ -90,19 +96,15 @@ def formulas(value, what, fields, notes, page):
 
 
 def section_fields(specs, gens):
-    """Page fields, with miner.php's 'GEN.x||OTHER.y' alternatives resolved as degen() does."""
+    """Page fields with miner.php's 'GEN.x=X||OTHER.y' alternatives as degen() has them: a formula that
+    is not carried over gives way to its alternative (or the field is left out); those that remain stay
+    alternatives, so a formula that cannot compute on a rig falls back to the rig's own field."""
     out = []
     for spec in specs:
-        field, eq, header = spec.partition("=")
-        if "||" in field:
-            options = field.split("||")
-            usable = [o for o in options if not o.startswith(("GEN.", "BGEN.")) or o.split(".", 1)[1] in gens]
-            if not usable:
-                continue
-            field = usable[0]
-        elif field.startswith(("GEN.", "BGEN.")) and field.split(".", 1)[1] not in gens:
-            continue
-        out.append(field + eq + header)
+        usable = [o for o in spec.split("||")
+                  if not o.startswith(("GEN.", "BGEN.")) or o.partition("=")[0].split(".", 1)[1] in gens]
+        if usable:
+            out.append("||".join(usable))
     return out
 
 
@@ -121,14 +123,23 @@ def page_entry(name, spec, known, notes, order):
     sections = []
     for section, fields in layout.items():
         section = str(section)
+        if KANO_SECTIONS.fullmatch(section):
+            notes.append(f"page '{name}': the section {section} (Kano's Avalon table, drawn by its own PHP) has no "
+                         "equivalent: skipped")
+            continue
         specs = strings(fields, f"the fields of {section}")
         specs = [clean_line(s, "a field") for s in specs]
         extension = ext.get(section) or {}
         if not isinstance(extension, dict):
             raise ValueError(f"the extension of {section} is not an array")
         for key in extension:
-            if key not in EXT_KEYS:
+            if key not in EXT_KEYS and key != "fmt":
                 notes.append(f"page '{name}': '{key}' in the extension of {section} has no equivalent: ignored")
+        if extension.get("fmt"):  # a PHP function that draws the cells: its formulas only feed it
+            notes.append(f"page '{name}': {section} is drawn by the PHP function {phpfile.php_str(extension['fmt'])}"
+                         "(), which the panel does not run: its formulas are left out, so its fields show their "
+                         "|| alternatives (as miner.php does with $allowgen off)")
+            extension = {k: v for k, v in extension.items() if k not in ("gen", "bgen")}
         calc = extension.get("calc") or {}
         if not isinstance(calc, dict):
             raise ValueError(f"calc of {section} is not an array of 'Field' => 'function'")
@@ -146,4 +157,26 @@ def page_entry(name, spec, known, notes, order):
                  "calc": "\n".join(f"{clean_line(str(k), 'calc')}={v}" for k, v in calc.items()),
                  "bgen": bgen, "gen": gen}
         sections.append({k: v for k, v in entry.items() if v or k == "section"})
+        definition = {"section": section, "fields": specs, "group": group, "calc": calc,
+                      **{k: [[str(t.get(0, ""))] for t in (extension.get(k) or {}).values() if isinstance(t, dict)]
+                         for k in ("where", "having")},
+                      **{k: dict(line.split("=", 1) for line in entry[k].splitlines()) for k in ("bgen", "gen")}}
+        unsent(name, section, definition, known, notes)
+    if not sections:
+        raise ValueError("has no section the panel can show")
     return {"name": name, "slug": slug(name), "order": order, "public": False, "sections": sections}
+
+
+def unsent(page, section, definition, known, notes):
+    """Note each field the section names that no rig sends: miner.php shows an empty column, so it is
+    imported as it is (the page shows it once a rig sends it)."""
+    try:
+        section_parts(section)
+    except PageError:
+        return  # importpages names the section
+    notes.extend(f"page '{page}', {section}: {w}" for w in warnings(definition, known))
+    names = {parse_field(f)[0] for f in referenced_fields(plain_names(definition)) if f.strip()}
+    missing = [f"'{f}'" for f in sorted(names) if not f.startswith(("GEN.", "BGEN.")) and unknown_field(f, known)]
+    if missing:
+        notes.append(f"page '{page}', {section}: no rig sends {'a field' if len(missing) == 1 else 'the fields'} "
+                     f"{', '.join(missing)} (miner.php shows an empty column): imported as it is")

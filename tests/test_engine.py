@@ -266,3 +266,37 @@ def test_a_plain_section_reads_its_own_prefix():
     assert [row["URL"] for row in r.rows] == ["u"] and r.totals["Accepted"] == 5
     # a join keeps its prefixes
     assert engine.plain_names({"section": "SUMMARY+POOL", "fields": ["POOL.URL"]})["fields"] == ["POOL.URL"]
+
+
+def test_formulas_in_a_plain_section_accept_its_prefix():
+    # miner.php's pages write RejPct=POOL.Rejected/... in a POOL section: the prefix names the section's own field
+    pools = build_section({"section": "POOL", "fields": ["URL", "GEN.Avg"],
+                           "gen": {"Avg": "POOL.Difficulty Accepted/max(POOL.Accepted,1)"}}, RIGS)
+    assert values(pools, "GEN.Avg") == [100.0, 0.0, 200.0]
+    summary = build_section({"section": "SUMMARY", "fields": ["GEN.GHS av=GH/s av||SUMMARY.MHS av=MHS av"],
+                             "gen": {"GHS av": "SUMMARY.MHS av/1000"}}, RIGS)
+    assert values(summary, "GEN.GHS av") == [0.01, 0.02]
+    assert summary.columns == [("GH/s av", "GEN.GHS av")]
+
+
+def test_a_formula_that_fails_on_every_row_gives_way_to_its_alternative():
+    summary = build_section({"section": "SUMMARY", "fields": ["GEN.GHS av=GH/s av||MHS av=MHS av"],
+                             "gen": {"GHS av": "Nonesuch/1000"}}, RIGS)
+    assert summary.columns == [("MHS av", "MHS av")]
+    assert values(summary, "MHS av") == [10.0, 20.0]
+
+
+def test_save_warns_of_formula_fields_no_row_of_the_section_has():
+    from custompages.catalogue import known_fields
+    from custompages.checks import warnings
+
+    known = known_fields()
+    assert warnings({"section": "POOL", "gen": {"R": "POOL.Rejected/max(POOL.Accepted,1)"}}, known) == []
+    assert warnings({"section": "POOL", "gen": {"R": "Rejectd/max(Accepted,1)"}}, known) == [
+        "gen 'R': no rig sends a field 'Rejectd': check its spelling "
+        "(a field name with spaces is written as is or in double quotes)"]
+    assert warnings({"section": "POOL", "gen": {"T": "DEVS.Temperature*2"}}, known) == [
+        "gen 'T': 'DEVS.Temperature' is a field of DEVS, not of this POOL section"]
+    assert warnings({"section": "SUMMARY+COIN", "gen": {"E": "Elapsed*2"}}, known) == [
+        "gen 'E': in a joined section write the field with its section: 'SUMMARY.Elapsed' or 'COIN.Elapsed'"]
+    assert warnings({"section": "SUMMARY+COIN", "gen": {"E": "SUMMARY.Elapsed*2"}}, known) == []

@@ -116,7 +116,7 @@ class ImportTests(BaseTestCase):
         self.assertEqual([s.section for s in page.sections.all()], ["DATE", "SUMMARY", "DEVS", "POOL"])
         summary, devs, pool = page.sections.all()[1:]
         self.assertEqual(summary.gen, "Eff=round(Accepted/max(Elapsed,1)*60, 2)")
-        self.assertIn("GEN.Eff=Eff", summary.fields.splitlines())  # GEN.Eff||SUMMARY.Utility: the gen exists
+        self.assertIn("GEN.Eff||SUMMARY.Utility=Eff", summary.fields.splitlines())  # the gen exists: both kept
         self.assertEqual(devs.where, "Temperature > 0\nStatus eq Alive")
         self.assertEqual(pool.bgen, "Rate=Accepted * 100 / max(Accepted + Rejected, 1)")
         self.assertEqual(pool.gen, "")  # both gens are PHP beyond our grammar: reported, not guessed

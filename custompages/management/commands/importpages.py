@@ -15,6 +15,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
+        parser.add_argument("--keep-unknown-fields", action="store_true",
+                            help="keep a field no rig sends (an empty column until one does) instead of refusing it")
 
     def handle(self, *args, **opts):
         try:
@@ -25,7 +27,7 @@ class Command(BaseCommand):
         except (OSError, ValueError, RecursionError) as exc:
             raise CommandError(f"cannot read {opts['file']}: {exc}") from None
         try:
-            pages = import_pages(data)
+            pages = import_pages(data, opts["keep_unknown_fields"])
         except ValidationError as exc:
             raise CommandError("nothing imported:\n  " + "\n  ".join(exc.messages)) from None
         for page in pages:
