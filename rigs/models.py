@@ -124,7 +124,8 @@ class AuditEntry(models.Model):
     rig_name = models.CharField(max_length=64, blank=True)
     command = models.CharField(max_length=40)
     params = models.JSONField(default=dict, blank=True)  # secrets redacted
-    # S I W E F (the rig's letter), refused, invalid, error; "sent" until the rig answers; "locked" (logins)
+    # S I W E F (the rig's letter), refused, invalid, error; "sent" until the rig answers ("interrupted"
+    # when its process stopped first: control.mark_interrupted); "locked" (logins)
     outcome = models.CharField(max_length=12)
     code = models.IntegerField(null=True)
     message = models.TextField(blank=True)
