@@ -8,6 +8,8 @@ import os
 import secrets
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MINERPANEL_VAR", BASE_DIR / "var"))
 
@@ -48,15 +50,25 @@ def private(path, mode):
 
 
 def local_secret_key():
-    """SECRET_KEY from the environment, else generated once into var/secret_key."""
+    """SECRET_KEY from the environment; else read from the file SECRET_KEY_FILE names (kept away from
+    var/, so a backup of the database does not carry the key its rig secrets are encrypted with);
+    else generated once into var/secret_key."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
+    named = os.environ.get("SECRET_KEY_FILE")
+    path = Path(named) if named else VAR_DIR / "secret_key"
+    if not path.exists() and not named:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        key = path.read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"SECRET_KEY_FILE={path}: {exc.strerror} (move var/secret_key there: the rig "
+                                   "secrets are encrypted with it)") from None
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: it must hold the secret key")
+    return key
 
 
 SECRET_KEY = local_secret_key()

@@ -13,6 +13,10 @@ from django.core.exceptions import PermissionDenied
 
 SYS, USR, DEF = "sys", "usr", "def"
 
+# Powers no tier holds: only an account given one directly (its own permissions in the admin)
+# has it, superusers included; a group never passes them on (rigs migration 0014 took them off).
+EXPLICIT_ONLY = ("rigs.execute_scripts",)
+
 
 def tier(user):
     if not user.is_authenticated:
@@ -28,7 +32,11 @@ def join_tier(user, name):
 
     group = Group.objects.get_or_create(name=name)[0]
     if name == SYS:
-        group.permissions.add(*Permission.objects.filter(content_type__app_label__in=["rigs", "custompages"]))
+        perms = Permission.objects.filter(content_type__app_label__in=["rigs", "custompages"])
+        for perm in EXPLICIT_ONLY:
+            app, _, codename = perm.partition(".")
+            perms = perms.exclude(content_type__app_label=app, codename=codename)
+        group.permissions.add(*perms)
     user.groups.add(group)
 
 
@@ -38,20 +46,16 @@ def readonly(user, rig=None):
 
 
 def granted(user, perm):
-    """Whether the user was given ``perm`` ("app.codename") explicitly, by user or group.
+    """Whether the user was given ``perm`` ("app.codename") directly, as their own permission.
 
-    For powers no tier has by default (EXECUTE on XMRigCC miners): unlike
-    user.has_perm(), a superuser does not hold them until granted."""
+    For the powers in EXPLICIT_ONLY (EXECUTE on XMRigCC miners): unlike user.has_perm(), a
+    superuser does not hold them until granted, and a group holding one grants nothing."""
     if not perm:
         return True
     if not user.is_authenticated or tier(user) != SYS:
         return False
-    from django.contrib.auth.models import Permission
-    from django.db.models import Q
-
     app, _, codename = perm.partition(".")
-    return Permission.objects.filter(content_type__app_label=app, codename=codename).filter(
-        Q(user=user) | Q(group__user=user)).exists()
+    return user.user_permissions.filter(content_type__app_label=app, codename=codename).exists()
 
 
 def usr_required(view):

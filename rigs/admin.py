@@ -5,10 +5,12 @@ from .models import AuditEntry, Rig, Snapshot
 
 
 class RigForm(forms.ModelForm):
-    """The token/password is never sent back to the browser; leaving it blank keeps it."""
+    """The token/password is never sent back to the browser; leaving it blank keeps it, unless the
+    rig's address or kind changes: the stored secret is never sent to a new place."""
 
     token = forms.CharField(required=False, label="Token or password", widget=forms.PasswordInput(render_value=False),
-                            help_text=Rig._meta.get_field("token").help_text + " Leave blank to keep the current one.")
+                            help_text=Rig._meta.get_field("token").help_text + " Leave blank to keep the current one "
+                                      "(it must be entered again when the address or kind changes).")
     clear_token = forms.BooleanField(required=False, label="Remove the token/password")
 
     class Meta:
@@ -22,10 +24,16 @@ class RigForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("token") and not data.get("clear_token") and self.instance.pk:
-            data["token"] = self.instance.token
         if data.get("clear_token"):
             data["token"] = ""
+        elif not data.get("token") and self.instance.pk:
+            moved = self.instance.secret_would_move(self.changed_data)
+            if moved:
+                names = " and ".join(str(Rig._meta.get_field(name).verbose_name) for name in moved)
+                self.add_error("token", f"Enter the token or password again: the {names} changed, and the stored "
+                                        "one is never sent to a new place (or tick \"Remove the token/password\").")
+            else:
+                data["token"] = self.instance.token
         return data
 
 

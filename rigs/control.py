@@ -6,8 +6,10 @@ Used by the views (one rig or many); the command descriptions are in commands.py
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.utils import timezone
 
 from minerpanel.tiers import granted
@@ -57,6 +59,22 @@ def anonymous_refusal(address, rig, command, outcome, message):
         username="(anonymous)", address=address or None, rig=rig if isinstance(rig, Rig) else None,
         rig_name=getattr(rig, "name", rig or "") or "", command=command[:40], outcome=outcome,
         message=f"{message[:500]} (later refusals from this address in this minute are counted here)")
+
+
+def command_bound():
+    """Longer than any command can take (a driver's few requests, each within the rig timeouts): a
+    "sent" row older than this is not waiting for an answer in any live process."""
+    return timedelta(seconds=max(60, 10 * (settings.RIG_CONNECT_TIMEOUT + settings.RIG_TIMEOUT)))
+
+
+def mark_interrupted(before):
+    """Rows still "sent" from before ``before``: the process sending them stopped before the rig
+    answered (a crash, kill -9). Kept, and marked so; returns how many."""
+    count = AuditEntry.objects.filter(outcome="sent", at__lt=before).update(
+        outcome="interrupted", message="interrupted: outcome unknown (the panel stopped before the rig answered)")
+    if count:
+        log.warning("%d command(s) cut off before their rig answered are marked interrupted in the audit log", count)
+    return count
 
 
 def finish(entry, outcome):

@@ -29,6 +29,11 @@ def validate_host(value):
         )
 
 
+# The settings that say where a rig's secret (token or password) is sent. Changing one must not
+# carry the stored secret along to the new place: it is entered again, or removed (issue 23).
+SECRET_DESTINATION = ("kind", "host", "port", "web_port", "path")
+
+
 class Rig(models.Model):
     name = models.CharField(max_length=64, unique=True)
     host = models.CharField(max_length=253, validators=[validate_host], help_text="IP address or host name of the miner.")
@@ -86,6 +91,11 @@ class Rig(models.Model):
         shown = getattr(self.driver, "address", None)
         return shown(self) if shown else f"{self.host}:{self.port}"
 
+    def secret_would_move(self, changed):
+        """The settings among ``changed`` (field names) that would send this rig's stored secret
+        somewhere else: none when it holds no secret."""
+        return [name for name in SECRET_DESTINATION if name in changed] if self.pk and self.token else []
+
     def clean(self):
         check = getattr(self.driver, "check", None)
         errors = check(self) if check else {}
@@ -114,7 +124,8 @@ class AuditEntry(models.Model):
     rig_name = models.CharField(max_length=64, blank=True)
     command = models.CharField(max_length=40)
     params = models.JSONField(default=dict, blank=True)  # secrets redacted
-    # S I W E F (the rig's letter), refused, invalid, error; "sent" until the rig answers; "locked" (logins)
+    # S I W E F (the rig's letter), refused, invalid, error; "sent" until the rig answers ("interrupted"
+    # when its process stopped first: control.mark_interrupted); "locked" (logins)
     outcome = models.CharField(max_length=12)
     code = models.IntegerField(null=True)
     message = models.TextField(blank=True)

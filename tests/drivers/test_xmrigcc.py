@@ -4,6 +4,7 @@ permission, and secrets kept out of everything the panel shows or writes."""
 
 import asyncio
 import base64
+import io
 import json
 import logging
 import random
@@ -341,3 +342,50 @@ def test_something_else_on_the_port_is_a_clear_error(bg, reply, message):
     rig = types.SimpleNamespace(host="127.0.0.1", port=port, username="a", token="b")
     with pytest.raises(RigError, match=message):
         asyncio.run(xmrigcc.poll(rig, **FAST))
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(RIG_TIMEOUT=2.0, RIG_CONNECT_TIMEOUT=1.0)
+def test_execute_is_refused_to_a_sys_account_and_through_any_group(panel):
+    """Issue 23: `createuser --tier sys` gave the sys group every rigs permission, EXECUTE's too."""
+    from django.core.management import call_command
+
+    call_command("createuser", "carol", "--tier", "sys", "--password", "carol-pw", stdout=io.StringIO())
+    carol = User.objects.get(username="carol")
+    assert not Group.objects.get(name="sys").permissions.filter(codename="execute_scripts").exists()
+    assert Group.objects.get(name="sys").permissions.filter(codename="change_rig").exists()  # the rest stays
+    url = f"/rigs/{panel.panel_rig.pk}/command/"
+    script = {"command": "ccexecute", "client": "gpu-box", "script": "uptime", "confirm": "yes"}
+    panel.client.force_login(carol)
+    assert 'value="ccexecute"' not in panel.client.get(f"/rigs/{panel.panel_rig.pk}/").content.decode()
+    r = panel.client.post(url, script, follow=True)
+    assert r.status_code == 200 and "needs the permission" in r.content.decode()
+    # a group holding it (given in the admin, or by an older join_tier) grants nothing
+    Group.objects.get(name="sys").permissions.add(Permission.objects.get(codename="execute_scripts"))
+    r = panel.client.post(url, script, follow=True)
+    assert "needs the permission" in r.content.decode()
+    assert panel.server.commands.get("gpu-box", {}).get("command") != "EXECUTE"
+    assert [(e.username, e.outcome) for e in AuditEntry.objects.order_by("id")] == [("carol", "refused")] * 2
+    carol.user_permissions.add(Permission.objects.get(codename="execute_scripts"))
+    panel.client.post(url, script)
+    assert panel.server.commands["gpu-box"]["command"] == "EXECUTE"
+    assert AuditEntry.objects.first().outcome == "S"
+
+
+@pytest.mark.django_db
+def test_a_superuser_grants_execute_to_an_account_on_its_admin_page():
+    from django.contrib.auth.models import User as Account
+
+    root = Account.objects.create_superuser("root", "", "pw")
+    dave = Account.objects.create_user("dave", "", "pw")
+    perm = Permission.objects.get(codename="execute_scripts")
+    c = Client()
+    c.force_login(root)
+    page = c.get(f"/admin/auth/user/{dave.pk}/change/").content.decode()
+    assert f'<option value="{perm.pk}"' in page and "Can run shell scripts on XMRigCC miners" in page
+    form = {"username": "dave", "is_active": "on", "user_permissions": [perm.pk],
+            "date_joined_0": "2025-01-01", "date_joined_1": "00:00:00", "initial-date_joined_0": "2025-01-01",
+            "initial-date_joined_1": "00:00:00"}
+    r = c.post(f"/admin/auth/user/{dave.pk}/change/", form)
+    assert r.status_code == 302, r.content.decode()[:3000]
+    assert list(dave.user_permissions.all()) == [perm]

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from custompages.importing import import_pages
 from custompages.models import section_warnings
+from minerpanel.terminal import shown
 
 MAX_FILE = 10 * 1024 * 1024
 
@@ -25,13 +26,13 @@ class Command(BaseCommand):
             with open(opts["file"], encoding="utf-8") as fh:
                 data = json.load(fh, parse_constant=lambda c: None)
         except (OSError, ValueError, RecursionError) as exc:
-            raise CommandError(f"cannot read {opts['file']}: {exc}") from None
+            raise CommandError(f"cannot read {opts['file']}: {shown(exc)}") from None
         try:
             pages = import_pages(data, opts["keep_unknown_fields"])
         except ValidationError as exc:
-            raise CommandError("nothing imported:\n  " + "\n  ".join(exc.messages)) from None
+            raise CommandError("nothing imported:\n  " + "\n  ".join(map(shown, exc.messages))) from None
         for page in pages:
-            self.stdout.write(f"imported {page.name} ({page.sections.count()} sections)")
+            self.stdout.write(f"imported {shown(page.name)} ({page.sections.count()} sections)")
             for section in page.sections.all():
                 for warning in section_warnings(section):
-                    self.stdout.write(f"  warning: {warning}")
+                    self.stdout.write(f"  warning: {shown(warning)}")

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from minerpanel import phpfile
 from minerpanel.carryover import CarryOverError, carry_over, plan_for, report_lines
+from minerpanel.terminal import shown
 
 
 class Command(BaseCommand):
@@ -24,11 +25,11 @@ class Command(BaseCommand):
             report = carry_over(plan, dry_run=opts["dry_run"])
         except CarryOverError as exc:
             for line in plan.notes:
-                self.stderr.write(f"  note: {line}")
-            raise CommandError("nothing was imported:\n  " + "\n  ".join(exc.problems)) from None
+                self.stderr.write(f"  note: {shown(line)}")
+            raise CommandError("nothing was imported:\n  " + "\n  ".join(map(shown, exc.problems))) from None
         if opts["dry_run"]:
             self.stdout.write(f"dry run of {opts['file']}: nothing is written; a real run would do this:")
         else:
             self.stdout.write(f"imported {opts['file']}:")
         for line in report_lines(plan, report):
-            self.stdout.write(line)
+            self.stdout.write(shown(line))

@@ -2,14 +2,15 @@ import asyncio
 
 from django.core.management.base import BaseCommand, CommandError
 
+from minerpanel.terminal import shown
 from rigs import discovery
 from rigs.discovered import expect_warning, mcast_options, register
 
 
 def table(found):
     rows = [("address", "API port", "description", "kind", "version")]
-    rows += [(f.host, str(f.port), f.description or "-", f.kind if f.version else "-",
-              f.version or "no valid `version` reply") for f in found]
+    rows += [(f.host, str(f.port), shown(f.description or "-", 80), f.kind if f.version else "-",
+              shown(f.version or "no valid `version` reply", 200)) for f in found]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return ["  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4] for r in rows]
 
@@ -66,4 +67,4 @@ class Command(BaseCommand):
             self.stderr.write(warning)
         if opts["register"]:
             for line in register(found):
-                self.stdout.write(line)
+                self.stdout.write(shown(line))

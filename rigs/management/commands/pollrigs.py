@@ -7,6 +7,7 @@ import sys
 from asgiref.sync import sync_to_async
 from django.core.management.base import BaseCommand, CommandError
 
+from minerpanel.terminal import shown
 from rigs import poller
 from rigs.lease import Lease
 
@@ -46,7 +47,7 @@ class Command(BaseCommand):
             failed = [r for r in results if not r.ok]
             self.stdout.write(f"polled {len(results)} rigs in {took:.2f} s, {len(failed)} failed")
             for r in failed:
-                self.stdout.write(f"  rig {r.rig_id}: {r.error}")
+                self.stdout.write(f"  rig {r.rig_id}: {shown(r.error)}")
             return
 
         from watch import notify as notifications

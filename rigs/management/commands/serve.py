@@ -16,6 +16,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from rigs import control
 
 log = logging.getLogger("minerpanel.serve")
 
@@ -178,6 +181,8 @@ class Command(BaseCommand):
         ensure_first_user(self.stdout)
         sims = ensure_demo_rigs(self.stdout)
         stop = asyncio.Event()
+        started = timezone.now()
+        control.mark_interrupted(started - control.command_bound())  # cut off by an earlier process's end
 
         async def background():
             if sims:
@@ -188,8 +193,13 @@ class Command(BaseCommand):
             if settings.EMBEDDED_POLLER and not opts["no_poller"]:
                 await poller_process(stop, children)
 
+        async def interrupted_later():  # and those of a process that ended just before this one started
+            await asyncio.sleep(control.command_bound().total_seconds())
+            await sync_to_async(control.mark_interrupted)(started)
+
         children = []
         task = twisted_loop.create_task(background())
+        sweep = twisted_loop.create_task(interrupted_later())
         reactor.addSystemEventTrigger("before", "shutdown", stop.set)
         reactor.addSystemEventTrigger("before", "shutdown", lambda: [c.terminate() for c in children
                                                                      if c.returncode is None])
@@ -205,3 +215,4 @@ class Command(BaseCommand):
             proxy_forwarded_address_header=settings.PROXY_ADDRESS_HEADER or None,
         ).run()
         task.cancel()
+        sweep.cancel()

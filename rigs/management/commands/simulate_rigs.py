@@ -38,6 +38,8 @@ def register(opts, **fields):
     wanted = fields.pop("name")
     address = {k: fields.get(k, Rig._meta.get_field(k).get_default()) for k in ("host", "port", "path")}
     rig = Rig.objects.filter(**address).first() or Rig(**address)
+    if "token" not in fields and rig.secret_would_move([k for k, v in fields.items() if getattr(rig, k) != v]):
+        fields["token"] = ""  # the stored secret never follows the rig to another kind or port
     name, n = wanted, 2
     while Rig.objects.filter(name=name).exclude(pk=rig.pk).exists():
         name, n = f"{wanted}-{n}", n + 1
