@@ -106,12 +106,12 @@ def rate_reasons(figs, past, limits):
         median = ranked[half] if len(ranked) % 2 else (ranked[half - 1] + ranked[half]) / 2
         if median > 0 and now < limits["hashrate_share"] * median:
             out.append(_reason("warn", "slow", f"hashrate {100 * now / median:.0f}% of its recent median"))
-    acc, rej, hw = figs.get("accepted") or 0, figs.get("rejected") or 0, figs.get("hw_errors") or 0
-    if acc + rej + hw >= 20:
-        if hw and 100 * hw / (acc + rej + hw) > limits["hw_pct"]:
-            out.append(_reason("warn", "hw", f"hardware errors {100 * hw / (acc + rej + hw):.1f}%"))
-        if rej and 100 * rej / (acc + rej) > limits["reject_pct"]:
-            out.append(_reason("warn", "rej", f"rejected {100 * rej / (acc + rej):.1f}%"))
+    if (figs.get("accepted") or 0) + (figs.get("rejected") or 0) >= 20:  # the rates of figures.py: by work done
+        hw, rej = figs.get("hw_pct"), figs.get("reject_pct")
+        if hw is not None and hw > limits["hw_pct"]:
+            out.append(_reason("warn", "hw", f"hardware errors {hw:.1f}%"))
+        if rej is not None and rej > limits["reject_pct"]:
+            out.append(_reason("warn", "rej", f"rejected {rej:.1f}%"))
     return out
 
 

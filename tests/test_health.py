@@ -107,8 +107,8 @@ def test_hashrate_below_its_recent_median():
 
 
 def test_hardware_errors_and_rejects_above_a_rate():
-    s = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 90, "Rejected": 10, "Hardware Errors": 5}]}
-    assert texts(health(s)) == ["hardware errors 4.8%", "rejected 10.0%"]
+    s = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 90, "Rejected": 10, "Hardware Errors": 5, "Diff1 Work": 95}]}
+    assert texts(health(s)) == ["hardware errors 5.0%", "rejected 10.0%"]  # HW / (HW + Diff1 Work), as cgminer
     assert health(s, limits={"hw_pct": 10, "reject_pct": 20})["state"] == "ok"
     few = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 1, "Rejected": 1}]}
     assert health(few)["state"] == "ok"  # too few shares to judge
@@ -168,3 +168,16 @@ def test_brief_reads_hostile_statuses_and_previous_briefs():
     assert b["when"] == {"devs": None, "summary": NOW}
     assert [(r["text"], r["since"]) for r in b["health"]["reasons"]] == [("paused", NOW), ("GPU 1 Sick", NOW - 60)]
     assert b["history"] == [1e6]
+
+
+def test_hardware_errors_are_against_the_work_done_not_the_shares():
+    """An ASIC finds few shares for a lot of work: 186 HW errors beside 153 shares is 0.0016 % of its work
+    (Braiins OS+ S9, tests/fixtures/real/braiins), not 54.9 %; the firmware's own percentage wins."""
+    s = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 153, "Rejected": 0, "Hardware Errors": 186,
+                      "Device Hardware%": 0.001644850292093576}]}
+    assert health(s)["state"] == "ok"
+    no_denominator = {"DEVS": [{"MHS av": 1.0, "Accepted": 900, "Rejected": 0, "Hardware Errors": 2885}]}
+    assert health(no_denominator)["state"] == "ok"  # an Antminer without `summary`: no work figure, no verdict
+    by_difficulty = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 5018, "Rejected": 29, "Difficulty Accepted": 1071653490.0,
+                                  "Difficulty Rejected": 5623144.0, "Device Rejected%": 135.7304}]}
+    assert health(by_difficulty)["state"] == "ok"  # 0.52 % by difficulty (Whatsminer M20S), not its odd Device Rejected%

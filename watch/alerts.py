@@ -68,11 +68,12 @@ def conditions(rig, rules):
     if on("temperature") and temp is not None and limit("temperature") is not None and temp >= limit("temperature"):
         out.append(("temperature", "", f"temperature {temp:.0f}°C (limit {limit('temperature'):.0f}°C)"))
     recent = rig.get("recent") or {}
-    acc, rej, hw = (recent.get(k) or 0 for k in ("acc", "rej", "hw"))
+    acc, rej = (recent.get(k) or 0 for k in ("acc", "rej"))
     if on("rejects") and acc + rej >= 20 and 100 * rej / (acc + rej) > (limit("rejects") or 0):
         out.append(("rejects", "", f"{100 * rej / (acc + rej):.1f}% shares rejected in 15 minutes"))
-    if on("hw") and acc + hw >= 20 and 100 * hw / (acc + hw) > (limit("hw") or 0):
-        out.append(("hw", "", f"{100 * hw / (acc + hw):.1f}% hardware errors in 15 minutes"))
+    hw = figs.get("hw_pct")  # against the work done (rigs/figures.py), never against shares
+    if on("hw") and hw is not None and hw > (limit("hw") or 0):
+        out.append(("hw", "", f"{hw:.1f}% hardware errors"))
     if on("fleet") and rig["kind"] in FLEETS and rig.get("units") is not None and rig.get("units_max"):
         lost = rig["units_max"] - rig["units"]
         if lost >= max(1, limit("fleet") or 1):

@@ -45,7 +45,9 @@ def test_devices_pools_temperature_rates_and_fleets():
     assert [(r, k) for r, k, _ in found] == [("device", "GPU 1:Sick"), ("pool", "failover:1"), ("temperature", ""),
                                              ("rejects", "")]
     assert conditions(rig(recent={"acc": 10, "rej": 5, "hw": 0}), RULES) == []  # too few shares to judge
-    assert conditions(rig(recent={"acc": 95, "rej": 0, "hw": 5}), RULES)[0][0] == "hw"
+    assert conditions(rig(figures={"hw_pct": 5.3}, recent={"acc": 95, "rej": 0, "hw": 5}), RULES)[0][0] == "hw"
+    # hardware errors are against the work done (the figures' rate), not against 15 minutes of shares
+    assert conditions(rig(figures={"hw_pct": 0.0016}, recent={"acc": 95, "rej": 0, "hw": 120}), RULES) == []
     fleet = conditions(rig(kind="ckpool", units=3, units_max=5), RULES)
     assert fleet == [("fleet", "", "2 workers gone (3 of 5 in the last hour)")]
     assert conditions(rig(kind="cgminer", units=3, units_max=5), RULES) == []
