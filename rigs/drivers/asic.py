@@ -48,7 +48,8 @@ def sensors(value):
 
 
 def hottest(*values):
-    found = [v for v in values if v is not None]
+    """The highest reading; a sensor that is not there reads 0 (or less): no reading."""
+    found = [v for v in values if v is not None and v > 0]
     return max(found) if found else None
 
 

@@ -1,0 +1,79 @@
+"""Every ASIC driver against replies captured from real machines (tests/fixtures/real/*/*/, provenance
+in each SOURCES.md), served by a replay rig on loopback: detection, the poll, the figures and the health
+the poller stores. A healthy real machine reads ok."""
+
+import pytest
+
+from rigs import drivers
+from rigs.drivers import antminer, avalon, braiins, whatsminer
+from rigs.models import make_brief
+from tests.conftest import free_port
+from tests.drivers.asic_helpers import LIMITS, Address
+from tests.replay import Replay, serve
+
+
+@pytest.fixture
+def replay(bg):
+    def start(folder, **kw):
+        rig = Replay(folder, **kw)
+        port = free_port()
+        bg.run(serve(rig, "127.0.0.1", port))
+        return port
+    return start
+
+
+def polled(bg, driver, port, kind):
+    sections, statuses = bg.run(driver.poll(Address(port), **LIMITS))
+    return sections, make_brief(sections, statuses, kind)
+
+
+def test_whatsminer_m20s_20200917_reads_despite_its_quoted_firmware(bg, replay):
+    port = replay("whatsminer/foreman-apps-m20s-20200917")
+    sections, brief = polled(bg, whatsminer, port, "whatsminer")
+    s = sections["SUMMARY"][0]
+    assert s["Firmware Version"] == "'20200917.22.REL'"  # \' repaired, as the firmware meant it
+    assert brief["figures"]["hashrate_now_hs"] == pytest.approx(64143777.95e6)
+    assert len(sections["DEVS"]) == 3 and [f["RPM"] for f in sections["FANS"]] == [4950, 4920]
+    assert s["Temperature"] == 72.0 and s["Chip Temp"] == 87.7 and brief["figures"]["max_temp"] == 72.0
+    assert s["Power"] == 3491 and len(sections["POOLS"]) == 2
+    assert brief["figures"]["hw_pct"] == pytest.approx(0.022)  # its own Device Hardware%, not 912/5959 = 15 %
+    assert brief["health"] == {"state": "ok", "reasons": []}
+
+
+def test_braiins_os_plus_s9_absent_chip_sensors_and_empty_fan_slots(bg, replay):
+    port = replay("braiins/foreman-apps-bosplus-0.2.0-s9")
+    assert bg.run(drivers.detect("127.0.0.1", port, **LIMITS))[0] == "braiins"
+    sections, brief = polled(bg, braiins, port, "braiins")
+    s = sections["SUMMARY"][0]
+    assert s["Temperature"] == 75.0 and s.get("Chip Temp") is None  # its chip sensors read 0: no reading
+    assert [f["RPM"] for f in sections["FANS"]] == [2820, 3780]  # the S9's two empty fan slots dropped
+    assert brief["figures"]["hashrate_now_hs"] == pytest.approx(15740915.842676325e6)
+    assert brief["figures"]["hw_pct"] == pytest.approx(0.0016, abs=1e-4)  # not 186 / 339 shares = 54.9 %
+    assert brief["health"] == {"state": "ok", "reasons": []}
+
+
+def test_antminer_s17_pro_without_summary(bg, replay):
+    port = replay("antminer/foreman-apps-s17pro-19.10.1.3")
+    assert bg.run(drivers.detect("127.0.0.1", port, **LIMITS)) == (
+        "antminer", "Antminer S17 Pro (stock firmware, bmminer)")
+    sections, brief = polled(bg, antminer, port, "antminer")
+    assert [d["MHS 5s"] for d in sections["DEVS"]] == [17968260.0, 18418000.0, 18610750.0]
+    assert brief["figures"]["hashrate_now_hs"] == pytest.approx(54997.01e9)  # from stats when summary is missing
+    s = sections["SUMMARY"][0]
+    assert s["Temperature"] == 53 and s["Chip Temp"] == 80  # the hottest board, the hottest chip beside it
+    assert [f["RPM"] for f in sections["FANS"]] == [2400, 3000, 3120, 2400]
+    assert brief["figures"]["hw_pct"] is None  # no work figure: no "hardware errors 100.0 %"
+    assert brief["health"] == {"state": "ok", "reasons": []}
+
+
+def test_avalon_1566(bg, replay):
+    port = replay("avalon/pyasic-avalon1566-24102401")
+    assert bg.run(drivers.detect("127.0.0.1", port, **LIMITS)) == (
+        "avalon", "Avalonminer 15-194 (Canaan cgminer, firmware 24102401_25462b2_9ddf522)")
+    sections, brief = polled(bg, avalon, port, "avalon")
+    assert [d["MHS 5s"] for d in sections["DEVS"]] == [59459520.0, 61407830.0, 63139660.0]
+    assert brief["figures"]["hashrate_hs"] == pytest.approx(184007.0e9)  # GHSavg when summary is missing
+    s = sections["SUMMARY"][0]
+    assert s["Power"] == 3731 and s["Temperature"] == 71 and s["Chip Temp"] == 78
+    assert [f["RPM"] for f in sections["FANS"]] == [4275, 4282]
+    assert brief["health"] == {"state": "ok", "reasons": []}
