@@ -6,7 +6,7 @@ once per snapshot; pages, totals, custom pages and the API read the result.
 
     {"hashrate_hs": 1.2e13, "hashrate_now_hs": 1.1e13, "algorithm": "SHA-256d",
      "accepted": 10, "rejected": 1, "stale": 0, "hw_errors": 0, "max_temp": 71.5,
-     "role": "miner"}
+     "max_chip_temp": 88.0, "role": "miner"}
 
 Rates are in H/s. None means the rig did not say.
 """
@@ -143,6 +143,21 @@ def max_temp(sections):
     return hottest
 
 
+def max_chip_temp(sections):
+    """The hottest chip, beside the hottest board: SUMMARY `Chip Temp` where the driver puts it (the ASIC
+    drivers), else the devices' `Chip Temp`; None where no chip sensor reads (0 is no sensor)."""
+    t = number((first_dict(sections.get("SUMMARY")) or {}).get("Chip Temp"))
+    if t is not None and 0 < t < 250:
+        return t
+    hottest = None
+    for d in sections.get("DEVS") or []:
+        if isinstance(d, dict) and "Chip Temp" in d:
+            t = number(d["Chip Temp"])
+            if t is not None and 0 < t < 250 and (hottest is None or t > hottest):
+                hottest = t
+    return hottest
+
+
 def _count(summary, devs, key):
     if isinstance(summary, dict) and key in summary:
         return number(summary[key])
@@ -216,6 +231,6 @@ def figures(kind, sections):
         "accepted": _whole(accepted), "rejected": _whole(rejected), "stale": _whole(stale),
         "hw_errors": _whole(hw_errors),
         "hw_pct": hw_percent(summary, devs), "reject_pct": reject_percent(summary, devs),
-        "max_temp": max_temp(sections),
+        "max_temp": max_temp(sections), "max_chip_temp": max_chip_temp(sections),
         "role": "pool" if drivers.is_pool(kind) else "miner",
     }

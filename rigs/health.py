@@ -15,7 +15,7 @@ from .figures import first_dict
 from .formatting import last_share_state, rate_mhs
 
 LEVELS = {"ok": 0, "warn": 1, "err": 2}
-DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "hashrate_share": 0.8, "hw_pct": 1.0, "reject_pct": 5.0,
+DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "chip_warn": 105.0, "chip_err": 115.0, "hashrate_share": 0.8, "hw_pct": 1.0, "reject_pct": 5.0,
                   "history": 30, "min_history": 5, "late_shares": True}
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
 _PLAIN_NUMBERS = {int, float}  # the types of a history that needs no picking over
@@ -64,6 +64,10 @@ def device_reasons(devs, when, limits, kind="cgminer"):
         if temp and temp >= limits["temp_warn"]:
             level = "err" if temp >= limits["temp_err"] else "warn"
             out.append(_reason(level, f"temp:{label}:{level}", f"{label} at {temp:.0f}°C"))
+        chip = as_number(d.get("Chip Temp")) if "Chip Temp" in d else None
+        if chip and chip >= limits["chip_warn"]:
+            level = "err" if chip >= limits["chip_err"] else "warn"
+            out.append(_reason(level, f"chiptemp:{label}:{level}", f"{label} chips at {chip:.0f}°C"))
     return out
 
 
@@ -126,13 +130,19 @@ def kind_reasons(kind, sections):
     return out
 
 
-def temp_reasons(figs, covered, limits):
-    """The hottest sensor outside the devices (bmminer's STATS temps)."""
-    temp = figs.get("max_temp")
-    if covered or temp is None or temp < limits["temp_warn"]:
-        return []
-    level = "err" if temp >= limits["temp_err"] else "warn"
-    return [_reason(level, f"temp:{level}", f"temperature {temp:.0f}°C")]
+def temp_reasons(figs, reasons, limits):
+    """The hottest board and the hottest chip where no device's reason already says it (bmminer's STATS
+    temps, a firmware's SUMMARY figures): boards against temp_warn/temp_err, chips against
+    chip_warn/chip_err, the same for every kind."""
+    out = []
+    for figure, prefix, warn, err, text in (("max_temp", "temp:", "temp_warn", "temp_err", "temperature"),
+                                            ("max_chip_temp", "chiptemp:", "chip_warn", "chip_err", "chips at")):
+        temp = figs.get(figure)
+        if temp is None or temp < limits[warn] or any(r["key"].startswith(prefix) for r in reasons):
+            continue
+        level = "err" if temp >= limits[err] else "warn"
+        out.append(_reason(level, f"{prefix}{level}", f"{text} {temp:.0f}°C"))
+    return out
 
 
 def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits=None):
@@ -151,7 +161,7 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     reasons = access_reasons(statuses)  # a list of its own, extended in place (each + made another)
     reasons += kind_reasons(kind, sections)
     reasons += device_reasons(devs, when, limits, kind)
-    reasons += temp_reasons(figs, reasons and any(r["key"].startswith("temp:") for r in reasons), limits)
+    reasons += temp_reasons(figs, reasons, limits)
     if not pool:
         reasons += pool_reasons(sections.get("POOLS") or ())
     if type(history) is list and {*map(type, history)} <= _PLAIN_NUMBERS:  # the usual 30 floats: one copy

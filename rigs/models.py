@@ -232,6 +232,7 @@ def health_limits(temp_warn=None, temp_err=None):
     return {**DEFAULT_LIMITS,
             "temp_warn": temp_warn if temp_warn is not None else settings.TEMP_WARN,
             "temp_err": temp_err if temp_err is not None else settings.TEMP_ERROR,
+            "chip_warn": settings.TEMP_CHIP_WARN, "chip_err": settings.TEMP_CHIP_ERROR,
             "hashrate_share": settings.HEALTH_HASHRATE_SHARE, "hw_pct": settings.HEALTH_HW_PCT,
             "reject_pct": settings.HEALTH_REJECT_PCT, "late_shares": settings.CHECK_LAST_SHARE}
 

@@ -96,6 +96,28 @@ def test_temperature_thresholds_and_per_rig_overrides():
     assert texts(h) == ["temperature 93°C"] and h["state"] == "err"
 
 
+def test_an_overheating_chip_warns_on_a_cool_board():
+    """Temperature is the hottest board, Chip Temp the hottest chip beside it (every ASIC driver): chips have
+    limits of their own (chip_warn/chip_err, TEMP_CHIP_WARN/TEMP_CHIP_ERROR), for every kind."""
+    boards = [{"ASC": 0, "Name": "SM", "ID": 0, "Enabled": "Y", "Status": "Alive", "Temperature": 70.0,
+               "Chip Temp": 108.0},
+              {"ASC": 1, "Name": "SM", "ID": 1, "Enabled": "Y", "Status": "Alive", "Temperature": 71.0,
+               "Chip Temp": 88.0}]
+    h = health({"SUMMARY": [{"Temperature": 71.0, "Chip Temp": 108.0}], "DEVS": boards})
+    assert texts(h) == ["ASC 0 chips at 108°C"] and h["state"] == "warn"  # one reason, not a second for SUMMARY
+    boards[0]["Chip Temp"] = 116.0
+    assert health({"DEVS": boards})["state"] == "err"
+    # a firmware that gives its chips in SUMMARY only (Whatsminer v3's chip-temp-max)
+    h = health({"SUMMARY": [{"Temperature": 72.3, "Chip Temp": 109.5}]})
+    assert texts(h) == ["chips at 110°C"] and h["state"] == "warn"
+    assert health({"SUMMARY": [{"Temperature": 72.3, "Chip Temp": 0}]})["state"] == "ok"  # 0: no sensor
+    # MicroBT's own example of a working M30S++ (chips 100.3, boards 72.3) is ok with the defaults
+    assert health({"SUMMARY": [{"Temperature": 72.3, "Chip Temp": 100.3}]})["state"] == "ok"
+    limits = {"chip_warn": 95, "chip_err": 100}
+    assert health({"SUMMARY": [{"Temperature": 72.3, "Chip Temp": 100.3}]}, limits=limits)["state"] == "err"
+    assert figures("antminer", {"DEVS": boards})["max_chip_temp"] == 116.0
+
+
 def test_hashrate_below_its_recent_median():
     summary = {"SUMMARY": [{"MHS av": 100.0, "MHS 5s": 50.0}]}
     h = health(summary, history=[100e6] * 4)
