@@ -77,3 +77,36 @@ def test_avalon_1566(bg, replay):
     assert s["Power"] == 3731 and s["Temperature"] == 71 and s["Chip Temp"] == 78
     assert [f["RPM"] for f in sections["FANS"]] == [4275, 4282]
     assert brief["health"] == {"state": "ok", "reasons": []}
+
+
+def test_whatsminer_v3_vendor_example_reads_ok_with_lower_case_pools():
+    """MicroBT's own API v3 replies (tests/fixtures/real/whatsminer-v3/, SOURCES.md). No published capture has
+    pools: they are given in the fields pyasic's BTMinerV3Pool model and pyasic-rs's reader take (`id` from 1,
+    `status` lower-case "alive", `stratum-active`...), the second without the `id` some firmwares leave out."""
+    import json
+
+    from rigs.drivers import whatsminer_v3
+    from tests.replay import REAL
+
+    folder = REAL / "whatsminer-v3" / "apidoc-m30s++-20240722"
+    status = json.loads((folder / "get.miner.status.summary.json").read_text())["msg"]
+    info = json.loads((folder / "get.device.info.json").read_text())["msg"]
+    status["pools"] = [
+        {"id": 1, "url": "stratum+tcp://btc.example.org:3333", "status": "alive", "account": "farm.m30",
+         "stratum-active": True, "reject-rate": 0.0, "last-share-time": 1692685470},
+        {"url": "stratum+tcp://btc.example.org:443", "status": "alive", "account": "farm.m30",
+         "stratum-active": False, "reject-rate": 0.0, "last-share-time": 0}]
+    sections = whatsminer_v3.to_sections(status, info)
+    brief = make_brief(sections, {}, "whatsminer")
+    s = sections["SUMMARY"][0]
+    assert s["MHS 5s"] == 101.847e6 and s["Nominal MHS"] == 101.366e6 and s["Power"] == 3268
+    assert s["Temperature"] == 72.3 and s["Chip Temp"] == 100.3  # the hottest board; the hottest chip beside it
+    assert [(p["POOL"], p["Status"], p["Priority"]) for p in sections["POOLS"]] == [(1, "Alive", 0), (2, "Alive", 1)]
+    assert [f["RPM"] for f in sections["FANS"]] == [4980, 5070]
+    assert sections["VERSION"][0]["Firmware"] == "20240722.07.51.REL" and sections["VERSION"][0]["Type"] == "M30S++_VH70"
+    assert brief["figures"]["hashrate_now_hs"] == pytest.approx(101.847e12)
+    assert brief["figures"]["max_temp"] == 72.3 and brief["figures"]["max_chip_temp"] == 100.3
+    assert brief["health"] == {"state": "ok", "reasons": []}  # not "no alive pool"
+    status["pools"][0]["status"] = "dead"
+    assert [r["text"] for r in make_brief(whatsminer_v3.to_sections(status, info), {}, "whatsminer")["health"][
+        "reasons"]] == ["pool 1 Dead", "failover: mining on pool 2, not pool 1"]
