@@ -110,3 +110,22 @@ def test_whatsminer_v3_vendor_example_reads_ok_with_lower_case_pools():
     status["pools"][0]["status"] = "dead"
     assert [r["text"] for r in make_brief(whatsminer_v3.to_sections(status, info), {}, "whatsminer")["health"][
         "reasons"]] == ["pool 1 Dead", "failover: mining on pool 2, not pool 1"]
+
+
+def test_a_whatsminer_refusing_version_and_devdetails_is_found_by_get_version(bg, replay):
+    """Detection by address alone: the M20S's real replies, its `version` and `devdetails` refused with an error
+    status (in the STATUS its other replies carry, "cgminer 4.9.2"), `get_version` answered in the API's flat
+    shape (PROTOCOLS.md) with the firmware string the same machine's summary reports. Composed, not captured:
+    no public capture of these three exists (tests/fixtures/real/SOURCES.md)."""
+    rig = Replay("whatsminer/foreman-apps-m20s-20200917")
+    refused = b'{"STATUS":[{"STATUS":"E","When":1604757733,"Code":14,"Msg":"invalid cmd","Description":"cgminer 4.9.2"}],"id":1}'
+    rig.replies.update(version=refused, devdetails=refused, get_version=(
+        b'{"STATUS":"S","When":1604757733,"Code":131,"Msg":{"api_ver":"2.0.2",'
+        b'"fw_ver":"\\\'20200917.22.REL\\\'","platform":"H6","chip":"K210"},"Description":""}'))
+    port = free_port()
+    bg.run(serve(rig, "127.0.0.1", port))
+    assert bg.run(drivers.detect("127.0.0.1", port, **LIMITS)) == (
+        "whatsminer", "Whatsminer (btminer API v2, firmware 20200917)")
+    assert rig.asked[:3] == ["version", "devdetails", "get_version"]
+    sections, brief = polled(bg, whatsminer, port, "whatsminer")
+    assert brief["health"] == {"state": "ok", "reasons": []}
