@@ -130,6 +130,25 @@ def kind_reasons(kind, sections):
     return out
 
 
+def fan_reasons(sections, seen, hashing):
+    """(reasons, fans seen spinning) for FANS. The drivers leave out slots reading 0 (empty slots: an S9
+    has two of four), so the rule is the rig's own: a fan that read above 0 in an earlier poll and now
+    reads 0 or is gone, while the machine hashes, has stopped (a sleeping machine stops its fans)."""
+    fans = sections.get("FANS")
+    if not isinstance(fans, list):
+        return [], seen  # not read this poll: nothing to judge, nothing forgotten
+    spinning = set()
+    for f in fans:
+        if isinstance(f, dict):
+            rpm = as_number(f.get("RPM", f.get("Speed")))
+            ident = f.get("ID", f.get("FAN"))
+            if rpm and rpm > 0 and isinstance(ident, (int, str)) and not isinstance(ident, bool):
+                spinning.add(str(ident)[:20])
+    stopped = sorted(set(seen) - spinning) if hashing else []
+    out = [_reason("warn", f"fan:{i}:stopped", f"fan {i} stopped") for i in stopped]
+    return out, sorted(spinning | set(seen))[:32]
+
+
 def temp_reasons(figs, reasons, limits):
     """The hottest board and the hottest chip where no device's reason already says it (bmminer's STATS
     temps, a firmware's SUMMARY figures): boards against temp_warn/temp_err, chips against
@@ -145,9 +164,10 @@ def temp_reasons(figs, reasons, limits):
     return out
 
 
-def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits=None):
-    """{"state", "reasons", "history"} of one snapshot. ``history`` holds the rig's
-    recent current hashrates (H/s), ``since`` the first-seen time of each reason key."""
+def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits=None, fans=()):
+    """{"state", "reasons", "history", "fans"} of one snapshot. ``history`` holds the rig's
+    recent current hashrates (H/s), ``since`` the first-seen time of each reason key, ``fans`` the
+    fans seen spinning before (from the previous snapshot's "fans")."""
     if limits is None or limits.keys() != DEFAULT_LIMITS.keys() or None in limits.values():
         limits = {**DEFAULT_LIMITS, **{k: v for k, v in (limits or {}).items() if v is not None}}
     sections = sections if isinstance(sections, dict) else {}
@@ -162,6 +182,9 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     reasons += kind_reasons(kind, sections)
     reasons += device_reasons(devs, when, limits, kind)
     reasons += temp_reasons(figs, reasons, limits)
+    seen = [str(f) for f in fans if isinstance(f, (str, int))] if isinstance(fans, list) else []
+    fan_found, seen = fan_reasons(sections, seen, (figs.get("hashrate_now_hs") or 0) > 0)
+    reasons += fan_found
     if not pool:
         reasons += pool_reasons(sections.get("POOLS") or ())
     if type(history) is list and {*map(type, history)} <= _PLAIN_NUMBERS:  # the usual 30 floats: one copy
@@ -176,7 +199,7 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     rate = figs.get("hashrate_now_hs")
     if rate is not None:
         past.append(rate)
-    return {"state": worst(reasons), "reasons": reasons, "history": past[-limits["history"]:]}
+    return {"state": worst(reasons), "reasons": reasons, "history": past[-limits["history"]:], "fans": seen}
 
 
 def worst(reasons):

@@ -253,13 +253,17 @@ def make_brief(sections, statuses, kind="cgminer", previous=None, limits=None, n
     since = {r.get("key"): r.get("since") for r in reasons if isinstance(r, dict)} if reasons else {}
     figs = figures(kind, sections)
     health = assess(kind, sections, statuses, figs, previous.get("history") or [], since,
-                    int(now if now is not None else timezone.now().timestamp()), limits or health_limits())
-    return {
+                    int(now if now is not None else timezone.now().timestamp()), limits or health_limits(),
+                    previous.get("fans") or [])
+    brief = {
         "when": when,
         "figures": figs,
         "health": {"state": health["state"], "reasons": health["reasons"]},
         "history": health["history"],
     }
+    if health["fans"]:  # the fans seen spinning, for the next poll's "fan N stopped"
+        brief["fans"] = health["fans"]
+    return brief
 
 
 class PollerLease(models.Model):

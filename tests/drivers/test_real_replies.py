@@ -129,3 +129,21 @@ def test_a_whatsminer_refusing_version_and_devdetails_is_found_by_get_version(bg
     assert rig.asked[:3] == ["version", "devdetails", "get_version"]
     sections, brief = polled(bg, whatsminer, port, "whatsminer")
     assert brief["health"] == {"state": "ok", "reasons": []}
+
+
+def test_braiins_s9_a_fan_that_stops_warns_its_empty_slots_never(bg, replay):
+    """The real S9's fans reply: slots 2 and 3 read 0 from the start (empty, left out, never a warning); fan 1
+    read 3780 RPM, so when the same reply later says 0 for it while the machine hashes, it has stopped."""
+    rig = Replay("braiins/foreman-apps-bosplus-0.2.0-s9")
+    port = free_port()
+    bg.run(serve(rig, "127.0.0.1", port))
+    sections, _ = bg.run(braiins.poll(Address(port), **LIMITS))
+    first = make_brief(sections, {}, "braiins")
+    assert first["health"] == {"state": "ok", "reasons": []} and first["fans"] == ["0", "1"]
+    rig.replies["fans"] = rig.replies["fans"].replace(b'"RPM":3780', b'"RPM":0')
+    sections, _ = bg.run(braiins.poll(Address(port), **LIMITS))
+    second = make_brief(sections, {}, "braiins", previous=first)
+    assert [(r["level"], r["text"]) for r in second["health"]["reasons"]] == [("warn", "fan 1 stopped")]
+    assert make_brief(sections, {}, "braiins")["health"]["state"] == "ok"  # a rig never seen spinning: no rule
+    asleep = {**sections, "SUMMARY": [{**sections["SUMMARY"][0], "MHS 5s": 0, "MHS av": 0}]}
+    assert make_brief(asleep, {}, "braiins", previous=first)["health"]["state"] == "ok"  # not hashing: fans may stop
