@@ -240,6 +240,10 @@ HIDE_FIELDS = envlist("HIDE_FIELDS", [])
 # Rig health (rigs/health.py); temperatures can be set per rig
 TEMP_WARN = envfloat("TEMP_WARN", 80.0)
 TEMP_ERROR = envfloat("TEMP_ERROR", 90.0)
+# the hottest chip (the ASIC drivers' `Chip Temp`), every kind: above what healthy machines run at (MicroBT's
+# own API v3 example of a working M30S++ reads 100.3 °C), below where the firmwares stop their boards
+TEMP_CHIP_WARN = envfloat("TEMP_CHIP_WARN", 105.0)
+TEMP_CHIP_ERROR = envfloat("TEMP_CHIP_ERROR", 115.0)
 HEALTH_HASHRATE_SHARE = envfloat("HEALTH_HASHRATE_SHARE", 0.8)  # below this share of its recent median: a warning
 HEALTH_HW_PCT = envfloat("HEALTH_HW_PCT", 1.0)            # hardware errors, % of all results
 HEALTH_REJECT_PCT = envfloat("HEALTH_REJECT_PCT", 5.0)    # rejected shares, %

@@ -6,7 +6,7 @@ once per snapshot; pages, totals, custom pages and the API read the result.
 
     {"hashrate_hs": 1.2e13, "hashrate_now_hs": 1.1e13, "algorithm": "SHA-256d",
      "accepted": 10, "rejected": 1, "stale": 0, "hw_errors": 0, "max_temp": 71.5,
-     "role": "miner"}
+     "max_chip_temp": 88.0, "role": "miner"}
 
 Rates are in H/s. None means the rig did not say.
 """
@@ -122,8 +122,12 @@ def temp_keys(record):
 
 
 def max_temp(sections):
-    """The hottest sensor: devices' Temperature, bmminer's STATS temp1..N/temp2_N (a reading is above 0
-    and below 250)."""
+    """The hottest board, one rule for every kind: SUMMARY `Temperature` where the driver puts it (the
+    ASIC drivers: the hottest board, the chips beside it as `Chip Temp`), else devices' Temperature
+    and bmminer's STATS temp1..N/temp2_N (a reading is above 0 and below 250: 0 is no sensor)."""
+    t = number((first_dict(sections.get("SUMMARY")) or {}).get("Temperature"))
+    if t is not None and 0 < t < 250:
+        return t
     hottest = None
     for d in sections.get("DEVS") or []:
         if isinstance(d, dict):
@@ -139,12 +143,52 @@ def max_temp(sections):
     return hottest
 
 
+def max_chip_temp(sections):
+    """The hottest chip, beside the hottest board: SUMMARY `Chip Temp` where the driver puts it (the ASIC
+    drivers), else the devices' `Chip Temp`; None where no chip sensor reads (0 is no sensor)."""
+    t = number((first_dict(sections.get("SUMMARY")) or {}).get("Chip Temp"))
+    if t is not None and 0 < t < 250:
+        return t
+    hottest = None
+    for d in sections.get("DEVS") or []:
+        if isinstance(d, dict) and "Chip Temp" in d:
+            t = number(d["Chip Temp"])
+            if t is not None and 0 < t < 250 and (hottest is None or t > hottest):
+                hottest = t
+    return hottest
+
+
 def _count(summary, devs, key):
     if isinstance(summary, dict) and key in summary:
         return number(summary[key])
     values = [number(d.get(key)) for d in devs if key in d]
     values = [v for v in values if v is not None]
     return finite(sum(values)) if values else None
+
+
+def _percent(summary, devs, pct_key, part_key, rest_key):
+    """A rate in %: the firmware's own ``pct_key`` where it sends one, else part / (part + rest) of the
+    counts (SUMMARY's, or the devices' summed); None when there is no denominator."""
+    own = number(summary.get(pct_key)) if isinstance(summary, dict) else None
+    if own is not None:
+        return finite(own)
+    part, rest = _count(summary, devs, part_key), _count(summary, devs, rest_key)
+    if part is None or rest is None or part + rest <= 0:
+        return None
+    return finite(100 * part / (part + rest))
+
+
+def hw_percent(summary, devs):
+    """Hardware errors against the work done, as cgminer's `Device Hardware%` = HW / (HW + Diff1 Work)."""
+    return _percent(summary, devs, "Device Hardware%", "Hardware Errors", "Diff1 Work")
+
+
+def reject_percent(summary, devs):
+    """Rejects by difficulty, as cgminer's `Pool Rejected%` = Difficulty Rejected / (Accepted + Rejected)."""
+    pct = _percent(summary, devs, "", "Difficulty Rejected", "Difficulty Accepted")
+    if pct is not None:
+        return pct
+    return _percent(summary, devs, "Pool Rejected%", "Rejected", "Accepted")
 
 
 def finite(v):
@@ -186,6 +230,7 @@ def figures(kind, sections):
         "algorithm": algorithm(kind, sections),
         "accepted": _whole(accepted), "rejected": _whole(rejected), "stale": _whole(stale),
         "hw_errors": _whole(hw_errors),
-        "max_temp": max_temp(sections),
+        "hw_pct": hw_percent(summary, devs), "reject_pct": reject_percent(summary, devs),
+        "max_temp": max_temp(sections), "max_chip_temp": max_chip_temp(sections),
         "role": "pool" if drivers.is_pool(kind) else "miner",
     }

@@ -15,7 +15,7 @@ from .figures import first_dict
 from .formatting import last_share_state, rate_mhs
 
 LEVELS = {"ok": 0, "warn": 1, "err": 2}
-DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "hashrate_share": 0.8, "hw_pct": 1.0, "reject_pct": 5.0,
+DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "chip_warn": 105.0, "chip_err": 115.0, "hashrate_share": 0.8, "hw_pct": 1.0, "reject_pct": 5.0,
                   "history": 30, "min_history": 5, "late_shares": True}
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
 _PLAIN_NUMBERS = {int, float}  # the types of a history that needs no picking over
@@ -64,6 +64,10 @@ def device_reasons(devs, when, limits, kind="cgminer"):
         if temp and temp >= limits["temp_warn"]:
             level = "err" if temp >= limits["temp_err"] else "warn"
             out.append(_reason(level, f"temp:{label}:{level}", f"{label} at {temp:.0f}°C"))
+        chip = as_number(d.get("Chip Temp")) if "Chip Temp" in d else None
+        if chip and chip >= limits["chip_warn"]:
+            level = "err" if chip >= limits["chip_err"] else "warn"
+            out.append(_reason(level, f"chiptemp:{label}:{level}", f"{label} chips at {chip:.0f}°C"))
     return out
 
 
@@ -106,12 +110,12 @@ def rate_reasons(figs, past, limits):
         median = ranked[half] if len(ranked) % 2 else (ranked[half - 1] + ranked[half]) / 2
         if median > 0 and now < limits["hashrate_share"] * median:
             out.append(_reason("warn", "slow", f"hashrate {100 * now / median:.0f}% of its recent median"))
-    acc, rej, hw = figs.get("accepted") or 0, figs.get("rejected") or 0, figs.get("hw_errors") or 0
-    if acc + rej + hw >= 20:
-        if hw and 100 * hw / (acc + rej + hw) > limits["hw_pct"]:
-            out.append(_reason("warn", "hw", f"hardware errors {100 * hw / (acc + rej + hw):.1f}%"))
-        if rej and 100 * rej / (acc + rej) > limits["reject_pct"]:
-            out.append(_reason("warn", "rej", f"rejected {100 * rej / (acc + rej):.1f}%"))
+    if (figs.get("accepted") or 0) + (figs.get("rejected") or 0) >= 20:  # the rates of figures.py: by work done
+        hw, rej = figs.get("hw_pct"), figs.get("reject_pct")
+        if hw is not None and hw > limits["hw_pct"]:
+            out.append(_reason("warn", "hw", f"hardware errors {hw:.1f}%"))
+        if rej is not None and rej > limits["reject_pct"]:
+            out.append(_reason("warn", "rej", f"rejected {rej:.1f}%"))
     return out
 
 
@@ -126,18 +130,44 @@ def kind_reasons(kind, sections):
     return out
 
 
-def temp_reasons(figs, covered, limits):
-    """The hottest sensor outside the devices (bmminer's STATS temps)."""
-    temp = figs.get("max_temp")
-    if covered or temp is None or temp < limits["temp_warn"]:
-        return []
-    level = "err" if temp >= limits["temp_err"] else "warn"
-    return [_reason(level, f"temp:{level}", f"temperature {temp:.0f}°C")]
+def fan_reasons(sections, seen, hashing):
+    """(reasons, fans seen spinning) for FANS. The drivers leave out slots reading 0 (empty slots: an S9
+    has two of four), so the rule is the rig's own: a fan that read above 0 in an earlier poll and now
+    reads 0 or is gone, while the machine hashes, has stopped (a sleeping machine stops its fans)."""
+    fans = sections.get("FANS")
+    if not isinstance(fans, list):
+        return [], seen  # not read this poll: nothing to judge, nothing forgotten
+    spinning = set()
+    for f in fans:
+        if isinstance(f, dict):
+            rpm = as_number(f.get("RPM", f.get("Speed")))
+            ident = f.get("ID", f.get("FAN"))
+            if rpm and rpm > 0 and isinstance(ident, (int, str)) and not isinstance(ident, bool):
+                spinning.add(str(ident)[:20])
+    stopped = sorted(set(seen) - spinning) if hashing else []
+    out = [_reason("warn", f"fan:{i}:stopped", f"fan {i} stopped") for i in stopped]
+    return out, sorted(spinning | set(seen))[:32]
 
 
-def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits=None):
-    """{"state", "reasons", "history"} of one snapshot. ``history`` holds the rig's
-    recent current hashrates (H/s), ``since`` the first-seen time of each reason key."""
+def temp_reasons(figs, reasons, limits):
+    """The hottest board and the hottest chip where no device's reason already says it (bmminer's STATS
+    temps, a firmware's SUMMARY figures): boards against temp_warn/temp_err, chips against
+    chip_warn/chip_err, the same for every kind."""
+    out = []
+    for figure, prefix, warn, err, text in (("max_temp", "temp:", "temp_warn", "temp_err", "temperature"),
+                                            ("max_chip_temp", "chiptemp:", "chip_warn", "chip_err", "chips at")):
+        temp = figs.get(figure)
+        if temp is None or temp < limits[warn] or any(r["key"].startswith(prefix) for r in reasons):
+            continue
+        level = "err" if temp >= limits[err] else "warn"
+        out.append(_reason(level, f"{prefix}{level}", f"{text} {temp:.0f}°C"))
+    return out
+
+
+def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits=None, fans=()):
+    """{"state", "reasons", "history", "fans"} of one snapshot. ``history`` holds the rig's
+    recent current hashrates (H/s), ``since`` the first-seen time of each reason key, ``fans`` the
+    fans seen spinning before (from the previous snapshot's "fans")."""
     if limits is None or limits.keys() != DEFAULT_LIMITS.keys() or None in limits.values():
         limits = {**DEFAULT_LIMITS, **{k: v for k, v in (limits or {}).items() if v is not None}}
     sections = sections if isinstance(sections, dict) else {}
@@ -151,7 +181,10 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     reasons = access_reasons(statuses)  # a list of its own, extended in place (each + made another)
     reasons += kind_reasons(kind, sections)
     reasons += device_reasons(devs, when, limits, kind)
-    reasons += temp_reasons(figs, reasons and any(r["key"].startswith("temp:") for r in reasons), limits)
+    reasons += temp_reasons(figs, reasons, limits)
+    seen = [str(f) for f in fans if isinstance(f, (str, int))] if isinstance(fans, list) else []
+    fan_found, seen = fan_reasons(sections, seen, (figs.get("hashrate_now_hs") or 0) > 0)
+    reasons += fan_found
     if not pool:
         reasons += pool_reasons(sections.get("POOLS") or ())
     if type(history) is list and {*map(type, history)} <= _PLAIN_NUMBERS:  # the usual 30 floats: one copy
@@ -166,7 +199,7 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     rate = figs.get("hashrate_now_hs")
     if rate is not None:
         past.append(rate)
-    return {"state": worst(reasons), "reasons": reasons, "history": past[-limits["history"]:]}
+    return {"state": worst(reasons), "reasons": reasons, "history": past[-limits["history"]:], "fans": seen}
 
 
 def worst(reasons):

@@ -243,6 +243,7 @@ def health_limits(temp_warn=None, temp_err=None):
     return {**DEFAULT_LIMITS,
             "temp_warn": temp_warn if temp_warn is not None else settings.TEMP_WARN,
             "temp_err": temp_err if temp_err is not None else settings.TEMP_ERROR,
+            "chip_warn": settings.TEMP_CHIP_WARN, "chip_err": settings.TEMP_CHIP_ERROR,
             "hashrate_share": settings.HEALTH_HASHRATE_SHARE, "hw_pct": settings.HEALTH_HW_PCT,
             "reject_pct": settings.HEALTH_REJECT_PCT, "late_shares": settings.CHECK_LAST_SHARE}
 
@@ -263,13 +264,17 @@ def make_brief(sections, statuses, kind="cgminer", previous=None, limits=None, n
     since = {r.get("key"): r.get("since") for r in reasons if isinstance(r, dict)} if reasons else {}
     figs = figures(kind, sections)
     health = assess(kind, sections, statuses, figs, previous.get("history") or [], since,
-                    int(now if now is not None else timezone.now().timestamp()), limits or health_limits())
-    return {
+                    int(now if now is not None else timezone.now().timestamp()), limits or health_limits(),
+                    previous.get("fans") or [])
+    brief = {
         "when": when,
         "figures": figs,
         "health": {"state": health["state"], "reasons": health["reasons"]},
         "history": health["history"],
     }
+    if health["fans"]:  # the fans seen spinning, for the next poll's "fan N stopped"
+        brief["fans"] = health["fans"]
+    return brief
 
 
 class PollerLease(models.Model):

@@ -178,18 +178,18 @@ def load_targets(shard=None):
 
 
 def previous_briefs(ids):
-    """{rig id: {"health": ..., "history": ...}} of these rigs' stored briefs, the two parts read as
+    """{rig id: {"health": ..., "history": ..., "fans": ...}} of these rigs' stored briefs, the parts read as
     JSON text and parsed here (through the ORM they cost half as much as working the briefs out)."""
     from .models import Snapshot
 
     if not ids:
         return {}
     part = "(brief -> %s)::text" if connection.vendor == "postgresql" else "json_extract(brief, '$.' || %s)"
-    sql = (f"SELECT rig_id, {part}, {part} FROM {connection.ops.quote_name(Snapshot._meta.db_table)} "
+    sql = (f"SELECT rig_id, {part}, {part}, {part} FROM {connection.ops.quote_name(Snapshot._meta.db_table)} "
            f"WHERE rig_id IN ({', '.join(['%s'] * len(ids))})")
     with connection.cursor() as cursor:
-        cursor.execute(sql, ["health", "history", *ids])
-        return {i: {"health": _json(h), "history": _json(p)} for i, h, p in cursor.fetchall()}
+        cursor.execute(sql, ["health", "history", "fans", *ids])
+        return {i: {"health": _json(h), "history": _json(p), "fans": _json(f)} for i, h, p, f in cursor.fetchall()}
 
 
 _decode = fastjson.Decoder().decode
@@ -242,7 +242,8 @@ def store(results, now=None, guard=None, recent=None):
     for r, row in zip((r for r in results if r.ok), good):
         r.brief = row["brief"]
         if recent is not None:  # written: what the next round starts from
-            recent[r.rig_id] = {"health": r.brief.get("health"), "history": r.brief.get("history")}
+            recent[r.rig_id] = {"health": r.brief.get("health"), "history": r.brief.get("history"),
+                                "fans": r.brief.get("fans")}
 
 
 def failed_brief(rig_id, previous, now):

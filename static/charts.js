@@ -63,7 +63,9 @@
     if (!data.t.length) return empty(box, "No history yet: a point is recorded every minute.");
     plot(box, "Hashrate", width, data.t, [
       {label: "average", data: data.hs, value: rate}, {label: "current", data: data.hs_now, value: rate}]);
-    plot(box, "Temperature (hottest sensor)", width, data.t, [{label: "°C", data: data.temp, value: fixed(" °C", 1)}]);
+    plot(box, "Temperature (hottest board, hottest chip)", width, data.t, [
+      {label: "board °C", data: data.temp, value: fixed(" °C", 1)},
+      {label: "chip °C", data: data.chip_temp || data.t.map(function () { return null; }), value: fixed(" °C", 1)}]);
     plot(box, "Rejects, hardware errors and the pool in use", width, data.t, [
       {label: "rejected", data: data.rej_pct, value: fixed(" %", 2)},
       {label: "HW errors", data: data.hw_pct, value: fixed(" %", 2)},

@@ -8,15 +8,12 @@ import pytest
 
 from rigs.simulators.cgminer import SimFarm, SimRig
 
-REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real"
+REAL = Path(__file__).resolve().parent / "fixtures" / "real"  # the team's captures of real miners (README there)
 BFG = REAL / "bfgminer-5.5.0-34-g866fd36f"
 CGM = REAL / "cgminer-4.11.1"
 
 
 def fixture_bytes(path):
-    if not REAL.exists():
-        pytest.skip(f"the real miners' captures are not at {REAL}: they live in the team's shared folder "
-                    "(../shared next to the repository), which a fresh clone does not have")
     return path.read_bytes()
 
 

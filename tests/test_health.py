@@ -96,6 +96,28 @@ def test_temperature_thresholds_and_per_rig_overrides():
     assert texts(h) == ["temperature 93°C"] and h["state"] == "err"
 
 
+def test_an_overheating_chip_warns_on_a_cool_board():
+    """Temperature is the hottest board, Chip Temp the hottest chip beside it (every ASIC driver): chips have
+    limits of their own (chip_warn/chip_err, TEMP_CHIP_WARN/TEMP_CHIP_ERROR), for every kind."""
+    boards = [{"ASC": 0, "Name": "SM", "ID": 0, "Enabled": "Y", "Status": "Alive", "Temperature": 70.0,
+               "Chip Temp": 108.0},
+              {"ASC": 1, "Name": "SM", "ID": 1, "Enabled": "Y", "Status": "Alive", "Temperature": 71.0,
+               "Chip Temp": 88.0}]
+    h = health({"SUMMARY": [{"Temperature": 71.0, "Chip Temp": 108.0}], "DEVS": boards})
+    assert texts(h) == ["ASC 0 chips at 108°C"] and h["state"] == "warn"  # one reason, not a second for SUMMARY
+    boards[0]["Chip Temp"] = 116.0
+    assert health({"DEVS": boards})["state"] == "err"
+    # a firmware that gives its chips in SUMMARY only (Whatsminer v3's chip-temp-max)
+    h = health({"SUMMARY": [{"Temperature": 72.3, "Chip Temp": 109.5}]})
+    assert texts(h) == ["chips at 110°C"] and h["state"] == "warn"
+    assert health({"SUMMARY": [{"Temperature": 72.3, "Chip Temp": 0}]})["state"] == "ok"  # 0: no sensor
+    # MicroBT's own example of a working M30S++ (chips 100.3, boards 72.3) is ok with the defaults
+    assert health({"SUMMARY": [{"Temperature": 72.3, "Chip Temp": 100.3}]})["state"] == "ok"
+    limits = {"chip_warn": 95, "chip_err": 100}
+    assert health({"SUMMARY": [{"Temperature": 72.3, "Chip Temp": 100.3}]}, limits=limits)["state"] == "err"
+    assert figures("antminer", {"DEVS": boards})["max_chip_temp"] == 116.0
+
+
 def test_hashrate_below_its_recent_median():
     summary = {"SUMMARY": [{"MHS av": 100.0, "MHS 5s": 50.0}]}
     h = health(summary, history=[100e6] * 4)
@@ -107,8 +129,8 @@ def test_hashrate_below_its_recent_median():
 
 
 def test_hardware_errors_and_rejects_above_a_rate():
-    s = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 90, "Rejected": 10, "Hardware Errors": 5}]}
-    assert texts(health(s)) == ["hardware errors 4.8%", "rejected 10.0%"]
+    s = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 90, "Rejected": 10, "Hardware Errors": 5, "Diff1 Work": 95}]}
+    assert texts(health(s)) == ["hardware errors 5.0%", "rejected 10.0%"]  # HW / (HW + Diff1 Work), as cgminer
     assert health(s, limits={"hw_pct": 10, "reject_pct": 20})["state"] == "ok"
     few = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 1, "Rejected": 1}]}
     assert health(few)["state"] == "ok"  # too few shares to judge
@@ -168,3 +190,16 @@ def test_brief_reads_hostile_statuses_and_previous_briefs():
     assert b["when"] == {"devs": None, "summary": NOW}
     assert [(r["text"], r["since"]) for r in b["health"]["reasons"]] == [("paused", NOW), ("GPU 1 Sick", NOW - 60)]
     assert b["history"] == [1e6]
+
+
+def test_hardware_errors_are_against_the_work_done_not_the_shares():
+    """An ASIC finds few shares for a lot of work: 186 HW errors beside 153 shares is 0.0016 % of its work
+    (Braiins OS+ S9, tests/fixtures/real/braiins), not 54.9 %; the firmware's own percentage wins."""
+    s = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 153, "Rejected": 0, "Hardware Errors": 186,
+                      "Device Hardware%": 0.001644850292093576}]}
+    assert health(s)["state"] == "ok"
+    no_denominator = {"DEVS": [{"MHS av": 1.0, "Accepted": 900, "Rejected": 0, "Hardware Errors": 2885}]}
+    assert health(no_denominator)["state"] == "ok"  # an Antminer without `summary`: no work figure, no verdict
+    by_difficulty = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 5018, "Rejected": 29, "Difficulty Accepted": 1071653490.0,
+                                  "Difficulty Rejected": 5623144.0, "Device Rejected%": 135.7304}]}
+    assert health(by_difficulty)["state"] == "ok"  # 0.52 % by difficulty (Whatsminer M20S), not its odd Device Rejected%

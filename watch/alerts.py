@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.db.models.functions import Mod
 from django.utils import timezone
 
@@ -39,7 +39,8 @@ def rules_for(rows, rig_id):
 def conditions(rig, rules):
     """What is wrong with one rig now: [(rule, key, text)]. ``rig`` is plain data:
     {"name", "kind", "error", "age" (s since it last answered, None never), "stale_after", "figures",
-    "reasons", "median_hs" (24 h), "recent" {acc, rej, hw} (15 min), "units", "units_max" (1 h)}."""
+    "reasons", "median_hs" (24 h), "units", "units_max" (1 h)}. Rejects and hardware errors are the figures'
+    rates (rigs/figures.py: by difficulty, against the work done), as health reads them."""
     out = []
 
     def on(rule):
@@ -67,12 +68,16 @@ def conditions(rig, rules):
     temp = figs.get("max_temp")
     if on("temperature") and temp is not None and limit("temperature") is not None and temp >= limit("temperature"):
         out.append(("temperature", "", f"temperature {temp:.0f}°C (limit {limit('temperature'):.0f}°C)"))
-    recent = rig.get("recent") or {}
-    acc, rej, hw = (recent.get(k) or 0 for k in ("acc", "rej", "hw"))
-    if on("rejects") and acc + rej >= 20 and 100 * rej / (acc + rej) > (limit("rejects") or 0):
-        out.append(("rejects", "", f"{100 * rej / (acc + rej):.1f}% shares rejected in 15 minutes"))
-    if on("hw") and acc + hw >= 20 and 100 * hw / (acc + hw) > (limit("hw") or 0):
-        out.append(("hw", "", f"{100 * hw / (acc + hw):.1f}% hardware errors in 15 minutes"))
+    chip = figs.get("max_chip_temp")  # the hottest chip, against its own limit (health's chip_err)
+    if on("temperature") and chip is not None and chip >= settings.TEMP_CHIP_ERROR:
+        out.append(("temperature", "chip", f"chips at {chip:.0f}°C (limit {settings.TEMP_CHIP_ERROR:.0f}°C)"))
+    rej = figs.get("reject_pct")  # by difficulty, as health reads it (rigs/figures.py), after 20 shares
+    if on("rejects") and rej is not None and (figs.get("accepted") or 0) + (figs.get("rejected") or 0) >= 20 \
+            and rej > (limit("rejects") or 0):
+        out.append(("rejects", "", f"{rej:.1f}% rejected (by difficulty)"))
+    hw = figs.get("hw_pct")  # against the work done (rigs/figures.py), never against shares
+    if on("hw") and hw is not None and hw > (limit("hw") or 0):
+        out.append(("hw", "", f"{hw:.1f}% hardware errors"))
     if on("fleet") and rig["kind"] in FLEETS and rig.get("units") is not None and rig.get("units_max"):
         lost = rig["units_max"] - rig["units"]
         if lost >= max(1, limit("fleet") or 1):
@@ -131,9 +136,6 @@ def rig_data(now, shard=None):
     t = int(now)
     minute = t // 60 * 60
     medians = daily_medians(t)
-    recent = {r["rig_id"]: {"acc": r["a"], "rej": r["r"], "hw": r["h"]} for r in
-              Point.objects.filter(res=1, t__gte=t - 900).values("rig_id").annotate(a=Sum("acc"), r=Sum("rej"),
-                                                                                   h=Sum("hw"))}
     fleet_ids = list(Rig.objects.filter(kind__in=FLEETS).values_list("id", flat=True))
     units_max = dict(Point.objects.filter(rig_id__in=fleet_ids, res=1, t__gte=t - 3600, t__lt=minute)
                      .values("rig_id").annotate(m=Max("units")).values_list("rig_id", "m")) if fleet_ids else {}
@@ -148,7 +150,7 @@ def rig_data(now, shard=None):
             "name": name, "kind": kind, "error": error or "",
             "age": (wall - last_ok).total_seconds() if last_ok else None, "stale_after": stale_after(),
             "figures": brief.get("figures") or {}, "reasons": (brief.get("health") or {}).get("reasons") or [],
-            "median_hs": medians.get(rig_id), "recent": recent.get(rig_id),
+            "median_hs": medians.get(rig_id),
             "units": units_now.get(rig_id), "units_max": units_max.get(rig_id),
         }
 

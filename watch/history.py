@@ -106,7 +106,7 @@ def point_of(rig_id, t, snap, result, previous):
     hs, temp = real(figs.get("hashrate_hs")), real(figs.get("max_temp"))
     return Point(rig_id=rig_id, res=1, t=t, hs=hs, hs_now=real(figs.get("hashrate_now_hs")), hs_min=hs, hs_max=hs,
                  acc=whole(deltas[0]), rej=whole(deltas[1]), stale=whole(deltas[2]), hw=whole(deltas[3]),
-                 temp=temp, temp_max=temp, fan=real(fan), power=real(power),
+                 temp=temp, temp_max=temp, chip_temp=real(figs.get("max_chip_temp")), fan=real(fan), power=real(power),
                  pool=pool_number(pool),
                  state=STATES.get((brief.get("health") or {}).get("state"), 0),
                  units=units(result.kind, result.sections), devs=devices(result.sections))
@@ -173,13 +173,13 @@ def rollup(now, max_buckets=96):
         rows = (Point.objects.filter(res=src, t__gte=done, t__lt=end).annotate(b=bucket).values("rig_id", "b")
                 .annotate(hs_=Avg("hs"), now_=Avg("hs_now"), min_=Min("hs_min"), max_=Max("hs_max"), acc_=Sum("acc"),
                           rej_=Sum("rej"), stale_=Sum("stale"), hw_=Sum("hw"), temp_=Avg("temp"),
-                          tmax_=Max("temp_max"), fan_=Avg("fan"), power_=Avg("power"), pool_=Max("pool"),
+                          tmax_=Max("temp_max"), chip_=Max("chip_temp"), fan_=Avg("fan"), power_=Avg("power"), pool_=Max("pool"),
                           state_=Max("state"), units_=Min("units")))
         upsert(Point, [
             {"rig_id": r["rig_id"], "res": dst, "t": r["b"], "hs": r["hs_"], "hs_now": r["now_"], "hs_min": r["min_"],
              "hs_max": r["max_"], "acc": whole(r["acc_"]), "rej": whole(r["rej_"]), "stale": whole(r["stale_"]),
              "hw": whole(r["hw_"]),
-             "temp": r["temp_"], "temp_max": r["tmax_"], "fan": r["fan_"], "power": r["power_"], "pool": r["pool_"],
+             "temp": r["temp_"], "temp_max": r["tmax_"], "chip_temp": r["chip_"], "fan": r["fan_"], "power": r["power_"], "pool": r["pool_"],
              "state": r["state_"], "units": r["units_"]} for r in rows], [], unique=["rig", "res", "t"])
         farm = (FarmPoint.objects.filter(res=src, t__gte=done, t__lt=end).annotate(b=bucket)
                 .values("shard", "algorithm", "b").annotate(hs_=Avg("hs"), rigs_=Max("rigs"), ok_=Min("healthy")))
@@ -220,7 +220,7 @@ def resolution(span):
 
 def series(rig_id, span, width, now=None, res=None):
     """A rig's points over the last ``span`` seconds, at most ``width`` of them (one per pixel at most):
-    {"t": [...], "hs": [...], "hs_now": [...], "temp": [...], "rej_pct": [...], "hw_pct": [...],
+    {"t": [...], "hs": [...], "hs_now": [...], "temp": [...], "chip_temp": [...], "rej_pct": [...], "hw_pct": [...],
      "pool": [...], "state": [...]}. Values are averaged per bucket, counts summed. A new rig (or
     panel) without roll-ups yet gets its minute points."""
     now = now or time.time()
@@ -231,16 +231,18 @@ def series(rig_id, span, width, now=None, res=None):
     step = -(-step // (res * 60)) * res * 60  # whole points per bucket
     start = int((now - span) // step * step)
     rows = (Point.objects.filter(rig_id=rig_id, res=res, t__gte=start).annotate(b=F("t") / step * step)
-            .values("b").annotate(hs_=Avg("hs"), now_=Avg("hs_now"), temp_=Max("temp_max"), acc_=Sum("acc"),
+            .values("b").annotate(hs_=Avg("hs"), now_=Avg("hs_now"), temp_=Max("temp_max"), chip_=Max("chip_temp"),
+                                  acc_=Sum("acc"),
                                   rej_=Sum("rej"), hw_=Sum("hw"), pool_=Max("pool"), state_=Max("state"))
             .order_by("b"))
-    out = {k: [] for k in ("t", "hs", "hs_now", "temp", "rej_pct", "hw_pct", "pool", "state")}
+    out = {k: [] for k in ("t", "hs", "hs_now", "temp", "chip_temp", "rej_pct", "hw_pct", "pool", "state")}
     for r in rows:
         shares = (r["acc_"] or 0) + (r["rej_"] or 0)
         out["t"].append(r["b"])
         out["hs"].append(r["hs_"])
         out["hs_now"].append(r["now_"])
         out["temp"].append(r["temp_"])
+        out["chip_temp"].append(r["chip_"])
         out["rej_pct"].append(round(100 * r["rej_"] / shares, 3) if shares and r["rej_"] is not None else None)
         total = (r["acc_"] or 0) + (r["hw_"] or 0)
         out["hw_pct"].append(round(100 * r["hw_"] / total, 3) if total and r["hw_"] is not None else None)

@@ -54,7 +54,8 @@ class Farm:
             ("rig_up", "1 if the rig's last poll succeeded and its data is fresh"),
             ("rig_hashrate_hs", "Average hashrate, H/s"),
             ("rig_hashrate_now_hs", "Current hashrate, H/s"),
-            ("rig_temperature_celsius", "Hottest sensor, °C"),
+            ("rig_temperature_celsius", "Hottest board (or sensor), °C"),
+            ("rig_chip_temperature_celsius", "Hottest chip, °C (where the firmware gives chips)"),
             ("rig_fan", "Fastest fan (RPM or %, as the rig reports)"),
             ("rig_power_watts", "Power, W"),
             ("rig_poll_latency_seconds", "Time the last poll took"),
@@ -66,6 +67,8 @@ class Farm:
         dev_hs = GaugeMetricFamily("minerpanel_device_hashrate_hs", "Device hashrate, H/s", labels=["rig", "device"])
         dev_t = GaugeMetricFamily("minerpanel_device_temperature_celsius", "Device temperature, °C",
                                   labels=["rig", "device"])
+        dev_chip = GaugeMetricFamily("minerpanel_device_chip_temperature_celsius", "Hottest chip of the device, °C",
+                                     labels=["rig", "device"])
         dev_up = GaugeMetricFamily("minerpanel_device_status", "1 for the device's status",
                                    labels=["rig", "device", "status"])
         recent = {r: (f, p) for r, f, p in Point.objects.filter(res=1, t__gte=int(time.time()) - 180).order_by("t")
@@ -84,6 +87,7 @@ class Farm:
             for metric, value in (("rig_hashrate_hs", figs.get("hashrate_hs")),
                                   ("rig_hashrate_now_hs", figs.get("hashrate_now_hs")),
                                   ("rig_temperature_celsius", figs.get("max_temp")),
+                                  ("rig_chip_temperature_celsius", figs.get("max_chip_temp")),
                                   ("rig_fan", recent.get(rig_id, (None, None))[0]),
                                   ("rig_power_watts", recent.get(rig_id, (None, None))[1]),
                                   ("rig_poll_latency_seconds", latency / 1000 if latency is not None else None),
@@ -107,10 +111,13 @@ class Farm:
                 temp = number(d.get("Temperature"))
                 if temp is not None:
                     dev_t.add_metric([name, label], temp)
+                chip = number(d.get("Chip Temp")) if "Chip Temp" in d else None
+                if chip is not None and chip > 0:  # 0 is no sensor
+                    dev_chip.add_metric([name, label], chip)
                 dev_up.add_metric([name, label, str(d.get("Status", ""))[:20]], 1)
         yield from g.values()
         yield from c.values()
-        yield from (health, dev_hs, dev_t, dev_up)
+        yield from (health, dev_hs, dev_t, dev_chip, dev_up)
         marks = dict(Mark.objects.filter(name__startswith="poller_").values_list("name", "value"))
         for name, key, text in (("poller_round_seconds", "poller_round_s", "Duration of the last poll round"),
                                 ("poller_rigs_polled", "poller_rigs", "Rigs asked in the last round")):

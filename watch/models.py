@@ -24,6 +24,7 @@ class Point(models.Model):
     hw = models.IntegerField(null=True)
     temp = models.FloatField(null=True)      # hottest sensor, mean over the period
     temp_max = models.FloatField(null=True)
+    chip_temp = models.FloatField(null=True)  # hottest chip (figures' max_chip_temp), the highest over the period
     fan = models.FloatField(null=True)
     power = models.FloatField(null=True)     # W
     pool = models.SmallIntegerField(null=True)  # the number (POOL) of the pool in use; the highest in a roll-up

@@ -78,13 +78,14 @@ def to_sections(sections):
     unit = str(flat.get("rate_unit") or "GH")
     devs = chains(flat, unit)
     summary = dict(asic.first(sections.get("SUMMARY")))
-    summary.update(asic.rates(summary, "G", {"GHS 5s": "MHS 5s", "GHS av": "MHS av", "GHS 30m": "MHS 30m"}))
+    gh = {"GHS 5s": "MHS 5s", "GHS av": "MHS av", "GHS 30m": "MHS 30m"}
+    summary.update({**asic.rates(flat, "G", gh), **asic.rates(summary, "G", gh)})  # stats' when summary is missing
     fan_ids = sorted(int(k[3:]) for k in flat if re.fullmatch(r"fan\d+", k))
     fans = asic.fans((i, asic.num(flat.get(f"fan{i}"))) for i in fan_ids)
     power = power_of(flat)
     return asic.mapped(sections, summary, devs, {
-        "Temperature": asic.hottest(*(d["Chip Temp"] for d in devs), *(d["Temperature"] for d in devs)),
-        "Board Temp": asic.hottest(*(d["Temperature"] for d in devs)),
+        "Temperature": asic.hottest(*(d["Temperature"] for d in devs)),
+        "Chip Temp": asic.hottest(*(d["Chip Temp"] for d in devs)),
         "Nominal MHS": asic.mhs(flat.get("total_rateideal"), unit),
         "Power": power,
         "Efficiency J/TH": asic.efficiency(power, summary.get("MHS 5s")),

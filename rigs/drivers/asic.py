@@ -48,7 +48,8 @@ def sensors(value):
 
 
 def hottest(*values):
-    found = [v for v in values if v is not None]
+    """The highest reading; a sensor that is not there reads 0 (or less): no reading."""
+    found = [v for v in values if v is not None and v > 0]
     return max(found) if found else None
 
 
@@ -123,7 +124,7 @@ async def version_text(host, port, **limits):
     hit = _PROBES.get(key)
     if hit and time.monotonic() - hit[0] < PROBE_TTL:
         return hit[1]
-    text = ""
+    text, answered = "", False
     for command in ("version", "devdetails"):  # BITMICRO shows in Whatsminer's devdetails
         try:
             reply = await client.call(host, port, command, **limits)
@@ -132,9 +133,12 @@ async def version_text(host, port, **limits):
             return ""  # nothing there, or nothing that answers: ask no more
         except RigError:
             break
+        answered = answered or (reply.status.get("STATUS") == "S" and bool(reply.sections))
         if reply.sections or reply.status.get("Description"):
             text += " " + str(reply.as_dict()).upper()
-    if text == "" or "BTMINER" in text or "BITMICRO" in text:
+    # Whatsminer: its own probe, also where version and devdetails only gave an error status (firmwares that
+    # refuse them still say "cgminer 4.9.2" in its Description); a miner that answered them is not asked
+    if not answered or "BTMINER" in text or "BITMICRO" in text:
         try:  # Whatsminer: the firmware date tells the API generation
             raw = await client.exchange(host, port, b'{"cmd":"get_version"}', **limits)
             extra = raw.split(b"\0")[0].decode("utf-8", "replace")

@@ -63,6 +63,7 @@ def mm_record(stats):
 def to_sections(sections):
     mm = mm_record(sections.get("STATS"))
     summary = dict(asic.first(sections.get("SUMMARY")))
+    summary.update({**asic.rates(mm, "G", {"GHSspd": "MHS 5s", "GHSavg": "MHS av"}), **summary})  # without summary
     rates, tmax, tavg, volts = (numbers(mm.get(k)) for k in ("MGHS", "MTmax", "MTavg", "MVavg"))
     devs = [asic.board(i, asic.mhs(r, "G"), "AVA", tavg[i] if i < len(tavg) else None,
                        tmax[i] if i < len(tmax) else None, {"Voltage": volts[i] if i < len(volts) else None})
@@ -71,7 +72,8 @@ def to_sections(sections):
     power = asic.num(mm.get("WALLPOWER")) or (ps[4] if len(ps) > 4 else None)
     fans = asic.fans((i, asic.num(mm.get(f"Fan{i}"))) for i in range(1, 5))
     return asic.mapped(sections, summary, devs, {
-        "Temperature": asic.num(mm.get("TMax", mm.get("Tmax"))), "Board Temp": asic.num(mm.get("TAvg", mm.get("Tavg"))),
+        "Temperature": asic.hottest(*(d["Temperature"] for d in devs)) or asic.hottest(asic.num(mm.get("TAvg", mm.get("Tavg")))),
+        "Chip Temp": asic.hottest(asic.num(mm.get("TMax", mm.get("Tmax")))),
         "Ambient Temp": asic.num(mm.get("Temp")), "Power": power,
         "Efficiency J/TH": asic.efficiency(power, asic.num(summary.get("MHS 1m")) or asic.num(summary.get("MHS av"))),
         "Nominal MHS": asic.mhs(mm.get("GHSmm"), "G"), "Power Limit": asic.num(mm.get("MPO")),
@@ -125,4 +127,6 @@ async def detect(host, port, **limits):
     text = await asic.version_text(host, port, **limits)
     if "AVALON" not in text:
         return None
-    return f"{asic.probed(text, 'PROD') or 'Avalon'} (Canaan cgminer, firmware {asic.probed(text, 'VERSION').lower()})"
+    # Avalon Q and Nano write their firmware as LVERSION (and cgminer's as CGVERSION), not VERSION
+    firmware = asic.probed(text, "VERSION") or asic.probed(text, "LVERSION") or asic.probed(text, "CGVERSION")
+    return f"{asic.probed(text, 'PROD') or 'Avalon'} (Canaan cgminer, firmware {firmware.lower()})"

@@ -52,17 +52,18 @@ def to_sections(sections):
         d.setdefault("ASC", d.get("ID"))
         if d.get("Temperature") in (None, 0, 0.0):
             d["Temperature"] = asic.num(t.get("Board"))
-        d["Chip Temp"] = asic.num(t.get("Chip"))
+        d["Chip Temp"] = asic.hottest(asic.num(t.get("Chip")))
         devs.append(d)
     tuner = dict(asic.first(sections.get("TUNERSTATUS")))
     chains = tuner.pop("TunerChainStatus", None)
     power, rate = asic.num(tuner.get("ApproximateMinerPowerConsumption")), asic.num(summary.get("MHS 5s"))
     return asic.mapped(sections, summary, devs, {
-             "Temperature": asic.hottest(*(asic.num(t.get("Chip")) for t in temps.values())),
-             "Board Temp": asic.hottest(*(asic.num(t.get("Board")) for t in temps.values())),
+             "Temperature": asic.hottest(*(asic.num(t.get("Board")) for t in temps.values())),
+             "Chip Temp": asic.hottest(*(asic.num(t.get("Chip")) for t in temps.values())),
              "Power": power, "Power Limit": asic.num(tuner.get("PowerLimit")),
              "Efficiency J/TH": asic.efficiency(power, rate),
              "Nominal MHS": sum(asic.num(d.get("Nominal MHS")) or 0 for d in devs) or None, "Boards": len(devs)},
+        FANS=[f for f in sections.get("FANS") or [] if isinstance(f, dict) and asic.num(f.get("RPM"))],  # empty slots
         TUNERSTATUS=[tuner] if tuner else [],
         TUNERCHAINS=[c for c in chains if isinstance(c, dict)] if isinstance(chains, list) else [])
 

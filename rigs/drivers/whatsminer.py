@@ -290,7 +290,7 @@ async def detect(host, port, **limits):
     text = await asic.version_text(host, port, **limits)
     if not any(w in text for w in ("BTMINER", "BITMICRO", '"FW_VER"')):
         return None
-    fw = re.search(r'"FW_VER": ?"\'?(\d{8})[^"]*"', text)
+    fw = re.search(r'"FW_VER": ?"\\?\'?(\d{8})[^"]*"', text)  # '20200917..' also written \'20200917..\'
     if fw and v3_date(fw.group(1)):
         return f"Whatsminer (btminer API v3 on port 4433, firmware {fw.group(1)})"
     return f"Whatsminer (btminer API v2{', firmware ' + fw.group(1) if fw else ''})"

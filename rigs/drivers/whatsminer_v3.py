@@ -82,23 +82,38 @@ def errors(value):
     return out
 
 
+STATUS_WORDS = {"alive": "Alive", "dead": "Dead", "disabled": "Disabled", "rejecting": "Rejecting"}
+
+
+def pools_of(records):
+    """POOLS as cgminer's: the firmware's lower-case `alive`/`dead` as cgminer's Alive/Dead, numbered by its
+    `id` (from 1, as API v2's) or, where it gives none, by position, the priority in the order it lists
+    them; the pool passwords it reads back in clear are never stored (Q24)."""
+    out = []
+    for i, p in enumerate(r for r in records or [] if isinstance(r, dict)):
+        p = {k: v for k, v in p.items() if k != "passwd"}
+        number, priority = asic.num(p.get("id")), asic.num(p.get("pool-priority"))
+        status = str(p.get("status") or "")[:20]
+        out.append({"POOL": int(number) if number is not None and number == int(number) else i + 1,
+                    "URL": p.get("url"), "User": p.get("account"),
+                    "Status": STATUS_WORDS.get(status.lower(), status.title()),
+                    "Priority": int(priority) if priority is not None and priority == int(priority) else i,
+                    "Stratum Active": p.get("stratum-active"), **_flat(p)})
+    return out
+
+
 def to_sections(status, info):
     s = status.get("summary") if isinstance(status.get("summary"), dict) else {}
     if not s:
         raise BadReplyError("the Whatsminer's status has no summary")
-    boards = s.get("board-temperature") if isinstance(s.get("board-temperature"), list) else []
+    boards = s.get("board-temperature", s.get("board-tempurature"))  # pyasic's models know both spellings
+    boards = [asic.num(b) for b in boards] if isinstance(boards, list) else []
     devs = []
     for i, d in enumerate(e for e in status.get("edevs") or [] if isinstance(e, dict)):
         rate = asic.mhs(d.get("hash-average"), "T")
-        devs.append(asic.board(i, rate, "SM", asic.num(boards[i]) if i < len(boards) else None,
-                               asic.num(d.get("chip-temp-max")), _flat(d)))
-    pools = []
-    for p in status.get("pools") or []:
-        if isinstance(p, dict):
-            p = {k: v for k, v in p.items() if k != "passwd"}  # read back in clear: never stored (Q24)
-            pools.append({"POOL": asic.num(p.get("id")), "URL": p.get("url"), "User": p.get("account"),
-                          "Status": p.get("status"), "Priority": p.get("pool-priority"),
-                          "Stratum Active": p.get("stratum-active"), **_flat(p)})
+        devs.append(asic.board(i, rate, "SM", asic.hottest(boards[i]) if i < len(boards) else None,
+                               asic.hottest(asic.num(d.get("chip-temp-max"))), _flat(d)))
+    pools = pools_of(status.get("pools"))
     power, rate = asic.num(s.get("power-realtime")), asic.mhs(s.get("hash-realtime"), "T")
     summary = {"Elapsed": asic.num(s.get("elapsed")), "MHS 5s": rate, "MHS av": asic.mhs(s.get("hash-average"), "T"),
                "MHS 1m": asic.mhs(s.get("hash-1min"), "T"), "MHS 15m": asic.mhs(s.get("hash-15min"), "T"),
@@ -107,7 +122,8 @@ def to_sections(status, info):
     return asic.mapped({}, summary, devs, {
         "Nominal MHS": asic.mhs(s.get("factory-hash"), "T"), "Power": power,
         "Efficiency J/TH": asic.num(s.get("power-rate")) or asic.efficiency(power, rate),
-        "Temperature": asic.num(s.get("chip-temp-max")), "Power Limit": asic.num(s.get("power-limit")),
+        "Temperature": asic.hottest(*boards), "Chip Temp": asic.hottest(asic.num(s.get("chip-temp-max"))),
+        "Power Limit": asic.num(s.get("power-limit")),
         "Boards": len(devs)},
         POOLS=pools, FANS=asic.fans([(0, asic.num(s.get("fan-speed-in"))), (1, asic.num(s.get("fan-speed-out")))]),
         VERSION=[{"Miner": "btminer", "Type": miner.get("type"), "Firmware": system.get("fwversion"),

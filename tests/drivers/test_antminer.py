@@ -37,7 +37,8 @@ def test_poll_maps_gh_to_mhs_and_boards_from_stats(bg, antminer_at):
         assert dev["MHS 5s"] == pytest.approx(float(flat[f"chain_rate{n}"]) * 1000)
         assert dev["Temperature"] == max(float(t) for t in flat[f"temp_pcb{n}"].split("-"))
         assert dev["Chip Temp"] == max(float(t) for t in flat[f"temp_chip{n}"].split("-"))
-    assert s["Temperature"] == max(d["Chip Temp"] for d in sections["DEVS"])
+    assert s["Temperature"] == max(d["Temperature"] for d in sections["DEVS"])  # the hottest board
+    assert s["Chip Temp"] == max(d["Chip Temp"] for d in sections["DEVS"])
     assert [f["RPM"] for f in sections["FANS"]] == [flat[f"fan{i}"] for i in (1, 2, 3, 4)]
     assert s["Nominal MHS"] == flat["total_rateideal"] * 1000
     assert sections["POOLS"][0]["Pool Stale%%"] == 0.0 and sections["VERSION"][0]["Type"] == "Antminer S19 Pro"

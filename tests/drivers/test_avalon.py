@@ -31,7 +31,8 @@ def test_poll_maps_the_mm_string(bg, avalon_at):
     assert [d["MHS 5s"] for d in sections["DEVS"]] == [float(x) * 1000 for x in mm["MGHS"].split()]
     assert [d["Chip Temp"] for d in sections["DEVS"]] == [float(x) for x in mm["MTmax"].split()]
     s = sections["SUMMARY"][0]
-    assert s["Temperature"] == float(mm["TMax"]) and s["Power"] == float(mm["WALLPOWER"])
+    assert s["Chip Temp"] == float(mm["TMax"]) and s["Power"] == float(mm["WALLPOWER"])
+    assert s["Temperature"] == max(d["Temperature"] for d in sections["DEVS"])  # the hottest board
     assert s["Nominal MHS"] == float(mm["GHSmm"]) * 1000 and [f["RPM"] for f in sections["FANS"]] == [4275, 4282]
     assert "PVT_T0" not in sections["AVALON"][0] and sections["AVALON"][0]["Core"] == "A3197S"
 

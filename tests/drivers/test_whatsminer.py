@@ -122,7 +122,9 @@ def test_v3_reads_framed_replies_in_th(bg, v3_at):
     sections, statuses = bg.run(whatsminer.poll(Address(rpc, "super", v3port), **LIMITS))
     s, raw = sections["SUMMARY"][0], sim.status_summary()
     assert s["MHS 5s"] == pytest.approx(s["hash-realtime"] * 1e6) and s["Nominal MHS"] == 186e6
-    assert s["Power"] == s["power-realtime"] and s["Temperature"] == s["chip-temp-max"]
+    assert s["Power"] == s["power-realtime"] and s["Temperature"] == max(raw["board-temperature"])  # the hottest board
+    assert s["Chip Temp"] == raw["chip-temp-max"]  # the hottest chip beside it
+    assert [p["Status"] for p in sections["POOLS"]] == ["Alive"] and sections["POOLS"][0]["POOL"] == 1
     assert s["board-temperature"] == " / ".join(str(t) for t in raw["board-temperature"])
     assert [d["Temperature"] for d in sections["DEVS"]] == raw["board-temperature"]
     assert sections["POOLS"][0]["URL"] == sim.pools[0]["pool"] and "passwd" not in sections["POOLS"][0]

@@ -1,4 +1,4 @@
-"""The simulator answers like the real miners captured in shared/fixtures/real/."""
+"""The simulator answers like the real miners captured in tests/fixtures/real/."""
 
 import json
 
@@ -6,7 +6,7 @@ import pytest
 
 from rigs.drivers.cgminer.protocol import parse_reply
 from rigs.simulators.cgminer import SimRig
-from tests.conftest import BFG, CGM, REAL, fixture_bytes
+from tests.conftest import BFG, CGM, fixture_bytes
 
 
 def kind(v):
@@ -114,8 +114,6 @@ def test_join_layout_matches(fmt):
 
 def test_pool_sequence_replays_like_bfgminer():
     """The captured addpool/disable/enable/switch/remove/priority sequence, step by step."""
-    if not REAL.exists():
-        pytest.skip(f"the real miners' captures are not at {REAL} (../shared, not in a fresh clone)")
     index = json.loads((BFG / "index.json").read_text())["files"]
     rig = SimRig(flavour="bfgminer", devices=1, pools=2)
     rig.pools[0].update(url="stratum+tcp://127.0.0.1:3333", user="worker1")

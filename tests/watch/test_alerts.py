@@ -9,7 +9,7 @@ from watch.models import Alert, AlertRule, Silence
 
 def rig(**kw):
     data = {"name": "r", "kind": "cgminer", "error": "", "age": 5, "stale_after": 30, "figures": {}, "reasons": [],
-            "median_hs": None, "recent": None, "units": None, "units_max": None}
+            "median_hs": None, "units": None, "units_max": None}
     data.update(kw)
     return data
 
@@ -41,14 +41,42 @@ def test_hashrate_under_its_median():
 def test_devices_pools_temperature_rates_and_fleets():
     reasons = [{"key": "dev:GPU 1:Sick", "text": "GPU 1 Sick"}, {"key": "failover:1", "text": "failover: pool 1"},
                {"key": "temp:GPU 1:warn", "text": "hot"}]
-    found = conditions(rig(reasons=reasons, figures={"max_temp": 91}, recent={"acc": 90, "rej": 10, "hw": 1}), RULES)
+    found = conditions(rig(reasons=reasons, figures={"max_temp": 91, "reject_pct": 10.0, "accepted": 90,
+                                                     "rejected": 10}), RULES)
     assert [(r, k) for r, k, _ in found] == [("device", "GPU 1:Sick"), ("pool", "failover:1"), ("temperature", ""),
                                              ("rejects", "")]
-    assert conditions(rig(recent={"acc": 10, "rej": 5, "hw": 0}), RULES) == []  # too few shares to judge
-    assert conditions(rig(recent={"acc": 95, "rej": 0, "hw": 5}), RULES)[0][0] == "hw"
+    assert conditions(rig(figures={"reject_pct": 33.3, "accepted": 10, "rejected": 5}), RULES) == []  # too few shares
+    assert conditions(rig(figures={"hw_pct": 5.3}), RULES)[0][0] == "hw"
+    # hardware errors are against the work done (the figures' rate), not against 15 minutes of shares
+    assert conditions(rig(figures={"hw_pct": 0.0016}), RULES) == []
     fleet = conditions(rig(kind="ckpool", units=3, units_max=5), RULES)
     assert fleet == [("fleet", "", "2 workers gone (3 of 5 in the last hour)")]
     assert conditions(rig(kind="cgminer", units=3, units_max=5), RULES) == []
+
+
+def test_rejects_read_the_figure_health_reads():
+    """The rejects alert and health agree: both read the figures' reject_pct (by difficulty). 30 rejected
+    shares of 1,000 look like 2.9 % by count, but they were the hard ones: 6 % of the difficulty."""
+    from rigs.figures import figures
+    from rigs.health import assess
+
+    summary = {"Accepted": 970, "Rejected": 30, "Difficulty Accepted": 940.0, "Difficulty Rejected": 60.0}
+    figs = figures("cgminer", {"SUMMARY": [summary]})
+    assert figs["reject_pct"] == 6.0
+    assert [r["key"] for r in assess("cgminer", {"SUMMARY": [summary]}, {}, figs)["reasons"]] == ["rej"]
+    assert conditions(rig(figures=figs), RULES) == [("rejects", "", "6.0% rejected (by difficulty)")]
+    summary.update({"Difficulty Accepted": 990.0, "Difficulty Rejected": 10.0})  # the easy ones: 1 %
+    figs = figures("cgminer", {"SUMMARY": [summary]})
+    assert assess("cgminer", {"SUMMARY": [summary]}, {}, figs)["state"] == "ok"
+    assert conditions(rig(figures=figs), RULES) == []
+
+
+def test_a_hot_chip_alerts_beside_the_boards():
+    found = conditions(rig(figures={"max_temp": 70, "max_chip_temp": 116}), RULES)
+    assert found == [("temperature", "chip", "chips at 116°C (limit 115°C)")]
+    assert conditions(rig(figures={"max_temp": 70, "max_chip_temp": 108}), RULES) == []  # health warns, no alert
+    both = conditions(rig(figures={"max_temp": 92, "max_chip_temp": 120}), RULES)
+    assert [(r, k) for r, k, _ in both] == [("temperature", ""), ("temperature", "chip")]
 
 
 def test_no_flapping():

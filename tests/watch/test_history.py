@@ -54,6 +54,18 @@ class HistoryTests(BaseTestCase):
         assert farm[(T0, "SHA-256d")] == (1.5e9, 2, 2)
         assert farm[(T0 + 60, "SHA-256d")] == (2e9, 2, 1)
 
+    def test_the_hottest_chip_beside_the_hottest_board(self):
+        recorded, previous = {}, {}
+        for m, chip in enumerate((96.5, 101.0, 0)):  # an ASIC driver's SUMMARY; 0 is no sensor
+            secs = sections(1000, 10 * m, temp=70.0)
+            secs["SUMMARY"][0].update({"Temperature": 70.0, "Chip Temp": chip})
+            self.round(T0 + 60 * m, {self.rig: secs}, recorded, previous)
+        assert [(p.temp, p.chip_temp) for p in Point.objects.filter(res=1).order_by("t")] == [
+            (70.0, 96.5), (70.0, 101.0), (70.0, None)]
+        history.rollup(T0 + 900)
+        assert Point.objects.get(res=15).chip_temp == 101.0  # the highest of the quarter
+        assert history.series(self.rig.id, 3600, 100, now=T0 + 180, res=1)["chip_temp"] == [96.5, 101.0, None]
+
     def test_a_restarted_miner_counts_from_zero(self):
         recorded, previous = {}, {}
         self.round(T0, {self.rig: sections(1000, 500)}, recorded, previous)

@@ -49,6 +49,18 @@ class MetricsTests(BaseTestCase):
         assert m["minerpanel_poller_round_seconds"] == [({"shard": "all"}, 1.25)]
         assert m["minerpanel_poller_errors"] == [({"kind": "refused"}, 1.0)]
 
+    def test_chips_beside_the_boards(self):
+        board = {"ASC": 0, "Name": "SM", "ID": 0, "Status": "Alive", "Temperature": 70.0, "Chip Temp": 97.5,
+                 "MHS av": 1e8}
+        from rigs.models import Snapshot
+        Snapshot.objects.filter(rig=self.rig).delete()
+        self.snapshot(sections={"SUMMARY": [{"MHS av": 1e8, "Temperature": 70.0, "Chip Temp": 97.5}],
+                                "DEVS": [board, {**board, "ASC": 1, "ID": 1, "Chip Temp": 0}]})
+        m = samples(self.client.get("/metrics").content.decode())
+        assert [v for _, v in m["minerpanel_rig_temperature_celsius"]] == [70.0]
+        assert [v for _, v in m["minerpanel_rig_chip_temperature_celsius"]] == [97.5]
+        assert [(lb["device"], v) for lb, v in m["minerpanel_device_chip_temperature_celsius"]] == [("ASC 0", 97.5)]
+
     def test_other_addresses_are_refused(self):
         assert self.client.get("/metrics", REMOTE_ADDR="192.0.2.7").status_code == 403
 

@@ -1,5 +1,5 @@
 """JSON as firmwares really send it: parsed fast where it is well formed, repaired where it is not
-(trailing commas, ``}{`` between objects, bare inf/nan)."""
+(trailing commas, ``}{`` between objects, bare inf/nan, ``\\'`` in strings)."""
 
 import json
 import re
@@ -44,6 +44,10 @@ def repair_json(text):
     while i < n:
         c = text[i]
         if in_string:
+            if c == "\\" and not escaped and text.startswith("'", i + 1):  # \' (Whatsminer 20200917): not JSON
+                out.append("'")
+                i += 2
+                continue
             out.append(c)
             if escaped:
                 escaped = False

@@ -2,7 +2,7 @@
 
 Counters grow with time, privileged commands change its state (switchpool moves
 mining to that pool, a disabled device stops hashing), and its replies follow the
-real captures in shared/fixtures/real/ (field names and order, value types,
+real captures in tests/fixtures/real/ (field names and order, value types,
 STATUS codes and messages, join layout, text escaping). Flavours: cgminer 4.11
 (ASC), bfgminer 5.5 (PGA), sgminer 5.6 (GPU), bmminer (GH/s fields) and an old
 cgminer 2.x (API 1.x: no joins). Its SUMMARY, POOLS and DEVS records are built in

@@ -1,0 +1,149 @@
+"""Every ASIC driver against replies captured from real machines (tests/fixtures/real/*/*/, provenance
+in each SOURCES.md), served by a replay rig on loopback: detection, the poll, the figures and the health
+the poller stores. A healthy real machine reads ok."""
+
+import pytest
+
+from rigs import drivers
+from rigs.drivers import antminer, avalon, braiins, whatsminer
+from rigs.models import make_brief
+from tests.conftest import free_port
+from tests.drivers.asic_helpers import LIMITS, Address
+from tests.replay import Replay, serve
+
+
+@pytest.fixture
+def replay(bg):
+    def start(folder, **kw):
+        rig = Replay(folder, **kw)
+        port = free_port()
+        bg.run(serve(rig, "127.0.0.1", port))
+        return port
+    return start
+
+
+def polled(bg, driver, port, kind):
+    sections, statuses = bg.run(driver.poll(Address(port), **LIMITS))
+    return sections, make_brief(sections, statuses, kind)
+
+
+def test_whatsminer_m20s_20200917_reads_despite_its_quoted_firmware(bg, replay):
+    port = replay("whatsminer/foreman-apps-m20s-20200917")
+    sections, brief = polled(bg, whatsminer, port, "whatsminer")
+    s = sections["SUMMARY"][0]
+    assert s["Firmware Version"] == "'20200917.22.REL'"  # \' repaired, as the firmware meant it
+    assert brief["figures"]["hashrate_now_hs"] == pytest.approx(64143777.95e6)
+    assert len(sections["DEVS"]) == 3 and [f["RPM"] for f in sections["FANS"]] == [4950, 4920]
+    assert s["Temperature"] == 72.0 and s["Chip Temp"] == 87.7 and brief["figures"]["max_temp"] == 72.0
+    assert s["Power"] == 3491 and len(sections["POOLS"]) == 2
+    assert brief["figures"]["hw_pct"] == pytest.approx(0.022)  # its own Device Hardware%, not 912/5959 = 15 %
+    assert brief["health"] == {"state": "ok", "reasons": []}
+
+
+def test_braiins_os_plus_s9_absent_chip_sensors_and_empty_fan_slots(bg, replay):
+    port = replay("braiins/foreman-apps-bosplus-0.2.0-s9")
+    assert bg.run(drivers.detect("127.0.0.1", port, **LIMITS))[0] == "braiins"
+    sections, brief = polled(bg, braiins, port, "braiins")
+    s = sections["SUMMARY"][0]
+    assert s["Temperature"] == 75.0 and s.get("Chip Temp") is None  # its chip sensors read 0: no reading
+    assert [f["RPM"] for f in sections["FANS"]] == [2820, 3780]  # the S9's two empty fan slots dropped
+    assert brief["figures"]["hashrate_now_hs"] == pytest.approx(15740915.842676325e6)
+    assert brief["figures"]["hw_pct"] == pytest.approx(0.0016, abs=1e-4)  # not 186 / 339 shares = 54.9 %
+    assert brief["health"] == {"state": "ok", "reasons": []}
+
+
+def test_antminer_s17_pro_without_summary(bg, replay):
+    port = replay("antminer/foreman-apps-s17pro-19.10.1.3")
+    assert bg.run(drivers.detect("127.0.0.1", port, **LIMITS)) == (
+        "antminer", "Antminer S17 Pro (stock firmware, bmminer)")
+    sections, brief = polled(bg, antminer, port, "antminer")
+    assert [d["MHS 5s"] for d in sections["DEVS"]] == [17968260.0, 18418000.0, 18610750.0]
+    assert brief["figures"]["hashrate_now_hs"] == pytest.approx(54997.01e9)  # from stats when summary is missing
+    s = sections["SUMMARY"][0]
+    assert s["Temperature"] == 53 and s["Chip Temp"] == 80  # the hottest board, the hottest chip beside it
+    assert [f["RPM"] for f in sections["FANS"]] == [2400, 3000, 3120, 2400]
+    assert brief["figures"]["hw_pct"] is None  # no work figure: no "hardware errors 100.0 %"
+    assert brief["health"] == {"state": "ok", "reasons": []}
+
+
+def test_avalon_1566(bg, replay):
+    port = replay("avalon/pyasic-avalon1566-24102401")
+    assert bg.run(drivers.detect("127.0.0.1", port, **LIMITS)) == (
+        "avalon", "Avalonminer 15-194 (Canaan cgminer, firmware 24102401_25462b2_9ddf522)")
+    sections, brief = polled(bg, avalon, port, "avalon")
+    assert [d["MHS 5s"] for d in sections["DEVS"]] == [59459520.0, 61407830.0, 63139660.0]
+    assert brief["figures"]["hashrate_hs"] == pytest.approx(184007.0e9)  # GHSavg when summary is missing
+    s = sections["SUMMARY"][0]
+    assert s["Power"] == 3731 and s["Temperature"] == 71 and s["Chip Temp"] == 78
+    assert [f["RPM"] for f in sections["FANS"]] == [4275, 4282]
+    assert brief["health"] == {"state": "ok", "reasons": []}
+
+
+def test_whatsminer_v3_vendor_example_reads_ok_with_lower_case_pools():
+    """MicroBT's own API v3 replies (tests/fixtures/real/whatsminer-v3/, SOURCES.md). No published capture has
+    pools: they are given in the fields pyasic's BTMinerV3Pool model and pyasic-rs's reader take (`id` from 1,
+    `status` lower-case "alive", `stratum-active`...), the second without the `id` some firmwares leave out."""
+    import json
+
+    from rigs.drivers import whatsminer_v3
+    from tests.replay import REAL
+
+    folder = REAL / "whatsminer-v3" / "apidoc-m30s++-20240722"
+    status = json.loads((folder / "get.miner.status.summary.json").read_text())["msg"]
+    info = json.loads((folder / "get.device.info.json").read_text())["msg"]
+    status["pools"] = [
+        {"id": 1, "url": "stratum+tcp://btc.example.org:3333", "status": "alive", "account": "farm.m30",
+         "stratum-active": True, "reject-rate": 0.0, "last-share-time": 1692685470},
+        {"url": "stratum+tcp://btc.example.org:443", "status": "alive", "account": "farm.m30",
+         "stratum-active": False, "reject-rate": 0.0, "last-share-time": 0}]
+    sections = whatsminer_v3.to_sections(status, info)
+    brief = make_brief(sections, {}, "whatsminer")
+    s = sections["SUMMARY"][0]
+    assert s["MHS 5s"] == 101.847e6 and s["Nominal MHS"] == 101.366e6 and s["Power"] == 3268
+    assert s["Temperature"] == 72.3 and s["Chip Temp"] == 100.3  # the hottest board; the hottest chip beside it
+    assert [(p["POOL"], p["Status"], p["Priority"]) for p in sections["POOLS"]] == [(1, "Alive", 0), (2, "Alive", 1)]
+    assert [f["RPM"] for f in sections["FANS"]] == [4980, 5070]
+    assert sections["VERSION"][0]["Firmware"] == "20240722.07.51.REL" and sections["VERSION"][0]["Type"] == "M30S++_VH70"
+    assert brief["figures"]["hashrate_now_hs"] == pytest.approx(101.847e12)
+    assert brief["figures"]["max_temp"] == 72.3 and brief["figures"]["max_chip_temp"] == 100.3
+    assert brief["health"] == {"state": "ok", "reasons": []}  # not "no alive pool"
+    status["pools"][0]["status"] = "dead"
+    assert [r["text"] for r in make_brief(whatsminer_v3.to_sections(status, info), {}, "whatsminer")["health"][
+        "reasons"]] == ["pool 1 Dead", "failover: mining on pool 2, not pool 1"]
+
+
+def test_a_whatsminer_refusing_version_and_devdetails_is_found_by_get_version(bg, replay):
+    """Detection by address alone: the M20S's real replies, its `version` and `devdetails` refused with an error
+    status (in the STATUS its other replies carry, "cgminer 4.9.2"), `get_version` answered in the API's flat
+    shape (PROTOCOLS.md) with the firmware string the same machine's summary reports. Composed, not captured:
+    no public capture of these three exists (tests/fixtures/real/SOURCES.md)."""
+    rig = Replay("whatsminer/foreman-apps-m20s-20200917")
+    refused = b'{"STATUS":[{"STATUS":"E","When":1604757733,"Code":14,"Msg":"invalid cmd","Description":"cgminer 4.9.2"}],"id":1}'
+    rig.replies.update(version=refused, devdetails=refused, get_version=(
+        b'{"STATUS":"S","When":1604757733,"Code":131,"Msg":{"api_ver":"2.0.2",'
+        b'"fw_ver":"\\\'20200917.22.REL\\\'","platform":"H6","chip":"K210"},"Description":""}'))
+    port = free_port()
+    bg.run(serve(rig, "127.0.0.1", port))
+    assert bg.run(drivers.detect("127.0.0.1", port, **LIMITS)) == (
+        "whatsminer", "Whatsminer (btminer API v2, firmware 20200917)")
+    assert rig.asked[:3] == ["version", "devdetails", "get_version"]
+    sections, brief = polled(bg, whatsminer, port, "whatsminer")
+    assert brief["health"] == {"state": "ok", "reasons": []}
+
+
+def test_braiins_s9_a_fan_that_stops_warns_its_empty_slots_never(bg, replay):
+    """The real S9's fans reply: slots 2 and 3 read 0 from the start (empty, left out, never a warning); fan 1
+    read 3780 RPM, so when the same reply later says 0 for it while the machine hashes, it has stopped."""
+    rig = Replay("braiins/foreman-apps-bosplus-0.2.0-s9")
+    port = free_port()
+    bg.run(serve(rig, "127.0.0.1", port))
+    sections, _ = bg.run(braiins.poll(Address(port), **LIMITS))
+    first = make_brief(sections, {}, "braiins")
+    assert first["health"] == {"state": "ok", "reasons": []} and first["fans"] == ["0", "1"]
+    rig.replies["fans"] = rig.replies["fans"].replace(b'"RPM":3780', b'"RPM":0')
+    sections, _ = bg.run(braiins.poll(Address(port), **LIMITS))
+    second = make_brief(sections, {}, "braiins", previous=first)
+    assert [(r["level"], r["text"]) for r in second["health"]["reasons"]] == [("warn", "fan 1 stopped")]
+    assert make_brief(sections, {}, "braiins")["health"]["state"] == "ok"  # a rig never seen spinning: no rule
+    asleep = {**sections, "SUMMARY": [{**sections["SUMMARY"][0], "MHS 5s": 0, "MHS av": 0}]}
+    assert make_brief(asleep, {}, "braiins", previous=first)["health"]["state"] == "ok"  # not hashing: fans may stop
