@@ -28,7 +28,7 @@ def test_defaults_and_overrides_per_rig():
 def test_unreachable_after_its_minutes_and_nothing_else():
     assert conditions(rig(error="connection refused", age=200, figures={"max_temp": 99}), RULES) == []
     found = conditions(rig(error="connection refused", age=301, figures={"max_temp": 99}), RULES)
-    assert found == [("unreachable", "", "unreachable: connection refused")]
+    assert found == [("unreachable", "", "unreachable: connection refused", "err")]
     assert conditions(rig(age=400), RULES)[0][0] == "unreachable"  # stale data
 
 
@@ -42,13 +42,23 @@ def test_devices_pools_temperature_rates_and_fleets():
     reasons = [{"key": "dev:GPU 1:Sick", "text": "GPU 1 Sick"}, {"key": "failover:1", "text": "failover: pool 1"},
                {"key": "temp:GPU 1:warn", "text": "hot"}]
     found = conditions(rig(reasons=reasons, figures={"max_temp": 91}, recent={"acc": 90, "rej": 10, "hw": 1}), RULES)
-    assert [(r, k) for r, k, _ in found] == [("device", "GPU 1:Sick"), ("pool", "failover:1"), ("temperature", ""),
+    assert [(r, k) for r, k, _, _ in found] == [("device", "GPU 1:Sick"), ("pool", "failover:1"), ("temperature", ""),
                                              ("rejects", "")]
     assert conditions(rig(recent={"acc": 10, "rej": 5, "hw": 0}), RULES) == []  # too few shares to judge
     assert conditions(rig(recent={"acc": 95, "rej": 0, "hw": 5}), RULES)[0][0] == "hw"
     fleet = conditions(rig(kind="ckpool", units=3, units_max=5), RULES)
-    assert fleet == [("fleet", "", "2 workers gone (3 of 5 in the last hour)")]
+    assert fleet == [("fleet", "", "2 workers gone (3 of 5 in the last hour)", "warn")]
     assert conditions(rig(kind="cgminer", units=3, units_max=5), RULES) == []
+
+
+def test_the_level_follows_the_reason_a_sick_device_warns_and_a_dead_one_is_a_problem():
+    reasons = [{"level": "warn", "key": "dev:GPU 1:Sick", "text": "GPU 1 Sick"},
+               {"level": "err", "key": "dev:GPU 2:Dead", "text": "GPU 2 Dead"},
+               {"level": "warn", "key": "failover:1", "text": "failover: pool 1"},
+               {"level": "err", "key": "nopool", "text": "no alive pool"}]
+    found = conditions(rig(reasons=reasons, figures={"max_temp": 95}), RULES)
+    assert [(k, level) for _, k, _, level in found] == [("GPU 1:Sick", "warn"), ("GPU 2:Dead", "err"),
+                                                        ("failover:1", "warn"), ("nopool", "err"), ("", "err")]
 
 
 def test_no_flapping():
@@ -84,6 +94,18 @@ class AlertViewTests(BaseTestCase):
         assert "Notifications to pager fail: connection refused" in page and "SECRET" not in page
         self.client.force_login(self.bob)
         assert "pager" not in self.client.get("/alerts/").content.decode()
+
+    def test_a_sick_device_fires_as_a_warning_and_a_dead_one_as_a_problem(self):
+        Alert.objects.all().delete()
+        AlertRule.objects.filter(rule="device", rig=None).update(rounds=1)
+        self.snapshot(sections={"DEVS": [{"GPU": 1, "Status": "Sick"}, {"GPU": 2, "Status": "Dead"}]})
+        alerts.evaluate()
+        assert dict(Alert.objects.filter(state="firing").values_list("key", "level")) == {
+            "GPU 1:Sick": "warn", "GPU 2:Dead": "err"}
+        self.client.force_login(self.bob)
+        page = self.client.get("/alerts/").content.decode()
+        assert page.count("⚠ firing") == 1 and page.count("✖ firing") == 1
+        assert '<span class="badge h-warn">⚠ firing</span></td><td><a href="/rigs/' in page
 
     def test_anonymous_visitors_log_in(self):
         assert self.client.get("/alerts/").status_code == 302
