@@ -117,7 +117,7 @@ def ports_of(fields):
 
 def used_by_others(sims, base):
     """Whether a rig that is not a demo rig is registered on a loopback port of the block."""
-    ports = [p for name, fields in addresses(sims, base).items() if name != "ckpool" for p in ports_of(fields)]
+    ports = [p for fields in addresses(sims, base).values() for p in ports_of(fields)]
     return Rig.objects.filter(simulated=False, host__in=(HOST, "localhost"), port__in=ports).exists()
 
 
