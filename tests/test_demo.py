@@ -163,7 +163,8 @@ def test_the_demo_starts_elsewhere_when_its_ports_are_taken_and_moves_with_DEMO_
         assert after["sim03"][1] == other + 3 and after["s19pro"][1:3] == (other + 11, other + 12)
     finally:
         stop(proc)
-        shutil.rmtree(var, ignore_errors=True)
+        for folder in (var, demo.demo_dir(base), demo.demo_dir(other)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.django_db

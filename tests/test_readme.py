@@ -112,6 +112,7 @@ def demo_rigs_served(transactional_db, settings):
     asyncio.run_coroutine_threadsafe(demo.close(servers), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
+    shutil.rmtree(demo.demo_dir(base), ignore_errors=True)
 
 
 def test_the_curl_examples_answer_as_the_readme_says(demo_rigs_served, live_server, tmp_path):
