@@ -71,10 +71,12 @@ def specs(sims):
            for sim in sims}
     n = len(sims)
     out.update({
-        "xmrig00": dict(kind="xmrig", host=HOST, token=XMRIG_DEMO_TOKEN, order=n, description="simulated xmrig 6.26.0"),
-        "ckpool": dict(kind="ckpool", host="localhost", order=n + 1, description="simulated ckpool (solo pool, 2 users)"),
-        "xmrigcc": dict(kind="xmrigcc-server", host=HOST, username="admin", token=secrets.token_urlsafe(12), order=n + 2,
-                        description="simulated XMRigCC server 3.4.9, 4 miners"),
+        "xmrig00": dict(kind="xmrig", host=HOST, token=XMRIG_DEMO_TOKEN, order=n,
+                        description="simulated xmrig 6.26.0"),
+        "ckpool": dict(kind="ckpool", host="localhost", order=n + 1,
+                       description="simulated ckpool (solo pool, 2 users)"),
+        "xmrigcc": dict(kind="xmrigcc-server", host=HOST, username="admin", token=secrets.token_urlsafe(12),
+                        order=n + 2, description="simulated XMRigCC server 3.4.9, 4 miners"),
         "s19pro": dict(kind="antminer", host=HOST, username="root", token=secrets.token_urlsafe(12), order=n + 3,
                        description="simulated Antminer S19 Pro, stock firmware"),
         "m50s": dict(kind="whatsminer", host=HOST, token=secrets.token_urlsafe(12), order=n + 4,
@@ -144,7 +146,8 @@ async def listen(sims, rigs, base):
         servers += await xmrig_sim.serve([xmrig_sim.XmrigSim(token=XMRIG_DEMO_TOKEN, restricted=False)], HOST,
                                          where["xmrig00"]["port"])
         cc = rigs["xmrigcc"]
-        cc_server = xmrigcc_sim.Server(os.path.join(demo_dir(base), "xmrigcc"), user=cc["username"], password=cc["token"])
+        cc_server = xmrigcc_sim.Server(os.path.join(demo_dir(base), "xmrigcc"), user=cc["username"],
+                                       password=cc["token"])
         xmrigcc_sim.write_demo_configs(cc_server)
         servers.append(await xmrigcc_sim.serve(cc_server, HOST, where["xmrigcc"]["port"]))
         servers += await antminer_sim.serve(antminer_sim.AntminerSim(password=rigs["s19pro"]["token"]), HOST,

@@ -40,7 +40,8 @@ def test_createuser_reads_a_piped_password(manage):
     out = manage("createuser", "erin", "--tier", "usr", stdin="piped pass-123\n")
     assert out.returncode == 0, out.stderr
     assert "created usr user erin" in out.stdout and "piped" not in out.stdout + out.stderr
-    assert PBKDF2PasswordHasher().verify("piped pass-123", stored_hash(manage.db, "erin"))  # the whole line, spaces kept
+    # the whole line, its space kept
+    assert PBKDF2PasswordHasher().verify("piped pass-123", stored_hash(manage.db, "erin"))
 
 
 def test_createuser_with_nothing_piped_says_so_and_creates_nobody(manage):

@@ -263,7 +263,8 @@ class PoolTotalsTest(BaseTestCase):
                                 "POOLS": [{"POOL": 0, "URL": "stratum+tcp://pool:3333", "Status": "Alive",
                                            "Difficulty Accepted": 1234.0, "Priority": 0}]})
         pool = Rig.objects.create(name="pool", kind="ckpool", host="localhost", path="/tmp/ck", logdir="/tmp/ck/logs")
-        self.snapshot(rig=pool, sections={"SUMMARY": [{"MHS av": 5e6, "Difficulty Accepted": 987654321.0, "Found Blocks": 7}],
+        self.snapshot(rig=pool, sections={"SUMMARY": [{"MHS av": 5e6, "Difficulty Accepted": 987654321.0,
+                                                        "Found Blocks": 7}],
                                           "POOLS": [{"POOL": 0, "URL": "ckpool", "Status": "Alive",
                                                      "Difficulty Accepted": 987654321.0, "Priority": 0}]})
         self.client.force_login(self.bob)

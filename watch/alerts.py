@@ -78,7 +78,8 @@ def conditions(rig, rules):
         lost = rig["units_max"] - rig["units"]
         if lost >= max(1, limit("fleet") or 1):
             what = "workers" if rig["kind"] == "ckpool" else "clients"
-            out.append(("fleet", "", f"{lost} {what} gone ({rig['units']} of {rig['units_max']} in the last hour)", "warn"))
+            text = f"{lost} {what} gone ({rig['units']} of {rig['units_max']} in the last hour)"
+            out.append(("fleet", "", text, "warn"))
     return out
 
 
