@@ -52,12 +52,12 @@ engines:
 			-o DPkg::Lock::Timeout=300 postgresql redis-server >/dev/null || echo "could not install them: those tests skip"; }
 
 test: $(VENV)/.test chromium engines $(UPLOT)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 	$(MAKE) test-engines
 
 # Everything but the browser tests again, on PostgreSQL and Redis started for the run (they skip, saying why, without).
 test-engines: $(VENV)/.test
-	$(BIN)/python -m rigs.engines $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/browser
+	$(BIN)/python -m rigs.engines $(BIN)/python -m pytest -q -rs -p no:cacheprovider --ignore=tests/browser
 
 bench: $(VENV)/.run
 	$(BIN)/python manage.py benchpoll --rigs 1000

@@ -249,7 +249,7 @@ HEALTH_HW_PCT = envfloat("HEALTH_HW_PCT", 1.0)            # hardware errors, % o
 HEALTH_REJECT_PCT = envfloat("HEALTH_REJECT_PCT", 5.0)    # rejected shares, %
 # The built-in simulator under `make run` when no rig is configured.
 DEMO_RIGS = envbool("DEMO_RIGS", True)
-DEMO_BASE_PORT = int(envfloat("DEMO_BASE_PORT", 40280))
+DEMO_BASE_PORT = int(envfloat("DEMO_BASE_PORT", 24280))  # below the kernel's ephemeral ports (32768+)
 EMBEDDED_POLLER = envbool("EMBEDDED_POLLER", True)
 # Rig discovery, miner.php's $mcast*: DISCOVERY=mcast also runs it on a schedule.
 DISCOVERY = os.environ.get("DISCOVERY", "")

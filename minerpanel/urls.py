@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/rigs/<str:rig>/<str:command>/<str:parameter>", rig_api.rig_command, name="api_command_param"),
     path("api/pages/<slug:slug>/", rig_api.page, name="api_page"),
     path("tokens/", views.tokens, name="tokens"),
+    path("favicon.ico", views.favicon),
     path("", include("watch.urls")),
     path("", include("rigs.urls")),
 ]

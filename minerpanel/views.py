@@ -2,7 +2,8 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from django.contrib.auth.decorators import login_required
 
@@ -17,6 +18,11 @@ log = logging.getLogger("minerpanel.auth")
 def login(request):
     """Django's login, throttled as every login form is (minerpanel.auth)."""
     return auth_views.LoginView.as_view()(request)
+
+
+def favicon(request):
+    """The panel's icon, for the pages that name none (the admin's), whose browsers ask /favicon.ico."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_required

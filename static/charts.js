@@ -5,14 +5,22 @@
   "use strict";
   var UNITS = ["H/s", "kH/s", "MH/s", "GH/s", "TH/s", "PH/s", "EH/s"];
 
-  function rate(v) {
+  /* incr (axis labels only): the spacing of the ticks, whose precision the label keeps */
+  function precise(digits, incr) {
+    return incr ? Math.min(6, Math.max(digits, Math.ceil(-Math.log10(incr) - 1e-9))) : digits;
+  }
+  function rate(v, incr) {
     if (v == null) return "–";
-    var i = 0;
-    while (Math.abs(v) >= 1000 && i < UNITS.length - 1) { v /= 1000; i++; }
-    return v.toFixed(v < 10 ? 2 : 1) + " " + UNITS[i];
+    var i = 0, scale = 1;
+    while (Math.abs(v) / scale >= 1000 && i < UNITS.length - 1) { scale *= 1000; i++; }
+    return (v / scale).toFixed(precise(Math.abs(v) / scale < 10 ? 2 : 1, incr && incr / scale)) + " " + UNITS[i];
   }
   function fixed(unit, digits) {
-    return function (v) { return v == null ? "–" : v.toFixed(digits) + unit; };
+    return function (v, incr) { return v == null ? "–" : v.toFixed(precise(digits, incr)) + unit; };
+  }
+  function count(v, incr) {
+    if (v == null) return "–";
+    return incr ? (Number.isInteger(v) ? String(v) : "") : String(Math.round(v));
   }
   function css(name, fallback) {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
@@ -21,10 +29,20 @@
     return [css("--accent", "#2457c5"), css("--ok", "#17803d"), css("--warn", "#a15c00"), css("--err", "#b42318"),
             "#8e44ad", "#16a085", "#d35400", "#7f8c8d"];
   }
-  function axis(values) {
+  /* A y axis labelled by the series' own formatter, as precise as the ticks' spacing and never one
+     label twice (a flat line's ticks 16,999.5, 17,000 and 17,000.5 would all read "17.0 kH/s"). */
+  function axis(value) {
     var fg = css("--muted", "#667"), line = css("--line", "#d6d9de");
-    return {stroke: fg, grid: {stroke: line, width: 1}, ticks: {stroke: line, width: 1},
-            values: values ? function (u, ticks) { return ticks.map(values); } : undefined, size: 88};
+    return {stroke: fg, grid: {stroke: line, width: 1}, ticks: {stroke: line, width: 1}, size: 88,
+            values: value ? function (u, ticks, i, space, incr) {
+              var seen = {};
+              return ticks.map(function (t) {
+                var text = value(t, incr);
+                if (seen[text]) return "";
+                seen[text] = true;
+                return text;
+              });
+            } : undefined};
   }
 
   var SPANS = {"1h": 3600, "24h": 86400, "7d": 604800, "30d": 2592000, "1y": 31536000};
@@ -85,8 +103,8 @@
     Object.keys(data.hs).forEach(function (algorithm) {
       plot(box, "Farm hashrate, " + algorithm, width, data.t, [{label: algorithm, data: data.hs[algorithm], value: rate}]);
     });
-    var n = function (v) { return v == null ? "–" : String(Math.round(v)); };
-    plot(box, "Rigs", width, data.t, [{label: "rigs", data: data.rigs, value: n}, {label: "healthy", data: data.healthy, value: n}]);
+    plot(box, "Rigs", width, data.t, [{label: "rigs", data: data.rigs, value: count},
+                                      {label: "healthy", data: data.healthy, value: count}]);
   }
 
   function load(section) {

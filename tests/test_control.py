@@ -1,5 +1,7 @@
 """Privileged commands against the simulator: state changes, refusals, audit, bulk."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
@@ -55,6 +57,8 @@ def test_switchpool_moves_the_active_pool(farm, users):
     entry = AuditEntry.objects.get()
     assert (entry.username, entry.command, entry.params, entry.outcome, entry.code) == ("alice", "switchpool", {"pool": 2}, "S", 27)
     assert entry.address == "127.0.0.1"
+    access = re.search(r"<p>Access:(.*?)</p>", r.content.decode(), re.S).group(1)  # the rig's access, not the reply
+    assert "granted" in access and "Switching" not in access and "switchpool was accepted" in access
 
 
 @override_settings(**FAST)

@@ -257,6 +257,24 @@ class PoolTotalsTest(BaseTestCase):
         assert all("100.00 MH/s" in t.split("</tfoot>")[0] for t in totals)
 
 
+    def test_a_pools_figures_are_not_added_to_its_miners_on_the_mobile_page(self):
+        """Issue 27: the Mobile page's Σ of DiffA added ckpool's difficulty to its miners'."""
+        self.snapshot(sections={"SUMMARY": [{"MHS av": 100.0, "Difficulty Accepted": 1234.0, "Found Blocks": 1}],
+                                "POOLS": [{"POOL": 0, "URL": "stratum+tcp://pool:3333", "Status": "Alive",
+                                           "Difficulty Accepted": 1234.0, "Priority": 0}]})
+        pool = Rig.objects.create(name="pool", kind="ckpool", host="localhost", path="/tmp/ck", logdir="/tmp/ck/logs")
+        self.snapshot(rig=pool, sections={"SUMMARY": [{"MHS av": 5e6, "Difficulty Accepted": 987654321.0,
+                                                        "Found Blocks": 7}],
+                                          "POOLS": [{"POOL": 0, "URL": "ckpool", "Status": "Alive",
+                                                     "Difficulty Accepted": 987654321.0, "Priority": 0}]})
+        self.client.force_login(self.bob)
+        page = self.client.get("/pages/mobile/").content.decode()
+        assert "987,654,321" in page  # the pool's own rows
+        totals = [t.split("</tfoot>")[0] for t in page.split('<tfoot><tr class="tot">')[1:]]
+        assert len(totals) == 2  # SUMMARY and POOL
+        assert all("987,654,321" not in t and "988,8" not in t and "1,234" in t for t in totals), totals
+
+
 class HealthOnPagesTest(BaseTestCase):
     """Every rig that has a problem says so and why: Rigs table, rig page, rig bar, header."""
 

@@ -37,7 +37,8 @@ def rules_for(rows, rig_id):
 
 
 def conditions(rig, rules):
-    """What is wrong with one rig now: [(rule, key, text)]. ``rig`` is plain data:
+    """What is wrong with one rig now: [(rule, key, text, level)], level "warn" or "err" as the rig's
+    health has it (a Sick device warns, a Dead one is a problem). ``rig`` is plain data:
     {"name", "kind", "error", "age" (s since it last answered, None never), "stale_after", "figures",
     "reasons", "median_hs" (24 h), "units", "units_max" (1 h)}. Rejects and hardware errors are the figures'
     rates (rigs/figures.py: by difficulty, against the work done), as health reads them."""
@@ -53,36 +54,37 @@ def conditions(rig, rules):
     if down:
         if on("unreachable") and (rig["age"] is None or rig["age"] >= (limit("unreachable") or 0) * 60):
             why = rig["error"] or "no fresh data"
-            out.append(("unreachable", "", f"unreachable: {why}"[:300]))
+            out.append(("unreachable", "", f"unreachable: {why}"[:300], "err"))
         return out  # the other rules need fresh data
     figs = rig["figures"] or {}
     now_hs, median = figs.get("hashrate_now_hs"), rig.get("median_hs")
     if on("hashrate") and now_hs is not None and median and now_hs < median * (limit("hashrate") or 0) / 100:
-        out.append(("hashrate", "", f"hashrate {100 * now_hs / median:.0f}% of its 24-hour median"))
+        out.append(("hashrate", "", f"hashrate {100 * now_hs / median:.0f}% of its 24-hour median", "warn"))
     for r in rig["reasons"] or []:
-        key = str(r.get("key", ""))
+        key, level = str(r.get("key", "")), "warn" if r.get("level") == "warn" else "err"
         if on("device") and key.startswith("dev:"):
-            out.append(("device", key[4:100], str(r.get("text", ""))[:300]))
+            out.append(("device", key[4:100], str(r.get("text", ""))[:300], level))
         if on("pool") and (key == "nopool" or key.startswith("failover:")):
-            out.append(("pool", key[:100], str(r.get("text", ""))[:300]))
+            out.append(("pool", key[:100], str(r.get("text", ""))[:300], level))
     temp = figs.get("max_temp")
     if on("temperature") and temp is not None and limit("temperature") is not None and temp >= limit("temperature"):
-        out.append(("temperature", "", f"temperature {temp:.0f}°C (limit {limit('temperature'):.0f}°C)"))
+        out.append(("temperature", "", f"temperature {temp:.0f}°C (limit {limit('temperature'):.0f}°C)", "err"))
     chip = figs.get("max_chip_temp")  # the hottest chip, against its own limit (health's chip_err)
     if on("temperature") and chip is not None and chip >= settings.TEMP_CHIP_ERROR:
-        out.append(("temperature", "chip", f"chips at {chip:.0f}°C (limit {settings.TEMP_CHIP_ERROR:.0f}°C)"))
+        out.append(("temperature", "chip", f"chips at {chip:.0f}°C (limit {settings.TEMP_CHIP_ERROR:.0f}°C)", "err"))
     rej = figs.get("reject_pct")  # by difficulty, as health reads it (rigs/figures.py), after 20 shares
     if on("rejects") and rej is not None and (figs.get("accepted") or 0) + (figs.get("rejected") or 0) >= 20 \
             and rej > (limit("rejects") or 0):
-        out.append(("rejects", "", f"{rej:.1f}% rejected (by difficulty)"))
+        out.append(("rejects", "", f"{rej:.1f}% rejected (by difficulty)", "warn"))
     hw = figs.get("hw_pct")  # against the work done (rigs/figures.py), never against shares
     if on("hw") and hw is not None and hw > (limit("hw") or 0):
-        out.append(("hw", "", f"{hw:.1f}% hardware errors"))
+        out.append(("hw", "", f"{hw:.1f}% hardware errors", "warn"))
     if on("fleet") and rig["kind"] in FLEETS and rig.get("units") is not None and rig.get("units_max"):
         lost = rig["units_max"] - rig["units"]
         if lost >= max(1, limit("fleet") or 1):
             what = "workers" if rig["kind"] == "ckpool" else "clients"
-            out.append(("fleet", "", f"{lost} {what} gone ({rig['units']} of {rig['units_max']} in the last hour)"))
+            text = f"{lost} {what} gone ({rig['units']} of {rig['units_max']} in the last hour)"
+            out.append(("fleet", "", text, "warn"))
     return out
 
 
@@ -167,7 +169,7 @@ def evaluate(now=None, shard=None):
     events, create, update, drop = [], [], [], []
     for rig_id, data in rig_data(now, shard):
         rules = rules_for(rule_rows, rig_id)
-        found = {(rule, key): text for rule, key, text in conditions(data, rules)}
+        found = {(rule, key): (text, level) for rule, key, text, level in conditions(data, rules)}
         mine = open_alerts.pop(rig_id, {})
         for k in set(found) | set(mine):
             alert = mine.get(k)
@@ -176,17 +178,17 @@ def evaluate(now=None, shard=None):
             if alert is None:
                 if state is None:
                     continue
-                alert = Alert(rig_id=rig_id, rule=k[0], key=k[1], text=found[k], state=state, count=count,
-                              started=wall)
+                alert = Alert(rig_id=rig_id, rule=k[0], key=k[1], text=found[k][0], level=found[k][1], state=state,
+                              count=count, started=wall)
                 create.append(alert)
             elif event == "drop":
                 drop.append(alert.pk)
                 continue
             else:
-                text = found.get(k, alert.text)
-                if (alert.state, alert.count, alert.text) == (state, count, text) and event is None:
+                text, level = found.get(k, (alert.text, alert.level))
+                if (alert.state, alert.count, alert.text, alert.level) == (state, count, text, level) and event is None:
                     continue  # nothing changed: no write
-                alert.state, alert.count, alert.text = state, count, text
+                alert.state, alert.count, alert.text, alert.level = state, count, text, level
                 if event == "firing":
                     alert.started = wall
                 if event == "resolved":
@@ -202,7 +204,7 @@ def evaluate(now=None, shard=None):
         else:
             drop.append(alert.pk)
     Alert.objects.bulk_create(create, batch_size=500)
-    Alert.objects.bulk_update(update, ["state", "count", "text", "started", "ended"], batch_size=500)
+    Alert.objects.bulk_update(update, ["state", "count", "text", "level", "started", "ended"], batch_size=500)
     for i in range(0, len(drop), 500):
         Alert.objects.filter(pk__in=drop[i:i + 500]).delete()
     queue(events, wall)

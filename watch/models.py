@@ -101,6 +101,7 @@ class Alert(models.Model):
     rule = models.CharField(max_length=20, choices=RULES)
     key = models.CharField(max_length=100)  # what exactly: "GPU 1:Sick", "pool 2"
     text = models.CharField(max_length=300)
+    level = models.CharField(max_length=4, default="err")  # "warn" or "err", as the rig's health has it
     state = models.CharField(max_length=10, default="pending", db_index=True)
     count = models.PositiveSmallIntegerField(default=1)  # rounds held (pending) or gone (firing)
     started = models.DateTimeField()
@@ -114,6 +115,13 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"{self.rig} {self.text} ({self.state})"
+
+    @property
+    def state_text(self):
+        """"✖ firing" for a problem, "⚠ firing" for a warning, "… pending"."""
+        if self.state == "firing":
+            return ("⚠" if self.level == "warn" else "✖") + " firing"
+        return "… pending" if self.state == "pending" else self.state
 
 
 class Silence(models.Model):

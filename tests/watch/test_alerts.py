@@ -28,7 +28,7 @@ def test_defaults_and_overrides_per_rig():
 def test_unreachable_after_its_minutes_and_nothing_else():
     assert conditions(rig(error="connection refused", age=200, figures={"max_temp": 99}), RULES) == []
     found = conditions(rig(error="connection refused", age=301, figures={"max_temp": 99}), RULES)
-    assert found == [("unreachable", "", "unreachable: connection refused")]
+    assert found == [("unreachable", "", "unreachable: connection refused", "err")]
     assert conditions(rig(age=400), RULES)[0][0] == "unreachable"  # stale data
 
 
@@ -43,14 +43,14 @@ def test_devices_pools_temperature_rates_and_fleets():
                {"key": "temp:GPU 1:warn", "text": "hot"}]
     found = conditions(rig(reasons=reasons, figures={"max_temp": 91, "reject_pct": 10.0, "accepted": 90,
                                                      "rejected": 10}), RULES)
-    assert [(r, k) for r, k, _ in found] == [("device", "GPU 1:Sick"), ("pool", "failover:1"), ("temperature", ""),
+    assert [(r, k) for r, k, _, _ in found] == [("device", "GPU 1:Sick"), ("pool", "failover:1"), ("temperature", ""),
                                              ("rejects", "")]
     assert conditions(rig(figures={"reject_pct": 33.3, "accepted": 10, "rejected": 5}), RULES) == []  # too few shares
     assert conditions(rig(figures={"hw_pct": 5.3}), RULES)[0][0] == "hw"
     # hardware errors are against the work done (the figures' rate), not against 15 minutes of shares
     assert conditions(rig(figures={"hw_pct": 0.0016}), RULES) == []
     fleet = conditions(rig(kind="ckpool", units=3, units_max=5), RULES)
-    assert fleet == [("fleet", "", "2 workers gone (3 of 5 in the last hour)")]
+    assert fleet == [("fleet", "", "2 workers gone (3 of 5 in the last hour)", "warn")]
     assert conditions(rig(kind="cgminer", units=3, units_max=5), RULES) == []
 
 
@@ -64,7 +64,7 @@ def test_rejects_read_the_figure_health_reads():
     figs = figures("cgminer", {"SUMMARY": [summary]})
     assert figs["reject_pct"] == 6.0
     assert [r["key"] for r in assess("cgminer", {"SUMMARY": [summary]}, {}, figs)["reasons"]] == ["rej"]
-    assert conditions(rig(figures=figs), RULES) == [("rejects", "", "6.0% rejected (by difficulty)")]
+    assert conditions(rig(figures=figs), RULES) == [("rejects", "", "6.0% rejected (by difficulty)", "warn")]
     summary.update({"Difficulty Accepted": 990.0, "Difficulty Rejected": 10.0})  # the easy ones: 1 %
     figs = figures("cgminer", {"SUMMARY": [summary]})
     assert assess("cgminer", {"SUMMARY": [summary]}, {}, figs)["state"] == "ok"
@@ -73,10 +73,20 @@ def test_rejects_read_the_figure_health_reads():
 
 def test_a_hot_chip_alerts_beside_the_boards():
     found = conditions(rig(figures={"max_temp": 70, "max_chip_temp": 116}), RULES)
-    assert found == [("temperature", "chip", "chips at 116°C (limit 115°C)")]
+    assert found == [("temperature", "chip", "chips at 116°C (limit 115°C)", "err")]
     assert conditions(rig(figures={"max_temp": 70, "max_chip_temp": 108}), RULES) == []  # health warns, no alert
     both = conditions(rig(figures={"max_temp": 92, "max_chip_temp": 120}), RULES)
-    assert [(r, k) for r, k, _ in both] == [("temperature", ""), ("temperature", "chip")]
+    assert [(r, k) for r, k, _, _ in both] == [("temperature", ""), ("temperature", "chip")]
+
+
+def test_the_level_follows_the_reason_a_sick_device_warns_and_a_dead_one_is_a_problem():
+    reasons = [{"level": "warn", "key": "dev:GPU 1:Sick", "text": "GPU 1 Sick"},
+               {"level": "err", "key": "dev:GPU 2:Dead", "text": "GPU 2 Dead"},
+               {"level": "warn", "key": "failover:1", "text": "failover: pool 1"},
+               {"level": "err", "key": "nopool", "text": "no alive pool"}]
+    found = conditions(rig(reasons=reasons, figures={"max_temp": 95}), RULES)
+    assert [(k, level) for _, k, _, level in found] == [("GPU 1:Sick", "warn"), ("GPU 2:Dead", "err"),
+                                                        ("failover:1", "warn"), ("nopool", "err"), ("", "err")]
 
 
 def test_no_flapping():
@@ -112,6 +122,18 @@ class AlertViewTests(BaseTestCase):
         assert "Notifications to pager fail: connection refused" in page and "SECRET" not in page
         self.client.force_login(self.bob)
         assert "pager" not in self.client.get("/alerts/").content.decode()
+
+    def test_a_sick_device_fires_as_a_warning_and_a_dead_one_as_a_problem(self):
+        Alert.objects.all().delete()
+        AlertRule.objects.filter(rule="device", rig=None).update(rounds=1)
+        self.snapshot(sections={"DEVS": [{"GPU": 1, "Status": "Sick"}, {"GPU": 2, "Status": "Dead"}]})
+        alerts.evaluate()
+        assert dict(Alert.objects.filter(state="firing").values_list("key", "level")) == {
+            "GPU 1:Sick": "warn", "GPU 2:Dead": "err"}
+        self.client.force_login(self.bob)
+        page = self.client.get("/alerts/").content.decode()
+        assert page.count("⚠ firing") == 1 and page.count("✖ firing") == 1
+        assert '<span class="badge h-warn">⚠ firing</span></td><td><a href="/rigs/' in page
 
     def test_anonymous_visitors_log_in(self):
         assert self.client.get("/alerts/").status_code == 302

@@ -1,5 +1,6 @@
 import getpass
 import secrets
+import sys
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
@@ -13,7 +14,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--tier", choices=[SYS, USR], required=True)
-        parser.add_argument("--password", help="default: ask, or generate one and print it (--generate)")
+        parser.add_argument("--password", help="default: ask on a terminal, else read one line from stdin; "
+                                               "or generate one and print it (--generate)")
         parser.add_argument("--generate", action="store_true", help="generate a password and print it once")
 
     def handle(self, *args, **opts):
@@ -22,17 +24,16 @@ class Command(BaseCommand):
             raise CommandError(f"the user {name!r} exists already")
         password = opts["password"]
         if not password:
-            if opts["generate"] or not self.stdin_is_tty():
+            if opts["generate"]:
                 password = secrets.token_urlsafe(12)
                 self.stdout.write(f"password for {name}: {password}")
-            else:
+            elif sys.stdin.isatty():
                 password = getpass.getpass(f"password for {name}: ")
+            else:  # piped: its first line, without the line end
+                password = sys.stdin.readline().rstrip("\r\n")
+            if not password:
+                raise CommandError("no password: type one, pipe one line to stdin, or give --password or --generate")
         user = User.objects.create_user(name, password=password, is_staff=opts["tier"] == SYS)
         join_tier(user, opts["tier"])
         self.stdout.write(f"created {opts['tier']} user {name}")
 
-    @staticmethod
-    def stdin_is_tty():
-        import sys
-
-        return sys.stdin.isatty()

@@ -1,15 +1,12 @@
 """`make run`: one ASGI process serving HTTP and WebSocket, with the poller inside.
 
-When no rig is configured, the built-in simulator's eight demo rigs are
-registered and served from this same process, so a first visit shows a living
-panel. The first account is created with a generated password, printed once.
+When no rig is configured, the demo rigs (rigs/demo.py) are registered and
+served from this same process, so a first visit shows a living panel. The first account is created with a generated password, printed once.
 """
 
 import asyncio
 import logging
-import os
 import secrets
-import tempfile
 import time
 
 from asgiref.sync import sync_to_async
@@ -19,6 +16,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from rigs import control
+
+from rigs import demo
 
 log = logging.getLogger("minerpanel.serve")
 
@@ -33,86 +32,6 @@ def ensure_first_user(stdout):
     stdout.write("\n  First start: created the account 'admin' with the password\n")
     stdout.write(f"      {password}\n")
     stdout.write("  It is shown only this once. Change it in the admin (/admin/).\n\n")
-
-
-def demo_dir():
-    """Where the demo ckpool keeps its sockets and logs (Unix socket paths must stay short)."""
-    return os.path.join(tempfile.gettempdir(), f"minerpanel-demo-{settings.DEMO_BASE_PORT}")
-
-
-def demo_specs(n_sims):
-    """The demo rigs beside the simulated cgminer rigs: an xmrig, a ckpool, an XMRigCC server, an Antminer
-    and a Whatsminer (their web and API passwords made here, known only to the simulators)."""
-    base = settings.DEMO_BASE_PORT
-    return [
-        dict(name="xmrig00", kind="xmrig", host="127.0.0.1", port=base + n_sims, token=XMRIG_DEMO_TOKEN,
-             description="simulated xmrig 6.26.0"),
-        dict(name="ckpool", kind="ckpool", host="localhost", port=base + n_sims + 1,
-             path=os.path.join(demo_dir(), "ckpool"), logdir=os.path.join(demo_dir(), "logs"),
-             description="simulated ckpool (solo pool, 2 users)"),
-        dict(name="xmrigcc", kind="xmrigcc-server", host="127.0.0.1", port=base + n_sims + 2, username="admin",
-             token=secrets.token_urlsafe(12), description="simulated XMRigCC server 3.4.9, 4 miners"),
-        dict(name="s19pro", kind="antminer", host="127.0.0.1", port=base + n_sims + 3, web_port=base + n_sims + 4,
-             username="root", token=secrets.token_urlsafe(12), description="simulated Antminer S19 Pro, stock firmware"),
-        dict(name="m50s", kind="whatsminer", host="127.0.0.1", port=base + n_sims + 5, token=secrets.token_urlsafe(12),
-             description="simulated Whatsminer M50S, API v2"),
-    ]
-
-
-def ensure_demo_rigs(stdout):
-    """Register the demo rigs when no rig exists (and add demo kinds an older demo lacks);
-    return the simulated cgminer rigs."""
-    from rigs.models import Rig
-    from rigs.simulators.cgminer import demo_rigs
-
-    sims = demo_rigs()
-    fresh = not Rig.objects.exists()
-    if fresh and settings.DEMO_RIGS:
-        for sim in sims:
-            Rig.objects.create(
-                name=sim.name, host="127.0.0.1", port=settings.DEMO_BASE_PORT + sim.index,
-                description=f"simulated {sim.f['desc']}", order=sim.index, simulated=True,
-            )
-    if not Rig.objects.filter(simulated=True).exists():
-        return []
-    for order, spec in enumerate(demo_specs(len(sims)), start=len(sims)):
-        if not Rig.objects.filter(name=spec["name"]).exists():
-            Rig.objects.create(order=order, simulated=True, **spec)
-    if fresh:
-        stdout.write(f"No rig configured: serving {Rig.objects.count()} simulated rigs "
-                     f"(cgminer, xmrig, ckpool, XMRigCC, Antminer, Whatsminer) on 127.0.0.1:{settings.DEMO_BASE_PORT}+.\n")
-    return sims
-
-
-async def start_demo_services(sims):
-    """The simulators behind the demo rigs, in this process."""
-    from rigs.models import Rig
-    from rigs.simulators import antminer as antminer_sim
-    from rigs.simulators import ckpool as ckpool_sim
-    from rigs.simulators import whatsminer as whatsminer_sim
-    from rigs.simulators import xmrig as xmrig_sim
-    from rigs.simulators import xmrigcc as xmrigcc_sim
-    from rigs.simulators.cgminer import SimFarm
-
-    await SimFarm(sims, "127.0.0.1", settings.DEMO_BASE_PORT).start()
-    demo = {r.name: r for r in await sync_to_async(list)(Rig.objects.filter(simulated=True))}
-    if "xmrig00" in demo:
-        await xmrig_sim.serve([xmrig_sim.XmrigSim(token=XMRIG_DEMO_TOKEN, restricted=False)], "127.0.0.1",
-                              demo["xmrig00"].port)
-    if "ckpool" in demo:
-        await ckpool_sim.CkpoolSim(demo["ckpool"].path, demo["ckpool"].logdir, interval=15).start()
-    if "xmrigcc" in demo:
-        cc = demo["xmrigcc"]
-        server = xmrigcc_sim.Server(os.path.join(demo_dir(), "xmrigcc"), user=cc.username, password=cc.token)
-        xmrigcc_sim.write_demo_configs(server)
-        await xmrigcc_sim.serve(server, "127.0.0.1", cc.port)
-        asyncio.ensure_future(xmrigcc_sim.run_fleet(xmrigcc_sim.demo_fleet(server), interval=5))
-    if "s19pro" in demo:
-        rig = demo["s19pro"]
-        await antminer_sim.serve(antminer_sim.AntminerSim(password=rig.token), "127.0.0.1", rig.port, rig.web_port)
-    if "m50s" in demo:
-        rig = demo["m50s"]
-        await whatsminer_sim.serve(whatsminer_sim.WhatsminerSim(password=rig.token), "127.0.0.1", rig.port)
 
 
 WS_MAX_MESSAGE = 16 * 1024 * 1024
@@ -159,10 +78,6 @@ async def poller_process(stop, children):
             await asyncio.sleep(2)
 
 
-# The demo xmrig's API token: it lives only on loopback, in the simulator this process starts.
-XMRIG_DEMO_TOKEN = "demo-xmrig-token"
-
-
 class Command(BaseCommand):
     help = "Serve the panel (HTTP + WebSocket) with the poller, and the demo simulator when no rig exists."
 
@@ -179,17 +94,15 @@ class Command(BaseCommand):
         from minerpanel.asgi import application
 
         ensure_first_user(self.stdout)
-        sims = ensure_demo_rigs(self.stdout)
         stop = asyncio.Event()
         started = timezone.now()
         control.mark_interrupted(started - control.command_bound())  # cut off by an earlier process's end
 
         async def background():
-            if sims:
-                try:
-                    await start_demo_services(sims)
-                except OSError as exc:  # a demo port taken: say so, and poll what there is
-                    log.error("the demo simulators could not all start (%s); set DEMO_BASE_PORT to free ports", exc)
+            try:
+                await demo.start(self.stdout)  # its rigs on ports its simulators hold, before the poller reads them
+            except Exception:
+                log.exception("the demo could not start")
             if settings.EMBEDDED_POLLER and not opts["no_poller"]:
                 await poller_process(stop, children)
 
