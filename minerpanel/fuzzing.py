@@ -1,5 +1,6 @@
 """Fuzzing the three parsers that read what others write: the cgminer protocol parser (what
-rigs send), the formula parser (what page editors write) and the page importer (shared files).
+rigs send; "replies" throws the shapes of hostile replies at every driver's parsing entry point), the
+formula parser (what page editors write) and the page importer (shared files).
 
 Each target checks that only the documented error comes out (RigError, FormulaError,
 ValidationError) and that what comes back is bounded. The suite runs a CI-sized number of
@@ -71,6 +72,79 @@ def protocol_inputs():
         st.tuples(st.text(max_size=500).map(str.encode), commands, st.sampled_from(["json", "text"])),
         st.tuples(json_values().map(lambda v: json.dumps(v).encode()), commands, st.just("json")),
     )
+
+
+# ---------------------------------------------------------------- rig reply shapes
+
+
+def _depth(obj):
+    """How deep a parsed reply nests (iterative: the thing under test may be deep)."""
+    deepest, todo = 0, [(obj, 1)]
+    while todo:
+        o, d = todo.pop()
+        if isinstance(o, (dict, list)):
+            deepest = max(deepest, d)
+            todo.extend((v, d + 1) for v in (o.values() if isinstance(o, dict) else o))
+    return deepest
+
+
+def replies_target(raw, entry):
+    """One reply through a parsing entry point (the cgminer API's JSON and text, the HTTP drivers' body,
+    the repairing parser the ASIC drivers use): a RigError, or plain data no deeper than the bound
+    that a database stores."""
+    from rigs import fastjson
+    from rigs.drivers import http
+    from rigs.drivers.cgminer.protocol import Response, RigError, load_json, parse_reply
+
+    parse = {"json": lambda: parse_reply(raw, "summary+devs", "json"),
+             "text": lambda: parse_reply(raw, "summary+devs", "text"),
+             "http": lambda: http.json_body(raw),
+             "repair": lambda: load_json(raw.decode("utf-8", errors="replace"))}[entry]
+    try:
+        out = parse()
+    except RigError as exc:
+        assert isinstance(exc.message, str) and exc.message
+        return
+    if isinstance(out, dict) and all(isinstance(r, Response) for r in out.values()):
+        out = {name: r.as_dict() for name, r in out.items()}
+    assert _depth(out) <= fastjson.MAX_DEPTH + 2  # a Response's own list and record around what it keeps
+    fastjson.Encoder().encode(out)  # storable
+
+
+BOMS = [b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"]
+ODD_BYTES = [b"\0", b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xc0\xaf", b"\\u0000", b"\\ud800", b"\x1b[2J", b"\r\n"]
+BIG_NUMBERS = [b"18446744073709551616", b"-9223372036854775809", b"1e999", b"-1e999", b"1" * 400, b"9" * 5000,
+               b"0." + b"0" * 400 + b"1", b"1e-999", b"NaN", b"Infinity", b"-0"]
+
+
+@st.composite
+def reply_shapes(draw):
+    """Replies shaped as a hostile or broken rig sends them: nested around the bound (and far past
+    it, closed or never), large, in other encodings, with NULs, BOMs and numbers no float holds."""
+    from rigs import fastjson
+
+    value = draw(st.sampled_from([b"1", b'"x"', b"{}", b"[]", b"null", *BIG_NUMBERS]))
+    depth = draw(st.one_of(st.integers(0, 8), st.integers(fastjson.MAX_DEPTH - 4, fastjson.MAX_DEPTH + 4),
+                           st.sampled_from([1000, 1025, 5000, 100_000])))
+    opener = draw(st.sampled_from([b"[", b'{"a":', b"[1,", b'{"a":[]', b'["[{\\"",']))
+    closer = {b"[": b"]", b'{"a":': b"}", b"[1,": b"]", b'{"a":[]': b"}", b'["[{\\"",': b"]"}[opener]
+    closer = b"," + closer if opener == b'{"a":[]' else closer
+    opener = opener + b',"b":' if opener == b'{"a":[]' else opener
+    body = opener * depth + value + closer * draw(st.sampled_from([depth, depth // 2, 0]))
+    body = b'{"STATUS":[{"STATUS":"S","Msg":"x"}],"SUMMARY":[{"Deep":' + body + b'}],"id":1}'
+    if draw(st.booleans()):
+        body = body.replace(b'"Msg":"x"', b'"Msg":"' + b"y" * draw(st.sampled_from([10, 70_000, 600_000])) + b'"')
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(body)))
+        body = body[:at] + draw(st.sampled_from(ODD_BYTES + BIG_NUMBERS)) + body[at:]
+    how = draw(st.sampled_from(["utf-8", "bom", "utf-16", "latin-1 text"]))
+    if how == "bom":
+        body = draw(st.sampled_from(BOMS)) + body
+    elif how == "utf-16":
+        body = body.decode("latin-1").encode("utf-16")
+    elif how == "latin-1 text":
+        body = b"STATUS=S,Msg=\xe9t\xe9" + body[:2000].replace(b",", b"|") + b"|\0"
+    return body, draw(st.sampled_from(["json", "text", "http", "repair"]))
 
 
 # ---------------------------------------------------------------- formulas
@@ -170,6 +244,7 @@ def importer_target(data):
 
 TARGETS = {
     "protocol": (protocol_target, protocol_inputs, 3),
+    "replies": (replies_target, reply_shapes, 2),
     "formula": (formula_target, formula_inputs, 1),
     "importer": (importer_target, pages, 1),
 }

@@ -73,6 +73,10 @@ def is_public(slug):
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
+    last = 0.0  # when the last push went out
+    pending = None  # the push on its way; set before connect() can refuse: disconnect() follows a refusal
+    joined = False  # in the group: a refused socket never was
+
     async def connect(self):
         user = self.scope.get("user")
         kwargs = self.scope["url_route"]["kwargs"]
@@ -90,13 +94,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if not allowed:
             await self.close(code=4403)
             return
-        self.last = 0.0
-        self.pending = None
         await self.channel_layer.group_add(GROUP, self.channel_name)
+        self.joined = True
         await self.accept()
 
     async def disconnect(self, code):
-        await self.channel_layer.group_discard(GROUP, self.channel_name)
+        if self.joined:
+            await self.channel_layer.group_discard(GROUP, self.channel_name)
         if self.pending:
             self.pending.cancel()
 

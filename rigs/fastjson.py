@@ -37,10 +37,46 @@ def _big_number(shape):
     return False
 
 
+# Deeper than any rig's reply (a joined cgminer reply nests 5 levels, an XMRigCC fleet 7): the parsers
+# recurse (the standard library's to Python's limit of 1,000 frames, orjson's to 1,024 levels) and so
+# do the walkers after them (storable, the encoders, a page's repr); a reply 100,000 deep was a
+# RecursionError in every one of them.
+MAX_DEPTH = 64
+_SKELETON = bytes(c for c in range(256) if c not in b'"[]{}')  # what too_deep deletes
+_SQUARE = bytes.maketrans(b"{}", b"[]")
+
+
+def too_deep(text, limit=MAX_DEPTH):
+    """Whether the JSON text nests deeper than ``limit`` (brackets in strings are text), at C speed
+    whatever the reply: escaped quotes and backslashes are dropped, then everything but quotes and
+    brackets; two quotes side by side go (an empty string, or the end of one string and the start of
+    the next: what lies inside a string stays inside), then what lies between the quotes left; each
+    pass then removes the innermost pairs, one level a pass. What stays open (a reply never closed)
+    counts as deep; broken JSON that nests past the limit before breaking may be called deep (the
+    parsers refuse it anyway)."""
+    b = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    if b"\\" in b:
+        b = b.replace(b"\\\\", b"").replace(b'\\"', b"")
+    t = b.translate(None, _SKELETON)
+    if len(t.translate(None, b'"]}')) <= limit:  # the usual case: too few brackets to nest that deep
+        return False
+    t = t.replace(b'""', b"")
+    if b'"' in t:
+        t = b"".join(t.split(b'"')[::2])
+    t = t.translate(_SQUARE)
+    if b"[" * (limit + 1) in t:  # the usual attack, at once
+        return True
+    for passes in range(limit + 1):
+        if b"[]" not in t:
+            return passes + t.count(b"[") > limit
+        t = t.replace(b"[]", b"")
+    return True
+
+
 def loads(text):
-    """orjson.loads, or None when the standard library must decide."""
-    shape = (text if isinstance(text, bytes) else text.encode()).translate(_SHAPE)
-    if _big_number(shape):
+    """orjson.loads, or None when the standard library must decide (or refuse: too_deep)."""
+    raw = text if isinstance(text, bytes) else text.encode()
+    if _big_number(raw.translate(_SHAPE)) or too_deep(raw):
         return None
     try:
         obj = orjson.loads(text)

@@ -1,4 +1,5 @@
 import asyncio
+import logging
 
 import pytest
 from channels.layers import get_channel_layer
@@ -50,6 +51,24 @@ def test_anonymous_sockets_are_refused():
         assert not connected and code == 4403
 
     asyncio.run(go())
+
+
+def test_refused_sockets_log_nothing(caplog):
+    """50 anonymous sockets through the real ASGI stack (origin check, session, auth): each refused,
+    closed by the visitor, and nothing in the log (each gave two ERROR tracebacks)."""
+
+    async def go():
+        for path in ["/ws/live/summary/", "/ws/live/rig/1/", "/ws/live/page/nope/"] * 17:
+            comm = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://127.0.0.1:8000"),
+                                                                     (b"host", b"127.0.0.1:8000")])
+            connected, code = await comm.connect()
+            assert not connected and code == 4403
+            await comm.disconnect()
+            await comm.wait()
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(go())
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
 
 
 def test_an_update_pushes_the_fragment_rendered_for_the_viewer():

@@ -9,6 +9,10 @@ def test_the_protocol_parser_raises_only_rig_errors():
     fuzzing.run("protocol", 400)
 
 
+def test_rig_reply_shapes_raise_only_rig_errors_and_parse_bounded():
+    fuzzing.run("replies", 300)
+
+
 def test_the_formula_parser_raises_only_formula_errors():
     fuzzing.run("formula", 400)
 

@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from minerpanel.encryption import EncryptedField
 from rigs.models import Rig
 
 STATES = {"ok": 0, "warn": 1, "err": 2, "down": 3}
@@ -135,10 +136,11 @@ class Silence(models.Model):
 
 
 class Destination(models.Model):
-    """Where notifications go: an apprise URL (mailto://, json://, tgram://, ntfy://...). The URL is a secret."""
+    """Where notifications go: an apprise URL (mailto://, json://, tgram://, ntfy://...). The URL is a secret:
+    stored encrypted, as rig tokens are."""
 
     name = models.CharField(max_length=64, unique=True)
-    url = models.CharField(max_length=1000, help_text=(
+    url = EncryptedField(max_length=1000, help_text=(
         "An apprise URL, e.g. mailtos://user:pass@smtp.example.com?to=ops@example.com or "
         "json://hooks.example.com/minerpanel. Never shown again after saving."))
     rules = models.CharField(max_length=200, blank=True, help_text="Comma-separated rule names; empty: every rule.")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from . import notify_limits
 from .models import Notification
 
 log = logging.getLogger("minerpanel.notify")
@@ -21,12 +22,16 @@ _thread = None
 
 
 def send(url, title, body):
-    """Send one message to one apprise URL; returns "" when sent, else why not (no URL in it)."""
+    """Send one message to one apprise URL; returns "" when sent, else why not (no URL in it). What the
+    destination's reply may cost is bounded (notify_limits)."""
     ap = apprise.Apprise()
     if not ap.add(url):
         return "not an apprise URL this panel understands"
-    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+    with (apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured,
+          notify_limits.bounded() as limits):
         ok = ap.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
+    if limits.expired:
+        return f"no whole answer within {notify_limits.TIMEOUT:g} s"
     if ok:
         return ""
     lines = [line.strip() for line in captured.getvalue().splitlines() if line.strip()]

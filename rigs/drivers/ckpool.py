@@ -22,6 +22,7 @@ import time
 from rigs.commands import Command, Param
 
 from .. import fastjson
+from .cgminer.repair import check_nesting
 from .ckpool_files import parse_rate, permission_help, read_logs
 from .errors import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_
 
@@ -238,7 +239,10 @@ async def poll(rig, **limits):
     stats, best, (pool, users, notes) = await asyncio.gather(
         optional("stratifier", "stats"), optional("generator", "getbest"), asyncio.to_thread(read_logs, rig.logdir))
     try:
-        stats = json.loads(stats or "null", parse_int=fastjson.rig_int)
+        stats = json.loads(check_nesting(stats or "null"), parse_int=fastjson.rig_int)
+    except BadReplyError as exc:
+        statuses["stats"] = {"STATUS": "W", "Msg": f"stratifier stats: {exc.message}"}
+        stats = None
     except ValueError:
         statuses["stats"] = {"STATUS": "W", "Msg": "stratifier stats: not JSON"}
         stats = None

@@ -18,6 +18,7 @@ import stat
 import time
 
 from .. import fastjson
+from .cgminer.repair import check_nesting
 from .errors import BadReplyError, ConnectError, RigError
 
 MAX_FILE = 1 << 20
@@ -67,7 +68,7 @@ def parse_pool_status(raw):
         raise ValueError("fewer than three lines")
     merged = {}
     for ln in lines[:3]:
-        obj = json.loads(ln, parse_int=fastjson.rig_int)
+        obj = json.loads(check_nesting(ln), parse_int=fastjson.rig_int)
         if not isinstance(obj, dict):
             raise ValueError("a line is not an object")
         merged.update(obj)
@@ -75,7 +76,7 @@ def parse_pool_status(raw):
 
 
 def parse_user(raw):
-    obj = json.loads(raw.decode("utf-8", errors="replace"), parse_int=fastjson.rig_int)
+    obj = json.loads(check_nesting(raw).decode("utf-8", errors="replace"), parse_int=fastjson.rig_int)
     if not isinstance(obj, dict):
         raise ValueError("not an object")
     return obj

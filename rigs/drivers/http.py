@@ -6,6 +6,7 @@ import json
 
 from .. import fastjson
 from .cgminer import client
+from .cgminer.repair import check_nesting
 from .errors import BadReplyError, RigError
 
 MAX_REPLY = 1024 * 1024
@@ -42,7 +43,7 @@ def parse(raw):
 
 def json_body(body):
     """The body as JSON, None when empty."""
-    if not body.strip():
+    if not check_nesting(body).strip():
         return None
     try:
         return json.loads(body.decode("utf-8", errors="replace"), parse_int=fastjson.rig_int)

@@ -27,6 +27,7 @@ from . import asic, cgminer
 from . import whatsminer_v3 as v3
 from .cgminer import client
 from .cgminer.protocol import cut_reply, load_json
+from .cgminer.repair import check_nesting
 from .errors import BadReplyError, RigError
 
 KIND = "whatsminer"
@@ -103,8 +104,8 @@ def decrypt(aes_key, text):
     try:
         raw = base64.b64decode(text, validate=False)
         dec = Cipher(algorithms.AES(aes_key), modes.ECB()).decryptor()
-        return json.loads((dec.update(raw[: len(raw) // 16 * 16]) + dec.finalize()).rstrip(b"\0").decode(),
-                          parse_int=fastjson.rig_int)
+        plain = check_nesting((dec.update(raw[: len(raw) // 16 * 16]) + dec.finalize()).rstrip(b"\0"))
+        return json.loads(plain.decode(), parse_int=fastjson.rig_int)
     except (ValueError, TypeError):
         raise BadReplyError("the miner's encrypted reply could not be read: is the API password right?") from None
 

@@ -30,16 +30,17 @@ class SMTP:
 
 
 class Hook:
-    """An HTTP receiver that records every POST's JSON body (or answers ``status``)."""
+    """An HTTP receiver that records every POST's JSON body and headers (or answers ``status``)."""
 
     def __init__(self, port=None, status=200):
-        self.bodies = []
+        self.bodies, self.headers = [], []
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 hook.bodies.append((self.path, json.loads(self.rfile.read(length) or b"null")))
+                hook.headers.append(dict(self.headers))
                 self.send_response(status)
                 self.end_headers()
 

@@ -5,14 +5,15 @@ from django.db import transaction
 
 
 class Command(BaseCommand):
-    help = ("Fuzz the protocol parser, the formula parser and the page importer with hypothesis: "
+    help = ("Fuzz the protocol parser (and the rig reply shapes every driver parses), the formula parser and "
+            "the page importer with hypothesis: "
             "only their documented errors may come out. Prints inputs per second; fails with the smallest "
             "input that broke a parser.")
 
     def add_arguments(self, parser):
         parser.add_argument("--examples", type=int, default=5000, help="inputs per target (default 5000)")
-        parser.add_argument("--target", action="append", choices=["protocol", "formula", "importer"],
-                            help="one target (repeatable); default all three")
+        parser.add_argument("--target", action="append", choices=["protocol", "replies", "formula", "importer"],
+                            help="one target (repeatable); default all four")
         parser.add_argument("--seed", type=int, help="repeat a run exactly")
 
     def handle(self, *args, **opts):
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         if not 1 <= opts["examples"] <= 10_000_000:
             raise CommandError("--examples must be between 1 and 10,000,000")
         failed = []
-        for name in opts["target"] or ["protocol", "formula", "importer"]:
+        for name in opts["target"] or ["protocol", "replies", "formula", "importer"]:
             started = time.perf_counter()
             try:
                 with transaction.atomic():  # the importer only reads; nothing is kept either way

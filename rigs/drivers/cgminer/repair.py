@@ -11,6 +11,14 @@ REPAIR_LIMIT = 512 * 1024  # characters: the firmwares' broken replies are tens 
 _BAD_CONSTANT = re.compile(r"(?<![\w\"])-?(inf|nan|Infinity|NaN)(?![\w\"])", re.IGNORECASE)
 
 
+def check_nesting(text):
+    """``text``, unless its JSON nests deeper than any rig's reply: every parser and walker of a reply
+    recurses (fastjson.too_deep). Each driver's JSON passes here before it is parsed."""
+    if fastjson.too_deep(text):
+        raise BadReplyError(f"reply nested too deeply (more than {fastjson.MAX_DEPTH} levels)")
+    return text
+
+
 def load_json(text):
     """json.loads, repairing what firmwares really send when it fails.
 
@@ -18,7 +26,7 @@ def load_json(text):
     of any size (2^64) are exact in Python. The error names the byte where the
     original reply stopped being JSON.
     """
-    obj = fastjson.loads(text)  # the fast path: what well-behaved firmwares send
+    obj = fastjson.loads(check_nesting(text))  # the fast path: what well-behaved firmwares send
     if obj is not None:
         return obj
     try:
