@@ -46,7 +46,7 @@ class DestinationSecretsTestCase(BaseTestCase):
             cursor.execute("UPDATE watch_destination SET url = %s WHERE id = %s", [self.url, d.pk])
         assert Destination.objects.get(pk=d.pk).url == self.url  # read as it was
         editor = type("Editor", (), {"connection": connection})()
-        migration = importlib.import_module("watch.migrations.0003_destination_url_encrypted")
+        migration = importlib.import_module("watch.migrations.0005_destination_url_encrypted")
         migration.encrypt_stored(apps, editor)
         assert raw_url(d).startswith("fernet:") and "Pa55-w0rd" not in raw_url(d)
         assert Destination.objects.get(pk=d.pk).url == self.url

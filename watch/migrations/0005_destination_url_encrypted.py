@@ -23,7 +23,7 @@ def decrypt_stored(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("watch", "0002_issue13_default_rules"),
+        ("watch", "0004_alert_level"),
     ]
 
     operations = [
