@@ -11,6 +11,7 @@ from rigs.drivers.cgminer.protocol import load_json
 from rigs.simulators.antminer import AntminerSim
 from rigs.simulators.avalon import AvalonSim
 from rigs.simulators.braiins import BraiinsSim
+from rigs.simulators.luxos import LuxosSim
 from rigs.simulators.whatsminer import WhatsminerSim
 from tests.replay import REAL
 
@@ -33,6 +34,13 @@ CASES = {  # simulator, real folder, {(command, section): (sim-only fields, real
                                   "Upfreq Complete"}, None, set()),
         ("devs", "DEVS"): ({"Factory GHS", "chip_vol_diff"}, None, set()),
         ("pools", "POOLS"): (set(), {"Has GBT"}, set()),
+    }),
+    "luxos": (LuxosSim, "luxos/asic-rs-s19kpro-2025.4.8", {
+        # network, update and build settings the panel does not read
+        ("config", "CONFIG"): (set(), None, set()),
+        ("pools", "POOLS"): (set(), {"Bad Work", "Current Block Height", "Current Block Version", "Diff", "Has GBT",
+                                     "Has Vmask", "Proxy", "Proxy Type", "Stratum Difficulty", "Work Difficulty"},
+                             set()),
     }),
     "avalon": (AvalonSim, "avalon/pyasic-avalon1566-24102401", {
         ("devs", "DEVS"): (set(), None, set()),
