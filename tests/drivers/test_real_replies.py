@@ -194,3 +194,21 @@ def test_luxos_s9_chip_sensors_are_chip_temp_not_temperature(bg, replay):
     assert brief["figures"]["max_temp"] == 63.0 and brief["figures"]["max_chip_temp"] == 80.0
     assert [(d["Temperature"], d.get("Chip Temp")) for d in sections["DEVS"]] == [
         (47.0, 78.5), (47.0, 80.0), (47.0, None)]  # devs' own Temperature kept; the chip beside it
+
+
+def test_avalon_q_soft_off_reads_no_temperature_and_no_fans():
+    """A real Avalon Q (firmware 25052801) soft-off: its `MM ID0:Summary` string (tests/fixtures/real/avalon/
+    asic-rs-avalonq-25052801/, SOURCES.md) says TMax[0], TAvg[0] and Fan1..4[0]. A 0 from a sensor is no reading:
+    no 0.0 °C Temperature or Chip Temp, no fans; the board, its nominal rate and the power limit still read.
+    The STATS record around the string is composed (its keys as the issue thread shows them)."""
+    from tests.replay import REAL
+
+    mm = (REAL / "avalon" / "asic-rs-avalonq-25052801" / "mm_id0_summary.txt").read_text()
+    record = {"STATS": 0, "ID": "AVALON0", "Elapsed": 37850, "Calls": 0, "Wait": 0.0, "Max": 0.0, "Min": 99999999.0,
+              "MM ID0:Summary": mm}
+    sections = avalon.to_sections({"STATS": [record]})
+    s = sections["SUMMARY"][0]
+    assert "Temperature" not in s and "Chip Temp" not in s and "FANS" not in sections
+    assert s["MHS 5s"] == 0 and s["Nominal MHS"] == 55032.79e3 and s["Power Limit"] == 800
+    assert s["System Status"] == "Work: In Idle, Hash Board: 1" and len(sections["DEVS"]) == 1
+    assert make_brief(sections, {}, "avalon")["figures"]["max_temp"] is None
