@@ -42,6 +42,7 @@ COMMANDS = (
     asic.REBOOT,
 )
 POLL_COMMANDS = ["version", "summary", "devs", "pools", "config", "power", "fans", "temps", "profiles"]
+_BOARD_SENSORS = ("TopLeft", "TopRight", "BottomLeft", "BottomRight", "Board")  # `Chip` is a chip: Chip Temp
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SESSION_COMMANDS = {"profile": "profileset", "curtail": "curtail", "identify": "ledset", "restart": "resetminer",
                     "reboot": "rebootdevice"}
@@ -51,22 +52,26 @@ def to_sections(sections):
     summary = dict(asic.first(sections.get("SUMMARY")))
     summary.update(asic.rates(summary, "G", {"GHS 5s": "MHS 5s", "GHS av": "MHS av", "GHS 1m": "MHS 1m",
                                              "GHS 5m": "MHS 5m", "GHS 15m": "MHS 15m", "GHS 30m": "MHS 30m"}))
-    temps = {}
+    temps, chips = {}, {}  # per board ID: its hottest board sensor, its hottest chip (S9 layout: Board, Chip)
     for t in sections.get("TEMPS") or []:
-        values = [asic.num(t.get(k)) for k in ("TopLeft", "TopRight", "BottomLeft", "BottomRight", "Board", "Chip")]
-        temps[asic.num(t.get("ID"))] = asic.hottest(*(v for v in values if v))
+        if isinstance(t, dict):
+            board_id = asic.num(t.get("ID"))
+            temps[board_id] = asic.hottest(*(asic.num(t.get(k)) for k in _BOARD_SENSORS))
+            chips[board_id] = asic.hottest(asic.num(t.get("Chip")))
     devs = []
     for d in sorted((d for d in sections.get("DEVS") or [] if isinstance(d, dict)),
                     key=lambda d: asic.num(d.get("ID")) or 0):  # LuxOS lists boards unsorted (Q16)
         d = {"Name": "LUX", **d}
         if d.get("Temperature") in (None, 0, 0.0):
             d["Temperature"] = temps.get(asic.num(d.get("ID")))
+        if d.get("Chip Temp") is None and chips.get(asic.num(d.get("ID"))):
+            d["Chip Temp"] = chips[asic.num(d.get("ID"))]
         devs.append(d)
     power = asic.num(asic.first(sections.get("POWER")).get("Watts"))
     config = asic.first(sections.get("CONFIG"))
     rate = asic.num(summary.get("MHS 5s"))
     return asic.mapped(sections, summary, devs, {
-             "Temperature": asic.hottest(*temps.values()), "Power": power,
+             "Temperature": asic.hottest(*temps.values()), "Chip Temp": asic.hottest(*chips.values()), "Power": power,
              "Efficiency J/TH": asic.efficiency(power, rate),
              "Nominal MHS": asic.mhs(config.get("NameplateTHS"), "T"), "Profile": config.get("Profile"),
              "Curtail Mode": config.get("CurtailMode"), "Boards": len(devs)})

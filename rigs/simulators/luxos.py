@@ -11,7 +11,9 @@ import secrets
 
 from . import asic
 
-VERSION = {"LUXminer": "2025.4.8.220305-57b389c7", "API": "3.7", "Type": "Antminer S19k Pro"}
+VERSION = {"LUXminer": "2025.4.8.220305-57b389c7", "API": "3.7", "Type": "Antminer S19k Pro",
+           "CompileTime": "Tue Apr  8 22:05:35 UTC 2025", "Miner": "2025.4.8.220305"}
+DIFF = 32768  # the share difficulty of the real S19k Pro's pool (tests/fixtures/real/luxos/)
 DESC = "LUXminer 2025.4.8"
 PROFILES = {"default": (120.0, 2760), "290MHz": (100.0, 2150), "415MHz": (130.0, 3150)}
 READS = ("version", "summary", "devs", "pools", "config", "power", "fans", "temps", "profiles", "session")
@@ -83,9 +85,23 @@ class LuxosSim(asic.Machine):
             rec[f"GHS {w}"] = round(ghs * 0.999, 2)
         rec.update({"Found Blocks": 0, "Getworks": self.elapsed // 30, "Accepted": acc, "Rejected": acc // 600,
                     "Hardware Errors": acc // 1000, "Utility": round(acc / max(self.elapsed / 60, 1), 2),
-                    "Stale": 0, "Best Share": 4_212_341_776, "Device Hardware%": 0.0002, "Device Rejected%": 0.16,
-                    "Pool Rejected%": 0.16, "Pool Stale%": 0.0, "Last getwork": int(self.clock())})
+                    "Stale": 0, "Best Share": 4_212_341_776,
+                    **{k: v for k, v in self.work(acc, acc // 600, acc // 1000).items() if k != "Diff1 Work"},
+                    "Pool Stale%": 0.0, "Last getwork": int(self.clock()), "Discarded": 0, "Get Failures": 0,
+                    "Remote Failures": 0, "Local Work": 0, "Network Blocks": 0, "Difficulty Stale": 0,
+                    "Total MH": round(sum(self.rates) * self.scale() * 1000 * self.elapsed, 2),
+                    "Work Utility": round(acc * DIFF / max(self.elapsed / 60, 1), 2)})
         return {"SUMMARY": [rec]}
+
+    @staticmethod
+    def work(accepted, rejected, hw):
+        """The difficulty-weighted figures cgminer derives from shares, consistent with them: Diff1 Work is the
+        work done, Device Hardware% = HW / (HW + Diff1 Work), the rejected percentages by difficulty."""
+        da, dr = accepted * DIFF, rejected * DIFF
+        pct = round(dr / (da + dr) * 100, 4) if da + dr else 0.0
+        return {"Diff1 Work": da + dr, "Difficulty Accepted": da, "Difficulty Rejected": dr,
+                "Device Hardware%": round(hw / (hw + da + dr) * 100, 4) if hw + da + dr else 0.0,
+                "Device Rejected%": pct, "Pool Rejected%": pct}
 
     def read_devs(self):
         devs = []
@@ -97,6 +113,12 @@ class LuxosSim(asic.Machine):
                          "MHS 15m": round(mhs, 2), "MHS 30m": round(mhs, 2), "MHS 60m": round(mhs, 2),
                          "Nominal MHS": PROFILES[self.profile][0] / 3 * 1e6, "Accepted": self.accepted() // 3,
                          "Rejected": 0, "Hardware Errors": 0, "Device Elapsed": self.elapsed,
+                         **{k: v for k, v in self.work(self.accepted() // 3, 0, 0).items() if k != "Pool Rejected%"},
+                         "Hardware Error MHS 15m": 0, "Last Share Difficulty": DIFF, "Last Share Pool": self.active,
+                         "Last Share Time": int(self.clock()), "Last Valid Work": int(self.clock()),
+                         "Total MH": round(self.rates[i] * 1000 * self.scale() * self.elapsed, 2), "Utility": 0,
+                         "IsUserShutdown": False, "ControllerIPVersionHex": "0x18351835",
+                         "ControllerIPVersionStr": "N/A",
                          "Board": f"BHB56903-{i}", "Connector": f"J{8 + i}", "Profile": self.profile,
                          "IsRamping": False, "SerialNumber": f"YNAHYKBBBJCAB{self.index:03d}{i}"})
         return {"DEVS": devs}
@@ -118,7 +140,7 @@ class LuxosSim(asic.Machine):
         return {"POOLS": out}
 
     def read_config(self):
-        return {"CONFIG": [{"Model": "S19k Pro", "Profile": self.profile, "ProfileStep": 0, "IsAtmEnabled": True,
+        return {"CONFIG": [{"Model": "S19k Pro", "Profile": self.profile, "ProfileStep": "0", "IsAtmEnabled": True,
                             "CurtailMode": "Sleep" if self.sleeping else "None", "NameplateTHS": 120,
                             "PSULabel": "APW12", "SystemStatus": "Curtailed" if self.sleeping else "Normal",
                             "Cooling": "Air", "ImmersionMode": False, "RedLed": self.red_led, "GreenLed": "blink",
@@ -134,15 +156,18 @@ class LuxosSim(asic.Machine):
                          for i in range(4)]}
 
     def read_temps(self):
-        temps = [{"ID": i, "TopLeft": round(t - 8, 1), "TopRight": round(t + 4, 1), "BottomLeft": round(t - 10, 1),
-                  "BottomRight": round(t + 2, 1)} for i, t in enumerate(self.temps)]
-        return {"TEMPS": temps, "METADATA": [{"TopLeft": "PCB inlet", "TopRight": "PCB outlet",
-                                              "BottomLeft": "PCB inlet", "BottomRight": "PCB outlet"}]}
+        temps = [{"ID": i, "TEMP": i, "TopLeft": round(t - 8, 1), "TopRight": round(t + 4, 1),
+                  "BottomLeft": round(t - 10, 1), "BottomRight": round(t + 2, 1)} for i, t in enumerate(self.temps)]
+        labels = {"TopLeft": ("Board Exhaust (top)", [0, 0]), "TopRight": ("Board Intake (top)", [0, 1]),
+                  "BottomLeft": ("Board Exhaust (bottom)", [1, 0]), "BottomRight": ("Board Intake (bottom)", [1, 1])}
+        return {"TEMPS": temps, "METADATA": [{k: {"Label": label, "Position": pos}
+                                              for k, (label, pos) in labels.items()}]}
 
     def read_profiles(self):
         return {"PROFILES": [{"Profile Name": n, "Frequency": 0 if n == "default" else int(n[:3]),
                               "Voltage": 13.2, "Hashrate": th, "Watts": w, "Step": "0" if n == "default" else "-4",
-                              "IsTuned": False, "IsDynamic": False} for n, (th, w) in PROFILES.items()]}
+                              "IsTuned": False, "IsDynamic": False, "CanRestore": True, "HasOverrides": False}
+                             for n, (th, w) in PROFILES.items()]}
 
     # ---------------------------------------------------------------- writes
     def pool_command(self, cmd, args):

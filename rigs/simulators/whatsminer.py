@@ -15,6 +15,7 @@ from rigs.drivers.whatsminer import decrypt, encrypt, keys
 from . import asic
 
 FIRMWARE = "20230803.11.REL"
+SHARE_DIFF = 65536  # the pool difficulty its POOLS report
 READS = ("summary", "devs", "edevs", "pools", "devdetails")
 FLAT = ("get_version", "status", "get_miner_info", "get_token", "get_psu")
 
@@ -72,17 +73,43 @@ class WhatsminerSim(asic.Machine):
     def read(self, cmd):
         return getattr(self, "rpc_" + ("devs" if cmd == "edevs" else cmd))()
 
+    def work(self):
+        """Per board: the shares and the work figures cgminer derives from them, consistent with each other:
+        Diff1 Work the work done, Device Hardware% = HW / (HW + Diff1 Work), rejects by difficulty (as the real
+        M20S sends them, tests/fixtures/real/whatsminer/)."""
+        acc, n = self.accepted(), len(self.rates)
+        out = []
+        for i in range(n):
+            a = acc // n + (i < acc % n)
+            r, hw = a // 500, a // 2000
+            da, dr = a * SHARE_DIFF, r * SHARE_DIFF
+            out.append({"Accepted": a, "Rejected": r, "Hardware Errors": hw, "Diff1 Work": da + dr,
+                        "Difficulty Accepted": float(da), "Difficulty Rejected": float(dr),
+                        "Device Hardware%": round(100 * hw / (hw + da + dr), 4) if hw + da + dr else 0.0,
+                        "Device Rejected%": round(100 * dr / (da + dr), 4) if da + dr else 0.0})
+        return out
+
     def rpc_summary(self):
         mhs = self.total_ghs() * 1000
-        acc = self.accepted()
+        work = self.work()
+        acc, rej, hw = (sum(w[k] for w in work) for k in ("Accepted", "Rejected", "Hardware Errors"))
+        da, dr, d1 = (sum(w[k] for w in work) for k in ("Difficulty Accepted", "Difficulty Rejected", "Diff1 Work"))
+        rejected_pct = round(100 * dr / (da + dr), 4) if da + dr else 0.0
         chip = max(self.temps) + 12
         rec = {"Elapsed": self.elapsed, "MHS av": round(sum(self.rates) * 1000 * (not self.sleeping), 2),
                "MHS 5s": round(mhs, 2), "MHS 1m": round(mhs * 0.999, 2), "MHS 5m": round(mhs * 1.001, 2),
-               "MHS 15m": round(mhs, 2), "HS RT": round(mhs, 2), "Accepted": acc, "Rejected": acc // 500,
+               "MHS 15m": round(mhs, 2), "HS RT": round(mhs, 2), "Accepted": acc, "Rejected": rej,
                "Total MH": round(mhs * self.elapsed, 0), "Temperature": round(max(self.temps), 2),
                "freq_avg": 580, "Fan Speed In": 4110 if not self.sleeping else 0,
                "Fan Speed Out": 4080 if not self.sleeping else 0, "Power": 3276 if not self.sleeping else 14,
-               "Power Rate": 25.6, "Pool Rejected%": 0.2, "Pool Stale%": 0.0, "Last getwork": 0,
+               "Power Rate": 25.6, "Pool Rejected%": rejected_pct, "Pool Stale%": 0.0, "Last getwork": 0,
+               "Found Blocks": 0, "Getworks": self.elapsed // 30, "Discarded": 0, "Stale": 0, "Get Failures": 0,
+               "Local Work": self.elapsed * 40, "Remote Failures": 0, "Network Blocks": self.elapsed // 600,
+               "Hardware Errors": hw, "Utility": round(acc / max(self.elapsed / 60, 1), 2),
+               "Work Utility": round(d1 / max(self.elapsed / 60, 1), 2), "Difficulty Accepted": da,
+               "Difficulty Rejected": dr, "Difficulty Stale": 0.0, "Best Share": 1_003_626_349,
+               "Device Hardware%": round(100 * hw / (hw + d1), 4) if hw + d1 else 0.0,
+               "Device Rejected%": rejected_pct,
                "Uptime": self.elapsed + 91, "Security Mode": 0, "Hash Stable": True,
                "Hash Stable Cost Seconds": 1211, "Hash Deviation%": 0.11, "Target Freq": 580,
                "Target MHS": round(sum(self.rates) * 1000, 0), "Env Temp": 27.5,
@@ -95,29 +122,35 @@ class WhatsminerSim(asic.Machine):
         return self.wire({"STATUS": self.listed(11, "Summary"), "SUMMARY": [rec], "id": 1}, quirky=True)
 
     def rpc_devs(self):
-        devs = []
-        for i in range(len(self.rates)):
+        devs, now = [], int(self.clock())
+        for i, w in enumerate(self.work()):
             mhs = self.board_ghs(i) * 1000
             t = self.temps[i]
-            devs.append({"ASC": i, "Slot": i, "Enabled": "Y", "Status": "Alive", "Temperature": round(t, 2),
+            devs.append({"ASC": i, "Name": "SM", "Slot": i, "Enabled": "Y", "Status": "Alive", "Temperature": round(t, 2),
                          "Chip Frequency": 580, "MHS av": round(self.rates[i] * 1000 * (not self.sleeping), 2),
                          "MHS 5s": round(mhs, 2), "MHS 1m": round(mhs, 2), "MHS 5m": round(mhs, 2),
                          "MHS 15m": round(mhs, 2), "Factory GHS": 42666, "Upfreq Complete": 1,
                          "Effective Chips": 156, "PCB SN": f"HEM2EP31J3{self.index:04d}{i}",
                          "Chip Temp Min": round(t - 2, 2), "Chip Temp Max": round(t + 12, 2),
-                         "Chip Temp Avg": round(t + 6, 2), "chip_vol_diff": 7, "ID": i})
+                         "Chip Temp Avg": round(t + 6, 2), "chip_vol_diff": 7, "ID": i, **w,
+                         "Fan Speed In": 0 if self.sleeping else 4110, "Fan Speed Out": 0 if self.sleeping else 4080,
+                         "Device Elapsed": self.elapsed, "Last Share Pool": 0, "Last Share Time": now,
+                         "Last Share Difficulty": float(SHARE_DIFF), "Last Valid Work": now,
+                         "Total MH": round(self.rates[i] * 1000 * self.elapsed, 0),
+                         "Utility": round(w["Accepted"] / max(self.elapsed / 60, 1), 2)})
         return self.wire({"STATUS": self.listed(9, f"{len(devs)} ASC(s)"), "DEVS": devs, "id": 1}, quirky=True)
 
     def rpc_pools(self):
         pools = []
         for i, p in enumerate((p for p in self.pools if p["url"]), start=1):
             acc = self.accepted() if i == 1 else 0
+            rej = sum(w["Rejected"] for w in self.work()) if acc else 0
             pools.append({"POOL": i, "URL": p["url"], "Status": "Alive", "Priority": i - 1, "Quota": 1,
-                          "Long Poll": "N", "Getworks": self.elapsed // 30, "Accepted": acc, "Rejected": acc // 500,
+                          "Long Poll": "N", "Getworks": self.elapsed // 30, "Accepted": acc, "Rejected": rej,
                           "Works": acc * 40, "Discarded": 0, "Stale": 0, "Get Failures": 0, "Remote Failures": 0,
                           "User": p["user"], "Last Share Time": int(self.clock()) - 3 if acc else 0,
                           "Diff1 Shares": 0, "Proxy Type": "", "Proxy": "", "Difficulty Accepted": acc * 65536.0,
-                          "Difficulty Rejected": acc // 500 * 65536.0, "Difficulty Stale": 0.0,
+                          "Difficulty Rejected": rej * 65536.0, "Difficulty Stale": 0.0,
                           "Last Share Difficulty": 65536.0, "Work Difficulty": 65536.0, "Has Stratum": True,
                           "Stratum Active": i == 1, "Stratum URL": p["url"].split("//")[-1].split(":")[0],
                           "Stratum Difficulty": 65536.0, "Best Share": 2_107_941_023 if acc else 0,

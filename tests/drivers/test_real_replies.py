@@ -2,10 +2,12 @@
 in each SOURCES.md), served by a replay rig on loopback: detection, the poll, the figures and the health
 the poller stores. A healthy real machine reads ok."""
 
+import json
+
 import pytest
 
 from rigs import drivers
-from rigs.drivers import antminer, avalon, braiins, whatsminer
+from rigs.drivers import antminer, avalon, braiins, luxos, whatsminer
 from rigs.models import make_brief
 from tests.conftest import free_port
 from tests.drivers.asic_helpers import LIMITS, Address
@@ -147,3 +149,66 @@ def test_braiins_s9_a_fan_that_stops_warns_its_empty_slots_never(bg, replay):
     assert make_brief(sections, {}, "braiins")["health"]["state"] == "ok"  # a rig never seen spinning: no rule
     asleep = {**sections, "SUMMARY": [{**sections["SUMMARY"][0], "MHS 5s": 0, "MHS av": 0}]}
     assert make_brief(asleep, {}, "braiins", previous=first)["health"]["state"] == "ok"  # not hashing: fans may stop
+
+
+def test_luxos_s19k_pro_2025_4_8(bg, replay):
+    """A LuxOS S19k Pro's real replies (tests/fixtures/real/luxos/, SOURCES.md): detected by address alone,
+    `summary` in GH/s and `devs` in MH/s read as one rate, boards sorted by ID (sent 2, 0, 1), board sensors
+    from `temps`, power, fans, four pools in two groups. Its two backup pools have been Dead since it started
+    (Last Share Time = its uptime): the firmware says so, and a dead backup pool warns, as on every kind."""
+    port = replay("luxos/asic-rs-s19kpro-2025.4.8")
+    assert bg.run(drivers.detect("127.0.0.1", port, **LIMITS)) == (
+        "luxos", "LuxOS 2025.4.8.220305-57b389c7 on Antminer S19K Pro")
+    sections, brief = polled(bg, luxos, port, "luxos")
+    s = sections["SUMMARY"][0]
+    assert brief["figures"]["hashrate_now_hs"] == pytest.approx(59756.06e9)  # GHS 5s, in H/s
+    assert brief["figures"]["hashrate_hs"] == pytest.approx(56917.91e9)
+    assert [d["ID"] for d in sections["DEVS"]] == [0, 1, 2]
+    assert sum(d["MHS 5s"] for d in sections["DEVS"]) == pytest.approx(s["MHS 5s"], rel=0.02)
+    assert s["Temperature"] == 47.0 and s.get("Chip Temp") is None and s["Boards"] == 3
+    assert s["Power"] == 1051 and s["Nominal MHS"] == 121.8e6 and s["Profile"] == "290MHz"
+    assert [f["RPM"] for f in sections["FANS"]] == [1920, 1920, 2340, 2340]
+    assert [(p["POOL"], p["Status"]) for p in sections["POOLS"]] == [
+        (0, "Alive"), (1, "Dead"), (2, "Alive"), (3, "Dead")]
+    assert brief["figures"]["hw_pct"] == 0.0 and brief["figures"]["reject_pct"] == pytest.approx(0.0774, abs=1e-4)
+    assert [(r["level"], r["text"]) for r in brief["health"]["reasons"]] == [
+        ("warn", "pool 1 Dead"), ("warn", "pool 3 Dead")]
+    dead = {"POOLS": [p for p in sections["POOLS"] if p["Status"] == "Alive"]}
+    assert make_brief({**sections, **dead}, {}, "luxos")["health"] == {"state": "ok", "reasons": []}
+
+
+def test_luxos_s9_chip_sensors_are_chip_temp_not_temperature(bg, replay):
+    """LuxOS on an S9 writes `temps` as Braiins OS does, `Board` and `Chip` per board (asic-dialects.md §3.5);
+    the README's one rule: Temperature is the hottest board, the hottest chip is Chip Temp beside it, 0 is no
+    sensor. The S19k Pro's real reply with its corner sensors replaced by the S9 layout."""
+    rig = Replay("luxos/asic-rs-s19kpro-2025.4.8")
+    temps = json.loads(rig.replies["temps"])
+    temps["TEMPS"] = [{"ID": i, "TEMP": i, "Board": b, "Chip": c} for i, (b, c) in enumerate(
+        [(61.0, 78.5), (63.0, 80.0), (62.0, 0)])]
+    rig.replies["temps"] = json.dumps(temps).encode()
+    port = free_port()
+    bg.run(serve(rig, "127.0.0.1", port))
+    sections, brief = polled(bg, luxos, port, "luxos")
+    s = sections["SUMMARY"][0]
+    assert s["Temperature"] == 63.0 and s["Chip Temp"] == 80.0  # not 80.0 as Temperature
+    assert brief["figures"]["max_temp"] == 63.0 and brief["figures"]["max_chip_temp"] == 80.0
+    assert [(d["Temperature"], d.get("Chip Temp")) for d in sections["DEVS"]] == [
+        (47.0, 78.5), (47.0, 80.0), (47.0, None)]  # devs' own Temperature kept; the chip beside it
+
+
+def test_avalon_q_soft_off_reads_no_temperature_and_no_fans():
+    """A real Avalon Q (firmware 25052801) soft-off: its `MM ID0:Summary` string (tests/fixtures/real/avalon/
+    asic-rs-avalonq-25052801/, SOURCES.md) says TMax[0], TAvg[0] and Fan1..4[0]. A 0 from a sensor is no reading:
+    no 0.0 °C Temperature or Chip Temp, no fans; the board, its nominal rate and the power limit still read.
+    The STATS record around the string is composed (its keys as the issue thread shows them)."""
+    from tests.replay import REAL
+
+    mm = (REAL / "avalon" / "asic-rs-avalonq-25052801" / "mm_id0_summary.txt").read_text()
+    record = {"STATS": 0, "ID": "AVALON0", "Elapsed": 37850, "Calls": 0, "Wait": 0.0, "Max": 0.0, "Min": 99999999.0,
+              "MM ID0:Summary": mm}
+    sections = avalon.to_sections({"STATS": [record]})
+    s = sections["SUMMARY"][0]
+    assert "Temperature" not in s and "Chip Temp" not in s and "FANS" not in sections
+    assert s["MHS 5s"] == 0 and s["Nominal MHS"] == 55032.79e3 and s["Power Limit"] == 800
+    assert s["System Status"] == "Work: In Idle, Hash Board: 1" and len(sections["DEVS"]) == 1
+    assert make_brief(sections, {}, "avalon")["figures"]["max_temp"] is None

@@ -11,6 +11,7 @@ from rigs.drivers.cgminer.protocol import load_json
 from rigs.simulators.antminer import AntminerSim
 from rigs.simulators.avalon import AvalonSim
 from rigs.simulators.braiins import BraiinsSim
+from rigs.simulators.luxos import LuxosSim
 from rigs.simulators.whatsminer import WhatsminerSim
 from tests.replay import REAL
 
@@ -29,10 +30,19 @@ CASES = {  # simulator, real folder, {(command, section): (sim-only fields, real
     }),
     "whatsminer": (WhatsminerSim, "whatsminer/foreman-apps-m20s-20200917", {
         # the simulator is an M50S on 2023 firmware (fields of its own: HS RT, Power Rate, Upfreq Complete...)
+        # and the M20S's 2020 firmware has its own (its board and chip revisions, its firmware string in SUMMARY)
         ("summary", "SUMMARY"): ({"Btminer Fast Boot", "Debug", "Factory Error Code", "HS RT", "Power Rate",
-                                  "Upfreq Complete"}, None, set()),
-        ("devs", "DEVS"): ({"Factory GHS", "chip_vol_diff"}, None, set()),
+                                  "Upfreq Complete"}, {"CB Version", "Chip Data", "Factory Error Code Count",
+                                                       "Firmware Version", "Liquid Cooling", "Power Current"}, set()),
+        ("devs", "DEVS"): ({"Factory GHS", "chip_vol_diff"}, set(), set()),
         ("pools", "POOLS"): (set(), {"Has GBT"}, set()),
+    }),
+    "luxos": (LuxosSim, "luxos/asic-rs-s19kpro-2025.4.8", {
+        # network, update and build settings the panel does not read
+        ("config", "CONFIG"): (set(), None, set()),
+        ("pools", "POOLS"): (set(), {"Bad Work", "Current Block Height", "Current Block Version", "Diff", "Has GBT",
+                                     "Has Vmask", "Proxy", "Proxy Type", "Stratum Difficulty", "Work Difficulty"},
+                             set()),
     }),
     "avalon": (AvalonSim, "avalon/pyasic-avalon1566-24102401", {
         ("devs", "DEVS"): (set(), None, set()),
@@ -69,3 +79,22 @@ def test_the_simulator_sends_what_the_real_machine_sends(name):
                 assert set(r) - set(m) == real_only, (command, section, set(r) - set(m))
             differ = {k for k in set(r) & set(m) if kind_of(r[k]) != kind_of(m[k])}
             assert differ == types, (command, section, {k: (kind_of(r[k]), kind_of(m[k])) for k in differ})
+
+
+def test_the_whatsminer_simulator_sends_the_work_figures_health_reads():
+    """As the real M20S does: hardware errors, Diff1 Work and the difficulty-weighted counts per board and in
+    SUMMARY, consistent with each other (cgminer: Device Hardware% = HW / (HW + Diff1 Work), rejects by
+    difficulty), so health's hardware-error and reject figures read the simulator as they read the machine."""
+    from rigs import figures
+
+    sim = WhatsminerSim()
+    summary, devs = sim_reply(sim, "summary")["SUMMARY"][0], sim_reply(sim, "devs")["DEVS"]
+    for key in ("Accepted", "Rejected", "Hardware Errors", "Difficulty Accepted", "Difficulty Rejected"):
+        assert summary[key] == sum(d[key] for d in devs), key
+    hw, work = summary["Hardware Errors"], sum(d["Diff1 Work"] for d in devs)
+    assert hw > 0 and summary["Device Hardware%"] == pytest.approx(100 * hw / (hw + work), abs=1e-4)
+    for d in devs:
+        assert d["Device Hardware%"] == pytest.approx(
+            100 * d["Hardware Errors"] / (d["Hardware Errors"] + d["Diff1 Work"]), abs=1e-4)
+    assert figures.hw_percent(summary, devs) == summary["Device Hardware%"]
+    assert figures.reject_percent(summary, devs) == pytest.approx(summary["Pool Rejected%"], abs=1e-3)
