@@ -92,14 +92,15 @@ def test_wide_tables_say_they_scroll_and_keep_their_first_column(server, phone, 
                                 && s.scrollWidth > s.clientWidth + 1).map(s => s.closest('section').id)""")
         for sid in wide:
             # scrolled to the far end in one go (a live swap may replace the table between two calls)
-            seen = page.locator(f"#{sid} .scroll").evaluate("""s => {
+            seen = page.evaluate("""sid => {
+                const s = document.querySelector('#' + sid + ' .scroll');
                 const before = s.className;
                 s.scrollLeft = s.scrollWidth;
                 s.dispatchEvent(new Event('scroll'));
                 const first = s.querySelector('tbody td:first-child').getBoundingClientRect();
                 return {before, after: s.className, first: first.left, box: s.getBoundingClientRect().left,
                         position: getComputedStyle(s.querySelector('tbody td:first-child')).position};
-            }""")
+            }""", sid)
             assert "more-right" in seen["before"] and "more-left" not in seen["before"], (path, sid, seen)
             assert "more-left" in seen["after"] and "more-right" not in seen["after"], (path, sid, seen)
             assert seen["position"] == "sticky" and abs(seen["first"] - seen["box"]) <= 1, (path, sid, seen)  # the first column stays
