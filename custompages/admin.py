@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from . import engine
-from .models import MAX_SECTIONS, CustomPage, PageSection, section_warnings
+from .models import MAX_SECTIONS, CustomPage, PageSection, lines, section_warnings
 
 PREVIEW_ROWS = 20
 
@@ -26,14 +26,38 @@ class PageSectionForm(forms.ModelForm):
         model = PageSection
         fields = "__all__"
 
+    def outline(self):
+        """The folded section's one line: how many fields, which other boxes hold something, its errors."""
+        value = {name: self[name].value() or "" for name in PageSection.TEXT_FIELDS}
+        n = len(lines(value["fields"]))
+        parts = [f"{n} field{'s' if n != 1 else ''}"] if n else []
+        held = [name for name in PageSection.TEXT_FIELDS if name != "fields" and lines(value[name])]
+        parts.append(", ".join(held))
+        errors = sum(len(e) for e in self.errors.values()) if self.is_bound else 0
+        if errors:
+            parts.append(f"✖ {errors} error{'s' if errors != 1 else ''}")
+        return " · ".join(p for p in parts if p)
+
+
+class SectionFormSet(forms.BaseInlineFormSet):
+    def open_index(self):
+        """The section shown unfolded: the first with an error, else the first with boxes (not DATE or RIGS)."""
+        return next((i for i, f in enumerate(self.forms) if f.is_bound and f.errors),
+                    next((i for i, f in enumerate(self.forms) if f.instance.section not in engine.FIXED), 0))
+
 
 class PageSectionInline(admin.StackedInline):
+    """One section unfolded at a time (templates/admin/custompages/sections.html), and in it only the
+    boxes that hold something, with an "add" for the others (static/custompage_admin.js)."""
     model = PageSection
     form = PageSectionForm
+    formset = SectionFormSet
+    template = "admin/custompages/sections.html"
     extra = 0
 
     class Media:
         js = ("custompage_admin.js",)
+        css = {"all": ("custompage_admin.css",)}
     max_num = MAX_SECTIONS
     fields = ("order", "section", "title", "fields", "totals", ("where", "having"), ("group", "calc"), ("bgen", "gen"), "sort",
               "formats")

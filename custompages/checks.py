@@ -8,41 +8,56 @@ from .formula import FormulaError, compile_formula
 
 
 def validate(definition, known=(), formulas=True):
-    """Raise PageError naming the first problem of one section definition.
+    """Raise PageError naming the first problem of one section definition (problems() lists them all)."""
+    for problem in problems(definition, known, formulas):
+        raise problem
+
+
+def problems(definition, known=(), formulas=True):
+    """Every problem of one section definition, as PageErrors, in the order of the boxes.
 
     Formulas are parsed against ``known`` field names (those the rigs may send)
     plus the names the definition mentions, so 'POOL.Difficulty Accepted' is
-    one name and not two.
+    one name and not two. A section name the engine does not know stops the list:
+    the other boxes mean nothing without it.
     """
-    name = definition.get("section", "")
-    section_parts(name)
+    try:
+        section_parts(definition.get("section", ""))
+    except PageError as exc:
+        return [exc]
+    out, good = [], []
     for spec in definition.get("fields", []):
-        alternatives(spec)
+        try:
+            alternatives(spec)
+            good.append(spec)
+        except PageError as exc:
+            out.append(exc)
     for key in ("where", "having"):
         for test in definition.get(key, []):
             if not isinstance(test, (list, tuple)) or len(test) not in (2, 3):
-                raise PageError(f"{key}: {test!r} is not [field, restriction, value]")
-            if test[1] not in RESTRICTIONS:
-                raise PageError(f"{key}: unknown restriction '{test[1]}' (allowed: {', '.join(sorted(RESTRICTIONS))})")
-            if test[1] != "set" and len(test) != 3:
-                raise PageError(f"{key}: '{test[1]}' needs a value")
+                out.append(PageError(f"{key}: {test!r} is not [field, restriction, value]"))
+            elif test[1] not in RESTRICTIONS:
+                out.append(PageError(f"{key}: unknown restriction '{test[1]}' (allowed: {', '.join(sorted(RESTRICTIONS))})"))
+            elif test[1] != "set" and len(test) != 3:
+                out.append(PageError(f"{key}: '{test[1]}' needs a value"))
     for fld, how in definition.get("calc", {}).items():
         if str(how).lower() not in CALCS:
-            raise PageError(f"calc: unknown function '{how}' for '{fld}' (allowed: {', '.join(sorted(CALCS))})")
+            out.append(PageError(f"calc: unknown function '{how}' for '{fld}' (allowed: {', '.join(sorted(CALCS))})"))
     for fld, how in definition.get("formats", {}).items():
         if str(how).lower() not in NAMED:
-            raise PageError(f"formats: unknown format '{how}' for '{fld}' (allowed: {', '.join(NAMED)})")
+            out.append(PageError(f"formats: unknown format '{how}' for '{fld}' (allowed: {', '.join(NAMED)})"))
     if not formulas:
-        return
-    names = set(known) | referenced_fields(definition)
+        return out
+    names = set(known) | referenced_fields({**definition, "fields": good})
     names.update(f"BGEN.{g}" for g in definition.get("bgen", {}))
     for key in ("bgen", "gen"):
         for gname, formula in definition.get(key, {}).items():
             try:
                 never_computes(compile_formula(formula, names))
             except FormulaError as exc:
-                raise PageError(f"{key} '{gname}': {exc}") from None
+                out.append(PageError(f"{key} '{gname}': {exc}"))
         names.update(f"GEN.{g}" for g in definition.get("gen", {}))
+    return out
 
 
 PROBES = (1.0, 2.0, 3.5)

@@ -112,14 +112,28 @@ class PageSection(models.Model):
     def __str__(self):
         return self.title or self.section
 
-    def definition(self):
+    PARSED = (("where", parse_tests, "where"), ("having", parse_tests, "having"), ("calc", parse_pairs, "function"),
+              ("bgen", parse_pairs, "formula"), ("gen", parse_pairs, "formula"), ("formats", parse_pairs, "format"))
+
+    def definition(self, errors=None):
+        """The section as the engine reads it. ``errors``: a dict that collects each box's parse
+        errors (that box then counts as empty) instead of raising the first."""
+        parsed = {}
+        for name, parser, what in self.PARSED:
+            try:
+                parsed[name] = parser(getattr(self, name), what)
+            except ValidationError as exc:
+                if errors is None:
+                    raise
+                errors[name] = exc.messages
+                parsed[name] = [] if parser is parse_tests else {}
         return {
             "section": self.section.strip().upper(), "title": self.title,
             "fields": lines(self.fields), "totals": lines(self.totals),
-            "where": parse_tests(self.where, "where"), "group": lines(self.group),
-            "calc": parse_pairs(self.calc, "function"), "having": parse_tests(self.having, "having"),
-            "bgen": parse_pairs(self.bgen, "formula"), "gen": parse_pairs(self.gen, "formula"),
-            "sort": lines(self.sort), "formats": parse_pairs(self.formats, "format"),
+            "where": parsed["where"], "group": lines(self.group),
+            "calc": parsed["calc"], "having": parsed["having"],
+            "bgen": parsed["bgen"], "gen": parsed["gen"],
+            "sort": lines(self.sort), "formats": parsed["formats"],
         }
 
     def export(self):
@@ -141,42 +155,43 @@ class PageSection(models.Model):
             raise ValidationError(errors)
 
     def clean(self):
+        """Every problem of every box at once (a box's own syntax, then the checks, then the names)."""
         self.check_bounds()
         errors = {}
-        for name, parser, what in (("where", parse_tests, "where"), ("having", parse_tests, "having"),
-                                   ("calc", parse_pairs, "function"), ("bgen", parse_pairs, "formula"),
-                                   ("gen", parse_pairs, "formula"), ("formats", parse_pairs, "format")):
-            try:
-                parser(getattr(self, name), what)
-            except ValidationError as exc:
-                errors[name] = exc.messages
+        definition = self.definition(errors)
+        for problem in checks.problems(definition, known=known_fields()):
+            errors.setdefault(field_of(str(problem)), []).append(str(problem))
+        if "section" not in errors and not self.keep_unknown_fields:  # the names mean nothing in a
+            # section the engine does not know; the miner.php importer keeps them, with a warning
+            for box, messages in self.unknown_names(definition).items():
+                errors.setdefault(box, []).extend(messages)
         if errors:
             raise ValidationError(errors)
-        try:
-            checks.validate(self.definition(), known=known_fields())
-        except engine.PageError as exc:
-            raise ValidationError({field_of(str(exc)): str(exc)}) from None
-        if not self.keep_unknown_fields:
-            self.check_names()
 
-    def check_names(self):
-        """Every field a box names is one the rigs send (the catalogue and the latest
-        snapshots), else the box says which and suggests the closest."""
-        definition = self.definition()
+    def unknown_names(self, definition):
+        """{box: messages} for every field a box names that no rig sends (the catalogue and the
+        latest snapshots), each suggesting the closest."""
         if definition["section"] in engine.FIXED:
-            return
+            return {}
         known = known_fields() | snapshot_fields() | set(definition["bgen"]) | set(definition["gen"])
         plain = engine.plain_names(definition)
         errors = {}
-        boxes = {"fields": [engine.parse_field(f)[0] for f in plain["fields"]], "totals": plain["totals"],
+        boxes = {"fields": [name for name in map(field_name, plain["fields"]) if name], "totals": plain["totals"],
                  "where": [t[0] for t in plain["where"]], "having": [t[0] for t in plain["having"]],
                  "group": plain["group"], "calc": list(plain["calc"]), "sort": [f.lstrip("-") for f in plain["sort"]]}
         for box, names in boxes.items():
             problems = [m for m in (unknown_field(n, known) for n in names) if m]
             if problems:
                 errors[box] = problems
-        if errors:
-            raise ValidationError(errors)
+        return errors
+
+
+def field_name(spec):
+    """A 'fields' line's field name, or None when the line is malformed (checks.problems() says why)."""
+    try:
+        return engine.parse_field(spec)[0]
+    except engine.PageError:
+        return None
 
 
 def section_warnings(section):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from minerpanel.tiers import SYS, readonly, tier
 
 from . import batch, drivers, farm_tables, paging, tables
+from .field_formats import fmt
 from .formatting import clock, format_rate
 from .health import with_reachability
 from .models import Rig, SectionsOf, Snapshot, stale_after
@@ -155,25 +156,30 @@ def rigs_with_snapshots(ids=None):
 
 
 def rigs_table(items, now, show_address):
-    """One row per rig: its health first, every reason in words."""
-    cols = [("State", False), ("Rig", False), ("Reasons", False), ("Data age", True), ("Miner", False), ("API", False),
-            ("Description", False)] + ([("Address", False)] if show_address else [])
-    t = tables.Table("rigs", "Rigs", cols)
+    """One row per rig: its health first, every reason in words, its hashrate and hottest sensor.
+    Below 600 px each row is a card (static/minerpanel.css, table.cards); the columns of class "n" stay on wider screens."""
+    cols = [("State", False), ("Rig", False), ("Reasons", False), ("Hashrate", True), ("Hottest", True),
+            ("Data age", True), ("Miner", False), ("API", False), ("Description", False)] + ([("Address", False)] if show_address else [])
+    t = tables.Table("rigs", "Rigs", cols, cards=True)
     z = tz()
     for rig, snap, state, href in items:
         miner, api = miner_version(snap.sections if snap else {})
         h = rig_health(snap, state, now)
         reasons = reasons_line(h, z, now) + (" · read-only" if rig.readonly else "")
+        figs = farm_tables.figures_of(snap)
+        hs, hottest = figs.get("hashrate_hs"), figs.get("max_temp")
         cells = [
             tables.cell(HEALTH_LABEL[h["state"]], f"h-{h['state']}"),
             tables.cell(rig.name, "rig", "", href),
             tables.cell(reasons.lstrip(" ·"), "reasons"),
+            tables.cell(format_rate(hs / 1e6) if hs is not None else "", "num rate"),
+            tables.cell(*fmt("DEVS", "Temperature", hottest)) if hottest is not None else tables.cell(),
             tables.cell(tables.age_text(snap.age(now)) if snap else "never",
                         f"num ticks at-{int(snap.last_ok_at.timestamp())}" if snap and snap.last_ok_at else "num"),
-            tables.cell(miner), tables.cell(api), tables.cell(rig.description),
+            tables.cell(miner, "n"), tables.cell(api, "n"), tables.cell(rig.description, "n"),
         ]
         if show_address:
-            cells.append(tables.cell(rig.address))
+            cells.append(tables.cell(rig.address, "n"))
         t.rows.append(tables.Row(cells, f"{tables.row_css(state)} h-{h['state']}".strip()))
     return t
 

@@ -29,10 +29,12 @@ class Row:
     css: str = ""
     _html: str = ""
 
-    def html(self):
+    def html(self, labels=None):
+        """The <tr>; ``labels``: each cell's column name as a data-label (a card's labels, table.cards)."""
         if not self._html:
             start = f'<tr class="{self.css}">' if self.css else "<tr>"
-            self._html = start + "".join(_td(c) for c in self.cells) + "</tr>"
+            tds = (_td(c) for c in self.cells) if labels is None else (_td(c, lab) for c, lab in zip(self.cells, labels))
+            self._html = start + "".join(tds) + "</tr>"
         return self._html
 
 
@@ -48,6 +50,7 @@ class Table:
     _html: str | None = field(default=None, repr=False, compare=False)
     pager: object = None  # paging.Pager when only some rows are shown
     narrow: set = field(default_factory=set)  # columns hidden at narrow widths (their cells have class "n")
+    cards: bool = False  # below 600 px each row is a card, each cell labelled with its column (data-label)
 
     def html(self):
         """The <table>, every value escaped, built once. Built here rather than in a template:
@@ -57,12 +60,13 @@ class Table:
         return self._html
 
     def _build_html(self):
-        out = ["<table><thead><tr>"]
+        out = ['<table class="cards"><thead><tr>' if self.cards else "<table><thead><tr>"]
         for k, (label, num) in enumerate(self.columns):
             css = " ".join(c for c in ("num" if num else "", "n" if k in self.narrow else "") if c)
             out.append(f'<th scope="col" class="{css}">{escape(label)}</th>' if css else f'<th scope="col">{escape(label)}</th>')
         out.append("</tr></thead><tbody>")
-        out.extend(row.html() for row in self.rows)
+        labels = [escape(label) for label, _ in self.columns] if self.cards else None
+        out.extend(row.html(labels) for row in self.rows)
         out.append("</tbody>")
         if self.totals:
             out.append("<tfoot>")
@@ -75,9 +79,10 @@ class Table:
         return mark_safe("".join(out))
 
 
-def _td(c):
+def _td(c, label=""):
     text, css, title, href = c
-    attrs = (f' class="{css}"' if css else "") + (f' title="{escape(title)}"' if title else "")
+    attrs = ((f' class="{css}"' if css else "") + (f' title="{escape(title)}"' if title else "")
+             + (f' data-label="{label}"' if label else ""))
     if href:
         marker = f' <span class="marker">{escape(title)}</span>' if title else ""
         return f'<td{attrs}><a href="{escape(href)}">{escape(text)}</a>{marker}</td>'

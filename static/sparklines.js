@@ -1,4 +1,4 @@
-/* A sparkline of the last six hours' hashrate beside each rig of the Rigs table (section#rigs), from
+/* A sparkline of the last six hours' hashrate in each rig's Hashrate cell of the Rigs table (section#rigs), from
    /history/sparklines.json; drawn again after every live update, fetched again at most once a minute. */
 (function () {
   "use strict";
@@ -12,8 +12,13 @@
     var m = /^\/rigs\/(\d+)\//.exec(a.getAttribute("href"));
     return m ? m[1] : null;
   }
+  function cellOf(a) {  /* the row's Hashrate cell, where the line has room (else beside the name) */
+    var tr = a.closest("tr");
+    return (tr && tr.querySelector("td.rate")) || a.parentNode;
+  }
   function draw(a, values) {
-    var old = a.parentNode.querySelector("svg.spark");
+    var where = cellOf(a);
+    var old = where.querySelector("svg.spark");
     if (old) old.remove();
     var points = (values || []).filter(function (v) { return v != null; });
     if (points.length < 2) return;
@@ -34,7 +39,7 @@
     var line = document.createElementNS(NS, "polyline");
     line.setAttribute("points", d.join(" "));
     svg.appendChild(line);
-    a.parentNode.appendChild(svg);
+    where.appendChild(svg);
   }
   function paint() {
     if (!cache) return;
@@ -58,7 +63,7 @@
     new MutationObserver(function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
-        if (links().some(function (a) { return !a.parentNode.querySelector("svg.spark"); })) refresh();
+        if (links().some(function (a) { return !cellOf(a).querySelector("svg.spark"); })) refresh();
       }, 100);
     }).observe(document.body, {childList: true, subtree: true});
   }

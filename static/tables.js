@@ -62,7 +62,19 @@
     }
   }
 
+  // A table wider than its box: mark which sides have more to see (the CSS fades that edge).
+  function edges(box) {
+    box.classList.toggle("more-right", box.scrollLeft + box.clientWidth < box.scrollWidth - 1);
+    box.classList.toggle("more-left", box.scrollLeft > 0);
+  }
+  function allEdges() { document.querySelectorAll(".scroll").forEach(edges); }
+  document.addEventListener("scroll", function (e) {
+    if (e.target.classList && e.target.classList.contains("scroll")) edges(e.target);
+  }, true);
+  window.addEventListener("resize", allEdges);
+
   function setup(root) {
+    allEdges();
     (root || document).querySelectorAll("section.table").forEach(function (section) {
       var table = section.querySelector("table");
       if (!table || !table.tHead || section.dataset.tools) return;

@@ -109,6 +109,25 @@ class PageAdminTestCase(BaseTestCase):
             self.assertContains(r, message)
             self.assertFalse(CustomPage.objects.filter(slug="new").exists())
 
+    def test_every_error_of_a_save_is_shown_at_once(self):
+        r = self.post(calc="Accepted=median", gen="Rate=POOL.Accepted +* 2", where="POOL.URL like x",
+                      fields="URL\nPOOL.Acepted", formats="Accepted=php")
+        self.assertEqual(r.status_code, 200)
+        for message in ("unknown function &#x27;median&#x27;", "unexpected &#x27;*&#x27;",
+                        "is not &#x27;FIELD RESTRICTION VALUE&#x27;", "did you mean &#x27;Accepted&#x27;?",
+                        "unknown format &#x27;php&#x27;"):
+            self.assertContains(r, message)
+        errors = r.context["inline_admin_formsets"][0].formset.forms[0].errors
+        self.assertEqual(set(errors), {"calc", "gen", "where", "fields", "formats"})
+        self.assertFalse(CustomPage.objects.filter(slug="new").exists())
+
+    def test_two_formulas_wrong_in_one_box_are_both_named(self):
+        r = self.post(gen="A=POOL.Accepted +* 2\nB=max(, 1)")
+        errors = r.context["inline_admin_formsets"][0].formset.forms[0].errors["gen"]
+        self.assertEqual(len(errors), 2, errors)
+        self.assertIn("gen 'A'", errors[0])
+        self.assertIn("gen 'B'", errors[1])
+
     def test_the_readmes_example_works_and_the_page_has_a_preview_and_view_on_site(self):
         Rig.objects.filter(pk=self.rig.pk).update(name="rig-a")
         self.snapshot(sections={"POOLS": [{"POOL": 0, "URL": "stratum+tcp://alive:3333", "Status": "Alive"},

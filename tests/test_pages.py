@@ -116,8 +116,8 @@ class SummaryPageTestCase(BaseTestCase):
     def test_unreachable_rig_is_dimmed_with_reason_and_old_numbers(self):
         self.snapshot(sections={"SUMMARY": [summary(mhs=1234.0)]}, error="no reply within 5 s")
         r = self.client.get(SUMMARY)
-        self.assertContains(r, '<td class="h-err">✖ problem</td>')
-        self.assertContains(r, '<td class="reasons">unreachable: no reply within 5 s</td>')
+        self.assertContains(r, '<td class="h-err" data-label="State">✖ problem</td>')
+        self.assertContains(r, '<td class="reasons" data-label="Reasons">unreachable: no reply within 5 s</td>')
         self.assertContains(r, 'class="dim"')
         self.assertContains(r, "1.23 GH/s")
 
@@ -197,7 +197,7 @@ class SummaryPageTestCase(BaseTestCase):
         self.rig.readonly = True
         self.rig.save()
         self.snapshot()
-        self.assertContains(self.client.get(SUMMARY), '<td class="reasons">read-only</td>', html=False)
+        self.assertContains(self.client.get(SUMMARY), '<td class="reasons" data-label="Reasons">read-only</td>', html=False)
 
     @override_settings(READONLY=True)
     def test_global_readonly_is_shown(self):
@@ -289,9 +289,9 @@ class HealthOnPagesTest(BaseTestCase):
 
     def test_the_rigs_table_the_header_and_the_rig_bar(self):
         page = self.client.get("/overview/").content.decode()
-        assert '<td class="h-err">✖ problem</td>' in page
-        assert '<td class="reasons">GPU 1 Sick · no alive pool · pool 0 Dead</td>' in page
-        assert '<td class="h-ok">ok</td>' in page
+        assert '<td class="h-err" data-label="State">✖ problem</td>' in page
+        assert '<td class="reasons" data-label="Reasons">GPU 1 Sick · no alive pool · pool 0 Dead</td>' in page
+        assert '<td class="h-ok" data-label="State">ok</td>' in page
         assert '1 rig needs attention</a>' in page
         assert f'href="/rigs/{self.sick.pk}/" class="h-err">✖ sick</a>' in page
 
