@@ -338,6 +338,26 @@ def settle():
     gc.freeze()
 
 
+async def unless_stopped(stop, coro):
+    """``await coro``, or None when ``stop`` is set first: then it is cancelled (a stop does not wait
+    for the round's slowest rig). A batch being written finishes in its thread, and the lease's
+    release, queued to that same thread, comes after it."""
+    task = asyncio.ensure_future(coro)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    return None
+
+
 async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
     """Poll rounds every ``interval`` seconds until ``stop`` (an asyncio.Event) is set.
 
@@ -371,8 +391,11 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
                 except Exception:
                     log.exception("scheduled discovery failed; trying again in %.0f s", settings.DISCOVERY_INTERVAL)
             if lease is None or holding:
-                results, took = await poll_once(shard, on_batch=on_batch, lease=lease,
-                                                recent=recent if lease is not None else None)
+                done = await unless_stopped(stop, poll_once(
+                    shard, on_batch=on_batch, lease=lease, recent=recent if lease is not None else None))
+                if done is None:
+                    break
+                results, took = done
                 from watch.rounds import after_round  # history and alerts, in their own thread
 
                 after_round(results, took, shard)
