@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from rigs.lease import Lease
+from rigs.models import PollerLease
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,3 +155,32 @@ def test_a_standalone_poller_needs_no_parent_pipe(panel):
     assert log_lines(alone, "poller stopped")
     again = pollrigs(panel, stdin=subprocess.DEVNULL)
     assert not log_lines(again, "standing by")
+
+
+def dead_pid():
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.django_db
+def test_a_poller_takes_the_lease_of_its_dead_predecessor_on_this_machine_at_once():
+    dead = Lease(ttl=30)
+    assert dead.claim()
+    machine, _pid, token = dead.owner.split(":")
+    dead.owner = f"{machine}:{dead_pid()}:{token}"
+    PollerLease.objects.update(owner=dead.owner)
+    restarted = Lease(ttl=30)
+    assert restarted.claim() and restarted.term == 1  # not 30 s later
+    assert PollerLease.objects.get().owner == restarted.owner
+
+
+@pytest.mark.django_db
+def test_a_live_holder_or_one_of_another_machine_keeps_its_lease():
+    holder = Lease(ttl=30)
+    assert holder.claim()
+    assert not Lease(ttl=30).claim()  # alive (this very process)
+    elsewhere = f"other-host/1:{dead_pid()}:0badc0de"  # that pid means nothing here
+    PollerLease.objects.update(owner=elsewhere)
+    assert not Lease(ttl=30).claim()
+    assert PollerLease.objects.get().owner == elsewhere
