@@ -184,3 +184,26 @@ def test_a_live_holder_or_one_of_another_machine_keeps_its_lease():
     PollerLease.objects.update(owner=elsewhere)
     assert not Lease(ttl=30).claim()
     assert PollerLease.objects.get().owner == elsewhere
+
+
+def test_the_kernel_stops_the_poller_when_its_parent_dies_even_if_its_stdin_stays_open(panel):
+    """The Linux half, PR_SET_PDEATHSIG: its parent killed with -9 while this test keeps the write end
+    of the child's stdin open (so the stdin watch cannot be what stops it)."""
+    read, write = os.pipe()
+    log = panel.tmp_path / "orphan.log"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys; subprocess.Popen(sys.argv[1:], stdin=0).wait()",
+         *MANAGE, "pollrigs", "--notify"],
+        env=panel.env, cwd=ROOT, stdin=read, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+    os.close(read)
+    parent.log, parent.poller = log, None
+    panel.procs.append(parent)
+    try:
+        wait_for(lambda: "polling (lease taken)" in log.read_text(), 60, "pollrigs to poll")
+        (parent.poller,) = children(parent.pid)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        wait_for(lambda: not alive(parent.poller), 5, "the orphaned poller to stop")
+        assert log_lines(parent, "poller stopped") and not log_lines(parent, "serve is gone")
+    finally:
+        os.close(write)
