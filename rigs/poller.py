@@ -307,6 +307,8 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, rece
                 results.extend(batch)
     finally:
         everything.cancel()
+        # a round cancelled by a stop: its workers' CancelledError is expected, not an error to log
+        everything.add_done_callback(lambda f: f.cancelled() or f.exception())
     for r in results:
         if r.error != previous.get(r.rig_id, ""):
             if r.ok:
