@@ -208,3 +208,14 @@ def test_the_kernel_stops_the_poller_when_its_parent_dies_even_if_its_stdin_stay
         assert log_lines(parent, "poller stopped") and not log_lines(parent, "serve is gone")
     finally:
         os.close(write)
+
+
+def test_a_poller_whose_batches_meet_a_broken_pipe_stops_and_hands_its_lease_over(panel):
+    subprocess.run([*MANAGE, "shell", "-c", "from rigs.models import Rig; Rig.objects.create("
+                    f"name='refused', host='127.0.0.1', port={free_port()})"], env=panel.env, check=True, cwd=ROOT)
+    child = pollrigs(panel, "--notify")  # its stdin stays open: only the broken stdout tells
+    child.stdout.close()
+    child.wait(10)
+    assert log_lines(child, "its pipe broke") and log_lines(child, "poller stopped")
+    again = pollrigs(panel)
+    assert not log_lines(again, "standing by")
