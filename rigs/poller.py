@@ -308,6 +308,8 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, rece
                 results.extend(batch)
     finally:
         everything.cancel()
+        # a round cancelled by a stop: its workers' CancelledError is expected, not an error to log
+        everything.add_done_callback(lambda f: f.cancelled() or f.exception())
     for r in results:
         if r.error != previous.get(r.rig_id, ""):
             if r.ok:
@@ -337,6 +339,26 @@ def settle():
         connections.settings[alias]["CONN_MAX_AGE"] = max(connections.settings[alias].get("CONN_MAX_AGE") or 0, 60)
     gc.collect()
     gc.freeze()
+
+
+async def unless_stopped(stop, coro):
+    """``await coro``, or None when ``stop`` is set first: then it is cancelled (a stop does not wait
+    for the round's slowest rig). A batch being written finishes in its thread, and the lease's
+    release, queued to that same thread, comes after it."""
+    task = asyncio.ensure_future(coro)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    return None
 
 
 async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
@@ -372,8 +394,11 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
                 except Exception:
                     log.exception("scheduled discovery failed; trying again in %.0f s", settings.DISCOVERY_INTERVAL)
             if lease is None or holding:
-                results, took = await poll_once(shard, on_batch=on_batch, lease=lease,
-                                                recent=recent if lease is not None else None)
+                done = await unless_stopped(stop, poll_once(
+                    shard, on_batch=on_batch, lease=lease, recent=recent if lease is not None else None))
+                if done is None:
+                    break
+                results, took = done
                 from watch.rounds import after_round  # history and alerts, in their own thread
 
                 after_round(results, took, shard)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.test import override_settings
 from django.utils import timezone
 
@@ -163,7 +164,10 @@ def test_run_stops_when_asked(farm):
     async def go():
         stop = asyncio.Event()
         task = asyncio.create_task(poller.run(stop, interval=0.2))
-        await asyncio.sleep(0.5)
+        for _ in range(100):  # a first round stored (a stop cancels the round in progress)
+            await asyncio.sleep(0.1)
+            if await sync_to_async(Snapshot.objects.exists)():
+                break
         stop.set()
         await asyncio.wait_for(task, 3)
 

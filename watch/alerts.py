@@ -39,7 +39,7 @@ def rules_for(rows, rig_id):
 def conditions(rig, rules):
     """What is wrong with one rig now: [(rule, key, text, level)], level "warn" or "err" as the rig's
     health has it (a Sick device warns, a Dead one is a problem). ``rig`` is plain data:
-    {"name", "kind", "error", "age" (s since it last answered, None never), "stale_after", "figures",
+    {"name", "kind", "error", "age" (s since it last answered, or since it was added), "stale_after", "figures",
     "reasons", "median_hs" (24 h), "units", "units_max" (1 h)}. Rejects and hardware errors are the figures'
     rates (rigs/figures.py: by difficulty, against the work done), as health reads them."""
     out = []
@@ -145,12 +145,13 @@ def rig_data(now, shard=None):
         if fleet_ids else {}
     wall = timezone.now()
     rows = of_shard(Rig.objects.filter(enabled=True, snapshot__polled_at__isnull=False), shard).values_list(
-        "id", "name", "kind", "snapshot__error", "snapshot__last_ok_at", "snapshot__brief")
-    for rig_id, name, kind, error, last_ok, brief in rows:
+        "id", "name", "kind", "snapshot__error", "snapshot__last_ok_at", "snapshot__brief", "created")
+    for rig_id, name, kind, error, last_ok, brief, created in rows:
         brief = brief or {}
         yield rig_id, {
             "name": name, "kind": kind, "error": error or "",
-            "age": (wall - last_ok).total_seconds() if last_ok else None, "stale_after": stale_after(),
+            # a rig that never answered counts its time from when it was added
+            "age": (wall - (last_ok or created)).total_seconds(), "stale_after": stale_after(),
             "figures": brief.get("figures") or {}, "reasons": (brief.get("health") or {}).get("reasons") or [],
             "median_hs": medians.get(rig_id),
             "units": units_now.get(rig_id), "units_max": units_max.get(rig_id),

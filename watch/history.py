@@ -7,12 +7,14 @@ HISTORY_15M_DAYS (60), HISTORY_1H_DAYS (730).
 
 import math
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Avg, F, Max, Min, Sum
+from django.utils import timezone
 
 from rigs.figures import first_dict, number
-from rigs.models import Snapshot
+from rigs.models import Snapshot, stale_after
 from rigs.tables import active_pool
 from rigs.upsert import upsert
 
@@ -112,9 +114,9 @@ def point_of(rig_id, t, snap, result, previous):
                  units=units(result.kind, result.sections), devs=devices(result.sections))
 
 
-def record(results, now, recorded, previous, shard=0):
-    """Write this minute's points of the rigs in ``results`` not yet recorded this minute, and the
-    farm's. ``recorded`` {rig: minute} and ``previous`` {rig: counters} are the caller's memory."""
+def record(results, now, recorded, previous):
+    """Write this minute's points of the rigs in ``results`` not yet recorded this minute.
+    ``recorded`` {rig: minute} and ``previous`` {rig: counters} are the caller's memory."""
     t = int(now // 60 * 60)
     todo = {r.rig_id: r for r in results if recorded.get(r.rig_id) != t}
     if not todo:
@@ -130,21 +132,39 @@ def record(results, now, recorded, previous, shard=0):
     upsert(Point, [{c: getattr(p, c) for c in columns} for p in points], [], unique=["rig", "res", "t"])
     for i in todo:
         recorded[i] = t
+    return len(points)
+
+
+def farm_now():
+    """{algorithm: [H/s, rigs, healthy]} over every enabled rig's latest snapshot, whichever poller
+    (shard) stored it: never one round's rigs alone (a round after a command or of a new rig, or one
+    shard's, is not the farm). A rig whose last poll failed or whose data is stale counts, down and
+    at 0 H/s; a pool (ckpool) is not a miner; a rig not polled yet is not counted."""
+    fresh = timezone.now() - timedelta(seconds=stale_after())
+    rows = Snapshot.objects.filter(rig__enabled=True, polled_at__isnull=False).values_list(
+        "error", "last_ok_at", "brief__figures__hashrate_hs", "brief__figures__algorithm", "brief__figures__role",
+        "brief__health__state")
     farm = {}
-    for p, i in zip(points, todo):
-        algo = ((snaps.get(i) or {}).get("brief") or {}).get("figures", {}).get("algorithm") or "SHA-256d"
-        role = ((snaps.get(i) or {}).get("brief") or {}).get("figures", {}).get("role")
+    for error, last_ok, hs, algorithm, role, state in rows:
         if role == "pool":
             continue
-        row = farm.setdefault(algo, [0.0, 0, 0])
-        row[0] += p.hs or 0.0
+        up = not error and last_ok is not None and last_ok >= fresh
+        row = farm.setdefault(str(algorithm or "SHA-256d")[:40], [0.0, 0, 0])
+        row[0] += (real(hs) or 0.0) if up else 0.0
         row[1] += 1
-        row[2] += p.state == 0
+        row[2] += up and STATES.get(state, 0) == 0
+    return farm
+
+
+def record_farm(now):
+    """Write the farm's point of this minute (once: the caller's first round of each minute)."""
+    t = int(now // 60 * 60)
+    farm = farm_now()
     FarmPoint.objects.bulk_create(
-        [FarmPoint(res=1, t=t, shard=shard, algorithm=a, hs=v[0], rigs=v[1], healthy=v[2]) for a, v in farm.items()],
+        [FarmPoint(res=1, t=t, shard=0, algorithm=a, hs=v[0], rigs=v[1], healthy=v[2]) for a, v in farm.items()],
         update_conflicts=True, unique_fields=["res", "t", "shard", "algorithm"],
         update_fields=["hs", "rigs", "healthy"])
-    return len(points)
+    return len(farm)
 
 
 def mark(name, default=None):

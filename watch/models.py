@@ -39,7 +39,8 @@ class Point(models.Model):
 
 
 class FarmPoint(models.Model):
-    """The farm per algorithm over one period, written by each poller (``shard``) beside its rigs' points."""
+    """The farm per algorithm over one period, from every rig's latest state (history.farm_now), written
+    by one poller (shard 0). Points of older versions have a row per poller's ``shard``: sums read them."""
 
     res = models.PositiveSmallIntegerField()
     t = models.IntegerField()

@@ -16,13 +16,14 @@ log = logging.getLogger("minerpanel.watch")
 _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watch")
 _busy = threading.Lock()
 _recorded, _previous = {}, {}
+_farm_minute = {}  # {"t": the minute whose farm point this process wrote last}
 _last = None
 POLLER = {"rounds": 0, "duration": 0.0, "polled": 0, "errors": {}}
 
 
 def process(results, took, now=None, shard=None):
     """Everything after one round (in the worker thread, or in a test). With a ``shard`` (K, N):
-    the alerts of that poller's rigs, and the farm's roll-ups and pruning only in shard 0's poller."""
+    the alerts of that poller's rigs, and the farm's point, roll-ups and pruning only in shard 0's poller."""
     now = now or time.time()
     POLLER["rounds"] += 1
     POLLER["duration"] = took
@@ -37,8 +38,12 @@ def process(results, took, now=None, shard=None):
     history.set_mark(f"poller_rigs{of}", len(results))
     history.set_mark(f"poller_failed{of}", sum(errors.values()))
     if settings.HISTORY:
-        history.record(results, now, _recorded, _previous, shard[0] if shard else 0)
-        if not shard or shard[0] == 0:
+        history.record(results, now, _recorded, _previous)
+        if not shard or shard[0] == 0:  # one poller writes the farm's points, from every rig's latest state
+            minute = int(now // 60 * 60)
+            if _farm_minute.get("t") != minute:
+                history.record_farm(now)
+                _farm_minute["t"] = minute
             history.rollup(now)
             history.prune(now)
     if settings.ALERTS:

@@ -217,3 +217,20 @@ class HashrateRuleTests(BaseTestCase):
         assert alerts.evaluate() == [] and len(alerts.evaluate()) == 1
         alert = Alert.objects.get(state="firing")
         assert alert.rule == "hashrate" and alert.text == "hashrate 60% of its 24-hour median"
+
+
+class NeverAnsweredTests(BaseTestCase):
+    def test_a_rig_that_never_answered_counts_its_time_from_when_it_was_added(self):
+        """Added where nothing listens: not 'unreachable' three rounds later, but after the rule's 5 minutes."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        self.snapshot(error="connection refused", last_ok_at=None)
+        for _ in range(4):
+            alerts.evaluate()
+        assert not Alert.objects.filter(rule="unreachable").exists()
+        Rig.objects.filter(pk=self.rig.pk).update(created=timezone.now() - timedelta(minutes=6))
+        for _ in range(3):
+            alerts.evaluate()
+        assert Alert.objects.get(rule="unreachable").state == "firing"

@@ -30,7 +30,9 @@ class HistoryTests(BaseTestCase):
             else:
                 self.snapshot(rig=rig, sections=secs)
                 results.append(Result(rig.id, True, sections=secs))
-        return history.record(results, t, recorded, previous)
+        written = history.record(results, t, recorded, previous)
+        history.record_farm(t)
+        return written
 
     def snapshot(self, rig=None, sections=None, statuses=None, **kw):
         from rigs.models import Snapshot

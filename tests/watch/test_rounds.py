@@ -29,6 +29,10 @@ def test_the_poller_loop_records_history_off_its_own_thread(farm):
         stop = asyncio.Event()
         task = asyncio.create_task(poller.run(stop, interval=0.3))
         await asyncio.sleep(0.8)
+        for _ in range(100):  # a round handed over (a stop cancels the round in progress)
+            if seen:
+                break
+            await asyncio.sleep(0.1)
         stop.set()
         await asyncio.wait_for(task, 3)
 

@@ -14,10 +14,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from twisted.internet.defer import Deferred
 
-from rigs import control
-
-from rigs import demo
+from rigs import control, demo
 
 log = logging.getLogger("minerpanel.serve")
 
@@ -47,9 +46,11 @@ async def poller_process(stop, children):
     from rigs import pages, poller
 
     while not stop.is_set():
+        # From this loop's thread, the main one: the child's PR_SET_PDEATHSIG follows the forking thread.
+        # Its stdin is a pipe never written: it closes when serve dies, however it dies, and the child stops.
         proc = await asyncio.create_subprocess_exec(
             sys.executable, str(settings.BASE_DIR / "manage.py"), "pollrigs", "--notify",
-            stdout=asyncio.subprocess.PIPE)
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         children[:] = [proc]
         while line := await proc.stdout.readline():
             ids = set()
@@ -76,6 +77,20 @@ async def poller_process(stop, children):
         if not stop.is_set():
             log.warning("the poller exited (%s); starting it again in 2 s", proc.returncode)
             await asyncio.sleep(2)
+
+
+async def stop_children(children, grace=10.0):
+    """At shutdown: SIGTERM the poller and wait for it (it releases its lease), so serve outlives it
+    and a start right after finds the shard free; after ``grace`` seconds, SIGKILL."""
+    for proc in children:
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), grace)
+            except asyncio.TimeoutError:
+                log.warning("the poller did not stop within %.0f s: killed", grace)
+                proc.kill()
+                await proc.wait()
 
 
 class Command(BaseCommand):
@@ -114,8 +129,8 @@ class Command(BaseCommand):
         task = twisted_loop.create_task(background())
         sweep = twisted_loop.create_task(interrupted_later())
         reactor.addSystemEventTrigger("before", "shutdown", stop.set)
-        reactor.addSystemEventTrigger("before", "shutdown", lambda: [c.terminate() for c in children
-                                                                     if c.returncode is None])
+        reactor.addSystemEventTrigger("before", "shutdown",
+                                      lambda: Deferred.fromFuture(twisted_loop.create_task(stop_children(children))))
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write(f"MinerPanel on {url}  (Ctrl-C stops)\n")
         Server(

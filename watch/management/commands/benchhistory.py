@@ -1,6 +1,6 @@
 """What history costs: bytes per rig, insert time per round, chart and farm read times.
 
-Runs in a transaction that is rolled back: the database is left as it was. One round of
+Runs in a transaction that is rolled back: the database is left as it was, and may be a live one. One round of
 ``--rigs`` minute points is written as the poller's worker writes it (several times, the median
 is printed), a quarter hour of them is rolled up, and ``--sample`` rigs get a full history of
 ``--days`` (1-minute points for 48 h, 15-minute for 60 days, hourly for the rest) to measure the
@@ -8,6 +8,7 @@ bytes per rig and the time to read their charts among everything else.
 """
 
 import random
+import secrets
 import statistics
 import time
 
@@ -74,9 +75,14 @@ class Command(BaseCommand):
         rnd = random.Random(13)
         out = self.stdout.write
         out(f"database: {connection.vendor}; {rigs} rigs, {days} days of history for {sample} of them")
-        Rig.objects.bulk_create([Rig(name=f"bench-{i}", host=f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}",
-                                     port=4028, path=f"bench-{i}") for i in range(rigs)], batch_size=1000)
-        ids = list(Rig.objects.filter(name__startswith="bench-").order_by("id").values_list("id", flat=True))
+        # on a live database too: names and addresses no real rig has, and the farm's own points set aside
+        # (in this transaction), so the synthetic ones do not collide with them
+        run = secrets.token_hex(4)
+        made = Rig.objects.bulk_create([
+            Rig(name=f"bench-{run}-{i}", host=f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}", port=4028,
+                path=f"bench-{run}-{i}") for i in range(rigs)], batch_size=1000)
+        ids = sorted(r.pk for r in made)
+        FarmPoint.objects.all().delete()
         now = int(time.time()) // 3600 * 3600
         # the sample rigs' full history, first: their bytes are what one rig costs
         before = size()
