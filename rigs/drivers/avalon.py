@@ -2,7 +2,7 @@
 
 Reads: `version` (`PROD`, `MODEL`), `summary`, `pools`, and `stats`, whose `MM ID0` string holds the
 machine as `Key[value]` tokens (`GHSspd`, `GHSmm`, `MGHS[b0 b1 b2]` in GH/s, `TMax`/`Tmax`, `MTmax`,
-`MTavg`, `Fan1..4`, `WALLPOWER` or `PS[...]`'s fifth value in W, `SYSTEMSTATU`...); newer units write
+`MTavg`, `Fan1..4`, `WALLPOWER` or the watts of `PS[...]` (see power()), `SYSTEMSTATU`...); newer units write
 it as `MM ID0:Summary`. Boards come from those lists (the single `devs` device says -273 °C). Writes
 go to the same port without any password: `ascset|0,<sub>,<args>` (reboot, LED, soft off/on), success
 being `S` or `I`; `softon` may close without answering. Avalons answer one connection at a time: a
@@ -60,6 +60,26 @@ def mm_record(stats):
     return {}
 
 
+def power(mm):
+    """The machine's watts: `WALLPOWER` where the firmware writes it; else from `PS[...]`, whose layout depends on
+    the model. Canaan's A10 manual: PS[err vctl vhash amps watts vset], the fifth the hash boards' output; newer
+    firmwares add a seventh, the wall (the 1566's equals its WALLPOWER; the Nano 3s source calls it "poutwall"),
+    which Mini 3, Q and Nano 3s send without WALLPOWER. The Nano 3 (non-S) sends PS[err 0 0 amps cV watts ?]:
+    PS[4] 2792 is 27.92 V, PS[5] the watts, taken only when the truncated amps agree with them. None otherwise."""
+    wall = asic.num(mm.get("WALLPOWER"))
+    if wall:
+        return wall
+    ps = numbers(mm.get("PS"))
+    if str(mm.get("Ver", "")).lower().startswith("nano3-"):
+        amps, volts, watts = (ps[3], ps[4], ps[5]) if len(ps) > 5 else (None, None, None)
+        if amps is not None and volts and watts and amps <= watts / (volts / 100) < amps + 1:
+            return watts
+        return None
+    if len(ps) >= 7:
+        return ps[6]
+    return ps[4] if len(ps) == 6 else None
+
+
 def to_sections(sections):
     mm = mm_record(sections.get("STATS"))
     summary = dict(asic.first(sections.get("SUMMARY")))
@@ -68,14 +88,13 @@ def to_sections(sections):
     devs = [asic.board(i, asic.mhs(r, "G"), "AVA", tavg[i] if i < len(tavg) else None,
                        tmax[i] if i < len(tmax) else None, {"Voltage": volts[i] if i < len(volts) else None})
             for i, r in enumerate(rates)]
-    ps = numbers(mm.get("PS"))
-    power = asic.num(mm.get("WALLPOWER")) or (ps[4] if len(ps) > 4 else None)
+    watts = power(mm)
     fans = asic.fans((i, asic.num(mm.get(f"Fan{i}"))) for i in range(1, 5))
     return asic.mapped(sections, summary, devs, {
         "Temperature": asic.hottest(*(d["Temperature"] for d in devs)) or asic.hottest(asic.num(mm.get("TAvg", mm.get("Tavg")))),
         "Chip Temp": asic.hottest(asic.num(mm.get("TMax", mm.get("Tmax")))),
-        "Ambient Temp": asic.num(mm.get("Temp")), "Power": power,
-        "Efficiency J/TH": asic.efficiency(power, asic.num(summary.get("MHS 1m")) or asic.num(summary.get("MHS av"))),
+        "Ambient Temp": asic.num(mm.get("Temp")), "Power": watts,
+        "Efficiency J/TH": asic.efficiency(watts, asic.num(summary.get("MHS 1m")) or asic.num(summary.get("MHS av"))),
         "Nominal MHS": asic.mhs(mm.get("GHSmm"), "G"), "Power Limit": asic.num(mm.get("MPO")),
         "Work Mode": mm.get("WORKMODE"), "System Status": mm.get("SYSTEMSTATU"), "Boards": len(devs)},
         FANS=fans, AVALON=[{k: v for k, v in mm.items() if not LONG.match(k)}] if mm else [])
