@@ -1,6 +1,7 @@
 """The Avalon driver on replies real Avalon Mini 3 and Nano 3 machines sent (tests/fixtures/real/avalon/, provenance
 in tests/fixtures/real/SOURCES.md): detection by address alone, hashrate, the board, temperatures (the hottest board
-as Temperature, the hottest chip beside it), fans, power in watts, and a healthy machine read as ok. The Avalon 1566
+sensor as Temperature where the model has one, the hottest chip beside it: never a chip figure as the board), fans,
+power in watts, and a healthy machine read as ok. The Avalon 1566
 and the Avalon Q are in test_real_replies.py."""
 
 import json
@@ -43,7 +44,9 @@ def test_mini3_power_is_the_wall_power_of_ps():
               "Min": 99999999.0, "MM ID0": mm}
     s = avalon.to_sections({"STATS": [record]})["SUMMARY"][0]
     assert s["Power"] == 824
-    assert s["Temperature"] == 82 and s["Chip Temp"] == 86  # TAvg, TMax: no per-board lists before the cut
+    # HBTemp[75] is the hash board's sensor; TMax[86] its hottest chip (TAvg[82] the chips' mean, no board); ITemp[39]
+    # the air coming in. No per-board lists before the cut: the machine's figures only.
+    assert s["Temperature"] == 75 and s["Chip Temp"] == 86 and s["Ambient Temp"] == 39
     assert s["System Status"] == "Work: In Work, Hash Board: 1"
 
 
@@ -72,21 +75,35 @@ def test_nano3_power_is_absent_when_its_ps_does_not_add_up():
 
 
 def test_nano3_reads_right_and_healthy():
+    """The Nano 3 has no hash board sensor: Temp[38] is the air in, OTemp[41] the air out, MTmax[87]/TMax[87] its
+    hottest chip and MTavg[85]/TAvg[85] the chips' mean (Canaan's source: get_miner_temp_max, m_temp_summax and
+    m_temp_sumavg, all from the chips). So no board Temperature, the chip beside it."""
     sections = nano3_sections()
     s = sections["SUMMARY"][0]
     assert s["MHS 5s"] == 2759123.01 and s["MHS av"] == 3961115.58  # summary's own MH/s
-    assert [(d["MHS 5s"], d["Temperature"], d["Chip Temp"]) for d in sections["DEVS"]] == [(2474770.0, 85, 87)]
-    assert s["Temperature"] == 85 and s["Chip Temp"] == 87 and s["Ambient Temp"] == 38
+    assert [(d["MHS 5s"], d["Temperature"], d["Chip Temp"]) for d in sections["DEVS"]] == [(2474770.0, None, 87)]
+    assert "Temperature" not in s and s["Chip Temp"] == 87 and s["Ambient Temp"] == 38
     assert [f["RPM"] for f in sections["FANS"]] == [3030]
     assert s["Power"] == 89 and s["Nominal MHS"] == 3203560.0
     brief = make_brief(sections, {}, "avalon")
     assert brief["figures"]["hashrate_now_hs"] == pytest.approx(2759123.01e6)
-    assert brief["figures"]["max_temp"] == 85 and brief["figures"]["max_chip_temp"] == 87
+    assert brief["figures"]["max_temp"] is None and brief["figures"]["max_chip_temp"] == 87
     assert brief["figures"]["hw_pct"] == pytest.approx(0.0001)  # its own Device Hardware%
-    assert [r["key"] for r in brief["health"]["reasons"] if not r["key"].startswith("temp:")] == []
 
 
-@pytest.mark.xfail(strict=True, reason="MTavg is Canaan's mean chip temperature (driver-avalon.c: m_temp_sumavg), "
-                   "read as the board's Temperature: a Nano 3 at its own target (TarT[85]) warns at TEMP_WARN 80")
 def test_nano3_at_its_target_temperature_is_healthy():
+    """Its chips at 85-87 °C with its own target TarT[85]: healthy (chips are judged against TEMP_CHIP_WARN), not
+    "ASC 0 at 85°C" from the chips' mean read as the board against TEMP_WARN."""
     assert make_brief(nano3_sections(), {}, "avalon")["health"] == {"state": "ok", "reasons": []}
+
+
+def test_nano3_chips_still_warn_against_the_chip_limits():
+    """The same real reply with its hottest chip at 108 °C (MTmax, TMax): the chips warn at TEMP_CHIP_WARN 105."""
+    stats = text_reply("miner-sentinel-issue16-nano3-24071801", "stats")
+    record = dict(stats["STATS"][0])
+    record["MM ID0"] = record["MM ID0"].replace("TMax[87]", "TMax[108]").replace("MTmax[87]", "MTmax[108]")
+    sections = avalon.to_sections({"STATS": [record]})
+    assert sections["SUMMARY"][0]["Chip Temp"] == 108 and "Temperature" not in sections["SUMMARY"][0]
+    health = make_brief(sections, {}, "avalon")["health"]
+    assert health["state"] == "warn"
+    assert [(r["key"], r["text"]) for r in health["reasons"]] == [("chiptemp:ASC 0:warn", "ASC 0 chips at 108°C")]
