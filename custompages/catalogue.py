@@ -10,7 +10,7 @@ import json
 from rigs.drivers.cgminer.protocol import parse_reply
 from rigs.simulators.cgminer import FLAVOURS, SimRig
 
-COMMANDS = ["summary", "pools", "devs", "notify", "devdetails", "stats", "coin", "config", "usbstats", "version"]
+COMMANDS = ["summary", "pools", "devs", "procs", "notify", "devdetails", "stats", "coin", "config", "usbstats", "version"]
 PREFIX = {"SUMMARY": ["SUMMARY"], "POOLS": ["POOL"], "DEVS": ["DEVS", "EDEVS"], "NOTIFY": ["NOTIFY"],
           "DEVDETAILS": ["DEVDETAILS"], "STATS": ["STATS", "ESTATS"], "COIN": ["COIN"], "CONFIG": ["CONFIG"],
           "USBSTATS": ["USBSTATS"], "POOLSTATUS": ["POOLSTATUS"], "USERS": ["USERS"], "WORKERS": ["WORKERS"],

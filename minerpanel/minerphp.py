@@ -68,7 +68,7 @@ NOT_NEEDED = {
     "allowcustompages": "custom pages are always on",
     "add_css_names": "the panel has its own style sheet (light and dark)",
     "mmcmd": "the command Kano's Avalon pages read their MM tables with, which are not imported",
-    "per_proc": "the panel shows bfgminer's whole devices (its `devs`), so a DEVS.ProcID column stays empty",
+    "per_proc": "the panel reads bfgminer's `procs`, always: its DEVS are the processors, with their ProcID",
 }
 READ = {"rigs", "userlist", "hidefields", "mcast", "rigport", "allowcustompages", *PAGE_VARIABLES, *ENV, *NOT_NEEDED,
         *KANO_SETTINGS}

@@ -1,5 +1,6 @@
 """A replay rig: a loopback server that answers each command with a reply captured from a real machine
-(tests/fixtures/real/<firmware>/<source>/<command>.json), so the real driver code runs end to end on
+(tests/fixtures/real/<firmware>/<source>/<command>.json, <command>.json.raw as our own captures keep them, or
+<command>.txt for a reply captured in the API's text form, served as it is: the client reads a reply that is not JSON as text), so the real driver code runs end to end on
 what real firmwares sent. Joined requests (``summary+devs``) get cgminer's join layout around the raw
 captured replies (broken JSON stays broken, as the firmware sent it); a command with no capture gets
 cgminer's "Invalid command"; every reply ends with a NUL and the connection closes."""
@@ -15,7 +16,11 @@ INVALID = b'{"STATUS":[{"STATUS":"E","When":0,"Code":14,"Msg":"Invalid command"}
 class Replay:
     def __init__(self, folder, joins=True):
         self.folder = REAL / folder
-        self.replies = {p.name[:-len(".json")]: p.read_bytes().strip() for p in self.folder.glob("*.json")}
+        self.replies = {p.stem: p.read_bytes().strip() for p in self.folder.glob("*.txt")}
+        self.replies.update({p.stem: p.read_bytes().strip() for p in self.folder.glob("*.json")})
+        # the team's own captures: <command>.json.raw, the reply's bytes as the miner sent them (NUL included)
+        self.replies.update({p.name[:-9]: p.read_bytes().strip(b"\0\n ") for p in self.folder.glob("*.json.raw")
+                             if "+" not in p.name})
         self.joins = joins
         self.asked = []
 

@@ -82,11 +82,10 @@ class MinerPhpVariantTests(BaseTestCase):
         self.assertEqual(pools.gen, "AvShr=round(POOL.Difficulty Accepted/max(POOL.Accepted,1)*100)/100")
         self.assertNotIn("nothing was imported", out)
 
-    def test_bfgminer_keeps_procid_with_a_warning(self):
+    def test_bfgminer_keeps_procid(self):
         out = run(REAL / "luke-jr-bfgminer" / "miner.php")
-        self.assertIn("page 'Mobile', DEVS+NOTIFY: no rig sends a field 'DEVS.ProcID' (miner.php shows an empty "
-                      "column): imported as it is", out)
-        self.assertIn("$per_proc: not needed", out)
+        self.assertNotIn("'DEVS.ProcID'", out)  # bfgminer's procs sends it (tests/test_bfgminer_procs.py)
+        self.assertIn("$per_proc: not needed (the panel reads bfgminer's `procs`", out)
         mobile = CustomPage.objects.get(slug="mobile").sections.get(section="DEVS+NOTIFY")
         self.assertIn("DEVS.ProcID=Proc", mobile.fields.splitlines())
         self.assertIn("'date_default_timezone_set' statement skipped", out)

@@ -1,8 +1,8 @@
 """Avalon (Canaan's cgminer 4.11.1 fork) on TCP 4028 (research: asic-dialects.md §3.6).
 
 Reads: `version` (`PROD`, `MODEL`), `summary`, `pools`, and `stats`, whose `MM ID0` string holds the
-machine as `Key[value]` tokens (`GHSspd`, `GHSmm`, `MGHS[b0 b1 b2]` in GH/s, `TMax`/`Tmax`, `MTmax`,
-`MTavg`, `Fan1..4`, `WALLPOWER` or `PS[...]`'s fifth value in W, `SYSTEMSTATU`...); newer units write
+machine as `Key[value]` tokens (`GHSspd`, `GHSmm`, `MGHS[b0 b1 b2]` in GH/s, the chips' `TMax`/`Tmax` and
+`MTmax`, the hash boards' `HBTemp`/`HBITemp`/`HBOTemp` (see temperatures()), `Fan1..4`, `WALLPOWER` or the watts of `PS[...]` (see power()), `SYSTEMSTATU`...); newer units write
 it as `MM ID0:Summary`. Boards come from those lists (the single `devs` device says -273 °C). Writes
 go to the same port without any password: `ascset|0,<sub>,<args>` (reboot, LED, soft off/on), success
 being `S` or `I`; `softon` may close without answering. Avalons answer one connection at a time: a
@@ -22,10 +22,11 @@ from .errors import NoReplyError, RigError
 KIND = "avalon"
 LABEL = "Avalon (Canaan cgminer)"
 FIELDS = ("host", "port")
-ABOUT = ("Avalon: rates from `summary` (MH/s) and per board from `stats` `MM ID0` (`MGHS`, GH/s), temperatures "
-         "from `MTmax`/`MTavg`/`TMax`, power from `WALLPOWER` (or `PS`), fans from `Fan1..4`; the AVALON section "
-         "lists the other `MM ID0` values. Controls (reboot, LED, soft off/on, restart) go to its API port, "
-         "which asks no password: anyone who reaches the port can send them. Pools are changed on its web page.")
+ABOUT = ("Avalon: rates from `summary` (MH/s) and per board from `stats` `MM ID0` (`MGHS`, GH/s), boards' "
+         "temperatures from `HBTemp` or `HBITemp`/`HBOTemp` where the model sends them, chips' from `MTmax`/`TMax`, "
+         "power from `WALLPOWER` (or `PS`), fans from `Fan1..4`; the AVALON section lists the other `MM ID0` "
+         "values. Controls (reboot, LED, soft off/on, restart) go to its API port, which asks no password: "
+         "anyone who reaches the port can send them. Pools are changed on its web page.")
 COMMANDS = (
     Command("softpower", "Soft off / on", "miner", (
         Param("action", "choice", "Action", choices=(("off", "Soft off (stop hashing)"), ("on", "Soft on"))),),
@@ -60,22 +61,61 @@ def mm_record(stats):
     return {}
 
 
+def power(mm):
+    """The machine's watts: `WALLPOWER` where the firmware writes it; else from `PS[...]`, whose layout depends on
+    the model. Canaan's A10 manual: PS[err vctl vhash amps watts vset], the fifth the hash boards' output; newer
+    firmwares add a seventh, the wall (the 1566's equals its WALLPOWER; the Nano 3s source calls it "poutwall"),
+    which Mini 3, Q and Nano 3s send without WALLPOWER. The Nano 3 (non-S) sends PS[err 0 0 amps cV watts ?]:
+    PS[4] 2792 is 27.92 V, PS[5] the watts, taken only when the truncated amps agree with them. None otherwise."""
+    wall = asic.num(mm.get("WALLPOWER"))
+    if wall:
+        return wall
+    ps = numbers(mm.get("PS"))
+    if str(mm.get("Ver", "")).lower().startswith("nano3-"):
+        amps, volts, watts = (ps[3], ps[4], ps[5]) if len(ps) > 5 else (None, None, None)
+        if amps is not None and volts and watts and amps <= watts / (volts / 100) < amps + 1:
+            return watts
+        return None
+    if len(ps) >= 7:
+        return ps[6]
+    return ps[4] if len(ps) == 6 else None
+
+
+BOARD_SENSORS = ("HBTemp", "HBITemp", "HBOTemp")  # the hash boards' own sensors (Mini 3; Q: inlet and outlet)
+
+
+def temperatures(mm, count):
+    """(board temps, chip temps) per board, and the machine's (hottest board, hottest chip). Boards come from the
+    hash boards' sensors where the model sends them (`HBTemp`, `HBITemp`/`HBOTemp`); the 1566 and the Nano 3 send
+    none (their `Temp` is the controller's, `OTemp` the air outlet). `MTmax[...]` is each board's hottest chip
+    and `TMax` the machine's (Canaan's get_miner_temp_max / m_temp_summax: chips); `MTavg`/`TAvg` are chip means,
+    never the board. A sensor reading 0 (a soft-off Q's TMax[0]) is no reading."""
+    sensors = [numbers(mm.get(k)) for k in BOARD_SENSORS]
+    chips = numbers(mm.get("MTmax"))
+    if count == 1 and not chips:
+        chips = [asic.num(mm.get("TMax", mm.get("Tmax")))]
+    boards = [asic.hottest(*(s[i] for s in sensors if i < len(s))) for i in range(count)]
+    chips = [asic.hottest(chips[i]) if i < len(chips) else None for i in range(count)]
+    board = asic.hottest(*(t for s in sensors for t in s))  # also where no MGHS lists the boards
+    chip = asic.hottest(*chips, asic.num(mm.get("TMax", mm.get("Tmax"))))
+    return boards, chips, board, chip
+
+
 def to_sections(sections):
     mm = mm_record(sections.get("STATS"))
     summary = dict(asic.first(sections.get("SUMMARY")))
     summary.update({**asic.rates(mm, "G", {"GHSspd": "MHS 5s", "GHSavg": "MHS av"}), **summary})  # without summary
-    rates, tmax, tavg, volts = (numbers(mm.get(k)) for k in ("MGHS", "MTmax", "MTavg", "MVavg"))
-    devs = [asic.board(i, asic.mhs(r, "G"), "AVA", tavg[i] if i < len(tavg) else None,
-                       tmax[i] if i < len(tmax) else None, {"Voltage": volts[i] if i < len(volts) else None})
+    rates, volts = numbers(mm.get("MGHS")), numbers(mm.get("MVavg"))
+    boards, chips, board, chip = temperatures(mm, len(rates))
+    devs = [asic.board(i, asic.mhs(r, "G"), "AVA", boards[i], chips[i],
+                       {"Voltage": volts[i] if i < len(volts) else None})
             for i, r in enumerate(rates)]
-    ps = numbers(mm.get("PS"))
-    power = asic.num(mm.get("WALLPOWER")) or (ps[4] if len(ps) > 4 else None)
+    watts = power(mm)
     fans = asic.fans((i, asic.num(mm.get(f"Fan{i}"))) for i in range(1, 5))
     return asic.mapped(sections, summary, devs, {
-        "Temperature": asic.hottest(*(d["Temperature"] for d in devs)) or asic.hottest(asic.num(mm.get("TAvg", mm.get("Tavg")))),
-        "Chip Temp": asic.hottest(asic.num(mm.get("TMax", mm.get("Tmax")))),
-        "Ambient Temp": asic.num(mm.get("Temp")), "Power": power,
-        "Efficiency J/TH": asic.efficiency(power, asic.num(summary.get("MHS 1m")) or asic.num(summary.get("MHS av"))),
+        "Temperature": board, "Chip Temp": chip,
+        "Ambient Temp": asic.hottest(asic.num(mm.get("Temp", mm.get("ITemp")))), "Power": watts,
+        "Efficiency J/TH": asic.efficiency(watts, asic.num(summary.get("MHS 1m")) or asic.num(summary.get("MHS av"))),
         "Nominal MHS": asic.mhs(mm.get("GHSmm"), "G"), "Power Limit": asic.num(mm.get("MPO")),
         "Work Mode": mm.get("WORKMODE"), "System Status": mm.get("SYSTEMSTATU"), "Boards": len(devs)},
         FANS=fans, AVALON=[{k: v for k, v in mm.items() if not LONG.match(k)}] if mm else [])

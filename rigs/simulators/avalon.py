@@ -5,6 +5,11 @@ its one AVA10 device at -273 °C, `pools`, `stats` whose `MM ID0` string carries
 auth (reboot, led, softoff answering `I` code 118, softon closing without a reply); one connection at a
 time (a second one is closed unanswered). Where the captures show no `inf`, this simulator puts one bare
 in `stats` `Max` (quirk Q5), and can start a reply with a comma (`leading_comma`).
+
+The 1566 has no hash board sensor: `Temp` is its controller's, `MTmax`/`TMax` its chips' maxima and `MTavg`/`TAvg`
+their means. ``model="mini3"`` is an Avalon Mini 3 instead (firmware 25011701, after pyasic issue #312's replies):
+one board with its own sensor `HBTemp`, the air in and out as `ITemp`/`OTemp`, `LVERSION` instead of `VERSION`,
+and the wall power as `PS[6]` with no `WALLPOWER`.
 """
 
 import asyncio
@@ -15,13 +20,18 @@ from . import asic
 VERSION = {"CGMiner": "4.11.1", "API": "3.7", "STM8": "20.08.01", "PROD": "AvalonMiner 15-194", "MODEL": "15-194",
            "HWTYPE": "MM4v2_X3", "SWTYPE": "MM319", "VERSION": "24102401_25462b2_9ddf522", "LOADER": "d0d779de.00",
            "DNA": "020100008c699117", "MAC": "123456789012", "UPAPI": "2"}
+MINI3_VERSION = {"CGMiner": "4.11.1", "API": "3.7", "PROD": "Avalon Mini3", "MODEL": "Mini3", "HWTYPE": "M_MM1v1_X1",
+                 "SWTYPE": "MM319", "LVERSION": "25011701_3f53b19", "BVERSION": "25011701_3f53b19",
+                 "CGVERSION": "25011701_3f53b19", "MCUVERSION": "Mini3_hb_v1.0", "DNA": "020100008644e532",
+                 "MAC": "e0e1a93e2c7d"}
 DESC = "cgminer 4.11.1"
 
 
 class AvalonSim(asic.Machine):
-    def __init__(self, index=0, seed=1, leading_comma=False, **kw):
-        super().__init__(index, seed, boards=3, rate_ghs=61_000.0, **kw)
-        self.led, self.leading_comma, self.busy = False, leading_comma, 0
+    def __init__(self, index=0, seed=1, leading_comma=False, model="1566", **kw):
+        mini3 = model == "mini3"
+        super().__init__(index, seed, boards=1 if mini3 else 3, rate_ghs=37_500.0 if mini3 else 61_000.0, **kw)
+        self.led, self.leading_comma, self.busy, self.model = False, leading_comma, 0, model
 
     def st(self, letter, code, msg):
         return [asic.status(letter, code, msg, DESC, self.clock())]
@@ -55,7 +65,8 @@ class AvalonSim(asic.Machine):
         return getattr(self, "read_" + ("stats" if cmd == "estats" else cmd))()
 
     def read_version(self):
-        return {"STATUS": self.st("S", 22, "CGMiner versions"), "VERSION": [dict(VERSION)], "id": 1}
+        version = MINI3_VERSION if self.model == "mini3" else VERSION
+        return {"STATUS": self.st("S", 22, "CGMiner versions"), "VERSION": [dict(version)], "id": 1}
 
     def read_summary(self):
         mhs, acc = self.total_ghs() * 1000, self.accepted()
@@ -95,6 +106,8 @@ class AvalonSim(asic.Machine):
         return {"STATUS": self.st("S", 7, "3 Pool(s)"), "POOLS": pools, "id": 1}
 
     def mm_id0(self):
+        if self.model == "mini3":
+            return self.mini3_mm_id0()
         boards = [self.board_ghs(i) for i in range(3)]
         tmax = [int(t) + 8 for t in self.temps]
         tavg = [int(t) for t in self.temps]
@@ -115,9 +128,27 @@ class AvalonSim(asic.Machine):
                 f"CRC[0 0 0] COMCRC[0 0 0] FACOPTS0[] ATAOPTS0[--avalon10-freq 240:258:279:300 "
                 f"--avalon10-voltage-level 1180 --hash-asic 160] ADJ[1] COP[0 0 0] MPO[3515] MVL[87] WORKMODE[1]")
 
+    def mini3_mm_id0(self):
+        """The Mini 3's string: its tokens up to PS as pyasic #312's reply, the rest as the same firmware family
+        writes them (the Avalon Q's reply, Canaan's avalon_api_stats)."""
+        ghs, board = self.board_ghs(0), int(self.temps[0]) + 10  # the board near its target TarT[75]
+        idle = self.sleeping
+        ps = "0 1210 4 0 0 2085 0" if idle else "0 1210 2083 37 760 2085 824"
+        return (f"HashStatus[{int(not idle)}] Ver[Mini3-25011701_3f53b19] LVer[25011701_3f53b19] "
+                f"BVer[25011701_3f53b19] Mcu0Ver[Mini3_hb_v1.0] FW[Release] DNA[020100008644e532] MEMFREE[64584] "
+                f"NETFAIL[0 0 0 0 0 0 0 0] SYSTEMSTATU[Work: In {'Idle' if idle else 'Work'}, Hash Board: 1] "
+                f"Elapsed[{self.elapsed}] BOOTBY[0x02.00000000] LW[25418634] MH[62] DHW[0] HW[62] DH[1.768%] "
+                f"ITemp[39] OTemp[{50 if idle else 63}] HBTemp[{board}] TMax[{0 if idle else board + 11}] "
+                f"TAvg[{0 if idle else board + 7}] TarT[75] Fan1[{0 if idle else 3000}] FanR[{0 if idle else 100}%] "
+                f"PS[{ps}] PCOMM_E[0] GHSspd[{ghs:.2f}] DHspd[1.768%] GHSmm[40142.64] GHSavg[{self.rates[0]:.2f}] "
+                f"WU[524301.12] Freq[271.37] MGHS[{self.rates[0]:.2f}] TA[120] Core[A3197S] BIN[36] PING[52] "
+                f"SoftOFF[{4 if idle else 0}] ECHU[0] ECMM[0] PLL0[5210 4011 3876 3623] SF0[252 270 291 312] CRC[0] "
+                f"COMCRC[0] ATA0[800-75-2085-252-20] LcdOnoff[1] Activation[0] WORKMODE[2] WORKLEVEL[0] MPO[800] "
+                f"CALIALL[7] ADJ[1]")
+
     def read_stats(self):
         return {"STATUS": self.st("S", 70, "CGMiner stats"), "STATS": [
-            {"STATS": 0, "ID": "AVA100", "Elapsed": self.elapsed, "Calls": 0, "Wait": 0.0, "Max": 0.0,
+            {"STATS": 0, "ID": "AVALON0" if self.model == "mini3" else "AVA100", "Elapsed": self.elapsed, "Calls": 0, "Wait": 0.0, "Max": 0.0,
              "Min": 99999999.0, "MM ID0": self.mm_id0(), "MM Count": 1, "Smart Speed": 1,
              "Voltage Level Offset": 0, "Nonce Mask": 25},
             {"STATS": 1, "ID": "POOL0", "Elapsed": self.elapsed, "Calls": 0, "Wait": 0.0, "Max": 0.0,

@@ -32,9 +32,40 @@ def test_poll_maps_the_mm_string(bg, avalon_at):
     assert [d["Chip Temp"] for d in sections["DEVS"]] == [float(x) for x in mm["MTmax"].split()]
     s = sections["SUMMARY"][0]
     assert s["Chip Temp"] == float(mm["TMax"]) and s["Power"] == float(mm["WALLPOWER"])
-    assert s["Temperature"] == max(d["Temperature"] for d in sections["DEVS"])  # the hottest board
+    # the 1566 has no hash board sensor: no board Temperature (MTavg, the chips' means, is no board either)
+    assert "Temperature" not in s and [d["Temperature"] for d in sections["DEVS"]] == [None, None, None]
     assert s["Nominal MHS"] == float(mm["GHSmm"]) * 1000 and [f["RPM"] for f in sections["FANS"]] == [4275, 4282]
     assert "PVT_T0" not in sections["AVALON"][0] and sections["AVALON"][0]["Core"] == "A3197S"
+
+
+def test_mini3_model_reads_its_board_sensor(bg, avalon_at):
+    sim = AvalonSim(model="mini3")
+    rig = Address(avalon_at(sim))
+    assert bg.run(drivers.detect(rig.host, rig.port, **LIMITS)) == (
+        "avalon", "Avalon Mini3 (Canaan cgminer, firmware 25011701_3f53b19)")
+    sections, _ = bg.run(avalon.poll(rig, **LIMITS))
+    mm = avalon.tokens(sections["STATS"][0]["MM ID0"])
+    s = sections["SUMMARY"][0]
+    assert s["Temperature"] == float(mm["HBTemp"]) and s["Chip Temp"] == float(mm["TMax"])
+    assert [(d["Temperature"], d["Chip Temp"]) for d in sections["DEVS"]] == [(s["Temperature"], s["Chip Temp"])]
+    assert s["Power"] == 824 and s["Ambient Temp"] == 39 and "WALLPOWER" not in mm
+    assert bg.run(avalon.command(rig, "softpower", {"action": "off"}, **LIMITS))[0] == "S"
+    s = bg.run(avalon.poll(rig, **LIMITS))[0]["SUMMARY"][0]
+    assert "Chip Temp" not in s and s["Temperature"] > 0 and s["MHS 5s"] == 0  # TMax[0] soft-off, as the Q's
+
+
+def test_mini3_model_is_true_to_the_real_mini3():
+    """Its `version` has the real Mini 3's fields (pyasic issue #312), and its `MM ID0` string the real one's tokens
+    in the same order, as far as the stored copy of the real one goes."""
+    from rigs.drivers.cgminer.protocol import from_text
+    from tests.replay import REAL
+
+    folder = REAL / "avalon" / "pyasic-issue312-mini3-25011701"
+    real = from_text((folder / "version.txt").read_text(), "version")["version"].sections["VERSION"][0]
+    sim = AvalonSim(model="mini3")
+    assert list(sim.read_version()["VERSION"][0]) == list(real)
+    real_keys = list(avalon.tokens((folder / "mm_id0_truncated.txt").read_text()))
+    assert list(avalon.tokens(sim.mm_id0()))[:len(real_keys)] == real_keys
 
 
 def test_a_reply_that_starts_with_a_comma(bg, avalon_at):

@@ -76,7 +76,10 @@ def test_avalon_1566(bg, replay):
     assert [d["MHS 5s"] for d in sections["DEVS"]] == [59459520.0, 61407830.0, 63139660.0]
     assert brief["figures"]["hashrate_hs"] == pytest.approx(184007.0e9)  # GHSavg when summary is missing
     s = sections["SUMMARY"][0]
-    assert s["Power"] == 3731 and s["Temperature"] == 71 and s["Chip Temp"] == 78
+    # the 1566 has no hash board sensor (Temp[31] is its controller's, MTavg[69 70 71] the chips' means, once
+    # read as boards): no board Temperature; the hottest chip MTmax/TMax 78 beside it
+    assert s["Power"] == 3731 and "Temperature" not in s and s["Chip Temp"] == 78 and s["Ambient Temp"] == 31
+    assert [(d["Temperature"], d["Chip Temp"]) for d in sections["DEVS"]] == [(None, 77), (None, 78), (None, 77)]
     assert [f["RPM"] for f in sections["FANS"]] == [4275, 4282]
     assert brief["health"] == {"state": "ok", "reasons": []}
 
@@ -208,7 +211,9 @@ def test_avalon_q_soft_off_reads_no_temperature_and_no_fans():
               "MM ID0:Summary": mm}
     sections = avalon.to_sections({"STATS": [record]})
     s = sections["SUMMARY"][0]
-    assert "Temperature" not in s and "Chip Temp" not in s and "FANS" not in sections
+    assert s["Temperature"] == 27 and "Chip Temp" not in s and "FANS" not in sections and s["Ambient Temp"] == 26
+    assert [(d["Temperature"], d["Chip Temp"]) for d in sections["DEVS"]] == [(27, None)]
     assert s["MHS 5s"] == 0 and s["Nominal MHS"] == 55032.79e3 and s["Power Limit"] == 800
     assert s["System Status"] == "Work: In Idle, Hash Board: 1" and len(sections["DEVS"]) == 1
-    assert make_brief(sections, {}, "avalon")["figures"]["max_temp"] is None
+    figures = make_brief(sections, {}, "avalon")["figures"]
+    assert figures["max_temp"] == 27 and figures["max_chip_temp"] is None

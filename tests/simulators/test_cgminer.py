@@ -45,7 +45,7 @@ def assert_same_shape(sim, real, name):
             assert keys == list(real_rec), f"{name}: {section} field order differs"
 
 
-READ_COMMANDS = ["summary", "pools", "devs", "notify", "devdetails", "stats", "coin", "config", "version"]
+READ_COMMANDS = ["summary", "pools", "devs", "procs", "notify", "devdetails", "stats", "coin", "config", "version"]
 
 
 @pytest.mark.parametrize("command", READ_COMMANDS)
@@ -265,3 +265,9 @@ def test_old_api_has_no_join():
     rig = SimRig(flavour="oldcgminer")
     reply = parse_reply(rig.handle(b'{"command":"summary+devs"}'), "summary+devs")
     assert reply["summary"].code == 14
+
+
+def test_procs_is_bfgminers_own():
+    """cgminer has no `procs` (Invalid command, as its capture procs.json.raw shows); bfgminer's carries ProcID."""
+    assert ask(SimRig(flavour="cgminer", devices=2), "procs").code == 14
+    assert [d["ProcID"] for d in ask(SimRig(flavour="bfgminer", devices=2), "procs").sections["DEVS"]] == [0, 0]

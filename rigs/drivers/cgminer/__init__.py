@@ -39,7 +39,32 @@ def _poll_commands(commands, notify, wanted):
 
 
 async def poll(rig, **limits):
-    return await read(rig, poll_commands(getattr(rig, "wanted", ())), **limits)
+    commands = poll_commands(getattr(rig, "wanted", ()))
+    sections, statuses = await read(rig, commands, **limits)
+    if "devs" in commands and bfgminer(statuses):
+        await per_processor(rig, sections, statuses, **limits)
+    return sections, statuses
+
+
+def bfgminer(statuses):
+    """Whether the replies came from bfgminer: every STATUS it sends has "Description": "bfgminer 5.5.0"."""
+    for status in statuses.values():
+        return isinstance(status, dict) and str(status.get("Description", "")).startswith("bfgminer")
+    return False
+
+
+async def per_processor(rig, sections, statuses, **limits):
+    """bfgminer's `devs` leaves out ProcID; its `procs` answers the same DEVS records, one per processor, with it
+    (miner.php reads `procs` when $per_proc is on). One request more for a bfgminer rig only: its DEVS become the
+    processors; where `procs` fails or answers none, its `devs` stay."""
+    try:
+        reply = await client.call(rig.host, rig.port, "procs", **limits)
+    except RigError:
+        return
+    procs = reply.sections.get("DEVS") if reply.ok else None
+    if procs:
+        sections["DEVS"] = procs
+        statuses["procs"] = reply.status
 
 
 async def read(rig, commands, **limits):

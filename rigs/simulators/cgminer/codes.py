@@ -114,6 +114,6 @@ PRIVILEGED = {
 }
 # Report commands that may be joined with '+' (API >= 3.1).
 JOINABLE = {
-    "version", "config", "summary", "devs", "edevs", "pools", "notify", "devdetails",
+    "version", "config", "summary", "devs", "edevs", "procs", "pools", "notify", "devdetails",
     "stats", "estats", "coin", "usbstats", "gpucount", "asccount", "pgacount", "lcd",
 }

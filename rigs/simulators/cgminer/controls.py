@@ -13,6 +13,7 @@ from .reports import (
     cmd_notify,
     cmd_pools,
     cmd_privileged,
+    cmd_procs,
     cmd_stats,
     cmd_summary,
     cmd_usbstats,
@@ -326,7 +327,7 @@ def cmd_lockstats(rig, param):
 def cmd_check(rig, param):
     if not param:
         return {"STATUS": rig.status(71)}
-    exists = param in COMMANDS
+    exists = param in COMMANDS and (param != "procs" or rig.flavour == "bfgminer")  # bfgminer's own
     access = exists and rig.allowed(param)
     return {"STATUS": rig.status(72),
             "CHECK": [{"Exists": "Y" if exists else "N", "Access": "Y" if access else "N"}]}
@@ -334,7 +335,7 @@ def cmd_check(rig, param):
 
 COMMANDS = {
     "version": cmd_version, "config": cmd_config, "summary": cmd_summary, "pools": cmd_pools,
-    "devs": cmd_devs, "edevs": cmd_devs, "notify": cmd_notify, "devdetails": cmd_devdetails,
+    "devs": cmd_devs, "edevs": cmd_devs, "procs": cmd_procs, "notify": cmd_notify, "devdetails": cmd_devdetails,
     "stats": cmd_stats, "estats": cmd_stats, "coin": cmd_coin, "usbstats": cmd_usbstats,
     "check": cmd_check, "privileged": cmd_privileged,
     "gpucount": _count("GPU", 20, "GPUS"), "asccount": _count("ASC", 104, "ASCS"),

@@ -61,6 +61,25 @@ def cmd_devs(rig, param):
             "DEVS": [device_record(rig, d) for d in rig.devices]}
 
 
+def cmd_procs(rig, param):
+    """bfgminer's processors: the DEVS records of `devs` with each one's ProcID after its ID (one processor per
+    device here, as the captured CPU device); cgminer and the others have no such command."""
+    if rig.flavour != "bfgminer":
+        return {"STATUS": rig.status(14)}
+    reply = cmd_devs(rig, param)
+    procs = []
+    for rec in reply.get("DEVS", []):
+        proc = {}
+        for key, value in rec.items():
+            proc[key] = value
+            if key == "ID":
+                proc["ProcID"] = 0
+        procs.append(proc)
+    if procs:
+        reply["DEVS"] = procs
+    return reply
+
+
 def _dev_name(rig, d):
     return d["name"] or "GPU"
 
