@@ -335,3 +335,11 @@ def test_the_bulk_upsert_keeps_every_column_as_given():
     # int2/int4 columns: the text form, which refuses what does not fit
     upsert(Point, [point], [], unique=["rig", "res", "t"])
     assert Point.objects.values_list("acc", "pool", "devs").get() == (2**31 - 1, -1, [["ASC 0", 1.5]])
+
+
+def test_benchpoll_refuses_a_command_the_poller_does_not_ask():
+    """A typo in --commands is a clear error, not a KeyError in every rig's reply."""
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="sumary"):
+        call_command("benchpoll", rigs=1, commands="sumary")

@@ -21,7 +21,7 @@ import time
 import orjson
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from rigs import poller
@@ -140,7 +140,12 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         n = opts["rigs"]
         logging.getLogger("minerpanel.poller").setLevel(logging.ERROR)  # the hung round warns once per rig
-        commands = cgminer.POLL_COMMANDS if opts["commands"] == "all" else opts["commands"].split(",")
+        commands = cgminer.POLL_COMMANDS if opts["commands"] == "all" else \
+            [c.strip() for c in opts["commands"].replace("+", ",").split(",") if c.strip()]
+        unknown = sorted(set(commands) - set(cgminer.POLL_COMMANDS))
+        if unknown:
+            raise CommandError(f"--commands: not among the poller's commands: {', '.join(unknown)} "
+                               f"(choose from {','.join(cgminer.POLL_COMMANDS)})")
         raise_file_limit(n + 2048)
         with self.database(opts["engine"]) as server:
             self.server = server
