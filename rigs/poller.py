@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
-from . import drivers, fastjson
+from . import digits, drivers, fastjson
 from .drivers.errors import RigError
 from .lease import Lost
 from .upsert import upsert
@@ -59,6 +59,7 @@ class Result:
     kind: str = "cgminer"
     health_limits: dict | None = None
     brief: dict | None = None  # as stored (store() sets it), for the history after the round
+    replies: tuple = ()  # the driver's {command: Response} read this round (their raw text), until stored
 
 
 def limits():
@@ -110,9 +111,12 @@ async def poll_rig(target, **lim):
         return Result(target.id, False, error=f"internal error: {exc.__class__.__name__}",
                       error_kind="internal", latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins)
     hide_fields(sections, settings.HIDE_FIELDS)
+    replies = getattr(target, "replies", ())
+    if replies:
+        target.replies = ()
     return Result(target.id, True, sections=sections, statuses=statuses,
                   latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins, kind=target.kind,
-                  health_limits=getattr(target, "health_limits", None) or rig_limits(target))
+                  health_limits=getattr(target, "health_limits", None) or rig_limits(target), replies=replies)
 
 
 def rig_limits(target):
@@ -178,18 +182,21 @@ def load_targets(shard=None):
 
 
 def previous_briefs(ids):
-    """{rig id: {"health": ..., "history": ...}} of these rigs' stored briefs, the two parts read as
-    JSON text and parsed here (through the ORM they cost half as much as working the briefs out)."""
+    """{rig id: {"health": ..., "history": ..., "digits_at": ...}} of these rigs' stored briefs, the two
+    parts read as JSON text and parsed here (through the ORM they cost half as much as working the
+    briefs out), and when their decimals were learned (rigs/digits.py)."""
     from .models import Snapshot
 
     if not ids:
         return {}
-    part = "(brief -> %s)::text" if connection.vendor == "postgresql" else "json_extract(brief, '$.' || %s)"
-    sql = (f"SELECT rig_id, {part}, {part} FROM {connection.ops.quote_name(Snapshot._meta.db_table)} "
+    pg = connection.vendor == "postgresql"
+    part = "(brief -> %s)::text" if pg else "json_extract(brief, '$.' || %s)"
+    at = "(digits ->> 'at')::float" if pg else "json_extract(digits, '$.at')"
+    sql = (f"SELECT rig_id, {part}, {part}, {at} FROM {connection.ops.quote_name(Snapshot._meta.db_table)} "
            f"WHERE rig_id IN ({', '.join(['%s'] * len(ids))})")
     with connection.cursor() as cursor:
         cursor.execute(sql, ["health", "history", *ids])
-        return {i: {"health": _json(h), "history": _json(p)} for i, h, p in cursor.fetchall()}
+        return {i: {"health": _json(h), "history": _json(p), "digits_at": a} for i, h, p, a in cursor.fetchall()}
 
 
 _decode = fastjson.Decoder().decode
@@ -230,19 +237,39 @@ def store(results, now=None, guard=None, recent=None):
     good = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="", brief=brief(r),
                  error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
                  last_ok_at=now, joins=r.joins) for r in results if r.ok]
+    learned = learn_digits(results, previous, stamp)
     bad = [dict(rig=r.rig_id, sections={}, statuses={}, error=r.error, brief={}, error_kind=r.error_kind,
                 latency_ms=round(r.latency_ms, 2), polled_at=now, last_ok_at=None, joins=r.joins)
            for r in results if not r.ok]
     with transaction.atomic():
         if guard is not None:
             guard()
-        upsert(Snapshot, good, ["sections", "statuses", "brief", "error", "error_kind", "latency_ms",
-                                "polled_at", "last_ok_at", "joins"])
+        fields = ["sections", "statuses", "brief", "error", "error_kind", "latency_ms", "polled_at", "last_ok_at",
+                  "joins"]
+        if learned:  # their decimals too; the others' stay as they are
+            upsert(Snapshot, [{**row, "digits": learned[row["rig"]]} for row in good if row["rig"] in learned],
+                   [*fields, "digits"])
+            upsert(Snapshot, [row for row in good if row["rig"] not in learned], fields)
+        else:
+            upsert(Snapshot, good, fields)
         upsert(Snapshot, bad, ["error", "error_kind", "latency_ms", "polled_at", "joins"])
     for r, row in zip((r for r in results if r.ok), good):
         r.brief = row["brief"]
+        r.replies = ()
         if recent is not None:  # written: what the next round starts from
-            recent[r.rig_id] = {"health": r.brief.get("health"), "history": r.brief.get("history")}
+            at = learned[r.rig_id]["at"] if r.rig_id in learned else (previous.get(r.rig_id) or {}).get("digits_at")
+            recent[r.rig_id] = {"health": r.brief.get("health"), "history": r.brief.get("history"), "digits_at": at}
+
+
+def learn_digits(results, previous, now):
+    """{rig id: {"at": now, "decimals": {field: n}}} of the rigs whose decimals are due to be learned
+    from this round's raw replies (rigs/digits.py); the others keep theirs."""
+    learned = {}
+    for r in results:
+        if r.ok and r.replies and digits.due((previous.get(r.rig_id) or {}).get("digits_at"), now, r.rig_id):
+            raws = {id(response.raw): response.raw for replies in r.replies for response in replies.values()}
+            learned[r.rig_id] = {"at": now, "decimals": digits.learn(raws.values())}
+    return learned
 
 
 def failed_brief(rig_id, previous, now):
