@@ -52,6 +52,18 @@ def due(learned_at, now, rig_id):
     return now - learned_at >= LEARN_EVERY / 2 + rig_id % (LEARN_EVERY // 2) or now < learned_at
 
 
+def learned(rigs, previous, now):
+    """{rig id: {"at": now, "decimals": {field: n}}} of those of ``rigs`` ((rig id, the driver's
+    {command: Response} read this round) pairs) whose decimals are due to be learned again, from the
+    raw replies; ``previous``: {rig id: {"digits_at": when they last were}}."""
+    found = {}
+    for rig_id, replies in rigs:
+        if due((previous.get(rig_id) or {}).get("digits_at"), now, rig_id):
+            raws = {id(response.raw): response.raw for answers in replies for response in answers.values()}
+            found[rig_id] = {"at": now, "decimals": learn(raws.values())}
+    return found
+
+
 class Written(float):
     """A rig's float and the number of decimals it was written with (``decimals``, per subclass)."""
 

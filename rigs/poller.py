@@ -111,9 +111,7 @@ async def poll_rig(target, **lim):
         return Result(target.id, False, error=f"internal error: {exc.__class__.__name__}",
                       error_kind="internal", latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins)
     hide_fields(sections, settings.HIDE_FIELDS)
-    replies = getattr(target, "replies", ())
-    if replies:
-        target.replies = ()
+    replies, target.replies = getattr(target, "replies", ()), ()  # the raw replies, for store() only
     return Result(target.id, True, sections=sections, statuses=statuses,
                   latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins, kind=target.kind,
                   health_limits=getattr(target, "health_limits", None) or rig_limits(target), replies=replies)
@@ -237,7 +235,7 @@ def store(results, now=None, guard=None, recent=None):
     good = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="", brief=brief(r),
                  error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
                  last_ok_at=now, joins=r.joins) for r in results if r.ok]
-    learned = learn_digits(results, previous, stamp)
+    learned = digits.learned(((r.rig_id, r.replies) for r in results if r.ok and r.replies), previous, stamp)
     bad = [dict(rig=r.rig_id, sections={}, statuses={}, error=r.error, brief={}, error_kind=r.error_kind,
                 latency_ms=round(r.latency_ms, 2), polled_at=now, last_ok_at=None, joins=r.joins)
            for r in results if not r.ok]
@@ -246,12 +244,9 @@ def store(results, now=None, guard=None, recent=None):
             guard()
         fields = ["sections", "statuses", "brief", "error", "error_kind", "latency_ms", "polled_at", "last_ok_at",
                   "joins"]
-        if learned:  # their decimals too; the others' stay as they are
-            upsert(Snapshot, [{**row, "digits": learned[row["rig"]]} for row in good if row["rig"] in learned],
-                   [*fields, "digits"])
-            upsert(Snapshot, [row for row in good if row["rig"] not in learned], fields)
-        else:
-            upsert(Snapshot, good, fields)
+        fresh = [{**row, "digits": learned[row["rig"]]} for row in good if row["rig"] in learned]
+        upsert(Snapshot, fresh, [*fields, "digits"])  # decimals learned again; the others' stay as they are
+        upsert(Snapshot, [row for row in good if row["rig"] not in learned] if fresh else good, fields)
         upsert(Snapshot, bad, ["error", "error_kind", "latency_ms", "polled_at", "joins"])
     for r, row in zip((r for r in results if r.ok), good):
         r.brief = row["brief"]
@@ -259,17 +254,6 @@ def store(results, now=None, guard=None, recent=None):
         if recent is not None:  # written: what the next round starts from
             at = learned[r.rig_id]["at"] if r.rig_id in learned else (previous.get(r.rig_id) or {}).get("digits_at")
             recent[r.rig_id] = {"health": r.brief.get("health"), "history": r.brief.get("history"), "digits_at": at}
-
-
-def learn_digits(results, previous, now):
-    """{rig id: {"at": now, "decimals": {field: n}}} of the rigs whose decimals are due to be learned
-    from this round's raw replies (rigs/digits.py); the others keep theirs."""
-    learned = {}
-    for r in results:
-        if r.ok and r.replies and digits.due((previous.get(r.rig_id) or {}).get("digits_at"), now, r.rig_id):
-            raws = {id(response.raw): response.raw for replies in r.replies for response in replies.values()}
-            learned[r.rig_id] = {"at": now, "decimals": digits.learn(raws.values())}
-    return learned
 
 
 def failed_brief(rig_id, previous, now):
