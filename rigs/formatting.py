@@ -68,10 +68,8 @@ def as_sent(value):
     are known (a Written: 74.50, 0.881040), else in their shortest form (74.5)."""
     if value.__class__ is float:
         return repr(value) if math.isfinite(value) else php_str(value)
-    if isinstance(value, Written):
-        return value.text
     if isinstance(value, float) and math.isfinite(value):
-        return repr(value)
+        return value.text if isinstance(value, Written) else repr(value)
     return php_str(value)
 
 
