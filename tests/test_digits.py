@@ -2,6 +2,7 @@
 as miner.php prints it, learned decimals, and the poller learning them now and then."""
 
 import math
+import pickle
 from datetime import UTC, datetime
 
 import pytest
@@ -202,8 +203,6 @@ def test_a_written_float_is_still_the_number_for_figures_and_formulas():
     t = digits.written(44.9, 2)
     assert t == 44.9 and t + 0.1 == 44.9 + 0.1 and type(t + 1) is float and math.isclose(t * 2, 89.8)
     assert repr(t) == "44.9" and t.text == "44.90"
-    import pickle
-
     back = pickle.loads(pickle.dumps(t))
     assert back == t and back.text == "44.90"
 
