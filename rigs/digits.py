@@ -53,14 +53,13 @@ def due(learned_at, now, rig_id):
 
 
 def learned(rigs, previous, now):
-    """{rig id: {"at": now, "decimals": {field: n}}} of those of ``rigs`` ((rig id, the driver's
-    {command: Response} read this round) pairs) whose decimals are due to be learned again, from the
-    raw replies; ``previous``: {rig id: {"digits_at": when they last were}}."""
+    """{rig id: {"at": now, "decimals": {field: n}}} of those of ``rigs`` ((rig id, its raw replies of
+    this round) pairs) whose decimals are due to be learned again; ``previous``: {rig id:
+    {"digits_at": when they last were}}."""
     found = {}
-    for rig_id, replies in rigs:
+    for rig_id, raws in rigs:
         if due((previous.get(rig_id) or {}).get("digits_at"), now, rig_id):
-            raws = {id(response.raw): response.raw for answers in replies for response in answers.values()}
-            found[rig_id] = {"at": now, "decimals": learn(raws.values())}
+            found[rig_id] = {"at": now, "decimals": learn(raws)}
     return found
 
 

@@ -59,7 +59,7 @@ class Result:
     kind: str = "cgminer"
     health_limits: dict | None = None
     brief: dict | None = None  # as stored (store() sets it), for the history after the round
-    replies: tuple = ()  # the driver's {command: Response} read this round (their raw text), until stored
+    raws: tuple = ()  # the raw replies the driver read this round, until stored (rigs/digits.py)
 
 
 def limits():
@@ -111,10 +111,10 @@ async def poll_rig(target, **lim):
         return Result(target.id, False, error=f"internal error: {exc.__class__.__name__}",
                       error_kind="internal", latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins)
     hide_fields(sections, settings.HIDE_FIELDS)
-    replies, target.replies = getattr(target, "replies", ()), ()  # the raw replies, for store() only
+    raws, target.raws = getattr(target, "raws", ()), ()
     return Result(target.id, True, sections=sections, statuses=statuses,
                   latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins, kind=target.kind,
-                  health_limits=getattr(target, "health_limits", None) or rig_limits(target), replies=replies)
+                  health_limits=getattr(target, "health_limits", None) or rig_limits(target), raws=raws)
 
 
 def rig_limits(target):
@@ -235,7 +235,7 @@ def store(results, now=None, guard=None, recent=None):
     good = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="", brief=brief(r),
                  error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
                  last_ok_at=now, joins=r.joins) for r in results if r.ok]
-    learned = digits.learned(((r.rig_id, r.replies) for r in results if r.ok and r.replies), previous, stamp)
+    learned = digits.learned(((r.rig_id, r.raws) for r in results if r.ok and r.raws), previous, stamp)
     bad = [dict(rig=r.rig_id, sections={}, statuses={}, error=r.error, brief={}, error_kind=r.error_kind,
                 latency_ms=round(r.latency_ms, 2), polled_at=now, last_ok_at=None, joins=r.joins)
            for r in results if not r.ok]
@@ -250,7 +250,7 @@ def store(results, now=None, guard=None, recent=None):
         upsert(Snapshot, bad, ["error", "error_kind", "latency_ms", "polled_at", "joins"])
     for r, row in zip((r for r in results if r.ok), good):
         r.brief = row["brief"]
-        r.replies = ()
+        r.raws = ()
         if recent is not None:  # written: what the next round starts from
             at = learned[r.rig_id]["at"] if r.rig_id in learned else (previous.get(r.rig_id) or {}).get("digits_at")
             recent[r.rig_id] = {"health": r.brief.get("health"), "history": r.brief.get("history"), "digits_at": at}

@@ -27,11 +27,8 @@ def joined_reply():
 
 
 def result(rig, raw, command="stats"):
-    replies = parse_reply(raw, command)
-    for response in replies.values():
-        response.raw = raw
-    sections, statuses = stored(replies)
-    return poller.Result(rig.id, True, sections=sections, statuses=statuses, replies=(replies,))
+    sections, statuses = stored(parse_reply(raw, command))
+    return poller.Result(rig.id, True, sections=sections, statuses=statuses, raws=(raw,))
 
 
 def test_a_polled_rig_shows_its_numbers_as_it_wrote_them(client):
@@ -98,7 +95,7 @@ def test_the_pollers_memory_holds_when_it_learned():
     assert recent[rig.id]["digits_at"] == t0.timestamp()
     r = result(rig, stats)
     poller.store([r], now=t0 + timedelta(seconds=30), recent=recent)
-    assert recent[rig.id]["digits_at"] == t0.timestamp() and r.replies == ()  # the raw replies let go
+    assert recent[rig.id]["digits_at"] == t0.timestamp() and r.raws == ()  # the raw replies let go
 
 
 def test_the_overview_prints_a_devices_temperature_as_written(client):
