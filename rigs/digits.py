@@ -59,7 +59,7 @@ def learned(rigs, previous, now):
     found = {}
     for rig_id, raws in rigs:
         if due((previous.get(rig_id) or {}).get("digits_at"), now, rig_id):
-            found[rig_id] = {"at": now, "decimals": learn(raws)}
+            found[rig_id] = {"at": now, "decimals": learn({id(raw): raw for raw in raws}.values())}
     return found
 
 

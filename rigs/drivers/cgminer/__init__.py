@@ -48,7 +48,7 @@ async def read(rig, commands, **limits):
     rig writes its numbers); (sections, statuses). The ASIC drivers read through this too."""
     replies, rig.joins = await client.query(rig.host, rig.port, commands,
                                             join=getattr(rig, "joins", None) is not False, **limits)
-    rig.raws = (*getattr(rig, "raws", ()), *{response.raw: None for response in replies.values()})  # a join's: one
+    rig.raws = (*getattr(rig, "raws", ()), *[response.raw for response in replies.values()])  # a join's: one, n times
     return stored(replies)
 
 
