@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
-from rigs import batch, pages, paging, tables
+from rigs import batch, digits, pages, paging, tables
 from rigs.field_formats import fmt, formatter, named, rate_title
 from rigs.figures import number, rate_hs
 from rigs.formatting import date_box, last_share_state
@@ -109,7 +109,7 @@ def warm(rig_ids):
 
 def read_inputs(ids, needed, now):
     wanted = [*pages.RIG_FIELDS, *(f"snapshot__{f}" for f in pages.SNAP_FIELDS), "snapshot__statuses",
-              "snapshot__brief__figures", "snapshot__brief__health",
+              "snapshot__brief__figures", "snapshot__brief__health", "snapshot__digits__decimals",
               *(f"snapshot__sections__{n}" for n in needed[:-1])]
     href = reverse("rig_detail", args=[987654321])
     n_rig = len(pages.RIG_FIELDS)
@@ -117,8 +117,8 @@ def read_inputs(ids, needed, now):
     for start in range(0, len(ids), 500):  # SQLite's limit on parameters
         for row in Rig.objects.filter(id__in=ids[start:start + 500]).values_list(*wanted):
             rig = pages.RigView(*row[:n_rig])
-            polled_at, last_ok_at, error, error_kind, latency_ms, statuses, figs, health = row[n_rig:n_rig + 8]
-            sections = {n: v for n, v in zip(needed[:-1], row[n_rig + 8:]) if v}
+            polled_at, last_ok_at, error, error_kind, latency_ms, statuses, figs, health, decimals = row[n_rig:n_rig + 9]
+            sections = digits.dress({n: v for n, v in zip(needed[:-1], row[n_rig + 9:]) if v}, decimals)
             snap = None
             if polled_at is not None:
                 snap = pages.BriefView(polled_at, last_ok_at, error, error_kind, latency_ms, sections, statuses or {},

@@ -7,6 +7,7 @@ choose instead, are in field_formats.py.
 import math
 from datetime import UTC, datetime
 
+from .digits import Written
 from .drivers.cgminer.protocol import as_number
 from .php import number_format, php_date, php_round, php_str  # noqa: F401  (miner.php's printing, used here and re-exported)
 
@@ -63,11 +64,12 @@ def format_age(seconds):
 
 
 def as_sent(value):
-    """A rig's value as text: strings verbatim, numbers in their shortest form.
-
-    (Numbers parsed from JSON have lost their trailing zeros: 74.50 arrives as 74.5.)"""
+    """A rig's value as text: strings verbatim, numbers as the rig wrote them where its decimals
+    are known (a Written: 74.50, 0.881040), else in their shortest form (74.5)."""
+    if value.__class__ is float:
+        return repr(value) if math.isfinite(value) else php_str(value)
     if isinstance(value, float) and math.isfinite(value):
-        return repr(value)
+        return value.text if isinstance(value, Written) else repr(value)
     return php_str(value)
 
 

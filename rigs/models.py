@@ -211,6 +211,9 @@ class Snapshot(models.Model):
     joins = models.BooleanField(null=True, help_text="Whether the rig accepts joined commands (API >= 3.1).")
     # What the summary page shows, small enough to read for a thousand rigs at once.
     brief = snapshot_json()
+    # How the rig writes its numbers, learned now and then from its raw replies (rigs/digits.py):
+    # {"at": epoch, "decimals": {"Temperature": 2, ...}}; null until learned
+    digits = SnapshotJSONField(null=True, blank=True, default=None)
 
     def __str__(self):
         return f"snapshot of {self.rig_id}"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from minerpanel.tiers import SYS, readonly, tier
 
-from . import batch, drivers, farm_tables, paging, tables
+from . import batch, digits, drivers, farm_tables, paging, tables
 from .field_formats import fmt
 from .formatting import clock, format_rate
 from .health import with_reachability
@@ -133,12 +133,13 @@ def rigs_with_snapshots(ids=None):
         _BRIEFS.clear()
     stale = [row[0] for row in rows if row[at] is not None and (_BRIEFS.get(row[0]) or (None,))[0] != row[at]]
     for start in range(0, len(stale), 2000):
-        for rig_id, polled_at, when, health, figs, shown in Snapshot.objects.filter(
+        for rig_id, polled_at, when, health, figs, shown, decimals in Snapshot.objects.filter(
                 rig_id__in=stale[start:start + 2000]).annotate(shown=SectionsOf(F("sections"), SHOWN)).values_list(
-                "rig_id", "polled_at", "brief__when", "brief__health", "brief__figures", "shown"):
+                "rig_id", "polled_at", "brief__when", "brief__health", "brief__figures", "shown", "digits__decimals"):
             shown = shown if isinstance(shown, list) else []
-            _BRIEFS[rig_id] = (polled_at,
+            _BRIEFS[rig_id] = (polled_at, digits.dress(
                                {name: records for name, records in zip(SHOWN, shown) if isinstance(records, list) and records},
+                               decimals),
                                {c: {"When": w} for c, w in (when if isinstance(when, dict) else {}).items()},
                                health if isinstance(health, dict) else None, figs if isinstance(figs, dict) else None)
     pairs = []
@@ -168,6 +169,7 @@ def rigs_table(items, now, show_address):
         reasons = reasons_line(h, z, now) + (" · read-only" if rig.readonly else "")
         figs = farm_tables.figures_of(snap)
         hs, hottest = figs.get("hashrate_hs"), figs.get("max_temp")
+        hottest = digits.as_written(hottest, snap.sections, "Temperature") if snap else hottest
         cells = [
             tables.cell(HEALTH_LABEL[h["state"]], f"h-{h['state']}"),
             tables.cell(rig.name, "rig", "", href),

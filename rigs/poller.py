@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
-from . import drivers, fastjson
+from . import digits, drivers, fastjson
 from .drivers.errors import RigError
 from .lease import Lost
 from .upsert import upsert
@@ -59,6 +59,7 @@ class Result:
     kind: str = "cgminer"
     health_limits: dict | None = None
     brief: dict | None = None  # as stored (store() sets it), for the history after the round
+    raws: tuple = ()  # the raw replies the driver read this round, until stored (rigs/digits.py)
 
 
 def limits():
@@ -110,9 +111,10 @@ async def poll_rig(target, **lim):
         return Result(target.id, False, error=f"internal error: {exc.__class__.__name__}",
                       error_kind="internal", latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins)
     hide_fields(sections, settings.HIDE_FIELDS)
+    raws, target.raws = getattr(target, "raws", ()), ()
     return Result(target.id, True, sections=sections, statuses=statuses,
                   latency_ms=(time.perf_counter() - started) * 1000, joins=target.joins, kind=target.kind,
-                  health_limits=getattr(target, "health_limits", None) or rig_limits(target))
+                  health_limits=getattr(target, "health_limits", None) or rig_limits(target), raws=raws)
 
 
 def rig_limits(target):
@@ -178,18 +180,22 @@ def load_targets(shard=None):
 
 
 def previous_briefs(ids):
-    """{rig id: {"health": ..., "history": ..., "fans": ...}} of these rigs' stored briefs, the parts read as
-    JSON text and parsed here (through the ORM they cost half as much as working the briefs out)."""
+    """{rig id: {"health": ..., "history": ..., "fans": ..., "digits_at": ...}} of these rigs' stored briefs,
+    the parts read as JSON text and parsed here (through the ORM they cost half as much as working the
+    briefs out), and when their decimals were learned (rigs/digits.py)."""
     from .models import Snapshot
 
     if not ids:
         return {}
-    part = "(brief -> %s)::text" if connection.vendor == "postgresql" else "json_extract(brief, '$.' || %s)"
-    sql = (f"SELECT rig_id, {part}, {part}, {part} FROM {connection.ops.quote_name(Snapshot._meta.db_table)} "
+    pg = connection.vendor == "postgresql"
+    part = "(brief -> %s)::text" if pg else "json_extract(brief, '$.' || %s)"
+    at = "(digits ->> 'at')::float" if pg else "json_extract(digits, '$.at')"
+    sql = (f"SELECT rig_id, {part}, {part}, {part}, {at} FROM {connection.ops.quote_name(Snapshot._meta.db_table)} "
            f"WHERE rig_id IN ({', '.join(['%s'] * len(ids))})")
     with connection.cursor() as cursor:
         cursor.execute(sql, ["health", "history", "fans", *ids])
-        return {i: {"health": _json(h), "history": _json(p), "fans": _json(f)} for i, h, p, f in cursor.fetchall()}
+        return {i: {"health": _json(h), "history": _json(p), "fans": _json(f), "digits_at": a}
+                for i, h, p, f, a in cursor.fetchall()}
 
 
 _decode = fastjson.Decoder().decode
@@ -230,20 +236,26 @@ def store(results, now=None, guard=None, recent=None):
     good = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="", brief=brief(r),
                  error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
                  last_ok_at=now, joins=r.joins) for r in results if r.ok]
+    learned = digits.learned(((r.rig_id, r.raws) for r in results if r.ok and r.raws), previous, stamp)
     bad = [dict(rig=r.rig_id, sections={}, statuses={}, error=r.error, brief={}, error_kind=r.error_kind,
                 latency_ms=round(r.latency_ms, 2), polled_at=now, last_ok_at=None, joins=r.joins)
            for r in results if not r.ok]
     with transaction.atomic():
         if guard is not None:
             guard()
-        upsert(Snapshot, good, ["sections", "statuses", "brief", "error", "error_kind", "latency_ms",
-                                "polled_at", "last_ok_at", "joins"])
+        fields = ["sections", "statuses", "brief", "error", "error_kind", "latency_ms", "polled_at", "last_ok_at",
+                  "joins"]
+        fresh = [{**row, "digits": learned[row["rig"]]} for row in good if row["rig"] in learned]
+        upsert(Snapshot, fresh, [*fields, "digits"])  # decimals learned again; the others' stay as they are
+        upsert(Snapshot, [row for row in good if row["rig"] not in learned] if fresh else good, fields)
         upsert(Snapshot, bad, ["error", "error_kind", "latency_ms", "polled_at", "joins"])
     for r, row in zip((r for r in results if r.ok), good):
         r.brief = row["brief"]
+        r.raws = ()
         if recent is not None:  # written: what the next round starts from
+            at = learned[r.rig_id]["at"] if r.rig_id in learned else (previous.get(r.rig_id) or {}).get("digits_at")
             recent[r.rig_id] = {"health": r.brief.get("health"), "history": r.brief.get("history"),
-                                "fans": r.brief.get("fans")}
+                                "fans": r.brief.get("fans"), "digits_at": at}
 
 
 def failed_brief(rig_id, previous, now):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
-from . import drivers
+from . import digits, drivers
 from .drivers.cgminer.protocol import as_number
 from .field_formats import fmt, rate_title
 from .formatting import format_age, last_share_state
@@ -180,7 +180,7 @@ def section_table(name, records, when, tz, force_totals=False):
 
 
 def rig_tables(snap, tz):
-    sections = snap.sections or {}
+    sections = digits.dress(snap.sections or {}, (snap.digits or {}).get("decimals"))
     names = [n for n in SECTION_ORDER if n in sections] + sorted(n for n in sections if n not in SECTION_ORDER)
     command_of = {"DEVS": "devs", "POOLS": "pools", "NOTIFY": "notify", "STATS": "stats"}
     return [section_table(n, sections[n], when_of(snap, command_of.get(n, "summary")), tz)

@@ -15,6 +15,15 @@ AFTER = [("rigs", "0014_execute_scripts_not_through_groups")]
 def test_the_migration_takes_execute_off_every_group_and_keeps_direct_grants():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
+    try:
+        check_the_migration()
+    finally:  # the schema every later test expects: every app's latest migration
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def check_the_migration():
     execute = Permission.objects.get(codename="execute_scripts")
     change = Permission.objects.get(codename="change_rig")
     sys_group, ops = Group.objects.create(name="sys"), Group.objects.create(name="ops")

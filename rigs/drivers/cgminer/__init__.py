@@ -69,9 +69,11 @@ async def per_processor(rig, sections, statuses, **limits):
 
 async def read(rig, commands, **limits):
     """Ask report commands, joined unless the rig is known to refuse joins (notes on ``rig.joins``
-    whether it took them); (sections, statuses). The ASIC drivers read through this too."""
+    whether it took them, and adds their raw text to ``rig.raws``: the poller learns from it how the
+    rig writes its numbers); (sections, statuses). The ASIC drivers read through this too."""
     replies, rig.joins = await client.query(rig.host, rig.port, commands,
                                             join=getattr(rig, "joins", None) is not False, **limits)
+    rig.raws = (*getattr(rig, "raws", ()), *[response.raw for response in replies.values()])  # a join's: one, n times
     return stored(replies)
 
 

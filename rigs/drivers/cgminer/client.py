@@ -225,7 +225,10 @@ async def request(host, port, command, parameter=None, *, fmt="json", **limits):
     """Send one (possibly joined) command; return {command: Response}."""
     payload = encode_request(command, parameter, fmt)
     raw = await exchange(host, port, payload, **limits)
-    return parse_reply(raw, command, fmt)
+    replies = parse_reply(raw, command, fmt)
+    for response in replies.values():
+        response.raw = raw
+    return replies
 
 
 async def call(host, port, command, parameter=None, **kw):

@@ -34,6 +34,7 @@ class Response:
 
     status: dict
     sections: dict = field(default_factory=dict)
+    raw: bytes = b""  # the reply as it came (rigs/digits.py reads how the rig writes its numbers from it)
 
     @property
     def letter(self):
