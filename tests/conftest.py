@@ -155,3 +155,14 @@ def fresh_page_caches():
     batch._MEMO.clear()
     pages.OVERVIEWS.clear()
     yield
+
+
+@pytest.fixture
+def builtin_pages(db):
+    """miner.php's built-in pages, as the migrations create them: an earlier transactional test's
+    flush removes them, so a test that opens one asks for this."""
+    from django.apps import apps
+
+    from custompages import builtin
+
+    builtin.add_missing(apps, builtin.PAGES)

@@ -31,7 +31,7 @@ def result(rig, raw, command="stats"):
     return poller.Result(rig.id, True, sections=sections, statuses=statuses, raws=(raw,))
 
 
-def test_a_polled_rig_shows_its_numbers_as_it_wrote_them(client):
+def test_a_polled_rig_shows_its_numbers_as_it_wrote_them(client, builtin_pages):
     reply = joined_reply()
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))

@@ -16,10 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import User
-
-from custompages import builtin
 
 from minerpanel.models import ApiToken
 from minerpanel.tiers import SYS, join_tier
@@ -88,12 +85,10 @@ def letters(reply):
 
 
 @pytest.fixture
-def demo_rigs_served(transactional_db, settings):
+def demo_rigs_served(transactional_db, builtin_pages, settings):
     """The demo's rigs (sim00..., ckpool, xmrigcc...) in the test database, served by the demo's
     simulators from a loop of their own, and polled once."""
     settings.RIG_TIMEOUT = settings.RIG_CONNECT_TIMEOUT = 1.0
-    builtin.add_missing(apps, builtin.PAGES)  # the README's examples read the built-in pages, which an
-    # earlier transactional test's flush may have removed
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
