@@ -11,7 +11,7 @@ import re
 
 from custompages.catalogue import unknown_field
 from custompages.checks import warnings
-from custompages.engine import PageError, parse_field, plain_names, referenced_fields, section_parts
+from custompages.definition import PageError, parse_field, plain_names, referenced_fields, section_parts
 from custompages.formula import FUNCTIONS, FormulaError, compile_formula
 
 from . import php_reader
