@@ -135,7 +135,7 @@ class Command(BaseCommand):
                                  "or a list such as summary,devs,pools")
         parser.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite",
                             help="where snapshots go: a throw-away SQLite file (in this process) or a private "
-                                 "PostgreSQL (rigs/engines.py; its CPU is counted apart)")
+                                 "PostgreSQL (minerpanel/devkit/engines.py; its CPU is counted apart)")
 
     def handle(self, *args, **opts):
         n = opts["rigs"]
@@ -163,7 +163,7 @@ class Command(BaseCommand):
             return
         import dj_database_url
 
-        from rigs import engines
+        from minerpanel.devkit import engines
 
         with engines.postgres(durable=True) as pg:
             connections["default"].close()
