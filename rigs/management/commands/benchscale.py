@@ -27,10 +27,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from minerpanel.devkit import engines
+from minerpanel.devkit.bench import cpu_seconds, tree_cpu, wait_listening
 from rigs import poller
 from rigs.drivers import cgminer
 from rigs.lease import Lease
-from rigs.management.commands.benchpoll import cpu_seconds, tree_cpu, wait_listening
 from rigs.management.commands.simulate_rigs import raise_file_limit
 
 BASE_PORT = 20000
