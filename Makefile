@@ -43,7 +43,7 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# PostgreSQL and Redis for the tests run against real engines (private instances, rigs/engines.py).
+# PostgreSQL and Redis for the tests run against real engines (private instances, minerpanel/devkit/engines.py).
 engines:
 	@{ ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server; } >/dev/null 2>&1 || { \
 		echo "installing Debian's postgresql and redis-server for the tests on real engines"; \
@@ -57,7 +57,7 @@ test: $(VENV)/.test chromium engines $(UPLOT)
 
 # Everything but the browser tests again, on PostgreSQL and Redis started for the run (they skip, saying why, without).
 test-engines: $(VENV)/.test
-	$(BIN)/python -m rigs.engines $(BIN)/python -m pytest -q -rs -p no:cacheprovider --ignore=tests/browser
+	$(BIN)/python -m minerpanel.devkit.engines $(BIN)/python -m pytest -q -rs -p no:cacheprovider --ignore=tests/browser
 
 bench: $(VENV)/.run
 	$(BIN)/python manage.py benchpoll --rigs 1000

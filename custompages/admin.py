@@ -6,16 +6,16 @@ from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from . import engine
+from .definition import FIXED, JOINS, STANDARD
 from .models import MAX_SECTIONS, CustomPage, PageSection, lines, section_warnings
 
 PREVIEW_ROWS = 20
 
 
 def section_choices():
-    plain = sorted(engine.STANDARD)
-    joins = [f"{a}+{b}" for a, b in engine.JOINS]
-    return [("Fixed", [(n, n) for n in sorted(engine.FIXED)]), ("Sections", [(n, n) for n in plain]),
+    plain = sorted(STANDARD)
+    joins = [f"{a}+{b}" for a, b in JOINS]
+    return [("Fixed", [(n, n) for n in sorted(FIXED)]), ("Sections", [(n, n) for n in plain]),
             ("Joins", [(n, n) for n in joins])]
 
 
@@ -43,7 +43,7 @@ class SectionFormSet(forms.BaseInlineFormSet):
     def open_index(self):
         """The section shown unfolded: the first with an error, else the first with boxes (not DATE or RIGS)."""
         return next((i for i, f in enumerate(self.forms) if f.is_bound and f.errors),
-                    next((i for i, f in enumerate(self.forms) if f.instance.section not in engine.FIXED), 0))
+                    next((i for i, f in enumerate(self.forms) if f.instance.section not in FIXED), 0))
 
 
 class PageSectionInline(admin.StackedInline):

@@ -1,35 +1,20 @@
 """Field names rigs send, for parsing formulas at save time (names contain spaces).
 
-Taken from the simulator's replies in every flavour (which follow the real
-captures), bare and prefixed with each section name a join uses.
+They are data, fields.json beside this module: what the simulators send in every flavour (which
+follow the real captures), written by `python -m minerpanel.devkit.fields` and checked against the
+simulators by tests/test_catalogue.py. Each is known bare and prefixed with each section name a
+join uses.
 """
 
 import functools
 import json
+from pathlib import Path
 
-from rigs.drivers.cgminer.protocol import parse_reply
-from rigs.simulators.cgminer import FLAVOURS, SimRig
-
-COMMANDS = ["summary", "pools", "devs", "procs", "notify", "devdetails", "stats", "coin", "config", "usbstats", "version"]
+FIELDS = Path(__file__).with_name("fields.json")
 PREFIX = {"SUMMARY": ["SUMMARY"], "POOLS": ["POOL"], "DEVS": ["DEVS", "EDEVS"], "NOTIFY": ["NOTIFY"],
           "DEVDETAILS": ["DEVDETAILS"], "STATS": ["STATS", "ESTATS"], "COIN": ["COIN"], "CONFIG": ["CONFIG"],
           "USBSTATS": ["USBSTATS"], "POOLSTATUS": ["POOLSTATUS"], "USERS": ["USERS"], "WORKERS": ["WORKERS"],
           "CLIENTS": ["CLIENTS"]}
-
-
-def other_kinds():
-    """Sections of a ckpool and an XMRigCC server, from their drivers over sample data."""
-    from rigs.drivers import ckpool, xmrigcc
-    from rigs.simulators.xmrigcc import Miner
-
-    user = {"hashrate1m": "1T", "lastshare": 1, "workers": 1, "shares": 1, "bestshare": 1.0, "bestever": 1,
-            "authorised": 1, "worker": [{"workername": "u.w", "hashrate1m": "1T", "lastshare": 1, "shares": 1,
-                                         "bestshare": 1.0, "bestever": 1}]}
-    pool = ckpool.to_sections({}, [("u", user)], {s: "up" for s in ckpool.SOCKETS}, {}, "0" * 64, 1)
-    status = Miner(None, "m").status()
-    fleet, _ = xmrigcc.to_sections({"current_server_time": 1, "client_status_list": [{"client_status": status}]})
-    return [pool, fleet]
-
 
 # the panel's own fields (custompages.render.add_markers)
 MARKERS = {"In Use", "POOL.In Use", "Late Share", "DEVS.Late Share", "EDEVS.Late Share"}
@@ -40,25 +25,12 @@ NORMALISED = ("Hashrate av", "Hashrate now", "Hash Algorithm", "Max Temp", "Stat
 @functools.lru_cache(maxsize=1)
 def known_fields():
     names = {"#", *MARKERS}
-    for flavour in FLAVOURS:
-        rig = SimRig(flavour=flavour, devices=2, pools=2)
-        for command in COMMANDS:
-            reply = parse_reply(rig.handle(json.dumps({"command": command}).encode()), command)[command]
-            for section, records in reply.sections.items():
-                for rec in records:
-                    for key in rec:
-                        names.add(key)
-                        for p in PREFIX.get(section, []):
-                            names.add(f"{p}.{key}")
+    for section, keys in json.loads(FIELDS.read_text())["sections"].items():
+        for key in keys:
+            names.add(key)
+            names.update(f"{p}.{key}" for p in PREFIX.get(section, []))
     for key in NORMALISED:
         names.update((key, f"SUMMARY.{key}"))
-    for sections in other_kinds():
-        for section, records in sections.items():
-            for rec in records:
-                for key in rec:
-                    names.add(key)
-                    for p in PREFIX.get(section, []):
-                        names.add(f"{p}.{key}")
     return frozenset(names)
 
 

@@ -3,7 +3,7 @@
 
 from rigs.field_formats import NAMED
 
-from .engine import CALCS, RESTRICTIONS, STANDARD, PageError, alternatives, referenced_fields, section_parts
+from .definition import CALCS, RESTRICTIONS, STANDARD, PageError, alternatives, referenced_fields, section_parts
 from .formula import FormulaError, compile_formula
 
 

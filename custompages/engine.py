@@ -21,38 +21,11 @@ that has data is shown. ``formats`` names a format per field (see rigs.field_for
 
 from dataclasses import dataclass, field
 
+from .checks import validate
+from .definition import FIXED, JOINS, STANDARD, PageError, alternatives, plain_names, section_parts
 from .rowops import apply_gen, calc, group_rows, passes, sort_key
 
-# Page section name -> the stored API section and, for device kinds, a filter.
-STANDARD = {
-    "SUMMARY": ("SUMMARY", None), "POOL": ("POOLS", None), "DEVS": ("DEVS", None), "EDEVS": ("EDEVS", None),
-    "ASC": ("DEVS", "ASC"), "PGA": ("DEVS", "PGA"), "GPU": ("DEVS", "GPU"), "NOTIFY": ("NOTIFY", None),
-    "DEVDETAILS": ("DEVDETAILS", None), "STATS": ("STATS", None), "ESTATS": ("ESTATS", None),
-    "CONFIG": ("CONFIG", None), "COIN": ("COIN", None), "USBSTATS": ("USBSTATS", None),
-    "VERSION": ("VERSION", None),
-    # ckpool and XMRigCC server rigs
-    "POOLSTATUS": ("POOLSTATUS", None), "USERS": ("USERS", None), "WORKERS": ("WORKERS", None),
-    "CLIENTS": ("CLIENTS", None),
-}
-FIXED = {"DATE", "RIGS"}
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
-
-# Allowed joins and how rows pair up (miner.php's joinsections()).
-JOINS = {
-    **{("SUMMARY", right): "all" for right in ("POOL", "DEVS", "EDEVS", "CONFIG", "COIN")},
-    **{(left, right): "device" for left in ("DEVS", "EDEVS") for right in ("NOTIFY", "DEVDETAILS", "USBSTATS")},
-    **{(left, right): "stats" for left in ("DEVS", "EDEVS") for right in ("STATS", "ESTATS")},
-    ("POOL", "STATS"): "poolstats",
-    ("USERS", "WORKERS"): "user",
-    **{("POOLSTATUS", right): "all" for right in ("USERS", "WORKERS")},
-    ("SUMMARY", "CLIENTS"): "all",
-}
-RESTRICTIONS = {"set", "=", "<", "<=", ">", ">=", "eq", "lt", "le", "gt", "ge", "sub", "!sub"}  # sub: starts with
-CALCS = {"sum", "avg", "min", "max", "lo", "hi", "count", "any"}
-
-
-class PageError(ValueError):
-    """A definition that cannot work: names the part and what is wrong."""
 
 
 @dataclass
@@ -64,53 +37,6 @@ class Result:
     rows: list = field(default_factory=list)  # [{"_rig": name, field: value, "_errors": {field: reason}}]
     totals: dict | None = None
     grouped: bool = False
-
-
-# ---------------------------------------------------------------- validation
-
-
-def alternatives(spec):
-    """'GEN.A=A||SUMMARY.MHS av=MHS av' -> [('GEN.A', 'A'), ('SUMMARY.MHS av', 'MHS av')]"""
-    if not isinstance(spec, str) or not spec.strip():
-        raise PageError("a field name is empty")
-    return [parse_field(alt) for alt in spec.split("||")]
-
-
-def parse_field(spec):
-    """'POOL.URL=Pool' -> ('POOL.URL', 'Pool'); '*' and '#' are allowed."""
-    if not isinstance(spec, str) or not spec.strip():
-        raise PageError("a field name is empty")
-    name, eq, header = spec.partition("=")
-    name, header = name.strip(), header.strip()
-    if not name:
-        raise PageError(f"field '{spec}' has no name before '='")
-    if eq and not header:
-        raise PageError(f"field '{spec}' has an empty new name after '='")
-    return name, header or name
-
-
-def section_parts(name):
-    parts = name.split("+")
-    for p in parts:
-        if p not in STANDARD and p not in FIXED:
-            raise PageError(f"unknown section '{p}' (known: {', '.join(sorted(STANDARD) + sorted(FIXED))})")
-    if len(parts) > 2:
-        raise PageError(f"'{name}': only two sections can be joined")
-    if len(parts) == 2 and (parts[0], parts[1]) not in JOINS:
-        known = ", ".join(f"{a}+{b}" for a, b in JOINS)
-        raise PageError(f"sections '{name}' cannot be joined (possible: {known})")
-    return parts
-
-
-def referenced_fields(definition):
-    """Field names a definition mentions (fields, where, having, group, calc)."""
-    names = {name for f in definition.get("fields", []) if isinstance(f, str) and f.strip()
-             for name, _ in alternatives(f)}
-    for key in ("where", "having"):
-        names.update(t[0] for t in definition.get(key, []) if isinstance(t, (list, tuple)) and t)
-    names.update(alt for g in definition.get("group", []) for alt in g.split("||"))
-    names.update(definition.get("calc", {}))
-    return names
 
 
 # ---------------------------------------------------------------- rows
@@ -172,37 +98,8 @@ def rig_rows(rig, name):
 # ---------------------------------------------------------------- the page
 
 
-def plain_names(definition):
-    """In a section that is not a join, 'POOL.Status' means its field 'Status' (as the
-    README's `POOL.Status eq Alive` is written): the section's own prefix is dropped."""
-    name = definition.get("section", "")
-    if "+" in name or name in FIXED:
-        return definition
-    prefix = f"{name}."
-
-    def bare(f):
-        return f[len(prefix):] if isinstance(f, str) and f.startswith(prefix) else f
-
-    def bare_spec(spec):  # 'POOL.URL=Pool', '-POOL.Accepted'
-        sign = "-" if isinstance(spec, str) and spec.startswith("-") else ""
-        return sign + bare(spec[len(sign):]) if isinstance(spec, str) else spec
-
-    out = dict(definition)
-    for key in ("fields", "totals", "group", "sort"):
-        if key in out:
-            out[key] = [bare_spec(f) for f in out[key]]
-    for key in ("where", "having"):
-        if key in out:
-            out[key] = [[bare(t[0]), *t[1:]] if isinstance(t, (list, tuple)) and t else t for t in out[key]]
-    if isinstance(out.get("calc"), dict):
-        out["calc"] = {bare(k): v for k, v in out["calc"].items()}
-    return out
-
-
 def build_section(definition, rigs):
     """One table from one section definition over all rigs (in the order given)."""
-    from .checks import validate  # checks.py builds on this module's parsing
-
     validate(definition, formulas=False)  # formulas compile against the rows' own fields
     definition = plain_names(definition)
     name = definition["section"]

@@ -3,8 +3,9 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from . import checks, engine
+from . import checks
 from .catalogue import known_fields, snapshot_fields, unknown_field
+from .definition import FIXED, RESTRICTIONS, PageError, parse_field, plain_names
 
 # Bounds on what a page may hold, so that no page (saved in the admin or imported) can
 # make a view slow or huge, and the rows one table renders.
@@ -29,7 +30,7 @@ def parse_tests(text, what):
         m = RESTRICTION.match(ln)
         if not m:
             raise ValidationError(f"line {n}: '{ln}' is not 'FIELD RESTRICTION VALUE' "
-                                  f"(restrictions: {', '.join(sorted(engine.RESTRICTIONS))})")
+                                  f"(restrictions: {', '.join(sorted(RESTRICTIONS))})")
         field, op, value = m.group(1).strip(), m.group(2), (m.group(3) or "").strip()
         out.append([field, op] if op == "set" else [field, op, value])
     return out
@@ -171,10 +172,10 @@ class PageSection(models.Model):
     def unknown_names(self, definition):
         """{box: messages} for every field a box names that no rig sends (the catalogue and the
         latest snapshots), each suggesting the closest."""
-        if definition["section"] in engine.FIXED:
+        if definition["section"] in FIXED:
             return {}
         known = known_fields() | snapshot_fields() | set(definition["bgen"]) | set(definition["gen"])
-        plain = engine.plain_names(definition)
+        plain = plain_names(definition)
         errors = {}
         boxes = {"fields": [name for name in map(field_name, plain["fields"]) if name], "totals": plain["totals"],
                  "where": [t[0] for t in plain["where"]], "having": [t[0] for t in plain["having"]],
@@ -189,8 +190,8 @@ class PageSection(models.Model):
 def field_name(spec):
     """A 'fields' line's field name, or None when the line is malformed (checks.problems() says why)."""
     try:
-        return engine.parse_field(spec)[0]
-    except engine.PageError:
+        return parse_field(spec)[0]
+    except PageError:
         return None
 
 

@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from minerpanel import importviews, views
+from minerpanel import views
 from minerpanel.auth import throttled
+from minerpanel.minerphp import views as minerphp_views
 from rigs import api as rig_api
 from rigs import discovery_views
 
@@ -11,7 +12,7 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/login/", throttled(admin.site.login)),  # the same throttle as /login/
-    path("admin/import-minerphp/", importviews.import_minerphp, name="import_minerphp"),
+    path("admin/import-minerphp/", minerphp_views.import_minerphp, name="import_minerphp"),
     path("admin/discover/", discovery_views.discover, name="discover_rigs"),
     path("admin/", admin.site.urls),
     path("pages/", include("custompages.urls")),

@@ -217,7 +217,7 @@ class FormatsTestCase(BaseTestCase):
         self.assertEqual(t[2][1], "1,000.5")  # the Σ row too
         PageSection.objects.filter(page=page).update(formats="MHS av=php")
         from custompages.checks import validate
-        from custompages.engine import PageError
+        from custompages.definition import PageError
 
         with self.assertRaisesMessage(PageError, "unknown format 'php'"):
             validate(page.sections.first().definition())

@@ -131,7 +131,7 @@ def test_every_driver_says_the_reply_is_nested_too_deeply(bg, kind, depth):
 def test_whatsminer_v3_and_its_encrypted_v2_replies(bg, depth):
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-    from rigs.drivers import whatsminer, whatsminer_v3
+    from rigs.drivers import whatsminer_crypto, whatsminer_v3
 
     device = serve(bg, nested(depth))
     with pytest.raises(RigError, match=TOO_DEEP):
@@ -140,7 +140,7 @@ def test_whatsminer_v3_and_its_encrypted_v2_replies(bg, depth):
     data = nested(depth) + b"\0" * (-len(nested(depth)) % 16)
     enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
     with pytest.raises(RigError, match=TOO_DEEP):
-        whatsminer.decrypt(key, base64.b64encode(enc.update(data) + enc.finalize()).decode())
+        whatsminer_crypto.decrypt(key, base64.b64encode(enc.update(data) + enc.finalize()).decode())
 
 
 # ---------------------------------------------------------------- the pages, the API, discovery, the poller

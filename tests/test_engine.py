@@ -3,7 +3,8 @@
 import pytest
 
 from custompages.checks import validate
-from custompages.engine import PageError, build_page, build_section, rig_rows
+from custompages.definition import PageError, plain_names
+from custompages.engine import build_page, build_section, rig_rows
 
 RIG1 = {"name": "r1", "sections": {
     "SUMMARY": [{"Elapsed": 100, "MHS av": 10.0, "Accepted": 5}],
@@ -265,7 +266,7 @@ def test_a_plain_section_reads_its_own_prefix():
     assert r.columns == [("Pool", "URL"), ("Accepted", "Accepted")]
     assert [row["URL"] for row in r.rows] == ["u"] and r.totals["Accepted"] == 5
     # a join keeps its prefixes
-    assert engine.plain_names({"section": "SUMMARY+POOL", "fields": ["POOL.URL"]})["fields"] == ["POOL.URL"]
+    assert plain_names({"section": "SUMMARY+POOL", "fields": ["POOL.URL"]})["fields"] == ["POOL.URL"]
 
 
 def test_formulas_in_a_plain_section_accept_its_prefix():

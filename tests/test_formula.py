@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custompages.formula import MAX_NUMBER, MAX_STRING, FormulaError, compile_formula, evaluate
-from minerpanel.fuzzing import expressions
+from minerpanel.devkit.fuzzing import expressions
 
 ROW = {"POOL.Difficulty Accepted": 300.0, "POOL.Accepted": 3, "POOL.Rejected": 0,
        "MHS av": 1500.5, "Pool Rejected%": 2.5, "Status": "Alive", "Enabled": "Y", "Text": "12.5"}

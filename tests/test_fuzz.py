@@ -2,7 +2,7 @@
 
 import pytest
 
-from minerpanel import fuzzing
+from minerpanel.devkit import fuzzing
 
 
 def test_the_protocol_parser_raises_only_rig_errors():

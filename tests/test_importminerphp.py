@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from custompages.models import CustomPage
-from minerpanel import phpfile
+from minerpanel.minerphp import php_reader
 from minerpanel.tiers import tier
 from rigs.models import Rig
 from tests.base import BaseTestCase
@@ -25,7 +25,7 @@ class PHPFileTests(BaseTestCase):
         text = ("\ufeff<?php\r\n$a = array('x', 5 => 'y', 'z', '7' => true, -2.5 => null);\r"
                 "$b = ['k' => [1, [2]], \"q\\t\\\"\" => 'it\\'s' . 3];  # c ?> ignored <?php\n"
                 "$c[] = 'one'; $c['two'][] = 2; /* $d = 1; */ $e = 0x1f + 1;")
-        result = phpfile.read(text)
+        result = php_reader.read(text)
         self.assertEqual(result.values["a"], {0: "x", 5: "y", 6: "z", 7: True, -2: None})
         self.assertEqual(result.values["b"], {"k": {0: 1, 1: {0: 2}}, 'q\t"': "it's3"})
         self.assertEqual(result.values["c"], {0: "one", "two": {0: 2}})
@@ -33,19 +33,19 @@ class PHPFileTests(BaseTestCase):
         self.assertEqual([(p[0], p[2]) for p in result.problems], [(4, "e")])  # arithmetic is not read
 
     def test_code_is_reported_with_its_line_and_never_run(self):
-        result = phpfile.read("<?php\n$x = 1;\n$y = system('id');\n$z = \"a$x\";\n$w = `id`;\n")
+        result = php_reader.read("<?php\n$x = 1;\n$y = system('id');\n$z = \"a$x\";\n$w = `id`;\n")
         self.assertEqual(result.values, {"x": 1})
         self.assertEqual([(p[0], p[2]) for p in result.problems], [(3, "y"), (4, "z"), (5, "w")])
         self.assertIn("system() is code", result.problems[0][1])
 
     def test_unclosed_things_are_problems_not_hangs(self):
         for text, line in (("<?php\n$a = array(1,\n", 2), ("<?php\n/* open", 2), ("<?php\n$a = 'open;\n", 2)):
-            result = phpfile.read(text)
+            result = php_reader.read(text)
             self.assertTrue(result.problems, text)
             self.assertEqual(result.problems[0][0], line, text)
 
     def test_deep_nesting_is_bounded(self):
-        result = phpfile.read("<?php $a = " + "array(" * 200 + ")" * 200 + ";")
+        result = php_reader.read("<?php $a = " + "array(" * 200 + ")" * 200 + ";")
         self.assertIn("nested deeper", result.problems[0][1])
 
 
@@ -189,20 +189,20 @@ class ManualVerbatimTests(BaseTestCase):
                       str(ctx.exception))
 
     def test_an_unclosed_bracket_stops_the_reading_with_its_line(self):
-        result = phpfile.read("<?php\n$title = 'x';\n$helper = array(1, foo(2);\n$rigs = array('10.0.0.1');\n")
+        result = php_reader.read("<?php\n$title = 'x';\n$helper = array(1, foo(2);\n$rigs = array('10.0.0.1');\n")
         self.assertEqual(result.values, {"title": "x"})  # $rigs comes after: never guessed
         self.assertIn((3, "this statement never ends (a bracket not closed?): nothing after it can be read", None),
                       result.problems)
 
     def test_a_file_too_large_is_refused(self):
-        result = phpfile.read("<?php $a = 1;" + " " * phpfile.MAX_SIZE)
+        result = php_reader.read("<?php $a = 1;" + " " * php_reader.MAX_SIZE)
         self.assertIn("larger than 2 MB", result.problems[0][1])
         self.assertEqual(result.values, {})
 
 
 class RigEntryTests(BaseTestCase):
     def test_rig_entries(self):
-        from minerpanel.minerphp import split_rig
+        from minerpanel.minerphp.plan import split_rig
 
         self.assertEqual(split_rig("10.0.0.5", 4029), ("10.0.0.5", 4029, ""))
         self.assertEqual(split_rig("10.0.0.5:", 4028), ("10.0.0.5", 4028, ""))

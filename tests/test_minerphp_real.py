@@ -129,7 +129,7 @@ class ImportedFormulaTests(BaseTestCase):
 
 
 def test_a_field_in_double_quotes_is_read_as_miner_php_reads_it():
-    from minerpanel.minerphp_pages import translate_formula
+    from minerpanel.minerphp.pages import translate_formula
 
     # genfld() replaces every field name by its value, inside quotes too: "GHS av" is the field
     assert translate_formula('max("GHS av", 1)', {"GHS av"}) == 'max("GHS av", 1)'

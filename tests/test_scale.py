@@ -1,6 +1,6 @@
 """Scale-out on real engines: `pollrigs` processes on one PostgreSQL, pushes through Redis.
 
-Run by `make test-engines` (rigs/engines.py starts private servers). On SQLite, or
+Run by `make test-engines` (minerpanel/devkit/engines.py starts private servers). On SQLite, or
 without Redis, the tests that need other processes skip and say why.
 """
 

@@ -5,7 +5,8 @@ holds a secret and keeps the secret."""
 import pytest
 from django.test import Client
 
-from minerpanel import carryover, minerphp
+from minerpanel.minerphp import carryover
+from minerpanel.minerphp.plan import Plan
 from rigs.discovered import register
 from rigs.discovery import Found
 from rigs.discovery_views import SESSION_KEY
@@ -28,7 +29,7 @@ class PathsTestCase(BaseTestCase):
         self.before = stored()
 
     def test_the_minerphp_import_never_moves_an_existing_rig(self):
-        plan = minerphp.Plan()
+        plan = Plan()
         plan.rigs = [{"name": "cc", "host": "10.66.6.6", "port": 3344, "entry": "10.66.6.6:3344:cc"},
                      {"name": "other", "host": "10.0.0.7", "port": 3344, "entry": "10.0.0.7:3344:other"}]
         with pytest.raises(carryover.CarryOverError, match="cc"):

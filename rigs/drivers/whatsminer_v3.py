@@ -18,6 +18,7 @@ from . import asic
 from .cgminer import client
 from .cgminer.protocol import load_json
 from .errors import BadReplyError, NoReplyError, RigError
+from .whatsminer_crypto import encrypt
 
 PORT = 4433
 TO_MHS = 1e6  # TH/s
@@ -152,8 +153,6 @@ async def write(rig, port, cmd, param=None, **limits):
     tok, key = token(cmd, rig.token or "super", salt, ts)
     request = {"cmd": cmd, "ts": ts, "token": tok, "account": getattr(rig, "username", "") or "super"}
     if param is not None:
-        from .whatsminer import encrypt  # the same AES-256-ECB, zero-padded, base64
-
         request["param"] = encrypt(key, param) if cmd == "set.miner.pools" else param
     reply = await call(rig.host, port, request, **limits)
     code = reply.get("code")

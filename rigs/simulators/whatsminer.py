@@ -10,7 +10,7 @@ mode and limit, LED, restart (btminer up from zero), reboot.
 import json
 import secrets
 
-from rigs.drivers.whatsminer import decrypt, encrypt, keys
+from rigs.drivers.whatsminer_crypto import decrypt, encrypt, keys
 
 from . import asic
 

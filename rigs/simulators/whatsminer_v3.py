@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 
-from rigs.drivers.whatsminer import decrypt
+from rigs.drivers.whatsminer_crypto import decrypt
 
 from . import asic
 

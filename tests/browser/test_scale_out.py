@@ -1,6 +1,6 @@
 """The scale-out setup end to end: two web processes and a poller process on one PostgreSQL, the push
 going through Redis to pages open in Chromium on either web process, one session and one audit log
-for both. Its own servers (rigs/engines.py); skips, saying why, where they cannot start."""
+for both. Its own servers (minerpanel/devkit/engines.py); skips, saying why, where they cannot start."""
 
 import os
 import secrets
@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import pytest
 
-from rigs import engines
+from minerpanel.devkit import engines
 from tests.browser.conftest import ROOT, free_port, login
 
 

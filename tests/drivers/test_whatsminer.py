@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from rigs import drivers, poller
 from rigs.drivers import whatsminer
+from rigs.drivers.whatsminer_crypto import md5_crypt
 from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig, Snapshot
 from rigs.simulators.whatsminer import WhatsminerSim, serve
@@ -22,8 +23,8 @@ def whatsminer_at(bg):
 
 def test_md5_crypt_matches_the_reference_implementation():
     # `openssl passwd -1 -salt BQ5hoXV9 admin` and `... -salt saltstri password`
-    assert whatsminer.md5_crypt("admin", "BQ5hoXV9") == "$1$BQ5hoXV9$RxmaDUO33TS7O26yeMHZ81"
-    assert whatsminer.md5_crypt("password", "saltstri") == "$1$saltstri$qQY4WxjABChYG1ccLpfkz/"
+    assert md5_crypt("admin", "BQ5hoXV9") == "$1$BQ5hoXV9$RxmaDUO33TS7O26yeMHZ81"
+    assert md5_crypt("password", "saltstri") == "$1$saltstri$qQY4WxjABChYG1ccLpfkz/"
 
 
 def test_the_simulator_sends_btminers_broken_json():

@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 from django.test import override_settings
 
-from minerpanel import phpfile
-from minerpanel.carryover import carry_over, plan_for
+from minerpanel.minerphp import php_reader
+from minerpanel.minerphp.carryover import carry_over, plan_for
 from rigs import discovery
 from rigs.simulators.cgminer import SimFarm, SimRig
 
@@ -55,7 +55,7 @@ class Command(BaseCommand):
         text = farm_file(opts["rigs"], opts["users"], opts["pages"])
         self.stdout.write(f"file: {opts['rigs']} rigs, {opts['users']} users, {opts['pages']} pages, "
                           f"{len(text) / 1024:.0f} KB")
-        parse = [self.timed(lambda: phpfile.read(text)) for _ in range(5)]
+        parse = [self.timed(lambda: php_reader.read(text)) for _ in range(5)]
         self.stdout.write(f"read the PHP (median of 5): {statistics.median(parse) * 1000:.0f} ms")
         plan = plan_for(text)
         self.stdout.write(f"plan (gen formulas translated and checked): "

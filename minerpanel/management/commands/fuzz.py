@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         try:
-            from minerpanel import fuzzing
+            from minerpanel.devkit import fuzzing
         except ImportError as exc:
             raise CommandError(f"fuzzing needs hypothesis (pip install -e '.[test]'): {exc}") from None
         if not 1 <= opts["examples"] <= 10_000_000:

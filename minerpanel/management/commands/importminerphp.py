@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from minerpanel import phpfile
-from minerpanel.carryover import CarryOverError, carry_over, plan_for, report_lines
+from minerpanel.minerphp import php_reader
+from minerpanel.minerphp.carryover import CarryOverError, carry_over, plan_for, report_lines
 from minerpanel.terminal import shown
 
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         try:
             with open(opts["file"], "rb") as fh:
-                raw = fh.read(phpfile.MAX_SIZE + 1)
+                raw = fh.read(php_reader.MAX_SIZE + 1)
         except OSError as exc:
             raise CommandError(f"cannot read {opts['file']}: {exc.strerror}") from None
         text = raw.decode("utf-8", errors="replace")

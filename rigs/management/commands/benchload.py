@@ -11,7 +11,6 @@ import base64
 import os
 import re
 import shutil
-import resource
 import signal
 import socket
 import statistics
@@ -27,7 +26,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from rigs.management.commands.benchpoll import free_base, wait_listening
+from minerpanel.devkit.bench import cpu_seconds, free_base, wait_listening
 
 HOST = "127.0.0.1"  # loopback only
 MAX_BODY = 32 * 1024 * 1024
@@ -190,11 +189,6 @@ def children_of(pid):
         return []
 
 
-def own_cpu():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
 def pct(values, q):
     return sorted(values)[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
@@ -257,10 +251,10 @@ class Command(BaseCommand):
             time.sleep(warm)
             sim, panel = children
             pollers = children_of(panel.pid)  # serve's poller process
-            before = (cpu_of(sim.pid), cpu_of(panel.pid), sum(map(cpu_of, pollers)), own_cpu(), os.getloadavg()[0])
+            before = (cpu_of(sim.pid), cpu_of(panel.pid), sum(map(cpu_of, pollers)), cpu_seconds(), os.getloadavg()[0])
             stats = asyncio.run(self.load(port, opts))
             stats["cpu"] = (cpu_of(sim.pid) - before[0], cpu_of(panel.pid) - before[1],
-                            sum(map(cpu_of, pollers)) - before[2], own_cpu() - before[3], before[4], os.getloadavg()[0])
+                            sum(map(cpu_of, pollers)) - before[2], cpu_seconds() - before[3], before[4], os.getloadavg()[0])
         finally:
             for child in children:
                 child.send_signal(signal.SIGINT)

@@ -12,7 +12,6 @@ import contextlib
 import logging
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,40 +23,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from minerpanel.devkit.bench import cpu_seconds, free_base, tree_cpu, wait_listening
 from rigs import poller
 from rigs.drivers import cgminer
 from rigs.drivers.cgminer.protocol import encode_request
 from rigs.management.commands.simulate_rigs import raise_file_limit
-
-
-def free_base(count):
-    """A base port with ``count`` free ports above it."""
-    # below the ephemeral range (32768+), where our own client sockets live
-    for base in range(10000, 32000 - count, 997):
-        try:
-            socks = []
-            for p in (base, base + count - 1):
-                s = socket.socket()
-                s.bind(("127.0.0.1", p))
-                socks.append(s)
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free port range")
-
-
-def wait_listening(port, timeout=60, host="127.0.0.1"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            socket.create_connection((host, port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"simulator not listening on {host}:{port}")
 
 
 async def bare_round(addresses, payload, concurrency):
@@ -91,39 +61,6 @@ def floor(addresses, commands, concurrency):
     return took, cpu
 
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu(root):
-    """CPU seconds of a process and its living descendants (a server and its backends), with the
-    children each of them has reaped (a backend whose connection closed)."""
-    parent, cpu = {}, {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parent[int(pid)] = int(fields[1])
-        cpu[int(pid)] = sum(int(x) for x in fields[11:15]) / TICK
-    total, todo = 0.0, [root]
-    children = {}
-    for pid, ppid in parent.items():
-        children.setdefault(ppid, []).append(pid)
-    while todo:
-        pid = todo.pop()
-        total += cpu.get(pid, 0.0)
-        todo.extend(children.get(pid, []))
-    return total
-
-
-def cpu_seconds():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
 class Command(BaseCommand):
     help = "Poll N simulated rigs once (and with 5 %% hung) and print wall time, rigs/s, CPU and peak RSS."
 
@@ -135,7 +72,7 @@ class Command(BaseCommand):
                                  "or a list such as summary,devs,pools")
         parser.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite",
                             help="where snapshots go: a throw-away SQLite file (in this process) or a private "
-                                 "PostgreSQL (rigs/engines.py; its CPU is counted apart)")
+                                 "PostgreSQL (minerpanel/devkit/engines.py; its CPU is counted apart)")
 
     def handle(self, *args, **opts):
         n = opts["rigs"]
@@ -163,7 +100,7 @@ class Command(BaseCommand):
             return
         import dj_database_url
 
-        from rigs import engines
+        from minerpanel.devkit import engines
 
         with engines.postgres(durable=True) as pg:
             connections["default"].close()

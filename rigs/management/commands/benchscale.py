@@ -1,5 +1,5 @@
 """Benchmark the scale-out setup on this machine: simulator processes, K `pollrigs` shards,
-a PostgreSQL and a Redis of their own (rigs/engines.py), 10,000 to 100,000 rigs.
+a PostgreSQL and a Redis of their own (minerpanel/devkit/engines.py), 10,000 to 100,000 rigs.
 
 Each simulator process serves up to --per-sim rigs on a loopback address of its own
 (127.0.1.J, ports from 20000: more than 65,535 rigs need several addresses). Every rig
@@ -26,10 +26,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from rigs import engines, poller
+from minerpanel.devkit import engines
+from minerpanel.devkit.bench import cpu_seconds, tree_cpu, wait_listening
+from rigs import poller
 from rigs.drivers import cgminer
 from rigs.lease import Lease
-from rigs.management.commands.benchpoll import cpu_seconds, tree_cpu, wait_listening
 from rigs.management.commands.simulate_rigs import raise_file_limit
 
 BASE_PORT = 20000

@@ -11,10 +11,10 @@ import re
 
 from custompages.catalogue import unknown_field
 from custompages.checks import warnings
-from custompages.engine import PageError, parse_field, plain_names, referenced_fields, section_parts
+from custompages.definition import PageError, parse_field, plain_names, referenced_fields, section_parts
 from custompages.formula import FUNCTIONS, FormulaError, compile_formula
 
-from . import phpfile
+from . import php_reader
 
 EXT_KEYS = ("where", "group", "calc", "having", "bgen", "gen")
 # sections only Kano's miner.php draws (its Avalon pages: the EC code table, the MM modules of estats)
@@ -33,7 +33,7 @@ def strings(value, what):
         return [value]
     if not isinstance(value, dict) or not all(isinstance(v, (str, int, float)) for v in value.values()):
         raise ValueError(f"{what} is not a list of names")
-    return [phpfile.php_str(v) for v in value.values()]
+    return [php_reader.php_str(v) for v in value.values()]
 
 
 def clean_line(text, what):
@@ -46,9 +46,9 @@ def tests(value, what):
     """[['Field', '>', 0], ...] -> 'Field > 0' lines"""
     out = []
     for test in (value or {}).values() if isinstance(value, dict) else [value] if value else []:
-        if not phpfile.is_list(test) or not 2 <= len(test) <= 3:
+        if not php_reader.is_list(test) or not 2 <= len(test) <= 3:
             raise ValueError(f"{what}: {test!r} is not array('Field', 'restriction', value)")
-        out.append(clean_line(" ".join(phpfile.php_str(v) for v in test.values()), what))
+        out.append(clean_line(" ".join(php_reader.php_str(v) for v in test.values()), what))
     return "\n".join(out)
 
 
@@ -79,7 +79,7 @@ def formulas(value, what, fields, notes, page):
         return "", set()
     if not isinstance(value, dict):
         raise ValueError(f"{what} is not an array of 'name' => 'formula'")
-    if phpfile.is_list(value) and len(value) == 2 and all(isinstance(v, str) for v in value.values()):
+    if php_reader.is_list(value) and len(value) == 2 and all(isinstance(v, str) for v in value.values()):
         notes.append(f"page '{page}': {what} array('{value[0]}', '...') read as '{value[0]}' => '...' "
                      "(the manual's form)")
         value = {value[0]: value[1]}
@@ -136,7 +136,7 @@ def page_entry(name, spec, known, notes, order):
             if key not in EXT_KEYS and key != "fmt":
                 notes.append(f"page '{name}': '{key}' in the extension of {section} has no equivalent: ignored")
         if extension.get("fmt"):  # a PHP function that draws the cells: its formulas only feed it
-            notes.append(f"page '{name}': {section} is drawn by the PHP function {phpfile.php_str(extension['fmt'])}"
+            notes.append(f"page '{name}': {section} is drawn by the PHP function {php_reader.php_str(extension['fmt'])}"
                          "(), which the panel does not run: its formulas are left out, so its fields show their "
                          "|| alternatives (as miner.php does with $allowgen off)")
             extension = {k: v for k, v in extension.items() if k not in ("gen", "bgen")}

@@ -1,4 +1,4 @@
-"""Carry a miner.php plan (minerphp.Plan) into the database: rigs, accounts, pages.
+"""Carry a miner.php plan (plan.Plan) into the database: rigs, accounts, pages.
 
 All or nothing, in one transaction; a dry run does the same work (every object
 validated, pages through importpages) and rolls it back, so its report is what a
@@ -19,10 +19,11 @@ from django.db import transaction
 
 from custompages.catalogue import known_fields
 from custompages.models import CustomPage, PageSection
+from minerpanel.tiers import join_tier
 from rigs.models import Rig
 
-from . import minerphp, phpfile
-from .tiers import join_tier
+from . import php_reader
+from .plan import BUILTIN_PAGES, translate
 
 log = logging.getLogger(__name__)
 PASSWORD_ADVICE = ("the passwords were plaintext in the file: they are stored hashed; ask each imported user to "
@@ -40,7 +41,7 @@ class _DryRun(Exception):
 
 
 def plan_for(text):
-    return minerphp.translate(phpfile.read(text), known_fields())
+    return translate(php_reader.read(text), known_fields())
 
 
 def messages(exc):
@@ -104,7 +105,7 @@ def add_pages(plan, out, errors):
         if page:
             out.append(f"= page '{name}': the panel's built-in page of that name, kept as it is (/pages/{page.slug}/)")
         else:
-            changed.append(dict(minerphp.BUILTIN_PAGES[name], public=name in public))
+            changed.append(dict(BUILTIN_PAGES[name], public=name in public))
             out.append(f"+ page '{name}': the panel's built-in page of that name, created again "
                        f"at /pages/{changed[-1]['slug']}/")
     for entry in plan.pages:

@@ -1,9 +1,9 @@
-"""What a myminer.php means for MinerPanel: miner.php's settings read by phpfile, as a plan.
+"""What a myminer.php means for MinerPanel: miner.php's settings read by php_reader, as a plan.
 
-    plan = translate(phpfile.read(text), known_fields)
+    plan = translate(php_reader.read(text), known_fields)
 
 A Plan holds the rigs, accounts and custom pages to create (pages in the form
-exportpages/importpages use, each built by minerphp_pages), the environment lines
+exportpages/importpages use, each built by pages.py), the environment lines
 that carry the settings, notes (what is skipped and why) and problems (what stops
 the import). Plain Python: no Django here.
 """
@@ -14,8 +14,8 @@ import shlex
 
 from custompages.builtin import MINERPHP
 
-from . import phpfile
-from .minerphp_pages import page_entry
+from . import php_reader
+from .pages import page_entry
 
 PAGE_VARIABLES = ("customsummarypages", "user_pages", "sys_pages")
 # miner.php's $sys_pages that the panel has as built-in pages, under the same names
@@ -212,7 +212,7 @@ def env_value(kind, value):
         return str(int(value)) if float(value).is_integer() else str(value)
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ValueError("is not text")
-    return phpfile.php_str(value)
+    return php_reader.php_str(value)
 
 
 def settings(plan, result):
@@ -276,7 +276,7 @@ def users(plan, result):
             if not isinstance(password, (str, int)) or isinstance(password, bool):
                 plan.problems.append(f"{at(result, 'userlist')}the password of '{name}' is not text")
                 continue
-            plan.users.append({"name": str(name), "password": phpfile.php_str(password), "tier": tier})
+            plan.users.append({"name": str(name), "password": php_reader.php_str(password), "tier": tier})
 
 
 # ---------------------------------------------------------------- pages
@@ -323,7 +323,7 @@ def pages(plan, result):
             plan.notes.append(f"{where}the page '{name}' {source}")
             continue
         if source:
-            plan.notes.append(f"{where}the page '{name}' => {phpfile.php_str(value[name])}: imported from {source}")
+            plan.notes.append(f"{where}the page '{name}' => {php_reader.php_str(value[name])}: imported from {source}")
         try:
             entry = page_entry(name, spec, plan.known, plan.notes, 100 + 10 * len(plan.pages))
         except ValueError as exc:

@@ -5,12 +5,12 @@ import logging
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from minerpanel.auth import client_address
+from minerpanel.tiers import sys_required
 from rigs.control import audit
 
-from . import phpfile
+from . import php_reader
 from .carryover import PASSWORD_ADVICE, CarryOverError, carry_over, plan_for, report_lines
-from .tiers import sys_required
-from .auth import client_address
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +21,8 @@ def import_minerphp(request):
     context = {"title": "Import a myminer.php", "advice": PASSWORD_ADVICE}
     if request.method == "POST" and "file" in request.FILES:
         upload = request.FILES["file"]
-        if upload.size > phpfile.MAX_SIZE:
-            context["error"] = f"{upload.name} is larger than {phpfile.MAX_SIZE // 1024 // 1024} MB: not a settings file."
+        if upload.size > php_reader.MAX_SIZE:
+            context["error"] = f"{upload.name} is larger than {php_reader.MAX_SIZE // 1024 // 1024} MB: not a settings file."
         else:
             text = upload.read().decode("utf-8", errors="replace")
             return show(request, context, upload.name[:200], text, dry_run=True)
@@ -35,7 +35,7 @@ def import_minerphp(request):
 
 
 def show(request, context, name, text, dry_run):
-    if len(text) > phpfile.MAX_SIZE:
+    if len(text) > php_reader.MAX_SIZE:
         context["error"] = "The file is too large."
         return render(request, "minerpanel/import_minerphp.html", context, status=400)
     plan = plan_for(text)

@@ -5,7 +5,7 @@ is stopped (and its directory removed) on exit. Debian's binaries are used
 (packages `postgresql` and `redis-server`, installed by `make engines`).
 initdb and postgres refuse to run as root: as root they run as the `postgres` user.
 
-    python -m rigs.engines pytest -q tests/    # the command with DATABASE_URL and REDIS_URL set
+    python -m minerpanel.devkit.engines pytest -q tests/    # the command with DATABASE_URL and REDIS_URL set
 
 With no server (not installed, cannot start) the command still runs, with
 ENGINES_UNAVAILABLE saying why, so the tests that need them skip with that reason.
@@ -147,7 +147,7 @@ def both(durable=False):
 
 def main(argv):
     if not argv:
-        sys.exit("usage: python -m rigs.engines COMMAND [ARG...]")
+        sys.exit("usage: python -m minerpanel.devkit.engines COMMAND [ARG...]")
     env = dict(os.environ)
     try:
         with both() as (db, channels):
