@@ -1,11 +1,10 @@
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, render
 
-from rigs.views import header
+from rigs.web.views import header
 
 from . import render as page_render
 from .models import SLUG, CustomPage
-
 
 HOME = "summary"  # the page '/' shows: miner.php's Summary, editable and replaceable in the admin
 

@@ -4,8 +4,8 @@ from django.urls import include, path
 
 from minerpanel import importviews, views
 from minerpanel.auth import throttled
-from rigs import api as rig_api
-from rigs import discovery_views
+from rigs.api import views as rig_api
+from rigs.discovery import views as discovery_views
 
 urlpatterns = [
     path("login/", views.login, name="login"),

@@ -6,6 +6,6 @@ class RigsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import batch
+        from rigs.polling import batch_cache
 
-        batch.connect()  # memoised farm figures forget a rig edited or a snapshot saved
+        batch_cache.connect()  # memoised farm figures forget a rig edited or a snapshot saved

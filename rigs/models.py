@@ -8,10 +8,10 @@ from django.db import models
 from django.utils import timezone
 
 from minerpanel.encryption import EncryptedField
-
-from . import drivers, fastjson
-from .figures import figures
-from .health import DEFAULT_LIMITS, assess
+from rigs import drivers
+from rigs.drivers import fastjson
+from rigs.readings.figures import figures
+from rigs.readings.health import DEFAULT_LIMITS, assess
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
@@ -141,7 +141,7 @@ class AuditEntry(models.Model):
 
 
 class SnapshotJSONField(models.JSONField):
-    """JSON through orjson (rigs/fastjson.py). Having get_placeholder keeps PostgreSQL's bulk
+    """JSON through orjson (rigs/drivers/fastjson.py). Having get_placeholder keeps PostgreSQL's bulk
     upsert on VALUES rows: Django's UNNEST arrays quote every JSON text again in Python,
     which made the poller's writes four times slower."""
 
@@ -278,7 +278,7 @@ def make_brief(sections, statuses, kind="cgminer", previous=None, limits=None, n
 
 
 class PollerLease(models.Model):
-    """Which `pollrigs` process polls a shard, until when; renewed with every write (rigs/lease.py)."""
+    """Which `pollrigs` process polls a shard, until when; renewed with every write (rigs/polling/lease.py)."""
 
     shard = models.CharField(max_length=32, primary_key=True)  # "all" or "K/N"
     owner = models.CharField(max_length=200)  # host:pid:random of the process

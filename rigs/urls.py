@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, xmrigcc_views
+from rigs.web import views, xmrigcc_views
 
 urlpatterns = [
     path("", views.summary, name="summary"),

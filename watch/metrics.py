@@ -17,10 +17,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import CollectorRegistry
 
-from rigs.figures import AVERAGE, number, rate_hs
-from rigs.health import device_label
 from rigs.models import Rig, Snapshot, stale_after
-from rigs.tables import active_pool
+from rigs.readings.figures import AVERAGE, number, rate_hs
+from rigs.readings.health import device_label
+from rigs.web.tables import active_pool
 
 from .models import Alert, Mark, Point
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from minerpanel.tiers import SYS, sys_required, tier, usr_required
 from rigs.control import audit
 from rigs.models import Rig
-from rigs.views import client_address, header
+from rigs.web.views import client_address, header
 
 from . import alerts, history
 from .models import RULES, Alert, Destination, Silence

@@ -20,14 +20,12 @@ import time
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from rigs.commands import Command, Param
-
-from .. import fastjson
-from . import asic, cgminer
+from . import asic, cgminer, fastjson
 from . import whatsminer_v3 as v3
 from .cgminer import client
 from .cgminer.protocol import cut_reply, load_json
 from .cgminer.repair import check_nesting
+from .described import Command, Param
 from .errors import BadReplyError, RigError
 
 KIND = "whatsminer"

@@ -26,11 +26,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from rigs import engines, poller
+from rigs import engines
 from rigs.drivers import cgminer
-from rigs.lease import Lease
 from rigs.management.commands.benchpoll import cpu_seconds, tree_cpu, wait_listening
 from rigs.management.commands.simulate_rigs import raise_file_limit
+from rigs.polling import poller
+from rigs.polling.lease import Lease
 
 BASE_PORT = 20000
 

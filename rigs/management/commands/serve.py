@@ -43,7 +43,8 @@ async def poller_process(stop, children):
     import json
     import sys
 
-    from rigs import pages, poller
+    from rigs.polling import poller
+    from rigs.web import view_models
 
     while not stop.is_set():
         # From this loop's thread, the main one: the child's PR_SET_PDEATHSIG follows the forking thread.
@@ -69,7 +70,7 @@ async def poller_process(stop, children):
             ids = sorted(ids)
             try:
                 # in a thread of its own: requests do not queue behind it
-                await sync_to_async(pages.warm_and_prebuild, thread_sensitive=False)(ids)
+                await sync_to_async(view_models.warm_and_prebuild, thread_sensitive=False)(ids)
             except Exception:
                 log.exception("building the pages of a batch failed")
             await poller.publish(ids)

@@ -11,13 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minerpanel.tiers import SYS, readonly, tier
+from rigs import drivers
+from rigs.models import Rig, SectionsOf, Snapshot, stale_after
+from rigs.polling import batch_cache
+from rigs.readings.health import with_reachability
+from rigs.readings.version import miner_version
 
-from . import batch, drivers, farm_tables, paging, tables
-from .field_formats import fmt
-from .formatting import clock, format_rate
-from .health import with_reachability
-from .models import Rig, SectionsOf, Snapshot, stale_after
-from .overview import miner_version
+from . import overview_tables, paging, tables
+from .display import clock, format_rate
+from .field_display import fmt
 
 
 def tz():
@@ -166,7 +168,7 @@ def rigs_table(items, now, show_address):
         miner, api = miner_version(snap.sections if snap else {})
         h = rig_health(snap, state, now)
         reasons = reasons_line(h, z, now) + (" · read-only" if rig.readonly else "")
-        figs = farm_tables.figures_of(snap)
+        figs = overview_tables.figures_of(snap)
         hs, hottest = figs.get("hashrate_hs"), figs.get("max_temp")
         cells = [
             tables.cell(HEALTH_LABEL[h["state"]], f"h-{h['state']}"),
@@ -220,9 +222,9 @@ def no_gc_pauses():
 def farm_states(now=None):
     """[{"pk", "name", "state"}] of every enabled rig in one light query (no sections):
     for the header's count and the rig bar. Kept until a batch of snapshots is stored
-    (rigs/batch.py) or a rig's data goes stale."""
+    (rigs/polling/batch_cache.py) or a rig's data goes stale."""
     now = now or timezone.now()
-    return list(batch.memo("farm_states", read_farm_states, now))
+    return list(batch_cache.memo("farm_states", read_farm_states, now))
 
 
 def read_farm_states(now):
@@ -276,14 +278,14 @@ OVERVIEWS = set()  # problems-only or not, as viewed
 
 def overview_memo(now, problems, z):
     OVERVIEWS.add(problems)
-    return batch.memo(("overview", problems, str(z)), lambda at: overview_tables(at, problems, z), now)
+    return batch_cache.memo(("overview", problems, str(z)), lambda at: shared_overview(at, problems, z), now)
 
 
 def summary_context(user, now=None, problems=False, params=None):
     """``problems``: only the rigs whose state is not ok (totals still count every rig).
     Long tables show the rows of rigs needing attention first, settings.TABLE_ROWS a page,
     as ``params`` (the query) asks: see paging.py. The whole tables are built once per stored
-    batch (rigs/batch.py) and shared by every view and push; a view cuts out its rows."""
+    batch (rigs/polling/batch_cache.py) and shared by every view and push; a view cuts out its rows."""
     now = now or timezone.now()
     z = tz()
     farm = overview_memo(now, problems, z)
@@ -307,7 +309,7 @@ def summary_context(user, now=None, problems=False, params=None):
     }
 
 
-def overview_tables(now, problems, z):
+def shared_overview(now, problems, z):
     """What every view of the Overview shares until the next batch, and until when (a rig's data
     going stale changes its state)."""
     items = items_for(rigs_with_snapshots(), now)
@@ -318,8 +320,8 @@ def overview_tables(now, problems, z):
     limit = stale_after()
     turns = [snap.last_ok_at.timestamp() + limit for _, snap, state, _ in items
              if state == "ok" and snap and snap.last_ok_at]
-    built = [farm_tables.summary_table(items, z, shown), farm_tables.devices_table(shown, z),
-             farm_tables.pools_table(shown, z)]
+    built = [overview_tables.summary_table(items, z, shown), overview_tables.devices_table(shown, z),
+             overview_tables.pools_table(shown, z)]
     return {"items": items, "shown": shown, "states": states, "bad": bad, "tables": built}, min(turns, default=None)
 
 
@@ -373,10 +375,10 @@ def warm(rig_ids):
     with no_gc_pauses():
         items = items_for(rigs_with_snapshots(rig_ids), timezone.now())
         z = tz()
-        for kind, build in (("summary", farm_tables._summary_rows), ("devs", farm_tables._device_rows),
-                            ("pools", farm_tables._pool_rows)):
+        for kind, build in (("summary", overview_tables._summary_rows), ("devs", overview_tables._device_rows),
+                            ("pools", overview_tables._pool_rows)):
             for rig, snap, state, href in items:
-                rows = farm_tables.rows_of(kind, build, rig, snap, state, href, z)
+                rows = overview_tables.rows_of(kind, build, rig, snap, state, href, z)
                 for row in rows[0] if kind == "devs" else rows:
                     row.html()
     from custompages import render

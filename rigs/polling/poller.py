@@ -17,8 +17,10 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
-from . import drivers, fastjson
-from .drivers.errors import RigError
+from rigs import drivers
+from rigs.drivers import fastjson
+from rigs.drivers.errors import RigError
+
 from .lease import Lost
 from .upsert import upsert
 
@@ -116,7 +118,7 @@ async def poll_rig(target, **lim):
 
 
 def rig_limits(target):
-    from .models import health_limits
+    from rigs.models import health_limits
 
     return health_limits(getattr(target, "temp_warn", None), getattr(target, "temp_err", None))
 
@@ -159,7 +161,7 @@ def wanted_sections():
 
 def load_targets(shard=None):
     """Enabled rigs (of shard K/N, if given) with what we know of their joins."""
-    from .models import Rig
+    from rigs.models import Rig
 
     close_old_connections()
     rows = Rig.objects.filter(enabled=True).values_list(
@@ -180,7 +182,7 @@ def load_targets(shard=None):
 def previous_briefs(ids):
     """{rig id: {"health": ..., "history": ..., "fans": ...}} of these rigs' stored briefs, the parts read as
     JSON text and parsed here (through the ORM they cost half as much as working the briefs out)."""
-    from .models import Snapshot
+    from rigs.models import Snapshot
 
     if not ids:
         return {}
@@ -209,7 +211,7 @@ def store(results, now=None, guard=None, recent=None):
     ``recent``: the poller's memory of the health and history it last wrote per rig ({rig id: ...}),
     so they need not be read back; rigs it does not know are read from the database into it.
     """
-    from .models import Snapshot, make_brief
+    from rigs.models import Snapshot, make_brief
 
     close_old_connections()
     now = now or timezone.now()
@@ -275,7 +277,7 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, rece
     Results are stored and published as they arrive, every ``flush_every``
     seconds, so a hung rig never holds back the others' fresh numbers.
     ``on_batch(rig_ids)`` (sync) runs after each stored batch, before the publish.
-    With a ``lease`` (rigs/lease.py), each write renews it and lease.Lost ends the round.
+    With a ``lease`` (rigs/polling/lease.py), each write renews it and lease.Lost ends the round.
     ``recent``: see store(); kept by ``run`` while it holds its shard without a break.
     """
     started = time.perf_counter()
@@ -386,7 +388,7 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
                     term = lease.term
             if (settings.DISCOVERY == "mcast" and (shard is None or shard[0] == 0) and (lease is None or holding)
                     and began >= discover_at):
-                from .discovered import scheduled_round
+                from rigs.discovery.register import scheduled_round
 
                 discover_at = began + settings.DISCOVERY_INTERVAL
                 try:

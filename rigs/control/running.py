@@ -13,10 +13,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from minerpanel.tiers import granted
+from rigs import drivers
+from rigs.drivers.errors import RigError
+from rigs.models import AuditEntry, Rig
+from rigs.polling import poller
 
-from . import commands, drivers, poller
-from .drivers.errors import RigError
-from .models import AuditEntry, Rig
+from . import commands
 
 log = logging.getLogger("minerpanel.control")
 
@@ -143,7 +145,7 @@ def repoll(ids):
     """Ask the rigs again now, store, and push fresh pages."""
     if not ids:
         return
-    from . import pages
+    from rigs.web import view_models
 
     targets = [t for t in poller.load_targets() if t.id in set(ids)]
 
@@ -152,7 +154,7 @@ def repoll(ids):
 
     results = async_to_sync(ask)()
     poller.store(results)
-    pages.warm(ids)
+    view_models.warm(ids)
     async_to_sync(poller.publish)(ids)
 
 

@@ -7,7 +7,8 @@ choose instead, are in field_formats.py.
 import math
 from datetime import UTC, datetime
 
-from .drivers.cgminer.protocol import as_number
+from rigs.drivers.cgminer.protocol import as_number
+
 from .php import number_format, php_date, php_round, php_str  # noqa: F401  (miner.php's printing, used here and re-exported)
 
 RATE_UNITS = [(1e6, "TH/s"), (1e3, "GH/s"), (1.0, "MH/s"), (1e-3, "kH/s")]
