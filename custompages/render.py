@@ -15,7 +15,7 @@ from rigs.web.display import date_box, last_share_state
 from rigs.web.field_display import fmt, formatter, named, rate_title
 
 from . import engine
-from .models import MAX_ROWS
+from .models import HOME, MAX_ROWS, CustomPage, PageSection
 
 log = logging.getLogger("minerpanel.pages")
 
@@ -98,10 +98,7 @@ def read_all(needed, now):
 
 def warm(rig_ids):
     """Build the engine inputs of freshly stored rigs for the Summary page ('/'), so the next
-    view or push decodes nothing. The poller calls it after each batch (through rigs.web.view_models.warm)."""
-    from .models import CustomPage
-    from .views import HOME
-
+    view or push decodes nothing. Registered as a hook after each stored batch (apps.py)."""
     home = CustomPage.objects.filter(slug=HOME).first()
     if home is not None and rig_ids:
         needed = (*needed_sections(home.definitions()), settings.CHECK_LAST_SHARE)
@@ -316,9 +313,20 @@ def row_text(row):
     return " ".join(str(v) for k, v in row.items() if k != "_errors").lower()
 
 
+def sections_in_use():
+    """Every section a custom page names, so the poller has the drivers ask for them (a hook, apps.py)."""
+    return PageSection.objects.values_list("section", flat=True).distinct()
+
+
 # The pages viewed since the start, so the thread that runs after each stored batch builds them
-# again before anyone asks (rigs.pages.prebuild).
+# again before anyone asks (rebuild_viewed).
 VIEWED = set()
+
+
+def rebuild_viewed():
+    """Build again the custom pages viewed since the start, after a stored batch (a hook, apps.py)."""
+    for page in CustomPage.objects.filter(pk__in=list(VIEWED)):
+        page_context(None, page)
 
 
 def page_context(user, page, params=None, whole=False):

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from custompages import views as custom_pages
 from minerpanel import importviews, views
 from minerpanel.auth import throttled
 from rigs.api import views as rig_api
@@ -23,5 +24,6 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("favicon.ico", views.favicon),
     path("", include("watch.urls")),
+    path("", custom_pages.summary, name="summary"),
     path("", include("rigs.urls")),
 ]

@@ -216,6 +216,7 @@ class SharedPageBuildTestCase(BaseTestCase):
 
         from custompages import engine
         from custompages.models import CustomPage, PageSection
+        from rigs.management.commands import serve
         from rigs.models import Snapshot
         from rigs.web import view_models
 
@@ -226,7 +227,7 @@ class SharedPageBuildTestCase(BaseTestCase):
         self.client.get("/overview/")
         self.client.get("/pages/p/")
         Snapshot.objects.filter(pk=snap.pk).update(sections={"SUMMARY": [{"Elapsed": 7}]}, polled_at=timezone.now())
-        view_models.warm_and_prebuild([self.rig.pk])  # what serve does after the poller stored a batch
+        serve.built([self.rig.pk])  # what serve does after the poller stored a batch
         with mock.patch.object(view_models, "shared_overview") as overview, mock.patch.object(engine, "build_page") as build:
             self.client.get("/overview/")
             self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")

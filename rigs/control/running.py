@@ -16,7 +16,7 @@ from minerpanel.tiers import granted
 from rigs import drivers
 from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig
-from rigs.polling import poller
+from rigs.polling import hooks, poller
 
 from . import commands
 
@@ -145,8 +145,6 @@ def repoll(ids):
     """Ask the rigs again now, store, and push fresh pages."""
     if not ids:
         return
-    from rigs.web import view_models
-
     targets = [t for t in poller.load_targets() if t.id in set(ids)]
 
     async def ask():
@@ -154,7 +152,7 @@ def repoll(ids):
 
     results = async_to_sync(ask)()
     poller.store(results)
-    view_models.warm(ids)
+    hooks.after_batch(ids)  # the pages' rows of these rigs, built before the push
     async_to_sync(poller.publish)(ids)
 
 

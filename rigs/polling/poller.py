@@ -21,6 +21,7 @@ from rigs import drivers
 from rigs.drivers import fastjson
 from rigs.drivers.errors import RigError
 
+from . import hooks
 from .lease import Lost
 from .upsert import upsert
 
@@ -152,10 +153,9 @@ async def poll_all(targets, concurrency=None, **lim):
 
 
 def wanted_sections():
-    """Every section named by a custom page (its joins split), so drivers ask for what only pages need."""
-    from custompages.models import PageSection
-
-    names = PageSection.objects.values_list("section", flat=True).distinct()
+    """Every section the apps' pages name (hooks.wanted_sections; joins split), so drivers ask for what
+    only pages need."""
+    names = {name for found in hooks.wanted_sections.collect() for name in found}
     return tuple(sorted({part for name in names for part in name.upper().split("+") if part}))
 
 
@@ -321,15 +321,6 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, rece
     return results, time.perf_counter() - started
 
 
-async def poll_ids(rig_ids):
-    """Re-poll some rigs now (after a command), store and publish."""
-    targets = [t for t in await sync_to_async(load_targets)() if t.id in set(rig_ids)]
-    results = await poll_all(targets)
-    await sync_to_async(store)(results)
-    await publish(r.rig_id for r in results)
-    return results
-
-
 def settle():
     """Ready the poller's process for its rounds. Exempt what it built before its first round (Django,
     the drivers, the settings) from the garbage collector: it lives as long as the process, and every
@@ -401,9 +392,7 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
                 if done is None:
                     break
                 results, took = done
-                from watch.rounds import after_round  # history and alerts, in their own thread
-
-                after_round(results, took, shard)
+                hooks.after_round(results, took, shard)  # history and alerts (watch), in their own thread
                 failed = sum(1 for r in results if not r.ok)
                 log.debug("round: %d rigs, %d failed, %.2f s", len(results), failed, took)
         except Lost as exc:

@@ -254,23 +254,12 @@ def rigbar(now=None):
     return rig_bar(farm_states(now))
 
 
-def warm_and_prebuild(rig_ids):
-    warm(rig_ids)
-    prebuild()
-
-
-def prebuild():
-    """Build again what was looked at (the Overview's shared tables, the custom pages' engine results)
-    after the poller stored a batch: serve runs this in a thread of its own, so the next view or
-    push finds them built."""
-    from custompages.models import CustomPage
-    from custompages.render import VIEWED, page_context
-
+def rebuild_overviews():
+    """Build again the Overview's shared tables as they were viewed, after the poller stored a batch
+    (a hook, rigs/apps.py): serve runs it in a thread of its own, so the next view or push finds them built."""
     now = timezone.now()
     for problems in list(OVERVIEWS):
         overview_memo(now, problems, tz())
-    for page in CustomPage.objects.filter(pk__in=list(VIEWED)):
-        page_context(None, page)
 
 
 OVERVIEWS = set()  # problems-only or not, as viewed
@@ -368,10 +357,8 @@ def rig_context(user, rig, now=None):
 
 
 def warm(rig_ids):
-    """Build the summary rows of freshly stored rigs, so views and pushes find them ready.
-
-    The poller calls this after each batch when it runs inside the web process.
-    """
+    """Build the summary rows of freshly stored rigs, so views and pushes find them ready: a hook
+    after each stored batch (rigs/apps.py)."""
     with no_gc_pauses():
         items = items_for(rigs_with_snapshots(rig_ids), timezone.now())
         z = tz()
@@ -381,6 +368,3 @@ def warm(rig_ids):
                 rows = overview_tables.rows_of(kind, build, rig, snap, state, href, z)
                 for row in rows[0] if kind == "devs" else rows:
                     row.html()
-    from custompages import render
-
-    render.warm(rig_ids)  # the Summary custom page's inputs too

@@ -17,35 +17,7 @@ from rigs.control import commands, forms
 from rigs.models import AuditEntry, Rig
 
 from . import view_models
-
-
-def refresh_of(request):
-    if not settings.REFRESH_CHANGEABLE:
-        return settings.REFRESH_DEFAULT
-    value = request.session.get("refresh", settings.REFRESH_DEFAULT)
-    return value if value in settings.REFRESH_CHOICES else settings.REFRESH_DEFAULT
-
-
-def header(request, **extra):
-    return {"refresh": refresh_of(request),
-            "refresh_choices": settings.REFRESH_CHOICES if settings.REFRESH_CHANGEABLE else [],
-            "global_readonly": settings.READONLY, "header_format": settings.DATETIME_FORMAT_HEADER, **extra}
-
-
-def summary(request):
-    """'/': the Summary custom page (miner.php's default page), or the overview without it."""
-    from custompages import views as custom
-
-    if not request.user.is_authenticated:
-        # def visitors land on the first public custom page, else log in
-        first = next(iter(custom.visible_pages(request.user)), None)
-        return redirect("custom_page", first.slug) if first else redirect_to_login(request.get_full_path())
-    if not request.htmx and "all" not in request.GET:
-        only = list(Rig.objects.values_list("pk", flat=True)[:2])
-        if len(only) == 1:  # as miner.php: with exactly one rig, its page is the default page
-            return redirect("rig_detail", only[0])
-    home = custom.CustomPage.objects.filter(slug=custom.HOME).first()
-    return custom.show(request, home) if home else overview(request)
+from .header import header
 
 
 @usr_required
