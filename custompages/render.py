@@ -42,12 +42,6 @@ _RESULTS = {}
 RESULTS_KEPT = 4
 
 
-def rigs_for(definitions, now=None):
-    """[(rig, snapshot-like, state, href)] and engine rig dicts, reading only the sections the page uses."""
-    items, rigs, _ = inputs_for(definitions, now)
-    return items, rigs
-
-
 def inputs_for(definitions, now=None):
     """(items, engine rig dicts, key): the key changes whenever any rig's data, state or
     settings change. Nothing is read while no batch was stored (rigs/polling/batch_cache.py); then one

@@ -186,17 +186,6 @@ def rigs_table(items, now, show_address):
     return t
 
 
-def needing_attention(pairs, now):
-    """[(rig, health)] of the rigs whose state is not ok, worst first."""
-    out = []
-    for rig, snap in pairs:
-        h = rig_health(snap, snap.state(now) if snap else "new", now)
-        if h["state"] in ("warn", "err"):
-            out.append((rig, h))
-    out.sort(key=lambda p: p[1]["state"] != "err")
-    return out
-
-
 def items_for(pairs, now):
     href = reverse("rig_detail", args=[987654321])  # one reverse(), not one per rig
     out = []
@@ -246,12 +235,6 @@ def read_farm_states(now):
 def attention(now=None):
     """How many rigs need attention (state warn or err)."""
     return sum(1 for r in farm_states(now) if r["state"] in ("warn", "err"))
-
-
-def rigbar(now=None):
-    """The rig bar: links with each rig's state for a handful of rigs; past RIGBAR_MAX a
-    filter box offering every name."""
-    return rig_bar(farm_states(now))
 
 
 def rebuild_overviews():
