@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
-from rigs.models import Rig, stale_after
+from rigs.models import Rig
 from rigs.polling import batch_cache
 from rigs.readings.figures import number, rate_hs
+from rigs.readings.freshness import reachability, stale_after
 from rigs.web import paging, tables, view_models
 from rigs.web.display import date_box, last_share_state
 from rigs.web.field_display import fmt, formatter, named, rate_title
@@ -57,16 +58,9 @@ def read_all(needed, now):
     keyed, missing, turns = [], [], []
     for row in Rig.objects.values_list(*light):
         polled_at, last_ok_at, error = row[n_rig:n_rig + 3]
-        if polled_at is None:
-            state = "new"
-        elif error:
-            state = "unreachable"
-        elif last_ok_at and (now - last_ok_at).total_seconds() > limit:
-            state = "stale"
-        else:
-            state = "ok"
-            if last_ok_at:
-                turns.append(last_ok_at.timestamp() + limit)
+        state = reachability(polled_at, last_ok_at, error, now, limit)
+        if state == "ok" and last_ok_at:
+            turns.append(last_ok_at.timestamp() + limit)
         key = (row, state)
         keyed.append(key)
         if _INPUTS.get((row[0], needed), (None,))[0] != key:

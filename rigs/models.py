@@ -11,6 +11,7 @@ from minerpanel.encryption import EncryptedField
 from rigs import drivers
 from rigs.drivers import fastjson
 from rigs.readings.figures import figures
+from rigs.readings.freshness import reachability
 from rigs.readings.health import DEFAULT_LIMITS, assess
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
@@ -217,24 +218,13 @@ class Snapshot(models.Model):
 
     def state(self, now=None):
         """'ok', 'stale' (old data), 'unreachable' (last poll failed) or 'new'."""
-        now = now or timezone.now()
-        if self.polled_at is None:
-            return "new"
-        if self.error:
-            return "unreachable"
-        if self.last_ok_at and (now - self.last_ok_at).total_seconds() > stale_after():
-            return "stale"
-        return "ok"
+        return reachability(self.polled_at, self.last_ok_at, self.error, now or timezone.now())
 
     def age(self, now=None):
         """Seconds since the rig last answered, or None."""
         if self.last_ok_at is None:
             return None
         return ((now or timezone.now()) - self.last_ok_at).total_seconds()
-
-
-def stale_after():
-    return settings.STALE_AFTER or 3 * settings.POLL_INTERVAL
 
 
 def health_limits(temp_warn=None, temp_err=None):

@@ -11,7 +11,8 @@ from django.db.models import Max
 from django.db.models.functions import Mod
 from django.utils import timezone
 
-from rigs.models import Rig, stale_after
+from rigs.models import Rig
+from rigs.readings.freshness import stale_after
 
 from .models import Alert, AlertRule, Destination, Notification, Point, Silence
 

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db.models import Avg, F, Max, Min, Sum
 from django.utils import timezone
 
-from rigs.models import Snapshot, stale_after
+from rigs.models import Snapshot
 from rigs.polling.upsert import upsert
 from rigs.readings.figures import first_dict, number
+from rigs.readings.freshness import stale_after
 from rigs.web.tables import active_pool
 
 from .models import STATES, FarmPoint, Mark, Point

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from minerpanel.tiers import SYS, readonly, tier
 from rigs import drivers
-from rigs.models import Rig, SectionsOf, Snapshot, stale_after
+from rigs.models import Rig, SectionsOf, Snapshot
 from rigs.polling import batch_cache
+from rigs.readings.freshness import reachability, stale_after
 from rigs.readings.health import with_reachability
 from rigs.readings.version import miner_version
 
@@ -221,9 +222,10 @@ def read_farm_states(now):
     out, turns = [], []
     for pk, name, polled_at, last_ok_at, error, stored in Rig.objects.filter(enabled=True).values_list(
             "id", "name", "snapshot__polled_at", "snapshot__last_ok_at", "snapshot__error", "snapshot__brief__health__state"):
-        if polled_at is None:
-            state = "new"
-        elif error or last_ok_at is None or (now - last_ok_at).total_seconds() > limit:
+        state = reachability(polled_at, last_ok_at, error, now, limit)
+        if state == "new":
+            pass
+        elif state != "ok" or last_ok_at is None:
             state = "err"
         else:
             state = stored if stored in ("ok", "warn", "err") else "ok"
