@@ -21,6 +21,8 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from custompages.models import CustomPage
+from custompages.render import page_context
 from minerpanel.models import ApiToken
 from minerpanel.tiers import SYS, tier
 from minerpanel.values import parse_id
@@ -211,9 +213,6 @@ def privileged(request, rig, command):
 @csrf_exempt
 def page(request, slug):
     """A custom page's tables as shown; ``?raw=1``: the cell values unformatted."""
-    from custompages.models import CustomPage
-    from custompages.render import page_context
-
     found = CustomPage.objects.filter(slug=slug).first()
     if found is None:
         return error(404, f"no page {slug!r}")
