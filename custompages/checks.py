@@ -1,7 +1,7 @@
 """A page definition checked before it is saved: every box, and formulas that could never compute
 (errors), or that use a field no rig sends (warnings). Plain Python over plain data, as the engine."""
 
-from rigs.field_formats import NAMED
+from rigs.web.field_display import NAMED
 
 from .definition import CALCS, RESTRICTIONS, STANDARD, PageError, alternatives, referenced_fields, section_parts
 from .formula import FormulaError, compile_formula

@@ -23,7 +23,7 @@ import math
 from lark import Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
-from rigs.php import php_round
+from rigs.web.php import php_round
 
 from .formula_syntax import deeper_than, parser, substitute_fields
 

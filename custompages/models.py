@@ -15,6 +15,7 @@ MAX_LINES = 200  # per box of a section
 MAX_TEXT = 20_000  # characters per box
 MAX_ROWS = 2_000  # rows one table shows
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+HOME = "summary"  # the page '/' shows: miner.php's Summary, editable and replaceable in the admin
 
 RESTRICTION = re.compile(r"^(.+?)\s+(set|<=|>=|=|<|>|eq|lt|le|gt|ge|sub|!sub)(?:\s+(.*))?$")
 

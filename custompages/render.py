@@ -7,14 +7,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
-from rigs import batch, digits, pages, paging, tables
-from rigs.field_formats import fmt, formatter, named, rate_title
-from rigs.figures import number, rate_hs
-from rigs.formatting import date_box, last_share_state
-from rigs.models import Rig, stale_after
+from rigs.models import Rig
+from rigs.polling import batch_cache
+from rigs.readings import digits
+from rigs.readings.figures import number, rate_hs
+from rigs.readings.freshness import reachability, stale_after
+from rigs.web import paging, tables, view_models
+from rigs.web.display import date_box, last_share_state
+from rigs.web.field_display import fmt, formatter, named, rate_title
 
 from . import engine
-from .models import MAX_ROWS
+from .models import HOME, MAX_ROWS, CustomPage, PageSection
 
 log = logging.getLogger("minerpanel.pages")
 
@@ -41,37 +44,24 @@ _RESULTS = {}
 RESULTS_KEPT = 4
 
 
-def rigs_for(definitions, now=None):
-    """[(rig, snapshot-like, state, href)] and engine rig dicts, reading only the sections the page uses."""
-    items, rigs, _ = inputs_for(definitions, now)
-    return items, rigs
-
-
 def inputs_for(definitions, now=None):
     """(items, engine rig dicts, key): the key changes whenever any rig's data, state or
-    settings change. Nothing is read while no batch was stored (rigs/batch.py); then one
+    settings change. Nothing is read while no batch was stored (rigs/polling/batch_cache.py); then one
     light query for all rigs, and sections for the rigs that changed only."""
     needed = (*needed_sections([d for d in definitions if isinstance(d, dict)]), settings.CHECK_LAST_SHARE)
-    return batch.memo(("custom page inputs", needed), lambda at: read_all(needed, at), now or timezone.now())
+    return batch_cache.memo(("custom page inputs", needed), lambda at: read_all(needed, at), now or timezone.now())
 
 
 def read_all(needed, now):
-    light = [*pages.RIG_FIELDS, *(f"snapshot__{f}" for f in pages.SNAP_FIELDS)]
+    light = [*view_models.RIG_FIELDS, *(f"snapshot__{f}" for f in view_models.SNAP_FIELDS)]
     limit = stale_after()
-    n_rig = len(pages.RIG_FIELDS)
+    n_rig = len(view_models.RIG_FIELDS)
     keyed, missing, turns = [], [], []
     for row in Rig.objects.values_list(*light):
         polled_at, last_ok_at, error = row[n_rig:n_rig + 3]
-        if polled_at is None:
-            state = "new"
-        elif error:
-            state = "unreachable"
-        elif last_ok_at and (now - last_ok_at).total_seconds() > limit:
-            state = "stale"
-        else:
-            state = "ok"
-            if last_ok_at:
-                turns.append(last_ok_at.timestamp() + limit)
+        state = reachability(polled_at, last_ok_at, error, now, limit)
+        if state == "ok" and last_ok_at:
+            turns.append(last_ok_at.timestamp() + limit)
         key = (row, state)
         keyed.append(key)
         if _INPUTS.get((row[0], needed), (None,))[0] != key:
@@ -97,10 +87,7 @@ def read_all(needed, now):
 
 def warm(rig_ids):
     """Build the engine inputs of freshly stored rigs for the Summary page ('/'), so the next
-    view or push decodes nothing. The poller calls it after each batch (through rigs.pages.warm)."""
-    from .models import CustomPage
-    from .views import HOME
-
+    view or push decodes nothing. Registered as a hook after each stored batch (apps.py)."""
     home = CustomPage.objects.filter(slug=HOME).first()
     if home is not None and rig_ids:
         needed = (*needed_sections(home.definitions()), settings.CHECK_LAST_SHARE)
@@ -108,27 +95,27 @@ def warm(rig_ids):
 
 
 def read_inputs(ids, needed, now):
-    wanted = [*pages.RIG_FIELDS, *(f"snapshot__{f}" for f in pages.SNAP_FIELDS), "snapshot__statuses",
+    wanted = [*view_models.RIG_FIELDS, *(f"snapshot__{f}" for f in view_models.SNAP_FIELDS), "snapshot__statuses",
               "snapshot__brief__figures", "snapshot__brief__health", "snapshot__digits__decimals",
               *(f"snapshot__sections__{n}" for n in needed[:-1])]
     href = reverse("rig_detail", args=[987654321])
-    n_rig = len(pages.RIG_FIELDS)
+    n_rig = len(view_models.RIG_FIELDS)
     fresh = {}
     for start in range(0, len(ids), 500):  # SQLite's limit on parameters
         for row in Rig.objects.filter(id__in=ids[start:start + 500]).values_list(*wanted):
-            rig = pages.RigView(*row[:n_rig])
+            rig = view_models.RigView(*row[:n_rig])
             polled_at, last_ok_at, error, error_kind, latency_ms, statuses, figs, health, decimals = row[n_rig:n_rig + 9]
             sections = digits.dress({n: v for n, v in zip(needed[:-1], row[n_rig + 9:]) if v}, decimals)
             snap = None
             if polled_at is not None:
-                snap = pages.BriefView(polled_at, last_ok_at, error, error_kind, latency_ms, sections, statuses or {},
+                snap = view_models.BriefView(polled_at, last_ok_at, error, error_kind, latency_ms, sections, statuses or {},
                                        health, figs)
             state = snap.state(now) if snap else "new"
             item = (rig, snap, state, href.replace("987654321", str(rig.id)))
             when = ((statuses or {}).get("devs") or (statuses or {}).get("summary") or {}).get("When", 0)
             add_markers(sections, when)
             figs = figs or {}
-            h = pages.rig_health(snap, state, now)
+            h = view_models.rig_health(snap, state, now)
             add_figures(sections, figs, h)
             counted = tables.counted(rig, state)
             entry = fresh[rig.id] = (item, {
@@ -315,9 +302,20 @@ def row_text(row):
     return " ".join(str(v) for k, v in row.items() if k != "_errors").lower()
 
 
+def sections_in_use():
+    """Every section a custom page names, so the poller has the drivers ask for them (a hook, apps.py)."""
+    return PageSection.objects.values_list("section", flat=True).distinct()
+
+
 # The pages viewed since the start, so the thread that runs after each stored batch builds them
-# again before anyone asks (rigs.pages.prebuild).
+# again before anyone asks (rebuild_viewed).
 VIEWED = set()
+
+
+def rebuild_viewed():
+    """Build again the custom pages viewed since the start, after a stored batch (a hook, apps.py)."""
+    for page in CustomPage.objects.filter(pk__in=list(VIEWED)):
+        page_context(None, page)
 
 
 def page_context(user, page, params=None, whole=False):
@@ -330,13 +328,13 @@ def page_context(user, page, params=None, whole=False):
     good = [d for d in definitions if isinstance(d, dict)]  # the others failed the model's checks
     now = timezone.now()
     items, rigs, key = inputs_for(good, now)
-    z = pages.tz()
+    z = view_models.tz()
     by_name = {r["name"]: r for r in rigs}
     params = paging.flat(params or {})
     limit = MAX_ROWS if whole else settings.TABLE_ROWS  # the API's bound: problems first, then the first rows
     sys = user is not None and tier(user) == SYS
     blocks = []
-    with pages.no_gc_pauses():
+    with view_models.no_gc_pauses():
         cached = engine_results(page, good, rigs, key)
         results = iter(enumerate(cached["results"]))
         for d in definitions:
@@ -360,7 +358,7 @@ def block_of(i, d, result, cached, items, rigs, by_name, now, z, params, limit, 
         problem = [r["problem"] for r in rigs]
         shown, pager = paging.choose(len(items), problem.__getitem__, lambda j: rig_text(rigs[j]),
                                      paging.choice_of(params, "rigs"), limit, "rigs", params)
-        t = pages.rigs_table([items[j] for j in shown], now, sys)
+        t = view_models.rigs_table([items[j] for j in shown], now, sys)
         t.pager = pager
         return {"table": t}
     if isinstance(result, engine.PageError):

@@ -6,7 +6,7 @@ Plain functions over lists of row dicts; the engine runs them in miner.php's ord
 
 import re
 
-from rigs.php import php_str
+from rigs.web.php import php_str
 
 from .formula import FormulaError, compile_formula
 

@@ -1,13 +1,26 @@
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
-from rigs.views import header
+from rigs.models import Rig
+from rigs.web.header import header
+from rigs.web.views import overview
 
 from . import render as page_render
-from .models import SLUG, CustomPage
+from .models import HOME, SLUG, CustomPage
 
 
-HOME = "summary"  # the page '/' shows: miner.php's Summary, editable and replaceable in the admin
+def summary(request):
+    """'/': the Summary custom page (miner.php's default page), or the overview without it."""
+    if not request.user.is_authenticated:
+        # def visitors land on the first public custom page, else log in
+        first = next(iter(visible_pages(request.user)), None)
+        return redirect("custom_page", first.slug) if first else redirect_to_login(request.get_full_path())
+    if not request.htmx and "all" not in request.GET:
+        only = list(Rig.objects.values_list("pk", flat=True)[:2])
+        if len(only) == 1:  # as miner.php: with exactly one rig, its page is the default page
+            return redirect("rig_detail", only[0])
+    home = CustomPage.objects.filter(slug=HOME).first()
+    return show(request, home) if home else overview(request)
 
 
 def page(request, slug):

@@ -13,7 +13,7 @@ def attention(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from rigs.pages import attention as count
+    from rigs.web.view_models import attention as count
 
     return {"attention": count}
 def panel(request):
@@ -23,7 +23,7 @@ def panel(request):
     out = {"panel_title": settings.PANEL_TITLE}
     user = getattr(request, "user", None)
     if settings.DISCOVERY and user is not None and user.is_staff:
-        from rigs.discovered import last_round
+        from rigs.discovery.register import last_round
 
         last = last_round()
         out["discovery_warning"] = last and last["warning"]

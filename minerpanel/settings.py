@@ -170,7 +170,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = ["minerpanel.auth.ThrottledBackend"]  # one throttle for every login form
 LOGIN_URL = "login"
-CSRF_FAILURE_VIEW = "rigs.views.csrf_failure"
+CSRF_FAILURE_VIEW = "rigs.web.views.csrf_failure"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -223,7 +223,7 @@ CHECK_LAST_SHARE = envbool("CHECK_LAST_SHARE", True)  # mark late last shares ($
 POOL_INPUTS = envbool("POOL_INPUTS", True)            # add-pool and priority forms ($poolinputs)
 RIG_TOTALS = envbool("RIG_TOTALS", True)              # totals on a rig's page ($rigtotals)
 FORCE_RIG_TOTALS = envbool("FORCE_RIG_TOTALS", False)  # ... even for one row ($forcerigtotals)
-# Rows a farm table shows at once (rigs/paging.py): a table of up to TABLE_ROWS rows is shown whole,
+# Rows a farm table shows at once (rigs/web/paging.py): a table of up to TABLE_ROWS rows is shown whole,
 # as miner.php does; a longer one shows the rows of rigs needing attention first, TABLE_ROWS a page.
 TABLE_ROWS = max(10, int(envfloat("TABLE_ROWS", 100)))
 
@@ -237,7 +237,7 @@ RIG_MAX_REPLY = int(envfloat("RIG_MAX_REPLY", 4 * 1024 * 1024))
 STALE_AFTER = envfloat("STALE_AFTER", 0)                # 0: three poll intervals
 # SECTION.Field never stored, as miner.php's $hidefields, e.g. "POOL.User,POOL.URL"
 HIDE_FIELDS = envlist("HIDE_FIELDS", [])
-# Rig health (rigs/health.py); temperatures can be set per rig
+# Rig health (rigs/readings/health.py); temperatures can be set per rig
 TEMP_WARN = envfloat("TEMP_WARN", 80.0)
 TEMP_ERROR = envfloat("TEMP_ERROR", 90.0)
 # the hottest chip (the ASIC drivers' `Chip Temp`), every kind: above what healthy machines run at (MicroBT's

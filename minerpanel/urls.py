@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from custompages import views as custom_pages
 from minerpanel import views
 from minerpanel.auth import throttled
 from minerpanel.minerphp import views as minerphp_views
-from rigs import api as rig_api
-from rigs import discovery_views
+from rigs.api import views as rig_api
+from rigs.discovery import views as discovery_views
 
 urlpatterns = [
     path("login/", views.login, name="login"),
@@ -24,5 +25,6 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("favicon.ico", views.favicon),
     path("", include("watch.urls")),
+    path("", custom_pages.summary, name="summary"),
     path("", include("rigs.urls")),
 ]

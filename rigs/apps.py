@@ -6,6 +6,9 @@ class RigsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import batch
+        from rigs.polling import batch_cache, hooks
+        from rigs.web import view_models
 
-        batch.connect()  # memoised farm figures forget a rig edited or a snapshot saved
+        batch_cache.connect()  # memoised farm figures forget a rig edited or a snapshot saved
+        hooks.after_batch.register(view_models.warm)
+        hooks.rebuild_viewed.register(view_models.rebuild_overviews)

@@ -8,10 +8,11 @@ from django.db import models
 from django.utils import timezone
 
 from minerpanel.encryption import EncryptedField
-
-from . import drivers, fastjson
-from .figures import figures
-from .health import DEFAULT_LIMITS, assess
+from rigs import drivers
+from rigs.drivers import fastjson
+from rigs.readings.figures import figures
+from rigs.readings.freshness import reachability
+from rigs.readings.health import DEFAULT_LIMITS, assess
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
@@ -141,7 +142,7 @@ class AuditEntry(models.Model):
 
 
 class SnapshotJSONField(models.JSONField):
-    """JSON through orjson (rigs/fastjson.py). Having get_placeholder keeps PostgreSQL's bulk
+    """JSON through orjson (rigs/drivers/fastjson.py). Having get_placeholder keeps PostgreSQL's bulk
     upsert on VALUES rows: Django's UNNEST arrays quote every JSON text again in Python,
     which made the poller's writes four times slower."""
 
@@ -211,7 +212,7 @@ class Snapshot(models.Model):
     joins = models.BooleanField(null=True, help_text="Whether the rig accepts joined commands (API >= 3.1).")
     # What the summary page shows, small enough to read for a thousand rigs at once.
     brief = snapshot_json()
-    # How the rig writes its numbers, learned now and then from its raw replies (rigs/digits.py):
+    # How the rig writes its numbers, learned now and then from its raw replies (rigs/readings/digits.py):
     # {"at": epoch, "decimals": {"Temperature": 2, ...}}; null until learned
     digits = SnapshotJSONField(null=True, blank=True, default=None)
 
@@ -220,24 +221,13 @@ class Snapshot(models.Model):
 
     def state(self, now=None):
         """'ok', 'stale' (old data), 'unreachable' (last poll failed) or 'new'."""
-        now = now or timezone.now()
-        if self.polled_at is None:
-            return "new"
-        if self.error:
-            return "unreachable"
-        if self.last_ok_at and (now - self.last_ok_at).total_seconds() > stale_after():
-            return "stale"
-        return "ok"
+        return reachability(self.polled_at, self.last_ok_at, self.error, now or timezone.now())
 
     def age(self, now=None):
         """Seconds since the rig last answered, or None."""
         if self.last_ok_at is None:
             return None
         return ((now or timezone.now()) - self.last_ok_at).total_seconds()
-
-
-def stale_after():
-    return settings.STALE_AFTER or 3 * settings.POLL_INTERVAL
 
 
 def health_limits(temp_warn=None, temp_err=None):
@@ -281,7 +271,7 @@ def make_brief(sections, statuses, kind="cgminer", previous=None, limits=None, n
 
 
 class PollerLease(models.Model):
-    """Which `pollrigs` process polls a shard, until when; renewed with every write (rigs/lease.py)."""
+    """Which `pollrigs` process polls a shard, until when; renewed with every write (rigs/polling/lease.py)."""
 
     shard = models.CharField(max_length=32, primary_key=True)  # "all" or "K/N"
     owner = models.CharField(max_length=200)  # host:pid:random of the process

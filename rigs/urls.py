@@ -1,9 +1,8 @@
 from django.urls import path
 
-from . import views, xmrigcc_views
+from rigs.web import views, xmrigcc_views
 
 urlpatterns = [
-    path("", views.summary, name="summary"),
     path("overview/", views.overview, name="overview"),
     path("rigs/<int:pk>/", views.rig_detail, name="rig_detail"),
     path("rigs/find/", views.rig_find, name="rig_find"),

@@ -146,14 +146,15 @@ def close_poller_connections(django_db_setup):
 def fresh_page_caches():
     """Rows and engine inputs are cached per snapshot; tests reuse ids and times, so start empty."""
     from custompages import render
-    from rigs import batch, farm_tables, pages
+    from rigs.polling import batch_cache
+    from rigs.web import overview_tables, view_models
 
     render._INPUTS.clear()
     render._RESULTS.clear()
     render.VIEWED.clear()
-    farm_tables._ROWS.clear()
-    batch._MEMO.clear()
-    pages.OVERVIEWS.clear()
+    overview_tables._ROWS.clear()
+    batch_cache._MEMO.clear()
+    view_models.OVERVIEWS.clear()
     yield
 
 

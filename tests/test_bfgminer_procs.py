@@ -11,9 +11,9 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
 from minerpanel.models import ApiToken
-from rigs import poller
 from rigs.drivers import cgminer
 from rigs.models import Rig, Snapshot
+from rigs.polling import poller
 from tests.conftest import free_port
 from tests.replay import REAL, Replay, serve
 

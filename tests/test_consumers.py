@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from minerpanel.asgi import application
 from rigs.models import Rig, Snapshot
-from rigs.poller import GROUP
+from rigs.polling.poller import GROUP
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -213,11 +213,11 @@ def test_a_socket_closes_when_the_password_changes():
 
 
 def test_viewers_of_one_page_and_tier_share_one_render(monkeypatch):
-    from rigs import consumers
+    from rigs.web import live
 
     calls = []
-    real = consumers.render_fragment
-    monkeypatch.setattr(consumers, "render_fragment",
+    real = live.render_fragment
+    monkeypatch.setattr(live, "render_fragment",
                         lambda user, page, query=None: calls.append((user.username, page)) or real(user, page, query))
     bob = User.objects.create_user("bob", password="x")
     carol = User.objects.create_user("carol", password="x")

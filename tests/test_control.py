@@ -24,7 +24,7 @@ def users():
 def rigs_for(f):
     import asyncio
 
-    from rigs import poller
+    from rigs.polling import poller
 
     rigs = [Rig.objects.create(name=f"r{i}", host="127.0.0.1", port=f.port(i)) for i in range(len(f.rigs))]
     asyncio.run(poller.poll_once())
@@ -38,7 +38,7 @@ def client_for(user):
 
 
 def active_url(rig):
-    from rigs.tables import active_pool
+    from rigs.web.tables import active_pool
 
     return active_pool(Snapshot.objects.get(rig=rig).sections["POOLS"])["URL"]
 
@@ -224,7 +224,7 @@ def test_bulk_lists_only_the_rigs_a_command_applies_to(users):
 
 
 def test_a_pool_url_needs_a_real_port():
-    from rigs import commands
+    from rigs.control import commands
 
     c = commands.COMMANDS["addpool"]
     url = next(p for p in c.params if p.kind == "url")

@@ -16,11 +16,12 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from minerpanel.models import ApiToken
-from rigs import drivers, fastjson, poller
-from rigs.drivers import http
+from rigs import drivers
+from rigs.drivers import fastjson, http
 from rigs.drivers.cgminer.protocol import load_json, parse_reply
 from rigs.drivers.errors import RigError
 from rigs.models import Rig, Snapshot
+from rigs.polling import poller
 from rigs.simulators.cgminer import SimFarm, SimRig
 
 from .conftest import free_port

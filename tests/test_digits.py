@@ -1,4 +1,4 @@
-"""Numbers as the rig wrote them (rigs/digits.py): every cell of the real cgminer and bfgminer replies
+"""Numbers as the rig wrote them (rigs/readings/digits.py): every cell of the real cgminer and bfgminer replies
 as miner.php prints it, learned decimals, and the poller learning them now and then."""
 
 import math
@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rigs import digits
+from rigs.readings import digits
 from rigs.drivers.cgminer import stored
 from rigs.drivers.cgminer.protocol import from_text, parse_reply
-from rigs.field_formats import RATE_PREFIX, RATE_WINDOWS, fmt, rate_title
-from rigs.formatting import as_sent
-from rigs.php import number_format, php_str
+from rigs.web.field_display import RATE_PREFIX, RATE_WINDOWS, fmt, rate_title
+from rigs.web.display import as_sent
+from rigs.web.php import number_format, php_str
 from tests.conftest import BFG, CGM, fixture_bytes
 
 COMMANDS = ("version", "config", "summary", "devs", "pools", "notify", "devdetails", "stats", "coin", "edevs",

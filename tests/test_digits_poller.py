@@ -1,5 +1,5 @@
 """The poller learns how a rig writes its numbers from its raw replies, keeps it beside the snapshot,
-and the rig page and custom pages print them so (rigs/digits.py)."""
+and the rig page and custom pages print them so (rigs/readings/digits.py)."""
 
 import asyncio
 import socket
@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from rigs import digits, poller
+from rigs.polling import poller
+from rigs.readings import digits
 from rigs.drivers.cgminer import stored
 from rigs.drivers.cgminer.protocol import parse_reply
 from rigs.models import Rig, Snapshot

@@ -16,8 +16,8 @@ from pathlib import Path
 from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase
 
-from rigs import discovery
-from rigs.discovered import register
+from rigs.discovery import search
+from rigs.discovery.register import register
 from rigs.models import Rig
 from rigs.simulators.cgminer import SimFarm, SimRig, mcast
 from tests.base import BaseTestCase
@@ -83,7 +83,7 @@ def farm_and_discover(rigs, base_port, responder_code="FTW", **options):
         farm = await SimFarm(rigs, "127.0.0.1", base_port).start()
         transport = await mcast.serve(farm, code=responder_code, quiet=0)
         try:
-            return await discovery.mcast(**options)
+            return await search.mcast(**options)
         finally:
             transport.close()
             await farm.stop()
@@ -178,24 +178,24 @@ class MulticastTests(BaseTestCase):
 
 class ProtocolTests(SimpleTestCase):
     def test_messages(self):
-        self.assertEqual(discovery.request("FTW", 4027), b"cgminer-FTW-4027")
-        self.assertEqual(discovery.parse_reply(b"cgm-FTW-4028-rigA\0"), (4028, "rigA"))
-        self.assertEqual(discovery.parse_reply(b"cgm-FTW-4028\0junk"), (4028, ""))
-        self.assertEqual(discovery.parse_reply(b"cgm-FTW-4028-a-b-c"), (4028, "a-b-c"))
-        self.assertEqual(discovery.parse_reply(b"cgm-FTW-4028-<b>\x07x" + b"y" * 100)[1], "<b>x" + "y" * 60)
+        self.assertEqual(search.request("FTW", 4027), b"cgminer-FTW-4027")
+        self.assertEqual(search.parse_reply(b"cgm-FTW-4028-rigA\0"), (4028, "rigA"))
+        self.assertEqual(search.parse_reply(b"cgm-FTW-4028\0junk"), (4028, ""))
+        self.assertEqual(search.parse_reply(b"cgm-FTW-4028-a-b-c"), (4028, "a-b-c"))
+        self.assertEqual(search.parse_reply(b"cgm-FTW-4028-<b>\x07x" + b"y" * 100)[1], "<b>x" + "y" * 60)
         for bad in (b"cgm-ABC-4028", b"cgm-FTW-0", b"cgm-FTW-70000", b"cgminer-FTW-4027", b"", b"\xff" * 32):
-            self.assertIsNone(discovery.parse_reply(bad), bad)
-        with self.assertRaises(discovery.DiscoveryError):
-            discovery.request("F-T", 4027)
+            self.assertIsNone(search.parse_reply(bad), bad)
+        with self.assertRaises(search.DiscoveryError):
+            search.request("F-T", 4027)
 
     def test_scan_bounds(self):
-        self.assertEqual(discovery.scan_targets("127.0.0.0/30", 4028), ["127.0.0.1", "127.0.0.2"])
-        self.assertEqual(discovery.scan_targets("127.0.0.9/32", 4028), ["127.0.0.9"])
+        self.assertEqual(search.scan_targets("127.0.0.0/30", 4028), ["127.0.0.1", "127.0.0.2"])
+        self.assertEqual(search.scan_targets("127.0.0.9/32", 4028), ["127.0.0.9"])
         for cidr, why in (("8.8.8.0/24", "not a private range"), ("10.0.0.0/16", "at most 1024"),
                           ("nonsense", "not an address range"), ("224.0.0.0/28", "not a private range")):
-            with self.assertRaisesRegex(discovery.DiscoveryError, why):
-                discovery.scan_targets(cidr, 4028)
-        self.assertEqual(len(discovery.scan_targets("8.8.8.0/30", 4028, allow_public=True)), 2)  # not sent to
+            with self.assertRaisesRegex(search.DiscoveryError, why):
+                search.scan_targets(cidr, 4028)
+        self.assertEqual(len(search.scan_targets("8.8.8.0/30", 4028, allow_public=True)), 2)  # not sent to
 
 
 class ScanTests(BaseTestCase):
@@ -209,7 +209,7 @@ class ScanTests(BaseTestCase):
             farms = [await SimFarm([rig], f"127.0.0.{2 + i}", port).start() for i, rig in enumerate(rigs)]
             started = time.monotonic()
             try:
-                return await discovery.scan("127.0.0.0/28", port, timeout=1.0), time.monotonic() - started
+                return await search.scan("127.0.0.0/28", port, timeout=1.0), time.monotonic() - started
             finally:
                 for farm in farms:
                     await farm.stop()
@@ -233,13 +233,12 @@ def test_identify_names_the_kind_of_what_answers(bg):
     """Discovery asks every driver's detect(): an Antminer, an xmrig and a cgminer rig each get their kind."""
     from rigs.simulators import antminer, xmrig
     from rigs.simulators.cgminer import SimFarm
-
     from tests.conftest import free_port
 
     ant, web, xm, cg = free_port(), free_port(), free_port(), free_port()
     bg.run(antminer.serve(antminer.AntminerSim(password="pw"), "127.0.0.1", ant, web))
     bg.run(xmrig.serve([xmrig.XmrigSim(token="t", restricted=False)], "127.0.0.1", xm))
     bg.run(SimFarm([SimRig(flavour="sgminer")], "127.0.0.1", cg).start())
-    found = asyncio.run(discovery.identify([discovery.Found("127.0.0.1", p) for p in (ant, xm, cg)], 2.0))
+    found = asyncio.run(search.identify([search.Found("127.0.0.1", p) for p in (ant, xm, cg)], 2.0))
     assert [f.kind for f in found] == ["antminer", "xmrig", "cgminer"]
     assert "Antminer" in found[0].version and found[2].version.startswith("SGMiner 5.6.1")

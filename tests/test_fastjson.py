@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rigs import fastjson
+from rigs.drivers import fastjson
 from rigs.drivers.cgminer.protocol import load_json
 from rigs.models import Rig, Snapshot
 

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from rigs import figures as figures_module
 from rigs.drivers import ckpool, xmrig, xmrigcc
-from rigs.figures import AVERAGE, CURRENT, figures, number, rate_hs
 from rigs.drivers.cgminer.protocol import as_number, parse_reply
+from rigs.readings import figures as figures_module
+from rigs.readings.figures import AVERAGE, CURRENT, figures, number, rate_hs
 from rigs.simulators.cgminer import SimRig
 from rigs.simulators.xmrig import XmrigSim
 from rigs.simulators.xmrigcc import Miner

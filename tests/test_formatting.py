@@ -3,10 +3,10 @@ worked out from miner.php's fmt(), showdatetime() and PHP's number printing."""
 
 import zoneinfo
 
-from rigs.field_formats import fmt, rate_title
-from rigs.formatting import (
+from rigs.web.display import (
     date_box, expected_share_seconds, format_age, format_rate, last_share_state, number_format, php_str, thousands,
 )
+from rigs.web.field_display import fmt, rate_title
 
 UTC = zoneinfo.ZoneInfo("UTC")
 

@@ -50,7 +50,8 @@ import pytest  # noqa: E402
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
-from rigs import commands, control  # noqa: E402
+from rigs import control  # noqa: E402
+from rigs.control import commands, running  # noqa: E402
 from rigs.models import Rig  # noqa: E402
 from rigs.simulators.cgminer import SimRig  # noqa: E402
 
@@ -94,9 +95,10 @@ def test_a_numeric_zero_is_a_value():
 @pytest.mark.django_db(transaction=True)
 @override_settings(RIG_TIMEOUT=1.0, RIG_CONNECT_TIMEOUT=1.0)
 def test_api_control_with_nan_infinity_and_pool_zero(farm):
-    from minerpanel.models import ApiToken
-    from rigs import poller
     import asyncio
+
+    from minerpanel.models import ApiToken
+    from rigs.polling import poller
 
     sim = SimRig(flavour="cgminer", devices=1, pools=2)
     for p in sim.pools:
@@ -123,7 +125,7 @@ def test_the_audit_row_is_written_before_the_command_is_sent(monkeypatch):
     rig = Rig.objects.create(name="rig-a", host="127.0.0.1", port=1)
     async def crash(rig, name, cleaned):
         raise RuntimeError("the panel dies mid-command")
-    monkeypatch.setattr(control, "_send", crash)
+    monkeypatch.setattr(running, "_send", crash)
     with pytest.raises(RuntimeError):
         control.run([rig], "restart", {}, sys_user(), "127.0.0.1")
     entry = AuditEntry.objects.get()
@@ -180,7 +182,7 @@ class SecretsAtRestTestCase(BaseTestCase):
             return cursor.fetchone()[0]
 
     def test_tokens_are_encrypted_in_the_database(self):
-        from rigs.poller import load_targets
+        from rigs.polling.poller import load_targets
 
         rig = Rig.objects.create(name="cc", kind="xmrigcc-server", host="127.0.0.1", port=3344, username="admin",
                                  token="cc-password-123")
@@ -190,7 +192,7 @@ class SecretsAtRestTestCase(BaseTestCase):
         self.assertEqual(Rig.objects.get(pk=rig.pk).token, "cc-password-123")
         from unittest import mock
 
-        with mock.patch("rigs.poller.close_old_connections"):  # it would close the test's transaction (PostgreSQL)
+        with mock.patch("rigs.polling.poller.close_old_connections"):  # it would close the test's transaction (PostgreSQL)
             self.assertEqual([t.token for t in load_targets() if t.id == rig.pk], ["cc-password-123"])
 
     def test_a_plain_value_from_before_is_read_then_encrypted_by_the_migration(self):
@@ -238,7 +240,6 @@ def test_var_is_0700_and_the_database_0600(tmp_path):
     for name in ("minerpanel.sqlite3", "secret_key"):
         assert (var / name).stat().st_mode & 0o777 == 0o600, name
     import sqlite3  # a new database has the pages a snapshot fits in, and the WAL journal
-
     from contextlib import closing
 
     with closing(sqlite3.connect(var / "minerpanel.sqlite3")) as db:

@@ -193,10 +193,10 @@ class SharedPageBuildTestCase(BaseTestCase):
     def test_the_overview_is_built_once_per_change_for_every_tier(self):
         from unittest import mock
 
-        from rigs import pages
+        from rigs.web import view_models
 
         self.snapshot(sections={"SUMMARY": [{"Elapsed": 5}]})
-        with mock.patch.object(pages, "overview_tables", wraps=pages.overview_tables) as build:
+        with mock.patch.object(view_models, "shared_overview", wraps=view_models.shared_overview) as build:
             self.client.force_login(self.bob)
             self.client.get("/overview/")
             self.client.get("/overview/", HTTP_HX_REQUEST="true")
@@ -216,8 +216,9 @@ class SharedPageBuildTestCase(BaseTestCase):
 
         from custompages import engine
         from custompages.models import CustomPage, PageSection
-        from rigs import pages
+        from rigs.management.commands import serve
         from rigs.models import Snapshot
+        from rigs.web import view_models
 
         snap = self.snapshot(sections={"SUMMARY": [{"Elapsed": 5}]})
         page = CustomPage.objects.create(name="p", slug="p", public=True)
@@ -226,8 +227,8 @@ class SharedPageBuildTestCase(BaseTestCase):
         self.client.get("/overview/")
         self.client.get("/pages/p/")
         Snapshot.objects.filter(pk=snap.pk).update(sections={"SUMMARY": [{"Elapsed": 7}]}, polled_at=timezone.now())
-        pages.warm_and_prebuild([self.rig.pk])  # what serve does after the poller stored a batch
-        with mock.patch.object(pages, "overview_tables") as overview, mock.patch.object(engine, "build_page") as build:
+        serve.built([self.rig.pk])  # what serve does after the poller stored a batch
+        with mock.patch.object(view_models, "shared_overview") as overview, mock.patch.object(engine, "build_page") as build:
             self.client.get("/overview/")
             self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")
         self.assertEqual((overview.call_count, build.call_count), (0, 0))

@@ -6,10 +6,11 @@ import time
 from django.core.cache import cache
 from django.test import override_settings
 
-from rigs import discovery, discovered, tables
+from rigs.discovery import register, search
 from rigs.drivers import cgminer
-from rigs.formatting import clock
 from rigs.models import Rig
+from rigs.web import tables
+from rigs.web.display import clock
 from tests.base import BaseTestCase
 
 LATE = {"ASC": 0, "Name": "BTB", "ID": 0, "Enabled": "Y", "Status": "Alive", "MHS av": 1000.0,
@@ -140,18 +141,18 @@ class SettingsTests(BaseTestCase):
 
 class ScheduledDiscoveryTests(BaseTestCase):
     def tearDown(self):
-        cache.delete(discovered.LAST_KEY)
+        cache.delete(register.LAST_KEY)
         super().tearDown()
 
     @override_settings(DISCOVERY="mcast", MCAST_EXPECT=3)
     def test_a_round_registers_new_rigs_and_warns_below_mcastexpect(self):
-        answers = [discovery.Found("127.0.0.1", 4030, "sim00", "CGMiner 4.11.1, API 3.7"),
-                   discovery.Found("10.0.0.5", 4028, "rig-a", "CGMiner 4.11.1, API 3.7")]
+        answers = [search.Found("127.0.0.1", 4030, "sim00", "CGMiner 4.11.1, API 3.7"),
+                   search.Found("10.0.0.5", 4028, "rig-a", "CGMiner 4.11.1, API 3.7")]
 
-        discovered.record_round(answers, 3)  # what scheduled_round() does with discovery.mcast()'s answers
+        register.record_round(answers, 3)  # what scheduled_round() does with search.mcast()'s answers
         self.assertTrue(Rig.objects.get(name="sim00").discovered)
         self.assertEqual(Rig.objects.filter(host="10.0.0.5").count(), 1)
-        self.assertEqual(discovered.last_round()["warning"], "Found 2 rigs but expected at least 3")
+        self.assertEqual(register.last_round()["warning"], "Found 2 rigs but expected at least 3")
         self.client.force_login(self.alice)
         self.assertContains(self.client.get("/?all=1"), "Multicast discovery: Found 2 rigs but expected at least 3.")
         self.client.force_login(self.bob)

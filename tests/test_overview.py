@@ -14,7 +14,7 @@ class OverviewTests(BaseTestCase):
 
         from django.utils import timezone
 
-        from rigs import pages
+        from rigs.web import view_models
 
         a, b = (Rig.objects.create(name=n, host=f"10.3.0.{i}") for i, n in enumerate(("rig-aa", "rig-bb")))
         self.snapshot(rig=a, sections={"SUMMARY": [summary(Accepted=111)]})
@@ -38,8 +38,8 @@ class OverviewTests(BaseTestCase):
         assert ">333<" in page and ">222<" in page and ">111<" not in page
         assert [ids for ids in read if ids is not None] == [[a.id]]  # only the rig stored since
         b.delete()
-        pages.rigs_with_snapshots()
-        assert b.id not in pages._BRIEFS
+        view_models.rigs_with_snapshots()
+        assert b.id not in view_models._BRIEFS
 
     def test_the_totals_count_shares_in_whole_numbers(self):
         for i, accepted in enumerate((1000, 2345)):

@@ -4,9 +4,9 @@ from urllib.parse import parse_qs
 
 from django.test import SimpleTestCase, override_settings
 
-from rigs import paging
-from rigs.consumers import render_fragment
 from rigs.models import Rig
+from rigs.web import paging
+from rigs.web.live import render_fragment
 
 from .base import BaseTestCase
 from .test_pages import summary

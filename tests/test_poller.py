@@ -9,9 +9,9 @@ from asgiref.sync import sync_to_async
 from django.test import override_settings
 from django.utils import timezone
 
-from rigs import poller
 from rigs.drivers import cgminer
 from rigs.models import Rig, Snapshot
+from rigs.polling import poller
 from rigs.simulators.cgminer import SimRig
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -187,13 +187,13 @@ def test_pollrigs_once_command(farm, capsys):
 
 @override_settings(**FAST)
 def test_the_poller_builds_page_rows_after_each_batch(farm):
-    from rigs import farm_tables, pages
+    from rigs.web import overview_tables, view_models
 
     f = farm(count=2)
     rigs = register(f)
-    farm_tables._ROWS.clear()
-    asyncio.run(poller.poll_once(on_batch=pages.warm))
-    built = {key[1] for key in farm_tables._ROWS if key[0] == "devs"}
+    overview_tables._ROWS.clear()
+    asyncio.run(poller.poll_once(on_batch=view_models.warm))
+    built = {key[1] for key in overview_tables._ROWS if key[0] == "devs"}
     assert built == {r.id for r in rigs}
 
 
@@ -315,7 +315,7 @@ def test_the_bulk_upsert_keeps_every_column_as_given():
     """On PostgreSQL the snapshots go by binary COPY: each column's value as it was, NULLs included."""
     from datetime import UTC, datetime
 
-    from rigs.upsert import upsert
+    from rigs.polling.upsert import upsert
     from watch.models import Point
 
     a = Rig.objects.create(name="a", host="127.0.0.1", port=1)

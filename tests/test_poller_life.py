@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from rigs.lease import Lease
 from rigs.models import PollerLease
+from rigs.polling.lease import Lease
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,8 +20,9 @@ from django.contrib.auth.models import User
 
 from minerpanel.models import ApiToken
 from minerpanel.tiers import SYS, join_tier
-from rigs import demo, poller
+from rigs import demo
 from rigs.models import AuditEntry
+from rigs.polling import poller
 from rigs.simulators import xmrigcc as xmrigcc_sim
 from rigs.simulators.cgminer import SimRig, demo_rigs
 

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from django.contrib.auth.models import Group, User
 
-from rigs import poller
 from minerpanel.models import ApiToken
 from rigs.models import Rig, Snapshot
+from rigs.polling import poller
 from tests.conftest import free_port
 from tests.replay import Replay, serve
 

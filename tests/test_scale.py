@@ -10,17 +10,17 @@ import signal
 import subprocess
 import sys
 import time
-from unittest import mock
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
-from rigs import poller
-from rigs.lease import Lease, Lost
 from rigs.models import PollerLease, Rig, Snapshot, make_brief
+from rigs.polling import poller
+from rigs.polling.lease import Lease, Lost
 from rigs.simulators.cgminer import SimRig
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -195,7 +195,7 @@ def test_a_poller_killed_mid_round_loses_and_double_writes_nothing(farm, pollers
         assert snap.error == "" and snap.brief == make_brief(snap.sections, snap.statuses)
 
     restarted = pollers.start("--interval", "60")
-    # its dead predecessor ran on this machine: the restart takes the lease at once (rigs/lease.py)
+    # its dead predecessor ran on this machine: the restart takes the lease at once (rigs/polling/lease.py)
     wait_for(lambda: "polling (lease taken)" in log_of(restarted), 30, "the restarted poller to take the lease")
     assert "standing by" not in log_of(restarted)
     wait_for(lambda: Snapshot.objects.filter(error__startswith="no reply").count() == 2, 30, "the restarted round")

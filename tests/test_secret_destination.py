@@ -7,9 +7,9 @@ from django.test import Client
 
 from minerpanel.minerphp import carryover
 from minerpanel.minerphp.plan import Plan
-from rigs.discovered import register
-from rigs.discovery import Found
-from rigs.discovery_views import SESSION_KEY
+from rigs.discovery.register import register
+from rigs.discovery.search import Found
+from rigs.discovery.views import SESSION_KEY
 from rigs.management.commands import simulate_rigs
 from rigs.models import Rig
 

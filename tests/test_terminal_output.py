@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from minerpanel.terminal import shown
-from rigs import discovery
+from rigs.discovery import search
 
 HOSTILE = "\x1b]0;owned\x07\x1b[2J"
 BINARY = "".join(chr(i % 256) for i in range(200_000))
@@ -50,14 +50,14 @@ def test_importminerphp_prints_a_hostile_file_escaped_and_short(tmp_path):
 
 @pytest.mark.django_db
 def test_discover_prints_a_rigs_version_and_description_escaped_and_short():
-    found = [discovery.Found("10.0.0.3", 4028, f"rig{HOSTILE}", f"cgminer {HOSTILE}{BINARY}"),
-             discovery.Found("10.0.0.4", 4028, BINARY, None)]
+    found = [search.Found("10.0.0.3", 4028, f"rig{HOSTILE}", f"cgminer {HOSTILE}{BINARY}"),
+             search.Found("10.0.0.4", 4028, BINARY, None)]
 
     async def scan(*args, **kwargs):
         return found
 
     out = io.StringIO()
-    with mock.patch.object(discovery, "scan", scan):
+    with mock.patch.object(search, "scan", scan):
         call_command("discover", "--scan", "10.0.0.0/29", "--register", stdout=out, stderr=io.StringIO())
     text = out.getvalue()
     assert_safe(text)

@@ -11,7 +11,8 @@ from django.db.models import Max
 from django.db.models.functions import Mod
 from django.utils import timezone
 
-from rigs.models import Rig, stale_after
+from rigs.models import Rig
+from rigs.readings.freshness import stale_after
 
 from .models import Alert, AlertRule, Destination, Notification, Point, Silence
 
@@ -41,7 +42,7 @@ def conditions(rig, rules):
     health has it (a Sick device warns, a Dead one is a problem). ``rig`` is plain data:
     {"name", "kind", "error", "age" (s since it last answered, or since it was added), "stale_after", "figures",
     "reasons", "median_hs" (24 h), "units", "units_max" (1 h)}. Rejects and hardware errors are the figures'
-    rates (rigs/figures.py: by difficulty, against the work done), as health reads them."""
+    rates (rigs/readings/figures.py: by difficulty, against the work done), as health reads them."""
     out = []
 
     def on(rule):
@@ -72,11 +73,11 @@ def conditions(rig, rules):
     chip = figs.get("max_chip_temp")  # the hottest chip, against its own limit (health's chip_err)
     if on("temperature") and chip is not None and chip >= settings.TEMP_CHIP_ERROR:
         out.append(("temperature", "chip", f"chips at {chip:.0f}°C (limit {settings.TEMP_CHIP_ERROR:.0f}°C)", "err"))
-    rej = figs.get("reject_pct")  # by difficulty, as health reads it (rigs/figures.py), after 20 shares
+    rej = figs.get("reject_pct")  # by difficulty, as health reads it (rigs/readings/figures.py), after 20 shares
     if on("rejects") and rej is not None and (figs.get("accepted") or 0) + (figs.get("rejected") or 0) >= 20 \
             and rej > (limit("rejects") or 0):
         out.append(("rejects", "", f"{rej:.1f}% rejected (by difficulty)", "warn"))
-    hw = figs.get("hw_pct")  # against the work done (rigs/figures.py), never against shares
+    hw = figs.get("hw_pct")  # against the work done (rigs/readings/figures.py), never against shares
     if on("hw") and hw is not None and hw > (limit("hw") or 0):
         out.append(("hw", "", f"{hw:.1f}% hardware errors", "warn"))
     if on("fleet") and rig["kind"] in FLEETS and rig.get("units") is not None and rig.get("units_max"):

@@ -6,3 +6,10 @@ class WatchConfig(AppConfig):
 
     name = "watch"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from rigs.polling import hooks
+
+        from .rounds import after_round
+
+        hooks.after_round.register(after_round)

@@ -13,10 +13,11 @@ from django.conf import settings
 from django.db.models import Avg, F, Max, Min, Sum
 from django.utils import timezone
 
-from rigs.figures import first_dict, number
-from rigs.models import Snapshot, stale_after
-from rigs.tables import active_pool
-from rigs.upsert import upsert
+from rigs.models import Snapshot
+from rigs.polling.upsert import upsert
+from rigs.readings.figures import first_dict, number
+from rigs.readings.freshness import stale_after
+from rigs.web.tables import active_pool
 
 from .models import STATES, FarmPoint, Mark, Point
 
@@ -42,8 +43,8 @@ def fan_power(sections):
 
 
 def devices(sections):
-    from rigs.figures import AVERAGE, rate_hs
-    from rigs.health import device_label
+    from rigs.readings.figures import AVERAGE, rate_hs
+    from rigs.readings.health import device_label
 
     out = []
     for d in sections.get("DEVS") or []:

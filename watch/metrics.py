@@ -17,10 +17,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import CollectorRegistry
 
-from rigs.figures import AVERAGE, number, rate_hs
-from rigs.health import device_label
-from rigs.models import Rig, Snapshot, stale_after
-from rigs.tables import active_pool
+from rigs.models import Rig, Snapshot
+from rigs.readings.figures import AVERAGE, number, rate_hs
+from rigs.readings.freshness import reachability
+from rigs.readings.health import device_label
+from rigs.web.tables import active_pool
 
 from .models import Alert, Mark, Point
 
@@ -82,7 +83,7 @@ class Farm:
             pool = active_pool(pools if isinstance(pools, list) else [])
             labels = [name, kind, figs.get("algorithm") or "", str(pool.get("URL", ""))[:200] if pool else ""]
             age = (now - last_ok).total_seconds() if last_ok else None
-            up = bool(polled and not error and age is not None and age <= stale_after())
+            up = last_ok is not None and reachability(polled, last_ok, error, now) == "ok"
             g["rig_up"].add_metric(labels, 1 if up else 0)
             for metric, value in (("rig_hashrate_hs", figs.get("hashrate_hs")),
                                   ("rig_hashrate_now_hs", figs.get("hashrate_now_hs")),

@@ -7,10 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from minerpanel.auth import client_address
 from minerpanel.tiers import SYS, sys_required, tier, usr_required
 from rigs.control import audit
 from rigs.models import Rig
-from rigs.views import client_address, header
+from rigs.web.header import header
 
 from . import alerts, history
 from .models import RULES, Alert, Destination, Silence

@@ -92,8 +92,7 @@ def replies_target(raw, entry):
     """One reply through a parsing entry point (the cgminer API's JSON and text, the HTTP drivers' body,
     the repairing parser the ASIC drivers use): a RigError, or plain data no deeper than the bound
     that a database stores."""
-    from rigs import fastjson
-    from rigs.drivers import http
+    from rigs.drivers import fastjson, http
     from rigs.drivers.cgminer.protocol import Response, RigError, load_json, parse_reply
 
     parse = {"json": lambda: parse_reply(raw, "summary+devs", "json"),
@@ -121,7 +120,7 @@ BIG_NUMBERS = [b"18446744073709551616", b"-9223372036854775809", b"1e999", b"-1e
 def reply_shapes(draw):
     """Replies shaped as a hostile or broken rig sends them: nested around the bound (and far past
     it, closed or never), large, in other encodings, with NULs, BOMs and numbers no float holds."""
-    from rigs import fastjson
+    from rigs.drivers import fastjson
 
     value = draw(st.sampled_from([b"1", b'"x"', b"{}", b"[]", b"null", *BIG_NUMBERS]))
     depth = draw(st.one_of(st.integers(0, 8), st.integers(fastjson.MAX_DEPTH - 4, fastjson.MAX_DEPTH + 4),

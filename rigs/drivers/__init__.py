@@ -1,7 +1,7 @@
 """Every kind of rig is a driver: a module here with the same interface.
 
     KIND, LABEL                                         the rig kind's key and its name in the admin
-    COMMANDS                                            the privileged commands it takes (rigs.commands.Command)
+    COMMANDS                                            the privileged commands it takes (described.Command)
     async poll(rig, **limits) -> (sections, statuses)   sections in the cgminer API's shape
     async command(rig, name, values, **limits) -> (letter, message[, code])
     async detect(host, port, **limits) -> str | None    a description if something of this kind answers there

@@ -12,9 +12,8 @@ the configuration back), `blink.cgi`, `reboot.cgi`.
 
 import re
 
-from rigs.commands import Command, Param
-
 from . import asic, http
+from .described import Command, Param
 from .errors import BadReplyError, RigError
 
 KIND = "antminer"

@@ -9,11 +9,10 @@ own sections kept beside them. Also the privileged commands several families sha
 import re
 import time
 
-from rigs.commands import Command, Param
-
 from . import cgminer
 from .cgminer import client
 from .cgminer.protocol import as_number
+from .described import Command, Param
 from .errors import ConnectError, RigError, TimeoutError_
 
 # Multipliers from a firmware's unit to MH/s (the cgminer API's unit).

@@ -13,10 +13,9 @@ import asyncio
 import re
 import time
 
-from rigs.commands import Command, Param
-
 from . import asic, cgminer
 from .cgminer import client
+from .described import Command, Param
 from .errors import NoReplyError, RigError
 
 KIND = "avalon"

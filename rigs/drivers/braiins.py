@@ -14,9 +14,8 @@ its web interface. Older releases (gRPC only, or LuCI/GraphQL) are read but not 
 import hashlib
 import time
 
-from rigs.commands import Command, Param
-
 from . import asic, http
+from .described import Command, Param
 from .errors import BadReplyError, RigError
 
 KIND = "braiins"

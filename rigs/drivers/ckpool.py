@@ -19,11 +19,10 @@ import os
 import struct
 import time
 
-from rigs.commands import Command, Param
-
-from .. import fastjson
+from . import fastjson
 from .cgminer.repair import check_nesting
 from .ckpool_files import parse_rate, permission_help, read_logs
+from .described import Command, Param
 from .errors import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_
 
 KIND = "ckpool"

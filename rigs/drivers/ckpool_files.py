@@ -17,7 +17,7 @@ import re
 import stat
 import time
 
-from .. import fastjson
+from . import fastjson
 from .cgminer.repair import check_nesting
 from .errors import BadReplyError, ConnectError, RigError
 

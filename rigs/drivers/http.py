@@ -4,7 +4,7 @@ HTTP (xmrig, XMRigCC server): one request per connection, bounded in time and si
 
 import json
 
-from .. import fastjson
+from . import fastjson
 from .cgminer import client
 from .cgminer.repair import check_nesting
 from .errors import BadReplyError, RigError

@@ -11,13 +11,12 @@ The docs say sessions coordinate, they do not secure: LuxOS needs no password.
 
 import re
 
-from rigs.commands import Command, Param
-
 from . import asic
 from .cgminer import client
 from .cgminer.commands import COMMANDS as CGMINER_COMMANDS
 from .cgminer.commands import parameter
 from .cgminer.protocol import escape_param
+from .described import Command, Param
 from .errors import RigError
 
 KIND = "luxos"

@@ -9,9 +9,8 @@ whether it blinks), and `/api/v1/settings` for the pools and the autotune preset
 the same whether it took the change or not, so the panel reads the settings back).
 """
 
-from rigs.commands import Command, Param
-
 from . import antminer, asic, http
+from .described import Command, Param
 from .errors import BadReplyError, RigError
 
 KIND = "vnish"

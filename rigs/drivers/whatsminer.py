@@ -17,12 +17,11 @@ import json
 import re
 import time
 
-from rigs.commands import Command, Param
-
 from . import asic, cgminer
 from . import whatsminer_v3 as v3
 from .cgminer import client
 from .cgminer.protocol import cut_reply, load_json
+from .described import Command, Param
 from .errors import BadReplyError, RigError
 from .whatsminer_crypto import decrypt, encrypt, keys
 

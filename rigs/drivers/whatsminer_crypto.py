@@ -8,7 +8,7 @@ import json
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from .. import fastjson
+from . import fastjson
 from .cgminer.repair import check_nesting
 from .errors import BadReplyError
 

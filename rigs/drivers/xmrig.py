@@ -9,9 +9,8 @@ xmrig reports as null (not enough samples yet) stay None and are flagged as
 
 import time
 
-from rigs.commands import Command
-
 from . import http
+from .described import Command
 from .errors import BadReplyError, RigError
 
 KIND = "xmrig"

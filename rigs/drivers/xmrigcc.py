@@ -18,10 +18,8 @@ import json
 import re
 from urllib.parse import quote
 
-from rigs.commands import CLIENT, SECRET, Command, Param
-
-from .. import fastjson
-from . import http
+from . import fastjson, http
+from .described import CLIENT, SECRET, Command, Param
 from .errors import BadReplyError, RigError
 
 KIND = "xmrigcc-server"

@@ -6,10 +6,11 @@ import asyncio
 import pytest
 from django.test import override_settings
 
-from rigs import drivers, poller
+from rigs import drivers
 from rigs.drivers import antminer
 from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig, Snapshot
+from rigs.polling import poller
 from rigs.simulators.antminer import AntminerSim, serve
 from tests.conftest import free_port
 from tests.drivers.asic_helpers import FAST, LIMITS, Address, serving, sys_client

@@ -11,10 +11,10 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
-from rigs import poller
 from rigs.drivers import ckpool, ckpool_files
 from rigs.drivers.cgminer.protocol import BadReplyError, ConnectError, TimeoutError_
 from rigs.models import AuditEntry, Rig, Snapshot
+from rigs.polling import poller
 from rigs.simulators.ckpool import CkpoolSim, Worker, suffix_string
 
 FAST = {"timeout": 2.0, "connect_timeout": 1.0}

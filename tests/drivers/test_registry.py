@@ -5,7 +5,8 @@ import inspect
 
 import pytest
 
-from rigs import commands, drivers
+from rigs import drivers
+from rigs.control import commands
 from rigs.models import Rig
 from rigs.simulators import xmrig as xmrig_sim
 from rigs.simulators import xmrigcc as xmrigcc_sim

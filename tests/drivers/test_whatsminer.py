@@ -6,11 +6,12 @@ import asyncio
 import pytest
 from django.test import override_settings
 
-from rigs import drivers, poller
+from rigs import drivers
 from rigs.drivers import whatsminer
 from rigs.drivers.whatsminer_crypto import md5_crypt
 from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig, Snapshot
+from rigs.polling import poller
 from rigs.simulators.whatsminer import WhatsminerSim, serve
 from tests.drivers.asic_helpers import FAST, LIMITS, Address, serving, sys_client
 
@@ -173,7 +174,7 @@ def test_v3_replies_of_the_wrong_shape_are_errors_a_user_reads():
 
 def test_the_rigs_table_names_the_miner_and_its_firmware():
     from rigs.drivers.whatsminer import to_sections
-    from rigs.overview import miner_version
+    from rigs.readings.version import miner_version
 
     sections = to_sections({}, {"fw_ver": "'20230911.12.Rel'", "api_ver": "2.0.5"})
     assert miner_version(sections) == ("btminer 20230911.12.Rel", "2.0.5")

@@ -7,10 +7,10 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
-from rigs import poller
 from rigs.drivers import xmrig
 from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig, Snapshot
+from rigs.polling import poller
 from rigs.simulators.xmrig import XmrigSim, serve
 from tests.conftest import Clock
 

@@ -14,10 +14,10 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client, override_settings
 
-from rigs import poller
 from rigs.drivers import xmrigcc
 from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig, Snapshot
+from rigs.polling import poller
 from rigs.simulators.xmrigcc import Server, demo_fleet, serve, write_demo_configs
 from tests.conftest import Clock
 

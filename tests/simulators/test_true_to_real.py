@@ -85,7 +85,7 @@ def test_the_whatsminer_simulator_sends_the_work_figures_health_reads():
     """As the real M20S does: hardware errors, Diff1 Work and the difficulty-weighted counts per board and in
     SUMMARY, consistent with each other (cgminer: Device Hardware% = HW / (HW + Diff1 Work), rejects by
     difficulty), so health's hardware-error and reject figures read the simulator as they read the machine."""
-    from rigs import figures
+    from rigs.readings import figures
 
     sim = WhatsminerSim()
     summary, devs = sim_reply(sim, "summary")["SUMMARY"][0], sim_reply(sim, "devs")["DEVS"]

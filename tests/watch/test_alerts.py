@@ -57,8 +57,8 @@ def test_devices_pools_temperature_rates_and_fleets():
 def test_rejects_read_the_figure_health_reads():
     """The rejects alert and health agree: both read the figures' reject_pct (by difficulty). 30 rejected
     shares of 1,000 look like 2.9 % by count, but they were the hard ones: 6 % of the difficulty."""
-    from rigs.figures import figures
-    from rigs.health import assess
+    from rigs.readings.figures import figures
+    from rigs.readings.health import assess
 
     summary = {"Accepted": 970, "Rejected": 30, "Difficulty Accepted": 940.0, "Difficulty Rejected": 60.0}
     figs = figures("cgminer", {"SUMMARY": [summary]})

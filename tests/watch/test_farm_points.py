@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from rigs.models import Rig, Snapshot, make_brief
-from rigs.poller import Result
+from rigs.polling.poller import Result
 from tests.watch.test_history import T0, sections
 from watch import history, rounds
 from watch.models import FarmPoint

@@ -5,7 +5,7 @@ import time
 from django.test import override_settings
 
 from rigs.models import Rig
-from rigs.poller import Result
+from rigs.polling.poller import Result
 from tests.base import BaseTestCase
 from watch import history
 from watch.models import FarmPoint, Point

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.test import override_settings
 
-from rigs import poller
 from rigs.models import Rig
+from rigs.polling import poller
 from watch import rounds
 from watch.models import Mark, Point
 

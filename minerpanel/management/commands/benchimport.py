@@ -18,7 +18,7 @@ from django.test import override_settings
 
 from minerpanel.minerphp import php_reader
 from minerpanel.minerphp.carryover import carry_over, plan_for
-from rigs import discovery
+from rigs.discovery import search
 from rigs.simulators.cgminer import SimFarm, SimRig
 
 
@@ -72,7 +72,7 @@ class Command(BaseCommand):
         n, hung = opts["scan_rigs"], opts["scan_hung"]
         found, took = asyncio.run(self.scan(n, hung))
         self.stdout.write(f"discover --scan 127.0.0.0/22 (1,022 addresses, {n} rigs of which {hung} hang, "
-                          f"{discovery.SCAN_CONCURRENCY} at a time, {discovery.SCAN_TIMEOUT:g} s each): "
+                          f"{search.SCAN_CONCURRENCY} at a time, {search.SCAN_TIMEOUT:g} s each): "
                           f"{len(found)} rigs found in {took:.2f} s")
 
     @staticmethod
@@ -89,7 +89,7 @@ class Command(BaseCommand):
         farms = [await SimFarm([rig], f"127.0.{1 + i // 250}.{1 + i % 250}", port).start() for i, rig in enumerate(rigs)]
         try:
             started = time.perf_counter()
-            found = await discovery.scan("127.0.0.0/22", port)
+            found = await search.scan("127.0.0.0/22", port)
             return found, time.perf_counter() - started
         finally:
             for farm in farms:

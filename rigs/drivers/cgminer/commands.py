@@ -1,8 +1,7 @@
 """The cgminer API's privileged commands (the (*) commands of its README), described for the
 forms, validation and audit, and how a command's values become the API's parameter string."""
 
-from rigs.commands import POOL, Command, Param
-
+from ..described import POOL, Command, Param
 from .protocol import escape_param
 
 STRATEGIES = (("0", "Failover"), ("1", "Round Robin"), ("2", "Rotate"), ("3", "Load Balance"), ("4", "Balance"))

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from ... import fastjson
+from .. import fastjson
 from ..errors import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_, TooLargeError  # noqa: F401
 from .framing import JsonEnd, cut_reply  # noqa: F401  (the client and drivers take them from here)
 from .repair import load_json  # noqa: F401  (the ASIC drivers take load_json from here)
@@ -34,7 +34,7 @@ class Response:
 
     status: dict
     sections: dict = field(default_factory=dict)
-    raw: bytes = b""  # the reply as it came (rigs/digits.py reads how the rig writes its numbers from it)
+    raw: bytes = b""  # the reply as it came (rigs/readings/digits.py reads how the rig writes its numbers from it)
 
     @property
     def letter(self):

@@ -4,7 +4,7 @@
 import json
 import re
 
-from ... import fastjson
+from .. import fastjson
 from ..errors import BadReplyError
 
 REPAIR_LIMIT = 512 * 1024  # characters: the firmwares' broken replies are tens of kB; repairing 512 kB takes 0.1 s

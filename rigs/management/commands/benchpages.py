@@ -74,8 +74,8 @@ class Command(BaseCommand):
 
     def bench(self, n, runs):
         from custompages import render
-        from rigs import consumers, farm_tables, pages
         from rigs.models import Snapshot
+        from rigs.web import live, overview_tables, view_models
 
         ids, snaps = self.setup(n)
         user = User.objects.get(username="bench")
@@ -107,7 +107,7 @@ class Command(BaseCommand):
             for _ in range(count):
                 changed = batch(share)
                 if warm:
-                    pages.warm(changed)  # the embedded poller, off the request path
+                    view_models.warm(changed)  # the embedded poller, off the request path
                 t0 = time.perf_counter()
                 fn()
                 out.append(time.perf_counter() - t0)
@@ -122,7 +122,7 @@ class Command(BaseCommand):
             full, r = timed(lambda: client.get(path), runs)
             assert r.status_code == 200, r.status_code
             frag, rf = timed(lambda: client.get(path, HTTP_HX_REQUEST="true"), runs)
-            pushed, html = timed(lambda: consumers.render_fragment(user, push, {}), runs)
+            pushed, html = timed(lambda: live.render_fragment(user, push, {}), runs)
             second = "custom-3-page=2" if path == "/" else "devices-page=2"
             paged, rp = timed(lambda: client.get(f"{path}?{second}", HTTP_HX_REQUEST="true"), runs)
             self.stdout.write(f"  {path}")
@@ -133,7 +133,7 @@ class Command(BaseCommand):
         whole, _ = timed(lambda: render.page_context(user, render_home(), whole=True), 1)
         self.stdout.write(f"  '/' with every row formatted (the API's view; no paging): {ms(whole)}; "
                           f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
-        farm_tables._ROWS.clear()
+        overview_tables._ROWS.clear()
         render._INPUTS.clear()
         render._RESULTS.clear()
 

@@ -24,10 +24,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from minerpanel.devkit.bench import cpu_seconds, free_base, tree_cpu, wait_listening
-from rigs import poller
 from rigs.drivers import cgminer
 from rigs.drivers.cgminer.protocol import encode_request
 from rigs.management.commands.simulate_rigs import raise_file_limit
+from rigs.polling import poller
 
 
 async def bare_round(addresses, payload, concurrency):
@@ -159,7 +159,7 @@ class Command(BaseCommand):
             cgminer.POLL_COMMANDS = original
 
     def brief_cost(self):
-        """What the brief (figures and health, rigs/figures.py and rigs/health.py) costs per snapshot."""
+        """What the brief (figures and health, rigs/readings/figures.py and rigs/readings/health.py) costs per snapshot."""
         from rigs.models import Snapshot, make_brief
 
         snaps = list(Snapshot.objects.exclude(last_ok_at=None).values_list("sections", "statuses", "brief"))

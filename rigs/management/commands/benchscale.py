@@ -28,10 +28,10 @@ from django.db import connections
 
 from minerpanel.devkit import engines
 from minerpanel.devkit.bench import cpu_seconds, tree_cpu, wait_listening
-from rigs import poller
 from rigs.drivers import cgminer
-from rigs.lease import Lease
 from rigs.management.commands.simulate_rigs import raise_file_limit
+from rigs.polling import poller
+from rigs.polling.lease import Lease
 
 BASE_PORT = 20000
 

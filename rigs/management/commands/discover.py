@@ -3,8 +3,8 @@ import asyncio
 from django.core.management.base import BaseCommand, CommandError
 
 from minerpanel.terminal import shown
-from rigs import discovery
-from rigs.discovered import expect_warning, mcast_options, register
+from rigs.discovery import search
+from rigs.discovery.register import expect_warning, mcast_options, register
 
 
 def table(found):
@@ -31,8 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, help="seconds to wait for replies (1.5)")
         parser.add_argument("--retries", type=int, help="extra sends of the multicast message (MCAST_RETRIES, 0)")
         parser.add_argument("--expect", type=int, help="warn when fewer rigs answer (MCAST_EXPECT)")
-        parser.add_argument("--limit", type=int, default=discovery.SCAN_LIMIT, help="most addresses a scan asks")
-        parser.add_argument("--concurrency", type=int, default=discovery.SCAN_CONCURRENCY)
+        parser.add_argument("--limit", type=int, default=search.SCAN_LIMIT, help="most addresses a scan asks")
+        parser.add_argument("--concurrency", type=int, default=search.SCAN_CONCURRENCY)
         parser.add_argument("--allow-public", action="store_true", help="scan a public range (your own, surely)")
         parser.add_argument("--register", action="store_true", help="add the rigs found as discovered rigs")
 
@@ -49,14 +49,14 @@ class Command(BaseCommand):
                 options = mcast_options(code=opts["code"], addr=opts["addr"], port=opts["port"],
                                         listen_port=opts["listen_port"], timeout=timeout, retries=opts["retries"],
                                         expect=opts["expect"])
-                found = asyncio.run(discovery.mcast(**options))
+                found = asyncio.run(search.mcast(**options))
                 warning = expect_warning(found, options["expect"])
             else:
-                found = asyncio.run(discovery.scan(opts["scan"], opts["port"] or 4028, opts["allow_public"],
+                found = asyncio.run(search.scan(opts["scan"], opts["port"] or 4028, opts["allow_public"],
                                                    opts["limit"], opts["concurrency"],
-                                                   timeout or discovery.SCAN_TIMEOUT))
+                                                   timeout or search.SCAN_TIMEOUT))
                 warning = None
-        except discovery.DiscoveryError as exc:
+        except search.DiscoveryError as exc:
             raise CommandError(str(exc)) from None
         if not found:
             self.stdout.write("no rig answered")

@@ -11,8 +11,8 @@ from asgiref.sync import sync_to_async
 from django.core.management.base import BaseCommand, CommandError
 
 from minerpanel.terminal import shown
-from rigs import poller
-from rigs.lease import Lease
+from rigs.polling import poller
+from rigs.polling.lease import Lease
 
 log = logging.getLogger("minerpanel.poller")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -69,7 +69,7 @@ class Command(BaseCommand):
             except (ValueError, AssertionError):
                 raise CommandError("--shard takes K/N with 0 <= K < N, e.g. 0/4") from None
             shard = (k, n)
-        # One poller per shard: a second one started for it stands by (rigs/lease.py).
+        # One poller per shard: a second one started for it stands by (rigs/polling/lease.py).
         lease = Lease(shard)
         if opts["once"]:
             if not lease.claim():

@@ -17,6 +17,7 @@ from django.utils import timezone
 from twisted.internet.defer import Deferred
 
 from rigs import control, demo
+from rigs.polling import hooks
 
 log = logging.getLogger("minerpanel.serve")
 
@@ -36,6 +37,12 @@ def ensure_first_user(stdout):
 WS_MAX_MESSAGE = 16 * 1024 * 1024
 COALESCE = 1.0  # seconds the poller's batches are gathered before the pages are updated
 
+def built(ids):
+    """What the apps build of a stored batch (rigs/polling/hooks.py): its rigs' rows, then what was viewed."""
+    hooks.after_batch(ids)
+    hooks.rebuild_viewed()
+
+
 async def poller_process(stop, children):
     """The poller as a child process (`pollrigs --notify`: its own core and GIL, so a round over a
     thousand rigs never holds up a page). Each batch it stores comes back as a line of rig ids; their
@@ -43,7 +50,7 @@ async def poller_process(stop, children):
     import json
     import sys
 
-    from rigs import pages, poller
+    from rigs.polling import poller
 
     while not stop.is_set():
         # From this loop's thread, the main one: the child's PR_SET_PDEATHSIG follows the forking thread.
@@ -69,7 +76,7 @@ async def poller_process(stop, children):
             ids = sorted(ids)
             try:
                 # in a thread of its own: requests do not queue behind it
-                await sync_to_async(pages.warm_and_prebuild, thread_sensitive=False)(ids)
+                await sync_to_async(built, thread_sensitive=False)(ids)
             except Exception:
                 log.exception("building the pages of a batch failed")
             await poller.publish(ids)

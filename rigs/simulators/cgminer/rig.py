@@ -273,9 +273,6 @@ class SimRig:
     def kind_word(self):
         return self.f["kind"]
 
-    def no_devices(self):
-        return {"ASC": 105, "PGA": 56, "GPU": 6}[self.kind_word()]
-
 
 ITEM_KEYS = {"POOL", "ASC", "PGA", "GPU", "CPU", "STATS", "NOTIFY", "DEVDETAILS", "USBSTATS", "STATUS"}
 

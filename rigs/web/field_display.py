@@ -2,8 +2,9 @@
 
 import functools
 
-from .drivers.cgminer.protocol import as_number
-from .formatting import (
+from rigs.drivers.cgminer.protocol import as_number
+
+from .display import (
     DATE_FORMAT,
     as_sent,
     cell_date,

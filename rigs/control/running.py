@@ -13,10 +13,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from minerpanel.tiers import granted
+from rigs import drivers
+from rigs.drivers.errors import RigError
+from rigs.models import AuditEntry, Rig
+from rigs.polling import hooks, poller
 
-from . import commands, drivers, poller
-from .drivers.errors import RigError
-from .models import AuditEntry, Rig
+from . import commands
 
 log = logging.getLogger("minerpanel.control")
 
@@ -143,8 +145,6 @@ def repoll(ids):
     """Ask the rigs again now, store, and push fresh pages."""
     if not ids:
         return
-    from . import pages
-
     targets = [t for t in poller.load_targets() if t.id in set(ids)]
 
     async def ask():
@@ -152,7 +152,7 @@ def repoll(ids):
 
     results = async_to_sync(ask)()
     poller.store(results)
-    pages.warm(ids)
+    hooks.after_batch(ids)  # the pages' rows of these rigs, built before the push
     async_to_sync(poller.publish)(ids)
 
 

@@ -15,8 +15,8 @@ import functools
 import math
 import re
 
-from . import drivers
-from .drivers.cgminer.protocol import as_number
+from rigs import drivers
+from rigs.drivers.cgminer.protocol import as_number
 
 # (field prefix, H/s per unit); a firmware uses one prefix per record
 UNITS = (("MHS", 1e6), ("GHS", 1e9), ("KHS", 1e3), ("THS", 1e12), ("HS", 1.0))

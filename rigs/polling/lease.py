@@ -65,7 +65,7 @@ class Lease:
 
         ``term`` counts the times this process took the shard when it was not the last holder: while it
         stays the same, nobody else wrote the shard's snapshots (the poller's memory of them holds)."""
-        from .models import PollerLease
+        from rigs.models import PollerLease
 
         lease = PollerLease.objects.filter(shard=self.shard)
         if lease.filter(owner=self.owner).update(expires=Now() + self.ttl):
@@ -92,11 +92,11 @@ class Lease:
             raise Lost(f"another poller ({self.holder()}) holds shard {self.shard}")
 
     def holder(self):
-        from .models import PollerLease
+        from rigs.models import PollerLease
 
         return PollerLease.objects.filter(shard=self.shard).values_list("owner", flat=True).first()
 
     def release(self):
-        from .models import PollerLease
+        from rigs.models import PollerLease
 
         PollerLease.objects.filter(shard=self.shard, owner=self.owner).update(expires=Now() - self.ttl)

@@ -3,54 +3,28 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
 from django.db.models import Q
-from django.urls import reverse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from minerpanel.values import parse_id
 from minerpanel.auth import client_address
 from minerpanel.tiers import SYS, granted, readonly, sys_required, tier, usr_required
+from minerpanel.values import parse_id
+from rigs import control, drivers
+from rigs.control import commands, forms
+from rigs.models import AuditEntry, Rig
 
-from . import commands, control, control_forms, drivers, pages
-from .models import AuditEntry, Rig
-
-
-def refresh_of(request):
-    if not settings.REFRESH_CHANGEABLE:
-        return settings.REFRESH_DEFAULT
-    value = request.session.get("refresh", settings.REFRESH_DEFAULT)
-    return value if value in settings.REFRESH_CHOICES else settings.REFRESH_DEFAULT
-
-
-def header(request, **extra):
-    return {"refresh": refresh_of(request),
-            "refresh_choices": settings.REFRESH_CHOICES if settings.REFRESH_CHANGEABLE else [],
-            "global_readonly": settings.READONLY, "header_format": settings.DATETIME_FORMAT_HEADER, **extra}
-
-
-def summary(request):
-    """'/': the Summary custom page (miner.php's default page), or the overview without it."""
-    from custompages import views as custom
-
-    if not request.user.is_authenticated:
-        # def visitors land on the first public custom page, else log in
-        first = next(iter(custom.visible_pages(request.user)), None)
-        return redirect("custom_page", first.slug) if first else redirect_to_login(request.get_full_path())
-    if not request.htmx and "all" not in request.GET:
-        only = list(Rig.objects.values_list("pk", flat=True)[:2])
-        if len(only) == 1:  # as miner.php: with exactly one rig, its page is the default page
-            return redirect("rig_detail", only[0])
-    home = custom.CustomPage.objects.filter(slug=custom.HOME).first()
-    return custom.show(request, home) if home else overview(request)
+from . import view_models
+from .header import header
 
 
 @usr_required
 def overview(request):
     """Every rig, device and pool in fixed tables, built for a thousand rigs."""
-    with pages.no_gc_pauses():
-        ctx = pages.summary_context(request.user, problems=request.GET.get("problems") == "1", params=request.GET)
+    with view_models.no_gc_pauses():
+        ctx = view_models.summary_context(request.user, problems=request.GET.get("problems") == "1", params=request.GET)
         query = request.GET.urlencode()  # the pushes render the same rows: the same page of each table
         ctx.update(header(request, live_url="/ws/live/summary/" + (f"?{query}" if query else "")))
         template = "rigs/_live.html" if request.htmx else "rigs/summary.html"
@@ -65,14 +39,14 @@ def rig_detail(request, pk):
 
 def render_rig(request, rig, kept=None, status=200):
     """The rig page; ``kept``: a refused command's values and error, shown in its form."""
-    ctx = pages.rig_context(request.user, rig)
+    ctx = view_models.rig_context(request.user, rig)
     if not readonly(request.user, rig):
-        ctx["controls"] = control_forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {},
+        ctx["controls"] = forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {},
                                                      rig.kind, lambda perm: granted(request.user, perm), kept)
-    bar = pages.farm_states()
-    prev_id, next_id = pages.neighbours(rig, [r["pk"] for r in bar])
+    bar = view_models.farm_states()
+    prev_id, next_id = view_models.neighbours(rig, [r["pk"] for r in bar])
     ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", prev_rig=prev_id, next_rig=next_id,
-                      **pages.rig_bar(bar)))
+                      **view_models.rig_bar(bar)))
     template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"
     return render(request, template, ctx, status=status)
 
@@ -226,7 +200,7 @@ def bulk(request):
     urls = sorted({str(p.get("URL")) for r in rigs if hasattr(r, "snapshot")
                    for p in r.snapshot.sections.get("POOLS") or [] if isinstance(p, dict) and p.get("URL")})
     return render(request, "rigs/bulk.html", {**header(request), "bulk_rigs": rigs, "pool_urls": urls,
-                                              "forms": control_forms.bulk_forms(rigs)})
+                                              "forms": forms.bulk_forms(rigs)})
 
 
 @control_view

@@ -21,16 +21,19 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from custompages.models import CustomPage
+from custompages.render import page_context
 from minerpanel.models import ApiToken
 from minerpanel.tiers import SYS, tier
 from minerpanel.values import parse_id
-
-from . import commands, control, drivers, poller
-from .drivers.cgminer.protocol import join_members
-from .drivers.errors import RigError
-from .models import Rig
-from .overview import miner_version
-from .pages import rig_health
+from rigs import control, drivers
+from rigs.control import commands
+from rigs.drivers.cgminer.protocol import join_members
+from rigs.drivers.errors import RigError
+from rigs.models import Rig
+from rigs.polling import poller
+from rigs.readings.version import miner_version
+from rigs.web.view_models import rig_health
 
 # Report commands answered from the snapshot, and the sections they gave.
 STORED = {"version": "VERSION", "config": "CONFIG", "summary": "SUMMARY", "devs": "DEVS", "pools": "POOLS",
@@ -210,9 +213,6 @@ def privileged(request, rig, command):
 @csrf_exempt
 def page(request, slug):
     """A custom page's tables as shown; ``?raw=1``: the cell values unformatted."""
-    from custompages.models import CustomPage
-    from custompages.render import page_context
-
     found = CustomPage.objects.filter(slug=slug).first()
     if found is None:
         return error(404, f"no page {slug!r}")

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
-from . import digits, drivers
-from .drivers.cgminer.protocol import as_number
-from .field_formats import fmt, rate_title
-from .formatting import format_age, last_share_state
+from rigs import drivers
+from rigs.drivers.cgminer.protocol import as_number
+from rigs.readings import digits
+
+from .display import format_age, last_share_state
+from .field_display import fmt, rate_title
 
 
 def cell(text="", css="", title="", href=""):

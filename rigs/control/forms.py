@@ -2,8 +2,10 @@
 
 from django.conf import settings
 
-from . import commands, drivers
-from .tables import active_pool, device_name
+from rigs import drivers
+from rigs.web.tables import active_pool, device_name
+
+from . import commands
 
 INPUT = {"int": "number", "float": "number", "pool": "select", "device": "select", "choice": "select",
          "bool": "checkbox", "secret": "password", "url": "text", "text": "text", "pools": "text", "intensity": "text",

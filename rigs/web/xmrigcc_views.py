@@ -11,13 +11,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from minerpanel.auth import client_address
 from minerpanel.tiers import readonly, sys_required
+from rigs import control
+from rigs.drivers import xmrigcc
+from rigs.drivers.errors import RigError
+from rigs.models import Rig
+from rigs.polling import poller
 
-from . import control, poller
-from .drivers import xmrigcc
-from .drivers.errors import RigError
-from .models import Rig
-from .views import client_address, control_view, header
+from .header import header
+from .views import control_view
 
 
 def fleet_rig(pk):

@@ -1,16 +1,17 @@
-"""Rigs found by discovery (rigs/discovery.py) into the panel: added once, named from their
+"""Rigs found by discovery (rigs/discovery/search.py) into the panel: added once, named from their
 description, marked as discovered; and the scheduled multicast discovery (DISCOVERY=mcast)."""
 
 import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from . import discovery
-from .models import Rig
+from rigs.models import Rig
+
+from . import search
 
 log = logging.getLogger(__name__)
 LAST_KEY = "discovery:last"
@@ -71,8 +72,8 @@ async def scheduled_round():
 
     options = mcast_options()
     try:
-        found = await discovery.mcast(**options)
-    except discovery.DiscoveryError as exc:
+        found = await search.mcast(**options)
+    except search.DiscoveryError as exc:
         log.warning("scheduled discovery failed: %s", exc)
         return
     await sync_to_async(record_round)(found, options["expect"])

@@ -13,15 +13,16 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
-from .poller import GROUP
+from rigs.polling.poller import GROUP
 
 MIN_GAP = 1.0
 
 
 def render_fragment(user, page, params=None):
     """The live fragment of a page; ``params``: the page's query (which rows of long tables)."""
-    from . import pages
-    from .models import Rig
+    from rigs.models import Rig
+
+    from . import view_models
 
     if page.startswith("custom:"):
         from custompages.models import CustomPage
@@ -32,13 +33,13 @@ def render_fragment(user, page, params=None):
             return ""
         return render_to_string("custompages/_live.html", {**page_context(user, custom, params), "oob": True})
     if page.startswith("summary"):
-        with pages.no_gc_pauses():
-            return render_to_string("rigs/_live.html", {**pages.summary_context(
+        with view_models.no_gc_pauses():
+            return render_to_string("rigs/_live.html", {**view_models.summary_context(
                 user, problems=page.endswith(":problems"), params=params), "oob": True})
     rig = Rig.objects.select_related("snapshot").filter(pk=int(page)).first()
     if rig is None:
         return ""
-    return render_to_string("rigs/_live_rig.html", {**pages.rig_context(user, rig), "oob": True})
+    return render_to_string("rigs/_live_rig.html", {**view_models.rig_context(user, rig), "oob": True})
 
 
 def current_viewer(scope, page):

@@ -17,8 +17,12 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
-from . import digits, drivers, fastjson
-from .drivers.errors import RigError
+from rigs import drivers
+from rigs.drivers import fastjson
+from rigs.drivers.errors import RigError
+from rigs.readings import digits
+
+from . import hooks
 from .lease import Lost
 from .upsert import upsert
 
@@ -59,7 +63,7 @@ class Result:
     kind: str = "cgminer"
     health_limits: dict | None = None
     brief: dict | None = None  # as stored (store() sets it), for the history after the round
-    raws: tuple = ()  # the raw replies the driver read this round, until stored (rigs/digits.py)
+    raws: tuple = ()  # the raw replies the driver read this round, until stored (rigs/readings/digits.py)
 
 
 def limits():
@@ -118,7 +122,7 @@ async def poll_rig(target, **lim):
 
 
 def rig_limits(target):
-    from .models import health_limits
+    from rigs.models import health_limits
 
     return health_limits(getattr(target, "temp_warn", None), getattr(target, "temp_err", None))
 
@@ -152,16 +156,15 @@ async def poll_all(targets, concurrency=None, **lim):
 
 
 def wanted_sections():
-    """Every section named by a custom page (its joins split), so drivers ask for what only pages need."""
-    from custompages.models import PageSection
-
-    names = PageSection.objects.values_list("section", flat=True).distinct()
+    """Every section the apps' pages name (hooks.wanted_sections; joins split), so drivers ask for what
+    only pages need."""
+    names = {name for found in hooks.wanted_sections.collect() for name in found}
     return tuple(sorted({part for name in names for part in name.upper().split("+") if part}))
 
 
 def load_targets(shard=None):
     """Enabled rigs (of shard K/N, if given) with what we know of their joins."""
-    from .models import Rig
+    from rigs.models import Rig
 
     close_old_connections()
     rows = Rig.objects.filter(enabled=True).values_list(
@@ -182,8 +185,8 @@ def load_targets(shard=None):
 def previous_briefs(ids):
     """{rig id: {"health": ..., "history": ..., "fans": ..., "digits_at": ...}} of these rigs' stored briefs,
     the parts read as JSON text and parsed here (through the ORM they cost half as much as working the
-    briefs out), and when their decimals were learned (rigs/digits.py)."""
-    from .models import Snapshot
+    briefs out), and when their decimals were learned (rigs/readings/digits.py)."""
+    from rigs.models import Snapshot
 
     if not ids:
         return {}
@@ -215,7 +218,7 @@ def store(results, now=None, guard=None, recent=None):
     ``recent``: the poller's memory of the health and history it last wrote per rig ({rig id: ...}),
     so they need not be read back; rigs it does not know are read from the database into it.
     """
-    from .models import Snapshot, make_brief
+    from rigs.models import Snapshot, make_brief
 
     close_old_connections()
     now = now or timezone.now()
@@ -287,7 +290,7 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, rece
     Results are stored and published as they arrive, every ``flush_every``
     seconds, so a hung rig never holds back the others' fresh numbers.
     ``on_batch(rig_ids)`` (sync) runs after each stored batch, before the publish.
-    With a ``lease`` (rigs/lease.py), each write renews it and lease.Lost ends the round.
+    With a ``lease`` (rigs/polling/lease.py), each write renews it and lease.Lost ends the round.
     ``recent``: see store(); kept by ``run`` while it holds its shard without a break.
     """
     started = time.perf_counter()
@@ -329,15 +332,6 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, rece
             else:
                 log.warning("rig %s: %s", r.rig_id, r.error)
     return results, time.perf_counter() - started
-
-
-async def poll_ids(rig_ids):
-    """Re-poll some rigs now (after a command), store and publish."""
-    targets = [t for t in await sync_to_async(load_targets)() if t.id in set(rig_ids)]
-    results = await poll_all(targets)
-    await sync_to_async(store)(results)
-    await publish(r.rig_id for r in results)
-    return results
 
 
 def settle():
@@ -398,7 +392,7 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
                     term = lease.term
             if (settings.DISCOVERY == "mcast" and (shard is None or shard[0] == 0) and (lease is None or holding)
                     and began >= discover_at):
-                from .discovered import scheduled_round
+                from rigs.discovery.register import scheduled_round
 
                 discover_at = began + settings.DISCOVERY_INTERVAL
                 try:
@@ -411,9 +405,7 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
                 if done is None:
                     break
                 results, took = done
-                from watch.rounds import after_round  # history and alerts, in their own thread
-
-                after_round(results, took, shard)
+                hooks.after_round(results, took, shard)  # history and alerts (watch), in their own thread
                 failed = sum(1 for r in results if not r.ok)
                 log.debug("round: %d rigs, %d failed, %.2f s", len(results), failed, took)
         except Lost as exc:

@@ -4,48 +4,14 @@ takes (rigs/drivers/); forms, validation, the bulk runner and the API use these
 descriptions through ``COMMANDS``. Plain Python, no Django.
 """
 
-from dataclasses import dataclass
-
-from .drivers.cgminer.protocol import as_number
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    kind: str  # pool, pools, device, int, float, text, url, secret, choice, bool, intensity
-    label: str = ""
-    lo: float | None = None
-    hi: float | None = None
-    choices: tuple = ()
-    required: bool = True
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    label: str
-    group: str  # pool, device, miner
-    params: tuple = ()
-    kinds: tuple = ()  # device kinds for device commands
-    dangerous: bool = False
-    help: str = ""
-    rig_kinds: tuple = ()  # set by the drivers' registry: the kinds that list the command
-    permission: str = ""  # a Django permission the user must hold explicitly (superusers included)
-
-    def device_kind(self):
-        return self.kinds[0] if self.kinds else None
-
-
-POOL = Param("pool", "pool", "Pool")
-CLIENT = Param("client", "client", "Client")
-URL_SCHEMES = ("stratum+tcp://", "stratum+ssl://", "http://", "https://")
-SECRET = "•••"
+from rigs.drivers.cgminer.protocol import as_number
+from rigs.drivers.described import CLIENT, POOL, SECRET, URL_SCHEMES, Command, Param  # noqa: F401  (re-exported)
 
 
 def __getattr__(name):
-    """``COMMANDS``: every driver's commands by name (built on first use: the drivers import this module)."""
+    """``COMMANDS``: every driver's commands by name (built on first use, from the drivers)."""
     if name == "COMMANDS":
-        from .drivers import commands
+        from rigs.drivers import commands
 
         return commands()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -174,6 +140,6 @@ def redacted(command, cleaned):
 def for_rig(sections, rig_kind="cgminer"):
     """The commands that apply to a rig, given its kind and devices."""
     kinds = {k for d in sections.get("DEVS") or [] if isinstance(d, dict) for k in ("ASC", "PGA", "GPU") if k in d}
-    from .drivers import commands
+    from rigs.drivers import commands
 
     return [c for c in commands().values() if rig_kind in c.rig_kinds and (not c.kinds or set(c.kinds) & kinds)]

@@ -9,10 +9,11 @@ A reason is {"level": "warn"|"err", "key": "dev:GPU 1:Sick", "text": "GPU 1 Sick
 snapshots by its key. The state is the worst level: "ok", "warn" or "err".
 """
 
-from . import drivers
-from .drivers.cgminer.protocol import as_number
+from rigs import drivers
+from rigs.drivers.cgminer.protocol import as_number
+from rigs.web.display import last_share_state, rate_mhs
+
 from .figures import first_dict
-from .formatting import last_share_state, rate_mhs
 
 LEVELS = {"ok": 0, "warn": 1, "err": 2}
 DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "chip_warn": 105.0, "chip_err": 115.0, "hashrate_share": 0.8, "hw_pct": 1.0, "reject_pct": 5.0,

@@ -8,12 +8,12 @@ from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from minerpanel.tiers import sys_required
 from minerpanel.auth import client_address
+from minerpanel.tiers import sys_required
+from rigs.control import audit
 
-from . import discovery
-from .control import audit
-from .discovered import existing, expect_warning, mcast_options, register
+from . import search
+from .register import existing, expect_warning, mcast_options, register
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "discovered_rigs"
@@ -40,9 +40,9 @@ class DiscoverForm(forms.Form):
 def run(data):
     if data["how"] == "mcast":
         options = mcast_options(code=data["code"] or None, port=data["port"], timeout=data["timeout"])
-        found = asyncio.run(discovery.mcast(**options))
+        found = asyncio.run(search.mcast(**options))
         return found, expect_warning(found, options["expect"])
-    return asyncio.run(discovery.scan(data["cidr"], data["port"], timeout=data["timeout"])), None
+    return asyncio.run(search.scan(data["cidr"], data["port"], timeout=data["timeout"])), None
 
 
 @sys_required
@@ -53,7 +53,7 @@ def discover(request):
     if request.method == "POST" and request.POST.get("action") == "run" and form.is_valid():
         try:
             found, context["warning"] = run(form.cleaned_data)
-        except discovery.DiscoveryError as exc:
+        except search.DiscoveryError as exc:
             form.add_error(None, str(exc))
             log.warning("discovery by %s failed: %s", request.user.username, exc)
         else:
@@ -62,7 +62,7 @@ def discover(request):
             context["found"] = [(i, f, known.get((f.host, f.port))) for i, f in enumerate(found)]
             context["ran"] = True
     elif request.method == "POST" and request.POST.get("action") == "add":
-        stored = [discovery.Found(**f) for f in request.session.get(SESSION_KEY, [])]
+        stored = [search.Found(**f) for f in request.session.get(SESSION_KEY, [])]
         ticked = {int(i) for i in request.POST.getlist("rig") if i.isdigit()}
         chosen = [f for i, f in enumerate(stored) if i in ticked]
         context["added"] = register(chosen) if chosen else ["Tick the rigs to add."]

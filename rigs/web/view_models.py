@@ -11,13 +11,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minerpanel.tiers import SYS, readonly, tier
+from rigs import drivers
+from rigs.models import Rig, SectionsOf, Snapshot
+from rigs.polling import batch_cache
+from rigs.readings import digits
+from rigs.readings.freshness import reachability, stale_after
+from rigs.readings.health import with_reachability
+from rigs.readings.version import miner_version
 
-from . import batch, digits, drivers, farm_tables, paging, tables
-from .field_formats import fmt
-from .formatting import clock, format_rate
-from .health import with_reachability
-from .models import Rig, SectionsOf, Snapshot, stale_after
-from .overview import miner_version
+from . import overview_tables, paging, tables
+from .display import clock, format_rate
+from .field_display import fmt
 
 
 def tz():
@@ -167,7 +171,7 @@ def rigs_table(items, now, show_address):
         miner, api = miner_version(snap.sections if snap else {})
         h = rig_health(snap, state, now)
         reasons = reasons_line(h, z, now) + (" · read-only" if rig.readonly else "")
-        figs = farm_tables.figures_of(snap)
+        figs = overview_tables.figures_of(snap)
         hs, hottest = figs.get("hashrate_hs"), figs.get("max_temp")
         hottest = digits.as_written(hottest, snap.sections, "Temperature") if snap else hottest
         cells = [
@@ -184,17 +188,6 @@ def rigs_table(items, now, show_address):
             cells.append(tables.cell(rig.address, "n"))
         t.rows.append(tables.Row(cells, f"{tables.row_css(state)} h-{h['state']}".strip()))
     return t
-
-
-def needing_attention(pairs, now):
-    """[(rig, health)] of the rigs whose state is not ok, worst first."""
-    out = []
-    for rig, snap in pairs:
-        h = rig_health(snap, snap.state(now) if snap else "new", now)
-        if h["state"] in ("warn", "err"):
-            out.append((rig, h))
-    out.sort(key=lambda p: p[1]["state"] != "err")
-    return out
 
 
 def items_for(pairs, now):
@@ -222,9 +215,9 @@ def no_gc_pauses():
 def farm_states(now=None):
     """[{"pk", "name", "state"}] of every enabled rig in one light query (no sections):
     for the header's count and the rig bar. Kept until a batch of snapshots is stored
-    (rigs/batch.py) or a rig's data goes stale."""
+    (rigs/polling/batch_cache.py) or a rig's data goes stale."""
     now = now or timezone.now()
-    return list(batch.memo("farm_states", read_farm_states, now))
+    return list(batch_cache.memo("farm_states", read_farm_states, now))
 
 
 def read_farm_states(now):
@@ -232,9 +225,10 @@ def read_farm_states(now):
     out, turns = [], []
     for pk, name, polled_at, last_ok_at, error, stored in Rig.objects.filter(enabled=True).values_list(
             "id", "name", "snapshot__polled_at", "snapshot__last_ok_at", "snapshot__error", "snapshot__brief__health__state"):
-        if polled_at is None:
-            state = "new"
-        elif error or last_ok_at is None or (now - last_ok_at).total_seconds() > limit:
+        state = reachability(polled_at, last_ok_at, error, now, limit)
+        if state == "new":
+            pass
+        elif state != "ok" or last_ok_at is None:
             state = "err"
         else:
             state = stored if stored in ("ok", "warn", "err") else "ok"
@@ -248,29 +242,12 @@ def attention(now=None):
     return sum(1 for r in farm_states(now) if r["state"] in ("warn", "err"))
 
 
-def rigbar(now=None):
-    """The rig bar: links with each rig's state for a handful of rigs; past RIGBAR_MAX a
-    filter box offering every name."""
-    return rig_bar(farm_states(now))
-
-
-def warm_and_prebuild(rig_ids):
-    warm(rig_ids)
-    prebuild()
-
-
-def prebuild():
-    """Build again what was looked at (the Overview's shared tables, the custom pages' engine results)
-    after the poller stored a batch: serve runs this in a thread of its own, so the next view or
-    push finds them built."""
-    from custompages.models import CustomPage
-    from custompages.render import VIEWED, page_context
-
+def rebuild_overviews():
+    """Build again the Overview's shared tables as they were viewed, after the poller stored a batch
+    (a hook, rigs/apps.py): serve runs it in a thread of its own, so the next view or push finds them built."""
     now = timezone.now()
     for problems in list(OVERVIEWS):
         overview_memo(now, problems, tz())
-    for page in CustomPage.objects.filter(pk__in=list(VIEWED)):
-        page_context(None, page)
 
 
 OVERVIEWS = set()  # problems-only or not, as viewed
@@ -278,14 +255,14 @@ OVERVIEWS = set()  # problems-only or not, as viewed
 
 def overview_memo(now, problems, z):
     OVERVIEWS.add(problems)
-    return batch.memo(("overview", problems, str(z)), lambda at: overview_tables(at, problems, z), now)
+    return batch_cache.memo(("overview", problems, str(z)), lambda at: shared_overview(at, problems, z), now)
 
 
 def summary_context(user, now=None, problems=False, params=None):
     """``problems``: only the rigs whose state is not ok (totals still count every rig).
     Long tables show the rows of rigs needing attention first, settings.TABLE_ROWS a page,
     as ``params`` (the query) asks: see paging.py. The whole tables are built once per stored
-    batch (rigs/batch.py) and shared by every view and push; a view cuts out its rows."""
+    batch (rigs/polling/batch_cache.py) and shared by every view and push; a view cuts out its rows."""
     now = now or timezone.now()
     z = tz()
     farm = overview_memo(now, problems, z)
@@ -309,7 +286,7 @@ def summary_context(user, now=None, problems=False, params=None):
     }
 
 
-def overview_tables(now, problems, z):
+def shared_overview(now, problems, z):
     """What every view of the Overview shares until the next batch, and until when (a rig's data
     going stale changes its state)."""
     items = items_for(rigs_with_snapshots(), now)
@@ -320,8 +297,8 @@ def overview_tables(now, problems, z):
     limit = stale_after()
     turns = [snap.last_ok_at.timestamp() + limit for _, snap, state, _ in items
              if state == "ok" and snap and snap.last_ok_at]
-    built = [farm_tables.summary_table(items, z, shown), farm_tables.devices_table(shown, z),
-             farm_tables.pools_table(shown, z)]
+    built = [overview_tables.summary_table(items, z, shown), overview_tables.devices_table(shown, z),
+             overview_tables.pools_table(shown, z)]
     return {"items": items, "shown": shown, "states": states, "bad": bad, "tables": built}, min(turns, default=None)
 
 
@@ -368,19 +345,14 @@ def rig_context(user, rig, now=None):
 
 
 def warm(rig_ids):
-    """Build the summary rows of freshly stored rigs, so views and pushes find them ready.
-
-    The poller calls this after each batch when it runs inside the web process.
-    """
+    """Build the summary rows of freshly stored rigs, so views and pushes find them ready: a hook
+    after each stored batch (rigs/apps.py)."""
     with no_gc_pauses():
         items = items_for(rigs_with_snapshots(rig_ids), timezone.now())
         z = tz()
-        for kind, build in (("summary", farm_tables._summary_rows), ("devs", farm_tables._device_rows),
-                            ("pools", farm_tables._pool_rows)):
+        for kind, build in (("summary", overview_tables._summary_rows), ("devs", overview_tables._device_rows),
+                            ("pools", overview_tables._pool_rows)):
             for rig, snap, state, href in items:
-                rows = farm_tables.rows_of(kind, build, rig, snap, state, href, z)
+                rows = overview_tables.rows_of(kind, build, rig, snap, state, href, z)
                 for row in rows[0] if kind == "devs" else rows:
                     row.html()
-    from custompages import render
-
-    render.warm(rig_ids)  # the Summary custom page's inputs too

@@ -17,7 +17,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from . import drivers
+from rigs import drivers
 
 MCAST_ADDR, MCAST_PORT, MCAST_CODE, LISTEN_PORT, MCAST_TIMEOUT = "224.0.0.75", 4028, "FTW", 4027, 1.5
 REPLY = re.compile(r"^cgm-FTW-(\d{1,5})(?:-(.*))?$", re.S)

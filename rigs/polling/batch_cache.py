@@ -14,7 +14,7 @@ _MEMO = {}
 
 
 def signature():
-    from .models import Rig
+    from rigs.models import Rig
 
     found = Rig.objects.aggregate(n=Count("id"), polled=Max("snapshot__polled_at"), ok=Max("snapshot__last_ok_at"))
     return (found["n"], found["polled"], found["ok"], _GENERATION[0])
@@ -37,7 +37,7 @@ def changed(**kwargs):
 
 
 def connect():
-    from .models import Rig, Snapshot
+    from rigs.models import Rig, Snapshot
 
     for model in (Rig, Snapshot):
         post_save.connect(changed, sender=model, dispatch_uid=f"batch-{model.__name__}-save")

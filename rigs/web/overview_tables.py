@@ -6,9 +6,10 @@ Each rig's rows are built once per snapshot and kept, so a view rebuilds only wh
 
 from django.conf import settings
 
-from .drivers.cgminer.protocol import as_number
-from .field_formats import fmt, formatter
-from .formatting import expected_share_seconds, format_rate, last_share_state, rate_mhs
+from rigs.drivers.cgminer.protocol import as_number
+
+from .display import expected_share_seconds, format_rate, last_share_state, rate_mhs
+from .field_display import fmt, formatter
 from .tables import Row, Table, active_pool, cell, counted, device_name, is_pool, row_css, sum_of, when_of
 
 # Rows of one rig, built once per snapshot: a page view (or a push to each open

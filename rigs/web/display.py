@@ -1,14 +1,15 @@
 """How operators read numbers: plain functions from rig values to display text.
 
 Which of them each field gets (miner.php's fmt()), and the named formats a page may
-choose instead, are in field_formats.py.
+choose instead, are in field_display.py.
 """
 
 import math
 from datetime import UTC, datetime
 
-from .digits import Written
-from .drivers.cgminer.protocol import as_number
+from rigs.drivers.cgminer.protocol import as_number
+from rigs.readings.digits import Written
+
 from .php import number_format, php_date, php_round, php_str  # noqa: F401  (miner.php's printing, used here and re-exported)
 
 RATE_UNITS = [(1e6, "TH/s"), (1e3, "GH/s"), (1.0, "MH/s"), (1e-3, "kH/s")]

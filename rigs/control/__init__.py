@@ -1,0 +1,7 @@
+"""Privileged commands: what each is (commands.py), its forms (forms.py), sending and auditing (running.py).
+
+The room's public functions, for the views, the API and the other apps."""
+
+from .running import ANONYMOUS_LIMIT, Outcome, audit, check_access, command_bound, mark_interrupted, repoll, run
+
+__all__ = ["ANONYMOUS_LIMIT", "Outcome", "audit", "check_access", "command_bound", "mark_interrupted", "repoll", "run"]

@@ -1,0 +1,1 @@
+"""Finding rigs on the network (multicast, bounded scans), adding them, and the admin's page for it."""

@@ -1,0 +1,1 @@
+"""Asking every rig: the poller, its batches, its shard leases, and how a batch is stored."""

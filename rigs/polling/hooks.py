@@ -1,0 +1,48 @@
+"""What the other rooms and apps want done when rigs' data is stored: functions registered in their
+AppConfig.ready(), called by the poller and the controls. So polling imports no page, engine or
+history code: they come to it.
+
+    hooks.after_batch.register(warm)   # in an AppConfig.ready()
+    hooks.after_batch(rig_ids)         # where a batch was stored
+"""
+
+import logging
+
+log = logging.getLogger("minerpanel.poller")
+
+
+class Hook:
+    """Functions called in the order they were registered. One that raises is logged, and the
+    others still run: a page that cannot be built must not stop the history, nor a command."""
+
+    def __init__(self, name):
+        self.name = name
+        self.functions = []
+
+    def register(self, fn):
+        if fn not in self.functions:
+            self.functions.append(fn)
+        return fn
+
+    def __call__(self, *args):
+        for fn in list(self.functions):
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("%s: %s failed", self.name, getattr(fn, "__qualname__", fn))
+
+    def collect(self, *args):
+        """Every function's answer, in a list (an exception is the caller's)."""
+        return [fn(*args) for fn in list(self.functions)]
+
+
+# fn(rig_ids): build what pages show of these rigs, just stored. In the web process: after each batch
+# the poller reports to `serve`, and after a command's re-poll.
+after_batch = Hook("after a batch")
+# fn(): build again what was viewed (the Overview's shared tables, custom pages), once a batch's
+# rows are built, so the next view or push finds them ready. `serve` calls it in a thread of its own.
+rebuild_viewed = Hook("rebuilding what was viewed")
+# fn(results, seconds, shard): after each round, in the poller's process (history, alerts).
+after_round = Hook("after a round")
+# fn() -> section names: the sections pages show beyond the standard ones, so drivers ask for them.
+wanted_sections = Hook("wanted sections")
