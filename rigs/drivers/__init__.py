@@ -16,6 +16,7 @@ and, where the kind has them:
     FLEET_SECTION, FLEET_UNIT              a fleet: the section whose records are its members and what
                                            they are called ("WORKERS", "workers"); the fleet alert counts them
     CLIENT_ACTIONS                         the client commands offered as quick actions on each fleet row
+    PAGE_SECTIONS, PAGE_JOINS              sections of its own custom pages may name, and their joins
     device_label(record) -> str            how to name one of its device records (default "GPU 1", "Name ID")
     access_denied(code, message="") -> bool
                                            whether an answer (a STATUS's code and message, or a command's
@@ -126,6 +127,16 @@ def access_denied(kind, code, message=""):
     a kind without one: never."""
     rule = _attribute(kind, "access_denied", None)
     return bool(rule and rule(code, message))
+
+
+def page_sections():
+    """The sections of their own the drivers let custom pages name (a ckpool's USERS...), in registry order."""
+    return tuple(dict.fromkeys(s for kind in MODULES for s in getattr(driver(kind), "PAGE_SECTIONS", ())))
+
+
+def page_joins():
+    """{(left, right): how rows pair up} for the drivers' own sections."""
+    return {pair: how for kind in MODULES for pair, how in getattr(driver(kind), "PAGE_JOINS", {}).items()}
 
 
 def field_groups():

@@ -26,6 +26,8 @@ KIND = "xmrigcc-server"
 LABEL = "XMRigCC server (a fleet of XMRigCC miners)"
 FIELDS = ("host", "port", "username", "token")
 FLEET_SECTION, FLEET_UNIT = "CLIENTS", "clients"  # the fleet alert counts its clients alive
+PAGE_SECTIONS = ("CLIENTS",)  # its section custom pages may name, and how it joins
+PAGE_JOINS = {("SUMMARY", "CLIENTS"): "all"}
 CLIENT_ACTIONS = ("ccstart", "ccstop", "ccrestart", "ccshutdown")  # quick actions on each client's row
 XMRIGCC_COMMANDS = [  # (XMRigCC word, label, dangerous, help, extra params, permission)
     ("START", "Start", False, "Sticky: the miner mines until STOP.", (), ""),
