@@ -5,7 +5,6 @@ checks.py validates definitions with them. Plain Python over plain data."""
 
 from rigs import drivers
 
-
 # Page section name -> the stored API section and, for device kinds, a filter.
 STANDARD = {
     "SUMMARY": ("SUMMARY", None), "POOL": ("POOLS", None), "DEVS": ("DEVS", None), "EDEVS": ("EDEVS", None),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rigs.web import views, client_views
+from rigs.web import client_views, views
 
 urlpatterns = [
     path("overview/", views.overview, name="overview"),

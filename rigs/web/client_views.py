@@ -14,8 +14,7 @@ from django.urls import reverse
 
 from minerpanel.auth import client_address
 from minerpanel.tiers import readonly, sys_required
-from rigs import control
-from rigs import drivers
+from rigs import control, drivers
 from rigs.drivers.errors import RigError
 from rigs.models import Rig
 from rigs.polling import poller

@@ -79,7 +79,7 @@ def test_the_admin_shows_the_fields_the_drivers_use_grouped_by_the_kinds_using_t
     shown = [f for _, opts in RigAdmin.fieldsets for f in opts["fields"]]
     assert len(shown) == len(set(shown))
     assert {f for kind in drivers.kinds() for f in drivers.driver(kind).FIELDS} <= set(shown)
-    groups = dict((tuple(kinds), fields) for kinds, fields in drivers.field_groups())
+    groups = {tuple(kinds): fields for kinds, fields in drivers.field_groups()}
     assert groups[("ckpool",)] == ["path", "logdir"]
 
 
