@@ -10,11 +10,12 @@ import functools
 import json
 from pathlib import Path
 
+from rigs import drivers
+
 FIELDS = Path(__file__).with_name("fields.json")
 PREFIX = {"SUMMARY": ["SUMMARY"], "POOLS": ["POOL"], "DEVS": ["DEVS", "EDEVS"], "NOTIFY": ["NOTIFY"],
           "DEVDETAILS": ["DEVDETAILS"], "STATS": ["STATS", "ESTATS"], "COIN": ["COIN"], "CONFIG": ["CONFIG"],
-          "USBSTATS": ["USBSTATS"], "POOLSTATUS": ["POOLSTATUS"], "USERS": ["USERS"], "WORKERS": ["WORKERS"],
-          "CLIENTS": ["CLIENTS"]}
+          "USBSTATS": ["USBSTATS"], **{section: [section] for section in drivers.page_sections()}}
 
 # the panel's own fields (custompages.render.add_markers)
 MARKERS = {"In Use", "POOL.In Use", "Late Share", "DEVS.Late Share", "EDEVS.Late Share"}

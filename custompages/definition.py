@@ -3,6 +3,7 @@ the restrictions and calc functions it may use, how a field spec ('POOL.URL=Pool
 the PageError a definition that cannot work raises. The engine builds tables with these words and
 checks.py validates definitions with them. Plain Python over plain data."""
 
+from rigs import drivers
 
 # Page section name -> the stored API section and, for device kinds, a filter.
 STANDARD = {
@@ -11,9 +12,8 @@ STANDARD = {
     "DEVDETAILS": ("DEVDETAILS", None), "STATS": ("STATS", None), "ESTATS": ("ESTATS", None),
     "CONFIG": ("CONFIG", None), "COIN": ("COIN", None), "USBSTATS": ("USBSTATS", None),
     "VERSION": ("VERSION", None),
-    # ckpool and XMRigCC server rigs
-    "POOLSTATUS": ("POOLSTATUS", None), "USERS": ("USERS", None), "WORKERS": ("WORKERS", None),
-    "CLIENTS": ("CLIENTS", None),
+    # the drivers' own sections (a ckpool's POOLSTATUS, USERS, WORKERS; an XMRigCC server's CLIENTS)
+    **{section: (section, None) for section in drivers.page_sections()},
 }
 FIXED = {"DATE", "RIGS"}
 
@@ -23,9 +23,7 @@ JOINS = {
     **{(left, right): "device" for left in ("DEVS", "EDEVS") for right in ("NOTIFY", "DEVDETAILS", "USBSTATS")},
     **{(left, right): "stats" for left in ("DEVS", "EDEVS") for right in ("STATS", "ESTATS")},
     ("POOL", "STATS"): "poolstats",
-    ("USERS", "WORKERS"): "user",
-    **{("POOLSTATUS", right): "all" for right in ("USERS", "WORKERS")},
-    ("SUMMARY", "CLIENTS"): "all",
+    **drivers.page_joins(),  # the drivers' own sections' joins
 }
 RESTRICTIONS = {"set", "=", "<", "<=", ">", ">=", "eq", "lt", "le", "gt", "ge", "sub", "!sub"}  # sub: starts with
 CALCS = {"sum", "avg", "min", "max", "lo", "hi", "count", "any"}

@@ -1,7 +1,22 @@
 from django import forms
 from django.contrib import admin
 
+from . import drivers
 from .models import AuditEntry, Rig, Snapshot
+
+
+def connection_fieldsets():
+    """A fieldset per group of connection fields the drivers use together (their FIELDS), named after
+    the kinds that use them, the token's "remove" box beside the token: a new kind's fields appear
+    with it."""
+    out = []
+    for kinds, fields in drivers.field_groups():
+        names = list(fields)
+        if "token" in names:
+            names.insert(names.index("token") + 1, "clear_token")
+        title = ", ".join(drivers.driver(k).LABEL.split(" (")[0] for k in kinds)
+        out.append((title, {"fields": tuple(names)}))
+    return out
 
 
 class RigForm(forms.ModelForm):
@@ -46,9 +61,7 @@ class RigAdmin(admin.ModelAdmin):
     search_fields = ("name", "host", "path", "description")
     fieldsets = [
         (None, {"fields": ("name", "kind", "description", "enabled", "readonly", "order")}),
-        ("cgminer, xmrig, XMRigCC server, ASIC firmwares", {"fields": ("host", "port", "web_port", "username", "token",
-                                                                    "clear_token")}),
-        ("ckpool", {"fields": ("path", "logdir")}),
+        *connection_fieldsets(),
         ("Health", {"fields": ("temp_warn", "temp_err"),
                     "description": "This rig's temperature thresholds; empty: TEMP_WARN and TEMP_ERROR."}),
     ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rigs.web import views, xmrigcc_views
+from rigs.web import client_views, views
 
 urlpatterns = [
     path("overview/", views.overview, name="overview"),
@@ -9,9 +9,9 @@ urlpatterns = [
     path("refresh/", views.set_refresh, name="set_refresh"),
     path("rigs/<int:pk>/command/", views.rig_command, name="rig_command"),
     path("rigs/<int:pk>/access/", views.rig_check_access, name="rig_check_access"),
-    path("rigs/<int:pk>/client/config/", xmrigcc_views.client_config, name="client_config"),
-    path("rigs/<int:pk>/client/config/save/", xmrigcc_views.client_config_save, name="client_config_save"),
-    path("rigs/<int:pk>/client/log/", xmrigcc_views.client_log, name="client_log"),
+    path("rigs/<int:pk>/client/config/", client_views.client_config, name="client_config"),
+    path("rigs/<int:pk>/client/config/save/", client_views.client_config_save, name="client_config_save"),
+    path("rigs/<int:pk>/client/log/", client_views.client_log, name="client_log"),
     path("bulk/", views.bulk, name="bulk"),
     path("bulk/run/", views.bulk_run, name="bulk_run"),
     path("audit/", views.audit_log, name="audit"),

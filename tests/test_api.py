@@ -69,6 +69,26 @@ def test_rigs_and_commands_from_the_snapshot(people):
     assert c.get("/api/rigs/rig-a/bogus/", **auth(text)).status_code == 400
 
 
+def test_reachability_and_health_are_two_words(people):
+    """A rig that answers, with a dead board: reachable ("ok"), unhealthy ("err"); `state` is the old
+    name of reachability. A rig never polled: "new", no health yet."""
+    _, text = ApiToken.issue(people[1], "script")
+    rig = Rig.objects.create(name="rig-d", host="10.0.0.6", port=4028)
+    sections, statuses = snapshot_of(SimRig(flavour="cgminer", devices=2, pools=2))
+    sections["DEVS"][0]["Status"] = "Dead"
+    from django.utils import timezone
+
+    now = timezone.now()
+    Snapshot.objects.create(rig=rig, sections=sections, statuses=statuses, brief=make_brief(sections, statuses),
+                            polled_at=now, last_ok_at=now)
+    Rig.objects.create(name="rig-n", host="10.0.0.7", port=4028)
+    rigs = {r["name"]: r for r in Client().get("/api/rigs/", **auth(text)).json()["rigs"]}
+    dead = rigs["rig-d"]
+    assert (dead["reachability"], dead["health"], dead["state"]) == ("ok", "err", "ok")
+    assert any(r["level"] == "err" and "Dead" in r["text"] for r in dead["reasons"])
+    assert (rigs["rig-n"]["reachability"], rigs["rig-n"]["health"], rigs["rig-n"]["state"]) == ("new", None, "new")
+
+
 @override_settings(**FAST)
 def test_fresh_reads_ask_the_rig(farm, people):
     _, text = ApiToken.issue(people[1], "script")

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.db.models.functions import Mod
 from django.utils import timezone
 
+from rigs import drivers
 from rigs.models import Rig
 from rigs.readings.freshness import stale_after
 
@@ -19,7 +20,6 @@ from .models import Alert, AlertRule, Destination, Notification, Point, Silence
 # the defaults when the admin has no row for a rule: (threshold, rounds)
 DEFAULTS = {"unreachable": (5, 3), "hashrate": (70, 5), "device": (None, 3), "temperature": (None, 3),
             "pool": (None, 3), "rejects": (5, 5), "hw": (2, 5), "fleet": (1, 3)}
-FLEETS = ("ckpool", "xmrigcc-server")
 
 
 def rules_for(rows, rig_id):
@@ -80,10 +80,10 @@ def conditions(rig, rules):
     hw = figs.get("hw_pct")  # against the work done (rigs/readings/figures.py), never against shares
     if on("hw") and hw is not None and hw > (limit("hw") or 0):
         out.append(("hw", "", f"{hw:.1f}% hardware errors", "warn"))
-    if on("fleet") and rig["kind"] in FLEETS and rig.get("units") is not None and rig.get("units_max"):
+    what = drivers.fleet_unit(rig["kind"])  # "workers", "clients": the kind is a fleet
+    if on("fleet") and what and rig.get("units") is not None and rig.get("units_max"):
         lost = rig["units_max"] - rig["units"]
         if lost >= max(1, limit("fleet") or 1):
-            what = "workers" if rig["kind"] == "ckpool" else "clients"
             text = f"{lost} {what} gone ({rig['units']} of {rig['units_max']} in the last hour)"
             out.append(("fleet", "", text, "warn"))
     return out
@@ -139,7 +139,7 @@ def rig_data(now, shard=None):
     t = int(now)
     minute = t // 60 * 60
     medians = daily_medians(t)
-    fleet_ids = list(Rig.objects.filter(kind__in=FLEETS).values_list("id", flat=True))
+    fleet_ids = list(Rig.objects.filter(kind__in=drivers.fleet_kinds()).values_list("id", flat=True))
     units_max = dict(Point.objects.filter(rig_id__in=fleet_ids, res=1, t__gte=t - 3600, t__lt=minute)
                      .values("rig_id").annotate(m=Max("units")).values_list("rig_id", "m")) if fleet_ids else {}
     units_now = dict(Point.objects.filter(rig_id__in=fleet_ids, res=1, t=minute).values_list("rig_id", "units")) \

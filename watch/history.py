@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Avg, F, Max, Min, Sum
 from django.utils import timezone
 
+from rigs import drivers
 from rigs.models import Snapshot
 from rigs.polling.upsert import upsert
 from rigs.readings.figures import first_dict, number
@@ -55,10 +56,10 @@ def devices(sections):
 
 
 def units(kind, sections):
-    """Devices, workers (ckpool) or clients (XMRigCC) alive: what a fleet-drop alert counts."""
-    if sections.get("WORKERS") is not None:
-        return len([w for w in sections["WORKERS"] if isinstance(w, dict)])
-    records = sections.get("CLIENTS") if sections.get("CLIENTS") is not None else sections.get("DEVS")
+    """Devices alive, or the members of a fleet (the section its driver names: a ckpool's workers, an
+    XMRigCC server's clients) alive: what a fleet-drop alert counts."""
+    fleet = drivers.fleet_section(kind)
+    records = sections.get(fleet) if fleet and sections.get(fleet) is not None else sections.get("DEVS")
     if records is None:
         return None
     return len([d for d in records if isinstance(d, dict) and d.get("Status") not in ("Dead", "Offline", "NoStart")])

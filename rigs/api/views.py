@@ -1,6 +1,6 @@
 """The HTTP JSON API: cgminerhttpinterface's URL grammar over the latest snapshots.
 
-    GET  /api/rigs/                                  every rig: state, error, age, miner, summary
+    GET  /api/rigs/                                  every rig: reachability, health, error, age, miner, summary
     GET  /api/rigs/<rig>/                            summary+devs, as chi-server's root
     GET  /api/rigs/<rig>/<cmd>[+cmd...]/[param]      from the snapshot; ?fresh=1 asks the rig now
     POST /api/rigs/<rig>/<privileged cmd>/           a control token; values as JSON or form fields
@@ -32,6 +32,7 @@ from rigs.drivers.cgminer.protocol import join_members
 from rigs.drivers.errors import RigError
 from rigs.models import Rig
 from rigs.polling import poller
+from rigs.readings.freshness import reachability
 from rigs.readings.version import miner_version
 from rigs.web.view_models import rig_health
 
@@ -79,15 +80,19 @@ def find_rig(key):
 
 
 def rig_state(rig, now):
+    """One rig as /api/rigs/ lists it. Two words for two things: ``reachability`` says whether the panel
+    has fresh data from the rig (ok, stale, unreachable, new: rigs/readings/freshness.py), ``health``
+    the worst of its reasons (ok, warn, err; an unreachable or stale rig's is err; None before its
+    first poll). ``state`` is ``reachability`` under its old name, kept for scripts that read it."""
     snap = getattr(rig, "snapshot", None) if hasattr(rig, "snapshot") else None
     sections = snap.sections if snap else {}
     miner, api = miner_version(sections)
     age = snap.age(now) if snap else None
-    state = snap.state(now) if snap else "new"
-    health = rig_health(snap, state, now)
+    reach = reachability(snap.polled_at, snap.last_ok_at, snap.error, now) if snap else "new"
+    health = rig_health(snap, reach, now)
     return {"name": rig.name, "id": rig.pk, "kind": rig.kind, "description": rig.description,
-            "state": state, "error": snap.error if snap else "",
-            "health": health["state"], "reasons": [{k: r.get(k) for k in ("level", "text", "since")} for r in health["reasons"]],
+            "reachability": reach, "state": reach, "error": snap.error if snap else "",
+            "health": health["state"] if snap else None, "reasons": [{k: r.get(k) for k in ("level", "text", "since")} for r in health["reasons"]],
             "figures": ((snap.brief or {}).get("figures") if snap else None) or {},
             "age_seconds": round(age, 1) if age is not None else None,
             "polled_at": snap.polled_at.isoformat() if snap and snap.polled_at else None,
@@ -144,7 +149,8 @@ def rig_command(request, rig, command="summary+devs", parameter=None):
     if not fresh and parameter in (None, "") and all(n in STORED for n in names):
         replies = from_snapshot(target, names)
         if replies is None:
-            return error(503, f"{target.name} has not answered yet", state=rig_state(target, timezone.now())["state"])
+            reach = rig_state(target, timezone.now())["reachability"]
+            return error(503, f"{target.name} has not answered yet", reachability=reach, state=reach)
         snap = target.snapshot
         response = JsonResponse(layout(command, replies))
         response["X-Snapshot-Age"] = f"{snap.age() or 0:.1f}"

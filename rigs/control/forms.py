@@ -40,15 +40,13 @@ def form(command, sections, fixed=None, kept=None):
             "fields": [field(p, command, sections, values) for p in command.params if p.name not in fixed]}
 
 
-CLIENT_ACTIONS = ("ccstart", "ccstop", "ccrestart", "ccshutdown")
-
-
-def client_rows(sections, offered):
-    """XMRigCC: a row per client with its quick actions (the others are in the forms)."""
+def client_rows(sections, offered, names):
+    """A fleet's clients (XMRigCC): a row per client with the quick actions its driver names (the
+    others are in the forms)."""
     rows = []
     for c in sections.get("CLIENTS") or []:
         if isinstance(c, dict) and c.get("Client"):
-            rows.append({"id": str(c["Client"]), "actions": actions(CLIENT_ACTIONS, offered)})
+            rows.append({"id": str(c["Client"]), "actions": actions(names, offered)})
     return rows
 
 
@@ -82,10 +80,11 @@ def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm, kept=N
         if kind is not None and offered & set(names):
             device_rows.append({"id": d[kind], "name": device_name(d), "status": str(d.get("Status", "")),
                                 "actions": actions(names, offered)})
-    quick = set(POOL_ACTIONS) | set(CLIENT_ACTIONS) | {
+    client_actions = drivers.client_actions(rig_kind)
+    quick = set(POOL_ACTIONS) | set(client_actions) | {
         f"{k}{a}" for k in ("asc", "pga", "gpu") for a in ("enable", "disable", "identify")} | {"gpurestart"}
     return {"pools": pool_rows, "devices": device_rows,
-            "clients": client_rows(sections, offered) if offered & set(CLIENT_ACTIONS) else [],
+            "clients": client_rows(sections, offered, client_actions) if offered & set(client_actions) else [],
             "access": drivers.can(rig_kind, "check_access"),
             "forms": [form(c, sections, kept=kept) for c in commands.for_rig(sections, rig_kind)
                       if c.name not in quick and may(c.permission)

@@ -131,9 +131,10 @@ def run(rigs, name, values, user, address):
     for (rig, cleaned), outcome, entry in zip(prepared, sent, entries):
         finish(entry, outcome)
         log.info("%s sent %s to %s: %s %s", getattr(user, "username", "?"), name, rig.name, outcome.letter, outcome.message)
-        if outcome.code == 45 or (outcome.ok and outcome.letter == "S"):  # what it says about access
-            msg = outcome.message if outcome.code == 45 else f"{name} was accepted"
-            Rig.objects.filter(pk=rig.pk).update(access_ok=outcome.code != 45, access_msg=msg[:500],
+        denied = drivers.access_denied(rig.kind, outcome.code)  # the driver's rule (cgminer: code 45)
+        if denied or (outcome.ok and outcome.letter == "S"):  # what it says about access
+            msg = outcome.message if denied else f"{name} was accepted"
+            Rig.objects.filter(pk=rig.pk).update(access_ok=not denied, access_msg=msg[:500],
                                                  access_checked_at=now)
         outcomes.append(outcome)
     repoll([rig.pk for rig, _ in prepared])

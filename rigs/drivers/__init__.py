@@ -10,7 +10,19 @@ and, where the kind has them:
 
     ABOUT                                  where its numbers come from, for the rig page
     IS_POOL = True                         its hashrate is its miners' (never added to the farm's totals)
-    FIELDS                                 the Rig fields it uses besides name and description
+    FIELDS                                 the Rig fields it uses besides name and description (the admin
+                                           groups the connection fields by them)
+    NEEDS_SECRET = False                   it takes no token or password (the simulators register none)
+    FLEET_SECTION, FLEET_UNIT              a fleet: the section whose records are its members and what
+                                           they are called ("WORKERS", "workers"); the fleet alert counts them
+    CLIENT_ACTIONS                         the client commands offered as quick actions on each fleet row
+    PAGE_SECTIONS, PAGE_JOINS              sections of its own custom pages may name, and their joins
+    device_label(record) -> str            how to name one of its device records (default "GPU 1", "Name ID")
+    access_denied(code, message="") -> bool
+                                           whether an answer (a STATUS's code and message, or a command's
+                                           code) says the rig refuses the panel access
+    get_config, set_config, get_log, templates, redact, parse_config
+                                           a fleet's clients' config and log (the pages rigs/web/client_views.py)
     check(rig) -> {field: message}         what the admin must refuse for this kind
     address(rig) -> str                    how to show where the rig is (default host:port)
     async report(rig, command, parameter, **limits) -> {command: reply dict}
@@ -74,6 +86,75 @@ def is_pool(kind):
 def can(kind, feature):
     """Whether the kind's driver offers an optional function (report, check_access...)."""
     return kind in MODULES and callable(getattr(driver(kind), feature, None))
+
+
+@cache
+def _attribute(kind, name, default):
+    return getattr(driver(kind), name, default) if kind in MODULES else default
+
+
+def fleet_unit(kind):
+    """What a fleet's members are called ("workers", "clients"); "" for a kind that is not a fleet."""
+    return _attribute(kind, "FLEET_UNIT", "")
+
+
+def fleet_section(kind):
+    """The section whose records are a fleet's members ("WORKERS"); "" for a kind that is not a fleet."""
+    return _attribute(kind, "FLEET_SECTION", "")
+
+
+@cache
+def fleet_kinds():
+    return tuple(kind for kind in MODULES if fleet_unit(kind))
+
+
+def needs_secret(kind):
+    return _attribute(kind, "NEEDS_SECRET", True)
+
+
+def client_actions(kind):
+    """The client commands a fleet's rows offer as quick actions; () for a kind without clients."""
+    return tuple(_attribute(kind, "CLIENT_ACTIONS", ()))
+
+
+def device_labeller(kind):
+    """The driver's device_label(record), or None: the usual one ("GPU 1", "Name ID")."""
+    return _attribute(kind, "device_label", None)
+
+
+def access_denied(kind, code, message=""):
+    """Whether a rig's answer says it refuses the panel access, by its driver's rule (cgminer: code 45);
+    a kind without one: never."""
+    rule = _attribute(kind, "access_denied", None)
+    return bool(rule and rule(code, message))
+
+
+def page_sections():
+    """The sections of their own the drivers let custom pages name (a ckpool's USERS...), in registry order."""
+    return tuple(dict.fromkeys(s for kind in MODULES for s in getattr(driver(kind), "PAGE_SECTIONS", ())))
+
+
+def page_joins():
+    """{(left, right): how rows pair up} for the drivers' own sections."""
+    return {pair: how for kind in MODULES for pair, how in getattr(driver(kind), "PAGE_JOINS", {}).items()}
+
+
+def field_groups():
+    """[(kinds, fields)]: the Rig fields the drivers use (FIELDS), grouped so that fields a kind uses
+    together stay together (host, port, web_port, username, token; path, logdir): the admin's fieldsets.
+    Kinds in the order of choices(), fields in the order the drivers list them."""
+    order = [kind for kind, _ in choices()]
+    listed = list(dict.fromkeys(f for kind in MODULES for f in getattr(driver(kind), "FIELDS", ())))
+    groups = []  # [(set of kinds, set of fields)]
+    for kind in order:
+        fields = set(getattr(driver(kind), "FIELDS", ()))
+        joined = [g for g in groups if g[1] & fields]
+        kinds = {kind}.union(*(g[0] for g in joined))
+        fields = fields.union(*(g[1] for g in joined))
+        groups = [g for g in groups if g not in joined]
+        groups.append((kinds, fields))
+    groups.sort(key=lambda g: min(order.index(k) for k in g[0]))
+    return [(sorted(kinds, key=order.index), sorted(fields, key=listed.index)) for kinds, fields in groups]
 
 
 @cache

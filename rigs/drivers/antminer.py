@@ -12,13 +12,14 @@ the configuration back), `blink.cgi`, `reboot.cgi`.
 
 import re
 
-from . import asic, http
+from . import asic, cgminer, http
 from .described import Command, Param
 from .errors import BadReplyError, RigError
 
 KIND = "antminer"
 LABEL = "Antminer stock firmware (bmminer)"
 FIELDS = ("host", "port", "web_port", "username", "token")
+access_denied = cgminer.access_denied  # it answers on the cgminer API: its access-denied rule
 WEB_PORT = 80
 WRITE_TIMEOUT = 35.0  # set_miner_conf.cgi takes ~21 s on S19-class units (Q17)
 ABOUT = ("Antminer stock firmware: rates from `summary` and `stats` are in GH/s and shown converted; one "

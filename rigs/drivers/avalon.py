@@ -21,6 +21,8 @@ from .errors import NoReplyError, RigError
 KIND = "avalon"
 LABEL = "Avalon (Canaan cgminer)"
 FIELDS = ("host", "port")
+NEEDS_SECRET = False  # no password: its API port takes commands from anyone who reaches it
+access_denied = cgminer.access_denied  # it answers on the cgminer API: its access-denied rule
 ABOUT = ("Avalon: rates from `summary` (MH/s) and per board from `stats` `MM ID0` (`MGHS`, GH/s), boards' "
          "temperatures from `HBTemp` or `HBITemp`/`HBOTemp` where the model sends them, chips' from `MTmax`/`TMax`, "
          "power from `WALLPOWER` (or `PS`), fans from `Fan1..4`; the AVALON section lists the other `MM ID0` "

@@ -14,13 +14,14 @@ its web interface. Older releases (gRPC only, or LuCI/GraphQL) are read but not 
 import hashlib
 import time
 
-from . import asic, http
+from . import asic, cgminer, http
 from .described import Command, Param
 from .errors import BadReplyError, RigError
 
 KIND = "braiins"
 LABEL = "Braiins OS (bosminer)"
 FIELDS = ("host", "port", "web_port", "username", "token")
+access_denied = cgminer.access_denied  # it answers on the cgminer API: its access-denied rule
 WEB_PORT = 80
 ABOUT = ("Braiins OS: rates from `summary` and `devs` in MH/s, one device per hashboard (IDs as the miner "
          "numbers them), temperatures from `temps`, fans from `fans`, power and its limit from `tunerstatus`. "

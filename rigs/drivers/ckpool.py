@@ -29,6 +29,11 @@ KIND = "ckpool"
 LABEL = "ckpool (its Unix sockets and log files, on this machine)"
 FIELDS = ("path", "logdir")
 IS_POOL = True  # a pool's hashrate is its miners': adding it to the farm's would count it twice
+NEEDS_SECRET = False
+FLEET_SECTION, FLEET_UNIT = "WORKERS", "workers"  # the fleet alert counts its workers
+# Its sections custom pages may name, and how they join (miner.php's joinsections() terms).
+PAGE_SECTIONS = ("POOLSTATUS", "USERS", "WORKERS")
+PAGE_JOINS = {("USERS", "WORKERS"): "user", ("POOLSTATUS", "USERS"): "all", ("POOLSTATUS", "WORKERS"): "all"}
 # Its listener's commands (shared/PROTOCOLS.md 1.3); every one is confirmed: a pool's settings reach all its miners.
 COMMANDS = (
     Command("loglevel", "Log level", "pool", (Param("level", "int", "Level (0 emergency ... 5 notice ... 7 debug)", 0, 7),),

@@ -11,7 +11,7 @@ The docs say sessions coordinate, they do not secure: LuxOS needs no password.
 
 import re
 
-from . import asic
+from . import asic, cgminer
 from .cgminer import client
 from .cgminer.commands import COMMANDS as CGMINER_COMMANDS
 from .cgminer.commands import parameter
@@ -22,6 +22,8 @@ from .errors import RigError
 KIND = "luxos"
 LABEL = "LuxOS (LUXminer)"
 FIELDS = ("host", "port")
+NEEDS_SECRET = False  # LuxOS sessions coordinate, they do not authenticate
+access_denied = cgminer.access_denied  # it answers on the cgminer API: its access-denied rule
 ABOUT = ("LuxOS: rates from `summary` (GH/s, shown converted) and `devs` (MH/s), one device per hashboard "
          "sorted by its ID, board temperatures from `temps`, power from `power`, profile and curtail mode from "
          "`config`. Controls go to its API port: pools as in cgminer; LED, profile, sleep/wake, restart and "

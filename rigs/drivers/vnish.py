@@ -9,13 +9,14 @@ whether it blinks), and `/api/v1/settings` for the pools and the autotune preset
 the same whether it took the change or not, so the panel reads the settings back).
 """
 
-from . import antminer, asic, http
+from . import antminer, asic, cgminer, http
 from .described import Command, Param
 from .errors import BadReplyError, RigError
 
 KIND = "vnish"
 LABEL = "VNish / AnthillOS (Antminer)"
 FIELDS = ("host", "port", "web_port", "token")
+access_denied = cgminer.access_denied  # it answers on the cgminer API: its access-denied rule
 WEB_PORT = 80
 ABOUT = ("VNish: read like a stock Antminer (rates from `summary` and `stats` in GH/s, one device per hashboard). "
          "Controls (pools, autotune preset, pause/resume, restart, reboot, locate LED) go through VNish's web API "

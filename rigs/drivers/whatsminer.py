@@ -28,6 +28,7 @@ from .whatsminer_crypto import decrypt, encrypt, keys
 KIND = "whatsminer"
 LABEL = "Whatsminer (btminer API v2 and v3)"
 FIELDS = ("host", "port", "web_port", "username", "token")
+access_denied = cgminer.access_denied  # it answers on the cgminer API: its access-denied rule
 ABOUT = ("Whatsminer API v2: rates from `summary` and `devs` in MH/s, one device per hashboard slot, the "
          "nominal rate from `Factory GHS`, power and fans from `summary`; firmware from `get_version`. Controls "
          "go through the API's encrypted write path with the API password (the rig's token): enable the API "

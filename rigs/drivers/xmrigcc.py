@@ -25,6 +25,10 @@ from .errors import BadReplyError, RigError
 KIND = "xmrigcc-server"
 LABEL = "XMRigCC server (a fleet of XMRigCC miners)"
 FIELDS = ("host", "port", "username", "token")
+FLEET_SECTION, FLEET_UNIT = "CLIENTS", "clients"  # the fleet alert counts its clients alive
+PAGE_SECTIONS = ("CLIENTS",)  # its section custom pages may name, and how it joins
+PAGE_JOINS = {("SUMMARY", "CLIENTS"): "all"}
+CLIENT_ACTIONS = ("ccstart", "ccstop", "ccrestart", "ccshutdown")  # quick actions on each client's row
 XMRIGCC_COMMANDS = [  # (XMRigCC word, label, dangerous, help, extra params, permission)
     ("START", "Start", False, "Sticky: the miner mines until STOP.", (), ""),
     ("STOP", "Stop", False, "Sticky: the miner stays paused until START.", (), ""),
@@ -117,6 +121,11 @@ def client_row(cs, now):
         "Free Memory": _num(cs.get("free_memory")), "Total Memory": _num(cs.get("total_memory")),
         "GPUs": ", ".join(str(g.get("name", "?")) for g in gpus), "External IP": str(cs.get("external_ip", "")),
     }
+
+
+def device_label(record):
+    """A client's name, alone: it is the client's id (no device number beside it)."""
+    return str(record.get("Name", "device"))[:40]
 
 
 def to_sections(data):

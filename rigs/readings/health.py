@@ -23,22 +23,26 @@ _PLAIN_NUMBERS = {int, float}  # the types of a history that needs no picking ov
 
 
 def device_label(d, kind="cgminer"):
-    """'GPU 1', 'CPU 0' (xmrig's backend), or an XMRigCC client's name."""
+    """'GPU 1', 'CPU 0' (xmrig's backend), 'Name ID', or what the kind's driver calls its devices
+    (an XMRigCC client: its name)."""
+    own = drivers.device_labeller(kind)
+    if own is not None:
+        return own(d)
     for k in DEVICE_KINDS:
         if k in d:
             return f"{k} {d[k]}"
     name = str(d.get("Name", "device"))[:40]
-    return name if kind == "xmrigcc-server" or "ID" not in d else f"{name} {d['ID']}"
+    return name if "ID" not in d else f"{name} {d['ID']}"
 
 
 def _reason(level, key, text):
     return {"level": level, "key": key, "text": text}
 
 
-def access_reasons(statuses):
+def access_reasons(statuses, kind="cgminer"):
+    """An error STATUS the kind's driver reads as access denied (cgminer: code 45)."""
     for command, st in (statuses or {}).items():
-        if isinstance(st, dict) and st.get("STATUS") == "E" and (
-                st.get("Code") == 45 or "access denied" in str(st.get("Msg", "")).lower()):
+        if isinstance(st, dict) and st.get("STATUS") == "E" and drivers.access_denied(kind, st.get("Code"), st.get("Msg")):
             return [_reason("err", "access", f"API access denied ({command})")]
     return []
 
@@ -179,7 +183,7 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     when = st.get("When") if isinstance(st, dict) else 0
     pool = drivers.is_pool(kind)  # its WORKERS-as-devices are other people's machines
     devs = [] if pool else [d for d in sections.get("DEVS") or () if isinstance(d, dict)]
-    reasons = access_reasons(statuses)  # a list of its own, extended in place (each + made another)
+    reasons = access_reasons(statuses, kind)  # a list of its own, extended in place (each + made another)
     reasons += kind_reasons(kind, sections)
     reasons += device_reasons(devs, when, limits, kind)
     reasons += temp_reasons(figs, reasons, limits)

@@ -63,3 +63,56 @@ def test_detect_names_what_answers(tmp_path):
     assert found[1] == ("xmrig", "xmrig (its API wants the access token)")
     assert found[2] == ("xmrigcc-server", "XMRigCC server (needs its admin user and password)")
     assert found[3] is None
+
+
+@pytest.mark.parametrize("kind", drivers.kinds())
+def test_every_driver_names_the_rig_fields_it_uses(kind):
+    """FIELDS is read: the admin's connection fieldsets are built from it, so every field is a Rig
+    field and every connection field some driver uses is in the admin."""
+    fields = drivers.driver(kind).FIELDS
+    assert fields and set(fields) <= {f.name for f in Rig._meta.get_fields()}
+
+
+def test_the_admin_shows_the_fields_the_drivers_use_grouped_by_the_kinds_using_them():
+    from rigs.admin import RigAdmin
+
+    shown = [f for _, opts in RigAdmin.fieldsets for f in opts["fields"]]
+    assert len(shown) == len(set(shown))
+    assert {f for kind in drivers.kinds() for f in drivers.driver(kind).FIELDS} <= set(shown)
+    groups = {tuple(kinds): fields for kinds, fields in drivers.field_groups()}
+    assert groups[("ckpool",)] == ["path", "logdir"]
+
+
+def test_what_the_rest_of_the_panel_asks_the_drivers():
+    assert drivers.fleet_kinds() == ("ckpool", "xmrigcc-server")
+    assert (drivers.fleet_unit("ckpool"), drivers.fleet_unit("xmrigcc-server"), drivers.fleet_unit("cgminer")) == (
+        "workers", "clients", "")
+    assert drivers.access_denied("cgminer", 45) and drivers.access_denied("antminer", 45)
+    assert drivers.access_denied("luxos", 14, "Access denied to 'quit' command") and not drivers.access_denied("cgminer", 14)
+    assert not drivers.access_denied("xmrig", 45) and not drivers.access_denied("gone", 45)
+    assert [k for k in drivers.kinds() if not drivers.needs_secret(k)] == ["luxos", "avalon", "cgminer", "ckpool"]
+    assert drivers.client_actions("xmrigcc-server") and drivers.client_actions("cgminer") == ()
+    from rigs.readings.health import device_label
+
+    assert device_label({"Name": "gpu-box", "ID": 3}, "xmrigcc-server") == "gpu-box"
+    assert device_label({"Name": "gpu-box", "ID": 3}, "cgminer") == "gpu-box 3"
+    assert device_label({"GPU": 1, "Name": "x", "ID": 1}, "cgminer") == "GPU 1"
+
+
+def test_no_kind_is_named_outside_the_drivers_and_simulators():
+    """The seam holds: code outside rigs/drivers/ and rigs/simulators/ asks the drivers what a kind
+    is, never compares a kind with a kind's name."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    names = "cgminer|xmrig|xmrigcc|xmrigcc-server|ckpool|antminer|vnish|whatsminer|braiins|luxos|avalon"
+    compare = re.compile(rf"""(kind|KIND)\b[^=]*(==|!=| in )[^#]*["']({names})["']""")
+    found = []
+    for top in ("minerpanel", "rigs", "custompages", "watch"):
+        for path in (root / top).rglob("*.py"):
+            rel = path.relative_to(root).as_posix()
+            if rel.startswith(("rigs/drivers/", "rigs/simulators/")) or "/migrations/" in rel:
+                continue
+            found += [f"{rel}:{n}" for n, line in enumerate(path.read_text().splitlines(), 1) if compare.search(line)]
+    assert found == []

@@ -14,7 +14,11 @@ from .commands import COMMANDS, parameter
 COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}
 KIND = "cgminer"
 LABEL = "cgminer API (cgminer, bfgminer, sgminer, bmminer...)"
-__all__ = ["COMMANDS", "KIND", "LABEL", "check_access", "command", "detect", "poll", "report"]
+FIELDS = ("host", "port")
+NEEDS_SECRET = False
+ACCESS_DENIED = 45  # the STATUS code of a command the rig's --api-allow does not allow
+__all__ = ["COMMANDS", "FIELDS", "KIND", "LABEL", "NEEDS_SECRET", "access_denied", "check_access", "command", "detect", "poll",
+           "report"]
 
 # What the pages need, asked in one joined request where the rig allows (API >= 3.1).
 POLL_COMMANDS = ["version", "config", "summary", "devs", "pools", "notify", "devdetails", "stats", "coin"]
@@ -94,9 +98,15 @@ async def command(rig, name, values, **limits):
     response = await client.call(rig.host, rig.port, name, parameter(COMMANDS_BY_NAME[name], values), **limits)
     if name in ("quit", "restart") and response.msg in ("BYE", "RESTART"):
         return "S", {"BYE": "The miner is quitting.", "RESTART": "The miner is restarting."}[response.msg], response.code
-    if response.code == 45:
-        return "E", explain_denied(rig, name), 45
+    if response.code == ACCESS_DENIED:
+        return "E", explain_denied(rig, name), ACCESS_DENIED
     return response.letter or "E", response.msg, response.code
+
+
+def access_denied(code, message=""):
+    """Whether an answer refuses the panel access: code 45, or a STATUS message saying so (the firmwares
+    built on cgminer send either)."""
+    return code == ACCESS_DENIED or "access denied" in str(message or "").lower()
 
 
 async def report(rig, command, parameter=None, **limits):
@@ -111,8 +121,8 @@ async def check_access(rig, **limits):
         reply = await client.call(rig.host, rig.port, "privileged", **limits)
     except RigError as exc:
         return None, f"could not ask: {exc.message}", "error", None
-    if reply.code == 45:
-        return False, explain_denied(rig, "privileged"), "E", 45
+    if reply.code == ACCESS_DENIED:
+        return False, explain_denied(rig, "privileged"), "E", ACCESS_DENIED
     return reply.ok, reply.msg, reply.letter, reply.code
 
 

@@ -183,6 +183,7 @@ class Command(BaseCommand):
         families with a web interface: RPC, then web)."""
         import secrets
 
+        from rigs import drivers
         from rigs.simulators import antminer, avalon, braiins, luxos, vnish, whatsminer, whatsminer_v3
 
         password = opts["asic_password"] or secrets.token_urlsafe(9)
@@ -199,12 +200,13 @@ class Command(BaseCommand):
         ]
         starts = []
         for option, prefix, kind, make, serve, web, user, what in families:
+            secret = password if drivers.needs_secret(kind) else ""  # LuxOS, Avalon: none
             for i in range(opts[option]):
-                sim = make(index=i, seed=opts["seed"], **({} if kind in ("luxos", "avalon") else {"password": password}))
+                sim = make(index=i, seed=opts["seed"], **({"password": secret} if secret else {}))
                 ports = (port, port + 1) if web else (port,)
                 starts.append(lambda sim=sim, serve=serve, ports=ports: serve(sim, host, *ports))
                 register(opts, name=f"{prefix}{i:02d}", kind=kind, host=host, port=port,
-                         web_port=port + 1 if web else None, username=user, token="" if kind in ("luxos", "avalon") else password)
+                         web_port=port + 1 if web else None, username=user, token=secret)
                 self.stdout.write(f"{prefix}{i:02d} {host}:{port} {what}" + (f", second port {port + 1}" if web else ""))
                 port += len(ports)
         if starts and not opts["asic_password"]:

@@ -1,5 +1,6 @@
-"""XMRigCC server pages: a client's config (view, edit) and its log. Sys users only;
-they ask the server when opened, with the rig timeouts. Secrets are shown as •••
+"""A fleet's client pages: a client's config (view, edit) and its log, for the kinds whose driver
+offers them (get_config, set_config, get_log, templates, redact, parse_config: the XMRigCC server).
+Sys users only; they ask the server when opened, with the rig timeouts. Secrets are shown as •••
 and put back from the server's copy when a config is saved."""
 
 import json
@@ -13,8 +14,7 @@ from django.urls import reverse
 
 from minerpanel.auth import client_address
 from minerpanel.tiers import readonly, sys_required
-from rigs import control
-from rigs.drivers import xmrigcc
+from rigs import control, drivers
 from rigs.drivers.errors import RigError
 from rigs.models import Rig
 from rigs.polling import poller
@@ -24,7 +24,11 @@ from .views import control_view
 
 
 def fleet_rig(pk):
-    return get_object_or_404(Rig.objects.select_related("snapshot"), pk=pk, kind="xmrigcc-server")
+    """The rig, if its driver has client pages; else 404."""
+    rig = get_object_or_404(Rig.objects.select_related("snapshot"), pk=pk)
+    if not drivers.can(rig.kind, "get_config"):
+        raise Http404("This kind of rig has no client pages.")
+    return rig
 
 
 def client_of(request, rig):
@@ -49,9 +53,9 @@ def client_config(request, pk):
            "may_save": not readonly(request.user, rig)}
     try:
         source = f"template_{template}" if template else client_id
-        ctx["templates"] = async_to_sync(xmrigcc.templates)(rig, **poller.limits())
-        config = async_to_sync(xmrigcc.get_config)(rig, source, **poller.limits())
-        ctx["text"] = json.dumps(xmrigcc.redact(config), indent=2, ensure_ascii=False)
+        ctx["templates"] = async_to_sync(rig.driver.templates)(rig, **poller.limits())
+        config = async_to_sync(rig.driver.get_config)(rig, source, **poller.limits())
+        ctx["text"] = json.dumps(rig.driver.redact(config), indent=2, ensure_ascii=False)
     except RigError as exc:
         ctx["error"] = exc.message
     return render(request, "rigs/client_config.html", {**header(request), **ctx})
@@ -64,14 +68,14 @@ def client_config_save(request, pk):
     text = request.POST.get("config", "")
     address = client_address(request)
     try:
-        config = xmrigcc.parse_config(text)
+        config = rig.driver.parse_config(text)
     except ValueError as exc:
         control.audit(request.user, address, rig, "setconfig", {"client": client_id}, "invalid", message=str(exc))
         messages.error(request, f"Config not saved: {exc}")
         ctx = {"rig": rig, "client": client_id, "templates": [], "text": text, "error": "", "may_save": True}
         return render(request, "rigs/client_config.html", {**header(request), **ctx}, status=400)
     try:
-        async_to_sync(xmrigcc.set_config)(rig, client_id, config, **poller.limits())
+        async_to_sync(rig.driver.set_config)(rig, client_id, config, **poller.limits())
     except RigError as exc:
         control.audit(request.user, address, rig, "setconfig", {"client": client_id}, "error", message=exc.message)
         messages.error(request, f"Config not saved: {exc.message}")
@@ -88,7 +92,7 @@ def client_log(request, pk):
     client_id = client_of(request, rig)
     ctx = {"rig": rig, "client": client_id, "log": "", "error": ""}
     try:
-        ctx["log"] = async_to_sync(xmrigcc.get_log)(rig, client_id, **poller.limits())
+        ctx["log"] = async_to_sync(rig.driver.get_log)(rig, client_id, **poller.limits())
     except RigError as exc:
         ctx["error"] = exc.message
     return render(request, "rigs/client_log.html", {**header(request), **ctx})
