@@ -88,9 +88,8 @@ def rig_rows(rig, name):
             elif how == "poolstats":
                 if f"POOL{lrec.get('POOL')}" != str(rrec.get("ID")):
                     continue
-            elif how == "user":
-                if lrec.get("User") != rrec.get("User"):
-                    continue
+            elif how == "user" and lrec.get("User") != rrec.get("User"):
+                continue
             rows.append({**_prefixed(left, lrec), **_prefixed(right, rrec)})
     return rows
 

@@ -233,7 +233,6 @@ def test_identify_names_the_kind_of_what_answers(bg):
     """Discovery asks every driver's detect(): an Antminer, an xmrig and a cgminer rig each get their kind."""
     from rigs.simulators import antminer, xmrig
     from rigs.simulators.cgminer import SimFarm
-
     from tests.conftest import free_port
 
     ant, web, xm, cg = free_port(), free_port(), free_port(), free_port()

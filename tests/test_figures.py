@@ -6,8 +6,8 @@ import pytest
 
 from rigs import figures as figures_module
 from rigs.drivers import ckpool, xmrig, xmrigcc
-from rigs.figures import AVERAGE, CURRENT, figures, number, rate_hs
 from rigs.drivers.cgminer.protocol import as_number, parse_reply
+from rigs.figures import AVERAGE, CURRENT, figures, number, rate_hs
 from rigs.simulators.cgminer import SimRig
 from rigs.simulators.xmrig import XmrigSim
 from rigs.simulators.xmrigcc import Miner

@@ -5,7 +5,14 @@ import zoneinfo
 
 from rigs.field_formats import fmt, rate_title
 from rigs.formatting import (
-    date_box, expected_share_seconds, format_age, format_rate, last_share_state, number_format, php_str, thousands,
+    date_box,
+    expected_share_seconds,
+    format_age,
+    format_rate,
+    last_share_state,
+    number_format,
+    php_str,
+    thousands,
 )
 
 UTC = zoneinfo.ZoneInfo("UTC")

@@ -94,9 +94,10 @@ def test_a_numeric_zero_is_a_value():
 @pytest.mark.django_db(transaction=True)
 @override_settings(RIG_TIMEOUT=1.0, RIG_CONNECT_TIMEOUT=1.0)
 def test_api_control_with_nan_infinity_and_pool_zero(farm):
+    import asyncio
+
     from minerpanel.models import ApiToken
     from rigs import poller
-    import asyncio
 
     sim = SimRig(flavour="cgminer", devices=1, pools=2)
     for p in sim.pools:
@@ -238,7 +239,6 @@ def test_var_is_0700_and_the_database_0600(tmp_path):
     for name in ("minerpanel.sqlite3", "secret_key"):
         assert (var / name).stat().st_mode & 0o777 == 0o600, name
     import sqlite3  # a new database has the pages a snapshot fits in, and the WAL journal
-
     from contextlib import closing
 
     with closing(sqlite3.connect(var / "minerpanel.sqlite3")) as db:

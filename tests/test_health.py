@@ -2,10 +2,10 @@
 
 import json
 
+from rigs.drivers.cgminer.protocol import parse_reply
 from rigs.figures import figures
 from rigs.health import assess, pool_reasons, with_reachability
 from rigs.models import make_brief
-from rigs.drivers.cgminer.protocol import parse_reply
 from rigs.simulators.cgminer import SimRig
 
 NOW = 1_800_000_000

@@ -6,7 +6,7 @@ import time
 from django.core.cache import cache
 from django.test import override_settings
 
-from rigs import discovery, discovered, tables
+from rigs import discovered, discovery, tables
 from rigs.drivers import cgminer
 from rigs.formatting import clock
 from rigs.models import Rig
@@ -121,11 +121,11 @@ class SettingsTests(BaseTestCase):
         self.assertIn('value="switchpool"', page)  # the per-pool buttons stay
 
     def test_date_format_of_cells(self):
-        epoch = datetime.datetime(2026, 12, 2, 3, 4, 5, tzinfo=datetime.timezone.utc).timestamp()
-        self.assertEqual(clock(epoch, datetime.timezone.utc, with_date=True), "03:04:05 02-Dec")
+        epoch = datetime.datetime(2026, 12, 2, 3, 4, 5, tzinfo=datetime.UTC).timestamp()
+        self.assertEqual(clock(epoch, datetime.UTC, with_date=True), "03:04:05 02-Dec")
         with override_settings(DATETIME_FORMAT_CELLS="H:i:s j-M-Y"):
-            self.assertEqual(clock(epoch, datetime.timezone.utc, with_date=True), "03:04:05 2-Dec-2026")
-            self.assertEqual(clock(epoch, datetime.timezone.utc), "03:04:05")  # times without a date stay
+            self.assertEqual(clock(epoch, datetime.UTC, with_date=True), "03:04:05 2-Dec-2026")
+            self.assertEqual(clock(epoch, datetime.UTC), "03:04:05")  # times without a date stay
 
     def test_rig_totals(self):
         one = [{"POOL": 0, "Accepted": 5}]

@@ -21,7 +21,7 @@ FAST = {"RIG_TIMEOUT": 1.0, "RIG_CONNECT_TIMEOUT": 1.0}
 
 def register(f, faults=()):
     rigs = []
-    for i, sim in enumerate(f.rigs):
+    for i in range(len(f.rigs)):
         rigs.append(Rig.objects.create(name=f"r{i}", host="127.0.0.1", port=f.port(i)))
     return rigs
 

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from django.contrib.auth.models import Group, User
 
-from rigs import poller
 from minerpanel.models import ApiToken
+from rigs import poller
 from rigs.models import Rig, Snapshot
 from tests.conftest import free_port
 from tests.replay import Replay, serve

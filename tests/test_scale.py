@@ -10,8 +10,8 @@ import signal
 import subprocess
 import sys
 import time
-from unittest import mock
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.conf import settings

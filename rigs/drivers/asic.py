@@ -35,7 +35,7 @@ def num(value):
 def mhs(value, unit):
     """A hashrate in ``unit`` (H, K, M, G, T, "GH/s", "TH"...) as MH/s, rounded; None if not a number."""
     n = num(value)
-    factor = TO_MHS.get(str(unit).upper().removesuffix("/S").removesuffix("S"), None) if unit else None
+    factor = TO_MHS.get(str(unit).upper().removesuffix("/S").removesuffix("S")) if unit else None
     if n is None or factor is None:
         return None
     return round(n * factor, 3)

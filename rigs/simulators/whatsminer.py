@@ -194,7 +194,7 @@ class WhatsminerSim(asic.Machine):
     # ---------------------------------------------------------------- writes
     def privileged(self, data):
         """An encrypted command: try the key of each live token; the sign inside must be that token's."""
-        for sign, (issued, aes_key) in self.tokens.items():
+        for sign, (_issued, aes_key) in self.tokens.items():
             try:
                 cmd = decrypt(aes_key, str(data or ""))
             except Exception:

@@ -18,7 +18,7 @@ LIMITS = {"connect_timeout": 1.0, "timeout": 2.0}
 @pytest.mark.parametrize("kind", drivers.kinds())
 def test_every_driver_has_the_interface(kind):
     d = drivers.driver(kind)
-    assert d.KIND == kind and d.LABEL
+    assert kind == d.KIND and d.LABEL
     assert inspect.iscoroutinefunction(d.poll) and inspect.iscoroutinefunction(d.command)
     assert d.COMMANDS and all(isinstance(c, commands.Command) for c in d.COMMANDS)
     for name in ("detect", "report", "check_access"):

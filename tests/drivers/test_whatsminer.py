@@ -8,8 +8,8 @@ from django.test import override_settings
 
 from rigs import drivers, poller
 from rigs.drivers import whatsminer
-from rigs.drivers.whatsminer_crypto import md5_crypt
 from rigs.drivers.errors import RigError
+from rigs.drivers.whatsminer_crypto import md5_crypt
 from rigs.models import AuditEntry, Rig, Snapshot
 from rigs.simulators.whatsminer import WhatsminerSim, serve
 from tests.drivers.asic_helpers import FAST, LIMITS, Address, serving, sys_client

@@ -119,7 +119,7 @@ async def viewer(port, path, cookie, stats, stop, delay):
         try:
             reader, writer = await handshake(port, path, cookie)
             break
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
             stats["retries"][f"websocket handshake: {type(exc).__name__}"] += 1
             await asyncio.sleep(1 + attempt)
     else:
@@ -130,7 +130,7 @@ async def viewer(port, path, cookie, stats, stop, delay):
         while not stop.is_set():
             try:
                 b1, b2 = await asyncio.wait_for(reader.readexactly(2), 1.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             size = b2 & 0x7F
             if size == 126:
@@ -151,7 +151,7 @@ async def viewer(port, path, cookie, stats, stop, delay):
             elif b1 & 0x80 and opcode in (0, 1, 2):
                 stats["pushes"] += 1
         writer.close()
-    except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
         stats["errors"][f"websocket: {type(exc).__name__}"] += 1
 
 
@@ -168,7 +168,7 @@ async def requester(port, paths, cookie, pause, stats, stop, offset):
                 stats["times"].append(took)
                 stats["by_page"].setdefault(path + (" (htmx)" if extra else ""), []).append(took * 1000)
                 stats["bytes"] += len(content)
-        except (OSError, ValueError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, ValueError) as exc:
             stats["errors"][f"{path}: {type(exc).__name__}"] += 1
         await asyncio.sleep(pause)
 

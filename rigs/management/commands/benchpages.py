@@ -13,6 +13,7 @@ import resource
 import statistics
 import tempfile
 import time
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -29,7 +30,7 @@ from rigs.simulators.cgminer import make_rigs
 
 def snapshot_of(sim):
     command = "+".join(POLL_COMMANDS)
-    return stored(parse_reply(sim.handle(('{"command":"%s"}' % command).encode()), command))
+    return stored(parse_reply(sim.handle(f'{{"command":"{command}"}}'.encode()), command))
 
 
 def ms(values):
@@ -116,15 +117,16 @@ class Command(BaseCommand):
         for path, push in (("/", "custom:summary"), ("/overview/", "summary")):
             client.get(path)  # warm-up: imports, templates
             slow = max(3, runs // 3)
-            every = after(1.0, lambda: client.get(path), slow)
-            tenth = after(0.1, lambda: client.get(path), slow)
-            warmed = after(0.1, lambda: client.get(path), slow, warm=True)
-            full, r = timed(lambda: client.get(path), runs)
+            get = partial(client.get, path)
+            every = after(1.0, get, slow)
+            tenth = after(0.1, get, slow)
+            warmed = after(0.1, get, slow, warm=True)
+            full, r = timed(get, runs)
             assert r.status_code == 200, r.status_code
-            frag, rf = timed(lambda: client.get(path, HTTP_HX_REQUEST="true"), runs)
-            pushed, html = timed(lambda: consumers.render_fragment(user, push, {}), runs)
+            frag, rf = timed(partial(client.get, path, HTTP_HX_REQUEST="true"), runs)
+            pushed, html = timed(partial(consumers.render_fragment, user, push, {}), runs)
             second = "custom-3-page=2" if path == "/" else "devices-page=2"
-            paged, rp = timed(lambda: client.get(f"{path}?{second}", HTTP_HX_REQUEST="true"), runs)
+            paged, rp = timed(partial(client.get, f"{path}?{second}", HTTP_HX_REQUEST="true"), runs)
             self.stdout.write(f"  {path}")
             self.stdout.write(f"    full page {size(len(r.content))}: {ms(full)} (after a batch changed every rig "
                               f"{ms(every)}; a tenth {ms(tenth)}; a tenth, warmed by the poller {ms(warmed)})")

@@ -62,7 +62,7 @@ async def poller_process(stop, children):
                     log.warning("the poller wrote %r", line[:200])
                 try:
                     line = await asyncio.wait_for(proc.stdout.readline(), max(0.0, until - time.monotonic()))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     break
             if not ids:
                 continue
@@ -87,7 +87,7 @@ async def stop_children(children, grace=10.0):
             proc.terminate()
             try:
                 await asyncio.wait_for(proc.wait(), grace)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.warning("the poller did not stop within %.0f s: killed", grace)
                 proc.kill()
                 await proc.wait()
