@@ -37,7 +37,8 @@ def problems(definition, known=(), formulas=True):
             if not isinstance(test, (list, tuple)) or len(test) not in (2, 3):
                 out.append(PageError(f"{key}: {test!r} is not [field, restriction, value]"))
             elif test[1] not in RESTRICTIONS:
-                out.append(PageError(f"{key}: unknown restriction '{test[1]}' (allowed: {', '.join(sorted(RESTRICTIONS))})"))
+                allowed = ", ".join(sorted(RESTRICTIONS))
+                out.append(PageError(f"{key}: unknown restriction '{test[1]}' (allowed: {allowed})"))
             elif test[1] != "set" and len(test) != 3:
                 out.append(PageError(f"{key}: '{test[1]}' needs a value"))
     for fld, how in definition.get("calc", {}).items():

@@ -114,12 +114,15 @@ def test_control_needs_a_control_token_and_post(farm, people):
     c = Client()
     assert c.get("/api/rigs/rig-a/switchpool/1", **auth(control_text)).status_code == 405
     body = json.dumps({"pool": 1})
-    assert c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json", **auth(read_text)).status_code == 403
-    assert c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json", **auth(bob_control)).status_code == 403
+    assert c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json",
+                  **auth(read_text)).status_code == 403
+    assert c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json",
+                  **auth(bob_control)).status_code == 403
     r = c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json", **auth(control_text))
     assert r.status_code == 200 and r.json()["code"] == 27
     assert sim.pools[1]["priority"] == 0
-    r = c.post("/api/rigs/rig-a/switchpool/", json.dumps({"pool": 9}), content_type="application/json", **auth(control_text))
+    r = c.post("/api/rigs/rig-a/switchpool/", json.dumps({"pool": 9}), content_type="application/json",
+               **auth(control_text))
     assert r.status_code == 400 and "no pool 9" in r.json()["message"]
     r = c.post("/api/rigs/rig-a/quit/", "{}", content_type="application/json", **auth(control_text))
     assert r.status_code == 400 and "confirm" in r.json()["error"]

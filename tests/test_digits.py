@@ -56,7 +56,8 @@ def _elapsed(text):
 MINERPHP_MHS = ("MHS av", "MHS 5s", "MHS 1m", "MHS 5m", "MHS 15m")
 THOUSANDS = ("Total MH", "Getworks", "Works", "Accepted", "Rejected", "Local Work", "Discarded", "Diff1 Shares",
              "Diff1 Work", "Times Sent", "Bytes Sent", "Net Bytes Sent", "Times Recv", "Bytes Recv", "Net Bytes Recv")
-ENDZERO = ("Hs", "W", "history_time", "Pool Wait", "Pool Max", "Pool Min", "Pool Av", "Min Diff", "Max Diff", "Work Diff")
+ENDZERO = ("Hs", "W", "history_time", "Pool Wait", "Pool Max", "Pool Min", "Pool Av", "Min Diff", "Max Diff",
+           "Work Diff")
 
 
 def minerphp_cell(section, name, value, when, row):

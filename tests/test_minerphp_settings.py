@@ -75,7 +75,8 @@ class SettingsTests(BaseTestCase):
         when = int(time.time())
         dev = dict(LATE, **{"Last Share Time": when - 60})
         self.rig.snapshot.delete() if hasattr(self.rig, "snapshot") else None
-        self.snapshot(sections={"DEVS": [dev, dict(dev, ASC=1, ID=1)]}, statuses={"devs": {"STATUS": "S", "When": when}})
+        self.snapshot(sections={"DEVS": [dev, dict(dev, ASC=1, ID=1)]},
+                      statuses={"devs": {"STATUS": "S", "When": when}})
         self.client.force_login(self.bob)
         return self.client.get("/overview/").content.decode(), self.client.get(f"/rigs/{self.rig.pk}/").content.decode()
 

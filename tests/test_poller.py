@@ -49,7 +49,8 @@ def test_a_round_stores_every_rig_and_isolates_failures(farm):
     snaps = {s.rig_id: s for s in Snapshot.objects.all()}
     ok = snaps[rigs[0].id]
     assert ok.state() == "ok" and ok.joins is True
-    assert set(ok.sections) >= {"VERSION", "CONFIG", "SUMMARY", "DEVS", "POOLS", "NOTIFY", "DEVDETAILS", "STATS", "COIN"}
+    assert set(ok.sections) >= {"VERSION", "CONFIG", "SUMMARY", "DEVS", "POOLS", "NOTIFY", "DEVDETAILS", "STATS",
+                                "COIN"}
     assert ok.statuses["summary"]["Code"] == 11
     assert set(ok.brief) == {"when", "figures", "health", "history"}  # no copy of the sections
     assert ok.brief["figures"]["accepted"] == ok.sections["SUMMARY"][0]["Accepted"]

@@ -2,7 +2,8 @@
 
 Reads: `version` (`PROD`, `MODEL`), `summary`, `pools`, and `stats`, whose `MM ID0` string holds the
 machine as `Key[value]` tokens (`GHSspd`, `GHSmm`, `MGHS[b0 b1 b2]` in GH/s, the chips' `TMax`/`Tmax` and
-`MTmax`, the hash boards' `HBTemp`/`HBITemp`/`HBOTemp` (see temperatures()), `Fan1..4`, `WALLPOWER` or the watts of `PS[...]` (see power()), `SYSTEMSTATU`...); newer units write
+`MTmax`, the hash boards' `HBTemp`/`HBITemp`/`HBOTemp` (see temperatures()), `Fan1..4`, `WALLPOWER`
+or the watts of `PS[...]` (see power()), `SYSTEMSTATU`...); newer units write
 it as `MM ID0:Summary`. Boards come from those lists (the single `devs` device says -273 °C). Writes
 go to the same port without any password: `ascset|0,<sub>,<args>` (reboot, LED, soft off/on), success
 being `S` or `I`; `softon` may close without answering. Avalons answer one connection at a time: a

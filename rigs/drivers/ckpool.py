@@ -32,17 +32,20 @@ FIELDS = ("path", "logdir")
 IS_POOL = True  # a pool's hashrate is its miners': adding it to the farm's would count it twice
 # Its listener's commands (shared/PROTOCOLS.md 1.3); every one is confirmed: a pool's settings reach all its miners.
 COMMANDS = (
-    Command("loglevel", "Log level", "pool", (Param("level", "int", "Level (0 emergency ... 5 notice ... 7 debug)", 0, 7),),
+    Command("loglevel", "Log level", "pool",
+            (Param("level", "int", "Level (0 emergency ... 5 notice ... 7 debug)", 0, 7),),
             dangerous=True),
     Command("accept", "Accept miners", "pool", dangerous=True, help="New stratum connections are accepted."),
     Command("reject", "Reject miners", "pool", dangerous=True,
             help="New stratum connections are refused until 'Accept miners'."),
-    Command("reconnect", "Reconnect all miners", "pool", dangerous=True, help="Every connected miner is told to reconnect."),
+    Command("reconnect", "Reconnect all miners", "pool", dangerous=True,
+            help="Every connected miner is told to reconnect."),
     Command("resetshares", "Reset shares", "pool", dangerous=True,
             help="Zeroes accepted, rejected and best shares of the pool, every user and worker."),
     Command("restart", "Restart", "miner", dangerous=True,
             help="ckpool restarts by handing its connections over to a new process."),
-    Command("shutdown", "Shut down", "pool", dangerous=True, help="ckpool exits and stays down until something starts it."),
+    Command("shutdown", "Shut down", "pool", dangerous=True,
+            help="ckpool exits and stays down until something starts it."),
 )
 
 SOCKETS = ("listener", "stratifier", "connector", "generator")

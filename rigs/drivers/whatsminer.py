@@ -101,7 +101,8 @@ async def write(rig, cmd, **params):
     limits = {k: params.pop(k) for k in ("timeout", "connect_timeout", "max_reply") if k in params}
     for attempt in (1, 2):
         aes_key, sign = await token(rig, fresh=attempt == 2, **limits)
-        reply = await flat(rig.host, rig.port, {"enc": 1, "data": encrypt(aes_key, {"cmd": cmd, **params, "token": sign})},
+        reply = await flat(rig.host, rig.port,
+                           {"enc": 1, "data": encrypt(aes_key, {"cmd": cmd, **params, "token": sign})},
                            **limits)
         if isinstance(reply.get("enc"), str):
             reply = decrypt(aes_key, reply["enc"])

@@ -67,7 +67,8 @@ def to_sections(summary, backends):
         brates = (b.get("hashrate") or [None, None, None]) + [None, None, None]
         devs.append({"Name": str(b.get("type", "?")).upper(), "ID": i, "Enabled": "Y" if b.get("enabled") else "N",
                      "Status": "Alive" if b.get("enabled") and not paused else ("Paused" if paused else "Disabled"),
-                     "MHS 10s": _mhs(brates[0]), "MHS 1m": _mhs(brates[1]), "MHS av": _mhs(brates[2] if brates[2] is not None else brates[1]),
+                     "MHS 10s": _mhs(brates[0]), "MHS 1m": _mhs(brates[1]),
+                     "MHS av": _mhs(brates[2] if brates[2] is not None else brates[1]),
                      "Threads": len(b.get("threads") or []), "Profile": b.get("profile")})
     version = {"Miner": f"xmrig {summary.get('version', '?')}", "API": "2", "Kind": summary.get("kind", "")}
     return {"SUMMARY": [rec], "POOLS": [pool], "DEVS": devs, "VERSION": [version]}
@@ -87,7 +88,8 @@ async def poll(rig, **limits):
     summary = await call(rig, "GET", "/2/summary", **dict(limits))
     backends = await call(rig, "GET", "/2/backends", **dict(limits))
     when = int(time.time())
-    return to_sections(summary, backends), {"summary": {"STATUS": "S", "When": when, "Code": None, "Msg": "xmrig summary"}}
+    return to_sections(summary,
+                       backends), {"summary": {"STATUS": "S", "When": when, "Code": None, "Msg": "xmrig summary"}}
 
 
 async def command(rig, name, values=None, **limits):

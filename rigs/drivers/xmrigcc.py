@@ -66,7 +66,8 @@ def basic(rig):
 
 
 STATUS_HELP = {401: "the XMRigCC server refused the user or password (config_cc.json user/pass)",
-               403: "the XMRigCC server has no admin user and password configured (set user and pass in config_cc.json)"}
+               403: "the XMRigCC server has no admin user and password configured "
+                    "(set user and pass in config_cc.json)"}
 
 
 async def call(rig, method, path, body=None, cap=http.MAX_REPLY, **limits):
@@ -115,7 +116,8 @@ def client_row(cs, now):
         "Version": str(cs.get("version", "")), "Elapsed": _num(cs.get("uptime")) // 1000,
         "CPU": str(cs.get("cpu_brand", "")), "CPU Cores": _num(cs.get("cpu_cores")),
         "CPU Threads": _num(cs.get("cpu_threads")), "Threads": _num(cs.get("current_threads")),
-        "Huge Pages": "on" if cs.get("hugepages_enabled") else ("available" if cs.get("hugepages_available") else "off"),
+        "Huge Pages": ("on" if cs.get("hugepages_enabled")
+                       else "available" if cs.get("hugepages_available") else "off"),
         "Free Memory": _num(cs.get("free_memory")), "Total Memory": _num(cs.get("total_memory")),
         "GPUs": ", ".join(str(g.get("name", "?")) for g in gpus), "External IP": str(cs.get("external_ip", "")),
     }

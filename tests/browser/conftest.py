@@ -33,9 +33,12 @@ def server():
            "DEMO_BASE_PORT": str(20000 + port % 10000), "DJANGO_SETTINGS_MODULE": "minerpanel.settings"}
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True)
-    subprocess.run([*manage, "createuser", "sysuser", "--tier", "sys", "--password", "sys-pass-123"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([*manage, "createuser", "usruser", "--tier", "usr", "--password", "usr-pass-123"], env=env, check=True, stdout=subprocess.DEVNULL)
-    proc = subprocess.Popen([*manage, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run([*manage, "createuser", "sysuser", "--tier", "sys", "--password", "sys-pass-123"], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*manage, "createuser", "usruser", "--tier", "usr", "--password", "usr-pass-123"], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([*manage, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:

@@ -219,7 +219,8 @@ async def _start_rewriting(sim):
 
 
 def test_sections_from_the_files_and_the_sockets(pool):
-    pool.users = {"alice": [Worker("alice.s19", 95e12), Worker("alice_bitaxe", 1.2e12), Worker("alice.old", 0, idle=True)],
+    pool.users = {"alice": [Worker("alice.s19", 95e12), Worker("alice_bitaxe", 1.2e12),
+                            Worker("alice.old", 0, idle=True)],
                   "bc1qδ": [Worker("bc1qδ.rig1", 13.5e12)]}
     pool.faults = {"bigrate"}
     asyncio.run(_write(pool))
@@ -232,7 +233,8 @@ def test_sections_from_the_files_and_the_sockets(pool):
     # a non-ASCII user file; and the demo user's file from the first write stays, as ckpool never deletes them
     assert sorted(u["User"] for u in sections["USERS"]) == ["alice", "bc1qdemoaddress0", "bc1qδ"]
     workers = {w["Worker"]: w for w in sections["WORKERS"]}
-    assert {"alice.s19", "alice_bitaxe", "bc1qδ.rig1"} <= set(workers) and "alice.old" not in workers  # idle > 600,000 s: left out, as ckpool does
+    assert {"alice.s19", "alice_bitaxe",
+            "bc1qδ.rig1"} <= set(workers) and "alice.old" not in workers  # idle > 600,000 s: left out, as ckpool does
     assert workers["alice_bitaxe"]["User"] == "alice"
     assert workers["alice.s19"]["MHS 1hr"] == pytest.approx(95e6, rel=0.05)
     summary = sections["SUMMARY"][0]
@@ -358,7 +360,8 @@ def test_the_api_reads_ckpool_sections_stored_and_fresh(pool):
 
 
 def test_restart_answers_then_refuses_briefly_then_serves_again(pool):
-    assert asyncio.run(ckpool.command(pool.rig, "restart", {}, **FAST)) == ("S", "ckpool is restarting (handover to a new process).")
+    restarting = ("S", "ckpool is restarting (handover to a new process).")
+    assert asyncio.run(ckpool.command(pool.rig, "restart", {}, **FAST)) == restarting
     time.sleep(0.2)
     with pytest.raises(ConnectError, match="refused"):
         poll(pool)

@@ -27,7 +27,8 @@ def test_every_driver_has_the_interface(kind):
 
 def test_commands_are_merged_by_name_with_every_kind_that_takes_them():
     merged = commands.COMMANDS
-    assert set(merged["restart"].rig_kinds) == {"braiins", "whatsminer", "luxos", "vnish", "avalon", "cgminer", "ckpool"}
+    assert set(merged["restart"].rig_kinds) == {"braiins", "whatsminer", "luxos", "vnish", "avalon", "cgminer",
+                                                "ckpool"}
     assert "ckpool restarts" in merged["restart"].help
     assert set(merged["pause"].rig_kinds) == {"braiins", "vnish", "xmrig"}
     assert merged["ccstop"].rig_kinds == ("xmrigcc-server",)

@@ -93,7 +93,8 @@ def stored(replies):
 async def command(rig, name, values, **limits):
     response = await client.call(rig.host, rig.port, name, parameter(COMMANDS_BY_NAME[name], values), **limits)
     if name in ("quit", "restart") and response.msg in ("BYE", "RESTART"):
-        return "S", {"BYE": "The miner is quitting.", "RESTART": "The miner is restarting."}[response.msg], response.code
+        return "S", {"BYE": "The miner is quitting.",
+                     "RESTART": "The miner is restarting."}[response.msg], response.code
     if response.code == 45:
         return "E", explain_denied(rig, name), 45
     return response.letter or "E", response.msg, response.code

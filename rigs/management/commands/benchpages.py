@@ -49,7 +49,8 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=11, help="views measured per figure")
 
     def handle(self, *args, **opts):
-        self.stdout.write(f"TABLE_ROWS={settings.TABLE_ROWS} (a longer table shows problems first, this many rows a page)")
+        self.stdout.write(f"TABLE_ROWS={settings.TABLE_ROWS} "
+                          "(a longer table shows problems first, this many rows a page)")
         for n in (int(x) for x in opts["rigs"].split(",") if x.strip()):
             self.bench(n, opts["runs"])
 
@@ -130,7 +131,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {path}")
             self.stdout.write(f"    full page {size(len(r.content))}: {ms(full)} (after a batch changed every rig "
                               f"{ms(every)}; a tenth {ms(tenth)}; a tenth, warmed by the poller {ms(warmed)})")
-            self.stdout.write(f"    htmx fragment {size(len(rf.content))}: {ms(frag)}; live push {size(len(html.encode()))}: "
+            self.stdout.write(f"    htmx fragment {size(len(rf.content))}: {ms(frag)}; "
+                              f"live push {size(len(html.encode()))}: "
                               f"{ms(pushed)}; devices page 2 ({second}) {size(len(rp.content))}: {ms(paged)}")
         whole, _ = timed(lambda: render.page_context(user, render_home(), whole=True), 1)
         self.stdout.write(f"  '/' with every row formatted (the API's view; no paging): {ms(whole)}; "

@@ -1,7 +1,8 @@
 """`make run`: one ASGI process serving HTTP and WebSocket, with the poller inside.
 
 When no rig is configured, the demo rigs (rigs/demo.py) are registered and
-served from this same process, so a first visit shows a living panel. The first account is created with a generated password, printed once.
+served from this same process, so a first visit shows a living panel. The first account is created
+with a generated password, printed once.
 """
 
 import asyncio

@@ -103,7 +103,8 @@ class Command(BaseCommand):
         for rig in rigs:
             done = register(opts, name=rig.name, host=opts["host"], port=opts["base_port"] + rig.index,
                             description=f"simulated {rig.f['desc']}", order=rig.index)
-            extra = " ".join(x for x in (rig.fault and f"fault={rig.fault}", rig.access != "W" and f"access={rig.access}",
+            extra = " ".join(x for x in (rig.fault and f"fault={rig.fault}",
+                                         rig.access != "W" and f"access={rig.access}",
                                          done) if x)
             if opts["count"] <= 50 or done.startswith("(not"):
                 self.stdout.write(f"{rig.name} {opts['host']}:{opts['base_port'] + rig.index} {rig.f['desc']} {extra}")
@@ -200,12 +201,15 @@ class Command(BaseCommand):
         starts = []
         for option, prefix, kind, make, serve, web, user, what in families:
             for i in range(opts[option]):
-                sim = make(index=i, seed=opts["seed"], **({} if kind in ("luxos", "avalon") else {"password": password}))
+                sim = make(index=i, seed=opts["seed"],
+                           **({} if kind in ("luxos", "avalon") else {"password": password}))
                 ports = (port, port + 1) if web else (port,)
                 starts.append(lambda sim=sim, serve=serve, ports=ports: serve(sim, host, *ports))
                 register(opts, name=f"{prefix}{i:02d}", kind=kind, host=host, port=port,
-                         web_port=port + 1 if web else None, username=user, token="" if kind in ("luxos", "avalon") else password)
-                self.stdout.write(f"{prefix}{i:02d} {host}:{port} {what}" + (f", second port {port + 1}" if web else ""))
+                         web_port=port + 1 if web else None, username=user,
+                         token="" if kind in ("luxos", "avalon") else password)
+                second = f", second port {port + 1}" if web else ""
+                self.stdout.write(f"{prefix}{i:02d} {host}:{port} {what}{second}")
                 port += len(ports)
         if starts and not opts["asic_password"]:
             self.stdout.write(f"ASIC simulators' web/API password: {password}")
