@@ -123,7 +123,7 @@ def build_section(definition, rigs):
     for spec in reversed(definition.get("sort", [])):  # rig order, record order, unless sorted
         fld = spec.lstrip("-")
         rows.sort(key=lambda r: sort_key(r.get(fld)), reverse=spec.startswith("-"))
-    counts = {}
+    counts: dict[object, int] = {}
     for r in rows:  # '#' numbers the rows shown, per rig (one pseudo-rig when grouped)
         r["#"] = counts[r.get("_rig")] = counts.get(r.get("_rig"), 0) + 1
     columns = _columns(definition, rows)
@@ -153,7 +153,7 @@ def _columns(definition, rows):
     present = errors.union(fields)
     gens = [f"GEN.{g}" for g in definition.get("gen", {})] + [f"BGEN.{g}" for g in definition.get("bgen", {})]
     specs = list(definition.get("fields", [])) or ["*"]
-    columns = []
+    columns: list[tuple[str, str]] = []
     for spec in specs:
         alts = alternatives(spec)
         name, header = next(((n, h) for n, h in alts if n in fields), None) or \

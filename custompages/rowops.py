@@ -118,7 +118,7 @@ def sort_key(value):
 
 def group_rows(rows, group, calcs):
     """Group by the fields' values (first appearance order); only group and calc fields remain."""
-    groups = {}
+    groups: dict[tuple[str, ...], list[dict]] = {}
     for r in rows:
         if r.get("_nototal"):
             continue

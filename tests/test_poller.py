@@ -13,6 +13,7 @@ from rigs import poller
 from rigs.drivers import cgminer
 from rigs.models import Rig, Snapshot
 from rigs.simulators.cgminer import SimRig
+from tests.waiting import async_wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -165,10 +166,8 @@ def test_run_stops_when_asked(farm):
     async def go():
         stop = asyncio.Event()
         task = asyncio.create_task(poller.run(stop, interval=0.2))
-        for _ in range(100):  # a first round stored (a stop cancels the round in progress)
-            await asyncio.sleep(0.1)
-            if await sync_to_async(Snapshot.objects.exists)():
-                break
+        # a first round stored (a stop cancels the round in progress)
+        await async_wait_for(sync_to_async(Snapshot.objects.exists), 10, "a first round stored")
         stop.set()
         await asyncio.wait_for(task, 3)
 

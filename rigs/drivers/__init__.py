@@ -27,6 +27,25 @@ control, the API and the pages look drivers up here by kind and never name one.
 import importlib
 import sys
 from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Unpack
+
+from .interface import Limits
+
+if TYPE_CHECKING:
+    from rigs.commands import Command
+
+    from . import antminer, avalon, braiins, cgminer, ckpool, luxos, vnish, whatsminer, xmrig, xmrigcc
+    from .interface import Addresses, ChecksAccess, ChecksSettings, Detects, Driver, Reports
+
+    # mypy holds every driver module against the interface, and each capability against its kinds
+    _DRIVERS: tuple[Driver, ...] = (
+        braiins, whatsminer, luxos, vnish, antminer, avalon, cgminer, xmrig, ckpool, xmrigcc)
+    _DETECTS: tuple[Detects, ...] = (braiins, whatsminer, luxos, vnish, antminer, avalon, cgminer, xmrig, xmrigcc)
+    _CHECK_ACCESS: tuple[ChecksAccess, ...] = (braiins, whatsminer, luxos, vnish, antminer, avalon, cgminer)
+    _REPORTS: tuple[Reports, ...] = (cgminer,)
+    _CHECKS: tuple[ChecksSettings, ...] = (ckpool, xmrigcc)
+    _ADDRESSES: tuple[Addresses, ...] = (ckpool,)
 
 # Adding a kind: its module here, its simulator in rigs/simulators/, its tests, and this line.
 # The ASIC firmwares come before cgminer: detection asks in this order (asic-dialects.md §5) and
@@ -45,44 +64,44 @@ MODULES = {
 }
 
 
-def driver(kind):
+def driver(kind: str) -> ModuleType:
     name = MODULES[kind]
     return sys.modules.get(name) or importlib.import_module(name)  # import_module's locks cost per call
 
 
-def kinds():
+def kinds() -> list[str]:
     return list(MODULES)
 
 
-def choices():
+def choices() -> list[tuple[str, str]]:
     """(kind, label) for the Rig model's field (a callable: a new kind needs no migration): the
     default kind first, then by label (MODULES is in detection order)."""
     default = "cgminer"
     return sorted(((kind, driver(kind).LABEL) for kind in MODULES), key=lambda c: (c[0] != default, c[1].lower()))
 
 
-def about(kind):
+def about(kind: str) -> str:
     """What the rig page says about where a kind's numbers come from, if anything."""
     return getattr(driver(kind), "ABOUT", "") if kind in MODULES else ""
 
 
 @cache  # asked several times for every snapshot
-def is_pool(kind):
+def is_pool(kind: str) -> bool:
     return kind in MODULES and getattr(driver(kind), "IS_POOL", False)
 
 
-def can(kind, feature):
+def can(kind: str, feature: str) -> bool:
     """Whether the kind's driver offers an optional function (report, check_access...)."""
     return kind in MODULES and callable(getattr(driver(kind), feature, None))
 
 
 @cache
-def commands():
+def commands() -> "dict[str, Command]":
     """Every kind's commands by name; a name several kinds share is described once, taking
     the kinds of all of them (and the first help text given)."""
     from dataclasses import replace
 
-    merged = {}
+    merged: dict[str, Command] = {}
     for kind in MODULES:
         for c in driver(kind).COMMANDS:
             first = merged.get(c.name)
@@ -91,7 +110,7 @@ def commands():
     return merged
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> tuple[str, str] | None:
     """(kind, description) of what answers at host:port, trying each kind in turn; None if nothing does."""
     for kind in MODULES:
         found = getattr(driver(kind), "detect", None)

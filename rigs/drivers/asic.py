@@ -113,7 +113,7 @@ async def access(login, ok_message):
 
 
 # One `version` probe per address, shared by every family's detect() during one scan.
-_PROBES = {}
+_PROBES: dict[tuple[str, int], tuple[float, str]] = {}  # (host, port) -> (when asked, version text)
 PROBE_TTL = 10.0
 
 

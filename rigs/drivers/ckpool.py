@@ -18,6 +18,7 @@ import json
 import os
 import struct
 import time
+from typing import Any, Unpack, cast
 
 from rigs.commands import Command, Param
 
@@ -25,6 +26,7 @@ from .. import fastjson
 from .cgminer.repair import check_nesting
 from .ckpool_files import parse_rate, permission_help, read_logs
 from .errors import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_
+from .interface import Limits, Outcome, Record, Rig, Sections, Statuses
 
 KIND = "ckpool"
 LABEL = "ckpool (its Unix sockets and log files, on this machine)"
@@ -64,11 +66,11 @@ ABOUT = (
 
 
 
-def address(rig):
+def address(rig: Rig) -> str:
     return rig.path
 
 
-def check(rig):
+def check(rig: Rig) -> dict[str, str]:
     """The admin's checks: both directories, absolute."""
     errors = {}
     for name in ("path", "logdir"):
@@ -182,7 +184,9 @@ def to_sections(pool, users, alive, stats, best, now):
                "Pool Rejected%": round(100 * rej / (acc + rej), 2) if acc is not None and rej and acc + rej else 0.0,
                "Best Share": status["Best Share"], "Users": status["Users"], "Workers": status["Workers"],
                "Idle": status["Idle"]}
-    user_rows, worker_rows, devs = [], [], []
+    user_rows: list[Record] = []
+    worker_rows: list[Record] = []
+    devs: list[Record] = []
     for name, data in users:
         user_rows.append({
             "User": name, **{f"MHS {w}": _mhs(data.get(k)) for w, k in USER_RATES},
@@ -216,9 +220,9 @@ async def _ping(sockdir, name, limits):
     return "up" if reply == "pong" else RigError(f"{name} answered {str(reply)[:40]!r} to ping")
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     """(sections, statuses) of one ckpool; RigError when it is down or unreadable."""
-    limits = {k: v for k, v in limits.items() if k in ("connect_timeout", "timeout")}
+    limits = cast(Limits, {k: v for k, v in limits.items() if k in ("connect_timeout", "timeout")})
     pings = dict(zip(SOCKETS, await asyncio.gather(*(_ping(rig.path, s, limits) for s in SOCKETS))))
     if isinstance(pings["listener"], RigError):
         raise pings["listener"]
@@ -270,9 +274,9 @@ EXPECTED = {"accept": ("accepting", "ckpool accepts new miner connections."),
             "loglevel": ("success", "Log level set.")}
 
 
-async def command(rig, name, values, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
     """One listener command; (letter, message)."""
-    limits = {k: v for k, v in limits.items() if k in ("connect_timeout", "timeout")}
+    limits = cast(Limits, {k: v for k, v in limits.items() if k in ("connect_timeout", "timeout")})
     if name not in EXPECTED:
         return "E", f"{name} is not a ckpool command"
     text = f"loglevel={int(values['level'])}" if name == "loglevel" else name

@@ -8,11 +8,13 @@ xmrig reports as null (not enough samples yet) stay None and are flagged as
 """
 
 import time
+from typing import Any, Unpack
 
 from rigs.commands import Command
 
 from . import http
 from .errors import BadReplyError, RigError
+from .interface import Limits, Outcome, Rig, Sections, Statuses
 
 KIND = "xmrig"
 LABEL = "xmrig HTTP API"
@@ -83,7 +85,7 @@ def algorithm(sections):
     return ""
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     """(sections, statuses) of one xmrig rig; RigError when it cannot be read."""
     summary = await call(rig, "GET", "/2/summary", **dict(limits))
     backends = await call(rig, "GET", "/2/backends", **dict(limits))
@@ -92,7 +94,8 @@ async def poll(rig, **limits):
                        backends), {"summary": {"STATUS": "S", "When": when, "Code": None, "Msg": "xmrig summary"}}
 
 
-async def command(rig, name, values=None, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any] | None = None,
+                  **limits: Unpack[Limits]) -> Outcome:
     """pause or resume through JSON-RPC; returns (letter, message)."""
     reply = await call(rig, "POST", "/json_rpc", {"method": name, "id": 1}, **limits)
     if isinstance(reply, dict) and (reply.get("result") or {}).get("status") == "OK":
@@ -101,7 +104,7 @@ async def command(rig, name, values=None, **limits):
     return "E", f"xmrig said: {err.get('message') if isinstance(err, dict) else 'no result'}"
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:
     """"xmrig 6.21.0" when its API answers (a JSON error also tells it is there, wanting a token)."""
     try:
         status, raw = await http.call(host, port, "GET", "/2/summary", **limits)

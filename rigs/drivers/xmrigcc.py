@@ -16,6 +16,7 @@ module unredacted: not in snapshots, pages, the audit log or logs.
 import base64
 import json
 import re
+from typing import Any, Unpack
 from urllib.parse import quote
 
 from rigs.commands import CLIENT, SECRET, Command, Param
@@ -23,6 +24,7 @@ from rigs.commands import CLIENT, SECRET, Command, Param
 from .. import fastjson
 from . import http
 from .errors import BadReplyError, RigError
+from .interface import Limits, Outcome, Rig, Sections, Statuses
 
 KIND = "xmrigcc-server"
 LABEL = "XMRigCC server (a fleet of XMRigCC miners)"
@@ -46,7 +48,7 @@ COMMANDS = tuple(Command(f"cc{word.lower().replace('_', '')}", label, "client", 
                  for word, label, dangerous, help_, extra, perm in XMRIGCC_COMMANDS)
 
 
-def check(rig):
+def check(rig: Rig) -> dict[str, str]:
     if not (rig.username and rig.token):
         return {"username": "The XMRigCC server's admin user and password (its API has no anonymous access)."}
     return {}
@@ -102,7 +104,7 @@ def state_of(cs, now):
 
 def client_row(cs, now):
     """One client_status as a CLIENTS row; the pool password is left out."""
-    gpus = [g.get("gpu_info") for g in cs.get("gpu_info_list") or [] if isinstance(g, dict)]
+    gpus: list[Any] = [g.get("gpu_info") for g in cs.get("gpu_info_list") or [] if isinstance(g, dict)]
     gpus = [g for g in gpus if isinstance(g, dict)]
     good, total = _num(cs.get("shares_good")), _num(cs.get("shares_total"))
     return {
@@ -155,7 +157,7 @@ def algorithm(sections):
     return max(set(names), key=names.count) if names else ""
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     limits.pop("max_reply", None)  # a fleet's list is bigger than one rig's reply: ~1.1 KB per client
     status, raw = await call(rig, "GET", "/admin/getClientStatusList", cap=MAX_LIST, **limits)
     if status != 200:
@@ -179,7 +181,7 @@ async def current_command(rig, client_id, **limits):
     return str(cmd.get("command", "")) if isinstance(cmd, dict) else ""
 
 
-async def command(rig, name, values, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
     """(letter, message) for one client command."""
     client_id = values["client"]
     if name == "ccremove":
@@ -288,7 +290,7 @@ async def templates(rig, **limits):
     return [str(n) for n in names] if isinstance(names, list) else []
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:
     """An XMRigCC server asks for Basic auth on /admin/ with an empty 401 (or 403 + HTML when it has no admin)."""
     try:
         status, raw = await http.call(host, port, "GET", "/admin/getClientStatusList", **limits)
