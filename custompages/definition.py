@@ -3,6 +3,12 @@ the restrictions and calc functions it may use, how a field spec ('POOL.URL=Pool
 the PageError a definition that cannot work raises. The engine builds tables with these words and
 checks.py validates definitions with them. Plain Python over plain data."""
 
+from typing import Any, TypeAlias
+
+# One section definition as a page stores it: {"section": "POOL", "fields": [...], "where": [...], ...}.
+Definition: TypeAlias = dict[str, Any]
+# One row of a table: field name -> the value a rig sent or a formula computed; "_rig" names its rig.
+Row: TypeAlias = dict[str, Any]
 
 # Page section name -> the stored API section and, for device kinds, a filter.
 STANDARD = {
@@ -35,14 +41,14 @@ class PageError(ValueError):
     """A definition that cannot work: names the part and what is wrong."""
 
 
-def alternatives(spec):
+def alternatives(spec: str) -> list[tuple[str, str]]:
     """'GEN.A=A||SUMMARY.MHS av=MHS av' -> [('GEN.A', 'A'), ('SUMMARY.MHS av', 'MHS av')]"""
     if not isinstance(spec, str) or not spec.strip():
         raise PageError("a field name is empty")
     return [parse_field(alt) for alt in spec.split("||")]
 
 
-def parse_field(spec):
+def parse_field(spec: str) -> tuple[str, str]:
     """'POOL.URL=Pool' -> ('POOL.URL', 'Pool'); '*' and '#' are allowed."""
     if not isinstance(spec, str) or not spec.strip():
         raise PageError("a field name is empty")
@@ -55,7 +61,7 @@ def parse_field(spec):
     return name, header or name
 
 
-def section_parts(name):
+def section_parts(name: str) -> list[str]:
     parts = name.split("+")
     for p in parts:
         if p not in STANDARD and p not in FIXED:
@@ -68,7 +74,7 @@ def section_parts(name):
     return parts
 
 
-def referenced_fields(definition):
+def referenced_fields(definition: Definition) -> set[str]:
     """Field names a definition mentions (fields, where, having, group, calc)."""
     names = {name for f in definition.get("fields", []) if isinstance(f, str) and f.strip()
              for name, _ in alternatives(f)}
@@ -79,7 +85,7 @@ def referenced_fields(definition):
     return names
 
 
-def plain_names(definition):
+def plain_names(definition: Definition) -> Definition:
     """In a section that is not a join, 'POOL.Status' means its field 'Status' (as the
     README's `POOL.Status eq Alive` is written): the section's own prefix is dropped."""
     name = definition.get("section", "")
@@ -87,10 +93,10 @@ def plain_names(definition):
         return definition
     prefix = f"{name}."
 
-    def bare(f):
+    def bare(f: Any) -> Any:
         return f[len(prefix):] if isinstance(f, str) and f.startswith(prefix) else f
 
-    def bare_spec(spec):  # 'POOL.URL=Pool', '-POOL.Accepted'
+    def bare_spec(spec: Any) -> Any:  # 'POOL.URL=Pool', '-POOL.Accepted'
         sign = "-" if isinstance(spec, str) and spec.startswith("-") else ""
         return sign + bare(spec[len(sign):]) if isinstance(spec, str) else spec
 

@@ -20,9 +20,10 @@ that has data is shown. ``formats`` names a format per field (see rigs.field_for
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .checks import validate
-from .definition import FIXED, JOINS, STANDARD, PageError, alternatives, plain_names, section_parts
+from .definition import FIXED, JOINS, STANDARD, Definition, PageError, Row, alternatives, plain_names, section_parts
 from .rowops import apply_gen, calc, group_rows, passes, sort_key
 
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
@@ -33,9 +34,9 @@ class Result:
     """One table of a custom page: columns (header, source field) and rows of values."""
 
     title: str
-    columns: list  # [(header, field)]
-    rows: list = field(default_factory=list)  # [{"_rig": name, field: value, "_errors": {field: reason}}]
-    totals: dict | None = None
+    columns: list[tuple[str, str]]  # [(header, field)]
+    rows: list[Row] = field(default_factory=list)  # [{"_rig": name, field: value, "_errors": {field: reason}}]
+    totals: Row | None = None
     grouped: bool = False
 
 
@@ -52,7 +53,7 @@ def _records(rig, part):
     return records
 
 
-def device_key(rec):
+def device_key(rec: Row) -> tuple[str, str] | None:
     """(Name, ID) of a device; GPU devices without them get ('GPU', index)."""
     if "Name" in rec and "ID" in rec:
         return str(rec["Name"]), str(rec["ID"])
@@ -66,7 +67,7 @@ def _prefixed(prefix, rec):
     return {f"{prefix}.{k}": v for k, v in rec.items()}
 
 
-def rig_rows(rig, name):
+def rig_rows(rig: dict[str, Any], name: str) -> list[Row]:
     """The rows of one rig for a plain or joined section, in miner.php's order."""
     parts = section_parts(name)
     if len(parts) == 1:
@@ -97,7 +98,7 @@ def rig_rows(rig, name):
 # ---------------------------------------------------------------- the page
 
 
-def build_section(definition, rigs):
+def build_section(definition: Definition, rigs: list[dict[str, Any]]) -> Result:
     """One table from one section definition over all rigs (in the order given)."""
     validate(definition, formulas=False)  # formulas compile against the rows' own fields
     definition = plain_names(definition)
@@ -188,9 +189,9 @@ def _totals(definition, rows):
     return totals or None
 
 
-def build_page(definitions, rigs):
+def build_page(definitions: list[Definition], rigs: list[dict[str, Any]]) -> list[Result | PageError | str]:
     """Every table of a page; a broken section becomes an error, not a broken page."""
-    out = []
+    out: list[Result | PageError | str] = []
     for d in definitions:
         if d.get("section") in FIXED:
             out.append(d["section"])
