@@ -8,8 +8,8 @@ PORT ?= 8000
 .PHONY: run test lint test-engines engines bench benchscale check-python chromium
 
 # The suite's coverage floor (percent of the statements of minerpanel, rigs, custompages and watch;
-# [tool.coverage] in pyproject.toml): measured at 81.8 % without the browser tests. Raise it, never lower it.
-COVERAGE_FLOOR := 81
+# [tool.coverage] in pyproject.toml): measured at 84.7 % without the browser tests. Raise it, never lower it.
+COVERAGE_FLOOR := 84
 
 # uPlot (the charts), fetched from npm into an ignored folder that whitenoise serves; no CDN.
 UPLOT_VERSION := 1.6.32

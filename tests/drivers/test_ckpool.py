@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import socket
 import struct
 import threading
 import time
@@ -363,16 +364,19 @@ def test_restart_answers_then_refuses_briefly_then_serves_again(pool):
     restarting = ("S", "ckpool is restarting (handover to a new process).")
     assert asyncio.run(ckpool.command(pool.rig, "restart", {}, **FAST)) == restarting
 
-    def refusal():
-        try:
-            poll(pool)
-        except ConnectError as exc:
-            return exc
-        return None
+    def refuses():  # a bare connect to the listener's socket, asking nothing
+        with socket.socket(socket.AF_UNIX) as probe:
+            try:
+                probe.connect(os.path.join(pool.sockdir, "listener"))
+            except ConnectionRefusedError:
+                return True
+        return False
 
-    assert "refused" in str(wait_for(refusal, 5, "ckpool to refuse while it restarts"))
-    sections, _ = wait_for(lambda: refusal() is None and poll(pool), 5, "ckpool to serve again")
-    assert sections["POOLSTATUS"][0]["Listener"] == "up"
+    wait_for(refuses, 5, "the old process to let go of its sockets")
+    with pytest.raises(ConnectError, match="refused"):
+        poll(pool)
+    wait_for(lambda: not refuses(), 5, "the new process to listen")
+    assert poll(pool)[0]["POOLSTATUS"][0]["Listener"] == "up"
     assert ("restart", "") in pool.events
 
 
