@@ -59,7 +59,8 @@ class PageSectionInline(admin.StackedInline):
         js = ("custompage_admin.js",)
         css = {"all": ("custompage_admin.css",)}
     max_num = MAX_SECTIONS
-    fields = ("order", "section", "title", "fields", "totals", ("where", "having"), ("group", "calc"), ("bgen", "gen"), "sort",
+    fields = ("order", "section", "title", "fields", "totals", ("where", "having"), ("group", "calc"), ("bgen", "gen"),
+              "sort",
               "formats")
 
 

@@ -6,9 +6,12 @@ class CustomPagesConfig(AppConfig):
     verbose_name = "Custom pages"
 
     def ready(self):
+        from rigs import drivers
         from rigs.polling import hooks
 
-        from . import render
+        from . import definition, render
+
+        definition.add_sections(drivers.page_sections(), drivers.page_joins())
 
         hooks.wanted_sections.register(render.sections_in_use)
         hooks.after_batch.register(render.warm)  # the Summary page's inputs of the rigs just stored

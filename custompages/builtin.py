@@ -224,7 +224,8 @@ MANUAL_POOLS = {
         {"section": "SUMMARY",
          "fields": "Elapsed\nMHS av\nMHS 5m\nFound Blocks=Blks\nAccepted\nRejected=Rej\nUtility\n"
                    "Hardware Errors=HW\nWork Utility\nNetwork Blocks=Net Blks\nTotal MH\nBest Share",
-         "totals": "MHS av\nMHS 5m\nFound Blocks\nAccepted\nRejected\nUtility\nHardware Errors\nWork Utility\nTotal MH"},
+         "totals": "MHS av\nMHS 5m\nFound Blocks\nAccepted\nRejected\nUtility\nHardware Errors\n"
+                   "Work Utility\nTotal MH"},
         {"section": "POOL+STATS", "title": "Pools over all rigs",
          "fields": "STATS.ID=ID\nPOOL.URL=URL\nPOOL.Difficulty Accepted=Diff Acc\nPOOL.Difficulty Rejected=Diff Rej\n"
                    "POOL.Has Stratum=Stratum\nPOOL.Stratum Active=StrAct\nPOOL.Has GBT=GBT\nSTATS.Times Sent=TSent\n"

@@ -1,19 +1,30 @@
 """A page definition checked before it is saved: every box, and formulas that could never compute
 (errors), or that use a field no rig sends (warnings). Plain Python over plain data, as the engine."""
 
+from collections.abc import Collection, Sequence
+
 from rigs.web.field_display import NAMED
 
-from .definition import CALCS, RESTRICTIONS, STANDARD, PageError, alternatives, referenced_fields, section_parts
-from .formula import FormulaError, compile_formula
+from .definition import (
+    CALCS,
+    RESTRICTIONS,
+    STANDARD,
+    Definition,
+    PageError,
+    alternatives,
+    referenced_fields,
+    section_parts,
+)
+from .formula import Formula, FormulaError, compile_formula
 
 
-def validate(definition, known=(), formulas=True):
+def validate(definition: Definition, known: Collection[str] = (), formulas: bool = True) -> None:
     """Raise PageError naming the first problem of one section definition (problems() lists them all)."""
     for problem in problems(definition, known, formulas):
         raise problem
 
 
-def problems(definition, known=(), formulas=True):
+def problems(definition: Definition, known: Collection[str] = (), formulas: bool = True) -> list[PageError]:
     """Every problem of one section definition, as PageErrors, in the order of the boxes.
 
     Formulas are parsed against ``known`` field names (those the rigs may send)
@@ -37,7 +48,8 @@ def problems(definition, known=(), formulas=True):
             if not isinstance(test, (list, tuple)) or len(test) not in (2, 3):
                 out.append(PageError(f"{key}: {test!r} is not [field, restriction, value]"))
             elif test[1] not in RESTRICTIONS:
-                out.append(PageError(f"{key}: unknown restriction '{test[1]}' (allowed: {', '.join(sorted(RESTRICTIONS))})"))
+                allowed = ", ".join(sorted(RESTRICTIONS))
+                out.append(PageError(f"{key}: unknown restriction '{test[1]}' (allowed: {allowed})"))
             elif test[1] != "set" and len(test) != 3:
                 out.append(PageError(f"{key}: '{test[1]}' needs a value"))
     for fld, how in definition.get("calc", {}).items():
@@ -63,7 +75,7 @@ def problems(definition, known=(), formulas=True):
 PROBES = (1.0, 2.0, 3.5)
 
 
-def never_computes(formula):
+def never_computes(formula: Formula) -> None:
     """Raise FormulaError when the formula fails for every probe row (1/0, 'a'*2): it could never compute."""
     reason = None
     for value in PROBES:
@@ -75,7 +87,7 @@ def never_computes(formula):
     raise FormulaError(f"can never be computed ({reason})")
 
 
-def warnings(definition, known=()):
+def warnings(definition: Definition, known: Collection[str] = ()) -> list[str]:
     """What saves but looks wrong: a field a formula reads that no row of the section has — one no rig
     sends (a typo such as 'Acceptd'), another section's ('DEVS.Temperature' in POOL), or a bare name in
     a join (whose rows only have 'SUMMARY.Elapsed', 'COIN.Network Difficulty')."""
@@ -97,7 +109,7 @@ def warnings(definition, known=()):
     return out
 
 
-def unread(name, parts, known, names):
+def unread(name: str, parts: Sequence[str], known: Collection[str], names: Collection[str]) -> str | None:
     """Why rows of the section ``parts`` never have ``name`` (None when they may)."""
     head, dot, _ = name.partition(".")
     if head in ("GEN", "BGEN"):

@@ -3,7 +3,12 @@ the restrictions and calc functions it may use, how a field spec ('POOL.URL=Pool
 the PageError a definition that cannot work raises. The engine builds tables with these words and
 checks.py validates definitions with them. Plain Python over plain data."""
 
-from rigs import drivers
+from typing import Any, TypeAlias
+
+# One section definition as a page stores it: {"section": "POOL", "fields": [...], "where": [...], ...}.
+Definition: TypeAlias = dict[str, Any]
+# One row of a table: field name -> the value a rig sent or a formula computed; "_rig" names its rig.
+Row: TypeAlias = dict[str, Any]
 
 # Page section name -> the stored API section and, for device kinds, a filter.
 STANDARD = {
@@ -12,8 +17,8 @@ STANDARD = {
     "DEVDETAILS": ("DEVDETAILS", None), "STATS": ("STATS", None), "ESTATS": ("ESTATS", None),
     "CONFIG": ("CONFIG", None), "COIN": ("COIN", None), "USBSTATS": ("USBSTATS", None),
     "VERSION": ("VERSION", None),
-    # the drivers' own sections (a ckpool's POOLSTATUS, USERS, WORKERS; an XMRigCC server's CLIENTS)
-    **{section: (section, None) for section in drivers.page_sections()},
+    # and the drivers' own sections (a ckpool's POOLSTATUS, USERS, WORKERS; an XMRigCC server's CLIENTS),
+    # added by add_sections() when the app starts
 }
 FIXED = {"DATE", "RIGS"}
 
@@ -23,24 +28,31 @@ JOINS = {
     **{(left, right): "device" for left in ("DEVS", "EDEVS") for right in ("NOTIFY", "DEVDETAILS", "USBSTATS")},
     **{(left, right): "stats" for left in ("DEVS", "EDEVS") for right in ("STATS", "ESTATS")},
     ("POOL", "STATS"): "poolstats",
-    **drivers.page_joins(),  # the drivers' own sections' joins
+    # and the drivers' own sections' joins, added by add_sections()
 }
 RESTRICTIONS = {"set", "=", "<", "<=", ">", ">=", "eq", "lt", "le", "gt", "ge", "sub", "!sub"}  # sub: starts with
 CALCS = {"sum", "avg", "min", "max", "lo", "hi", "count", "any"}
+
+
+def add_sections(sections: tuple[str, ...], joins: dict[tuple[str, str], str]) -> None:
+    """Let pages name the sections of other kinds of rig (their drivers declare them; custompages'
+    AppConfig.ready() passes them in, so this module stays plain Python and imports no driver)."""
+    STANDARD.update({section: (section, None) for section in sections})
+    JOINS.update(joins)
 
 
 class PageError(ValueError):
     """A definition that cannot work: names the part and what is wrong."""
 
 
-def alternatives(spec):
+def alternatives(spec: str) -> list[tuple[str, str]]:
     """'GEN.A=A||SUMMARY.MHS av=MHS av' -> [('GEN.A', 'A'), ('SUMMARY.MHS av', 'MHS av')]"""
     if not isinstance(spec, str) or not spec.strip():
         raise PageError("a field name is empty")
     return [parse_field(alt) for alt in spec.split("||")]
 
 
-def parse_field(spec):
+def parse_field(spec: str) -> tuple[str, str]:
     """'POOL.URL=Pool' -> ('POOL.URL', 'Pool'); '*' and '#' are allowed."""
     if not isinstance(spec, str) or not spec.strip():
         raise PageError("a field name is empty")
@@ -53,7 +65,7 @@ def parse_field(spec):
     return name, header or name
 
 
-def section_parts(name):
+def section_parts(name: str) -> list[str]:
     parts = name.split("+")
     for p in parts:
         if p not in STANDARD and p not in FIXED:
@@ -66,7 +78,7 @@ def section_parts(name):
     return parts
 
 
-def referenced_fields(definition):
+def referenced_fields(definition: Definition) -> set[str]:
     """Field names a definition mentions (fields, where, having, group, calc)."""
     names = {name for f in definition.get("fields", []) if isinstance(f, str) and f.strip()
              for name, _ in alternatives(f)}
@@ -77,7 +89,7 @@ def referenced_fields(definition):
     return names
 
 
-def plain_names(definition):
+def plain_names(definition: Definition) -> Definition:
     """In a section that is not a join, 'POOL.Status' means its field 'Status' (as the
     README's `POOL.Status eq Alive` is written): the section's own prefix is dropped."""
     name = definition.get("section", "")
@@ -85,10 +97,10 @@ def plain_names(definition):
         return definition
     prefix = f"{name}."
 
-    def bare(f):
+    def bare(f: Any) -> Any:
         return f[len(prefix):] if isinstance(f, str) and f.startswith(prefix) else f
 
-    def bare_spec(spec):  # 'POOL.URL=Pool', '-POOL.Accepted'
+    def bare_spec(spec: Any) -> Any:  # 'POOL.URL=Pool', '-POOL.Accepted'
         sign = "-" if isinstance(spec, str) and spec.startswith("-") else ""
         return sign + bare(spec[len(sign):]) if isinstance(spec, str) else spec
 

@@ -20,9 +20,10 @@ that has data is shown. ``formats`` names a format per field (see rigs.field_for
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .checks import validate
-from .definition import FIXED, JOINS, STANDARD, PageError, alternatives, plain_names, section_parts
+from .definition import FIXED, JOINS, STANDARD, Definition, PageError, Row, alternatives, plain_names, section_parts
 from .rowops import apply_gen, calc, group_rows, passes, sort_key
 
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
@@ -33,9 +34,9 @@ class Result:
     """One table of a custom page: columns (header, source field) and rows of values."""
 
     title: str
-    columns: list  # [(header, field)]
-    rows: list = field(default_factory=list)  # [{"_rig": name, field: value, "_errors": {field: reason}}]
-    totals: dict | None = None
+    columns: list[tuple[str, str]]  # [(header, field)]
+    rows: list[Row] = field(default_factory=list)  # [{"_rig": name, field: value, "_errors": {field: reason}}]
+    totals: Row | None = None
     grouped: bool = False
 
 
@@ -52,7 +53,7 @@ def _records(rig, part):
     return records
 
 
-def device_key(rec):
+def device_key(rec: Row) -> tuple[str, str] | None:
     """(Name, ID) of a device; GPU devices without them get ('GPU', index)."""
     if "Name" in rec and "ID" in rec:
         return str(rec["Name"]), str(rec["ID"])
@@ -66,7 +67,7 @@ def _prefixed(prefix, rec):
     return {f"{prefix}.{k}": v for k, v in rec.items()}
 
 
-def rig_rows(rig, name):
+def rig_rows(rig: dict[str, Any], name: str) -> list[Row]:
     """The rows of one rig for a plain or joined section, in miner.php's order."""
     parts = section_parts(name)
     if len(parts) == 1:
@@ -88,9 +89,8 @@ def rig_rows(rig, name):
             elif how == "poolstats":
                 if f"POOL{lrec.get('POOL')}" != str(rrec.get("ID")):
                     continue
-            elif how == "user":
-                if lrec.get("User") != rrec.get("User"):
-                    continue
+            elif how == "user" and lrec.get("User") != rrec.get("User"):
+                continue
             rows.append({**_prefixed(left, lrec), **_prefixed(right, rrec)})
     return rows
 
@@ -98,7 +98,7 @@ def rig_rows(rig, name):
 # ---------------------------------------------------------------- the page
 
 
-def build_section(definition, rigs):
+def build_section(definition: Definition, rigs: list[dict[str, Any]]) -> Result:
     """One table from one section definition over all rigs (in the order given)."""
     validate(definition, formulas=False)  # formulas compile against the rows' own fields
     definition = plain_names(definition)
@@ -124,7 +124,7 @@ def build_section(definition, rigs):
     for spec in reversed(definition.get("sort", [])):  # rig order, record order, unless sorted
         fld = spec.lstrip("-")
         rows.sort(key=lambda r: sort_key(r.get(fld)), reverse=spec.startswith("-"))
-    counts = {}
+    counts: dict[object, int] = {}
     for r in rows:  # '#' numbers the rows shown, per rig (one pseudo-rig when grouped)
         r["#"] = counts[r.get("_rig")] = counts.get(r.get("_rig"), 0) + 1
     columns = _columns(definition, rows)
@@ -154,7 +154,7 @@ def _columns(definition, rows):
     present = errors.union(fields)
     gens = [f"GEN.{g}" for g in definition.get("gen", {})] + [f"BGEN.{g}" for g in definition.get("bgen", {})]
     specs = list(definition.get("fields", [])) or ["*"]
-    columns = []
+    columns: list[tuple[str, str]] = []
     for spec in specs:
         alts = alternatives(spec)
         name, header = next(((n, h) for n, h in alts if n in fields), None) or \
@@ -189,9 +189,9 @@ def _totals(definition, rows):
     return totals or None
 
 
-def build_page(definitions, rigs):
+def build_page(definitions: list[Definition], rigs: list[dict[str, Any]]) -> list[Result | PageError | str]:
     """Every table of a page; a broken section becomes an error, not a broken page."""
-    out = []
+    out: list[Result | PageError | str] = []
     for d in definitions:
         if d.get("section") in FIXED:
             out.append(d["section"])

@@ -19,6 +19,8 @@ a field too. 'Single quotes' are strings. Plain Python: no Django here.
 """
 
 import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from lark import Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
@@ -38,7 +40,7 @@ FUNCTIONS = ("min", "max", "abs", "round", "floor", "ceil", "sqrt", "log", "if",
 class FormulaError(Exception):
     """A formula that cannot be parsed or evaluated; ``pos`` is 1-based, or None."""
 
-    def __init__(self, message, pos=None):
+    def __init__(self, message: str, pos: int | None = None) -> None:
         super().__init__(message if pos is None else f"{message} at position {pos}")
         self.message = message
         self.pos = pos
@@ -267,12 +269,12 @@ class _Build(Transformer):
 
 
 class Formula:
-    def __init__(self, text, fn, fields):
+    def __init__(self, text: str, fn: Callable[[Mapping[str, Any]], Any], fields: list[str]) -> None:
         self.text = text
         self._fn = fn
         self.fields = fields  # the field names the formula reads
 
-    def evaluate(self, row):
+    def evaluate(self, row: Mapping[str, Any]) -> Any:
         """The value for one row; raises FormulaError (never anything else)."""
         try:
             return _check(self._fn(row))
@@ -283,11 +285,11 @@ class Formula:
         except RecursionError:
             raise FormulaError("formula too deeply nested") from None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Formula({self.text!r})"
 
 
-def compile_formula(text, fields=()):
+def compile_formula(text: str, fields: Iterable[str] = ()) -> Formula:
     """Parse ``text``; ``fields`` are the field names the section's rows may have."""
     if not isinstance(text, str) or not text.strip():
         raise FormulaError("empty formula")
@@ -320,6 +322,6 @@ def compile_formula(text, fields=()):
     return Formula(text, fn, sorted(builder.names))
 
 
-def evaluate(text, row, fields=None):
+def evaluate(text: str, row: Mapping[str, Any], fields: Iterable[str] | None = None) -> Any:
     """Compile (against the row's own fields) and evaluate in one go."""
     return compile_formula(text, row.keys() if fields is None else fields).evaluate(row)

@@ -52,7 +52,9 @@ class CustomPage(models.Model):
     name = models.CharField(max_length=64, unique=True)
     slug = models.SlugField(max_length=64, unique=True)
     order = models.IntegerField(default=0)
-    public = models.BooleanField(default=False, help_text="Visible without logging in (the def tier); the first public page is their landing page.")
+    public = models.BooleanField(default=False,
+                                 help_text="Visible without logging in (the def tier); "
+                                           "the first public page is their landing page.")
 
     class Meta:
         ordering = ["order", "name"]
@@ -90,11 +92,14 @@ class PageSection(models.Model):
 
     page = models.ForeignKey(CustomPage, on_delete=models.CASCADE, related_name="sections")
     order = models.IntegerField(default=0)
-    section = models.CharField(max_length=40, help_text="SUMMARY, POOL, DEVS, ... DATE, RIGS, or a join such as SUMMARY+POOL")
+    section = models.CharField(max_length=40,
+                               help_text="SUMMARY, POOL, DEVS, ... DATE, RIGS, or a join such as SUMMARY+POOL")
     title = models.CharField(max_length=80, blank=True)
     fields = models.TextField(blank=True, help_text="One per line; 'Field=Header' renames; * for all; # numbers rows")
     totals = models.TextField(blank=True, help_text="Fields to total, one per line (original names)")
-    where = models.TextField(blank=True, help_text="Before grouping, one per line: FIELD RESTRICTION VALUE (e.g. POOL.Status eq Alive)")
+    where = models.TextField(blank=True,
+                             help_text="Before grouping, one per line: FIELD RESTRICTION VALUE "
+                                       "(e.g. POOL.Status eq Alive)")
     group = models.TextField(blank=True, help_text="Group by these fields, one per line")
     calc = models.TextField(blank=True, help_text="FIELD=sum|avg|min|max|lo|hi|count|any, one per line")
     having = models.TextField(blank=True, help_text="After grouping, like where")

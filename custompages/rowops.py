@@ -5,9 +5,12 @@ Plain functions over lists of row dicts; the engine runs them in miner.php's ord
 """
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from rigs.web.php import php_str
 
+from .definition import Row
 from .formula import FormulaError, compile_formula
 
 
@@ -22,7 +25,7 @@ def _num(v):
         return None
 
 
-def passes(row, tests):
+def passes(row: Row, tests: Iterable[Sequence[Any]]) -> bool:
     """All restrictions hold, as miner.php's docompare(): 'set' drops a row without the field
     (an empty value is set); any other test passes a row without the field."""
     for test in tests:
@@ -49,12 +52,12 @@ def passes(row, tests):
     return True
 
 
-def apply_gen(rows, gens, prefix, own=None):
+def apply_gen(rows: list[Row], gens: Mapping[str, str], prefix: str, own: str | None = None) -> None:
     """Add GEN.name / BGEN.name to each row; a failing formula leaves a blank with its reason.
     ``own``: the plain section the rows are of, whose prefix a formula may write ('POOL.Accepted')."""
     for gname, text in gens.items():
         key = f"{prefix}.{gname}"
-        fields = set()
+        fields: set[str] = set()
         for r in rows:
             fields.update(r)
         fields.discard("_rig")
@@ -77,7 +80,7 @@ def apply_gen(rows, gens, prefix, own=None):
 INTEGER = re.compile(r"^\s*[-+]?\d+\s*$")
 
 
-def php_number(value):
+def php_number(value: Any) -> Any:
     """A computed number as PHP holds it: integers stay integers, floats keep 14 digits."""
     if isinstance(value, float):
         text = php_str(value)
@@ -85,7 +88,7 @@ def php_number(value):
     return value
 
 
-def calc(values, how):
+def calc(values: Iterable[Any], how: str) -> Any:
     """miner.php's docalc() over the rows that have the field; sums of integers are integers."""
     present = [v for v in values if v is not None and v != ""]
     if how == "count":
@@ -108,7 +111,7 @@ def calc(values, how):
     return php_number(total / len(pairs) if how == "avg" else total)
 
 
-def sort_key(value):
+def sort_key(value: Any) -> tuple[int, float, str]:
     """Numbers in numeric order, then text case-insensitively, missing values last."""
     if value is None or value == "":
         return (2, 0, "")
@@ -116,9 +119,9 @@ def sort_key(value):
     return (0, n, "") if n is not None else (1, 0, str(value).lower())
 
 
-def group_rows(rows, group, calcs):
+def group_rows(rows: Iterable[Row], group: Sequence[str], calcs: Mapping[str, str]) -> list[Row]:
     """Group by the fields' values (first appearance order); only group and calc fields remain."""
-    groups = {}
+    groups: dict[tuple[str, ...], list[Row]] = {}
     for r in rows:
         if r.get("_nototal"):
             continue

@@ -22,7 +22,8 @@ PREFIX = "fernet:"
 
 @lru_cache(maxsize=4)
 def fernet(secret_key):
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"minerpanel", info=b"rig secrets").derive(secret_key.encode())
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"minerpanel",
+               info=b"rig secrets").derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rigs.web.live import LiveConsumer
+from rigs.live import LiveConsumer
 
 websocket_urlpatterns = [
     path("ws/live/summary/", LiveConsumer.as_asgi()),

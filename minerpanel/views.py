@@ -2,10 +2,9 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-
-from django.contrib.auth.decorators import login_required
 
 from .auth import throttled
 from .models import ApiToken

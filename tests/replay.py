@@ -1,6 +1,7 @@
 """A replay rig: a loopback server that answers each command with a reply captured from a real machine
 (tests/fixtures/real/<firmware>/<source>/<command>.json, <command>.json.raw as our own captures keep them, or
-<command>.txt for a reply captured in the API's text form, served as it is: the client reads a reply that is not JSON as text), so the real driver code runs end to end on
+<command>.txt for a reply captured in the API's text form, served as it is: the client reads a reply
+that is not JSON as text), so the real driver code runs end to end on
 what real firmwares sent. Joined requests (``summary+devs``) get cgminer's join layout around the raw
 captured replies (broken JSON stays broken, as the firmware sent it); a command with no capture gets
 cgminer's "Invalid command"; every reply ends with a NUL and the connection closes."""

@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
 from custompages.models import CustomPage, PageSection
+from minerpanel.devkit.bench import snapshot_of
 from minerpanel.models import ApiToken
-from rigs.management.commands.benchpages import snapshot_of
 from rigs.models import AuditEntry, Rig, Snapshot, make_brief
 from rigs.simulators.cgminer import SimRig
 
@@ -134,12 +134,15 @@ def test_control_needs_a_control_token_and_post(farm, people):
     c = Client()
     assert c.get("/api/rigs/rig-a/switchpool/1", **auth(control_text)).status_code == 405
     body = json.dumps({"pool": 1})
-    assert c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json", **auth(read_text)).status_code == 403
-    assert c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json", **auth(bob_control)).status_code == 403
+    assert c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json",
+                  **auth(read_text)).status_code == 403
+    assert c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json",
+                  **auth(bob_control)).status_code == 403
     r = c.post("/api/rigs/rig-a/switchpool/", body, content_type="application/json", **auth(control_text))
     assert r.status_code == 200 and r.json()["code"] == 27
     assert sim.pools[1]["priority"] == 0
-    r = c.post("/api/rigs/rig-a/switchpool/", json.dumps({"pool": 9}), content_type="application/json", **auth(control_text))
+    r = c.post("/api/rigs/rig-a/switchpool/", json.dumps({"pool": 9}), content_type="application/json",
+               **auth(control_text))
     assert r.status_code == 400 and "no pool 9" in r.json()["message"]
     r = c.post("/api/rigs/rig-a/quit/", "{}", content_type="application/json", **auth(control_text))
     assert r.status_code == 400 and "confirm" in r.json()["error"]

@@ -213,7 +213,7 @@ def test_a_socket_closes_when_the_password_changes():
 
 
 def test_viewers_of_one_page_and_tier_share_one_render(monkeypatch):
-    from rigs.web import live
+    from rigs import live
 
     calls = []
     real = live.render_fragment

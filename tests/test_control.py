@@ -38,7 +38,7 @@ def client_for(user):
 
 
 def active_url(rig):
-    from rigs.web.tables import active_pool
+    from rigs.readings.records import active_pool
 
     return active_pool(Snapshot.objects.get(rig=rig).sections["POOLS"])["URL"]
 
@@ -55,7 +55,8 @@ def test_switchpool_moves_the_active_pool(farm, users):
     assert "Switching to pool 2" in r.content.decode()
     assert active_url(rig) == sim.pools[2]["url"]  # re-polled at once
     entry = AuditEntry.objects.get()
-    assert (entry.username, entry.command, entry.params, entry.outcome, entry.code) == ("alice", "switchpool", {"pool": 2}, "S", 27)
+    assert (entry.username, entry.command, entry.params, entry.outcome, entry.code) == (
+        "alice", "switchpool", {"pool": 2}, "S", 27)
     assert entry.address == "127.0.0.1"
     access = re.search(r"<p>Access:(.*?)</p>", r.content.decode(), re.S).group(1)  # the rig's access, not the reply
     assert "granted" in access and "Switching" not in access and "switchpool was accepted" in access
@@ -97,7 +98,8 @@ def test_bad_values_never_reach_the_rig(farm, users):
     before = [p["priority"] for p in sim.pools]
     r = c.post(f"/rigs/{rig.pk}/command/", {"command": "switchpool", "pool": "99"}, follow=True)
     assert "the rig has no pool 99" in r.content.decode()
-    r = c.post(f"/rigs/{rig.pk}/command/", {"command": "addpool", "url": "ftp://x", "user": "u", "password": "p"}, follow=True)
+    r = c.post(f"/rigs/{rig.pk}/command/", {"command": "addpool", "url": "ftp://x", "user": "u", "password": "p"},
+               follow=True)
     assert "a pool URL such as" in r.content.decode()
     assert [p["priority"] for p in sim.pools] == before and len(sim.pools) == 2
     assert list(AuditEntry.objects.values_list("outcome", flat=True)) == ["invalid", "invalid"]

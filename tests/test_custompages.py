@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from custompages.models import CustomPage, PageSection
-from rigs.management.commands.benchpages import snapshot_of
+from minerpanel.devkit.bench import snapshot_of
 from rigs.models import Rig
 from rigs.simulators.cgminer import HTML_PAYLOAD, SimRig
 
@@ -36,7 +36,8 @@ class CustomPageTestCase(BaseTestCase):
         # miner.php's own Pools page sums POOL.Accepted, so its AvShr has figures
         body = self.client.get("/pages/pools/").content.decode()
         self.assertNotIn("is missing", body)
-        self.assertRegex(body[body.index('id="custom-3"'):], r"<td(?: class=\"n\")?>[\d,]+\.\d\d</td>")  # n: hidden at narrow widths
+        self.assertRegex(body[body.index('id="custom-3"'):],
+                         r"<td(?: class=\"n\")?>[\d,]+\.\d\d</td>")  # n: hidden at narrow widths
 
     def test_def_visitors_see_only_public_pages_and_land_on_the_first(self):
         r = self.client.get("/pages/mobile/")
@@ -95,7 +96,8 @@ class PageAdminTestCase(BaseTestCase):
             ({"section": "NOPE"}, "Select a valid choice"),  # a select lists the sections and joins
             ({"section": "POOL+NOTIFY"}, "Select a valid choice"),
             ({"where": "POOL.Stauts eq Alive"}, "did you mean &#x27;Status&#x27;?"),
-            ({"fields": "URL\nPOOL.Acepted"}, "no rig sends a field &#x27;Acepted&#x27;: did you mean &#x27;Accepted&#x27;?"),
+            ({"fields": "URL\nPOOL.Acepted"},
+             "no rig sends a field &#x27;Acepted&#x27;: did you mean &#x27;Accepted&#x27;?"),
             ({"where": "POOL.URL like x"}, "is not &#x27;FIELD RESTRICTION VALUE&#x27;"),
             ({"calc": "Accepted=median"}, "unknown function &#x27;median&#x27;"),
             ({"gen": "Rate=POOL.Difficulty Accepted +* 2"}, "unexpected &#x27;*&#x27; at position 27"),
@@ -145,7 +147,8 @@ class PageAdminTestCase(BaseTestCase):
     def test_export_action(self):
         self.client.force_login(self.root)
         pools = CustomPage.objects.get(slug="pools")
-        r = self.client.post("/admin/custompages/custompage/", {"action": "export_json", "_selected_action": [pools.pk]})
+        r = self.client.post("/admin/custompages/custompage/",
+                             {"action": "export_json", "_selected_action": [pools.pk]})
         data = json.loads(r.content)
         self.assertEqual(data[0]["slug"], "pools")
         self.assertEqual(data[0]["sections"][3]["section"], "POOL+STATS")

@@ -56,7 +56,7 @@ class DeepDevice:
             else:
                 writer.write(self.body + b"\0")
             await writer.drain()
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             pass
         finally:
             writer.close()

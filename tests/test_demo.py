@@ -33,7 +33,7 @@ def test_candidates_start_at_the_base_and_avoid_the_ephemeral_range():
 
 def test_the_default_base_is_outside_the_ephemeral_range():
     low, high = demo.ephemeral_range()
-    assert settings.DEMO_BASE_PORT + demo.BLOCK <= low or settings.DEMO_BASE_PORT > high
+    assert low >= settings.DEMO_BASE_PORT + demo.BLOCK or high < settings.DEMO_BASE_PORT
 
 
 def occupy(base):
@@ -114,7 +114,7 @@ def demo_rigs(var):
 def assert_held(proc, base, rigs):
     ports, paths = listeners(proc.pid)
     assert len(rigs) == 13
-    for name, (pk, port, web_port, path, enabled) in rigs.items():
+    for name, (_pk, port, web_port, path, enabled) in rigs.items():
         assert enabled, name
         if name == "ckpool":
             assert path.startswith(demo.demo_dir(base)) and os.path.join(path, "stratifier") in paths

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rigs.readings import digits
 from rigs.drivers.cgminer import stored
 from rigs.drivers.cgminer.protocol import from_text, parse_reply
-from rigs.web.field_display import RATE_PREFIX, RATE_WINDOWS, fmt, rate_title
+from rigs.readings import digits
 from rigs.web.display import as_sent
+from rigs.web.field_display import RATE_PREFIX, RATE_WINDOWS, fmt, rate_title
 from rigs.web.php import number_format, php_str
 from tests.conftest import BFG, CGM, fixture_bytes
 
@@ -56,7 +56,8 @@ def _elapsed(text):
 MINERPHP_MHS = ("MHS av", "MHS 5s", "MHS 1m", "MHS 5m", "MHS 15m")
 THOUSANDS = ("Total MH", "Getworks", "Works", "Accepted", "Rejected", "Local Work", "Discarded", "Diff1 Shares",
              "Diff1 Work", "Times Sent", "Bytes Sent", "Net Bytes Sent", "Times Recv", "Bytes Recv", "Net Bytes Recv")
-ENDZERO = ("Hs", "W", "history_time", "Pool Wait", "Pool Max", "Pool Min", "Pool Av", "Min Diff", "Max Diff", "Work Diff")
+ENDZERO = ("Hs", "W", "history_time", "Pool Wait", "Pool Max", "Pool Min", "Pool Av", "Min Diff", "Max Diff",
+           "Work Diff")
 
 
 def minerphp_cell(section, name, value, when, row):

@@ -9,11 +9,11 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from rigs.polling import poller
-from rigs.readings import digits
 from rigs.drivers.cgminer import stored
 from rigs.drivers.cgminer.protocol import parse_reply
 from rigs.models import Rig, Snapshot
+from rigs.polling import poller
+from rigs.readings import digits
 from tests.conftest import CGM, fixture_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)

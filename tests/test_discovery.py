@@ -150,7 +150,8 @@ class MulticastTests(BaseTestCase):
         self.assertFalse(Rig.objects.filter(port=4030).exists())
 
     def test_the_commands_end_to_end(self):
-        env = dict(os.environ, DEMO_RIGS="false", MINERPANEL_VAR=os.environ.get("MINERPANEL_VAR", "/tmp/minerpanel-t11"))
+        env = dict(os.environ, DEMO_RIGS="false",
+                   MINERPANEL_VAR=os.environ.get("MINERPANEL_VAR", "/tmp/minerpanel-t11"))
         exec_ = ("ip", "netns", "exec", self.ns.name, sys.executable, str(ROOT / "manage.py"))
         sim = subprocess.Popen([*exec_, "simulate_rigs", "--count", "3", "--base-port", "4030", "--mcast",
                                 "--mcast-code", "K1", "--access", "1=deny"],

@@ -65,7 +65,8 @@ def test_devs_notify_match_on_name_and_id_including_gpus():
 
 def test_stats_joins():
     assert [r["STATS.Chips"] for r in rig_rows(RIG1, "DEVS+STATS")] == [63]
-    assert [(r["POOL.URL"], r["STATS.Bytes Sent"]) for r in rig_rows(RIG1, "POOL+STATS")] == [("pool-a", 10), ("pool-b", 20)]
+    rows = rig_rows(RIG1, "POOL+STATS")
+    assert [(r["POOL.URL"], r["STATS.Bytes Sent"]) for r in rows] == [("pool-a", 10), ("pool-b", 20)]
 
 
 def test_where_and_having():
@@ -214,7 +215,9 @@ def test_sort_by_fields():
 
 
 def test_every_restriction():
-    rigs = [{"name": "x", "sections": {"POOLS": [{"URL": "b", "N": 2, "U": ""}, {"URL": "A", "N": 10}, {"URL": "c", "N": 5, "U": "u"}]}}]
+    rigs = [{"name": "x",
+             "sections": {"POOLS": [{"URL": "b", "N": 2, "U": ""}, {"URL": "A", "N": 10},
+                                    {"URL": "c", "N": 5, "U": "u"}]}}]
 
     def urls(*tests):
         return values(build_section({"section": "POOL", "where": [list(t) for t in tests]}, rigs), "URL")

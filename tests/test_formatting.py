@@ -4,7 +4,14 @@ worked out from miner.php's fmt(), showdatetime() and PHP's number printing."""
 import zoneinfo
 
 from rigs.web.display import (
-    date_box, expected_share_seconds, format_age, format_rate, last_share_state, number_format, php_str, thousands,
+    date_box,
+    expected_share_seconds,
+    format_age,
+    format_rate,
+    last_share_state,
+    number_format,
+    php_str,
+    thousands,
 )
 from rigs.web.field_display import fmt, rate_title
 

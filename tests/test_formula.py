@@ -40,7 +40,10 @@ ROW = {"POOL.Difficulty Accepted": 300.0, "POOL.Accepted": 3, "POOL.Rejected": 0
     ("'Pool ' + Status", "Pool Alive"),
 ])
 def test_formulas(text, expected):
-    assert evaluate(text, ROW) == pytest.approx(expected) if not isinstance(expected, str) else evaluate(text, ROW) == expected
+    if isinstance(expected, str):
+        assert evaluate(text, ROW) == expected
+    else:
+        assert evaluate(text, ROW) == pytest.approx(expected)
 
 
 def test_longest_field_name_wins():

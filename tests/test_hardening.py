@@ -273,7 +273,8 @@ class IncomingValuesTestCase(BaseTestCase):
             self.assertEqual(self.client.get(f"/api/rigs/{key}/summary/", **auth).status_code, 404, key)
         self.client.force_login(self.alice)
         self.assertEqual(self.client.get("/rigs/99999999999999999999999/").status_code, 404)
-        r = self.client.post("/bulk/run/", {"command": "save", "target": "selected", "rigs": ["²", "9" * 30]}, follow=True)
+        r = self.client.post("/bulk/run/", {"command": "save", "target": "selected", "rigs": ["²", "9" * 30]},
+                             follow=True)
         self.assertContains(r, "No rig matches")
         r = self.client.post("/tokens/", {"revoke": "²"}, follow=True)
         self.assertContains(r, "nothing was revoked")

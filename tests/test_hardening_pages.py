@@ -67,7 +67,8 @@ class PageImportTestCase(BaseTestCase):
 
     def test_bounds_on_sections_and_fields(self):
         self.refused([{"name": "a", "slug": "a", "sections": [{"section": "SUMMARY"}] * 31}], "31 sections, at most 30")
-        msg = self.refused([{"name": "a", "slug": "a", "sections": [{"section": "SUMMARY", "fields": "Elapsed\n" * 5000}]}],
+        msg = self.refused([{"name": "a", "slug": "a",
+                             "sections": [{"section": "SUMMARY", "fields": "Elapsed\n" * 5000}]}],
                            "fields: at most 20,000 characters")
         self.assertLess(len(msg), 2000)
         self.refused([{"name": "a", "slug": "a", "sections": [{"section": "SUMMARY", "fields": "A\n" * 300}]}],
@@ -76,7 +77,8 @@ class PageImportTestCase(BaseTestCase):
     def test_a_good_file_imports(self):
         from custompages.models import CustomPage
 
-        out = import_file([{"name": "A", "slug": "a", "public": True, "sections": [{"section": "SUMMARY", "fields": "Elapsed"}]}])
+        out = import_file([{"name": "A", "slug": "a", "public": True,
+                            "sections": [{"section": "SUMMARY", "fields": "Elapsed"}]}])
         self.assertIn("imported A (1 sections)", out)
         self.assertEqual(CustomPage.objects.get(slug="a").sections.get().fields, "Elapsed")
 

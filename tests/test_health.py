@@ -202,4 +202,5 @@ def test_hardware_errors_are_against_the_work_done_not_the_shares():
     assert health(no_denominator)["state"] == "ok"  # an Antminer without `summary`: no work figure, no verdict
     by_difficulty = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 5018, "Rejected": 29, "Difficulty Accepted": 1071653490.0,
                                   "Difficulty Rejected": 5623144.0, "Device Rejected%": 135.7304}]}
-    assert health(by_difficulty)["state"] == "ok"  # 0.52 % by difficulty (Whatsminer M20S), not its odd Device Rejected%
+    # 0.52 % by difficulty (Whatsminer M20S), not its odd Device Rejected%
+    assert health(by_difficulty)["state"] == "ok"

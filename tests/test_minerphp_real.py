@@ -58,7 +58,8 @@ class PublishedMyminerTests(BaseTestCase):
 
     def test_references_by_zero_user_pages_and_nothing(self):
         out = run_text("<?php\n$user_pages = array('Mine' => array(array('SUMMARY' => array('Elapsed', 'MHS av')), "
-                       "array('SUMMARY' => array('MHS av'))), 'Spare' => array(array('POOL' => array('URL')), array()));\n"
+                       "array('SUMMARY' => array('MHS av'))), "
+                       "'Spare' => array(array('POOL' => array('URL')), array()));\n"
                        "$customsummarypages = array('Kano' => 0, 'Mine' => 1, 'Nowhere' => 1, 'Off' => null);\n")
         self.assertIn("= page 'Kano': the panel's built-in page", out)
         self.assertIn("the page 'Mine' => 1: imported from $user_pages['Mine']", out)
@@ -98,7 +99,8 @@ class MinerPhpVariantTests(BaseTestCase):
         self.assertEqual([s.export() for s in CustomPage.objects.get(slug="kano").sections.all()], kano)
         avalon = CustomPage.objects.get(name="Avalon")
         self.assertEqual([s.section for s in avalon.sections.all()], ["DATE", "COIN", "SUMMARY"])
-        self.assertEqual(avalon.sections.get(section="SUMMARY").gen, "THS av=MHS av / 1000000.0\nTHS 5m=MHS 5m / 1000000.0")
+        self.assertEqual(avalon.sections.get(section="SUMMARY").gen,
+                         "THS av=MHS av / 1000000.0\nTHS 5m=MHS 5m / 1000000.0")
         self.assertIn("the section MM (Kano's Avalon table, drawn by its own PHP) has no equivalent: skipped", out)
         s9 = CustomPage.objects.get(name="S9").sections.get(section="STATS")
         self.assertEqual(s9.where, "ID !sub POOL")
@@ -115,7 +117,8 @@ class ImportedFormulaTests(BaseTestCase):
     def test_prefixed_formulas_in_plain_sections_compute_and_bad_ones_are_named(self):
         out = run_text("<?php\n$customsummarypages = array('Rej' => array(array("
                        "'POOL' => array('URL', 'GEN.RejPct=Rej%'), 'SUMMARY' => array('GEN.GHS av=GH/s av||MHS av')),"
-                       " array(), array('POOL' => array('gen' => array('RejPct' => 'POOL.Rejected/max(POOL.Accepted,1)',"
+                       " array(), array('POOL' => array('gen' => array("
+                       "'RejPct' => 'POOL.Rejected/max(POOL.Accepted,1)',"
                        " 'Typo' => 'POOL.Rejectd*1')), 'SUMMARY' => array('gen' => array('GHS av' => "
                        "'SUMMARY.MHS av/1000')))));\n")
         self.assertIn("page 'Rej', POOL: gen 'Typo': no rig sends a field 'POOL.Rejectd'", out)

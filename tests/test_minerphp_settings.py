@@ -76,7 +76,8 @@ class SettingsTests(BaseTestCase):
         when = int(time.time())
         dev = dict(LATE, **{"Last Share Time": when - 60})
         self.rig.snapshot.delete() if hasattr(self.rig, "snapshot") else None
-        self.snapshot(sections={"DEVS": [dev, dict(dev, ASC=1, ID=1)]}, statuses={"devs": {"STATUS": "S", "When": when}})
+        self.snapshot(sections={"DEVS": [dev, dict(dev, ASC=1, ID=1)]},
+                      statuses={"devs": {"STATUS": "S", "When": when}})
         self.client.force_login(self.bob)
         return self.client.get("/overview/").content.decode(), self.client.get(f"/rigs/{self.rig.pk}/").content.decode()
 
@@ -122,11 +123,11 @@ class SettingsTests(BaseTestCase):
         self.assertIn('value="switchpool"', page)  # the per-pool buttons stay
 
     def test_date_format_of_cells(self):
-        epoch = datetime.datetime(2026, 12, 2, 3, 4, 5, tzinfo=datetime.timezone.utc).timestamp()
-        self.assertEqual(clock(epoch, datetime.timezone.utc, with_date=True), "03:04:05 02-Dec")
+        epoch = datetime.datetime(2026, 12, 2, 3, 4, 5, tzinfo=datetime.UTC).timestamp()
+        self.assertEqual(clock(epoch, datetime.UTC, with_date=True), "03:04:05 02-Dec")
         with override_settings(DATETIME_FORMAT_CELLS="H:i:s j-M-Y"):
-            self.assertEqual(clock(epoch, datetime.timezone.utc, with_date=True), "03:04:05 2-Dec-2026")
-            self.assertEqual(clock(epoch, datetime.timezone.utc), "03:04:05")  # times without a date stay
+            self.assertEqual(clock(epoch, datetime.UTC, with_date=True), "03:04:05 2-Dec-2026")
+            self.assertEqual(clock(epoch, datetime.UTC), "03:04:05")  # times without a date stay
 
     def test_rig_totals(self):
         one = [{"POOL": 0, "Accepted": 5}]

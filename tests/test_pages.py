@@ -147,7 +147,8 @@ class SummaryPageTestCase(BaseTestCase):
 
     def test_wrong_types_never_crash(self):
         self.snapshot(sections={"SUMMARY": [{"MHS av": "abc", "Elapsed": [1], "Accepted": {"x": 1}}],
-                                "DEVS": [{"ASC": 0, "Temperature": "hot", "MHS av": None, "Last Share Time": "x"}, "junk"],
+                                "DEVS": [{"ASC": 0, "Temperature": "hot", "MHS av": None, "Last Share Time": "x"},
+                                         "junk"],
                                 "POOLS": ["junk", {"POOL": "x", "Priority": "high", "Status": None}]})
         self.assertEqual(self.client.get(SUMMARY).status_code, 200)
         self.assertEqual(self.client.get(f"/rigs/{self.rig.pk}/").status_code, 200)
@@ -197,7 +198,8 @@ class SummaryPageTestCase(BaseTestCase):
         self.rig.readonly = True
         self.rig.save()
         self.snapshot()
-        self.assertContains(self.client.get(SUMMARY), '<td class="reasons" data-label="Reasons">read-only</td>', html=False)
+        self.assertContains(self.client.get(SUMMARY), '<td class="reasons" data-label="Reasons">read-only</td>',
+                            html=False)
 
     @override_settings(READONLY=True)
     def test_global_readonly_is_shown(self):
@@ -375,7 +377,8 @@ class ErrorPagesTest(BaseTestCase):
 
 class RefusedCommandFormTest(BaseTestCase):
     def test_a_refused_form_comes_back_with_its_values_and_the_error_beside_it(self):
-        self.snapshot(sections={"POOLS": [{"POOL": 0, "URL": "stratum+tcp://a:3333", "Status": "Alive", "Priority": 0}]})
+        self.snapshot(sections={"POOLS": [{"POOL": 0, "URL": "stratum+tcp://a:3333", "Status": "Alive",
+                                           "Priority": 0}]})
         self.client.force_login(self.alice)
         r = self.client.post(f"/rigs/{self.rig.pk}/command/", {"command": "addpool", "url": "not a url <b>",
                                                                  "user": "worker.7", "password": "secret-pw"})
@@ -398,7 +401,8 @@ class RefusedCommandFormTest(BaseTestCase):
 
 class RigFiguresLineTest(BaseTestCase):
     def test_the_rig_page_says_its_normalised_figures(self):
-        self.snapshot(sections={"SUMMARY": [{"GHS av": 13500.0, "GHS 5s": "14,000.50", "Accepted": 3937, "Rejected": 100}],
+        self.snapshot(sections={"SUMMARY": [{"GHS av": 13500.0, "GHS 5s": "14,000.50", "Accepted": 3937,
+                                             "Rejected": 100}],
                                 "STATS": [{"temp1": 61, "temp2_2": 67}]})
         self.client.force_login(self.bob)
         page = self.client.get(f"/rigs/{self.rig.pk}/").content.decode()

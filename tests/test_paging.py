@@ -4,9 +4,9 @@ from urllib.parse import parse_qs
 
 from django.test import SimpleTestCase, override_settings
 
+from rigs.live import render_fragment
 from rigs.models import Rig
 from rigs.web import paging
-from rigs.web.live import render_fragment
 
 from .base import BaseTestCase
 from .test_pages import summary
@@ -99,7 +99,8 @@ class LongTablesTestCase(BaseTestCase):
         self.assertIn("Rows 11–20 of 28", body2)
         self.assertIn('href="?custom-3-page=3#custom-3"', body2)
         rigs2 = self.table(page2, "rigs")
-        self.assertEqual(rigs2[rigs2.index("<tbody>"):rigs2.index("</tbody>")], rigs[rigs.index("<tbody>"):rigs.index("</tbody>")])
+        self.assertEqual(rigs2[rigs2.index("<tbody>"):rigs2.index("</tbody>")],
+                         rigs[rigs.index("<tbody>"):rigs.index("</tbody>")])
         self.assertIn('href="?custom-3-page=2&amp;rigs-page=2#rigs"', rigs2)
         self.assertIn('<input type="hidden" name="custom-3-page" value="2">', rigs2)  # its filter keeps it
 

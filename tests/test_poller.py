@@ -13,6 +13,7 @@ from rigs.drivers import cgminer
 from rigs.models import Rig, Snapshot
 from rigs.polling import poller
 from rigs.simulators.cgminer import SimRig
+from tests.waiting import async_wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +22,7 @@ FAST = {"RIG_TIMEOUT": 1.0, "RIG_CONNECT_TIMEOUT": 1.0}
 
 def register(f, faults=()):
     rigs = []
-    for i, sim in enumerate(f.rigs):
+    for i in range(len(f.rigs)):
         rigs.append(Rig.objects.create(name=f"r{i}", host="127.0.0.1", port=f.port(i)))
     return rigs
 
@@ -49,7 +50,8 @@ def test_a_round_stores_every_rig_and_isolates_failures(farm):
     snaps = {s.rig_id: s for s in Snapshot.objects.all()}
     ok = snaps[rigs[0].id]
     assert ok.state() == "ok" and ok.joins is True
-    assert set(ok.sections) >= {"VERSION", "CONFIG", "SUMMARY", "DEVS", "POOLS", "NOTIFY", "DEVDETAILS", "STATS", "COIN"}
+    assert set(ok.sections) >= {"VERSION", "CONFIG", "SUMMARY", "DEVS", "POOLS", "NOTIFY", "DEVDETAILS", "STATS",
+                                "COIN"}
     assert ok.statuses["summary"]["Code"] == 11
     assert set(ok.brief) == {"when", "figures", "health", "history"}  # no copy of the sections
     assert ok.brief["figures"]["accepted"] == ok.sections["SUMMARY"][0]["Accepted"]
@@ -164,10 +166,8 @@ def test_run_stops_when_asked(farm):
     async def go():
         stop = asyncio.Event()
         task = asyncio.create_task(poller.run(stop, interval=0.2))
-        for _ in range(100):  # a first round stored (a stop cancels the round in progress)
-            await asyncio.sleep(0.1)
-            if await sync_to_async(Snapshot.objects.exists)():
-                break
+        # a first round stored (a stop cancels the round in progress)
+        await async_wait_for(sync_to_async(Snapshot.objects.exists), 10, "a first round stored")
         stop.set()
         await asyncio.wait_for(task, 3)
 

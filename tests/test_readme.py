@@ -10,7 +10,6 @@ import shlex
 import shutil
 import subprocess
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,6 +24,7 @@ from rigs.models import AuditEntry
 from rigs.polling import poller
 from rigs.simulators import xmrigcc as xmrigcc_sim
 from rigs.simulators.cgminer import SimRig, demo_rigs
+from tests.waiting import wait_for
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 ADDRESS = "http://127.0.0.1:8000"  # where the README's examples find the panel
@@ -103,10 +103,7 @@ def demo_rigs_served(transactional_db, builtin_pages, settings):
             continue
     demo.place(sims, rigs, base)
     fleet = asyncio.run_coroutine_threadsafe(xmrigcc_sim.run_fleet(xmrigcc_sim.demo_fleet(cc), interval=1), loop)
-    for _ in range(50):
-        if "gpu-box" in cc.status:
-            break
-        time.sleep(0.1)
+    wait_for(lambda: "gpu-box" in cc.status, 5, "the fleet's first report")
     asyncio.run(poller.poll_once())
     yield sims
     fleet.cancel()

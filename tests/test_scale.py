@@ -22,6 +22,7 @@ from rigs.models import PollerLease, Rig, Snapshot, make_brief
 from rigs.polling import poller
 from rigs.polling.lease import Lease, Lost
 from rigs.simulators.cgminer import SimRig
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,15 +65,6 @@ def pollers(tmp_path):
     p = Pollers(tmp_path, POLL_LEASE="5")
     yield p
     p.stop()
-
-
-def wait_for(predicate, timeout, what):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def log_of(proc):
@@ -170,7 +162,7 @@ def test_two_pollers_for_one_shard_do_not_both_poll(farm, pollers):
     wait_for(lambda: "polling (lease taken)" in log_of(first), 30, "the first poller to take the shard")
     second = pollers.start("--interval", "0.5")
     wait_for(lambda: "standing by" in log_of(second), 30, "the second poller to stand by")
-    time.sleep(2)
+    wait_for(lambda: log_of(first).count("minerpanel.poller: round:") >= 3, 30, "three rounds by the holder")
     for proc in (second, first):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from minerpanel import encryption, settings as panel_settings
+from minerpanel import encryption
+from minerpanel import settings as panel_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,8 @@ class DestinationForm(forms.ModelForm):
     """The URL holds secrets (tokens, passwords): it is never sent back to the browser; blank keeps it."""
 
     url = forms.CharField(required=False, label="Apprise URL", widget=forms.PasswordInput(render_value=False),
-                          help_text=Destination._meta.get_field("url").help_text + " Leave blank to keep the current one.")
+                          help_text=Destination._meta.get_field("url").help_text
+                          + " Leave blank to keep the current one.")
 
     class Meta:
         model = Destination

@@ -18,7 +18,7 @@ from rigs.models import Snapshot
 from rigs.polling.upsert import upsert
 from rigs.readings.figures import first_dict, number
 from rigs.readings.freshness import stale_after
-from rigs.web.tables import active_pool
+from rigs.readings.records import active_pool
 
 from .models import STATES, FarmPoint, Mark, Point
 
@@ -195,13 +195,15 @@ def rollup(now, max_buckets=96):
         rows = (Point.objects.filter(res=src, t__gte=done, t__lt=end).annotate(b=bucket).values("rig_id", "b")
                 .annotate(hs_=Avg("hs"), now_=Avg("hs_now"), min_=Min("hs_min"), max_=Max("hs_max"), acc_=Sum("acc"),
                           rej_=Sum("rej"), stale_=Sum("stale"), hw_=Sum("hw"), temp_=Avg("temp"),
-                          tmax_=Max("temp_max"), chip_=Max("chip_temp"), fan_=Avg("fan"), power_=Avg("power"), pool_=Max("pool"),
+                          tmax_=Max("temp_max"), chip_=Max("chip_temp"), fan_=Avg("fan"), power_=Avg("power"),
+                          pool_=Max("pool"),
                           state_=Max("state"), units_=Min("units")))
         upsert(Point, [
             {"rig_id": r["rig_id"], "res": dst, "t": r["b"], "hs": r["hs_"], "hs_now": r["now_"], "hs_min": r["min_"],
              "hs_max": r["max_"], "acc": whole(r["acc_"]), "rej": whole(r["rej_"]), "stale": whole(r["stale_"]),
              "hw": whole(r["hw_"]),
-             "temp": r["temp_"], "temp_max": r["tmax_"], "chip_temp": r["chip_"], "fan": r["fan_"], "power": r["power_"], "pool": r["pool_"],
+             "temp": r["temp_"], "temp_max": r["tmax_"], "chip_temp": r["chip_"], "fan": r["fan_"],
+             "power": r["power_"], "pool": r["pool_"],
              "state": r["state_"], "units": r["units_"]} for r in rows], [], unique=["rig", "res", "t"])
         farm = (FarmPoint.objects.filter(res=src, t__gte=done, t__lt=end).annotate(b=bucket)
                 .values("shard", "algorithm", "b").annotate(hs_=Avg("hs"), rigs_=Max("rigs"), ok_=Min("healthy")))

@@ -21,7 +21,7 @@ from rigs.models import Rig, Snapshot
 from rigs.readings.figures import AVERAGE, number, rate_hs
 from rigs.readings.freshness import reachability
 from rigs.readings.health import device_label
-from rigs.web.tables import active_pool
+from rigs.readings.records import active_pool
 
 from .models import Alert, Mark, Point
 

@@ -6,6 +6,9 @@ import resource
 import socket
 import time
 
+from rigs.drivers.cgminer import POLL_COMMANDS, stored
+from rigs.drivers.cgminer.protocol import parse_reply
+
 
 def free_base(count):
     """A base port with ``count`` free ports above it."""
@@ -68,3 +71,8 @@ def tree_cpu(root):
 def cpu_seconds():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
+
+
+def snapshot_of(sim):
+    command = "+".join(POLL_COMMANDS)
+    return stored(parse_reply(sim.handle(f'{{"command":"{command}"}}'.encode()), command))

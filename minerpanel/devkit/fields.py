@@ -15,7 +15,8 @@ from pathlib import Path
 from rigs.drivers.cgminer.protocol import parse_reply
 from rigs.simulators.cgminer import FLAVOURS, SimRig
 
-COMMANDS = ["summary", "pools", "devs", "procs", "notify", "devdetails", "stats", "coin", "config", "usbstats", "version"]
+COMMANDS = ["summary", "pools", "devs", "procs", "notify", "devdetails", "stats", "coin", "config", "usbstats",
+            "version"]
 PATH = Path(__file__).resolve().parents[2] / "custompages" / "fields.json"
 ABOUT = ("The fields each API section of the simulated rigs sends (cgminer in every flavour, a ckpool, an "
          "XMRigCC server), for custompages.catalogue. Written by `python -m minerpanel.devkit.fields`; "
@@ -43,7 +44,8 @@ def sent():
     for flavour in FLAVOURS:
         rig = SimRig(flavour=flavour, devices=2, pools=2)
         for command in COMMANDS:
-            replies.append(parse_reply(rig.handle(json.dumps({"command": command}).encode()), command)[command].sections)
+            replies.append(parse_reply(rig.handle(json.dumps({"command": command}).encode()),
+                                       command)[command].sections)
     for sections in replies + other_kinds():
         for section, records in sections.items():
             for rec in records:

@@ -119,7 +119,8 @@ def page_entry(name, spec, known, notes, order):
         raise ValueError("has no sections")
     for section in [*totals, *ext]:
         if section not in layout:
-            notes.append(f"page '{name}': totals or extension for '{section}', a section the page does not show: ignored")
+            notes.append(f"page '{name}': totals or extension for '{section}', "
+                         "a section the page does not show: ignored")
     sections = []
     for section, fields in layout.items():
         section = str(section)
@@ -150,7 +151,8 @@ def page_entry(name, spec, known, notes, order):
         gen, gnames = formulas(extension.get("gen"), f"gen of {section}", names, notes, name)
         gens = bnames | gnames
         entry = {"section": section, "fields": "\n".join(section_fields(specs, gens)),
-                 "totals": "\n".join(clean_line(t, "a total") for t in strings(totals.get(section), f"totals of {section}")),
+                 "totals": "\n".join(clean_line(t, "a total") for t in strings(totals.get(section),
+                                                                               f"totals of {section}")),
                  "where": tests(extension.get("where"), f"where of {section}"),
                  "having": tests(extension.get("having"), f"having of {section}"),
                  "group": "\n".join(clean_line(g, "a group field") for g in group),

@@ -22,7 +22,8 @@ def import_minerphp(request):
     if request.method == "POST" and "file" in request.FILES:
         upload = request.FILES["file"]
         if upload.size > php_reader.MAX_SIZE:
-            context["error"] = f"{upload.name} is larger than {php_reader.MAX_SIZE // 1024 // 1024} MB: not a settings file."
+            megabytes = php_reader.MAX_SIZE // 1024 // 1024
+            context["error"] = f"{upload.name} is larger than {megabytes} MB: not a settings file."
         else:
             text = upload.read().decode("utf-8", errors="replace")
             return show(request, context, upload.name[:200], text, dry_run=True)

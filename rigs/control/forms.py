@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from rigs import drivers
-from rigs.web.tables import active_pool, device_name
+from rigs.readings.records import active_pool, device_name
 
 from . import commands
 

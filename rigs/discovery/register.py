@@ -95,3 +95,17 @@ def record_round(found, expect):
 def last_round():
     """What the last scheduled discovery found (in the poller's process): {"at", "found", "warning", "added"} or None."""
     return cache.get(LAST_KEY)
+
+
+_NEXT = {"at": 0.0}  # monotonic time of the next scheduled discovery round, in the lead poller
+
+
+async def on_lead_round(began):
+    """DISCOVERY=mcast: the lead poller also finds new rigs, every DISCOVERY_INTERVAL seconds."""
+    if settings.DISCOVERY != "mcast" or began < _NEXT["at"]:
+        return
+    _NEXT["at"] = began + settings.DISCOVERY_INTERVAL
+    try:
+        await scheduled_round()
+    except Exception:
+        log.exception("scheduled discovery failed; trying again in %.0f s", settings.DISCOVERY_INTERVAL)

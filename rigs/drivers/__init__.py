@@ -38,7 +38,26 @@ control, the API and the pages look drivers up here by kind and never name one.
 
 import importlib
 import sys
+from collections.abc import Callable
 from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Unpack
+
+from .interface import Limits
+
+if TYPE_CHECKING:
+    from . import antminer, avalon, braiins, cgminer, ckpool, luxos, vnish, whatsminer, xmrig, xmrigcc
+    from .described import Command
+    from .interface import Addresses, ChecksAccess, ChecksSettings, Detects, Driver, Reports
+
+    # mypy holds every driver module against the interface, and each capability against its kinds
+    _DRIVERS: tuple[Driver, ...] = (
+        braiins, whatsminer, luxos, vnish, antminer, avalon, cgminer, xmrig, ckpool, xmrigcc)
+    _DETECTS: tuple[Detects, ...] = (braiins, whatsminer, luxos, vnish, antminer, avalon, cgminer, xmrig, xmrigcc)
+    _CHECK_ACCESS: tuple[ChecksAccess, ...] = (braiins, whatsminer, luxos, vnish, antminer, avalon, cgminer)
+    _REPORTS: tuple[Reports, ...] = (cgminer,)
+    _CHECKS: tuple[ChecksSettings, ...] = (ckpool, xmrigcc)
+    _ADDRESSES: tuple[Addresses, ...] = (ckpool,)
 
 # Adding a kind: its module here, its simulator in rigs/simulators/, its tests, and this line.
 # The ASIC firmwares come before cgminer: detection asks in this order (asic-dialects.md §5) and
@@ -57,95 +76,95 @@ MODULES = {
 }
 
 
-def driver(kind):
+def driver(kind: str) -> ModuleType:
     name = MODULES[kind]
     return sys.modules.get(name) or importlib.import_module(name)  # import_module's locks cost per call
 
 
-def kinds():
+def kinds() -> list[str]:
     return list(MODULES)
 
 
-def choices():
+def choices() -> list[tuple[str, str]]:
     """(kind, label) for the Rig model's field (a callable: a new kind needs no migration): the
     default kind first, then by label (MODULES is in detection order)."""
     default = "cgminer"
     return sorted(((kind, driver(kind).LABEL) for kind in MODULES), key=lambda c: (c[0] != default, c[1].lower()))
 
 
-def about(kind):
+def about(kind: str) -> str:
     """What the rig page says about where a kind's numbers come from, if anything."""
     return getattr(driver(kind), "ABOUT", "") if kind in MODULES else ""
 
 
 @cache  # asked several times for every snapshot
-def is_pool(kind):
+def is_pool(kind: str) -> bool:
     return kind in MODULES and getattr(driver(kind), "IS_POOL", False)
 
 
-def can(kind, feature):
+def can(kind: str, feature: str) -> bool:
     """Whether the kind's driver offers an optional function (report, check_access...)."""
     return kind in MODULES and callable(getattr(driver(kind), feature, None))
 
 
 @cache
-def _attribute(kind, name, default):
+def _attribute(kind: str, name: str, default: Any) -> Any:
     return getattr(driver(kind), name, default) if kind in MODULES else default
 
 
-def fleet_unit(kind):
+def fleet_unit(kind: str) -> str:
     """What a fleet's members are called ("workers", "clients"); "" for a kind that is not a fleet."""
     return _attribute(kind, "FLEET_UNIT", "")
 
 
-def fleet_section(kind):
+def fleet_section(kind: str) -> str:
     """The section whose records are a fleet's members ("WORKERS"); "" for a kind that is not a fleet."""
     return _attribute(kind, "FLEET_SECTION", "")
 
 
 @cache
-def fleet_kinds():
+def fleet_kinds() -> tuple[str, ...]:
     return tuple(kind for kind in MODULES if fleet_unit(kind))
 
 
-def needs_secret(kind):
+def needs_secret(kind: str) -> bool:
     return _attribute(kind, "NEEDS_SECRET", True)
 
 
-def client_actions(kind):
+def client_actions(kind: str) -> tuple[str, ...]:
     """The client commands a fleet's rows offer as quick actions; () for a kind without clients."""
     return tuple(_attribute(kind, "CLIENT_ACTIONS", ()))
 
 
-def device_labeller(kind):
+def device_labeller(kind: str) -> Callable[[dict[str, Any]], str] | None:
     """The driver's device_label(record), or None: the usual one ("GPU 1", "Name ID")."""
     return _attribute(kind, "device_label", None)
 
 
-def access_denied(kind, code, message=""):
+def access_denied(kind: str, code: int | None, message: object = "") -> bool:
     """Whether a rig's answer says it refuses the panel access, by its driver's rule (cgminer: code 45);
     a kind without one: never."""
     rule = _attribute(kind, "access_denied", None)
     return bool(rule and rule(code, message))
 
 
-def page_sections():
+def page_sections() -> tuple[str, ...]:
     """The sections of their own the drivers let custom pages name (a ckpool's USERS...), in registry order."""
     return tuple(dict.fromkeys(s for kind in MODULES for s in getattr(driver(kind), "PAGE_SECTIONS", ())))
 
 
-def page_joins():
+def page_joins() -> dict[tuple[str, str], str]:
     """{(left, right): how rows pair up} for the drivers' own sections."""
     return {pair: how for kind in MODULES for pair, how in getattr(driver(kind), "PAGE_JOINS", {}).items()}
 
 
-def field_groups():
+def field_groups() -> list[tuple[list[str], list[str]]]:
     """[(kinds, fields)]: the Rig fields the drivers use (FIELDS), grouped so that fields a kind uses
     together stay together (host, port, web_port, username, token; path, logdir): the admin's fieldsets.
     Kinds in the order of choices(), fields in the order the drivers list them."""
     order = [kind for kind, _ in choices()]
     listed = list(dict.fromkeys(f for kind in MODULES for f in getattr(driver(kind), "FIELDS", ())))
-    groups = []  # [(set of kinds, set of fields)]
+    groups: list[tuple[set[str], set[str]]] = []
     for kind in order:
         fields = set(getattr(driver(kind), "FIELDS", ()))
         joined = [g for g in groups if g[1] & fields]
@@ -158,12 +177,12 @@ def field_groups():
 
 
 @cache
-def commands():
+def commands() -> "dict[str, Command]":
     """Every kind's commands by name; a name several kinds share is described once, taking
     the kinds of all of them (and the first help text given)."""
     from dataclasses import replace
 
-    merged = {}
+    merged: dict[str, Command] = {}
     for kind in MODULES:
         for c in driver(kind).COMMANDS:
             first = merged.get(c.name)
@@ -172,7 +191,7 @@ def commands():
     return merged
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> tuple[str, str] | None:
     """(kind, description) of what answers at host:port, trying each kind in turn; None if nothing does."""
     for kind in MODULES:
         found = getattr(driver(kind), "detect", None)

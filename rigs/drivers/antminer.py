@@ -11,10 +11,12 @@ the configuration back), `blink.cgi`, `reboot.cgi`.
 """
 
 import re
+from typing import Any, Unpack
 
 from . import asic, cgminer, http
 from .described import Command, Param
 from .errors import BadReplyError, RigError
+from .interface import Access, Limits, Outcome, Record, Rig, Sections, Statuses
 
 KIND = "antminer"
 LABEL = "Antminer stock firmware (bmminer)"
@@ -50,7 +52,7 @@ def stats_record(stats):
 
 def chains(flat, unit="GH"):
     """One DEVS record per present hashboard of the flat stats record."""
-    out = []
+    out: list[Record] = []
     for n in sorted(int(m.group(1)) for m in map(_CHAIN.match, flat) if m):
         rate = flat.get(f"chain_rate{n}")
         if rate in ("", None):
@@ -94,7 +96,7 @@ def to_sections(sections):
     }, FANS=fans)
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     return await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
 
 
@@ -137,7 +139,7 @@ def _mode(conf):
     return str(conf.get("miner-mode", conf.get("bitmain-work-mode", "")))
 
 
-async def command(rig, name, values, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
     if name == "identify":
         on = bool(values.get("on"))
         reply = await web(rig, "POST", "blink.cgi", {"blink": "true" if on else "false"}, **limits)
@@ -180,12 +182,12 @@ async def command(rig, name, values, **limits):
     raise RigError(f"{name} is not an Antminer command")
 
 
-async def check_access(rig, **limits):
+async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:
     return await asic.access(web(rig, "GET", "get_system_info.cgi", **limits),
                              "The Antminer's web interface takes the panel's user and password.")
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:
     text = await asic.version_text(host, port, **limits)
     if "ANTMINER" not in text or not ("BMMINER" in text or "CGMINER 1.0.0" in text):
         return None

@@ -34,7 +34,7 @@ def num(value):
 def mhs(value, unit):
     """A hashrate in ``unit`` (H, K, M, G, T, "GH/s", "TH"...) as MH/s, rounded; None if not a number."""
     n = num(value)
-    factor = TO_MHS.get(str(unit).upper().removesuffix("/S").removesuffix("S"), None) if unit else None
+    factor = TO_MHS.get(str(unit).upper().removesuffix("/S").removesuffix("S")) if unit else None
     if n is None or factor is None:
         return None
     return round(n * factor, 3)
@@ -112,7 +112,7 @@ async def access(login, ok_message):
 
 
 # One `version` probe per address, shared by every family's detect() during one scan.
-_PROBES = {}
+_PROBES: dict[tuple[str, int], tuple[float, str]] = {}  # (host, port) -> (when asked, version text)
 PROBE_TTL = 10.0
 
 

@@ -2,7 +2,8 @@
 
 Reads: `version` (`PROD`, `MODEL`), `summary`, `pools`, and `stats`, whose `MM ID0` string holds the
 machine as `Key[value]` tokens (`GHSspd`, `GHSmm`, `MGHS[b0 b1 b2]` in GH/s, the chips' `TMax`/`Tmax` and
-`MTmax`, the hash boards' `HBTemp`/`HBITemp`/`HBOTemp` (see temperatures()), `Fan1..4`, `WALLPOWER` or the watts of `PS[...]` (see power()), `SYSTEMSTATU`...); newer units write
+`MTmax`, the hash boards' `HBTemp`/`HBITemp`/`HBOTemp` (see temperatures()), `Fan1..4`, `WALLPOWER`
+or the watts of `PS[...]` (see power()), `SYSTEMSTATU`...); newer units write
 it as `MM ID0:Summary`. Boards come from those lists (the single `devs` device says -273 °C). Writes
 go to the same port without any password: `ascset|0,<sub>,<args>` (reboot, LED, soft off/on), success
 being `S` or `I`; `softon` may close without answering. Avalons answer one connection at a time: a
@@ -12,11 +13,13 @@ command that meets a poll is tried again once.
 import asyncio
 import re
 import time
+from typing import Any, Unpack
 
 from . import asic, cgminer
 from .cgminer import client
 from .described import Command, Param
 from .errors import NoReplyError, RigError
+from .interface import Access, Limits, Outcome, Rig, Sections, Statuses
 
 KIND = "avalon"
 LABEL = "Avalon (Canaan cgminer)"
@@ -43,7 +46,7 @@ LONG = re.compile(r"(PVT_[TV]\d+|MW\d*|SF\d+|PLL\d+|ATAOPTS\d+|FACOPTS\d+|ATABD\
 
 def tokens(text):
     """{key: value} of an `MM ID0` string; the first spelling of a key wins."""
-    out = {}
+    out: dict[str, str] = {}
     for key, value in _TOKEN.findall(str(text or "")):
         out.setdefault(key, value.strip())
     return out
@@ -122,7 +125,7 @@ def to_sections(sections):
         FANS=fans, AVALON=[{k: v for k, v in mm.items() if not LONG.match(k)}] if mm else [])
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     return await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
 
 
@@ -137,7 +140,7 @@ async def ascset(rig, args, **limits):
             await asyncio.sleep(0.3)
 
 
-async def command(rig, name, values, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
     if name == "restart":
         reply = await client.call(rig.host, rig.port, "restart", **limits)
         return ("S", "cgminer is restarting.") if reply.ok else ("E", reply.msg[:200])
@@ -159,12 +162,12 @@ async def command(rig, name, values, **limits):
     return "E", reply.msg[:200] or "the Avalon refused it", reply.code
 
 
-async def check_access(rig, **limits):
+async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:
     return await asic.access(cgminer.read(rig, ["version"], **limits),
                              "The Avalon's API port takes commands from anyone who reaches it (it has no password).")
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:
     text = await asic.version_text(host, port, **limits)
     if "AVALON" not in text:
         return None

@@ -13,10 +13,12 @@ its web interface. Older releases (gRPC only, or LuCI/GraphQL) are read but not 
 
 import hashlib
 import time
+from typing import Any, Unpack
 
 from . import asic, cgminer, http
 from .described import Command, Param
 from .errors import BadReplyError, RigError
+from .interface import Access, Limits, Outcome, Rig, Sections, Statuses
 
 KIND = "braiins"
 LABEL = "Braiins OS (bosminer)"
@@ -68,12 +70,12 @@ def to_sections(sections):
         TUNERCHAINS=[c for c in chains if isinstance(c, dict)] if isinstance(chains, list) else [])
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     return await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
 
 
 # ------------------------------------------------------------------ REST (writes)
-_TOKENS = {}
+_TOKENS: dict[tuple[str, int, str], tuple[float, str]] = {}  # -> (good until, token)
 
 
 def _where(rig):
@@ -121,7 +123,7 @@ async def rest(rig, method, path, body=None, **limits):
         return status, None
 
 
-async def command(rig, name, values, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
     if name == "powertarget":
         _, reply = await rest(rig, "PUT", "/api/v1/performance/power-target", {"watt": values["watts"]}, **limits)
         got = asic.num(reply.get("watt")) if isinstance(reply, dict) else None
@@ -141,11 +143,11 @@ async def command(rig, name, values, **limits):
     raise RigError(f"{name} is not a Braiins OS command")
 
 
-async def check_access(rig, **limits):
+async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:
     return await asic.access(login(rig, **limits), "Braiins OS takes the panel's user and password.")
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:
     text = await asic.version_text(host, port, **limits)
     if "BOSMINER" not in text and "BOSER" not in text:
         return None

@@ -18,12 +18,14 @@ import json
 import os
 import struct
 import time
+from typing import Any, Unpack, cast
 
 from . import fastjson
 from .cgminer.repair import check_nesting
 from .ckpool_files import parse_rate, permission_help, read_logs
 from .described import Command, Param
 from .errors import BadReplyError, ConnectError, NoReplyError, RigError, TimeoutError_
+from .interface import Limits, Outcome, Record, Rig, Sections, Statuses
 
 KIND = "ckpool"
 LABEL = "ckpool (its Unix sockets and log files, on this machine)"
@@ -36,17 +38,20 @@ PAGE_SECTIONS = ("POOLSTATUS", "USERS", "WORKERS")
 PAGE_JOINS = {("USERS", "WORKERS"): "user", ("POOLSTATUS", "USERS"): "all", ("POOLSTATUS", "WORKERS"): "all"}
 # Its listener's commands (shared/PROTOCOLS.md 1.3); every one is confirmed: a pool's settings reach all its miners.
 COMMANDS = (
-    Command("loglevel", "Log level", "pool", (Param("level", "int", "Level (0 emergency ... 5 notice ... 7 debug)", 0, 7),),
+    Command("loglevel", "Log level", "pool",
+            (Param("level", "int", "Level (0 emergency ... 5 notice ... 7 debug)", 0, 7),),
             dangerous=True),
     Command("accept", "Accept miners", "pool", dangerous=True, help="New stratum connections are accepted."),
     Command("reject", "Reject miners", "pool", dangerous=True,
             help="New stratum connections are refused until 'Accept miners'."),
-    Command("reconnect", "Reconnect all miners", "pool", dangerous=True, help="Every connected miner is told to reconnect."),
+    Command("reconnect", "Reconnect all miners", "pool", dangerous=True,
+            help="Every connected miner is told to reconnect."),
     Command("resetshares", "Reset shares", "pool", dangerous=True,
             help="Zeroes accepted, rejected and best shares of the pool, every user and worker."),
     Command("restart", "Restart", "miner", dangerous=True,
             help="ckpool restarts by handing its connections over to a new process."),
-    Command("shutdown", "Shut down", "pool", dangerous=True, help="ckpool exits and stays down until something starts it."),
+    Command("shutdown", "Shut down", "pool", dangerous=True,
+            help="ckpool exits and stays down until something starts it."),
 )
 
 SOCKETS = ("listener", "stratifier", "connector", "generator")
@@ -65,11 +70,11 @@ ABOUT = (
 
 
 
-def address(rig):
+def address(rig: Rig) -> str:
     return rig.path
 
 
-def check(rig):
+def check(rig: Rig) -> dict[str, str]:
     """The admin's checks: both directories, absolute."""
     errors = {}
     for name in ("path", "logdir"):
@@ -183,7 +188,9 @@ def to_sections(pool, users, alive, stats, best, now):
                "Pool Rejected%": round(100 * rej / (acc + rej), 2) if acc is not None and rej and acc + rej else 0.0,
                "Best Share": status["Best Share"], "Users": status["Users"], "Workers": status["Workers"],
                "Idle": status["Idle"]}
-    user_rows, worker_rows, devs = [], [], []
+    user_rows: list[Record] = []
+    worker_rows: list[Record] = []
+    devs: list[Record] = []
     for name, data in users:
         user_rows.append({
             "User": name, **{f"MHS {w}": _mhs(data.get(k)) for w, k in USER_RATES},
@@ -217,9 +224,9 @@ async def _ping(sockdir, name, limits):
     return "up" if reply == "pong" else RigError(f"{name} answered {str(reply)[:40]!r} to ping")
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     """(sections, statuses) of one ckpool; RigError when it is down or unreadable."""
-    limits = {k: v for k, v in limits.items() if k in ("connect_timeout", "timeout")}
+    limits = cast(Limits, {k: v for k, v in limits.items() if k in ("connect_timeout", "timeout")})
     pings = dict(zip(SOCKETS, await asyncio.gather(*(_ping(rig.path, s, limits) for s in SOCKETS))))
     if isinstance(pings["listener"], RigError):
         raise pings["listener"]
@@ -271,9 +278,9 @@ EXPECTED = {"accept": ("accepting", "ckpool accepts new miner connections."),
             "loglevel": ("success", "Log level set.")}
 
 
-async def command(rig, name, values, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
     """One listener command; (letter, message)."""
-    limits = {k: v for k, v in limits.items() if k in ("connect_timeout", "timeout")}
+    limits = cast(Limits, {k: v for k, v in limits.items() if k in ("connect_timeout", "timeout")})
     if name not in EXPECTED:
         return "E", f"{name} is not a ckpool command"
     text = f"loglevel={int(values['level'])}" if name == "loglevel" else name

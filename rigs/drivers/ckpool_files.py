@@ -16,6 +16,7 @@ import pwd
 import re
 import stat
 import time
+from typing import Any
 
 from . import fastjson
 from .cgminer.repair import check_nesting
@@ -84,7 +85,7 @@ def parse_user(raw):
 
 # The last good reading of each file: ckpool truncates and rewrites them in place, so
 # a reader can catch one empty or half-written. After a few tries we show the last one.
-_LAST_GOOD = {}
+_LAST_GOOD: dict[str, Any] = {}  # path -> its last whole reading
 
 
 def read_file(path, parse, tries=FILE_TRIES, pause=0.05):
@@ -139,7 +140,8 @@ def read_logs(logdir):
         try:
             data, note = read_file(os.path.join(users_dir, name), parse_user)
         except (OSError, RigError) as exc:
-            notes.append(f"user file {display_name(name)}: {getattr(exc, 'message', None) or exc.strerror}")
+            reason = exc.message if isinstance(exc, RigError) else exc.strerror
+            notes.append(f"user file {display_name(name)}: {reason}")
             continue
         if note:
             notes.append(note)

@@ -78,7 +78,8 @@ def digest_authorization(challenge, method, path, user, password, cnonce=None):
     header = f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{path}"'
     if "auth" in [q.strip() for q in qop.split(",")]:
         cnonce = cnonce or secrets.token_hex(8)
-        header += f', qop=auth, nc=00000001, cnonce="{cnonce}", response="{md5(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}")}"'
+        response = md5(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}")
+        header += f', qop=auth, nc=00000001, cnonce="{cnonce}", response="{response}"'
     else:
         header += f', response="{md5(f"{ha1}:{nonce}:{ha2}")}"'
     if fields.get("opaque"):

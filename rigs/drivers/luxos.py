@@ -10,6 +10,7 @@ The docs say sessions coordinate, they do not secure: LuxOS needs no password.
 """
 
 import re
+from typing import Any, Unpack
 
 from . import asic, cgminer
 from .cgminer import client
@@ -18,6 +19,7 @@ from .cgminer.commands import parameter
 from .cgminer.protocol import escape_param
 from .described import Command, Param
 from .errors import RigError
+from .interface import Access, Limits, Outcome, Rig, Sections, Statuses
 
 KIND = "luxos"
 LABEL = "LuxOS (LUXminer)"
@@ -78,7 +80,7 @@ def to_sections(sections):
              "Curtail Mode": config.get("CurtailMode"), "Boards": len(devs)})
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     return await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
 
 
@@ -108,7 +110,7 @@ def _session_parameter(name, values):
     return {"curtail": values.get("action"), "identify": "red," + ("blink" if values.get("on") else "off")}.get(name)
 
 
-async def command(rig, name, values, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
     if name in _POOL_COMMANDS:
         if name == "addpool":  # LuxOS takes url,user,pass (trailing empty parameters keep their comma)
             param = ",".join(escape_param(values.get(k) or "") for k in ("url", "user", "password"))
@@ -132,7 +134,7 @@ async def command(rig, name, values, **limits):
     return reply.letter or "E", reply.msg, reply.code
 
 
-async def check_access(rig, **limits):
+async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:
     async def logon_logoff():
         sid, opened = await _session(rig, **limits)
         if opened:
@@ -141,7 +143,7 @@ async def check_access(rig, **limits):
     return await asic.access(logon_logoff(), "LuxOS hands out a session to the panel.")
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:
     text = await asic.version_text(host, port, **limits)
     if "LUXMINER" not in text:
         return None

@@ -9,9 +9,12 @@ whether it blinks), and `/api/v1/settings` for the pools and the autotune preset
 the same whether it took the change or not, so the panel reads the settings back).
 """
 
+from typing import Any, Unpack
+
 from . import antminer, asic, cgminer, http
 from .described import Command, Param
 from .errors import BadReplyError, RigError
+from .interface import Access, Limits, Outcome, Rig
 
 KIND = "vnish"
 LABEL = "VNish / AnthillOS (Antminer)"
@@ -61,7 +64,7 @@ async def rest(rig, method, path, body=None, token=None, **limits):
         return None
 
 
-async def command(rig, name, values, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
     token = await unlock(rig, **limits)
     if name in ("pause", "resume", "restart"):
         await rest(rig, "POST", f"mining/{name}", token=token, **limits)
@@ -80,7 +83,7 @@ async def command(rig, name, values, **limits):
         names = [str(p.get("name")) for p in presets or [] if isinstance(p, dict)]
         if values["preset"] not in names:
             return "E", f"the miner has no preset {values['preset']} (it has: {', '.join(names) or 'none'})"
-        change = {"miner": {"overclock": {"preset": values["preset"]}}}
+        change: dict[str, Any] = {"miner": {"overclock": {"preset": values["preset"]}}}
 
         def took(settings):
             return str(((settings.get("miner") or {}).get("overclock") or {}).get("preset")) == values["preset"]
@@ -101,11 +104,11 @@ async def command(rig, name, values, **limits):
     return "S", "Preset set." if name == "preset" else f"Pools set ({len(slots)})."
 
 
-async def check_access(rig, **limits):
+async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:
     return await asic.access(unlock(rig, **limits), "VNish takes the panel's web password.")
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:
     text = await asic.version_text(host, port, **limits)
     if "VNISH" not in text:
         return None

@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 import time
+from typing import Any, Unpack
 
 from . import asic, cgminer
 from . import whatsminer_v3 as v3
@@ -23,6 +24,7 @@ from .cgminer import client
 from .cgminer.protocol import cut_reply, load_json
 from .described import Command, Param
 from .errors import BadReplyError, RigError
+from .interface import Access, Limits, Outcome, Record, Rig, Sections, Statuses
 from .whatsminer_crypto import decrypt, encrypt, keys
 
 KIND = "whatsminer"
@@ -48,7 +50,7 @@ COMMANDS = (
 )
 POLL_COMMANDS = ["summary", "devs", "pools"]
 TOKEN_LIFE = 25 * 60  # tokens last 30 min; at most 32 per address (quirk Q22)
-CODES = {14: "the miner does not know the command", 23: "the miner could not read the command",
+CODES: dict[int | None, str] = {14: "the miner does not know the command", 23: "the miner could not read the command",
          45: "the miner refuses writes: enable the API and change the default password in WhatsMinerTool",
          132: "the command failed", 135: "the miner refused the token: check the API password (the rig's token)",
          136: "the miner has handed out too many tokens; try again in a few minutes",
@@ -75,7 +77,7 @@ def _code(reply):
     return asic.num(reply.get("Code")), str(reply.get("Msg") if not isinstance(reply.get("Msg"), dict) else "")
 
 
-_TOKENS = {}
+_TOKENS: dict[tuple[str, int, str], tuple[float, tuple[bytes, str]]] = {}  # -> (when, (AES key, sign))
 
 
 async def token(rig, fresh=False, **limits):
@@ -101,7 +103,8 @@ async def write(rig, cmd, **params):
     limits = {k: params.pop(k) for k in ("timeout", "connect_timeout", "max_reply") if k in params}
     for attempt in (1, 2):
         aes_key, sign = await token(rig, fresh=attempt == 2, **limits)
-        reply = await flat(rig.host, rig.port, {"enc": 1, "data": encrypt(aes_key, {"cmd": cmd, **params, "token": sign})},
+        reply = await flat(rig.host, rig.port,
+                           {"enc": 1, "data": encrypt(aes_key, {"cmd": cmd, **params, "token": sign})},
                            **limits)
         if isinstance(reply.get("enc"), str):
             reply = decrypt(aes_key, reply["enc"])
@@ -124,7 +127,7 @@ def to_sections(sections, version=None):
     if summary.get("MHS 5s") is None and summary.get("HS RT") is not None:
         summary["MHS 5s"] = asic.num(summary["HS RT"])
     power, rate = asic.num(summary.get("Power")), asic.num(summary.get("MHS 5s"))
-    devs = []
+    devs: list[Record] = []
     for d in sections.get("DEVS") or []:
         if not isinstance(d, dict):
             continue
@@ -159,12 +162,13 @@ async def v3_port(rig, **limits):
     return v3.PORT if isinstance(version, dict) and v3_date(version.get("fw_ver")) else None
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     if getattr(rig, "web_port", None):
         return await v3.poll(rig.host, rig.web_port, **limits)
     try:
         sections, statuses = await cgminer.read(rig, POLL_COMMANDS, **limits)
-        failed = None if (statuses.get("summary") or {}).get("STATUS") in ("S", "I") else "summary"
+        answered = (statuses.get("summary") or {}).get("STATUS") in ("S", "I")
+        failed: str | RigError | None = None if answered else "summary"
     except RigError as exc:
         failed = exc
     if failed is not None:  # a firmware from 2024-11 on answers little on 4028
@@ -194,7 +198,7 @@ def v3_param(name, values):
     return {"powermode": values.get("mode"), "powerlimit": values.get("watts"), "restart": "restart"}.get(name)
 
 
-async def command(rig, name, values, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
     port = await v3_port(rig, **limits)
     if port is not None and name in V3_COMMANDS:
         letter, msg, code = await v3.write(rig, port, V3_COMMANDS[name], v3_param(name, values), **limits)
@@ -226,13 +230,13 @@ async def command(rig, name, values, **limits):
     raise RigError(f"{name} is not a Whatsminer command")
 
 
-async def check_access(rig, **limits):
+async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:
     """Whether the miner hands out write tokens; a wrong password shows only on the first command."""
     return await asic.access(token(rig, fresh=True, **limits),
                              "The miner hands out write tokens (the password is checked by the first command).")
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:
     text = await asic.version_text(host, port, **limits)
     if not any(w in text for w in ("BTMINER", "BITMICRO", '"FW_VER"')):
         return None

@@ -30,7 +30,7 @@ def md5_crypt(password, salt):
         final = hashlib.md5(c).digest()
     out = ""
     for a, b, c in ((0, 6, 12), (1, 7, 13), (2, 8, 14), (3, 9, 15), (4, 10, 5), (None, None, 11)):
-        v = final[c] if a is None else (final[a] << 16) | (final[b] << 8) | final[c]
+        v = final[c] if a is None or b is None else (final[a] << 16) | (final[b] << 8) | final[c]
         for _ in range(2 if a is None else 4):
             out += _ITOA64[v & 0x3F]
             v >>= 6

@@ -8,10 +8,12 @@ xmrig reports as null (not enough samples yet) stay None and are flagged as
 """
 
 import time
+from typing import Any, Unpack
 
 from . import http
 from .described import Command
 from .errors import BadReplyError, RigError
+from .interface import Limits, Outcome, Rig, Sections, Statuses
 
 KIND = "xmrig"
 LABEL = "xmrig HTTP API"
@@ -66,7 +68,8 @@ def to_sections(summary, backends):
         brates = (b.get("hashrate") or [None, None, None]) + [None, None, None]
         devs.append({"Name": str(b.get("type", "?")).upper(), "ID": i, "Enabled": "Y" if b.get("enabled") else "N",
                      "Status": "Alive" if b.get("enabled") and not paused else ("Paused" if paused else "Disabled"),
-                     "MHS 10s": _mhs(brates[0]), "MHS 1m": _mhs(brates[1]), "MHS av": _mhs(brates[2] if brates[2] is not None else brates[1]),
+                     "MHS 10s": _mhs(brates[0]), "MHS 1m": _mhs(brates[1]),
+                     "MHS av": _mhs(brates[2] if brates[2] is not None else brates[1]),
                      "Threads": len(b.get("threads") or []), "Profile": b.get("profile")})
     version = {"Miner": f"xmrig {summary.get('version', '?')}", "API": "2", "Kind": summary.get("kind", "")}
     return {"SUMMARY": [rec], "POOLS": [pool], "DEVS": devs, "VERSION": [version]}
@@ -81,15 +84,17 @@ def algorithm(sections):
     return ""
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     """(sections, statuses) of one xmrig rig; RigError when it cannot be read."""
     summary = await call(rig, "GET", "/2/summary", **dict(limits))
     backends = await call(rig, "GET", "/2/backends", **dict(limits))
     when = int(time.time())
-    return to_sections(summary, backends), {"summary": {"STATUS": "S", "When": when, "Code": None, "Msg": "xmrig summary"}}
+    return to_sections(summary,
+                       backends), {"summary": {"STATUS": "S", "When": when, "Code": None, "Msg": "xmrig summary"}}
 
 
-async def command(rig, name, values=None, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any] | None = None,
+                  **limits: Unpack[Limits]) -> Outcome:
     """pause or resume through JSON-RPC; returns (letter, message)."""
     reply = await call(rig, "POST", "/json_rpc", {"method": name, "id": 1}, **limits)
     if isinstance(reply, dict) and (reply.get("result") or {}).get("status") == "OK":
@@ -98,7 +103,7 @@ async def command(rig, name, values=None, **limits):
     return "E", f"xmrig said: {err.get('message') if isinstance(err, dict) else 'no result'}"
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:
     """"xmrig 6.21.0" when its API answers (a JSON error also tells it is there, wanting a token)."""
     try:
         status, raw = await http.call(host, port, "GET", "/2/summary", **limits)

@@ -16,11 +16,13 @@ module unredacted: not in snapshots, pages, the audit log or logs.
 import base64
 import json
 import re
+from typing import Any, Unpack
 from urllib.parse import quote
 
 from . import fastjson, http
 from .described import CLIENT, SECRET, Command, Param
 from .errors import BadReplyError, RigError
+from .interface import Limits, Outcome, Rig, Sections, Statuses
 
 KIND = "xmrigcc-server"
 LABEL = "XMRigCC server (a fleet of XMRigCC miners)"
@@ -48,7 +50,7 @@ COMMANDS = tuple(Command(f"cc{word.lower().replace('_', '')}", label, "client", 
                  for word, label, dangerous, help_, extra, perm in XMRIGCC_COMMANDS)
 
 
-def check(rig):
+def check(rig: Rig) -> dict[str, str]:
     if not (rig.username and rig.token):
         return {"username": "The XMRigCC server's admin user and password (its API has no anonymous access)."}
     return {}
@@ -68,7 +70,8 @@ def basic(rig):
 
 
 STATUS_HELP = {401: "the XMRigCC server refused the user or password (config_cc.json user/pass)",
-               403: "the XMRigCC server has no admin user and password configured (set user and pass in config_cc.json)"}
+               403: "the XMRigCC server has no admin user and password configured "
+                    "(set user and pass in config_cc.json)"}
 
 
 async def call(rig, method, path, body=None, cap=http.MAX_REPLY, **limits):
@@ -103,7 +106,7 @@ def state_of(cs, now):
 
 def client_row(cs, now):
     """One client_status as a CLIENTS row; the pool password is left out."""
-    gpus = [g.get("gpu_info") for g in cs.get("gpu_info_list") or [] if isinstance(g, dict)]
+    gpus: list[Any] = [g.get("gpu_info") for g in cs.get("gpu_info_list") or [] if isinstance(g, dict)]
     gpus = [g for g in gpus if isinstance(g, dict)]
     good, total = _num(cs.get("shares_good")), _num(cs.get("shares_total"))
     return {
@@ -117,7 +120,8 @@ def client_row(cs, now):
         "Version": str(cs.get("version", "")), "Elapsed": _num(cs.get("uptime")) // 1000,
         "CPU": str(cs.get("cpu_brand", "")), "CPU Cores": _num(cs.get("cpu_cores")),
         "CPU Threads": _num(cs.get("cpu_threads")), "Threads": _num(cs.get("current_threads")),
-        "Huge Pages": "on" if cs.get("hugepages_enabled") else ("available" if cs.get("hugepages_available") else "off"),
+        "Huge Pages": ("on" if cs.get("hugepages_enabled")
+                       else "available" if cs.get("hugepages_available") else "off"),
         "Free Memory": _num(cs.get("free_memory")), "Total Memory": _num(cs.get("total_memory")),
         "GPUs": ", ".join(str(g.get("name", "?")) for g in gpus), "External IP": str(cs.get("external_ip", "")),
     }
@@ -160,7 +164,7 @@ def algorithm(sections):
     return max(set(names), key=names.count) if names else ""
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     limits.pop("max_reply", None)  # a fleet's list is bigger than one rig's reply: ~1.1 KB per client
     status, raw = await call(rig, "GET", "/admin/getClientStatusList", cap=MAX_LIST, **limits)
     if status != 200:
@@ -184,7 +188,7 @@ async def current_command(rig, client_id, **limits):
     return str(cmd.get("command", "")) if isinstance(cmd, dict) else ""
 
 
-async def command(rig, name, values, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
     """(letter, message) for one client command."""
     client_id = values["client"]
     if name == "ccremove":
@@ -293,7 +297,7 @@ async def templates(rig, **limits):
     return [str(n) for n in names] if isinstance(names, list) else []
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:
     """An XMRigCC server asks for Basic auth on /admin/ with an empty 401 (or 403 + HTML when it has no admin)."""
     try:
         status, raw = await http.call(host, port, "GET", "/admin/getClientStatusList", **limits)

@@ -31,6 +31,14 @@ class Hook:
             except Exception:
                 log.exception("%s: %s failed", self.name, getattr(fn, "__qualname__", fn))
 
+    async def run(self, *args):
+        """Await each function (coroutine functions), logging one that raises."""
+        for fn in list(self.functions):
+            try:
+                await fn(*args)
+            except Exception:
+                log.exception("%s: %s failed", self.name, getattr(fn, "__qualname__", fn))
+
     def collect(self, *args):
         """Every function's answer, in a list (an exception is the caller's)."""
         return [fn(*args) for fn in list(self.functions)]
@@ -46,3 +54,6 @@ rebuild_viewed = Hook("rebuilding what was viewed")
 after_round = Hook("after a round")
 # fn() -> section names: the sections pages show beyond the standard ones, so drivers ask for them.
 wanted_sections = Hook("wanted sections")
+# async fn(began): on each round of the lead poller (shard 0, or the only one, while it holds its lease):
+# work done once for the whole farm, such as multicast discovery (rigs.discovery).
+lead_round = Hook("on the lead poller's round")

@@ -375,7 +375,6 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
     settle()
     interval = interval or settings.POLL_INTERVAL
     log.info("poller started: every %.1f s, %d rigs at once", interval, settings.POLL_CONCURRENCY)
-    discover_at = 0.0  # DISCOVERY=mcast: the poller of shard 0 (while it holds it) also finds new rigs
     holding = None
     recent, term = {}, None  # what this process wrote last (store()), while nobody else wrote the shard
     while not stop.is_set():
@@ -390,15 +389,8 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
                 if lease.term != term:
                     recent.clear()
                     term = lease.term
-            if (settings.DISCOVERY == "mcast" and (shard is None or shard[0] == 0) and (lease is None or holding)
-                    and began >= discover_at):
-                from rigs.discovery.register import scheduled_round
-
-                discover_at = began + settings.DISCOVERY_INTERVAL
-                try:
-                    await scheduled_round()
-                except Exception:
-                    log.exception("scheduled discovery failed; trying again in %.0f s", settings.DISCOVERY_INTERVAL)
+            if (shard is None or shard[0] == 0) and (lease is None or holding):
+                await hooks.lead_round.run(began)  # what one poller does for the farm (discovery)
             if lease is None or holding:
                 done = await unless_stopped(stop, poll_once(
                     shard, on_batch=on_batch, lease=lease, recent=recent if lease is not None else None))

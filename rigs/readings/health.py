@@ -11,9 +11,9 @@ snapshots by its key. The state is the worst level: "ok", "warn" or "err".
 
 from rigs import drivers
 from rigs.drivers.cgminer.protocol import as_number
-from rigs.web.display import last_share_state, rate_mhs
 
 from .figures import first_dict
+from .rates import last_share_state, rate_mhs
 
 LEVELS = {"ok": 0, "warn": 1, "err": 2}
 DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "chip_warn": 105.0, "chip_err": 115.0, "hashrate_share": 0.8, "hw_pct": 1.0, "reject_pct": 5.0,

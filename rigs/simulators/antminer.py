@@ -49,7 +49,8 @@ class AntminerSim(asic.Machine):
             return getattr(self, "rpc_" + command)()
         if command in ("switchpool", "addpool", "enablepool", "disablepool", "removepool", "restart", "quit",
                        "ascset", "privileged"):
-            return self.reply({"STATUS": [asic.status("E", 45, f"Access denied to '{command}' command", "cgminer 1.0.0")]})
+            return self.reply({"STATUS": [asic.status("E", 45, f"Access denied to '{command}' command",
+                                                      "cgminer 1.0.0")]})
         return self.reply({"STATUS": [asic.status("E", 14, "Invalid command", "cgminer 1.0.0")]})
 
     def reply(self, obj, text=None):
@@ -64,7 +65,8 @@ class AntminerSim(asic.Machine):
     def rpc_summary(self):
         ghs = self.total_ghs()
         acc = self.accepted()
-        rec = {"Elapsed": self.elapsed, "GHS 5s": round(ghs, 2), "GHS av": round(sum(self.rates) * (0 if self.sleeping else 1), 2),
+        rec = {"Elapsed": self.elapsed, "GHS 5s": round(ghs, 2),
+               "GHS av": round(sum(self.rates) * (0 if self.sleeping else 1), 2),
                "GHS 30m": round(sum(self.rates) * (0 if self.sleeping else 0.998), 2), "Found Blocks": 0,
                "Getworks": self.elapsed // 30, "Accepted": acc, "Rejected": acc // 400, "Hardware Errors": acc // 900,
                "Utility": round(acc / max(self.elapsed / 60, 1), 2), "Discarded": acc * 3, "Stale": 0,
@@ -123,7 +125,8 @@ class AntminerSim(asic.Machine):
                           "Diff": "65.5K", "Diff1 Shares": 0, "Proxy Type": "", "Proxy": "",
                           "Difficulty Accepted": acc * 65536.0, "Difficulty Rejected": acc // 400 * 65536.0,
                           "Difficulty Stale": 0.0, "Last Share Difficulty": 65536.0 if acc else 0.0,
-                          "Has Stratum": True, "Stratum Active": i == 0, "Stratum URL": p["url"].split("//")[-1].split(":")[0],
+                          "Has Stratum": True, "Stratum Active": i == 0,
+                          "Stratum URL": p["url"].split("//")[-1].split(":")[0],
                           "Has GBT": False, "Best Share": 8_624_119_033 if acc else 0, "Pool Rejected%": 0.25,
                           "Pool Stale%%": 0.0})
         return self.reply({"STATUS": self.ok(7, f"{len(pools)} Pool(s)"), "POOLS": pools, "id": 1})

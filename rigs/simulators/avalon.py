@@ -93,11 +93,14 @@ class AvalonSim(asic.Machine):
         acc = self.accepted()
         pools = [{"POOL": i, "URL": f"stratum+tcp://stratum.pool.example:{3333 + i}", "Status": "Alive", "Priority": i,
                   "Quota": 1, "Long Poll": "N", "Getworks": self.elapsed // 36 if i == 0 else 1,
-                  "Accepted": acc if i == 0 else 0, "Rejected": acc // 150 if i == 0 else 0, "Works": acc * 70 if i == 0 else 0,
+                  "Accepted": acc if i == 0 else 0, "Rejected": acc // 150 if i == 0 else 0,
+                  "Works": acc * 70 if i == 0 else 0,
                   "Discarded": 0, "Stale": 0, "Get Failures": 0, "Remote Failures": 0,
                   "User": f"farm.ava{self.index:02d}", "Last Share Time": int(self.clock()) - 11 if i == 0 else 0,
-                  "Diff1 Shares": 0, "Proxy Type": "", "Proxy": "", "Difficulty Accepted": acc * 262144.0 if i == 0 else 0.0,
-                  "Difficulty Rejected": 0.0, "Difficulty Stale": 0.0, "Last Share Difficulty": 262144.0 if i == 0 else 0.0,
+                  "Diff1 Shares": 0, "Proxy Type": "", "Proxy": "",
+                  "Difficulty Accepted": acc * 262144.0 if i == 0 else 0.0,
+                  "Difficulty Rejected": 0.0, "Difficulty Stale": 0.0,
+                  "Last Share Difficulty": 262144.0 if i == 0 else 0.0,
                   "Work Difficulty": 262144.0, "Has Stratum": True, "Stratum Active": i == 0,
                   "Stratum URL": "stratum.pool.example", "Stratum Difficulty": 262144.0, "Has Vmask": True,
                   "Has GBT": False, "Best Share": 19649871 if i == 0 else 0, "Pool Rejected%": 0.6711,
@@ -148,7 +151,8 @@ class AvalonSim(asic.Machine):
 
     def read_stats(self):
         return {"STATUS": self.st("S", 70, "CGMiner stats"), "STATS": [
-            {"STATS": 0, "ID": "AVALON0" if self.model == "mini3" else "AVA100", "Elapsed": self.elapsed, "Calls": 0, "Wait": 0.0, "Max": 0.0,
+            {"STATS": 0, "ID": "AVALON0" if self.model == "mini3" else "AVA100", "Elapsed": self.elapsed, "Calls": 0,
+             "Wait": 0.0, "Max": 0.0,
              "Min": 99999999.0, "MM ID0": self.mm_id0(), "MM Count": 1, "Smart Speed": 1,
              "Voltage Level Offset": 0, "Nonce Mask": 25},
             {"STATS": 1, "ID": "POOL0", "Elapsed": self.elapsed, "Calls": 0, "Wait": 0.0, "Max": 0.0,

@@ -55,7 +55,8 @@ class BraiinsSim(asic.Machine):
 
     def read_summary(self):
         mhs, acc = self.total_ghs() * 1000 * self.scale(), self.accepted()
-        return {"SUMMARY": [{"Elapsed": self.elapsed, "MHS av": round(sum(self.rates) * 1000 * self.scale() * (not self.sleeping), 2),
+        return {"SUMMARY": [{"Elapsed": self.elapsed,
+                             "MHS av": round(sum(self.rates) * 1000 * self.scale() * (not self.sleeping), 2),
                              "MHS 5s": round(mhs, 2), "MHS 1m": round(mhs, 2), "MHS 5m": round(mhs, 2),
                              "MHS 15m": round(mhs, 2), "Found Blocks": 0, "Getworks": self.elapsed // 30,
                              "Accepted": acc, "Rejected": acc // 700, "Hardware Errors": acc // 2000,
@@ -88,7 +89,8 @@ class BraiinsSim(asic.Machine):
                            "Accepted": acc, "Rejected": acc // 700, "Works": acc * 30, "Discarded": 0, "Stale": 0,
                            "Get Failures": 0, "Remote Failures": 0, "User": f"farm.bos{self.index:02d}",
                            "Last Share Time": int(self.clock()) - 2, "Diff1 Shares": 0, "Proxy Type": "",
-                           "Proxy": "", "Difficulty Accepted": acc * 65536.0, "Difficulty Rejected": acc // 700 * 65536.0,
+                           "Proxy": "", "Difficulty Accepted": acc * 65536.0,
+                           "Difficulty Rejected": acc // 700 * 65536.0,
                            "Difficulty Stale": 0.0, "Last Share Difficulty": 65536.0, "Has Stratum": True,
                            "Stratum Active": True, "Stratum URL": "stratum.braiins.example",
                            "Best Share": 19_120_542_122, "Pool Rejected%": 0.14, "Pool Stale%": 0.0}]}

@@ -142,7 +142,8 @@ class CkpoolSim:
         os.makedirs(os.path.join(self.logdir, "pool"), mode=0o750, exist_ok=True)
         os.makedirs(os.path.join(self.logdir, "users"), mode=0o750, exist_ok=True)
         files = [(os.path.join(self.logdir, "pool", "pool.status"), self.pool_status())]
-        files += [(os.path.join(self.logdir, "users", name), self.user_file(name, ws)) for name, ws in self.users.items()]
+        files += [(os.path.join(self.logdir, "users", name),
+                   self.user_file(name, ws)) for name, ws in self.users.items()]
         for path, text in files:
             with open(path, "w") as f:  # truncate and rewrite in place, not atomic: as ckpool does
                 if "empty" in self.faults:

@@ -108,7 +108,8 @@ class LuxosSim(asic.Machine):
         for i in (2, 0, 1):  # LuxOS lists its boards out of ID order
             mhs = self.board_ghs(i) * 1000 * self.scale()
             devs.append({"ASC": i, "Name": "BTM", "ID": i, "Enabled": "Y", "Status": "Alive",
-                         "Temperature": round(self.temps[i], 1), "MHS av": round(self.rates[i] * 1000 * self.scale(), 2),
+                         "Temperature": round(self.temps[i], 1),
+                         "MHS av": round(self.rates[i] * 1000 * self.scale(), 2),
                          "MHS 5s": round(mhs, 2), "MHS 1m": round(mhs, 2), "MHS 5m": round(mhs, 2),
                          "MHS 15m": round(mhs, 2), "MHS 30m": round(mhs, 2), "MHS 60m": round(mhs, 2),
                          "Nominal MHS": PROFILES[self.profile][0] / 3 * 1e6, "Accepted": self.accepted() // 3,
@@ -144,7 +145,8 @@ class LuxosSim(asic.Machine):
                             "CurtailMode": "Sleep" if self.sleeping else "None", "NameplateTHS": 120,
                             "PSULabel": "APW12", "SystemStatus": "Curtailed" if self.sleeping else "Normal",
                             "Cooling": "Air", "ImmersionMode": False, "RedLed": self.red_led, "GreenLed": "blink",
-                            "Hostname": f"luxos-{self.index:02d}", "MACAddr": f"02:00:00:01:00:{self.index % 256:02x}"}]}
+                            "Hostname": f"luxos-{self.index:02d}",
+                            "MACAddr": f"02:00:00:01:00:{self.index % 256:02x}"}]}
 
     def read_power(self):
         return {"POWER": [{"Watts": 18 if self.sleeping else PROFILES[self.profile][1], "PSU": True}]}

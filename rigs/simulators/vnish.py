@@ -68,7 +68,8 @@ class VnishSim(AntminerSim):
                 pools = miner.get("pools")
                 if isinstance(pools, list) and all(isinstance(p, dict) for p in pools):
                     self.apply({"pools": pools})
-                preset = (miner.get("overclock") or {}).get("preset") if isinstance(miner.get("overclock"), dict) else None
+                overclock = miner.get("overclock")
+                preset = overclock.get("preset") if isinstance(overclock, dict) else None
                 if str(preset) in PRESETS:
                     self.preset = str(preset)
             return asic.http_reply(200, {"restart_required": False, "reboot_required": False})

@@ -117,7 +117,8 @@ class WhatsminerSim(asic.Machine):
                "Power Limit": self.power_limit, "Chip Temp Min": round(chip - 14, 2),
                "Chip Temp Max": round(chip, 2), "Chip Temp Avg": round(chip - 6, 2), "Debug": "-0.0_100.0_358",
                "Btminer Fast Boot": "disable", "Upfreq Complete": 1, "Power_RT": 3276 if not self.sleeping else 14,
-               "Power Fanspeed": 6960, "Voltage": 1320, "MAC": f"C4:09:28:00:{self.index // 256:02X}:{self.index % 256:02X}",
+               "Power Fanspeed": 6960, "Voltage": 1320,
+               "MAC": f"C4:09:28:00:{self.index // 256:02X}:{self.index % 256:02X}",
                "CB Platform": "H616", "Error Code Count": 0}
         return self.wire({"STATUS": self.listed(11, "Summary"), "SUMMARY": [rec], "id": 1}, quirky=True)
 
@@ -126,7 +127,8 @@ class WhatsminerSim(asic.Machine):
         for i, w in enumerate(self.work()):
             mhs = self.board_ghs(i) * 1000
             t = self.temps[i]
-            devs.append({"ASC": i, "Name": "SM", "Slot": i, "Enabled": "Y", "Status": "Alive", "Temperature": round(t, 2),
+            devs.append({"ASC": i, "Name": "SM", "Slot": i, "Enabled": "Y", "Status": "Alive",
+                         "Temperature": round(t, 2),
                          "Chip Frequency": 580, "MHS av": round(self.rates[i] * 1000 * (not self.sleeping), 2),
                          "MHS 5s": round(mhs, 2), "MHS 1m": round(mhs, 2), "MHS 5m": round(mhs, 2),
                          "MHS 15m": round(mhs, 2), "Factory GHS": 42666, "Upfreq Complete": 1,
@@ -194,7 +196,7 @@ class WhatsminerSim(asic.Machine):
     # ---------------------------------------------------------------- writes
     def privileged(self, data):
         """An encrypted command: try the key of each live token; the sign inside must be that token's."""
-        for sign, (issued, aes_key) in self.tokens.items():
+        for sign, (_issued, aes_key) in self.tokens.items():
             try:
                 cmd = decrypt(aes_key, str(data or ""))
             except Exception:

@@ -100,7 +100,8 @@ class WhatsminerV3Sim(asic.Machine):
     def write(self, cmd, req):
         ts = req.get("ts")
         digest = hashlib.sha256(f"{cmd}{self.password}{self.salt}{ts}".encode()).digest()
-        if not isinstance(ts, int) or abs(ts - time.time()) > 300 or req.get("token") != base64.b64encode(digest).decode()[:8]:
+        token = base64.b64encode(digest).decode()[:8]
+        if not isinstance(ts, int) or abs(ts - time.time()) > 300 or req.get("token") != token:
             return self.reply(-2, "invalid token", cmd)
         param = req.get("param")
         if cmd == "set.miner.pools":
@@ -110,7 +111,8 @@ class WhatsminerV3Sim(asic.Machine):
                 return self.reply(-1, "invalid param", cmd)
         self.commands.append({"cmd": cmd, "param": param})
         if cmd == "set.miner.pools" and isinstance(param, list) and 0 < len(param) <= 3:
-            self.pools = [{k: str(p.get(k, "")) for k in ("pool", "worker", "passwd")} for p in param if isinstance(p, dict)]
+            self.pools = [{k: str(p.get(k, "")) for k in ("pool", "worker", "passwd")}
+                          for p in param if isinstance(p, dict)]
         elif cmd == "set.miner.power_mode" and param in ("low", "normal", "high"):
             self.power_mode = param
         elif cmd == "set.miner.power_limit" and isinstance(param, int) and 0 <= param <= 99999:

@@ -78,7 +78,8 @@ class Server:
                 return 401, b"", ""
             return None if got == f"Bearer {self.token}" else (403, b"", "")
         if not self.user or not self.password:
-            return 403, b"<html><body>Please configure admin user and pass to view this Page.</body></html>", "text/html"
+            return (403, b"<html><body>Please configure admin user and pass to view this Page.</body></html>",
+                    "text/html")
         if got is None:
             return 401, b"", ""
         want = "Basic " + base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
@@ -239,7 +240,8 @@ class Miner:
         out = {
             "current_status": "PAUSED" if self.paused else "RUNNING", "client_id": self.report_as,
             "current_pool": "dev.donate" if self.donating else self.pool,
-            "current_pool_user": "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A",
+            "current_pool_user": "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaB"
+                                 "YBb98uNbr2VBBEt7f2wfn3RVGQBEP3A",
             "current_pool_pass": self.password, "current_pool_rig_id": "",
             "current_algo_name": "randomx", "current_pow_variant_name": "",
             "cpu_brand": "AMD Ryzen 9 7950X 16-Core Processor", "external_ip": "", "version": "3.4.9",

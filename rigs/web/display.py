@@ -7,33 +7,13 @@ choose instead, are in field_display.py.
 import math
 from datetime import UTC, datetime
 
-from rigs.drivers.cgminer.protocol import as_number
 from rigs.readings.digits import Written
+from rigs.readings.rates import RATE_FIELDS, expected_share_seconds, last_share_state, rate_mhs  # noqa: F401
 
+# (how a rate and a share's lateness are read: rigs/readings/rates.py; re-exported for the tables)
 from .php import number_format, php_date, php_round, php_str  # noqa: F401  (miner.php's printing, used here and re-exported)
 
 RATE_UNITS = [(1e6, "TH/s"), (1e3, "GH/s"), (1.0, "MH/s"), (1e-3, "kH/s")]
-
-
-_PREFIXES = (("MHS", 1.0), ("GHS", 1e3), ("KHS", 1e-3), ("THS", 1e6))
-RATE_FIELDS = {
-    "av": tuple((f"{p} av", m) for p, m in _PREFIXES),
-    "short": tuple((f"{p} {w}", m) for w in ("5s", "10s", "20s", "1m", "rolling") for p, m in _PREFIXES),
-}
-
-
-def rate_mhs(record, window="av"):
-    """A device's or summary's rate in MH/s, whatever unit the firmware used.
-
-    window is "av" or "short" (the first of 5s/20s/1m/rolling the firmware has).
-    """
-    if not record:
-        return None
-    for name, mult in RATE_FIELDS[window]:
-        if name in record:
-            value = as_number(record[name])
-            return None if value is None else value * mult
-    return None
 
 
 def format_rate(mhs):
@@ -120,22 +100,3 @@ DATE_FORMAT = "H:i:s j-M-Y UTCP"  # miner.php's $dfmt
 def date_box(epoch, tz=None):
     """The DATE section: 'Date: 22:13:20 14-Nov-2023 UTC+00:00'."""
     return "Date: " + php_date(DATE_FORMAT, epoch, tz)
-
-
-def expected_share_seconds(mhs, difficulty):
-    """miner.php's $checklastshare: 2^32 / (MH/s * 10^6) * difficulty."""
-    if not mhs or not difficulty or mhs <= 0 or difficulty <= 0:
-        return None
-    return 2.0**32 / (mhs * 1e6) * difficulty  # (a float 2^32: the same quotient, a little sooner)
-
-
-def last_share_state(record, when, mhs=None):
-    """'err' if the last share is older than 12x the expected interval, 'warn' past 8x."""
-    mhs = rate_mhs(record) if mhs is None else mhs
-    expected = expected_share_seconds(mhs, as_number(record.get("Last Share Difficulty")))
-    last = as_number(record.get("Last Share Time"))
-    when = as_number(when)
-    if expected is None or not last or not when:
-        return ""
-    howlong = when - last if when - last > 1.0 else 1.0  # max() is a call: every device, every round
-    return "err" if howlong > 12 * expected else "warn" if howlong > 8 * expected else ""

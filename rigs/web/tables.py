@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from rigs import drivers
 from rigs.drivers.cgminer.protocol import as_number
 from rigs.readings import digits
+from rigs.readings.records import active_pool, device_name  # noqa: F401  (re-exported for the tables)
 
 from .display import format_age, last_share_state
 from .field_display import fmt, rate_title
@@ -116,26 +117,9 @@ def counted(rig, state="ok"):
     return not is_pool(rig) and state == "ok"
 
 
-def device_name(d):
-    for kind in ("ASC", "PGA", "GPU", "CPU"):
-        if kind in d:
-            name = d.get("Name")
-            return f"{kind} {d[kind]}" + (f" ({name} {d.get('ID', '')})" if name else "")
-    return str(d.get("Name", "?"))
-
-
 def when_of(snap, command):
     st = (snap.statuses or {}).get(command) or (snap.statuses or {}).get("summary") or {}
     return st.get("When", 0)
-
-
-def active_pool(pools):
-    """The pool the rig mines on: the best-priority Alive pool (Stratum Active may be
-    true for backup pools too)."""
-    alive = [p for p in pools if isinstance(p, dict) and p.get("Status") == "Alive"]
-    if not alive:
-        return None
-    return min(alive, key=lambda p: (as_number(p.get("Priority")) or 0))
 
 
 # ---------------------------------------------------------------- rig page

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import listening, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -33,19 +35,18 @@ def server():
            "DEMO_BASE_PORT": str(20000 + port % 10000), "DJANGO_SETTINGS_MODULE": "minerpanel.settings"}
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True)
-    subprocess.run([*manage, "createuser", "sysuser", "--tier", "sys", "--password", "sys-pass-123"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([*manage, "createuser", "usruser", "--tier", "usr", "--password", "usr-pass-123"], env=env, check=True, stdout=subprocess.DEVNULL)
-    proc = subprocess.Popen([*manage, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run([*manage, "createuser", "sysuser", "--tier", "sys", "--password", "sys-pass-123"], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*manage, "createuser", "usruser", "--tier", "usr", "--password", "usr-pass-123"], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([*manage, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
+    try:
+        wait_for(lambda: listening(port), 20, f"the server to listen on {port}")
+    except AssertionError:
         proc.kill()
-        raise RuntimeError("server did not start: " + proc.stderr.read().decode()[-2000:])
+        raise RuntimeError("server did not start: " + proc.stderr.read().decode()[-2000:]) from None
     time.sleep(2.5)  # a first poll round
     yield url
     proc.terminate()

@@ -12,7 +12,8 @@ def test_anonymous_visitor_gets_the_login_page(server, page):
 def test_usr_sees_the_summary_without_addresses(server, page):
     login(page, server, "usruser", "usr-pass-123")
     page.wait_for_selector("#custom-2 table")  # the Summary page's SUMMARY
-    assert page.locator("#rigs tbody tr").count() == 13  # 8 cgminer-API rigs, an xmrig, a ckpool, an XMRigCC server, an Antminer, a Whatsminer
+    # 8 cgminer-API rigs, an xmrig, a ckpool, an XMRigCC server, an Antminer, a Whatsminer
+    assert page.locator("#rigs tbody tr").count() == 13
     assert "127.0.0.1:" not in page.locator("#live").inner_text()
     assert page.locator("a[href='/admin/']").count() == 0
 

@@ -52,7 +52,8 @@ def test_rigs_are_cards_with_every_reason_at_390(server, phone):
         reasons = unclipped(phone, "#rigs tbody td.reasons", 3)
         assert any("Dead" in r["text"] for r in reasons), reasons
         unclipped(phone, "#rigs tbody td.h-ok, #rigs tbody td.h-warn, #rigs tbody td.h-err, #rigs tbody td.rate", 13)
-        assert phone.evaluate("getComputedStyle(document.querySelector('#rigs td.rate'), '::before').content") == '"Hashrate "'
+        label = "getComputedStyle(document.querySelector('#rigs td.rate'), '::before').content"
+        assert phone.evaluate(label) == '"Hashrate "'
     # a live update swaps the same rows in: still cards, still whole
     before = phone.locator("#live").get_attribute("data-updated")
     phone.wait_for_function(f"() => document.getElementById('live').dataset.updated !== '{before}'", timeout=15000)
@@ -88,8 +89,9 @@ def test_wide_tables_say_they_scroll_and_keep_their_first_column(server, phone, 
     for page, path in ((phone, "/overview/"), (laptop, "/rigs/1/"), (laptop, "/overview/")):
         page.goto(server + path)
         page.wait_for_selector(".scroll table")
-        wide = page.evaluate("""() => Array.from(document.querySelectorAll('.scroll')).filter(s => s.getClientRects().length
-                                && s.scrollWidth > s.clientWidth + 1).map(s => s.closest('section').id)""")
+        wide = page.evaluate("""() => Array.from(document.querySelectorAll('.scroll'))
+                                .filter(s => s.getClientRects().length && s.scrollWidth > s.clientWidth + 1)
+                                .map(s => s.closest('section').id)""")
         for sid in wide:
             # scrolled to the far end in one go (a live swap may replace the table between two calls)
             seen = page.evaluate("""sid => {
@@ -103,7 +105,8 @@ def test_wide_tables_say_they_scroll_and_keep_their_first_column(server, phone, 
             }""", sid)
             assert "more-right" in seen["before"] and "more-left" not in seen["before"], (path, sid, seen)
             assert "more-left" in seen["after"] and "more-right" not in seen["after"], (path, sid, seen)
-            assert seen["position"] == "sticky" and abs(seen["first"] - seen["box"]) <= 1, (path, sid, seen)  # the first column stays
+            # the first column stays
+            assert seen["position"] == "sticky" and abs(seen["first"] - seen["box"]) <= 1, (path, sid, seen)
         if page is phone:
             assert "summary" in wide  # the phone's Summary table scrolls (the Rigs table is cards)
 
@@ -120,5 +123,6 @@ def test_at_1280_the_tables_that_matter_are_whole(server, laptop):
     assert "Σ" in sigma.inner_text() and lines == 1
     laptop.goto(server + "/rigs/1/")
     laptop.wait_for_selector("#section-devs table")
-    unclipped(laptop, "#section-summary td:nth-child(-n+4)", 4)  # Elapsed and the hashrates; the rest scrolls, with its cue
+    unclipped(laptop, "#section-summary td:nth-child(-n+4)",
+              4)  # Elapsed and the hashrates; the rest scrolls, with its cue
     unclipped(laptop, "#section-devs tbody td:nth-child(-n+6)", 6)

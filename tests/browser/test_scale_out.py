@@ -5,29 +5,25 @@ for both. Its own servers (minerpanel/devkit/engines.py); skips, saying why, whe
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from typing import NamedTuple
 
 import pytest
 
 from minerpanel.devkit import engines
 from tests.browser.conftest import ROOT, free_port, login
+from tests.waiting import listening, wait_for
 
 
 def wait_port(port, proc, what):
-    for _ in range(150):
+    def up():
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{what} did not listen on {port}")
+        return listening(port)
+
+    wait_for(up, 30, f"{what} to listen on {port}")
 
 
 class Scaled(NamedTuple):

@@ -30,6 +30,7 @@ def test_the_header_counts_firing_alerts_and_the_page_lists_them(server, page):
     assert page.locator("header a[href='/alerts/']").inner_text().startswith("Alerts (")
     page.locator("tr.alert-firing", has_text="Dead").first.locator("button", has_text="Acknowledge").click()
     page.wait_for_load_state()
-    assert page.locator("tr.alert-firing", has_text="Dead").first.locator("td").nth(5).inner_text().startswith("sysuser")
+    assert page.locator("tr.alert-firing",
+                        has_text="Dead").first.locator("td").nth(5).inner_text().startswith("sysuser")
     page.goto(server + "/audit/")
     assert "alert-ack" in page.locator("#audit").inner_text()

@@ -38,7 +38,8 @@ def test_rest_writes(bg, braiins_at):
     sim = BraiinsSim(password="pw")
     rpc, web = braiins_at(sim)
     rig = Address(rpc, "pw", web)
-    assert bg.run(braiins.command(rig, "powertarget", {"watts": 3000}, **LIMITS)) == ("S", "Power target set to 3000 W.")
+    assert bg.run(braiins.command(rig, "powertarget", {"watts": 3000}, **LIMITS)) == ("S",
+                                                                                      "Power target set to 3000 W.")
     letter, message = bg.run(braiins.command(rig, "powertarget", {"watts": 9000}, **LIMITS))
     assert letter == "W" and "4500 W" in message and sim.power_target == 4500
     assert bg.run(braiins.command(rig, "pause", {}, **LIMITS))[0] == "S" and sim.sleeping

@@ -181,6 +181,7 @@ async def _timed(coro):
         return exc, time.monotonic() - t
 
 
+@pytest.mark.no_cover  # it measures CPU time, which tracing multiplies
 def test_a_rig_sending_megabytes_in_newline_ended_pieces_costs_one_scan():
     """Each piece ending in a newline makes the client ask whether the JSON is whole. Scanning all
     that came so far each time held the event loop, and every other rig with it, for tens of

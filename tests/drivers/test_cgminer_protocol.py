@@ -128,7 +128,8 @@ def test_two_to_the_64_is_exact():
 def test_escaped_pool_user_in_both_formats():
     folder = BFG / "pool-sequence-json"
     j = parse_reply(fixture_bytes(folder / "25-pools-with-escaped-user.json.raw"), "pools")["pools"]
-    t = parse_reply(fixture_bytes(BFG / "pool-sequence-txt" / "25-pools-with-escaped-user.txt.raw"), "pools", "text")["pools"]
+    t = parse_reply(fixture_bytes(BFG / "pool-sequence-txt" / "25-pools-with-escaped-user.txt.raw"), "pools",
+                    "text")["pools"]
     users = [p["User"] for p in j.sections["POOLS"]]
     assert 'a,b|c=d\\e"f' in users
     assert [p["User"] for p in t.sections["POOLS"]] == users
@@ -151,7 +152,8 @@ def test_trailing_commas_and_glued_objects():
 
 
 def test_inf_and_nan():
-    raw = b'{"STATUS":[{"STATUS":"S","Code":11,"Msg":"Summary"}],"SUMMARY":[{"MHS av":inf,"MHS 5s":nan,"Utility":-inf,"Note":"inf"}],"id":1}\0'
+    raw = (b'{"STATUS":[{"STATUS":"S","Code":11,"Msg":"Summary"}],'
+           b'"SUMMARY":[{"MHS av":inf,"MHS 5s":nan,"Utility":-inf,"Note":"inf"}],"id":1}\0')
     s = parse_reply(raw, "summary")["summary"].sections["SUMMARY"][0]
     assert s["MHS av"] is None and s["MHS 5s"] is None and s["Utility"] is None
     assert s["Note"] == "inf"
@@ -159,7 +161,8 @@ def test_inf_and_nan():
 
 
 def test_invalid_utf8_is_replaced():
-    raw = b'{"STATUS":[{"STATUS":"S","Code":7,"Msg":"1 Pool(s)"}],"POOLS":[{"POOL":0,"User":"w\xff\xfeorker"}],"id":1}\0'
+    raw = (b'{"STATUS":[{"STATUS":"S","Code":7,"Msg":"1 Pool(s)"}],'
+           b'"POOLS":[{"POOL":0,"User":"w\xff\xfeorker"}],"id":1}\0')
     pool = parse_reply(raw, "pools")["pools"].sections["POOLS"][0]
     assert pool["User"].startswith("w") and pool["User"].endswith("orker")
 

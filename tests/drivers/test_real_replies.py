@@ -108,7 +108,8 @@ def test_whatsminer_v3_vendor_example_reads_ok_with_lower_case_pools():
     assert s["Temperature"] == 72.3 and s["Chip Temp"] == 100.3  # the hottest board; the hottest chip beside it
     assert [(p["POOL"], p["Status"], p["Priority"]) for p in sections["POOLS"]] == [(1, "Alive", 0), (2, "Alive", 1)]
     assert [f["RPM"] for f in sections["FANS"]] == [4980, 5070]
-    assert sections["VERSION"][0]["Firmware"] == "20240722.07.51.REL" and sections["VERSION"][0]["Type"] == "M30S++_VH70"
+    version = sections["VERSION"][0]
+    assert version["Firmware"] == "20240722.07.51.REL" and version["Type"] == "M30S++_VH70"
     assert brief["figures"]["hashrate_now_hs"] == pytest.approx(101.847e12)
     assert brief["figures"]["max_temp"] == 72.3 and brief["figures"]["max_chip_temp"] == 100.3
     assert brief["health"] == {"state": "ok", "reasons": []}  # not "no alive pool"
@@ -123,7 +124,8 @@ def test_a_whatsminer_refusing_version_and_devdetails_is_found_by_get_version(bg
     shape (PROTOCOLS.md) with the firmware string the same machine's summary reports. Composed, not captured:
     no public capture of these three exists (tests/fixtures/real/SOURCES.md)."""
     rig = Replay("whatsminer/foreman-apps-m20s-20200917")
-    refused = b'{"STATUS":[{"STATUS":"E","When":1604757733,"Code":14,"Msg":"invalid cmd","Description":"cgminer 4.9.2"}],"id":1}'
+    refused = (b'{"STATUS":[{"STATUS":"E","When":1604757733,"Code":14,"Msg":"invalid cmd",'
+               b'"Description":"cgminer 4.9.2"}],"id":1}')
     rig.replies.update(version=refused, devdetails=refused, get_version=(
         b'{"STATUS":"S","When":1604757733,"Code":131,"Msg":{"api_ver":"2.0.2",'
         b'"fw_ver":"\\\'20200917.22.REL\\\'","platform":"H6","chip":"K210"},"Description":""}'))

@@ -19,7 +19,7 @@ LIMITS = {"connect_timeout": 1.0, "timeout": 2.0}
 @pytest.mark.parametrize("kind", drivers.kinds())
 def test_every_driver_has_the_interface(kind):
     d = drivers.driver(kind)
-    assert d.KIND == kind and d.LABEL
+    assert kind == d.KIND and d.LABEL
     assert inspect.iscoroutinefunction(d.poll) and inspect.iscoroutinefunction(d.command)
     assert d.COMMANDS and all(isinstance(c, commands.Command) for c in d.COMMANDS)
     for name in ("detect", "report", "check_access"):
@@ -28,7 +28,8 @@ def test_every_driver_has_the_interface(kind):
 
 def test_commands_are_merged_by_name_with_every_kind_that_takes_them():
     merged = commands.COMMANDS
-    assert set(merged["restart"].rig_kinds) == {"braiins", "whatsminer", "luxos", "vnish", "avalon", "cgminer", "ckpool"}
+    assert set(merged["restart"].rig_kinds) == {"braiins", "whatsminer", "luxos", "vnish", "avalon", "cgminer",
+                                                "ckpool"}
     assert "ckpool restarts" in merged["restart"].help
     assert set(merged["pause"].rig_kinds) == {"braiins", "vnish", "xmrig"}
     assert merged["ccstop"].rig_kinds == ("xmrigcc-server",)

@@ -54,7 +54,8 @@ def test_the_auth_pipeline_in_xmrigs_order():
     assert sim.handle("POST", "/json_rpc", {"authorization": "Bearer t0k", "content-type": "application/json"},
                       b'{"method":"pause"}')[0] == 403  # restricted
     open_sim = XmrigSim(token="t0k", restricted=False)
-    assert open_sim.handle("POST", "/json_rpc", {"authorization": "Bearer t0k", "content-type": "text/plain"}, b"")[0] == 415
+    assert open_sim.handle("POST", "/json_rpc", {"authorization": "Bearer t0k", "content-type": "text/plain"},
+                           b"")[0] == 415
     assert open_sim.handle("GET", "/1/threads", {"authorization": "Bearer t0k"}, b"")[0] == 404
     assert XmrigSim(restricted=True).handle("GET", "/2/summary", {}, b"")[0] == 200  # anonymous read-only
     assert XmrigSim(restricted=False).handle("GET", "/2/summary", {}, b"")[0] == 401  # unrestricted, no token

@@ -162,7 +162,8 @@ def test_redact_and_unredact():
     config = {"pools": [{"url": "u", "pass": "p1"}, {"url": "v", "pass": ""}], "http": {"access-token": "t"},
               "cc-client": {"access-token": None, "worker-id": "w"}}
     shown = xmrigcc.redact(config)
-    assert shown["pools"][0]["pass"] == "•••" and shown["pools"][1]["pass"] == "" and shown["http"]["access-token"] == "•••"
+    assert shown["pools"][0]["pass"] == "•••" and shown["pools"][1]["pass"] == ""
+    assert shown["http"]["access-token"] == "•••"
     assert shown["cc-client"] == config["cc-client"]
     edited = json.loads(json.dumps(shown))
     edited["pools"][0]["url"] = "new"
@@ -211,7 +212,8 @@ def test_stop_then_start_a_client_from_the_rig_page(panel, caplog):
     panel.tick()
     panel.repoll()
     assert status_of(panel, "office&pc") == "PAUSED"  # sticky
-    r = panel.client.post(url + "command/", {"command": "ccrestart", "client": "office&pc", "confirm": "yes"}, follow=True)
+    r = panel.client.post(url + "command/", {"command": "ccrestart", "client": "office&pc", "confirm": "yes"},
+                          follow=True)
     assert "replaces the standing STOP" in r.content.decode()
     panel.client.post(url + "command/", {"command": "ccstop", "client": "office&pc"})
     panel.client.post(url + "command/", {"command": "ccstart", "client": "office&pc"})
@@ -251,7 +253,8 @@ def test_execute_needs_a_permission_no_tier_has(panel):
 @override_settings(RIG_TIMEOUT=2.0, RIG_CONNECT_TIMEOUT=1.0)
 def test_config_page_hides_secrets_and_keeps_them_on_save(panel):
     panel.bg.call(lambda: panel.server.handle(
-        "POST", "/admin/setClientConfig?clientId=farm-a-01", {"authorization": basic("admin", "s3cret"), "content-length": "1"},
+        "POST", "/admin/setClientConfig?clientId=farm-a-01",
+        {"authorization": basic("admin", "s3cret"), "content-length": "1"},
         json.dumps(panel.miners["farm-a-01"].config()).encode()))
     base = f"/rigs/{panel.panel_rig.pk}/client/config/"
     page = panel.client.get(base, {"client": "farm-a-01"}).content.decode()

@@ -35,7 +35,8 @@ def assert_same_shape(sim, real, name):
     for section, records in real.sections.items():
         real_rec = records[0]
         for sim_rec in sim.sections[section]:
-            if "ID" in real_rec and str(real_rec["ID"]).startswith("POOL") != str(sim_rec.get("ID", "")).startswith("POOL"):
+            sim_id = str(sim_rec.get("ID", ""))
+            if "ID" in real_rec and str(real_rec["ID"]).startswith("POOL") != sim_id.startswith("POOL"):
                 continue
             missing = [k for k in real_rec if k not in sim_rec]
             assert not missing, f"{name}: {section} lacks {missing}"
@@ -51,7 +52,8 @@ READ_COMMANDS = ["summary", "pools", "devs", "procs", "notify", "devdetails", "s
 @pytest.mark.parametrize("command", READ_COMMANDS)
 @pytest.mark.parametrize("fmt", ["json", "txt"])
 def test_bfgminer_flavour_matches_bfgminer(command, fmt):
-    real = parse_reply(fixture_bytes(BFG / f"{command}.{fmt}.raw"), command, "json" if fmt == "json" else "text")[command]
+    real = parse_reply(fixture_bytes(BFG / f"{command}.{fmt}.raw"), command,
+                       "json" if fmt == "json" else "text")[command]
     sim = ask(SimRig(flavour="bfgminer", devices=2, pools=2), command, fmt="json" if fmt == "json" else "text")
     assert_same_shape(sim, real, f"{command}.{fmt}")
 

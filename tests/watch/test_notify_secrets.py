@@ -14,6 +14,7 @@ from watch.models import Destination, Notification
 
 from .receivers import Hook
 
+
 def raw_url(d):
     with connection.cursor() as cursor:
         cursor.execute("SELECT url FROM watch_destination WHERE id = %s", [d.pk])

@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from rigs.models import Rig
 from rigs.polling import poller
+from tests.waiting import async_wait_for
 from watch import rounds
 from watch.models import Mark, Point
 
@@ -28,11 +29,8 @@ def test_the_poller_loop_records_history_off_its_own_thread(farm):
     async def go():
         stop = asyncio.Event()
         task = asyncio.create_task(poller.run(stop, interval=0.3))
-        await asyncio.sleep(0.8)
-        for _ in range(100):  # a round handed over (a stop cancels the round in progress)
-            if seen:
-                break
-            await asyncio.sleep(0.1)
+        # a round handed over (a stop cancels the round in progress)
+        await async_wait_for(lambda: seen, 10, "a round handed to watch")
         stop.set()
         await asyncio.wait_for(task, 3)
 

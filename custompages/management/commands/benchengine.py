@@ -9,7 +9,7 @@ from custompages import engine
 from custompages.builtin import POOLS
 from custompages.formula import compile_formula
 from custompages.models import PageSection
-from rigs.management.commands.benchpages import snapshot_of
+from minerpanel.devkit.bench import snapshot_of
 from rigs.simulators.cgminer import make_rigs
 
 

@@ -86,7 +86,8 @@ class Command(BaseCommand):
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         rigs = [SimRig(index=i, flavour="cgminer", fault="hang" if i < hung else None) for i in range(n)]
-        farms = [await SimFarm([rig], f"127.0.{1 + i // 250}.{1 + i % 250}", port).start() for i, rig in enumerate(rigs)]
+        farms = [await SimFarm([rig], f"127.0.{1 + i // 250}.{1 + i % 250}",
+                               port).start() for i, rig in enumerate(rigs)]
         try:
             started = time.perf_counter()
             found = await search.scan("127.0.0.0/22", port)

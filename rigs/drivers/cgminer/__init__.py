@@ -6,8 +6,10 @@ the privileged commands. This module is the driver interface (see rigs/drivers/)
 
 import functools
 import socket
+from typing import Any, Unpack
 
 from ..errors import RigError
+from ..interface import Access, Limits, Outcome, Record, Rig, Sections, Statuses
 from . import client
 from .commands import COMMANDS, parameter
 
@@ -42,7 +44,7 @@ def _poll_commands(commands, notify, wanted):
     return (*usual, *(ON_DEMAND[s] for s in sorted(wanted) if s in ON_DEMAND))
 
 
-async def poll(rig, **limits):
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
     commands = poll_commands(getattr(rig, "wanted", ()))
     sections, statuses = await read(rig, commands, **limits)
     if "devs" in commands and bfgminer(statuses):
@@ -83,7 +85,8 @@ async def read(rig, commands, **limits):
 
 def stored(replies):
     """{command: Response} -> (sections, statuses), the shape a snapshot keeps."""
-    sections, statuses = {}, {}
+    sections: Sections = {}
+    statuses: Statuses = {}
     for name, response in replies.items():
         statuses[name] = response.status
         rename = RENAME.get(name)
@@ -94,28 +97,30 @@ def stored(replies):
     return sections, statuses
 
 
-async def command(rig, name, values, **limits):
+async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
     response = await client.call(rig.host, rig.port, name, parameter(COMMANDS_BY_NAME[name], values), **limits)
     if name in ("quit", "restart") and response.msg in ("BYE", "RESTART"):
-        return "S", {"BYE": "The miner is quitting.", "RESTART": "The miner is restarting."}[response.msg], response.code
+        return "S", {"BYE": "The miner is quitting.",
+                     "RESTART": "The miner is restarting."}[response.msg], response.code
     if response.code == ACCESS_DENIED:
         return "E", explain_denied(rig, name), ACCESS_DENIED
     return response.letter or "E", response.msg, response.code
 
 
-def access_denied(code, message=""):
+def access_denied(code: int | None, message: object = "") -> bool:
     """Whether an answer refuses the panel access: code 45, or a STATUS message saying so (the firmwares
     built on cgminer send either)."""
     return code == ACCESS_DENIED or "access denied" in str(message or "").lower()
 
 
-async def report(rig, command, parameter=None, **limits):
+async def report(rig: Rig, command: str, parameter: str | None = None,
+                 **limits: Unpack[Limits]) -> dict[str, Record]:
     """Any report command (joined with '+' or not), as the miner's JSON replies by command."""
     answers = await client.request(rig.host, rig.port, command, parameter or None, **limits)
     return {n: r.as_dict() for n, r in answers.items()}
 
 
-async def check_access(rig, **limits):
+async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:
     """Ask the rig `privileged`: (ok, message, letter, code); ok is None when it could not be asked."""
     try:
         reply = await client.call(rig.host, rig.port, "privileged", **limits)
@@ -126,7 +131,7 @@ async def check_access(rig, **limits):
     return reply.ok, reply.msg, reply.letter, reply.code
 
 
-async def detect(host, port, **limits):
+async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:
     """A description ("cgminer 4.11.1, API 3.7") when a valid `version` reply comes back."""
     try:
         reply = await client.call(host, port, "version", **limits)

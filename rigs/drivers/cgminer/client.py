@@ -152,7 +152,8 @@ class _Exchange:
             self.finish(TimeoutError_(f"no connection within {connect_timeout:g} s"))
 
     def close(self):
-        self.timer.cancel()
+        if self.timer is not None:
+            self.timer.cancel()
         if self.writing:
             self.loop.remove_writer(self.fd)
         if self.reading:
@@ -217,7 +218,8 @@ async def exchange(host, port, payload, *, connect_timeout=CONNECT_TIMEOUT, time
         raise ConnectError(f"cannot connect: {host} has no address")
     if isinstance(refused, ConnectionRefusedError) or getattr(refused, "errno", None) == errno.ECONNREFUSED:
         raise ConnectError("connection refused: is the miner running with --api-listen?")
-    reason = refused.strerror or errno.errorcode.get(refused.errno, "") or str(refused)
+    code = errno.errorcode.get(refused.errno, "") if refused.errno is not None else ""
+    reason = refused.strerror or code or str(refused)
     raise ConnectError(f"cannot connect: {reason}")
 
 

@@ -25,11 +25,15 @@ def _device_commands():
                                help="option 'help' asks the device for its options."))
     gpu = Param("device", "device", "GPU")
     out += [
-        Command("gpuintensity", "GPU intensity", "device", (gpu, Param("intensity", "intensity", "Intensity (D or 8-31)")), ("GPU",)),
-        Command("gpumem", "GPU memory clock", "device", (gpu, Param("mhz", "int", "Memory clock MHz", 0, 9999)), ("GPU",), dangerous=True),
-        Command("gpuengine", "GPU engine clock", "device", (gpu, Param("mhz", "int", "Engine clock MHz", 0, 9999)), ("GPU",), dangerous=True),
+        Command("gpuintensity", "GPU intensity", "device",
+                (gpu, Param("intensity", "intensity", "Intensity (D or 8-31)")), ("GPU",)),
+        Command("gpumem", "GPU memory clock", "device", (gpu, Param("mhz", "int", "Memory clock MHz", 0, 9999)),
+                ("GPU",), dangerous=True),
+        Command("gpuengine", "GPU engine clock", "device", (gpu, Param("mhz", "int", "Engine clock MHz", 0, 9999)),
+                ("GPU",), dangerous=True),
         Command("gpufan", "GPU fan", "device", (gpu, Param("percent", "int", "Fan %", 0, 100)), ("GPU",)),
-        Command("gpuvddc", "GPU voltage", "device", (gpu, Param("volts", "float", "Volts", 0.5, 1.5)), ("GPU",), dangerous=True),
+        Command("gpuvddc", "GPU voltage", "device", (gpu, Param("volts", "float", "Volts", 0.5, 1.5)), ("GPU",),
+                dangerous=True),
     ]
     return out
 
@@ -43,13 +47,16 @@ COMMANDS = (
     Command("poolquota", "Pool quota", "pool", (POOL, Param("quota", "int", "Quota", 0, 9999))),
     Command("addpool", "Add pool", "pool", (
         Param("url", "url", "URL"), Param("user", "text", "User"), Param("password", "secret", "Password"),
-        Param("name", "text", "Name (sgminer)", required=False), Param("description", "text", "Description (sgminer)", required=False),
-        Param("profile", "text", "Profile (sgminer)", required=False), Param("algorithm", "text", "Algorithm (sgminer)", required=False))),
+        Param("name", "text", "Name (sgminer)", required=False),
+        Param("description", "text", "Description (sgminer)", required=False),
+        Param("profile", "text", "Profile (sgminer)", required=False),
+        Param("algorithm", "text", "Algorithm (sgminer)", required=False))),
     Command("changestrategy", "Pool strategy", "pool", (
         Param("strategy", "choice", "Strategy", choices=STRATEGIES),
         Param("interval", "int", "Rotate interval (minutes)", 0, 9999, required=False))),
     *_device_commands(),
-    Command("save", "Save config", "miner", (Param("filename", "text", "File (default: the miner's)", required=False),)),
+    Command("save", "Save config", "miner",
+            (Param("filename", "text", "File (default: the miner's)", required=False),)),
     Command("restart", "Restart", "miner", dangerous=True),
     Command("quit", "Quit miner", "miner", dangerous=True, help="The miner stops until something restarts it."),
     Command("zero", "Zero statistics", "miner", (
@@ -57,7 +64,8 @@ COMMANDS = (
         Param("summary", "bool", "With summary")), dangerous=True),
     Command("failover-only", "Failover only", "miner", (Param("enabled", "bool", "Failover only"),)),
     Command("setconfig", "Set config", "miner", (
-        Param("name", "choice", "Setting", choices=(("queue", "queue"), ("scantime", "scantime"), ("expiry", "expiry"))),
+        Param("name", "choice", "Setting",
+              choices=(("queue", "queue"), ("scantime", "scantime"), ("expiry", "expiry"))),
         Param("value", "int", "Value", 0, 9999))),
     Command("hotplug", "Hotplug interval", "miner", (Param("seconds", "int", "Seconds (0 disables)", 0, 9999),)),
     Command("debug", "Debug setting", "miner", (Param("setting", "choice", "Toggle", choices=(

@@ -270,9 +270,10 @@ def _text_records(segment_text):
 
 def _text_response(segments, command):
     status = None
-    sections = {}
+    sections: dict[str | None, list[dict]] = {}
     for seg in segments:
         name, record = _text_records(seg)
+        section: str | None
         if name == "STATUS" and status is None:
             status = record
             continue
@@ -304,7 +305,7 @@ def from_text(text, command):
     if segments[0].startswith("CMD="):
         result = {}
         current = None
-        chunk = []
+        chunk: list[str] = []
         for seg in segments + ["CMD="]:
             if seg.startswith("CMD="):
                 if current is not None:

@@ -119,7 +119,7 @@ async def viewer(port, path, cookie, stats, stop, delay):
         try:
             reader, writer = await handshake(port, path, cookie)
             break
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
             stats["retries"][f"websocket handshake: {type(exc).__name__}"] += 1
             await asyncio.sleep(1 + attempt)
     else:
@@ -130,7 +130,7 @@ async def viewer(port, path, cookie, stats, stop, delay):
         while not stop.is_set():
             try:
                 b1, b2 = await asyncio.wait_for(reader.readexactly(2), 1.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             size = b2 & 0x7F
             if size == 126:
@@ -151,7 +151,7 @@ async def viewer(port, path, cookie, stats, stop, delay):
             elif b1 & 0x80 and opcode in (0, 1, 2):
                 stats["pushes"] += 1
         writer.close()
-    except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
         stats["errors"][f"websocket: {type(exc).__name__}"] += 1
 
 
@@ -168,7 +168,7 @@ async def requester(port, paths, cookie, pause, stats, stop, offset):
                 stats["times"].append(took)
                 stats["by_page"].setdefault(path + (" (htmx)" if extra else ""), []).append(took * 1000)
                 stats["bytes"] += len(content)
-        except (OSError, ValueError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, ValueError) as exc:
             stats["errors"][f"{path}: {type(exc).__name__}"] += 1
         await asyncio.sleep(pause)
 
@@ -219,7 +219,8 @@ class Command(BaseCommand):
 
         raise_file_limit(opts["viewers"] + 1024)
         tmp = tempfile.mkdtemp(prefix="benchload-")
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "SECRET_KEY")}
+        own = ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "SECRET_KEY")
+        env = {k: v for k, v in os.environ.items() if k not in own}
         env.update(MINERPANEL_VAR=tmp, DEMO_RIGS="false", POLL_INTERVAL=str(opts["poll_interval"]), LOG_LEVEL="WARNING",
                    DJANGO_SETTINGS_MODULE="minerpanel.settings", HTTPS="false", READONLY="false")
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
@@ -230,10 +231,12 @@ class Command(BaseCommand):
                     old.unlink()
                 subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True)
                 subprocess.run([*manage, "createuser", "bench", "--tier", "usr", "--password", PASSWORD], env=env,
-                               check=True, stdout=subprocess.DEVNULL)  # a port in the range may be taken by someone else: another range
+                               check=True, stdout=subprocess.DEVNULL)
+                # a port in the range may be taken by someone else: another range
                 base = free_base(opts["rigs"]) + attempt * 1000
                 self.stdout.write(f"registering and serving {opts['rigs']:,} simulated rigs on {HOST}:{base}+ ...")
-                sim = subprocess.Popen([*manage, "simulate_rigs", "--count", str(opts["rigs"]), "--base-port", str(base),
+                sim = subprocess.Popen([*manage, "simulate_rigs", "--count", str(opts["rigs"]), "--base-port",
+                                        str(base),
                                         "--register"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                        start_new_session=True)
                 if listening(base + opts["rigs"] - 1, sim):
@@ -254,7 +257,8 @@ class Command(BaseCommand):
             before = (cpu_of(sim.pid), cpu_of(panel.pid), sum(map(cpu_of, pollers)), cpu_seconds(), os.getloadavg()[0])
             stats = asyncio.run(self.load(port, opts))
             stats["cpu"] = (cpu_of(sim.pid) - before[0], cpu_of(panel.pid) - before[1],
-                            sum(map(cpu_of, pollers)) - before[2], cpu_seconds() - before[3], before[4], os.getloadavg()[0])
+                            sum(map(cpu_of, pollers)) - before[2], cpu_seconds() - before[3], before[4],
+                            os.getloadavg()[0])
         finally:
             for child in children:
                 child.send_signal(signal.SIGINT)
@@ -276,7 +280,8 @@ class Command(BaseCommand):
                  ("/pages/pools/", [])]
         stats["first"] = {}
         for path, extra in paths:  # the first view of a page after start builds it: shown apart
-            stats["first"][path + (" (htmx)" if extra else "")] = (await http(port, "GET", path, [f"Cookie: {cookie}", *extra]))[3] * 1000
+            stats["first"][path + (" (htmx)" if extra else "")] = (await http(port, "GET", path,
+                                                                              [f"Cookie: {cookie}", *extra]))[3] * 1000
         ramp = min(10.0, opts["seconds"] / 3)  # viewers arrive over the first seconds, as people do
         tasks = [asyncio.ensure_future(viewer(port, sockets[i % len(sockets)], cookie, stats, stop,
                                               ramp * i / max(opts["viewers"], 1))) for i in range(opts["viewers"])]
@@ -293,7 +298,8 @@ class Command(BaseCommand):
         self.stdout.write(f"\n{opts['rigs']:,} rigs, {opts['viewers']} WebSocket viewers, {opts['requesters']} "
                           f"requesters (a page every {opts['pause']:g} s each), {opts['seconds']:g} s:")
         self.stdout.write(f"  pages: {len(times):,} loaded, {stats['bytes'] / 2**20:,.0f} MB; "
-                          f"p50 {pct(times, 0.5):,.0f} ms, p95 {pct(times, 0.95):,.0f} ms, max {max(times, default=0):,.0f} ms"
+                          f"p50 {pct(times, 0.5):,.0f} ms, p95 {pct(times, 0.95):,.0f} ms, "
+                          f"max {max(times, default=0):,.0f} ms"
                           + (f", mean {statistics.fmean(times):,.0f} ms" if times else ""))
         self.stdout.write("  first views after start (not counted): " + ", ".join(
             f"{path} {ms:,.0f} ms" for path, ms in stats["first"].items()))
@@ -306,9 +312,10 @@ class Command(BaseCommand):
         for what, n in stats["retries"].most_common():
             self.stdout.write(f"  retried: {n} x {what}")
         rigs, panel, poll, generator, load0, load1 = stats["cpu"]
-        self.stdout.write(f"  CPU during the load: panel {panel:.1f} s, its poller {poll:.1f} s, simulated rigs {rigs:.1f} s, "
-                          f"load generator "
+        self.stdout.write(f"  CPU during the load: panel {panel:.1f} s, its poller {poll:.1f} s, "
+                          f"simulated rigs {rigs:.1f} s, load generator "
                           f"{generator:.1f} s, of {os.cpu_count()} cores x {opts['seconds']:g} s; "
                           f"load average {load0:.1f} before, {load1:.1f} after")
         errors = sum(stats["errors"].values())
-        self.stdout.write(f"  errors: {errors}" + "".join(f"\n    {n} x {what}" for what, n in stats["errors"].most_common()))
+        self.stdout.write(f"  errors: {errors}"
+                          + "".join(f"\n    {n} x {what}" for what, n in stats["errors"].most_common()))

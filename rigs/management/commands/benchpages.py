@@ -13,6 +13,7 @@ import resource
 import statistics
 import tempfile
 import time
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -22,14 +23,8 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from rigs.drivers.cgminer import POLL_COMMANDS, stored
-from rigs.drivers.cgminer.protocol import parse_reply
+from minerpanel.devkit.bench import snapshot_of
 from rigs.simulators.cgminer import make_rigs
-
-
-def snapshot_of(sim):
-    command = "+".join(POLL_COMMANDS)
-    return stored(parse_reply(sim.handle(('{"command":"%s"}' % command).encode()), command))
 
 
 def ms(values):
@@ -48,7 +43,8 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=11, help="views measured per figure")
 
     def handle(self, *args, **opts):
-        self.stdout.write(f"TABLE_ROWS={settings.TABLE_ROWS} (a longer table shows problems first, this many rows a page)")
+        self.stdout.write(f"TABLE_ROWS={settings.TABLE_ROWS} "
+                          "(a longer table shows problems first, this many rows a page)")
         for n in (int(x) for x in opts["rigs"].split(",") if x.strip()):
             self.bench(n, opts["runs"])
 
@@ -74,8 +70,9 @@ class Command(BaseCommand):
 
     def bench(self, n, runs):
         from custompages import render
+        from rigs import live
         from rigs.models import Snapshot
-        from rigs.web import live, overview_tables, view_models
+        from rigs.web import overview_tables, view_models
 
         ids, snaps = self.setup(n)
         user = User.objects.get(username="bench")
@@ -116,19 +113,21 @@ class Command(BaseCommand):
         for path, push in (("/", "custom:summary"), ("/overview/", "summary")):
             client.get(path)  # warm-up: imports, templates
             slow = max(3, runs // 3)
-            every = after(1.0, lambda: client.get(path), slow)
-            tenth = after(0.1, lambda: client.get(path), slow)
-            warmed = after(0.1, lambda: client.get(path), slow, warm=True)
-            full, r = timed(lambda: client.get(path), runs)
+            get = partial(client.get, path)
+            every = after(1.0, get, slow)
+            tenth = after(0.1, get, slow)
+            warmed = after(0.1, get, slow, warm=True)
+            full, r = timed(get, runs)
             assert r.status_code == 200, r.status_code
-            frag, rf = timed(lambda: client.get(path, HTTP_HX_REQUEST="true"), runs)
-            pushed, html = timed(lambda: live.render_fragment(user, push, {}), runs)
+            frag, rf = timed(partial(client.get, path, HTTP_HX_REQUEST="true"), runs)
+            pushed, html = timed(partial(live.render_fragment, user, push, {}), runs)
             second = "custom-3-page=2" if path == "/" else "devices-page=2"
-            paged, rp = timed(lambda: client.get(f"{path}?{second}", HTTP_HX_REQUEST="true"), runs)
+            paged, rp = timed(partial(client.get, f"{path}?{second}", HTTP_HX_REQUEST="true"), runs)
             self.stdout.write(f"  {path}")
             self.stdout.write(f"    full page {size(len(r.content))}: {ms(full)} (after a batch changed every rig "
                               f"{ms(every)}; a tenth {ms(tenth)}; a tenth, warmed by the poller {ms(warmed)})")
-            self.stdout.write(f"    htmx fragment {size(len(rf.content))}: {ms(frag)}; live push {size(len(html.encode()))}: "
+            self.stdout.write(f"    htmx fragment {size(len(rf.content))}: {ms(frag)}; "
+                              f"live push {size(len(html.encode()))}: "
                               f"{ms(pushed)}; devices page 2 ({second}) {size(len(rp.content))}: {ms(paged)}")
         whole, _ = timed(lambda: render.page_context(user, render_home(), whole=True), 1)
         self.stdout.write(f"  '/' with every row formatted (the API's view; no paging): {ms(whole)}; "

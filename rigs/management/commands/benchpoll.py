@@ -141,7 +141,8 @@ class Command(BaseCommand):
                 bare, first = min(bares, key=lambda x: x[1]), min(rounds, key=lambda x: x[1])
                 self.stdout.write(f"{'bare client (floor)':>22}: {n} rigs in {bare[0]:.2f} s wall, "
                                   f"{n / bare[0]:,.0f} rigs/s, {bare[1]:.2f} s CPU (best of 5; poller: best of 5)")
-                self.stdout.write(f"CPU per rig: poller {first[1] / n * 1000:.3f} ms (storing: {first[2] / n * 1000:.3f} ms), "
+                self.stdout.write(f"CPU per rig: poller {first[1] / n * 1000:.3f} ms "
+                                  f"(storing: {first[2] / n * 1000:.3f} ms), "
                                   f"floor {bare[1] / n * 1000:.3f} ms, ratio {first[1] / bare[1]:.2f}x")
                 if self.server:
                     self.stdout.write(f"{'PostgreSQL':>22}: {first[3] / n * 1000:.3f} ms of its own CPU per rig "

@@ -48,7 +48,8 @@ def db_counters(cursor):
 
 
 class Command(BaseCommand):
-    help = "Simulators, K poller shards, PostgreSQL and Redis on this machine: round time, rigs/s, CPU per rig, DB load."
+    help = ("Simulators, K poller shards, PostgreSQL and Redis on this machine: round time, rigs/s, CPU per rig, "
+            "DB load.")
 
     def add_arguments(self, parser):
         parser.add_argument("--rigs", default="10000,30000,100000", help="sizes, comma-separated")
@@ -182,7 +183,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{n:>7,} rigs, {k} shard{'s' if k > 1 else ' '}: round {took:6.2f} s, {n / took:7,.0f} rigs/s, "
             f"pollers {cpu:6.2f} s CPU = {cpu / n * 1000:.3f} ms/rig, {row['ok']:,} of {row['polled']:,} answered; "
-            f"PostgreSQL {row['polled'] / took:8,.0f} upserts/s ({row['db_rows'] / took:,.0f} tuples/s with TOAST), {row['commits']} commits, {row['wal_mb']:.1f} MB WAL, "
+            f"PostgreSQL {row['polled'] / took:8,.0f} upserts/s ({row['db_rows'] / took:,.0f} tuples/s with TOAST), "
+            f"{row['commits']} commits, {row['wal_mb']:.1f} MB WAL, "
             f"{pg_cpu:.2f} s CPU; Redis {redis_cpu:.2f} s CPU; peak RSS per shard {row['rss']:.0f} MB")
         self.stdout.flush()
         return row

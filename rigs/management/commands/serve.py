@@ -1,7 +1,8 @@
 """`make run`: one ASGI process serving HTTP and WebSocket, with the poller inside.
 
 When no rig is configured, the demo rigs (rigs/demo.py) are registered and
-served from this same process, so a first visit shows a living panel. The first account is created with a generated password, printed once.
+served from this same process, so a first visit shows a living panel. The first account is created
+with a generated password, printed once.
 """
 
 import asyncio
@@ -69,7 +70,7 @@ async def poller_process(stop, children):
                     log.warning("the poller wrote %r", line[:200])
                 try:
                     line = await asyncio.wait_for(proc.stdout.readline(), max(0.0, until - time.monotonic()))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     break
             if not ids:
                 continue
@@ -94,7 +95,7 @@ async def stop_children(children, grace=10.0):
             proc.terminate()
             try:
                 await asyncio.wait_for(proc.wait(), grace)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.warning("the poller did not stop within %.0f s: killed", grace)
                 proc.kill()
                 await proc.wait()

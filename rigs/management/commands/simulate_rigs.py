@@ -103,7 +103,8 @@ class Command(BaseCommand):
         for rig in rigs:
             done = register(opts, name=rig.name, host=opts["host"], port=opts["base_port"] + rig.index,
                             description=f"simulated {rig.f['desc']}", order=rig.index)
-            extra = " ".join(x for x in (rig.fault and f"fault={rig.fault}", rig.access != "W" and f"access={rig.access}",
+            extra = " ".join(x for x in (rig.fault and f"fault={rig.fault}",
+                                         rig.access != "W" and f"access={rig.access}",
                                          done) if x)
             if opts["count"] <= 50 or done.startswith("(not"):
                 self.stdout.write(f"{rig.name} {opts['host']}:{opts['base_port'] + rig.index} {rig.f['desc']} {extra}")
@@ -207,7 +208,8 @@ class Command(BaseCommand):
                 starts.append(lambda sim=sim, serve=serve, ports=ports: serve(sim, host, *ports))
                 register(opts, name=f"{prefix}{i:02d}", kind=kind, host=host, port=port,
                          web_port=port + 1 if web else None, username=user, token=secret)
-                self.stdout.write(f"{prefix}{i:02d} {host}:{port} {what}" + (f", second port {port + 1}" if web else ""))
+                second = f", second port {port + 1}" if web else ""
+                self.stdout.write(f"{prefix}{i:02d} {host}:{port} {what}{second}")
                 port += len(ports)
         if starts and not opts["asic_password"]:
             self.stdout.write(f"ASIC simulators' web/API password: {password}")

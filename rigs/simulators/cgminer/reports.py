@@ -55,7 +55,7 @@ def cmd_pools(rig, param):
 
 def cmd_devs(rig, param):
     if not rig.devices:
-        return {"STATUS": rig.status(10, "No %ss" % rig.kind_word())}
+        return {"STATUS": rig.status(10, f"No {rig.kind_word()}s")}
     word = {"ASC": "ASC", "PGA": "PGA", "GPU": "GPU"}[rig.kind_word()]
     return {"STATUS": rig.status(9, f"{len(rig.devices)} {word}(s)"),
             "DEVS": [device_record(rig, d) for d in rig.devices]}
@@ -86,7 +86,7 @@ def _dev_name(rig, d):
 
 def cmd_notify(rig, param):
     if not rig.devices:
-        return {"STATUS": rig.status(10, "No %ss" % rig.kind_word())}
+        return {"STATUS": rig.status(10, f"No {rig.kind_word()}s")}
     out = []
     for d in rig.devices:
         sick = d["status"] != "Alive"
@@ -107,7 +107,7 @@ def cmd_notify(rig, param):
 
 def cmd_devdetails(rig, param):
     if not rig.devices:
-        return {"STATUS": rig.status(10, "No %ss" % rig.kind_word())}
+        return {"STATUS": rig.status(10, f"No {rig.kind_word()}s")}
     out = []
     for d in rig.devices:
         if rig.flavour == "bfgminer":

@@ -102,7 +102,8 @@ class Command(BaseCommand):
             f"(≈ {per_rig * rigs / 1e9:.1f} GB for {rigs} rigs)")
         if days >= 365:
             steady = per_rig * (1 + (history.retention()[60] / 86400 - days) * 24 / (one_min + fifteen + hourly))
-            out(f"  at full retention ({history.retention()[60] / 86400:.0f} days hourly): ≈ {steady / 1e6:.2f} MB per rig")
+            days = history.retention()[60] / 86400
+            out(f"  at full retention ({days:.0f} days hourly): ≈ {steady / 1e6:.2f} MB per rig")
         # farm points: one per minute for 48 h, per quarter for 60 days, hourly for the rest
         farm = [FarmPoint(res=res, t=now - step * k, algorithm=a, hs=1e18, rigs=rigs, healthy=rigs - 3)
                 for res, step, n in ((1, 60, one_min), (15, 900, fifteen), (60, 3600, hourly))

@@ -21,8 +21,7 @@ MIN_GAP = 1.0
 def render_fragment(user, page, params=None):
     """The live fragment of a page; ``params``: the page's query (which rows of long tables)."""
     from rigs.models import Rig
-
-    from . import view_models
+    from rigs.web import view_models
 
     if page.startswith("custom:"):
         from custompages.models import CustomPage
