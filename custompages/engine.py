@@ -16,7 +16,7 @@ definition is a dict:
 The extension runs in miner.php's order: where -> bgen -> group/calc -> gen -> having
 (the steps themselves are in rowops.py).
 A field may name alternatives, 'GEN.GHS av=GH/s av||SUMMARY.MHS av=MHS av': the first one
-that has data is shown. ``formats`` names a format per field (see rigs.field_formats.NAMED).
+that has data is shown. ``formats`` names a format per field (see rigs.web.field_display.NAMED).
 """
 
 from dataclasses import dataclass, field

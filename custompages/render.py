@@ -104,12 +104,13 @@ def read_inputs(ids, needed, now):
     for start in range(0, len(ids), 500):  # SQLite's limit on parameters
         for row in Rig.objects.filter(id__in=ids[start:start + 500]).values_list(*wanted):
             rig = view_models.RigView(*row[:n_rig])
-            polled_at, last_ok_at, error, error_kind, latency_ms, statuses, figs, health, decimals = row[n_rig:n_rig + 9]
+            (polled_at, last_ok_at, error, error_kind, latency_ms, statuses, figs, health,
+             decimals) = row[n_rig:n_rig + 9]
             sections = digits.dress({n: v for n, v in zip(needed[:-1], row[n_rig + 9:]) if v}, decimals)
             snap = None
             if polled_at is not None:
-                snap = view_models.BriefView(polled_at, last_ok_at, error, error_kind, latency_ms, sections, statuses or {},
-                                       health, figs)
+                snap = view_models.BriefView(polled_at, last_ok_at, error, error_kind, latency_ms, sections,
+                                             statuses or {}, health, figs)
             state = snap.state(now) if snap else "new"
             item = (rig, snap, state, href.replace("987654321", str(rig.id)))
             when = ((statuses or {}).get("devs") or (statuses or {}).get("summary") or {}).get("When", 0)
@@ -213,7 +214,7 @@ def to_table(result, index, section, rigs_by_name, tz, formats=None, rows=None, 
         when = first_when if result.grouped else rig.get("when", 0)
         cells = [] if result.grouped else [tables.cell(r.get("_rig", ""), "rig", "", rig.get("href", ""))]
         errors = r.get("_errors", {})
-        for field, sec, name, f, rate in fields:
+        for field, _, name, f, rate in fields:
             if field in errors:
                 cells.append(tables.cell("", "err", errors[field]))
                 continue
@@ -269,7 +270,8 @@ def narrow_hidden(result):
     offset = 0 if result.grouped else 1
     if len(result.columns) + offset < NARROW_FROM:
         return set()
-    return {k + offset for k, (_, fld) in enumerate(result.columns) if split_field(fld)[1].split(".")[-1] not in NARROW_KEEP}
+    return {k + offset for k, (_, fld) in enumerate(result.columns)
+            if split_field(fld)[1].split(".")[-1] not in NARROW_KEEP}
 
 
 def engine_results(page, definitions, rigs, key):

@@ -14,7 +14,8 @@ from rigs.readings.figures import figures
 from rigs.readings.freshness import reachability
 from rigs.readings.health import DEFAULT_LIMITS, assess
 
-HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+                      r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
 
 def validate_host(value):
@@ -37,7 +38,8 @@ SECRET_DESTINATION = ("kind", "host", "port", "web_port", "path")
 
 class Rig(models.Model):
     name = models.CharField(max_length=64, unique=True)
-    host = models.CharField(max_length=253, validators=[validate_host], help_text="IP address or host name of the miner.")
+    host = models.CharField(max_length=253, validators=[validate_host],
+                            help_text="IP address or host name of the miner.")
     port = models.PositiveIntegerField(
         default=4028, validators=[MinValueValidator(1), MaxValueValidator(65535)],
         help_text="The miner's --api-port (4028 unless changed); xmrig: its http.port.",
@@ -48,8 +50,10 @@ class Rig(models.Model):
                                        "XMRigCC server: the admin password (config_cc.json's pass). "
                                        "ASIC firmwares: the web or API password (Antminer web, Whatsminer API, "
                                        "VNish web, Braiins OS).")
-    username = models.CharField(max_length=100, blank=True, help_text="XMRigCC server: the admin user (config_cc.json's user). "
-                                "ASIC firmwares: the web or API user (Antminer and Braiins OS root, Whatsminer API v3 super); blank for the usual one.")
+    username = models.CharField(max_length=100, blank=True,
+                                help_text="XMRigCC server: the admin user (config_cc.json's user). "
+                                          "ASIC firmwares: the web or API user (Antminer and Braiins OS root, "
+                                          "Whatsminer API v3 super); blank for the usual one.")
     web_port = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65535)],
         help_text="ASIC firmwares: the port of the second interface when it is not the usual one "
@@ -57,7 +61,8 @@ class Rig(models.Model):
     path = models.CharField(max_length=300, blank=True,
                             help_text="ckpool: its socket directory (ckpool -s, default /tmp/ckpool).")
     logdir = models.CharField(max_length=300, blank=True,
-                              help_text="ckpool: its logs directory (logdir in ckpool.conf; 'logs' under ckpool's working directory).")
+                              help_text="ckpool: its logs directory (logdir in ckpool.conf; "
+                                        "'logs' under ckpool's working directory).")
     description = models.CharField(max_length=200, blank=True)
     enabled = models.BooleanField(default=True, help_text="Disabled rigs are not polled.")
     readonly = models.BooleanField(default=False, help_text="Never send privileged commands to this rig.")

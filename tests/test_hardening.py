@@ -192,7 +192,8 @@ class SecretsAtRestTestCase(BaseTestCase):
         self.assertEqual(Rig.objects.get(pk=rig.pk).token, "cc-password-123")
         from unittest import mock
 
-        with mock.patch("rigs.polling.poller.close_old_connections"):  # it would close the test's transaction (PostgreSQL)
+        # it would close the test's transaction (PostgreSQL)
+        with mock.patch("rigs.polling.poller.close_old_connections"):
             self.assertEqual([t.token for t in load_targets() if t.id == rig.pk], ["cc-password-123"])
 
     def test_a_plain_value_from_before_is_read_then_encrypted_by_the_migration(self):

@@ -230,7 +230,8 @@ class SharedPageBuildTestCase(BaseTestCase):
         self.client.get("/pages/p/")
         Snapshot.objects.filter(pk=snap.pk).update(sections={"SUMMARY": [{"Elapsed": 7}]}, polled_at=timezone.now())
         serve.built([self.rig.pk])  # what serve does after the poller stored a batch
-        with mock.patch.object(view_models, "shared_overview") as overview, mock.patch.object(engine, "build_page") as build:
+        with (mock.patch.object(view_models, "shared_overview") as overview,
+              mock.patch.object(engine, "build_page") as build):
             self.client.get("/overview/")
             self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")
         self.assertEqual((overview.call_count, build.call_count), (0, 0))

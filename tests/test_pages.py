@@ -162,11 +162,13 @@ class SummaryPageTestCase(BaseTestCase):
         for i in range(3):
             self.snapshot(rig=Rig.objects.create(name=f"x{i}", host=f"10.1.0.{i}"), sections={"SUMMARY": [summary()]})
         self.client.get("/overview/")
-        # session, user, groups, whether a batch was stored (rigs/polling/batch_cache.py), custom page links, alerts firing
+        # session, user, groups, whether a batch was stored (rigs/polling/batch_cache.py), custom page links,
+        # alerts firing
         with self.assertNumQueries(6):
             self.client.get("/overview/")
-        # and the Summary page: its sections, whether a batch was stored (rigs/polling/batch_cache.py), the rigs (light),
-        # the sections of the rigs that changed (groups: for the addresses), the same check, attention and alerts
+        # and the Summary page: its sections, whether a batch was stored (rigs/polling/batch_cache.py),
+        # the rigs (light), the sections of the rigs that changed (groups: for the addresses), the same check,
+        # attention and alerts
         with self.assertNumQueries(12):
             self.client.get(SUMMARY)
         with self.assertNumQueries(9):  # nothing stored since: neither rigs nor sections read

@@ -92,7 +92,8 @@ def rig_state(rig, now):
     health = rig_health(snap, reach, now)
     return {"name": rig.name, "id": rig.pk, "kind": rig.kind, "description": rig.description,
             "reachability": reach, "state": reach, "error": snap.error if snap else "",
-            "health": health["state"] if snap else None, "reasons": [{k: r.get(k) for k in ("level", "text", "since")} for r in health["reasons"]],
+            "health": health["state"] if snap else None,
+            "reasons": [{k: r.get(k) for k in ("level", "text", "since")} for r in health["reasons"]],
             "figures": ((snap.brief or {}).get("figures") if snap else None) or {},
             "age_seconds": round(age, 1) if age is not None else None,
             "polled_at": snap.polled_at.isoformat() if snap and snap.polled_at else None,

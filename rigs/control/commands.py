@@ -72,7 +72,8 @@ def _clean_one(p, raw, command, sections):
         if p.kind == "pool":
             known = pool_ids(sections)
             if n not in known:
-                raise ValueError(f"the rig has no pool {n}" + (f" (pools: {', '.join(map(str, sorted(known)))})" if known else ""))
+                raise ValueError(f"the rig has no pool {n}"
+                                 + (f" (pools: {', '.join(map(str, sorted(known)))})" if known else ""))
         elif p.kind == "device":
             known = device_ids(sections, command.device_kind())
             if n not in known:

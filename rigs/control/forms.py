@@ -13,14 +13,16 @@ INPUT = {"int": "number", "float": "number", "pool": "select", "device": "select
 
 
 def field(p, command, sections, kept=None):
-    f = {"name": p.name, "label": p.label or p.name, "input": INPUT[p.kind], "required": p.required and p.kind != "bool",
+    f = {"name": p.name, "label": p.label or p.name, "input": INPUT[p.kind],
+         "required": p.required and p.kind != "bool",
          "min": p.lo, "max": p.hi, "step": "0.01" if p.kind == "float" else "1", "options": [],
          # what the user typed, shown again after a refusal; secrets are typed again
          "value": "" if kept is None or p.kind == "secret" else str(kept.get(p.name, ""))[:2000]}
     if p.kind == "pool":
         f["options"] = [(str(n), f"{n}") for n in sorted(commands.pool_ids(sections))]
     elif p.kind == "device":
-        f["options"] = [(str(n), f"{command.device_kind()} {n}") for n in sorted(commands.device_ids(sections, command.device_kind()))]
+        f["options"] = [(str(n), f"{command.device_kind()} {n}")
+                        for n in sorted(commands.device_ids(sections, command.device_kind()))]
     elif p.kind == "client":
         f["options"] = [(c, c) for c in sorted(commands.client_ids(sections))]
     elif p.kind == "choice":

@@ -128,9 +128,10 @@ def run(rigs, name, values, user, address):
                      message="sent; no answer recorded yet") for rig, cleaned in prepared]
     sent = async_to_sync(all_of)() if prepared else []
     now = timezone.now()
-    for (rig, cleaned), outcome, entry in zip(prepared, sent, entries):
+    for (rig, _), outcome, entry in zip(prepared, sent, entries):
         finish(entry, outcome)
-        log.info("%s sent %s to %s: %s %s", getattr(user, "username", "?"), name, rig.name, outcome.letter, outcome.message)
+        log.info("%s sent %s to %s: %s %s", getattr(user, "username", "?"), name, rig.name, outcome.letter,
+                 outcome.message)
         denied = drivers.access_denied(rig.kind, outcome.code)  # the driver's rule (cgminer: code 45)
         if denied or (outcome.ok and outcome.letter == "S"):  # what it says about access
             msg = outcome.message if denied else f"{name} was accepted"

@@ -93,7 +93,8 @@ def record_round(found, expect):
 
 
 def last_round():
-    """What the last scheduled discovery found (in the poller's process): {"at", "found", "warning", "added"} or None."""
+    """What the last scheduled discovery found (in the poller's process):
+    {"at", "found", "warning", "added"} or None."""
     return cache.get(LAST_KEY)
 
 

@@ -16,8 +16,8 @@ from .figures import first_dict
 from .rates import last_share_state, rate_mhs
 
 LEVELS = {"ok": 0, "warn": 1, "err": 2}
-DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "chip_warn": 105.0, "chip_err": 115.0, "hashrate_share": 0.8, "hw_pct": 1.0, "reject_pct": 5.0,
-                  "history": 30, "min_history": 5, "late_shares": True}
+DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "chip_warn": 105.0, "chip_err": 115.0, "hashrate_share": 0.8,
+                  "hw_pct": 1.0, "reject_pct": 5.0, "history": 30, "min_history": 5, "late_shares": True}
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
 _PLAIN_NUMBERS = {int, float}  # the types of a history that needs no picking over
 
@@ -42,7 +42,8 @@ def _reason(level, key, text):
 def access_reasons(statuses, kind="cgminer"):
     """An error STATUS the kind's driver reads as access denied (cgminer: code 45)."""
     for command, st in (statuses or {}).items():
-        if isinstance(st, dict) and st.get("STATUS") == "E" and drivers.access_denied(kind, st.get("Code"), st.get("Msg")):
+        if (isinstance(st, dict) and st.get("STATUS") == "E"
+                and drivers.access_denied(kind, st.get("Code"), st.get("Msg"))):
             return [_reason("err", "access", f"API access denied ({command})")]
     return []
 
@@ -223,7 +224,8 @@ def with_reachability(health, state, error="", age_text="", error_kind=""):
         word = "API access denied" if error_kind == "noreply" else "unreachable"
         reasons.insert(0, {"level": "err", "key": "unreachable", "text": f"{word}: {error}" if error else word})
     elif state == "stale":
-        reasons.insert(0, {"level": "err", "key": "stale", "text": f"stale: no answer for {age_text}" if age_text else "stale"})
+        reasons.insert(0, {"level": "err", "key": "stale",
+                           "text": f"stale: no answer for {age_text}" if age_text else "stale"})
     elif state == "new":
         return {"state": "new", "reasons": []}
     return {"state": worst(reasons), "reasons": reasons}

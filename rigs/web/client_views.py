@@ -82,7 +82,8 @@ def client_config_save(request, pk):
         return redirect(back(rig, client_id))
     control.audit(request.user, address, rig, "setconfig", {"client": client_id}, "S",
                   message="config saved on the server; 'Send config' makes the miner load it")
-    messages.success(request, f"Config of {client_id} saved on the server. Use 'Send config' to make the miner load it.")
+    messages.success(request,
+                     f"Config of {client_id} saved on the server. Use 'Send config' to make the miner load it.")
     return redirect(back(rig, client_id))
 
 

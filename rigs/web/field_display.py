@@ -186,7 +186,8 @@ def _rule(section, name):
     if name in THOUSANDS:
         return lambda v, w, tz, row: (thousands(v), "") if as_number(v) is not None else _plain(v, w, tz, row)
     if name in ENDZERO:
-        return lambda v, w, tz, row: (thousands(v, endzero=True), "") if as_number(v) is not None else _plain(v, w, tz, row)
+        return lambda v, w, tz, row: ((thousands(v, endzero=True), "") if as_number(v) is not None
+                                      else _plain(v, w, tz, row))
     if name == "Last Share Time":
         return _last_share(section)
     if name in ("Last getwork", "Last Valid Work"):
@@ -200,7 +201,8 @@ def _rule(section, name):
     if name == "Reason Not Well":
         return lambda v, w, tz, row: (str(v), "" if v == "None" else "err")
     if name == "Status":
-        return lambda v, w, tz, row: (str(v), "" if v in ("Alive", "RUNNING") else "warn" if v in ("Paused", "PAUSED") else "err")
+        return lambda v, w, tz, row: (str(v), "" if v in ("Alive", "RUNNING")
+                                      else "warn" if v in ("Paused", "PAUSED") else "err")
     if name in ("When", "Current Block Time"):
         return lambda v, w, tz, row: (cell_date(_num_or_raise(v), tz), "")
     if name in ("Last Update", "Last Report", "Authorised"):

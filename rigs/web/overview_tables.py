@@ -92,7 +92,7 @@ def summary_table(items, tz, shown=None):
     for rig, snap, state, href in (items if shown is None else shown):
         t.rows.extend(rows_of("summary", _summary_rows, rig, snap, state, href, tz))
     by_algo, left_out, pools = {}, {}, 0
-    for rig, snap, state, href in items:
+    for rig, snap, state, _ in items:
         if not snap or not has_summary(snap):
             if state in ("stale", "unreachable") and not is_pool(rig):
                 n, hs = left_out.get("", (0, 0.0))
@@ -153,7 +153,8 @@ DEVICE_COLUMNS = [("Rig", False), ("Device", False), ("Enabled", False), ("Statu
 
 def _device_rows(rig, snap, state, href, tz):
     """(rows, [av, now, accepted, rejected, hw] sums) of one rig's devices."""
-    f_enabled, f_status, f_temp = formatter("DEVS", "Enabled"), formatter("DEVS", "Status"), formatter("DEVS", "Temperature")
+    f_enabled, f_status, f_temp = (formatter("DEVS", "Enabled"), formatter("DEVS", "Status"),
+                                   formatter("DEVS", "Temperature"))
     f_count, f_share = formatter("DEVS", "Accepted"), formatter("DEVS", "Last Share Time")
     rows, sums = [], [[], [], [], [], []]
     if not snap:
@@ -170,7 +171,8 @@ def _device_rows(rig, snap, state, href, tz):
         title = ""
         if late:
             share_text = f"⚠ {share_text}" + (" (late)" if late == "warn" else " (very late)")
-            title = "expected a share every %.0f s" % expected_share_seconds(av, as_number(d.get("Last Share Difficulty")))
+            expected = expected_share_seconds(av, as_number(d.get("Last Share Difficulty")))
+            title = f"expected a share every {expected:.0f} s"
         acc, rej, hw = d.get("Accepted"), d.get("Rejected"), d.get("Hardware Errors")
         for i, v in enumerate((av, now, acc, rej, hw)):
             sums[i].append(v)
@@ -201,7 +203,8 @@ def devices_table(items, tz):
         f_count = formatter("DEVS", "Accepted")
         av, now, acc, rej, hw = (sum_of(v) for v in sums)
         mixed = len(algos) > 1  # hashrates of different algorithms do not add up
-        t.totals = Row([cell(f"Σ {n} devices", title="devices of rigs with current data; pool workers (ckpool) are not added"),
+        t.totals = Row([cell(f"Σ {n} devices",
+                             title="devices of rigs with current data; pool workers (ckpool) are not added"),
                         cell(), cell(), cell(), cell(),
                         cell("" if mixed else format_rate(av), title="several algorithms" if mixed else ""),
                         cell("" if mixed else format_rate(now)), cell(*f_count(acc)), cell(*f_count(rej)),
@@ -215,7 +218,8 @@ POOL_COLUMNS = [("Rig", False), ("Pool", True), ("In use", False), ("URL", False
 
 
 def _pool_rows(rig, snap, state, href, tz):
-    f_status, f_prio, f_count = formatter("POOLS", "Status"), formatter("POOLS", "Priority"), formatter("POOLS", "Accepted")
+    f_status, f_prio, f_count = (formatter("POOLS", "Status"), formatter("POOLS", "Priority"),
+                                 formatter("POOLS", "Accepted"))
     f_pct, f_share = formatter("POOLS", "Pool Rejected%"), formatter("POOLS", "Last Share Time")
     if not snap:
         return []

@@ -2,7 +2,7 @@
 
 A Table has columns, rows of cells (text, css, title) and an optional totals row.
 The summary page, the rig page and custom pages all go through it. The rig page's
-tables are built here, the summary page's (the Overview) in farm_tables.py. No Django
+tables are built here, the summary page's (the Overview) in overview_tables.py. No Django
 models here: rows come in as (rig, snapshot) pairs or dicts.
 """
 
@@ -36,7 +36,8 @@ class Row:
         """The <tr>; ``labels``: each cell's column name as a data-label (a card's labels, table.cards)."""
         if not self._html:
             start = f'<tr class="{self.css}">' if self.css else "<tr>"
-            tds = (_td(c) for c in self.cells) if labels is None else (_td(c, lab) for c, lab in zip(self.cells, labels))
+            tds = ((_td(c) for c in self.cells) if labels is None
+                   else (_td(c, lab) for c, lab in zip(self.cells, labels)))
             self._html = start + "".join(tds) + "</tr>"
         return self._html
 
@@ -66,7 +67,8 @@ class Table:
         out = ['<table class="cards"><thead><tr>' if self.cards else "<table><thead><tr>"]
         for k, (label, num) in enumerate(self.columns):
             css = " ".join(c for c in ("num" if num else "", "n" if k in self.narrow else "") if c)
-            out.append(f'<th scope="col" class="{css}">{escape(label)}</th>' if css else f'<th scope="col">{escape(label)}</th>')
+            out.append(f'<th scope="col" class="{css}">{escape(label)}</th>' if css
+                       else f'<th scope="col">{escape(label)}</th>')
         out.append("</tr></thead><tbody>")
         labels = [escape(label) for label, _ in self.columns] if self.cards else None
         out.extend(row.html(labels) for row in self.rows)

@@ -81,7 +81,8 @@ def rig_health(snap, state, now):
     if snap is None:
         return {"state": "new", "reasons": []}
     age = snap.age(now)
-    return with_reachability(getattr(snap, "health", None) or (snap.brief.get("health") if hasattr(snap, "brief") else None),
+    return with_reachability(getattr(snap, "health", None)
+                             or (snap.brief.get("health") if hasattr(snap, "brief") else None),
                              state, snap.error, tables.age_text(age), snap.error_kind)
 
 
@@ -106,7 +107,8 @@ def figures_line(figs):
     parts.append(f"{figs.get('algorithm') or 'SHA-256d'}{' pool' if figs.get('role') == 'pool' else ''}")
     if figs.get("max_temp") is not None:
         parts.append(f"hottest {figs['max_temp']:.0f}°C")
-    for key, word in (("accepted", "accepted"), ("rejected", "rejected"), ("stale", "stale"), ("hw_errors", "HW errors")):
+    for key, word in (("accepted", "accepted"), ("rejected", "rejected"), ("stale", "stale"),
+                      ("hw_errors", "HW errors")):
         if figs.get(key):
             parts.append(f"{figs[key]:,} {word}")
     return " · ".join(parts)
@@ -142,7 +144,8 @@ def rigs_with_snapshots(ids=None):
                 "rig_id", "polled_at", "brief__when", "brief__health", "brief__figures", "shown", "digits__decimals"):
             shown = shown if isinstance(shown, list) else []
             _BRIEFS[rig_id] = (polled_at, digits.dress(
-                               {name: records for name, records in zip(SHOWN, shown) if isinstance(records, list) and records},
+                               {name: records for name, records in zip(SHOWN, shown)
+                                if isinstance(records, list) and records},
                                decimals),
                                {c: {"When": w} for c, w in (when if isinstance(when, dict) else {}).items()},
                                health if isinstance(health, dict) else None, figs if isinstance(figs, dict) else None)
@@ -162,9 +165,11 @@ def rigs_with_snapshots(ids=None):
 
 def rigs_table(items, now, show_address):
     """One row per rig: its health first, every reason in words, its hashrate and hottest sensor.
-    Below 600 px each row is a card (static/minerpanel.css, table.cards); the columns of class "n" stay on wider screens."""
+    Below 600 px each row is a card (static/minerpanel.css, table.cards); the columns of class "n" stay on
+    wider screens."""
     cols = [("State", False), ("Rig", False), ("Reasons", False), ("Hashrate", True), ("Hottest", True),
-            ("Data age", True), ("Miner", False), ("API", False), ("Description", False)] + ([("Address", False)] if show_address else [])
+            ("Data age", True), ("Miner", False), ("API", False), ("Description", False)]
+    cols += [("Address", False)] if show_address else []
     t = tables.Table("rigs", "Rigs", cols, cards=True)
     z = tz()
     for rig, snap, state, href in items:
@@ -224,7 +229,8 @@ def read_farm_states(now):
     limit = stale_after()
     out, turns = [], []
     for pk, name, polled_at, last_ok_at, error, stored in Rig.objects.filter(enabled=True).values_list(
-            "id", "name", "snapshot__polled_at", "snapshot__last_ok_at", "snapshot__error", "snapshot__brief__health__state"):
+            "id", "name", "snapshot__polled_at", "snapshot__last_ok_at", "snapshot__error",
+            "snapshot__brief__health__state"):
         state = reachability(polled_at, last_ok_at, error, now, limit)
         if state == "new":
             pass

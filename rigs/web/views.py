@@ -87,7 +87,8 @@ def control_view(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        name = (request.POST.get("command") if request.method == "POST" else request.GET.get("command")) or view.__name__
+        name = ((request.POST.get("command") if request.method == "POST" else request.GET.get("command"))
+                or view.__name__)
         rig = Rig.objects.filter(pk=kwargs.get("pk")).first() if "pk" in kwargs else None
         refusal = None
         if request.method != "POST":
@@ -95,7 +96,8 @@ def control_view(view):
         elif not request.user.is_authenticated:
             refusal, response = "not logged in", redirect_to_login(request.get_full_path())
         elif tier(request.user) != SYS:
-            refusal, response = "only sys users may control rigs", HttpResponseForbidden("Only sys users may control rigs.")
+            refusal, response = ("only sys users may control rigs",
+                                 HttpResponseForbidden("Only sys users may control rigs."))
         elif settings.READONLY:
             refusal, response = "READONLY is on", HttpResponseForbidden("The panel is read-only (READONLY).")
         elif rig is not None and rig.readonly:
@@ -241,7 +243,8 @@ def audit_log(request):
     for word in q.split():
         entries = entries.filter(Q(message__icontains=word) | Q(params__icontains=word) | Q(address__icontains=word))
     total = entries.count()
-    choices = [(key, AuditEntry.objects.order_by(column).values_list(column, flat=True).distinct()[:200], chosen.get(key))
+    choices = [(key, AuditEntry.objects.order_by(column).values_list(column, flat=True).distinct()[:200],
+                chosen.get(key))
                for key, column in AUDIT_FILTERS.items()]
     return render(request, "rigs/audit.html", {**header(request), "entries": entries[:AUDIT_LIMIT], "total": total,
                                               "limit": AUDIT_LIMIT, "chosen": chosen, "q": q, "choices": choices})

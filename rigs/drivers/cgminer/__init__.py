@@ -19,8 +19,8 @@ LABEL = "cgminer API (cgminer, bfgminer, sgminer, bmminer...)"
 FIELDS = ("host", "port")
 NEEDS_SECRET = False
 ACCESS_DENIED = 45  # the STATUS code of a command the rig's --api-allow does not allow
-__all__ = ["COMMANDS", "FIELDS", "KIND", "LABEL", "NEEDS_SECRET", "access_denied", "check_access", "command", "detect", "poll",
-           "report"]
+__all__ = ["COMMANDS", "FIELDS", "KIND", "LABEL", "NEEDS_SECRET", "access_denied", "check_access", "command", "detect",
+           "poll", "report"]
 
 # What the pages need, asked in one joined request where the rig allows (API >= 3.1).
 POLL_COMMANDS = ["version", "config", "summary", "devs", "pools", "notify", "devdetails", "stats", "coin"]

@@ -160,7 +160,8 @@ class Command(BaseCommand):
             cgminer.POLL_COMMANDS = original
 
     def brief_cost(self):
-        """What the brief (figures and health, rigs/readings/figures.py and rigs/readings/health.py) costs per snapshot."""
+        """What the brief (figures and health, rigs/readings/figures.py and rigs/readings/health.py)
+        costs per snapshot."""
         from rigs.models import Snapshot, make_brief
 
         snaps = list(Snapshot.objects.exclude(last_ok_at=None).values_list("sections", "statuses", "brief"))
