@@ -17,6 +17,14 @@ def fixture_bytes(path):
     return path.read_bytes()
 
 
+def sqlite_env():
+    """The environment for a `manage.py` subprocess on a SQLite file of its own: this one's, without the
+    DATABASE_URL and REDIS_URL that `make test-engines` sets for the suite itself."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+
+
 def free_port():
     """A loopback port nothing listens on (the system's pick, released at once)."""
     with socket.socket() as s:

@@ -17,6 +17,7 @@ from django.conf import settings
 from rigs import demo
 from rigs.models import Rig
 from rigs.simulators.cgminer import demo_rigs as demo_rigs_of_the_simulator
+from tests.conftest import sqlite_env
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="needs Linux's /proc to see who listens")
@@ -91,7 +92,7 @@ def listeners(pid):
 
 def serve(var, **env):
     """`serve` until its demo is up: (process, the base it printed)."""
-    env = {**os.environ, "MINERPANEL_VAR": var, "DJANGO_SETTINGS_MODULE": "minerpanel.settings", **env}
+    env = {**sqlite_env(), "MINERPANEL_VAR": var, "DJANGO_SETTINGS_MODULE": "minerpanel.settings", **env}
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -135,7 +136,7 @@ def stop(proc):
 
 def test_the_demo_starts_elsewhere_when_its_ports_are_taken_and_moves_with_DEMO_BASE_PORT():
     var = tempfile.mkdtemp(prefix="minerpanel-demo-test-")
-    env = {**os.environ, "MINERPANEL_VAR": var, "DJANGO_SETTINGS_MODULE": "minerpanel.settings"}
+    env = {**sqlite_env(), "MINERPANEL_VAR": var, "DJANGO_SETTINGS_MODULE": "minerpanel.settings"}
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0"], env=env, check=True)
     blockers = occupy(settings.DEMO_BASE_PORT)
     try:

@@ -12,13 +12,15 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
+from tests.conftest import sqlite_env
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def manage():
     var = tempfile.mkdtemp(prefix="minerpanel-createuser-")
-    env = {**os.environ, "MINERPANEL_VAR": var, "DJANGO_SETTINGS_MODULE": "minerpanel.settings"}
+    env = {**sqlite_env(), "MINERPANEL_VAR": var, "DJANGO_SETTINGS_MODULE": "minerpanel.settings"}
     base = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*base, "migrate", "-v", "0"], env=env, check=True)
 

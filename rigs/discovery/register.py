@@ -34,11 +34,12 @@ def register(found):
         if not f.version:
             lines.append(f"! {f.host}:{f.port} gave no valid `version` reply: not added")
             continue
-        name = f.name[:64]
+        found_name, version = f.name.replace("\0", ""), f.version.replace("\0", "")  # no NUL in a text column
+        name = found_name[:64]
         if Rig.objects.filter(name=name).exists():
-            name = f"{f.name[:40]} ({f.host}:{f.port})"[:64]
+            name = f"{found_name[:40]} ({f.host}:{f.port})"[:64]
         rig = Rig(name=name, host=f.host, port=f.port, kind=f.kind, discovered=True,
-                  description=f"discovered: {f.version}"[:200])
+                  description=f"discovered: {version}"[:200])
         try:
             rig.full_clean()
             with transaction.atomic():
