@@ -161,9 +161,10 @@ def test_the_clock_and_ages_tick_between_pushes(server, browser):
     age = page.locator("#rigs td.ticks").first.inner_text()
     page.wait_for_function(f"() => document.querySelector('#rigs td.ticks').textContent !== {age!r}", timeout=10000)
     # the values that matter stay on screen at 390 px (each rig a card)
-    for cell in ("td:first-child", "td.rig", "td.reasons:not(:empty)"):
-        box = page.locator(f"#rigs tbody {cell}").first.bounding_box()
-        assert box and box["x"] + box["width"] <= 390
+    for cell in ("td:first-child", "td.rig", "td.reasons:not(:empty)"):  # a push may swap the table: ask again
+        page.wait_for_function(f"() => {{ const td = document.querySelector('#rigs tbody {cell}');"
+                               f" if (!td) return false; const box = td.getBoundingClientRect();"
+                               f" return box.width > 0 && box.right <= 390; }}", timeout=10000)
     ctx.close()
 def test_no_page_breaks_the_content_security_policy(server, page):
     """CSP forbids inline script and eval: the pages, live refresh, polling and the admin still work."""

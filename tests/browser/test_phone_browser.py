@@ -47,7 +47,9 @@ def test_rigs_are_cards_with_every_reason_at_390(server, phone):
         phone.goto(server + path)
         phone.wait_for_selector("#rigs table")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
-        assert phone.locator("#rigs tbody tr").first.evaluate("tr => getComputedStyle(tr).display") == "flex"
+        # each row a card (asked of whichever rows are there: a live push may swap the table meanwhile)
+        phone.wait_for_function("() => { const tr = document.querySelector('#rigs tbody tr');"
+                                " return tr !== null && getComputedStyle(tr).display === 'flex'; }", timeout=10000)
         unclipped(phone, "#rigs tbody td.rig", 13)
         reasons = unclipped(phone, "#rigs tbody td.reasons", 3)
         assert any("Dead" in r["text"] for r in reasons), reasons

@@ -103,7 +103,7 @@ def test_detect_tells_an_antminer_from_a_cgminer(bg, antminer_at):
 
 @pytest.mark.django_db(transaction=True)
 @override_settings(**FAST)
-def test_the_panel_polls_and_sends_pools_with_audit_and_no_password_in_clear(bg, antminer_at):
+def test_the_panel_polls_and_sends_pools_with_audit_and_no_password_in_clear(bg, antminer_at, builtin_pages):
     sim = AntminerSim(password="webpw")
     rpc, web = antminer_at(sim)
     rig = Rig.objects.create(name="s19", kind="antminer", host="127.0.0.1", port=rpc, web_port=web, token="webpw")
@@ -115,11 +115,6 @@ def test_the_panel_polls_and_sends_pools_with_audit_and_no_password_in_clear(bg,
     assert "Set pools" in page and "Work mode" in page and "web interface" in page
     rate = snap.sections["SUMMARY"][0]["MHS 5s"] / 1e6
     assert f"{rate:,.2f} TH/s" in c.get("/?all=1").content.decode()  # the summary page, in the unit that suits it
-    from django.apps import apps
-
-    from custompages import builtin
-
-    builtin.add_missing(apps, builtin.PAGES)  # an earlier transactional test's flush removed the migrations' pages
     mobile = c.get("/pages/mobile/").content.decode()  # a built-in custom page reads MHS av
     assert f"{snap.sections['SUMMARY'][0]['MHS av'] / 1e6:,.2f} TH/s" in mobile
     c.post(f"/rigs/{rig.pk}/command/", {"command": "setpools", "url1": "stratum+tcp://new.example.org:3333",
