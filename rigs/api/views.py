@@ -33,6 +33,7 @@ from rigs.drivers.errors import RigError
 from rigs.models import Rig
 from rigs.polling import poller
 from rigs.readings.freshness import reachability
+from rigs.readings.hidden_fields import hide_fields
 from rigs.readings.version import miner_version
 from rigs.web.view_models import rig_health
 
@@ -164,14 +165,14 @@ def rig_command(request, rig, command="summary+devs", parameter=None):
             sections, statuses = async_to_sync(target.driver.poll)(target, **poller.limits())
         except RigError as exc:
             return error(502, exc.message, rig=target.name)
-        poller.hide_fields(sections, settings.HIDE_FIELDS)
+        hide_fields(sections, settings.HIDE_FIELDS)
         return JsonResponse(layout(command, replies_from(sections, statuses, names, "asked now")))
     try:
         answers = async_to_sync(target.driver.report)(target, command, parameter or None, **poller.limits())
     except RigError as exc:
         return error(502, exc.message, rig=target.name)
     for body in answers.values():  # HIDE_FIELDS hides on every path, not only in snapshots
-        poller.hide_fields(body, settings.HIDE_FIELDS)
+        hide_fields(body, settings.HIDE_FIELDS)
     return JsonResponse(layout(command, answers))
 
 
