@@ -66,8 +66,8 @@ class WhatsminerSim(asic.Machine):
             return self.read(cmd)
         if cmd in FLAT:
             return self.wire(getattr(self, "flat_" + cmd)())
-        if cmd in ("update_pools", "restart_btminer", "reboot", "set_led", "power_off", "power_on", "adjust_power_limit",
-                   "set_low_power", "set_normal_power", "set_high_power"):
+        if cmd in ("update_pools", "restart_btminer", "reboot", "set_led", "power_off", "power_on",
+                   "adjust_power_limit", "set_low_power", "set_normal_power", "set_high_power"):
             return self.wire(self.status("E", 45, "can't access write cmd"))
         return self.wire({"STATUS": [self.status("E", 14, "invalid cmd")]})
 
@@ -176,7 +176,8 @@ class WhatsminerSim(asic.Machine):
                                       "chip": "K40"})
 
     def flat_status(self):
-        return self.status("S", 131, {"mineroff": "true" if self.sleeping else "false", "mineroff_reason": "", "mineroff_time": "",
+        return self.status("S", 131, {"mineroff": "true" if self.sleeping else "false", "mineroff_reason": "",
+                                      "mineroff_time": "",
                                       "FirmwareVersion": f"'{self.firmware}'", "power_mode": self.power_mode,
                                       "hash_percent": "", "power_limit_set": str(self.power_limit)})
 
