@@ -201,3 +201,50 @@ def test_only_sys_users_and_automations_may_curtail(bg):
     assert AuditEntry.objects.get().outcome == "refused"
     (report,) = resume_rigs([rig], actor=None)
     assert report.letter == "refused"
+
+
+@override_settings(**FAST)
+def test_the_rig_page_offers_curtail_and_resume_to_sys_only_by_post_with_csrf(bg, alice):
+    from django.test import Client
+
+    sim, fields = start(bg, "luxos")
+    rig = rig_of("luxos", fields)
+    sys_page = client(alice).get(f"/rigs/{rig.pk}/").content.decode()
+    assert 'id="cmd-curtail"' in sys_page and 'id="cmd-resume"' in sys_page
+    assert "curtail|&lt;session&gt;,sleep" in sys_page and "Read back" in sys_page  # what it does, escaped
+    bob = User.objects.create_user("bob", password="x")
+    bob.groups.add(Group.objects.get_or_create(name="usr")[0])
+    assert 'id="cmd-curtail"' not in client(bob).get(f"/rigs/{rig.pk}/").content.decode()
+    url = f"/rigs/{rig.pk}/command/"
+    assert client(bob).post(url, {"command": "curtail", "how": "sleep", "confirm": "yes"}).status_code == 403
+    assert client(alice).get(url, {"command": "curtail", "how": "sleep"}).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    assert strict.post(url, {"command": "curtail", "how": "sleep", "confirm": "yes"}).status_code == 403
+    assert not sim.sleeping
+    client(alice).post(url, {"command": "curtail", "how": "sleep"})  # not confirmed: refused, nothing sent
+    assert not sim.sleeping
+    client(alice).post(url, {"command": "curtail", "how": "sleep", "confirm": "yes"})
+    assert sim.sleeping and Snapshot.objects.get(rig=rig).brief["figures"]["curtailed"] is True
+    client(alice).post(url, {"command": "resume"})
+    assert not sim.sleeping
+    rows = list(AuditEntry.objects.filter(command__in=("curtail", "resume")).order_by("id")
+                .values_list("username", "command", "outcome"))
+    assert rows == [("bob", "curtail", "refused"), ("alice", "curtail", "refused"), ("alice", "curtail", "refused"),
+                    ("alice", "curtail", "refused"), ("alice", "curtail", "S"), ("alice", "resume", "S")]
+
+
+def client(user):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_every_kind_says_what_curtailing_does_or_why_it_cannot():
+    for kind in drivers.kinds():
+        can = drivers.curtailment(kind)
+        assert can.hows or can.cannot, kind
+        assert not can.hows or can.reads_back, kind  # a kind that curtails says what a poll shows of it
+        assert drivers.can(kind, "curtail") == bool(can.hows)
