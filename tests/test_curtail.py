@@ -78,6 +78,8 @@ def test_sleep_then_resume_through_each_firmware(bg, alice, kind):
     assert sim.sleeping and report.curtailed is True and report.read_back == "yes"
     snap = Snapshot.objects.get(rig=rig)
     assert snap.brief["figures"]["curtailed"] is True and snap.brief["figures"]["hashrate_now_hs"] == 0
+    keys = [r["key"] for r in snap.brief["health"]["reasons"]]
+    assert "curtailed" in keys and not [k for k in keys if k.startswith(("dev:", "fan:", "slow"))], keys
     row = Curtailment.objects.get(rig=rig)
     assert (row.how, row.reason, row.actor, row.ended_at, row.read_back) == ("sleep", "peak price", "alice", None, True)
     (back,) = resume_rigs([Rig.objects.select_related("snapshot").get(pk=rig.pk)], actor=alice, address="127.0.0.1")
@@ -211,7 +213,7 @@ def test_the_rig_page_offers_curtail_and_resume_to_sys_only_by_post_with_csrf(bg
     rig = rig_of("luxos", fields)
     sys_page = client(alice).get(f"/rigs/{rig.pk}/").content.decode()
     assert 'id="cmd-curtail"' in sys_page and 'id="cmd-resume"' in sys_page
-    assert "curtail|&lt;session&gt;,sleep" in sys_page and "Read back" in sys_page  # what it does, escaped
+    assert "<code>curtail|&lt;session&gt;,sleep</code>" in sys_page and "Read back" in sys_page  # escaped
     bob = User.objects.create_user("bob", password="x")
     bob.groups.add(Group.objects.get_or_create(name="usr")[0])
     assert 'id="cmd-curtail"' not in client(bob).get(f"/rigs/{rig.pk}/").content.decode()
@@ -248,3 +250,25 @@ def test_every_kind_says_what_curtailing_does_or_why_it_cannot():
         assert can.hows or can.cannot, kind
         assert not can.hows or can.reads_back, kind  # a kind that curtails says what a poll shows of it
         assert drivers.can(kind, "curtail") == bool(can.hows)
+
+
+def test_a_curtailed_rig_warns_curtailed_instead_of_dead_devices_and_no_hashrate_alert():
+    from rigs.readings.health import assess
+    from watch.alerts import DEFAULTS, conditions
+
+    sections = {"DEVS": [{"ASC": i, "Status": "Dead", "MHS 5s": 0} for i in range(2)] + [
+                {"ASC": 2, "Status": "Sick", "MHS 5s": 0}], "POOLS": [{"POOL": 0, "Status": "Alive", "Priority": 0}]}
+    awake = {"hashrate_now_hs": 0.0, "max_temp": 95.0, "curtailed": False}
+    asleep = {**awake, "curtailed": True}
+    before = assess("antminer", sections, {}, awake, [1e14] * 10)
+    after = assess("antminer", sections, {}, asleep, [1e14] * 10)
+    assert {"dev:ASC 0:Dead", "slow"} <= {r["key"] for r in before["reasons"]}
+    keys = [r["key"] for r in after["reasons"]]
+    assert "curtailed" in keys and "dev:ASC 2:Sick" in keys  # a Sick board is no effect of the sleep
+    assert not [k for k in keys if k.endswith(":Dead") or k == "slow"], keys
+    assert any(k.startswith("temp") for k in keys)  # a hot rig is hot, asleep or not
+    rules = {r: (True, v[0]) for r, v in DEFAULTS.items()}
+    rig = {"name": "s19", "kind": "antminer", "error": "", "age": 1, "stale_after": 60, "figures": asleep,
+           "reasons": after["reasons"], "median_hs": 1e14, "units": 3, "units_max": 3}
+    assert "hashrate" not in [c[0] for c in conditions(rig, rules)]
+    assert "hashrate" in [c[0] for c in conditions({**rig, "figures": awake}, rules)]

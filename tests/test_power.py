@@ -4,7 +4,6 @@ estimated flag, a sleeping rig at 0 W), energy from the history, the rig page's 
 import time
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 

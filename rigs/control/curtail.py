@@ -116,7 +116,8 @@ def record(rig, how, value, summary, actor, reason, until, read, now):
     spec = drivers.curtailment(rig.kind).restore
     open_rows = Curtailment.objects.filter(rig=rig, ended_at__isnull=True)
     kept = open_rows.exclude(restore="").values_list("restore", flat=True).first()
-    restore = kept or (plain(summary.get(spec[2])) if spec and how == "power" else "")
+    by_setting = how == "power" and value.lower() != "low"  # a low-power mode is left by resume itself
+    restore = kept or (plain(summary.get(spec[2])) if spec and by_setting else "")
     open_rows.update(ended_at=now)
     Curtailment.objects.create(rig=rig, how=how, value=value[:40], restore=restore or "", reason=reason[:200],
                                actor=actor.get_username()[:150], started_at=now, until=until, read_back=read)

@@ -65,8 +65,8 @@ CURTAIL = Command("curtail", "Curtail", "miner", (
     Param("how", "choice", "How", choices=HOWS),
     Param("value", "text", "Watts or mode (for power)", required=False)), dangerous=True,
     help="Uses less power now, through the firmware's own control: sleep stops hashing; power sets a power "
-         "target in watts (or a low-power mode such as low, where the firmware names one). What each kind "
-         "does is under the form; Resume ends it.")
+         "target in watts (or a low-power mode such as low, where the firmware names one). What this kind "
+         "does is said above, under Curtailment; Resume ends it.")
 RESUME = Command("resume", "Resume mining", "miner",
                  help="Ends a curtailment: wakes a sleeping or paused miner and leaves a low-power mode. A power "
                       "target set by Curtail is set back with the kind's own power form.")
