@@ -150,3 +150,14 @@ class EnergyAndPagesTests(BaseTestCase):
         (labels, watts), = m["minerpanel_rig_power_watts"]
         assert watts == 3250 and labels["estimated"] == "true" and labels["rig"] == "rig-a"
         assert m["minerpanel_rig_efficiency_jth"] == [(labels, 29.55)]
+
+    def test_the_admin_lists_and_adds_nominal_power_rows(self):
+        self.client.force_login(self.root)
+        page = self.client.get("/admin/rigs/nominalpower/").content.decode()
+        assert "S19 Pro" in page and "29.5" in page  # its J/TH beside the watts
+        r = self.client.post("/admin/rigs/nominalpower/add/", {"pattern": "Z15 Pro", "watts": "2800",
+                                                              "terahash": "", "source": "spec sheet"})
+        assert r.status_code == 302 and NominalPower.objects.get(pattern="Z15 Pro").watts == 2800
+        r = self.client.post("/admin/rigs/nominalpower/add/", {"pattern": "Z15", "watts": "0"})
+        assert r.status_code == 200 and "greater than or equal to 1" in r.content.decode()
+        assert self.client.get("/admin/rigs/curtailment/add/").status_code == 403  # written by curtail_rigs only

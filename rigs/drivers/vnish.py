@@ -143,9 +143,9 @@ def curtailed(sections: Sections, how: str | None = None, value: str | None = No
     if how == "power":
         return None  # the preset is in its settings, not in a poll
     state = curtailing.summary(sections).get("Miner State")
-    if state:
-        return state in ("stopped", "paused")
-    return False if curtailing.hashing(sections) else None
+    if state in ("stopped", "paused"):
+        return True
+    return False if state == "mining" or curtailing.hashing(sections) else None  # failure, restarting...: unknown
 
 
 async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:

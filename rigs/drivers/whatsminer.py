@@ -322,15 +322,14 @@ def curtailed(sections: Sections, how: str | None = None, value: str | None = No
             return None
         if target is not None:
             return curtailing.near(summary.get("Power Limit"), target)
+    if str(summary.get("Power Mode") or "").lower() == "low":
+        return True
+    if curtailing.hashing(sections):  # a rig that hashes is not off, whatever else it says: MicroBT's own v3
+        return False                  # example answers working "false" beside a hashing summary
     off = curtailing.yes(summary.get("Miner Off"))
     if off is None and "Working" in summary:
         off = curtailing.yes(summary.get("Working")) is False
-    mode = str(summary.get("Power Mode") or "")
-    if off or mode.lower() == "low":
-        return True
-    if off is False or curtailing.hashing(sections):
-        return False
-    return None
+    return off
 
 
 async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:
