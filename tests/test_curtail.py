@@ -226,14 +226,19 @@ def test_the_rig_page_offers_curtail_and_resume_to_sys_only_by_post_with_csrf(bg
     assert not sim.sleeping
     client(alice).post(url, {"command": "curtail", "how": "sleep"})  # not confirmed: refused, nothing sent
     assert not sim.sleeping
-    client(alice).post(url, {"command": "curtail", "how": "sleep", "confirm": "yes"})
+    page = client(alice).post(url, {"command": "curtail", "how": "nap", "confirm": "yes"}).content.decode()
+    assert "how: one of sleep, power" in page and not sim.sleeping  # shown beside its form
+    page = client(alice).post(url, {"command": "curtail", "how": "sleep", "confirm": "yes"}, follow=True)
     assert sim.sleeping and Snapshot.objects.get(rig=rig).brief["figures"]["curtailed"] is True
+    assert "Read back after a poll: curtailed yes." in page.content.decode()
+    assert Curtailment.objects.get(rig=rig).reason == "from the rig page"
     client(alice).post(url, {"command": "resume"})
-    assert not sim.sleeping
+    assert not sim.sleeping and Curtailment.objects.get(rig=rig).ended_at is not None
     rows = list(AuditEntry.objects.filter(command__in=("curtail", "resume")).order_by("id")
                 .values_list("username", "command", "outcome"))
     assert rows == [("bob", "curtail", "refused"), ("alice", "curtail", "refused"), ("alice", "curtail", "refused"),
-                    ("alice", "curtail", "refused"), ("alice", "curtail", "S"), ("alice", "resume", "S")]
+                    ("alice", "curtail", "refused"), ("alice", "curtail", "invalid"), ("alice", "curtail", "S"),
+                    ("alice", "resume", "S")]
 
 
 def client(user):

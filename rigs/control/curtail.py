@@ -92,7 +92,8 @@ def curtail_rigs(rigs, how, value=None, actor=None, address=None, reason="", unt
     for rig in rigs:
         can = drivers.curtailment(rig.kind)
         if how not in can.hows:
-            why = can.cannot if not can.hows else f"curtails by {' or '.join(can.hows)} only, not by {how}"
+            why = (can.cannot if not can.hows else f"how: one of {', '.join(can.hows)}" if how not in ("sleep", "power")
+                   else f"curtails by {' or '.join(can.hows)} only, not by {how}")
             reports += _refuse([rig], actor, address, "curtail", why, "invalid")
         else:
             able.append(rig)

@@ -45,7 +45,7 @@ CURTAIL = Curtailing(
     sleep="pauses mining (REST `PUT /api/v1/actions/pause`); Resume sends `actions/resume`.",
     power="sets the autotuner's power target (REST `PUT /api/v1/performance/power-target`, the value in watts, "
           "clamped by Braiins OS to the model's range); Braiins OS retunes without restarting. The usual target "
-          "is set back with the Power target form (curtail_rigs' resume does it from what it recorded).",
+          "read before curtailing is set back by Resume.",
     reads_back="paused: every hashboard of `devs` says Paused (a rig that hashes is not paused); a power target: "
                "`tunerstatus` PowerLimit (within 2 %).",
     restore=("powertarget", "watts", "Power Limit"))

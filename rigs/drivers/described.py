@@ -69,7 +69,7 @@ CURTAIL = Command("curtail", "Curtail", "miner", (
          "does is said above, under Curtailment; Resume ends it.")
 RESUME = Command("resume", "Resume mining", "miner",
                  help="Ends a curtailment: wakes a sleeping or paused miner and leaves a low-power mode. A power "
-                      "target set by Curtail is set back with the kind's own power form.")
+                      "target, limit or profile that Curtail lowered is set back as it was read before.")
 
 
 def watts(value, lo=100, hi=20000):

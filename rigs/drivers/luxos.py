@@ -48,7 +48,7 @@ CURTAIL = Curtailing(
     sleep="`curtail|<session>,sleep` (LuxOS's sleep mode: it stops hashing and lasts across reboots until woken); "
           "Resume sends `curtail|<session>,wakeup`.",
     power="switches the performance profile by a power selector (`profileset|<session>,3200W`: the value in "
-          "watts, or a profile name); set the usual profile back with the Performance profile form.",
+          "watts, or a profile name); Resume sets back the profile read before curtailing.",
     reads_back="`config` CurtailMode (None when awake; the sleep mode's name while asleep).",
     restore=("profile", "profile", "Profile"))
 POLL_COMMANDS = ["version", "summary", "devs", "pools", "config", "power", "fans", "temps", "profiles"]

@@ -55,8 +55,8 @@ CURTAIL = Curtailing(
     sleep="stops mining: API v2 `power_off` (respbefore true), API v3 `set.miner.service` stop; Resume sends "
           "`power_on` / `set.miner.service` start, and leaves a low power mode (`set_normal_power`).",
     power="the value low: the low power mode (`set_low_power`, v3 `set.miner.power_mode` low, btminer restarts); "
-          "a number: the power limit in watts (`adjust_power_limit`, v3 `set.miner.power_limit`), set back with "
-          "the Power limit form.",
+          "a number: the power limit in watts (`adjust_power_limit`, v3 `set.miner.power_limit`); Resume sets "
+          "back the limit read before curtailing.",
     reads_back="`summary` Power Mode (Low) and Power Limit; whether mining is off: API v2 `status` mineroff "
                "(asked when the API shows no hashing), API v3 `get.device.info` miner.working.",
     restore=("powerlimit", "watts", "Power Limit"))
