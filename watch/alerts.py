@@ -59,7 +59,8 @@ def conditions(rig, rules):
         return out  # the other rules need fresh data
     figs = rig["figures"] or {}
     now_hs, median = figs.get("hashrate_now_hs"), rig.get("median_hs")
-    if on("hashrate") and now_hs is not None and median and now_hs < median * (limit("hashrate") or 0) / 100:
+    if (on("hashrate") and now_hs is not None and median and not figs.get("curtailed")  # slower by command
+            and now_hs < median * (limit("hashrate") or 0) / 100):
         out.append(("hashrate", "", f"hashrate {100 * now_hs / median:.0f}% of its 24-hour median", "warn"))
     for r in rig["reasons"] or []:
         key, level = str(r.get("key", "")), "warn" if r.get("level") == "warn" else "err"

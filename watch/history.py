@@ -105,7 +105,8 @@ def point_of(rig_id, t, snap, result, previous):
     if last is not None:
         # a restarted miner counts from zero again: the new count is the delta
         deltas = [None if c is None else (c - p if p is not None and c >= p else c) for c, p in zip(counters, last)]
-    fan, power = fan_power(result.sections)
+    fan, reported = fan_power(result.sections)
+    power = figs.get("power_w", reported)  # reported, else estimated (figures); an older brief: SUMMARY's
     pool = active_pool(result.sections.get("POOLS") or [])
     hs, temp = real(figs.get("hashrate_hs")), real(figs.get("max_temp"))
     return Point(rig_id=rig_id, res=1, t=t, hs=hs, hs_now=real(figs.get("hashrate_now_hs")), hs_min=hs, hs_max=hs,
@@ -244,7 +245,8 @@ def resolution(span):
 
 def series(rig_id, span, width, now=None, res=None):
     """A rig's points over the last ``span`` seconds, at most ``width`` of them (one per pixel at most):
-    {"t": [...], "hs": [...], "hs_now": [...], "temp": [...], "chip_temp": [...], "rej_pct": [...], "hw_pct": [...],
+    {"t": [...], "hs": [...], "hs_now": [...], "temp": [...], "chip_temp": [...], "power": [W...], "rej_pct": [...],
+     "hw_pct": [...],
      "pool": [...], "state": [...]}. Values are averaged per bucket, counts summed. A new rig (or
     panel) without roll-ups yet gets its minute points."""
     now = now or time.time()
@@ -256,10 +258,10 @@ def series(rig_id, span, width, now=None, res=None):
     start = int((now - span) // step * step)
     rows = (Point.objects.filter(rig_id=rig_id, res=res, t__gte=start).annotate(b=F("t") / step * step)
             .values("b").annotate(hs_=Avg("hs"), now_=Avg("hs_now"), temp_=Max("temp_max"), chip_=Max("chip_temp"),
-                                  acc_=Sum("acc"),
+                                  power_=Avg("power"), acc_=Sum("acc"),
                                   rej_=Sum("rej"), hw_=Sum("hw"), pool_=Max("pool"), state_=Max("state"))
             .order_by("b"))
-    out = {k: [] for k in ("t", "hs", "hs_now", "temp", "chip_temp", "rej_pct", "hw_pct", "pool", "state")}
+    out = {k: [] for k in ("t", "hs", "hs_now", "temp", "chip_temp", "power", "rej_pct", "hw_pct", "pool", "state")}
     for r in rows:
         shares = (r["acc_"] or 0) + (r["rej_"] or 0)
         out["t"].append(r["b"])
@@ -267,6 +269,7 @@ def series(rig_id, span, width, now=None, res=None):
         out["hs_now"].append(r["now_"])
         out["temp"].append(r["temp_"])
         out["chip_temp"].append(r["chip_"])
+        out["power"].append(round(r["power_"], 1) if r["power_"] is not None else None)
         out["rej_pct"].append(round(100 * r["rej_"] / shares, 3) if shares and r["rej_"] is not None else None)
         total = (r["acc_"] or 0) + (r["hw_"] or 0)
         out["hw_pct"].append(round(100 * r["hw_"] / total, 3) if total and r["hw_"] is not None else None)

@@ -58,12 +58,18 @@ class Farm:
             ("rig_temperature_celsius", "Hottest board (or sensor), °C"),
             ("rig_chip_temperature_celsius", "Hottest chip, °C (where the firmware gives chips)"),
             ("rig_fan", "Fastest fan (RPM or %, as the rig reports)"),
-            ("rig_power_watts", "Power, W"),
             ("rig_poll_latency_seconds", "Time the last poll took"),
             ("rig_data_age_seconds", "Seconds since the rig last answered"))}
         c = {name: CounterMetricFamily(f"minerpanel_rig_{name}", text, labels=RIG) for name, text in (
             ("accepted", "Accepted shares since the miner started"), ("rejected", "Rejected shares"),
             ("stale", "Stale shares"), ("hardware_errors", "Hardware errors"))}
+        power = GaugeMetricFamily("minerpanel_rig_power_watts", "Power, W: what the firmware reports, else estimated "
+                                  "from the model's nominal power (estimated=\"true\")", labels=RIG + ["estimated"])
+        efficiency = GaugeMetricFamily("minerpanel_rig_efficiency_jth", "Efficiency, J/TH (SHA-256d rigs; estimated "
+                                       "from the nominal table where the power is)", labels=RIG + ["estimated"])
+        curtailed = GaugeMetricFamily("minerpanel_rig_curtailed", "1 while the rig reads back curtailed (asleep, "
+                                      "paused, low power), 0 when not; absent where the firmware does not say",
+                                      labels=RIG)
         health = GaugeMetricFamily("minerpanel_rig_health", "1 for the rig's health state", labels=RIG + ["state"])
         dev_hs = GaugeMetricFamily("minerpanel_device_hashrate_hs", "Device hashrate, H/s", labels=["rig", "device"])
         dev_t = GaugeMetricFamily("minerpanel_device_temperature_celsius", "Device temperature, °C",
@@ -90,11 +96,18 @@ class Farm:
                                   ("rig_temperature_celsius", figs.get("max_temp")),
                                   ("rig_chip_temperature_celsius", figs.get("max_chip_temp")),
                                   ("rig_fan", recent.get(rig_id, (None, None))[0]),
-                                  ("rig_power_watts", recent.get(rig_id, (None, None))[1]),
                                   ("rig_poll_latency_seconds", latency / 1000 if latency is not None else None),
                                   ("rig_data_age_seconds", age)):
                 if value is not None:
                     g[metric].add_metric(labels, value)
+            estimated = ["true" if figs.get("power_estimated") else "false"]
+            watts = figs["power_w"] if "power_w" in figs else recent.get(rig_id, (None, None))[1]  # older briefs
+            if watts is not None:
+                power.add_metric(labels + estimated, watts)
+            if figs.get("efficiency_jth") is not None:
+                efficiency.add_metric(labels + estimated, figs["efficiency_jth"])
+            if figs.get("curtailed") is not None:
+                curtailed.add_metric(labels, 1 if figs["curtailed"] else 0)
             for metric, key in (("accepted", "accepted"), ("rejected", "rejected"), ("stale", "stale"),
                                 ("hardware_errors", "hw_errors")):
                 if figs.get(key) is not None:
@@ -118,7 +131,7 @@ class Farm:
                 dev_up.add_metric([name, label, str(d.get("Status", ""))[:20]], 1)
         yield from g.values()
         yield from c.values()
-        yield from (health, dev_hs, dev_t, dev_chip, dev_up)
+        yield from (power, efficiency, curtailed, health, dev_hs, dev_t, dev_chip, dev_up)
         marks = dict(Mark.objects.filter(name__startswith="poller_").values_list("name", "value"))
         for name, key, text in (("poller_round_seconds", "poller_round_s", "Duration of the last poll round"),
                                 ("poller_rigs_polled", "poller_rigs", "Rigs asked in the last round")):

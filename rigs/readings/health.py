@@ -22,6 +22,13 @@ DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
 _PLAIN_NUMBERS = {int, float}  # the types of a history that needs no picking over
 
 
+def quiet_while_curtailed(key):
+    """A reason a curtailed rig's own sleep causes: devices dead, disabled or paused, late shares, a slower
+    rate, fans stopped (a Sick device, a temperature, a pool still count)."""
+    return key.startswith(("late:", "slow", "fan:")) or (key.startswith("dev:")
+                                                        and key.endswith((":Dead", ":off", ":NoStart")))
+
+
 def device_label(d, kind="cgminer"):
     """'GPU 1', 'CPU 0' (xmrig's backend), 'Name ID', or what the kind's driver calls its devices
     (an XMRigCC client: its name)."""
@@ -198,6 +205,11 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     else:
         past = [h for h in history if isinstance(h, (int, float))]
     reasons += rate_reasons(figs, past, limits)
+    curtailed = figs.get("curtailed") is True
+    if curtailed:  # asleep, paused or at a low power (by command, mostly): not hashing is what was asked
+        reasons = [r for r in reasons if not quiet_while_curtailed(r["key"])]
+        if not any(r["key"] == "paused" for r in reasons):  # xmrig says paused already
+            reasons.append(_reason("warn", "curtailed", "curtailed: asleep, paused or at a lower power"))
     if reasons:
         since = since if isinstance(since, dict) else {}
         for r in reasons:

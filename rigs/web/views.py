@@ -144,11 +144,27 @@ def rig_command(request, pk):
     if command.dangerous and request.POST.get("confirm") != "yes":
         control.audit(request.user, client_address(request), rig, name, {}, "refused", message="not confirmed")
         return refused_form(request, rig, kept, f"tick 'I am sure' to confirm {command.label}.")
-    (outcome,) = control.run([rig], name, request.POST, request.user, client_address(request))
+    if name in ("curtail", "resume"):  # recorded and read back (rigs/control/curtail.py), as a schedule's
+        outcome = curtailed_here(request, rig, name)
+    else:
+        (outcome,) = control.run([rig], name, request.POST, request.user, client_address(request))
     if outcome.letter == "invalid":
         return refused_form(request, rig, kept, outcome.message)
     say(request, outcome)
     return redirect("rig_detail", rig.pk)
+
+
+def curtailed_here(request, rig, name):
+    """Curtail or resume one rig from its page: the answer, and what the poll after it read back."""
+    address = client_address(request)
+    if name == "curtail":
+        (report,) = control.curtail_rigs([rig], request.POST.get("how", ""), request.POST.get("value"), request.user,
+                                         address, reason="from the rig page")
+    else:
+        (report,) = control.resume_rigs([rig], request.user, address)
+    if report.letter not in ("invalid", "refused"):
+        report.message = f"{report.message} Read back after a poll: curtailed {report.read_back}.".strip()
+    return report
 
 
 def refused_form(request, rig, kept, error):
