@@ -43,3 +43,12 @@ def rig_ids(params: Any) -> Any:
     if not picked or not _provider:
         return None
     return _provider[0].rig_ids(**picked)
+
+
+def context(params: Any) -> dict[str, Any]:
+    """What templates/_scope_filters.html shows: each key with its names and the one chosen, and the
+    chosen ones (empty without a provider or when there is nothing to choose)."""
+    picked = chosen(params)
+    found = choices()
+    options = [(key, found.get(key) or [], picked.get(key, "")) for key in KEYS]
+    return {"options": [o for o in options if o[1]], "chosen": picked}
