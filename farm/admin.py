@@ -100,7 +100,8 @@ class TagInline(admin.TabularInline):
 class PlaceForm(forms.Form):
     site = forms.ModelChoiceField(queryset=Site.objects.all())
     rack = forms.ModelChoiceField(queryset=Rack.objects.select_related("site"), required=False,
-                                  help_text="Empty: in the site, outside racks. A rig that changes rack leaves its slot.")
+                                  help_text="Empty: in the site, outside racks. A rig that changes rack leaves its "
+                                            "slot.")
 
     def clean(self):
         data = super().clean()

@@ -44,6 +44,7 @@ def racks_html(m: SiteMap) -> str:
                    f'{note}</small></h3>{rack_html(rack, url)}</section>')
     if m.loose:
         items = "".join(f"<li>{cell_html(c, url, c.name)}</li>" for c in m.loose)
+        count = f'{len(m.loose)} rig{"" if len(m.loose) == 1 else "s"}'
         out.append(f'<section class="rack loose" aria-label="Outside racks"><h3>Outside racks or slots '
-                   f'<small>{len(m.loose)} rig{"" if len(m.loose) == 1 else "s"}</small></h3><ul>{items}</ul></section>')
+                   f'<small>{count}</small></h3><ul>{items}</ul></section>')
     return mark_safe("".join(out))  # noqa: S308 (every part above is escaped)

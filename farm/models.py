@@ -43,7 +43,8 @@ class Site(models.Model):
     """A place with machines: a building, a container yard, a hosting customer's hall."""
 
     name = models.CharField(max_length=NAME, unique=True, validators=[validate_name])
-    order = models.IntegerField(default=0, help_text="Sites are listed (and the map's tabs shown) by this, then by name.")
+    order = models.IntegerField(default=0,
+                                help_text="Sites are listed (and the map's tabs shown) by this, then by name.")
     timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone],
                                 help_text="The site's time zone (e.g. America/Chicago), for schedules that follow "
                                           "its clock; empty: the panel's TIME_ZONE.")
@@ -78,8 +79,8 @@ class Rack(models.Model):
         """A rack is never made smaller than the rigs it holds."""
         if not self.pk:
             return
-        beyond = (Placement.objects.filter(rack=self).filter(Q(row__gt=self.rows or 0) | Q(column__gt=self.columns or 0))
-                  .select_related("rig").order_by("row", "column"))
+        outside = Q(row__gt=self.rows or 0) | Q(column__gt=self.columns or 0)
+        beyond = Placement.objects.filter(outside, rack=self).select_related("rig").order_by("row", "column")
         first = beyond.first()
         if first is not None:
             raise ValidationError(f"{first.rig.name} stands at row {first.row}, column {first.column}: the rack "

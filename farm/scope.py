@@ -50,7 +50,8 @@ class Window:
 
     @property
     def text(self) -> str:
-        return f"in maintenance until {timezone.localtime(self.ends):%Y-%m-%d %H:%M} ({self.label}, {self.by}: {self.reason})"
+        until = timezone.localtime(self.ends)
+        return f"in maintenance until {until:%Y-%m-%d %H:%M} ({self.label}, {self.by}: {self.reason})"
 
 
 def _match(value: Any, model: Any, prefix: str) -> Q:

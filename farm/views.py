@@ -120,8 +120,8 @@ def maintenance_start(request):
     now = timezone.now()
     req, errors = windows.parse(request.POST, now)
     if errors:
-        audit(request.user, client_address(request), None, "maintenance", {"target": request.POST.get("target", "")[:20]},
-              "invalid", message="; ".join(errors.values()))
+        audit(request.user, client_address(request), None, "maintenance",
+              {"target": request.POST.get("target", "")[:20]}, "invalid", message="; ".join(errors.values()))
         ctx = maintenance_context(request, now)
         ctx.update(errors=errors, chosen={k: request.POST.get(k, "")[:300] for k in
                                           ("target", "rig_name", "reason", "hours", "until", "starts")})
@@ -130,9 +130,9 @@ def maintenance_start(request):
     audit(request.user, client_address(request), w.rig, "maintenance",
           {"scope": w.scope_label, "starts": w.starts.isoformat(timespec="minutes"),
            "ends": w.ends.isoformat(timespec="minutes")}, "S", message=w.reason)
-    until = timezone.localtime(w.ends)
-    messages.success(request, f"{w.scope_label.capitalize()} is in maintenance until {until:%Y-%m-%d %H:%M}"
-                              f"{'' if w.starts <= now else ' (from ' + f'{timezone.localtime(w.starts):%Y-%m-%d %H:%M})'}.")
+    until, starts = timezone.localtime(w.ends), timezone.localtime(w.starts)
+    later = "" if w.starts <= now else f" (from {starts:%Y-%m-%d %H:%M})"
+    messages.success(request, f"{w.scope_label.capitalize()} is in maintenance until {until:%Y-%m-%d %H:%M}{later}.")
     return back(request)
 
 

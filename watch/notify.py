@@ -55,7 +55,8 @@ def send_due(limit=50):
     held = in_maintenance(now) if due else set()
     for n in due:
         if n.alert is not None and n.alert.rig_id in held:  # queued before the rig went into maintenance
-            Notification.objects.filter(id=n.id, done=False).update(done=True, error="not sent: the rig is in maintenance")
+            Notification.objects.filter(id=n.id, done=False).update(done=True,
+                                                                     error="not sent: the rig is in maintenance")
             continue
         # claim it (several workers stay safe): only the one whose update matches sends
         claimed = Notification.objects.filter(id=n.id, done=False, attempts=n.attempts).update(

@@ -70,13 +70,13 @@ class AdminTests(BaseTestCase):
         page = self.client.get(f"/admin/farm/site/{self.site.pk}/change/").content.decode()
         assert 'name="racks-0-name"' in page and 'value="A1"' in page
         assert self.client.get("/admin/farm/maintenance/add/").status_code == 403
-        assert self.client.get("/admin/farm/rack/?site__id__exact=%d" % self.site.pk).status_code == 200
+        assert self.client.get(f"/admin/farm/rack/?site__id__exact={self.site.pk}").status_code == 200
         assert Maintenance.objects.count() == 0
 
     def test_a_sys_user_not_superuser_edits_the_farm(self):
-        from minerpanel.tiers import join_tier
-
         from django.contrib.auth.models import User
+
+        from minerpanel.tiers import join_tier
         erin = User.objects.create_user("erin", password="erin-password", is_staff=True)
         join_tier(erin, "sys")
         self.client.force_login(erin)
