@@ -17,8 +17,9 @@ def rig_url():
 
 
 def cell_html(cell: Cell, url: str, label: str = "") -> str:
+    """A machine's cell: its text is the map's own (a figure, ✖ or ⚠), its name and title are escaped."""
     return (f'<a class="c {cell.css}" href="{url % cell.rig_id}" title="{escape(cell.title)}">'
-            f'{escape(label or cell.text)}</a>')
+            f'{escape(label) if label else cell.text}</a>')
 
 
 def rack_html(rack: RackView, url: str) -> str:

@@ -21,38 +21,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import models
 
-from rigs.models import SnapshotJSONField
-from rigs.readings.freshness import reachability
 from rigs.readings.health import with_reachability
-from rigs.web.display import format_rate
+from rigs.web.display import format_age, format_rate
 
-from .models import Placement, Rack, Site
+from .mapquery import FIGURE, last_answers, rows_of
+from .models import Rack, Site
 from .scope import Window, maintenance_by_rig
 
 METRICS = {"health": "Health", "temp": "Hottest temperature", "hashrate": "Hashrate against nominal",
            "power": "Power", "efficiency": "Efficiency (J/TH)"}
 STATE_WORDS = {"ok": "ok", "warn": "warning", "err": "problem", "new": "no data yet"}
-# SUMMARY fields the ASIC drivers fill in (rigs/drivers/asic.py): read only for the metrics that need them
-SUMMARY_FIELDS = ("Power", "Efficiency J/TH", "Nominal MHS")
-
-
-class SummaryFields(models.Func):
-    """The first SUMMARY record's ``SUMMARY_FIELDS`` as a JSON array, the snapshot's text parsed once."""
-
-    output_field = SnapshotJSONField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        paths = ", ".join(["%s"] * len(SUMMARY_FIELDS))
-        # json_array(...) of one path is a JSON text; of several, json_extract already gives an array
-        return f"json_extract({sql}, {paths})", (*params, *(f'$."SUMMARY"[0]."{f}"' for f in SUMMARY_FIELDS))
-
-    def as_postgresql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        parts = ", ".join([f"({sql} -> 'SUMMARY' -> 0 -> %s)"] * len(SUMMARY_FIELDS))
-        return f"jsonb_build_array({parts})", tuple(p for f in SUMMARY_FIELDS for p in (*params, f))
+HEALTH_CSS = {"ok": "m0", "warn": "m2", "err": "m4"}
+HEALTH_TEXT = {"warn": "⚠", "err": "✖"}
 
 
 @dataclass
@@ -141,91 +122,88 @@ def kw(watts):
     return f"{watts / 1000:.1f} kW" if watts >= 1000 else f"{watts:.0f} W"
 
 
-def colour(metric, state, figs, extra, power_edges):
-    """The cell's class, its short text and the figure for its title."""
-    temp, hs = number(figs.get("max_temp")), number(figs.get("hashrate_now_hs"))
+def colour(metric, state, values, extra, power_edges):
+    """The cell's class, its short text and the figure for its title. ``values``: the brief paths the
+    metric asked for (mapquery.BRIEF_PATHS), ``extra``: its power, efficiency or nominal hashrate."""
     if metric == "health":
-        return {"ok": "m0", "warn": "m2", "err": "m4"}.get(state, "nd"), {"warn": "⚠", "err": "✖"}.get(state, ""), ""
+        return HEALTH_CSS.get(state, "nd"), HEALTH_TEXT.get(state, ""), ""
     if metric == "temp":
+        temp, chip = (number(v) for v in values[:2])
         if temp is None:
             return "nd", "", "no temperature reading"
-        chip = number(figs.get("max_chip_temp"))
         return (f"m{bucket(temp, temp_edges())}", f"{temp:.0f}",
                 f"hottest {temp:.0f} °C" + (f", chips {chip:.0f} °C" if chip else ""))
     if metric == "hashrate":
-        nominal = extra.get("nominal")
-        ref, what = (nominal, "nominal") if nominal else (median(extra.get("history") or []), "its recent median")
+        hs, history = number(values[0]), values[1]
+        ref, what = (extra, "nominal") if extra else (median(history if isinstance(history, list) else []),
+                                                      "its recent median")
         if hs is None or not ref:
             return "nd", "", "no hashrate reading" if hs is None else "no nominal hashrate or recent median"
         share = hs / ref
         return (f"m{4 - bucket(share, HASHRATE_EDGES)}", f"{100 * share:.0f}%",
                 f"{100 * share:.0f}% of {what} ({format_rate(hs / 1e6)} of {format_rate(ref / 1e6)})")
     if metric == "efficiency":
-        eff = extra.get("efficiency")
-        if eff is None:
+        if extra is None:
             return "nd", "", "efficiency not reported"
-        return f"m{bucket(eff, EFFICIENCY_EDGES)}", f"{eff:.0f}", f"{eff:.1f} J/TH"
-    power = extra.get("power")
-    if power is None or not power_edges:
+        return f"m{bucket(extra, EFFICIENCY_EDGES)}", f"{extra:.0f}", f"{extra:.1f} J/TH"
+    if extra is None or not power_edges:
         return "nd", "", "power not reported"
     low, high = power_edges
-    i = min(4, int(5 * (power - low) / (high - low))) if high > low else 2
-    return f"s{i}", f"{power / 1000:.1f}", f"{power:,.0f} W"
+    i = min(4, int(5 * (extra - low) / (high - low))) if high > low else 2
+    return f"s{i}", f"{extra / 1000:.1f}", f"{extra:,.0f} W" + (" (estimated)" if values[0] else "")
 
 
-def extras(figs, summary):
-    """Power, efficiency and the nominal hashrate (H/s): the figures' own where the poller works them
-    out (power_w, efficiency_jth), else the SUMMARY fields the ASIC drivers fill in."""
-    summary = summary if isinstance(summary, list) else [None] * len(SUMMARY_FIELDS)
-    power, eff, nominal = (number(v) for v in summary)
-    power = number(figs.get("power_w")) if figs.get("power_w") is not None else power
-    eff = number(figs.get("efficiency_jth")) if figs.get("efficiency_jth") is not None else eff
-    return {"power": power if power and power > 0 else None, "efficiency": eff if eff and eff > 0 else None,
-            "nominal": nominal * 1e6 if nominal and nominal > 0 else None}
+def extra_of(metric, picks):
+    """The metric's power, efficiency or nominal hashrate (H/s) of one rig: the figures' own where the
+    poller works it out, else the SUMMARY field the ASIC drivers fill in; None where neither says."""
+    if metric not in FIGURE or len(picks) < 3:
+        return None
+    own, summary = number(picks[1]), number(picks[2])
+    value = own if own is not None else summary * FIGURE[metric][2] if summary is not None else None
+    return value if value is not None and value > 0 else None
 
 
 def site_map(site: Site | None, metric: str, now: datetime) -> SiteMap:
-    """The map of one site (``None``: the first), coloured by ``metric`` (one of METRICS)."""
+    """The map of one site, coloured by ``metric`` (one of METRICS): its racks in one query, its rigs
+    and their briefs in another (mapquery), their maintenance in one or two more."""
     metric = metric if metric in METRICS else "health"
     if site is None:
         return SiteMap(None, metric, [], [], legend_of(metric, None))
     racks = {r["id"]: RackView(r["id"], r["name"], r["rows"], r["columns"])
              for r in Rack.objects.filter(site=site).order_by("order", "name").values("id", "name", "rows", "columns")}
-    columns = ["rig_id", "rig__name", "rack_id", "row", "column", "rig__snapshot__polled_at",
-               "rig__snapshot__last_ok_at", "rig__snapshot__error", "rig__snapshot__error_kind", "rig__snapshot__brief"]
-    rows = Placement.objects.filter(site=site, rig__enabled=True).order_by("rig__order", "rig__name")
-    if metric in ("hashrate", "power", "efficiency"):
-        rows = rows.annotate(summary=SummaryFields("rig__snapshot__sections"))
-        columns.append("summary")
-    data = list(rows.values_list(*columns))
+    data = rows_of(site, metric, now)
     windows = maintenance_by_rig(now, [r[0] for r in data])
-    seen = [extras((r[9] or {}).get("figures") or {}, r[10]) if len(r) > 10 else {} for r in data]
-    if metric == "hashrate":
-        for r, extra in zip(data, seen):
-            extra["history"] = (r[9] or {}).get("history")
-    powers = [e["power"] for e in seen if e.get("power") is not None]
+    extras = [extra_of(metric, r[8] or []) for r in data]
+    powers = [e for e in extras if e is not None] if metric == "power" else []
     power_edges = (min(powers), max(powers)) if powers else None
+    stale = [r[0] for r in data if r[5] == "stale"]
+    answered = last_answers(stale) if stale else {}
     out = SiteMap(site, metric, list(racks.values()), [], legend_of(metric, power_edges), rigs=len(data))
-    for r, extra in zip(data, seen):
-        rig_id, name, rack_id, row, col, polled, last_ok, error, error_kind, brief = r[:10]
-        brief = brief or {}
-        reach = reachability(polled, last_ok, error, now)
-        age = f"{(now - last_ok).total_seconds():.0f} s" if last_ok else ""
-        health = with_reachability(brief.get("health"), reach, error, age, error_kind)
-        state = health["state"]
-        out.counts[state] = out.counts.get(state, 0) + 1
-        cell = Cell(rig_id, name, rack_id, row, col, maintenance=windows.get(rig_id))
-        css, cell.text, figure = colour(metric, state, brief.get("figures") or {}, extra, power_edges)
-        reasons = [str(x.get("text", "")) for x in health["reasons"] if isinstance(x, dict)]
-        parts = [name, STATE_WORDS.get(state, state)] + reasons[:4] + ([f"… {len(reasons) - 4} more"]
-                                                                        if len(reasons) > 4 else [])
+    counts = out.counts
+    for (rig_id, name, rack_id, row, col, reach, error, error_kind, picks), extra in zip(data, extras):
+        brief = (picks or [[]])[0] or []
+        stored = {"state": brief[0], "reasons": brief[1]} if len(brief) > 1 else None
+        if reach == "ok" and stored and not stored["reasons"]:
+            state, reasons = stored["state"], []  # most rigs: nothing to add
+        else:
+            last = answered.get(rig_id)
+            health = with_reachability(stored, reach, error or "", format_age((now - last).total_seconds())
+                                       if last else "", error_kind or "")
+            state, reasons = health["state"], health["reasons"]
+        counts[state] = counts.get(state, 0) + 1
+        css, text, figure = colour(metric, state, [*brief[3:], None, None], extra, power_edges)
+        parts = [name, STATE_WORDS.get(state, state)] + (["curtailed"] if len(brief) > 2 and brief[2] else [])
+        if reasons:
+            words = [str(x.get("text", "")) for x in reasons if isinstance(x, dict)]
+            parts += words[:4] + ([f"… {len(words) - 4} more"] if len(words) > 4 else [])
         if figure:
             parts.append(figure)
-        if cell.maintenance:
+        window = windows.get(rig_id)
+        if window:
             css = "mt"
             out.in_maintenance += 1
-            parts.append(cell.maintenance.text)
-        cell.css, cell.title = css, " · ".join(parts)
+            parts.append(window.text)
+        cell = Cell(rig_id, name, rack_id, row, col, css, text, " · ".join(parts), window)
         rack = racks.get(rack_id)
         if rack is not None and row and col and row <= rack.rows and col <= rack.columns:
             rack.cells.append(cell)

@@ -127,3 +127,14 @@ class MapTests(BaseTestCase):
             with CaptureQueriesContext(connection) as queries:
                 m = site_map(self.site, metric, timezone.now())
             assert m.rigs == 104 and len(queries) <= 3, [q["sql"][:80] for q in queries]
+
+    def test_the_figures_own_power_comes_first_said_estimated_and_a_curtailed_rig_says_so(self):
+        from rigs.models import Snapshot
+
+        Snapshot.objects.filter(rig=self.cold).update(error="", last_ok_at=timezone.now(), brief={
+            "figures": {"power_w": 1500, "power_estimated": True, "curtailed": True},
+            "health": {"state": "ok", "reasons": []}})
+        self.client.force_login(self.bob)
+        page = self.client.get("/map/?metric=power").content.decode()
+        assert "cold · ok · curtailed · 1,500 W (estimated)" in page
+        assert "3,250 W" in page  # rig-a: no power_w in its figures, SUMMARY's Power
