@@ -87,6 +87,9 @@ def rows_of(site, metric: str, now: datetime):
                              "rig__snapshot__error_kind", "picks"))
 
 
-def last_answers(rig_ids):
-    """{rig id: when it last answered}: for the few stale rigs, whose reason says for how long."""
-    return dict(Snapshot.objects.filter(rig_id__in=list(rig_ids)).values_list("rig_id", "last_ok_at"))
+def last_answers(site, rig_ids):
+    """{rig id: when it last answered} of the stale rigs, whose reason says for how long: by their ids
+    when they are few, else every rig of the site's (a poller that stopped makes them all stale)."""
+    rows = Snapshot.objects.filter(rig_id__in=list(rig_ids)) if len(rig_ids) <= 2000 else \
+        Snapshot.objects.filter(rig__placement__site=site)
+    return dict(rows.values_list("rig_id", "last_ok_at"))

@@ -177,7 +177,7 @@ def site_map(site: Site | None, metric: str, now: datetime) -> SiteMap:
     powers = [e for e in extras if e is not None] if metric == "power" else []
     power_edges = (min(powers), max(powers)) if powers else None
     stale = [r[0] for r in data if r[5] == "stale"]
-    answered = last_answers(stale) if stale else {}
+    answered = last_answers(site, stale) if stale else {}
     out = SiteMap(site, metric, list(racks.values()), [], legend_of(metric, power_edges), rigs=len(data))
     counts = out.counts
     for (rig_id, name, rack_id, row, col, reach, error, error_kind, picks), extra in zip(data, extras):

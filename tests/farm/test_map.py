@@ -138,3 +138,10 @@ class MapTests(BaseTestCase):
         page = self.client.get("/map/?metric=power").content.decode()
         assert "cold · ok · curtailed · 1,500 W (estimated)" in page
         assert "3,250 W" in page  # rig-a: no power_w in its figures, SUMMARY's Power
+
+    def test_a_stale_rig_says_for_how_long_it_has_not_answered(self):
+        long_ago = timezone.now() - timedelta(minutes=10)
+        self.snapshot(rig=self.loose, sections={"SUMMARY": [{"MHS av": 1}]}, polled_at=long_ago, last_ok_at=long_ago)
+        self.client.force_login(self.bob)
+        page = self.client.get("/map/").content.decode()
+        assert re.search(r"on-the-floor · problem · stale: no answer for 10m 0\ds", page), page[-3000:]

@@ -88,7 +88,11 @@ class Command(BaseCommand):
         client.login(username="bench", password="bench-password-1")
         self.stdout.write(f"/map/: {n:,} machines on one site, {-(-n // PER_RACK)} racks of {PER_RACK}, "
                           f"medians and 95th percentiles of {runs} views (Django's test client, SQLite):")
+        from rigs.models import Snapshot
+
         for metric in ("health", "temp", "hashrate", "power", "efficiency"):
+            # a poller keeps the data fresh: without it, every rig would turn stale during the run
+            Snapshot.objects.update(polled_at=timezone.now(), last_ok_at=timezone.now())
             path = f"/map/?site={site.pk}&metric={metric}"
             client.get(path)  # warm-up: imports, templates
 
