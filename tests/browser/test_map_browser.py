@@ -15,7 +15,8 @@ SLOTS = """rack => { const grid = document.querySelector(`section[aria-label="Ra
   const first = cells[0].getBoundingClientRect();
   const w = first.width + 2, h = first.height + 2;  // 2 px gaps
   return cells.filter(c => c.tagName === 'A').map(c => { const r = c.getBoundingClientRect();
-    return {title: c.title, row: Math.round((r.top - g.top) / h) + 1, column: Math.round((r.left - g.left) / w) + 1}; });
+    return {title: c.title, row: Math.round((r.top - g.top) / h) + 1,
+            column: Math.round((r.left - g.left) / w) + 1}; });
 }"""
 BOX = ("sel => { const r = document.querySelector(sel).getBoundingClientRect(); "
        "return [r.left, r.top, r.right, r.bottom]; }")
