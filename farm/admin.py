@@ -9,12 +9,12 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
 from minerpanel.auth import client_address
-from rigs.admin import RigAdmin
+from rigs.admin import RigAdmin, RigForm
 from rigs.control import audit
 from rigs.models import Rig
 
 from . import placing
-from .models import Maintenance, Placement, Rack, Site, Tag
+from .models import MAX_COLUMNS, MAX_ROWS, Maintenance, Placement, Rack, Site, Tag
 
 
 class RackInline(admin.TabularInline):
@@ -80,21 +80,66 @@ class MaintenanceAdmin(admin.ModelAdmin):
         return False
 
 
-class PlacementInline(admin.StackedInline):
-    model = Placement
-    fields = (("site", "rack"), ("row", "column"))
-    autocomplete_fields = ("site", "rack")
-    verbose_name = verbose_name_plural = "Site, rack and slot"
-    max_num = 1
-    extra = 1
-    can_delete = True
+class FarmRigForm(RigForm):
+    """rigs/admin.py's Rig form with the rig's site, rack, slot and tags. A submission without them (a
+    script posting the fields it knows) leaves the rig's place and tags as they are."""
 
+    place_site = forms.ModelChoiceField(Site.objects.all(), required=False, label="Site")
+    place_rack = forms.ModelChoiceField(Rack.objects.select_related("site"), required=False, label="Rack",
+                                        help_text="Empty: in the site, outside racks.")
+    place_row = forms.IntegerField(required=False, min_value=1, max_value=MAX_ROWS, label="Row",
+                                   help_text="From the top; with the column, the rig's slot in the rack.")
+    place_column = forms.IntegerField(required=False, min_value=1, max_value=MAX_COLUMNS, label="Column",
+                                      help_text="From the left.")
+    place_tags = forms.CharField(required=False, max_length=1000, label="Tags",
+                                 help_text="Separated by ; or | (new ones are made).")
 
-class TagInline(admin.TabularInline):
-    model = Tag.rigs.through
-    autocomplete_fields = ("tag",)
-    verbose_name, verbose_name_plural = "tag", "Tags"
-    extra = 1
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            p = Placement.objects.filter(rig=self.instance).first()
+            if p is not None:
+                self.initial.update(place_site=p.site_id, place_rack=p.rack_id, place_row=p.row, place_column=p.column)
+            self.initial["place_tags"] = "; ".join(self.instance.tags.values_list("name", flat=True))
+
+    def placing(self):
+        """Whether the submission says where the rig stands (the form showed the fields)."""
+        return "place_site" in self.data
+
+    def clean(self):
+        data = super().clean()
+        if not self.placing():
+            return data
+        site, rack, row, col = (data.get(k) for k in ("place_site", "place_rack", "place_row", "place_column"))
+        if site is None:
+            if rack or row or col:
+                self.add_error("place_site", "Choose the site of the rack, or leave rack and slot empty.")
+        else:
+            try:
+                Placement(rig_id=self.instance.pk, site=site, rack=rack, row=row, column=col).clean()
+            except forms.ValidationError as exc:
+                for field, messages_ in exc.message_dict.items():
+                    self.add_error(f"place_{field}" if field in ("site", "rack", "row", "column") else None,
+                                   messages_)
+        names = [t.strip() for t in (data.get("place_tags") or "").replace("|", ";").split(";") if t.strip()]
+        if any(len(n) > 64 or any(c in n for c in "\r\n\t") for n in names):
+            self.add_error("place_tags", "A tag has at most 64 characters, on one line.")
+        data["place_tags"] = list(dict.fromkeys(names))
+        return data
+
+    def save_place(self, rig):
+        """Write the rig's place and tags (after the rig itself is saved)."""
+        if not self.placing():
+            return
+        data = self.cleaned_data
+        if data.get("place_site") is None:
+            placing.unplace([rig])
+        else:
+            Placement.objects.update_or_create(rig=rig, defaults={
+                "site": data["place_site"], "rack": data.get("place_rack"), "row": data.get("place_row"),
+                "column": data.get("place_column")})
+        wanted = {Tag.objects.get_or_create(name=name)[0] for name in data["place_tags"]}
+        rig.tags.set(wanted)
 
 
 class PlaceForm(forms.Form):
@@ -175,13 +220,20 @@ def unplace_rigs(modeladmin, request, queryset):
 class FarmRigAdmin(RigAdmin):
     """rigs/admin.py's RigAdmin, with the rig's place and tags, filters by them, and group actions."""
 
-    inlines = [*RigAdmin.inlines, PlacementInline, TagInline]
+    form = FarmRigForm
+    fieldsets = [*RigAdmin.fieldsets, ("Site, rack and slot", {
+        "fields": (("place_site", "place_rack"), ("place_row", "place_column"), "place_tags"),
+        "description": "Where the rig stands (the rack map, filters, maintenance of a rack or site) and its tags."})]
     list_display = (*RigAdmin.list_display, "place", "tag_names")
     list_filter = (*RigAdmin.list_filter, "placement__site", "placement__rack", "tags")
     actions = [with_form(PlaceForm, "Set the site and rack of the selected rigs", place_rigs),
                with_form(AddTagForm, "Add a tag to the selected rigs", tag_rigs),
                with_form(RemoveTagForm, "Remove a tag from the selected rigs", untag_rigs),
                unplace_rigs]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.save_place(form.instance)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("placement__site", "placement__rack") \

@@ -19,26 +19,35 @@ class AdminTests(BaseTestCase):
     def rig_form(self, **extra):
         page = self.client.get(f"/admin/rigs/rig/{self.rig.pk}/change/")
         form = {k: v for k, v in page.context["adminform"].form.initial.items() if v is not None}
-        form.update({"placement-TOTAL_FORMS": 1, "placement-INITIAL_FORMS": 0, "placement-MIN_NUM_FORMS": 0,
-                     "placement-MAX_NUM_FORMS": 1, "placement-0-rig": self.rig.pk,
-                     "Tag_rigs-TOTAL_FORMS": 0, "Tag_rigs-INITIAL_FORMS": 0, "Tag_rigs-MIN_NUM_FORMS": 0,
-                     "Tag_rigs-MAX_NUM_FORMS": 1000, **extra})
+        form.update({"place_site": "", "place_rack": "", "place_row": "", "place_column": "", "place_tags": "",
+                     **extra})
         return form
 
-    def test_a_rigs_place_is_set_on_its_page_and_checked(self):
+    def test_a_rigs_place_and_tags_are_set_on_its_page_and_checked(self):
         page = self.client.get(f"/admin/rigs/rig/{self.rig.pk}/change/").content.decode()
-        assert "Site, rack and slot" in page and "Tags" in page
-        bad = self.client.post(f"/admin/rigs/rig/{self.rig.pk}/change/", self.rig_form(**{
-            "placement-0-site": self.site.pk, "placement-0-rack": self.rack.pk, "placement-0-row": 3,
-            "placement-0-column": 1}))
+        assert "Site, rack and slot" in page and 'name="place_tags"' in page
+        url = f"/admin/rigs/rig/{self.rig.pk}/change/"
+        bad = self.client.post(url, self.rig_form(place_site=self.site.pk, place_rack=self.rack.pk, place_row=3,
+                                                  place_column=1))
         assert bad.status_code == 200 and "Rack A1 has 2 row(s): row 3 is outside it." in bad.content.decode()
-        ok = self.client.post(f"/admin/rigs/rig/{self.rig.pk}/change/", self.rig_form(**{
-            "placement-0-site": self.site.pk, "placement-0-rack": self.rack.pk, "placement-0-row": 2,
-            "placement-0-column": 1}))
+        half = self.client.post(url, self.rig_form(place_rack=self.rack.pk))
+        assert "Choose the site of the rack" in half.content.decode()
+        ok = self.client.post(url, self.rig_form(place_site=self.site.pk, place_rack=self.rack.pk, place_row=2,
+                                                 place_column=1, place_tags="hot; S19 | hot"))
         assert ok.status_code == 302
         assert Placement.objects.get(rig=self.rig).position == "2,1"
+        assert sorted(self.rig.tags.values_list("name", flat=True)) == ["S19", "hot"]
         listing = self.client.get("/admin/rigs/rig/").content.decode()
         assert "Oslo / A1 / row 2, column 1" in listing
+        form = self.client.get(url).content.decode()
+        assert 'value="hot; S19"' in form or 'value="S19; hot"' in form
+        # a submission without the place's fields (a script that knows only the rig's) leaves it as it is
+        plain = {k: v for k, v in self.rig_form().items() if not k.startswith("place_")}
+        assert self.client.post(url, {**plain, "description": "renamed"}).status_code == 302
+        assert Placement.objects.get(rig=self.rig).position == "2,1" and self.rig.tags.count() == 2
+        # and one that empties them takes the rig out of its site, its tags off
+        assert self.client.post(url, self.rig_form()).status_code == 302
+        assert not Placement.objects.filter(rig=self.rig).exists() and self.rig.tags.count() == 0
 
     def test_actions_on_selected_rigs_place_tag_untag_and_unplace_them_audited(self):
         other = Rig.objects.create(name="rig-b", host="10.0.0.6")
