@@ -117,7 +117,7 @@ def csrf_failure(request, reason=""):
     """A POST without a valid CSRF token: refused, and audited when it aimed at a control."""
     from django.views.csrf import csrf_failure as default
 
-    if request.path.startswith(("/rigs/", "/bulk/")):
+    if request.path.startswith(("/rigs/", "/bulk/", "/maintenance/", "/admin/farm/import/")):
         control.audit(request.user, client_address(request), None, request.POST.get("command", request.path),
                       {}, "refused", message=f"CSRF check failed: {reason}")
     return default(request, reason=reason)

@@ -39,6 +39,8 @@ class MaintenanceTests(BaseTestCase):
         strict.force_login(self.alice)
         assert self.start(strict, target=target).status_code == 403
         assert not Maintenance.objects.exists()
+        csrf = AuditEntry.objects.filter(message__startswith="CSRF check failed").get()
+        assert csrf.username == "alice" and csrf.outcome == "refused"
         r = self.start(target=target, next=f"/rigs/{self.rig.pk}/")
         assert r.status_code == 302 and r["Location"] == f"/rigs/{self.rig.pk}/"
         w = Maintenance.objects.get()

@@ -151,6 +151,9 @@ def test_maintenance_of_a_rig_a_rack_a_site_active_only_in_its_window(oslo):
     assert scope.in_maintenance(now) == {a.pk, c.pk}
     later = now + hour + timedelta(minutes=1)  # the rack's window is over, the site's has begun
     assert scope.in_maintenance(later) == {a.pk, b.pk, c.pk}
+    for t in (now, later, now + 4 * hour):  # the queryset says the same
+        assert set(Rig.objects.filter(id__in=scope.rigs_in_maintenance(t)).values_list("id", flat=True)) == \
+            scope.in_maintenance(t)
     assert scope.in_maintenance(now + 4 * hour) == set()  # ended by itself
     w = scope.maintenance_of(a.pk, now)
     assert (w.scope, w.by, w.reason, w.ends) == ("rack", "alice", "new PDU", now + hour)
