@@ -56,11 +56,11 @@ def test_a_batch_pushes_the_map_of_the_sockets_site_once_and_not_again_unchanged
 
 
 def hotter(rig):
-    from django.db import close_old_connections
+    from django.db import connections
 
     Snapshot.objects.filter(rig=rig).update(brief={"figures": {"max_temp": 93.0}, "health": {"state": "ok",
                                                                                              "reasons": []}})
-    close_old_connections()
+    connections.close_all()  # this thread's: the test database is dropped at the end
 
 
 @override_settings(MAP_PUSH_GAP=0.1)
@@ -81,7 +81,7 @@ def test_a_logged_out_session_closes_the_socket():
 
 def log_out(user):
     from django.contrib.sessions.models import Session
-    from django.db import close_old_connections
+    from django.db import connections
 
     Session.objects.all().delete()
-    close_old_connections()
+    connections.close_all()
