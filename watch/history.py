@@ -139,20 +139,21 @@ def record(results, now, recorded, previous):
 
 
 def farm_now():
-    """{algorithm: [H/s, rigs, healthy]} over every enabled rig's latest snapshot, whichever poller
-    (shard) stored it: never one round's rigs alone (a round after a command or of a new rig, or one
-    shard's, is not the farm). A rig whose last poll failed or whose data is stale counts, down and
-    at 0 H/s; a pool (ckpool) is not a miner; a rig not polled yet is not counted."""
+    """{(site, algorithm): [H/s, rigs, healthy]} over every enabled rig's latest snapshot, whichever
+    poller (shard) stored it: never one round's rigs alone (a round after a command or of a new rig, or
+    one shard's, is not the farm). A rig whose last poll failed or whose data is stale counts, down and
+    at 0 H/s; a pool (ckpool) is not a miner; a rig not polled yet is not counted. ``site`` is the name
+    of the rig's site (farm app), "" for a rig in none."""
     fresh = timezone.now() - timedelta(seconds=stale_after())
     rows = Snapshot.objects.filter(rig__enabled=True, polled_at__isnull=False).values_list(
         "error", "last_ok_at", "brief__figures__hashrate_hs", "brief__figures__algorithm", "brief__figures__role",
-        "brief__health__state")
+        "brief__health__state", "rig__placement__site__name")
     farm = {}
-    for error, last_ok, hs, algorithm, role, state in rows:
+    for error, last_ok, hs, algorithm, role, state, site in rows:
         if role == "pool":
             continue
         up = not error and last_ok is not None and last_ok >= fresh
-        row = farm.setdefault(str(algorithm or "SHA-256d")[:40], [0.0, 0, 0])
+        row = farm.setdefault((site or "", str(algorithm or "SHA-256d")[:40]), [0.0, 0, 0])
         row[0] += (real(hs) or 0.0) if up else 0.0
         row[1] += 1
         row[2] += up and STATES.get(state, 0) == 0
@@ -164,8 +165,9 @@ def record_farm(now):
     t = int(now // 60 * 60)
     farm = farm_now()
     FarmPoint.objects.bulk_create(
-        [FarmPoint(res=1, t=t, shard=0, algorithm=a, hs=v[0], rigs=v[1], healthy=v[2]) for a, v in farm.items()],
-        update_conflicts=True, unique_fields=["res", "t", "shard", "algorithm"],
+        [FarmPoint(res=1, t=t, shard=0, site=site, algorithm=a, hs=v[0], rigs=v[1], healthy=v[2])
+         for (site, a), v in farm.items()],
+        update_conflicts=True, unique_fields=["res", "t", "shard", "site", "algorithm"],
         update_fields=["hs", "rigs", "healthy"])
     return len(farm)
 
@@ -207,10 +209,11 @@ def rollup(now, max_buckets=96):
              "power": r["power_"], "pool": r["pool_"],
              "state": r["state_"], "units": r["units_"]} for r in rows], [], unique=["rig", "res", "t"])
         farm = (FarmPoint.objects.filter(res=src, t__gte=done, t__lt=end).annotate(b=bucket)
-                .values("shard", "algorithm", "b").annotate(hs_=Avg("hs"), rigs_=Max("rigs"), ok_=Min("healthy")))
+                .values("shard", "site", "algorithm", "b").annotate(hs_=Avg("hs"), rigs_=Max("rigs"),
+                                                                    ok_=Min("healthy")))
         FarmPoint.objects.bulk_create([
-            FarmPoint(res=dst, t=r["b"], shard=r["shard"], algorithm=r["algorithm"], hs=r["hs_"], rigs=r["rigs_"],
-                      healthy=r["ok_"]) for r in farm], ignore_conflicts=True)
+            FarmPoint(res=dst, t=r["b"], shard=r["shard"], site=r["site"], algorithm=r["algorithm"], hs=r["hs_"],
+                      rigs=r["rigs_"], healthy=r["ok_"]) for r in farm], ignore_conflicts=True)
         set_mark(f"rollup{dst}", end)
         made += (end - done) // size
     return made
@@ -296,16 +299,18 @@ def device_series(rig_id, span, width, now=None):
     return out
 
 
-def farm_series(span, width, now=None):
-    """The farm's hashrate per algorithm and its rigs and healthy rigs over time, summed over pollers."""
+def farm_series(span, width, now=None, site=None):
+    """The farm's hashrate per algorithm and its rigs and healthy rigs over time, summed over pollers
+    and sites; with ``site`` (a site's name), that site's alone."""
     now = now or time.time()
     res = resolution(span)
-    if res > 1 and not FarmPoint.objects.filter(res=res, t__gte=int(now - span)).exists():
+    points = FarmPoint.objects.all() if site is None else FarmPoint.objects.filter(site=site)
+    if res > 1 and not points.filter(res=res, t__gte=int(now - span)).exists():
         res = 1  # no roll-ups yet: the minute points
     step = max(res * 60, -(-span // max(1, width)))
     step = -(-step // (res * 60)) * res * 60
     start = int((now - span) // step * step)
-    per_t = (FarmPoint.objects.filter(res=res, t__gte=start).values("t", "algorithm")
+    per_t = (points.filter(res=res, t__gte=start).values("t", "algorithm")
              .annotate(hs_=Sum("hs"), rigs_=Sum("rigs"), ok_=Sum("healthy")).order_by("t"))
     buckets = {}
     for r in per_t:

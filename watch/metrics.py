@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import CollectorRegistry
 
+from farm.scope import in_maintenance
 from rigs.models import Rig, Snapshot
 from rigs.readings.figures import AVERAGE, number, rate_hs
 from rigs.readings.freshness import reachability
@@ -25,7 +26,7 @@ from rigs.readings.records import active_pool
 
 from .models import Alert, Mark, Point
 
-RIG = ["rig", "kind", "algorithm", "pool"]
+RIG = ["rig", "kind", "algorithm", "pool", "site"]  # site: the rig's site's name (farm app), "" for none
 
 
 def allowed(request):
@@ -71,6 +72,10 @@ class Farm:
                                       "paused, low power), 0 when not; absent where the firmware does not say",
                                       labels=RIG)
         health = GaugeMetricFamily("minerpanel_rig_health", "1 for the rig's health state", labels=RIG + ["state"])
+        maintenance = GaugeMetricFamily("minerpanel_rig_maintenance",
+                                        "1 while the rig is in maintenance (its own, its rack's or its site's)",
+                                        labels=RIG)
+        held = in_maintenance(now)
         dev_hs = GaugeMetricFamily("minerpanel_device_hashrate_hs", "Device hashrate, H/s", labels=["rig", "device"])
         dev_t = GaugeMetricFamily("minerpanel_device_temperature_celsius", "Device temperature, °C",
                                   labels=["rig", "device"])
@@ -83,11 +88,12 @@ class Farm:
         rows = Rig.objects.filter(enabled=True).values_list(
             "id", "name", "kind", "snapshot__error", "snapshot__last_ok_at", "snapshot__latency_ms",
             "snapshot__brief__figures", "snapshot__brief__health", "snapshot__sections__POOLS",
-            "snapshot__sections__DEVS", "snapshot__polled_at")
-        for rig_id, name, kind, error, last_ok, latency, figs, health_now, pools, devs, polled in rows:
+            "snapshot__sections__DEVS", "snapshot__polled_at", "placement__site__name")
+        for rig_id, name, kind, error, last_ok, latency, figs, health_now, pools, devs, polled, site in rows:
             figs = figs if isinstance(figs, dict) else {}
             pool = active_pool(pools if isinstance(pools, list) else [])
-            labels = [name, kind, figs.get("algorithm") or "", str(pool.get("URL", ""))[:200] if pool else ""]
+            labels = [name, kind, figs.get("algorithm") or "", str(pool.get("URL", ""))[:200] if pool else "",
+                      site or ""]
             age = (now - last_ok).total_seconds() if last_ok else None
             up = last_ok is not None and reachability(polled, last_ok, error, now) == "ok"
             g["rig_up"].add_metric(labels, 1 if up else 0)
@@ -115,6 +121,7 @@ class Farm:
             state = (health_now if isinstance(health_now, dict) else {}).get("state") if up else "err"
             for s in ("ok", "warn", "err"):
                 health.add_metric(labels + [s], 1 if state == s else 0)
+            maintenance.add_metric(labels, 1 if rig_id in held else 0)
             for d in devs if isinstance(devs, list) else []:
                 if not isinstance(d, dict):
                     continue
@@ -131,7 +138,7 @@ class Farm:
                 dev_up.add_metric([name, label, str(d.get("Status", ""))[:20]], 1)
         yield from g.values()
         yield from c.values()
-        yield from (power, efficiency, curtailed, health, dev_hs, dev_t, dev_chip, dev_up)
+        yield from (power, efficiency, curtailed, health, maintenance, dev_hs, dev_t, dev_chip, dev_up)
         marks = dict(Mark.objects.filter(name__startswith="poller_").values_list("name", "value"))
         for name, key, text in (("poller_round_seconds", "poller_round_s", "Duration of the last poll round"),
                                 ("poller_rigs_polled", "poller_rigs", "Rigs asked in the last round")):
