@@ -145,3 +145,13 @@ class MapTests(BaseTestCase):
         self.client.force_login(self.bob)
         page = self.client.get("/map/").content.decode()
         assert re.search(r"on-the-floor · problem · stale: no answer for 10m 0\ds", page), page[-3000:]
+
+
+class EmptyFarmTests(BaseTestCase):
+    def test_no_site_yet_says_what_to_do(self):
+        self.client.force_login(self.alice)
+        page = self.client.get("/map/").content.decode()
+        assert "No site yet." in page and "place rigs from a CSV file" in page
+        assert "1 enabled rig is in no site" in page
+        assert self.client.get("/map/?wall=1").status_code == 200
+        assert self.client.get("/map/", HTTP_HX_REQUEST="true").status_code == 200
