@@ -234,7 +234,7 @@ def test_a_nul_in_a_rigs_string_is_stored_as_a_replacement_character_not_a_faile
 
 def test_a_brief_that_fails_for_one_rig_costs_that_rig_its_brief_not_the_batch(caplog):
     a, b = (Rig.objects.create(name=n, host="127.0.0.1", port=p) for n, p in (("a", 1), ("b", 2)))
-    from rigs.models import make_brief as real
+    from rigs.readings.brief import make_brief as real
 
     def failing(sections, *args, **kw):
         if "BOOM" in sections:
@@ -245,10 +245,10 @@ def test_a_brief_that_fails_for_one_rig_costs_that_rig_its_brief_not_the_batch(c
     for _ in range(2):
         poller.store([poller.Result(a.id, True, sections={"BOOM": [{}], "SUMMARY": [{"MHS 5s": 1}]}),
                       poller.Result(b.id, True, sections={"SUMMARY": [{"Accepted": 5}]})], recent=recent)
-        with mock.patch("rigs.models.make_brief", failing):
+        with mock.patch("rigs.polling.poller.make_brief", failing):
             poller.store([poller.Result(a.id, True, sections={"BOOM": [{}]}),
                           poller.Result(b.id, True, sections={"SUMMARY": [{"Accepted": 5}]})], recent=recent)
-        with mock.patch("rigs.models.make_brief", failing):  # a failure that goes on is logged once
+        with mock.patch("rigs.polling.poller.make_brief", failing):  # a failure that goes on is logged once
             poller.store([poller.Result(a.id, True, sections={"BOOM": [{}]})], recent=recent)
     brief = Snapshot.objects.get(rig=a).brief
     assert brief["health"]["state"] == "err" and brief["history"] == [1e6, 1e6]  # the rig's hashrates kept

@@ -21,6 +21,7 @@ from rigs import drivers
 from rigs.drivers import fastjson
 from rigs.drivers.errors import RigError
 from rigs.readings import digits
+from rigs.readings.brief import health_limits, make_brief
 from rigs.readings.hidden_fields import hide_fields
 
 from . import hooks
@@ -48,7 +49,7 @@ class Target:
     temp_err: float | None = None
     web_port: int | None = None
     wanted: tuple = ()  # sections custom pages use; a driver asks for those it knows how to get
-    health_limits: dict | None = None  # models.health_limits of its temperatures, worked out once a round
+    health_limits: dict | None = None  # readings.brief.health_limits of its temperatures, worked out once a round
 
 
 @dataclass
@@ -96,8 +97,6 @@ async def poll_rig(target, **lim):
 
 
 def rig_limits(target):
-    from rigs.models import health_limits
-
     return health_limits(getattr(target, "temp_warn", None), getattr(target, "temp_err", None))
 
 
@@ -192,7 +191,7 @@ def store(results, now=None, guard=None, recent=None):
     ``recent``: the poller's memory of the health and history it last wrote per rig ({rig id: ...}),
     so they need not be read back; rigs it does not know are read from the database into it.
     """
-    from rigs.models import Snapshot, make_brief
+    from rigs.models import Snapshot
 
     close_old_connections()
     now = now or timezone.now()
