@@ -18,7 +18,7 @@ from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig
 from rigs.polling import hooks, poller
 
-from . import commands
+from . import commands, params
 
 log = logging.getLogger("minerpanel.control")
 
@@ -110,8 +110,8 @@ def run(rigs, name, values, user, address):
             audit(user, address, rig, name, {}, "invalid", message=f"not a command for {rig.kind} rigs")
             continue
         try:
-            cleaned = commands.clean(command, values, sections)
-        except commands.Invalid as exc:
+            cleaned = params.clean(command, values, sections)
+        except params.Invalid as exc:
             outcomes.append(Outcome(rig, "invalid", str(exc)))
             audit(user, address, rig, name, {k: str(v)[:200] for k, v in values.items()
                                               if k in {p.name for p in command.params}
