@@ -305,7 +305,7 @@ def test_numbers_beyond_a_floats_range_neither_fail_the_batch_nor_the_pages():
 
     from custompages import builtin
 
-    builtin.add_missing(apps, builtin.PAGES)  # an earlier transactional test's flush removed them
+    builtin.add_missing(apps, builtin.pages())  # an earlier transactional test's flush removed them
     for url in ("/", "/overview/", f"/rigs/{odd.id}/", f"/rigs/{raw.id}/", "/pages/mobile/"):
         assert client.get(url).status_code == 200, url
     assert ">444<" in client.get("/overview/").content.decode()

@@ -17,6 +17,7 @@ and, where the kind has them:
                                            they are called ("WORKERS", "workers"); the fleet alert counts them
     CLIENT_ACTIONS                         the client commands offered as quick actions on each fleet row
     PAGE_SECTIONS, PAGE_JOINS              sections of its own custom pages may name, and their joins
+    CUSTOM_PAGES                           built-in custom pages for its kind (a page's exported form)
     device_label(record) -> str            how to name one of its device records (default "GPU 1", "Name ID")
     access_denied(code, message="") -> bool
                                            whether an answer (a STATUS's code and message, or a command's
@@ -156,6 +157,11 @@ def page_sections() -> tuple[str, ...]:
 def page_joins() -> dict[tuple[str, str], str]:
     """{(left, right): how rows pair up} for the drivers' own sections."""
     return {pair: how for kind in MODULES for pair, how in getattr(driver(kind), "PAGE_JOINS", {}).items()}
+
+
+def custom_pages() -> list[dict[str, Any]]:
+    """The built-in custom pages the drivers declare (custompages/builtin.py adds them), in MODULES' order."""
+    return [page for kind in MODULES for page in getattr(driver(kind), "CUSTOM_PAGES", ())]
 
 
 def field_groups() -> list[tuple[list[str], list[str]]]:

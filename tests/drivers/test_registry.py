@@ -120,16 +120,17 @@ def test_no_kind_is_named_outside_the_drivers_and_simulators():
     assert found == []
 
 
-def test_the_demo_and_simulate_rigs_name_no_kind():
-    """They run what the simulators declare (rigs/simulators/: SIMULATION): no kind's name in their code,
-    no simulator's module imported but the registry."""
+def test_the_demo_simulate_rigs_and_the_builtin_pages_name_no_kind():
+    """The demo and simulate_rigs run what the simulators declare (rigs/simulators/: SIMULATION), the built-in
+    pages add the drivers' CUSTOM_PAGES: no kind's name in their code, no simulator's module imported but
+    the registry."""
     import ast
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
     kinds = set(drivers.kinds()) | {"xmrigcc", "whatsminer3", "whatsminer_v3"}
     found = []
-    for rel in ("rigs/demo.py", "rigs/management/commands/simulate_rigs.py"):
+    for rel in ("rigs/demo.py", "rigs/management/commands/simulate_rigs.py", "custompages/builtin.py"):
         tree = ast.parse((root / rel).read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
@@ -143,6 +144,7 @@ def test_the_demo_and_simulate_rigs_name_no_kind():
                 found += [f"{rel}:{node.lineno} imports {a.name}" for a in node.names
                           if a.name.startswith("rigs.simulators.")]
     assert found == []
+    assert [page["slug"] for page in drivers.custom_pages()] == ["ckpool", "xmrigcc"]
     from rigs import simulators
 
     assert [s.label for s in simulators.simulations()] == [
