@@ -343,3 +343,23 @@ def test_benchpoll_refuses_a_command_the_poller_does_not_ask():
 
     with pytest.raises(CommandError, match="sumary"):
         call_command("benchpoll", rigs=1, commands="sumary")
+
+
+def test_the_targets_connection_settings_are_the_drivers_fields_asked_as_they_are():
+    """The drivers' FIELDS are the one list: the poller's Target holds their union and its query asks
+    exactly those columns besides its own."""
+    import dataclasses
+
+    from rigs import drivers
+    from rigs.polling import target
+
+    wanted = drivers.connection_fields()
+    assert set(wanted) == {"host", "port", "username", "token", "web_port", "path", "logdir"}
+    own = {name for name, _ in target.OWN} | {"wanted", "health_limits", "raws"}
+    assert {f.name for f in dataclasses.fields(target.Target)} - own == set(wanted)
+    assert target.columns()[len(target.OWN):] == wanted
+    rig = Rig.objects.create(name="x", host="127.0.0.1", port=4029, kind="antminer", web_port=8080, username="root",
+                             token="s3cret")
+    (t,) = poller.load_targets()
+    assert (t.id, t.kind, t.host, t.port, t.web_port, t.username, t.token, t.path, t.joins, t.error) == (
+        rig.id, "antminer", "127.0.0.1", 4029, 8080, "root", "s3cret", "", None, "")

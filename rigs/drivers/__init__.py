@@ -164,12 +164,18 @@ def custom_pages() -> list[dict[str, Any]]:
     return [page for kind in MODULES for page in getattr(driver(kind), "CUSTOM_PAGES", ())]
 
 
+def connection_fields() -> tuple[str, ...]:
+    """Every Rig field some driver connects with (their FIELDS), in the order they list them: what the
+    poller's Target holds and asks of the database (rigs/polling/target.py)."""
+    return tuple(dict.fromkeys(f for kind in MODULES for f in getattr(driver(kind), "FIELDS", ())))
+
+
 def field_groups() -> list[tuple[list[str], list[str]]]:
     """[(kinds, fields)]: the Rig fields the drivers use (FIELDS), grouped so that fields a kind uses
     together stay together (host, port, web_port, username, token; path, logdir): the admin's fieldsets.
     Kinds in the order of choices(), fields in the order the drivers list them."""
     order = [kind for kind, _ in choices()]
-    listed = list(dict.fromkeys(f for kind in MODULES for f in getattr(driver(kind), "FIELDS", ())))
+    listed = list(connection_fields())
     groups: list[tuple[set[str], set[str]]] = []
     for kind in order:
         fields = set(getattr(driver(kind), "FIELDS", ()))

@@ -10,7 +10,6 @@ import asyncio
 import gc
 import logging
 import time
-from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -26,46 +25,12 @@ from rigs.readings.hidden_fields import hide_fields
 
 from . import hooks
 from .lease import Lost
+from .target import Result, columns, targets
 from .upsert import upsert
 
 log = logging.getLogger("minerpanel.poller")
 
 GROUP = "rigs"
-
-
-@dataclass
-class Target:
-    id: int
-    host: str
-    port: int
-    joins: bool | None = None
-    error: str = ""  # of the previous round, to log only changes
-    kind: str = "cgminer"
-    token: str = ""
-    username: str = ""
-    path: str = ""
-    logdir: str = ""
-    temp_warn: float | None = None
-    temp_err: float | None = None
-    web_port: int | None = None
-    wanted: tuple = ()  # sections custom pages use; a driver asks for those it knows how to get
-    health_limits: dict | None = None  # readings.brief.health_limits of its temperatures, worked out once a round
-
-
-@dataclass
-class Result:
-    rig_id: int
-    ok: bool
-    sections: dict = field(default_factory=dict)
-    statuses: dict = field(default_factory=dict)
-    error: str = ""
-    error_kind: str = ""
-    latency_ms: float = 0.0
-    joins: bool | None = None
-    kind: str = "cgminer"
-    health_limits: dict | None = None
-    brief: dict | None = None  # as stored (store() sets it), for the history after the round
-    raws: tuple = ()  # the raw replies the driver read this round, until stored (rigs/readings/digits.py)
 
 
 def limits():
@@ -136,23 +101,20 @@ def wanted_sections():
 
 
 def load_targets(shard=None):
-    """Enabled rigs (of shard K/N, if given) with what we know of their joins."""
+    """Enabled rigs (of shard K/N, if given) as Targets (rigs/polling/target.py): their connection settings,
+    what we know of their joins."""
     from rigs.models import Rig
 
     close_old_connections()
-    rows = Rig.objects.filter(enabled=True).values_list(
-        "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token", "username", "path", "logdir",
-        "temp_warn", "temp_err", "web_port")
-    wanted = wanted_sections()
-    targets = [Target(i, h, p, j, e or "", *rest, wanted=wanted) for i, h, p, j, e, *rest in rows]
+    found = targets(Rig.objects.filter(enabled=True).values_list(*columns()), wanted_sections())
     shared = {}  # one dict per pair of temperatures, not a settings lookup per rig
-    for t in targets:
+    for t in found:
         pair = (t.temp_warn, t.temp_err)
         t.health_limits = shared.get(pair) or shared.setdefault(pair, rig_limits(t))
     if shard:
         k, n = shard
-        targets = [t for t in targets if t.id % n == k]
-    return targets
+        found = [t for t in found if t.id % n == k]
+    return found
 
 
 def previous_briefs(ids):
