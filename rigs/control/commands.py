@@ -5,10 +5,13 @@ description), the bulk runner and the API use these descriptions through ``COMMA
 Plain Python, no Django.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from rigs.drivers.described import CLIENT, POOL, SECRET, URL_SCHEMES, Command, Param  # noqa: F401  (re-exported)
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     """``COMMANDS``: every driver's commands by name (built on first use, from the drivers)."""
     if name == "COMMANDS":
         from rigs.drivers import commands
@@ -17,13 +20,13 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def redacted(command, cleaned):
+def redacted(command: Command, cleaned: Mapping[str, Any]) -> dict[str, Any]:
     """The values for the audit log, secrets replaced."""
     return {p.name: (SECRET if p.kind == "secret" and cleaned.get(p.name) else cleaned.get(p.name))
             for p in command.params if cleaned.get(p.name) not in (None, "")}
 
 
-def for_rig(sections, rig_kind="cgminer"):
+def for_rig(sections: Mapping[str, Any], rig_kind: str = "cgminer") -> list[Command]:
     """The commands that apply to a rig, given its kind and devices."""
     kinds = {k for d in sections.get("DEVS") or [] if isinstance(d, dict) for k in ("ASC", "PGA", "GPU") if k in d}
     from rigs.drivers import commands

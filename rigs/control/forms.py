@@ -1,15 +1,19 @@
 """Forms for the command descriptions, as plain data for templates (no logic there)."""
 
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
+
 from django.conf import settings
-from django.forms import PasswordInput
+from django.forms import BoundField, PasswordInput
 
 from rigs import drivers
+from rigs.drivers.described import Command
 from rigs.readings.records import active_pool, device_name
 
 from . import commands, params
 
 
-def field(bound, kept=None):
+def field(bound: BoundField, kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A form field as the template draws it, read from the command's Django form (params.py)."""
     widget = bound.field.widget
     f = {"name": bound.name, "label": bound.label, "input": getattr(widget, "input_type", "textarea"),
@@ -22,7 +26,8 @@ def field(bound, kept=None):
     return f
 
 
-def form(command, sections, fixed=None, kept=None):
+def form(command: Command, sections: Mapping[str, Any], fixed: Mapping[str, Any] | None = None,
+         kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """kept: {"command", "values", "error"} of a refused submission, shown again in its form."""
     fixed = fixed or {}
     mine = kept if kept and kept.get("command") == command.name else None
@@ -33,7 +38,7 @@ def form(command, sections, fixed=None, kept=None):
                        if bound.name not in fixed]}
 
 
-def client_rows(sections, offered, names):
+def client_rows(sections: Mapping[str, Any], offered: Collection[str], names: Sequence[str]) -> list[dict[str, Any]]:
     """A fleet's clients (XMRigCC): a row per client with the quick actions its driver names (the
     others are in the forms)."""
     rows = []
@@ -47,11 +52,13 @@ POOL_ACTIONS = ("switchpool", "enablepool", "disablepool", "removepool")
 POOL_INPUTS = ("addpool", "poolpriority")  # the forms POOL_INPUTS=false hides, as miner.php's $poolinputs
 
 
-def actions(names, offered):
+def actions(names: Sequence[str], offered: Collection[str]) -> list[tuple[str, str, bool]]:
     return [(n, commands.COMMANDS[n].label, commands.COMMANDS[n].dangerous) for n in names if n in offered]
 
 
-def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm, kept=None):
+def rig_controls(sections: Mapping[str, Any], rig_kind: str = "cgminer",
+                 may: Callable[[str], bool] = lambda perm: not perm,
+                 kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Per-pool, per-device and per-client action rows, and a form for every other command the kind offers.
 
     ``may(permission)`` says whether the viewer holds a command's extra permission;
@@ -84,7 +91,7 @@ def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm, kept=N
                       and (settings.POOL_INPUTS or c.name not in POOL_INPUTS)]}
 
 
-def bulk_forms(rigs=()):
+def bulk_forms(rigs: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """Commands that make sense for many rigs at once (no pool or device numbers), each
     with the rigs of the kinds it applies to; a command no rig can take is left out."""
     out = []

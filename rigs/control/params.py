@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.forms import DeclarativeFieldsMetaclass
 
 from rigs.drivers.cgminer.protocol import as_number
 from rigs.drivers.described import URL_SCHEMES, Command, Param
@@ -299,7 +300,7 @@ def form_class(command: Command) -> type[CommandForm]:
         attrs[p.name] = FIELDS.get(p.kind, ParamField)(p)
         if p.kind in CHECKS:
             attrs[f"clean_{p.name}"] = checker(CHECKS[p.kind], p.name)
-    return type(CommandForm)(f"{command.name.title().replace('-', '')}Form", (CommandForm,), attrs)
+    return DeclarativeFieldsMetaclass(f"{command.name.title().replace('-', '')}Form", (CommandForm,), attrs)
 
 
 def clean(command: Command, values: Mapping, sections: Mapping) -> dict[str, Any]:
