@@ -8,7 +8,7 @@ Plain Python, no Django.
 from collections.abc import Mapping
 from typing import Any
 
-from rigs.drivers.described import CLIENT, POOL, SECRET, URL_SCHEMES, Command, Param  # noqa: F401  (re-exported)
+from rigs.drivers.described import SECRET, Command
 
 
 def __getattr__(name: str) -> Any:
