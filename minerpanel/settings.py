@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "rigs",
     "custompages",
     "watch",
+    "farm",
 ]
 
 MIDDLEWARE = [
@@ -287,3 +288,9 @@ NOTIFY_RETRIES = int(envfloat("NOTIFY_RETRIES", 5))     # tries after the first
 NOTIFY_BACKOFF = envfloat("NOTIFY_BACKOFF", 30)         # seconds before the first retry, doubling
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")    # /metrics with "Authorization: Bearer <token>"
 METRICS_ALLOW = envlist("METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])  # ... or from these networks
+
+# Sites, racks, the rack map and maintenance (farm/)
+FARM_CSV_MAX_BYTES = int(envfloat("FARM_CSV_MAX_BYTES", 5 * 1024 * 1024))  # a placement CSV larger is refused
+FARM_CSV_MAX_ROWS = int(envfloat("FARM_CSV_MAX_ROWS", 100_000))             # ... and one with more lines
+MAP_PUSH_GAP = envfloat("MAP_PUSH_GAP", 5)           # seconds between two live pushes of the rack map, at least
+MAP_WALL_SECONDS = int(envfloat("MAP_WALL_SECONDS", 30))  # a wall screen (/map/?wall=1) shows each site this long

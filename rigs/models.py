@@ -242,3 +242,50 @@ class PollerLease(models.Model):
 
     def __str__(self):
         return f"shard {self.shard}: {self.owner} until {self.expires:%H:%M:%S}"
+
+
+class NominalPower(models.Model):
+    """A model's nominal power, for the rigs whose firmware reports none (issue 26 §5): the figures
+    estimate their power from it, marked as estimated. ``pattern`` is matched, without regard to case,
+    against the model the rig reports (VERSION Type/PROD/MODEL, a device's Model, LuxOS CONFIG Model...):
+    a plain text matches where it is contained, words in any spacing ("S19j Pro" matches "Antminer
+    S19J-Pro"); the longest pattern that matches wins."""
+
+    pattern = models.CharField(max_length=100, unique=True,
+                               help_text="Part of the model name the miner reports, e.g. \"S19j Pro\" or "
+                                         "\"Avalon Q\"; the longest matching pattern wins.")
+    watts = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100000)],
+                                        help_text="Nominal power at the wall, W.")
+    terahash = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)],
+                                 help_text="Nominal hashrate, TH/s (for the estimated efficiency).")
+    source = models.CharField(max_length=300, blank=True, help_text="Where the figures come from.")
+
+    class Meta:
+        verbose_name = "nominal power of a model"
+        verbose_name_plural = "nominal power by model"
+        ordering = ["pattern"]
+
+    def __str__(self):
+        return f"{self.pattern}: {self.watts} W"
+
+
+class Curtailment(models.Model):
+    """One curtailment of one rig by rigs/control/curtail.py (a schedule, a price, a person): how, why,
+    the usual power setting to set back, from when to when, and what the rig read back."""
+
+    rig = models.ForeignKey(Rig, on_delete=models.CASCADE, related_name="curtailments")
+    how = models.CharField(max_length=10)  # sleep, power
+    value = models.CharField(max_length=40, blank=True)  # the power target or mode
+    restore = models.CharField(max_length=40, blank=True)  # the usual setting read before (a power target...)
+    reason = models.CharField(max_length=200, blank=True)
+    actor = models.CharField(max_length=150)
+    started_at = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    read_back = models.BooleanField(null=True)  # what the poll after the command showed: curtailed, not, unknown
+
+    class Meta:
+        indexes = [models.Index(fields=["rig", "ended_at"], name="rigs_curtail_open")]
+
+    def __str__(self):
+        return f"{self.rig_id} {self.how} {self.value} since {self.started_at:%Y-%m-%d %H:%M}"

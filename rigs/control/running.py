@@ -45,8 +45,8 @@ def audit(user: Any, address: str | None, rig: Any, command: str, params: Mappin
     """Write one audit row and return it; refusals without login are aggregated (see anonymous_refusal)."""
     if not getattr(user, "is_authenticated", False):
         return anonymous_refusal(address, rig, command, outcome, message)
-    return AuditEntry.objects.create(
-        user=user, username=user.username, address=address or None,
+    return AuditEntry.objects.create(  # an automation's actor (control.curtail.Actor) is no account: its name only
+        user=user if getattr(user, "pk", None) is not None else None, username=user.username, address=address or None,
         rig=rig if isinstance(rig, Rig) else None, rig_name=getattr(rig, "name", rig or "") or "",
         command=command[:40], params=params or {}, outcome=outcome, code=code, message=message[:5000])
 

@@ -30,6 +30,9 @@ and, where the kind has them:
                                            any report command, for the API's ?fresh=1
     async check_access(rig, **limits) -> (ok, message, letter, code)
                                            whether the rig takes privileged commands from the panel
+    CURTAIL, curtail(rig, how, value), resume(rig), curtailed(sections, how, value)
+                                           using less power on command (interface.Curtails): sleep and/or
+                                           power, through the firmware's write path, read back from a poll
 
 ``rig`` is anything with the Rig fields the driver reads (a Rig or a poller Target); a
 driver may note on it what it learned (cgminer: whether the rig joins commands).
@@ -48,8 +51,8 @@ from .interface import Limits
 
 if TYPE_CHECKING:
     from . import antminer, avalon, braiins, cgminer, ckpool, luxos, vnish, whatsminer, xmrig, xmrigcc
-    from .described import Command
-    from .interface import Addresses, ChecksAccess, ChecksSettings, Detects, Driver, Reports
+    from .described import Command, Curtailing
+    from .interface import Addresses, ChecksAccess, ChecksSettings, Curtails, Detects, Driver, Reports
 
     # mypy holds every driver module against the interface, and each capability against its kinds
     _DRIVERS: tuple[Driver, ...] = (
@@ -59,6 +62,7 @@ if TYPE_CHECKING:
     _REPORTS: tuple[Reports, ...] = (cgminer,)
     _CHECKS: tuple[ChecksSettings, ...] = (ckpool, xmrigcc)
     _ADDRESSES: tuple[Addresses, ...] = (ckpool,)
+    _CURTAILS: tuple[Curtails, ...] = (braiins, whatsminer, luxos, vnish, antminer, avalon, cgminer, xmrig, xmrigcc)
 
 # Adding a kind: its module here, its simulator in rigs/simulators/, its tests, and this line.
 # The ASIC firmwares come before cgminer: detection asks in this order (asic-dialects.md §5) and
@@ -126,6 +130,21 @@ def fleet_section(kind: str) -> str:
 @cache
 def fleet_kinds() -> tuple[str, ...]:
     return tuple(kind for kind in MODULES if fleet_unit(kind))
+
+
+def curtailment(kind: str) -> "Curtailing":
+    """What the kind can do to use less power (described.Curtailing); a kind without the capability says why."""
+    from .described import Curtailing
+
+    return _attribute(kind, "CURTAIL", None) or Curtailing(cannot=_attribute(
+        kind, "CANNOT_CURTAIL", "the panel knows no way to curtail this kind of rig"))
+
+
+def curtailed(kind: str, sections: dict[str, Any], how: str | None = None, value: str | None = None) -> bool | None:
+    """Whether a poll's sections show the rig curtailed (its driver's reading); None when the kind cannot
+    curtail or its firmware does not say."""
+    read = _attribute(kind, "curtailed", None)
+    return read(sections if isinstance(sections, dict) else {}, how, value) if read else None
 
 
 def needs_secret(kind: str) -> bool:

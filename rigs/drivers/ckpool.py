@@ -311,3 +311,7 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
     if name == "loglevel" and reply in ("Invalid", "Failed"):
         return "E", f"ckpool refused the log level ({reply}); it takes 0 to 7"
     return "E", f"ckpool answered {reply[:100]!r}"
+
+
+CANNOT_CURTAIL = ("a ckpool is a pool server, not a miner: it draws no mining power. Curtail the miners that "
+                  "mine on it.")

@@ -6,7 +6,12 @@ once per snapshot; pages, totals, custom pages and the API read the result.
 
     {"hashrate_hs": 1.2e13, "hashrate_now_hs": 1.1e13, "algorithm": "SHA-256d",
      "accepted": 10, "rejected": 1, "stale": 0, "hw_errors": 0, "max_temp": 71.5,
-     "max_chip_temp": 88.0, "role": "miner"}
+     "max_chip_temp": 88.0, "role": "miner", "power_w": 3250, "power_estimated": False,
+     "efficiency_jth": 29.5, "curtailed": False}
+
+Power in W (reported by the firmware, else estimated from the nominal table: readings/power.py);
+``curtailed`` as the kind's driver reads the sections (asleep, paused, in a low-power mode; None when
+the firmware does not say or the kind cannot curtail).
 
 Rates are in H/s. None means the rig did not say.
 """
@@ -19,6 +24,8 @@ from typing import Any
 
 from rigs import drivers
 from rigs.drivers.cgminer.protocol import as_number
+
+from . import power as power_of
 
 # (field prefix, H/s per unit); a firmware uses one prefix per record
 UNITS = (("MHS", 1e6), ("GHS", 1e9), ("KHS", 1e3), ("THS", 1e12), ("HS", 1.0))
@@ -228,12 +235,19 @@ def figures(kind: str, sections: object) -> dict[str, Any]:
         now = finite(sum(r for r in rates if r is not None)) if any(r is not None for r in rates) else None
     accepted, rejected = _count(summary, devs, "Accepted"), _count(summary, devs, "Rejected")
     stale, hw_errors = _count(summary, devs, "Stale"), _count(summary, devs, "Hardware Errors")
+    algo = algorithm(kind, sections)
+    current = now if now is not None else av
+    curtailed = drivers.curtailed(kind, sections)
+    pool = drivers.is_pool(kind)
+    watts = {"power_w": None, "power_estimated": False, "efficiency_jth": None} if pool else power_of.power(
+        summary, sections, current, curtailed, algo == DEFAULT_ALGORITHM)
     return {  # the counts' int() after algorithm(), as ever: which of two bad values raises first
-        "hashrate_hs": av, "hashrate_now_hs": now if now is not None else av,
-        "algorithm": algorithm(kind, sections),
+        "hashrate_hs": av, "hashrate_now_hs": current,
+        "algorithm": algo,
         "accepted": _whole(accepted), "rejected": _whole(rejected), "stale": _whole(stale),
         "hw_errors": _whole(hw_errors),
         "hw_pct": hw_percent(summary, devs), "reject_pct": reject_percent(summary, devs),
         "max_temp": max_temp(sections), "max_chip_temp": max_chip_temp(sections),
-        "role": "pool" if drivers.is_pool(kind) else "miner",
+        "role": "pool" if pool else "miner",
+        **watts, "curtailed": curtailed,
     }

@@ -26,6 +26,13 @@ _PLAIN_NUMBERS = {int, float}  # the types of a history that needs no picking ov
 Reason = dict[str, Any]  # {"level", "key", "text", "since"}
 
 
+def quiet_while_curtailed(key: str) -> bool:
+    """A reason a curtailed rig's own sleep causes: devices dead, disabled or paused, late shares, a slower
+    rate, fans stopped (a Sick device, a temperature, a pool still count)."""
+    return key.startswith(("late:", "slow", "fan:")) or (key.startswith("dev:")
+                                                        and key.endswith((":Dead", ":off", ":NoStart")))
+
+
 def device_label(d: dict[str, Any], kind: str = "cgminer") -> str:
     """'GPU 1', 'CPU 0' (xmrig's backend), 'Name ID', or what the kind's driver calls its devices
     (an XMRigCC client: its name)."""
@@ -207,6 +214,11 @@ def assess(kind: str, sections: object, statuses: Mapping[str, Any] | None, figs
     else:
         past = [h for h in history if isinstance(h, (int, float))]
     reasons += rate_reasons(figs, past, limits)
+    curtailed = figs.get("curtailed") is True
+    if curtailed:  # asleep, paused or at a low power (by command, mostly): not hashing is what was asked
+        reasons = [r for r in reasons if not quiet_while_curtailed(r["key"])]
+        if not any(r["key"] == "paused" for r in reasons):  # xmrig says paused already
+            reasons.append(_reason("warn", "curtailed", "curtailed: asleep, paused or at a lower power"))
     if reasons:
         since = since if isinstance(since, dict) else {}
         for r in reasons:

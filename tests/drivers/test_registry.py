@@ -33,7 +33,9 @@ def test_commands_are_merged_by_name_with_every_kind_that_takes_them():
     assert "ckpool restarts" in merged["restart"].help
     assert set(merged["pause"].rig_kinds) == {"braiins", "vnish", "xmrig"}
     assert merged["ccstop"].rig_kinds == ("xmrigcc-server",)
-    assert {c.name for c in commands.for_rig({}, "xmrig")} == {"pause", "resume"}
+    assert {c.name for c in commands.for_rig({}, "xmrig")} == {"pause", "resume", "curtail"}
+    assert set(merged["curtail"].rig_kinds) == set(drivers.kinds()) - {"ckpool"}  # a pool server: nothing to curtail
+    assert merged["resume"].rig_kinds == merged["curtail"].rig_kinds
 
 
 def test_the_rig_model_takes_its_kinds_and_checks_from_the_drivers():
