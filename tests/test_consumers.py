@@ -145,7 +145,7 @@ def test_public_custom_pages_push_to_anonymous_visitors():
 
 
 def test_a_problems_only_page_gets_problems_only_pushes():
-    from rigs.models import make_brief
+    from rigs.readings.brief import make_brief
 
     bob = User.objects.create_user("bob", password="x")
     now = timezone.now()

@@ -2,7 +2,8 @@
 
 from unittest import mock
 
-from rigs.models import Rig, Snapshot, make_brief
+from rigs.models import Rig, Snapshot
+from rigs.readings.brief import make_brief
 
 from .base import BaseTestCase
 from .test_pages import summary

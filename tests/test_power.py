@@ -8,8 +8,9 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from rigs.drivers import antminer, avalon, luxos, whatsminer
-from rigs.models import NominalPower, Rig, Snapshot, make_brief
+from rigs.models import NominalPower, Rig, Snapshot
 from rigs.readings import power
+from rigs.readings.brief import make_brief
 from rigs.readings.figures import figures
 from tests.base import BaseTestCase
 from tests.replay import REAL

@@ -1,5 +1,5 @@
-"""Privileged commands: what each is (commands.py), its forms (forms.py), sending and auditing (running.py),
-curtailing and resuming rigs (curtail.py).
+"""Privileged commands: what each is (commands.py), its Django form, the one validation (params.py), the forms
+as the pages draw them (forms.py), sending and auditing (running.py), curtailing and resuming rigs (curtail.py).
 
 The room's public functions, for the views, the API and the other apps."""
 

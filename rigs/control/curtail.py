@@ -9,7 +9,10 @@ when. Only sys users, or an automation's ``Actor``, may curtail.
 """
 
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 
@@ -32,10 +35,10 @@ class Actor:
     pk: None = None
 
     @property
-    def username(self):
+    def username(self) -> str:
         return self.name[:150]
 
-    def get_username(self):
+    def get_username(self) -> str:
         return self.username
 
 
@@ -49,19 +52,20 @@ class Report:
     curtailed: bool | None = None  # read back after the re-poll: True, False, None (the firmware does not say)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.letter in ("S", "I")
 
     @property
-    def read_back(self):
+    def read_back(self) -> str:
         return {True: "yes", False: "no", None: "unknown"}[self.curtailed]
 
 
-def allowed(actor):
+def allowed(actor: Any) -> bool:
     return isinstance(actor, Actor) or (getattr(actor, "is_authenticated", False) and tier(actor) == SYS)
 
 
-def _refuse(rigs, actor, address, name, why, outcome="refused"):
+def _refuse(rigs: Iterable[Rig], actor: Any, address: str | None, name: str, why: str,
+            outcome: str = "refused") -> list[Report]:
     reports = []
     for rig in rigs:
         audit(actor, address, rig, name, {}, outcome, message=why)
@@ -69,20 +73,21 @@ def _refuse(rigs, actor, address, name, why, outcome="refused"):
     return reports
 
 
-def _fresh(rigs):
+def _fresh(rigs: Iterable[Rig]) -> dict[int, Rig]:
     """The rigs again, with the snapshots the re-poll stored."""
     return {r.pk: r for r in Rig.objects.select_related("snapshot").filter(pk__in=[r.pk for r in rigs])}
 
 
-def _sections(rig):
+def _sections(rig: Rig) -> dict[str, Any]:
     return rig.snapshot.sections if hasattr(rig, "snapshot") and isinstance(rig.snapshot.sections, dict) else {}
 
 
-def _summary(rig):
+def _summary(rig: Rig) -> dict[str, Any]:
     return next((r for r in _sections(rig).get("SUMMARY") or [] if isinstance(r, dict)), {})
 
 
-def curtail_rigs(rigs, how, value=None, actor=None, address=None, reason="", until=None):
+def curtail_rigs(rigs: Iterable[Rig], how: str, value: object = None, actor: Any = None, address: str | None = None,
+                 reason: str = "", until: datetime | None = None) -> list[Report]:
     """Curtail each rig (``how``: sleep or power; ``value``: the power target or mode): [Report]."""
     rigs = list(rigs)
     value = "" if value is None else str(value).strip()
@@ -111,7 +116,8 @@ def curtail_rigs(rigs, how, value=None, actor=None, address=None, reason="", unt
     return sorted(reports, key=lambda r: order.get(r.rig.pk, 0))
 
 
-def record(rig, how, value, summary, actor, reason, until, read, now):
+def record(rig: Rig, how: str, value: str, summary: Mapping[str, Any], actor: Any, reason: str,
+           until: datetime | None, read: bool | None, now: datetime) -> None:
     """Open the rig's curtailment row (ending one still open; its usual power setting is kept: the rig's
     reading now may already be a curtailed one)."""
     spec = drivers.curtailment(rig.kind).restore
@@ -124,14 +130,15 @@ def record(rig, how, value, summary, actor, reason, until, read, now):
                                actor=actor.get_username()[:150], started_at=now, until=until, read_back=read)
 
 
-def plain(value):
+def plain(value: object) -> str:
     """A setting as a command takes it: 3500.0 -> "3500"."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return "" if value is None else str(value)[:40]
 
 
-def resume_rigs(rigs, actor=None, address=None, reason=""):
+def resume_rigs(rigs: Iterable[Rig], actor: Any = None, address: str | None = None,
+                reason: str = "") -> list[Report]:
     """End each rig's curtailment: the kind's resume, then the usual power setting set back where one was
     recorded (through the kind's own power command); [Report], read back after the re-poll."""
     rigs = list(rigs)

@@ -17,6 +17,7 @@ and, where the kind has them:
                                            they are called ("WORKERS", "workers"); the fleet alert counts them
     CLIENT_ACTIONS                         the client commands offered as quick actions on each fleet row
     PAGE_SECTIONS, PAGE_JOINS              sections of its own custom pages may name, and their joins
+    CUSTOM_PAGES                           built-in custom pages for its kind (a page's exported form)
     device_label(record) -> str            how to name one of its device records (default "GPU 1", "Name ID")
     access_denied(code, message="") -> bool
                                            whether an answer (a STATUS's code and message, or a command's
@@ -177,12 +178,23 @@ def page_joins() -> dict[tuple[str, str], str]:
     return {pair: how for kind in MODULES for pair, how in getattr(driver(kind), "PAGE_JOINS", {}).items()}
 
 
+def custom_pages() -> list[dict[str, Any]]:
+    """The built-in custom pages the drivers declare (custompages/builtin.py adds them), in MODULES' order."""
+    return [page for kind in MODULES for page in getattr(driver(kind), "CUSTOM_PAGES", ())]
+
+
+def connection_fields() -> tuple[str, ...]:
+    """Every Rig field some driver connects with (their FIELDS), in the order they list them: what the
+    poller's Target holds and asks of the database (rigs/polling/target.py)."""
+    return tuple(dict.fromkeys(f for kind in MODULES for f in getattr(driver(kind), "FIELDS", ())))
+
+
 def field_groups() -> list[tuple[list[str], list[str]]]:
     """[(kinds, fields)]: the Rig fields the drivers use (FIELDS), grouped so that fields a kind uses
     together stay together (host, port, web_port, username, token; path, logdir): the admin's fieldsets.
     Kinds in the order of choices(), fields in the order the drivers list them."""
     order = [kind for kind, _ in choices()]
-    listed = list(dict.fromkeys(f for kind in MODULES for f in getattr(driver(kind), "FIELDS", ())))
+    listed = list(connection_fields())
     groups: list[tuple[set[str], set[str]]] = []
     for kind in order:
         fields = set(getattr(driver(kind), "FIELDS", ()))

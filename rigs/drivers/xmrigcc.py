@@ -31,6 +31,17 @@ FIELDS = ("host", "port", "username", "token")
 FLEET_SECTION, FLEET_UNIT = "CLIENTS", "clients"  # the fleet alert counts its clients alive
 PAGE_SECTIONS = ("CLIENTS",)  # its section custom pages may name, and how it joins
 PAGE_JOINS = {("SUMMARY", "CLIENTS"): "all"}
+# the built-in custom page of its kind (custompages/builtin.py), in a page's exported form
+CUSTOM_PAGES = ({
+    "name": "XMRigCC", "slug": "xmrigcc", "order": 40, "public": False,
+    "sections": [
+        {"section": "DATE"},
+        {"section": "CLIENTS", "title": "XMRigCC miners",
+         "fields": "Client\nStatus\nMHS 10s\nMHS 1m\nMHS 15m\nAccepted\nRejected\nPool\nAlgorithm\nVersion\n"
+                   "Elapsed\nCPU\nGPUs",
+         "totals": "MHS 10s\nMHS 1m\nMHS 15m\nAccepted\nRejected"},
+    ],
+},)
 CLIENT_ACTIONS = ("ccstart", "ccstop", "ccrestart", "ccshutdown")  # quick actions on each client's row
 XMRIGCC_COMMANDS = [  # (XMRigCC word, label, dangerous, help, extra params, permission)
     ("START", "Start", False, "Sticky: the miner mines until STOP.", (), ""),

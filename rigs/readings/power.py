@@ -10,38 +10,40 @@ share of its nominal hashrate it hashes now; a curtailed rig (asleep, paused) is
 
 import re
 import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from rigs.drivers.cgminer.protocol import as_number
 
 TTL = 60.0  # seconds a loaded table is used before it is asked again (an edit in the admin shows within it)
 MODEL_KEYS = (("VERSION", ("Type", "PROD", "MODEL", "Model")), ("CONFIG", ("Model",)),
               ("DEVDETAILS", ("Model",)), ("STATS", ("Type",)))
-_loader = None
+_loader: Callable[[], Iterable[tuple[Any, Any, Any]]] | None = None
 _table: list[tuple[re.Pattern, int, float | None]] = []  # (pattern, watts, TH/s), the longest pattern first
 _loaded_at = -TTL
 _matches: dict[str, tuple[int, float | None] | None] = {}
 
 
-def compile_pattern(text):
+def compile_pattern(text: object) -> re.Pattern[str]:
     """A pattern's words in order, any spacing, dash or underscore between them, not inside a longer name:
     "S19j Pro" matches "Antminer S19J-Pro" but "S9" does not match "S9k"."""
     words = [re.escape(w) for w in str(text).split()]
     return re.compile(r"(?<![A-Za-z0-9])" + r"[\s_-]*".join(words) + r"(?![A-Za-z0-9])", re.IGNORECASE)
 
 
-def use(loader):
+def use(loader: Callable[[], Iterable[tuple[Any, Any, Any]]] | None) -> None:
     """Register the function that returns the nominal rows [(pattern, watts, TH/s)] (the rigs app does)."""
     global _loader, _loaded_at
     _loader, _loaded_at = loader, -TTL
 
 
-def forget():
+def forget() -> None:
     """Ask the loader again at the next use (a row was edited in this process)."""
     global _loaded_at
     _loaded_at = -TTL
 
 
-def set_table(rows):
+def set_table(rows: Iterable[tuple[Any, Any, Any]]) -> None:
     """Use these rows [(pattern, watts, TH/s or None)] as the nominal table."""
     global _table
     _table = sorted(((compile_pattern(p), int(w), as_number(t)) for p, w, t in rows if str(p).strip() and w),
@@ -49,7 +51,7 @@ def set_table(rows):
     _matches.clear()
 
 
-def table():
+def table() -> list[tuple[re.Pattern[str], int, float | None]]:
     global _loaded_at
     if _loader is not None and time.monotonic() - _loaded_at > TTL:
         _loaded_at = time.monotonic()
@@ -60,7 +62,7 @@ def table():
     return _table
 
 
-def model(sections):
+def model(sections: Mapping[str, Any]) -> str:
     """The model the rig says it is ("Antminer S19 Pro", "M60S_VK40", "Avalon Q"), "" when it says none."""
     for section, keys in MODEL_KEYS:
         for record in sections.get(section) or []:
@@ -72,7 +74,7 @@ def model(sections):
     return ""
 
 
-def nominal(name):
+def nominal(name: str) -> tuple[int, float | None] | None:
     """(watts, TH/s) of the longest pattern that matches a model name; None when none does."""
     if not name:
         return None
@@ -86,7 +88,8 @@ def nominal(name):
     return found
 
 
-def power(summary, sections, hashrate_hs, curtailed, sha256):
+def power(summary: Mapping[str, Any] | None, sections: Mapping[str, Any], hashrate_hs: float | None,
+          curtailed: bool | None, sha256: bool) -> dict[str, Any]:
     """{"power_w", "power_estimated", "efficiency_jth", "model"}: the reported watts and J/TH where the
     firmware gives them; else the estimate (None when the model is not in the table)."""
     summary = summary or {}

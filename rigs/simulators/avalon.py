@@ -200,3 +200,7 @@ class OneAtATime(asic.RpcConnection):
 async def serve(sim, host, port):
     loop = asyncio.get_running_loop()
     return [await loop.create_server(lambda: OneAtATime(sim), host, port, reuse_address=True)]
+
+
+SIMULATION = asic.family("Avalon", "avalon", "ava", "avalon", AvalonSim, serve, False, "", "AvalonMiner 1566",
+                         "also N AvalonMiner 1566")

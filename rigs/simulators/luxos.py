@@ -233,3 +233,7 @@ class LuxosSim(asic.Machine):
 
 async def serve(sim, host, port):
     return [await asic.serve_rpc(sim, host, port)]
+
+
+SIMULATION = asic.family("LuxOS", "luxos", "lux", "luxos", LuxosSim, serve, False, "", "LuxOS 2025.4.8",
+                         "also N LuxOS 2025.4.8")

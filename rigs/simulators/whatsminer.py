@@ -13,7 +13,7 @@ import secrets
 
 from rigs.drivers.whatsminer_crypto import decrypt, encrypt, keys
 
-from . import asic
+from . import DemoRig, asic
 
 FIRMWARE = "20230803.11.REL"
 SHARE_DIFF = 65536  # the pool difficulty its POOLS report
@@ -242,3 +242,13 @@ class WhatsminerSim(asic.Machine):
 
 async def serve(sim, host, port):
     return [await asic.serve_rpc(sim, host, port)]
+
+
+def demo():
+    return [DemoRig("m50s", dict(kind="whatsminer", token=secrets.token_urlsafe(12),
+                                 description="simulated Whatsminer M50S, API v2"))]
+
+
+SIMULATION = asic.family("Whatsminer", "whatsminer", "m50x", "whatsminer", WhatsminerSim, serve, False, "",
+                         "Whatsminer M50S, API v2", "also N Whatsminer M50S (API v2)",
+                         demo=demo, serve_demo=asic.serving(WhatsminerSim, serve))

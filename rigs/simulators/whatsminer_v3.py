@@ -165,3 +165,8 @@ async def serve(sim, host, rpc_port, v3_port):
     loop = asyncio.get_running_loop()
     return [await asic.serve_rpc(sim, host, rpc_port),
             await loop.create_server(lambda: FramedConnection(sim), host, v3_port, reuse_address=True)]
+
+
+SIMULATION = asic.family("Whatsminer API v3", "whatsminer3", "m60x", "whatsminer", WhatsminerV3Sim, serve, True, "",
+                         "Whatsminer M60S, API v3 (4028 for get_version)",
+                         "also N Whatsminer M60S on API v3 (4028, then the framed API on the next port)")

@@ -13,7 +13,7 @@ from minerpanel.auth import client_address
 from minerpanel.tiers import SYS, granted, readonly, sys_required, tier, usr_required
 from minerpanel.values import parse_id
 from rigs import control, drivers
-from rigs.control import commands, forms
+from rigs.control import commands, forms, params
 from rigs.models import AuditEntry, Rig
 
 from . import scopes, view_models
@@ -229,7 +229,7 @@ def bulk(request):
 def bulk_run(request):
     name = request.POST.get("command", "")
     command = commands.COMMANDS.get(name)
-    if command is None or any(p.kind in ("pool", "pools", "device", "client") for p in command.params):
+    if command is None or any(p.kind in params.SNAPSHOT_KINDS for p in command.params):
         return HttpResponseBadRequest("not a command for many rigs")
     if command.dangerous and request.POST.get("confirm") != "yes":
         messages.error(request, f"{command.label} not sent: tick 'I am sure' to confirm.")

@@ -49,12 +49,9 @@ class Command(BaseCommand):
         db.close()
         db.settings_dict["NAME"] = os.path.join(tempfile.mkdtemp(prefix="benchmap-"), "bench.sqlite3")
         call_command("migrate", verbosity=0)
-        try:  # where the house keeps it (rigs/readings), else where it was (rigs/models.py)
-            from rigs.readings.brief import make_brief  # type: ignore[import-not-found]
-        except ImportError:
-            from rigs.models import make_brief
         from farm.models import Maintenance, Placement, Rack, Site
         from rigs.models import Rig, Snapshot
+        from rigs.readings.brief import make_brief
 
         rng = random.Random(7)
         site = Site.objects.create(name="Bench")

@@ -53,7 +53,8 @@ class Command(BaseCommand):
         db.close()
         db.settings_dict["NAME"] = os.path.join(tempfile.mkdtemp(prefix="benchpages-"), "bench.sqlite3")
         call_command("migrate", verbosity=0)
-        from rigs.models import Rig, Snapshot, make_brief
+        from rigs.models import Rig, Snapshot
+        from rigs.readings.brief import make_brief
 
         sims = make_rigs(n, seed=3, flavour=None)
         rigs = Rig.objects.bulk_create([Rig(name=f"rig{i:05d}", host="127.0.0.1", port=10000 + i) for i in range(n)])
