@@ -29,7 +29,8 @@ def command(rig, name, values, actor):
 
 def next_pool(rig):
     """The pool after the one the rig mines on, by priority (wrapping round); None without another."""
-    pools = [p for p in sections(rig).get("POOLS") or [] if isinstance(p, dict) and as_number(p.get("POOL")) is not None]
+    pools = [p for p in sections(rig).get("POOLS") or []
+             if isinstance(p, dict) and as_number(p.get("POOL")) is not None]
     if len(pools) < 2:
         return None
     pools.sort(key=lambda p: (as_number(p.get("Priority")) or 0, as_number(p.get("POOL"))))

@@ -51,12 +51,11 @@ def decide_price(policy, now):
     policy.price = price
     held = now - policy.changed_at if policy.changed_at else None
     changed = False
-    if price is not None and not policy.curtailed and price > policy.curtail_above:
-        if held is None or held >= timedelta(minutes=policy.min_on_minutes):
-            policy.curtailed, changed = True, True
-    elif price is not None and policy.curtailed and price < policy.resume_below:
-        if held is None or held >= timedelta(minutes=policy.min_off_minutes):
-            policy.curtailed, changed = False, True
+    over = price is not None and not policy.curtailed and price > policy.curtail_above
+    under = price is not None and policy.curtailed and price < policy.resume_below
+    minimum = timedelta(minutes=policy.min_on_minutes if over else policy.min_off_minutes)
+    if (over or under) and (held is None or held >= minimum):
+        policy.curtailed, changed = over, True
     if changed:
         policy.changed_at = now
         log.info("price %s at %s: %s", policy.site.name, price, "curtail" if policy.curtailed else "resume")

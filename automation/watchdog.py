@@ -168,7 +168,7 @@ def run(now=None):
 
 
 def recent(rig_id, limit=5):
-    return list(Action.objects.filter(rig_id=rig_id).exclude(state="held").select_related("alert")[:limit])
+    return list(Action.objects.filter(rig_id=rig_id).select_related("alert")[:limit])
 
 
 def counts():
