@@ -20,7 +20,6 @@ on every round, from any process, after a restart:
 import logging
 from datetime import timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 
 from farm.scope import in_maintenance
@@ -83,9 +82,10 @@ def wanted(now):
     return out
 
 
-def failed_lately(now):
-    """The rigs whose curtail or resume failed within RETRY."""
-    return set(AuditEntry.objects.filter(command__in=("curtail", "resume"), at__gte=now - RETRY, rig__isnull=False)
+def failed_lately():
+    """The rigs whose curtail or resume failed within RETRY (by the wall clock: the audit's)."""
+    since = timezone.now() - RETRY
+    return set(AuditEntry.objects.filter(command__in=("curtail", "resume"), at__gte=since, rig__isnull=False)
                .exclude(outcome__in=("S", "I", "sent")).values_list("rig_id", flat=True))
 
 
@@ -93,7 +93,7 @@ def tick(now=None):
     """Curtail and resume what schedules, prices and ends say; {"curtailed": [ids], "resumed": [ids]}."""
     now = now or timezone.now()
     want = wanted(now)
-    held = in_maintenance(now) | failed_lately(now)
+    held = in_maintenance(now) | failed_lately()
     open_rows = {c.rig_id: c for c in Curtailment.objects.filter(ended_at__isnull=True).order_by("started_at")}
     to_curtail, to_resume = {}, {}
     for rig_id, (reason, how, value, until) in want.items():
@@ -135,8 +135,7 @@ def curtail_now(scope, how, value, hours, words, user, address, now=None):
     Override.objects.filter(site_id=scope.site_id, rack_id=scope.rack_id, tag_id=scope.tag_id,
                             until__gt=now).update(until=now)
     until = now + timedelta(hours=hours) if hours else None
-    rigs = [r for r in scope_rigs(scope)]
-    return curtail_rigs(rigs, how, value or None, user, address, reason=f"manual: {words}"[:200], until=until)
+    return curtail_rigs(scope_rigs(scope), how, value or None, user, address, reason=f"manual: {words}"[:200], until=until)
 
 
 def resume_now(scope, hours, user, address, now=None):
@@ -161,6 +160,3 @@ def current(now=None):
         row.site_name = place.site.name if place is not None else ""
     return rows
 
-
-def site_filter(site):
-    return Q(rig__placement__site=site)
