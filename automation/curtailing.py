@@ -135,7 +135,8 @@ def curtail_now(scope, how, value, hours, words, user, address, now=None):
     Override.objects.filter(site_id=scope.site_id, rack_id=scope.rack_id, tag_id=scope.tag_id,
                             until__gt=now).update(until=now)
     until = now + timedelta(hours=hours) if hours else None
-    return curtail_rigs(scope_rigs(scope), how, value or None, user, address, reason=f"manual: {words}"[:200], until=until)
+    return curtail_rigs(scope_rigs(scope), how, value or None, user, address, reason=f"manual: {words}"[:200],
+                        until=until)
 
 
 def resume_now(scope, hours, user, address, now=None):

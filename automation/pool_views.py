@@ -10,7 +10,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from farm.scope import places_of, rigs_in
-from farm.views import sys_post
 from minerpanel.auth import client_address
 from minerpanel.tiers import sys_required
 from rigs.control import audit
@@ -18,6 +17,7 @@ from rigs.control.commands import URL_SCHEMES
 from rigs.web.header import header
 
 from . import pools, scoping
+from .access import sys_post
 
 log = logging.getLogger("minerpanel.automation")
 SESSION_KEY = "group_pools"

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from farm.models import Site
-from farm.views import sys_post
 from minerpanel.auth import client_address
 from minerpanel.tiers import SYS, tier, usr_required
 from rigs.control import audit
@@ -20,6 +19,7 @@ from rigs.drivers.described import HOWS
 from rigs.web.header import header
 
 from . import curtailing, energy, pricefeed, scoping, windows
+from .access import sys_post
 from .models import Action, AutomationSettings, Override, PriceFeed, PricePolicy, Rule, Schedule
 
 log = logging.getLogger("minerpanel.automation")
