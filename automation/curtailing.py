@@ -43,6 +43,12 @@ def why(reason):
     return WHY.get(word, "person")
 
 
+def detail(reason):
+    """The reason after its first word ("evening peak" of "schedule: evening peak")."""
+    word, colon, rest = str(reason).partition(":")
+    return rest.strip() if colon and word.strip() in WHY else str(reason)
+
+
 def decide_price(policy, now):
     """Move a site's price state (hysteresis, minimum times); True when it changed. Without a current price
     (a feed down or stale) the state is kept, and the page says why."""
@@ -156,7 +162,7 @@ def current(now=None):
     rows = list(Curtailment.objects.filter(ended_at__isnull=True).select_related("rig", "rig__placement__site")
                 .order_by("-started_at"))
     for row in rows:
-        row.why = why(row.reason)
+        row.why, row.detail = why(row.reason), detail(row.reason)
         place = getattr(row.rig, "placement", None)
         row.site_name = place.site.name if place is not None else ""
     return rows

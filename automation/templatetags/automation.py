@@ -9,12 +9,12 @@ def rig_automation(rig):
     actions on it; the rigs app renders the page without importing this one."""
     from rigs.models import Curtailment
 
-    from ..curtailing import why
+    from ..curtailing import detail, why
     from ..watchdog import recent
 
     open_row = Curtailment.objects.filter(rig=rig, ended_at__isnull=True).order_by("-started_at").first()
     if open_row is not None:
-        open_row.why = why(open_row.reason)
+        open_row.why, open_row.detail = why(open_row.reason), detail(open_row.reason)
     return {"rig": rig, "curtailment": open_row, "actions": recent(rig.pk)}
 
 
