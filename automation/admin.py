@@ -29,7 +29,8 @@ class AutomationSettingsAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        AutomationSettings.current()  # the row exists, with the defaults of the settings, before its first edit
+        if not AutomationSettings.objects.exists():  # the row, with the settings' defaults, to edit
+            AutomationSettings.current().save()
         return super().changelist_view(request, extra_context)
 
 

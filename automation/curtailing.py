@@ -53,6 +53,7 @@ def decide_price(policy, now):
     """Move a site's price state (hysteresis, minimum times); True when it changed. Without a current price
     (a feed down or stale) the state is kept, and the page says why."""
     price = pricefeed.price_at(policy.feed.points or [], now.timestamp())
+    seen = policy.price
     policy.price = price
     held = now - policy.changed_at if policy.changed_at else None
     changed = False
@@ -64,7 +65,8 @@ def decide_price(policy, now):
     if changed:
         policy.changed_at = now
         log.info("price %s at %s: %s", policy.site.name, price, "curtail" if policy.curtailed else "resume")
-    policy.save(update_fields=["curtailed", "changed_at", "price"])
+    if changed or seen != price:  # a write only when something moved
+        policy.save(update_fields=["curtailed", "changed_at", "price"])
     return changed
 
 

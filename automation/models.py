@@ -69,7 +69,8 @@ class AutomationSettings(models.Model):
 
     @classmethod
     def current(cls):
-        return cls.objects.get_or_create(pk=1)[0]
+        """The row; before its first save, an unsaved one with the settings' defaults (reading writes nothing)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
     def save(self, *args, **kwargs):
         self.pk = 1  # one row

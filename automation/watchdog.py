@@ -134,8 +134,12 @@ def run(now=None):
         scope = rule.rigs().values("id")
         firing = Alert.objects.filter(state="firing", rule=rule.alert, rig_id__in=scope).select_related(
             "rig", "rig__snapshot").order_by("started", "id")
+        firing = list(firing)
+        rows = {}
+        for a in Action.objects.filter(rule_name=rule.name, alert__in=[x.pk for x in firing]):
+            rows.setdefault(a.alert_id, {})[a.step] = a
         for alert in firing:
-            done = {a.step: a for a in Action.objects.filter(alert=alert, rule_name=rule.name)}
+            done = rows.get(alert.pk, {})
             i = due_step(rule, steps, alert, done, now)
             if i is None:
                 continue

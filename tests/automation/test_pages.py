@@ -129,6 +129,9 @@ def test_metrics_carry_per_site_gauges(client):
     points(rig, timezone.now() - timedelta(minutes=30), 30, 2000.0)
     Curtailment.objects.create(rig=rig, how="sleep", actor="x", reason="manual: x",
                                started_at=timezone.now() - timedelta(minutes=5), watts_before=2000)
+    from automation import metrics
+
+    metrics.forget()
     text = client.get("/metrics").content.decode()
     got = {(s.name, s.labels.get("site")): s.value for f in text_string_to_metric_families(text) for s in f.samples
            if s.name.startswith("minerpanel_site_")}

@@ -5,6 +5,7 @@ guardrail (one test each), never doing a step twice."""
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from automation import watchdog
@@ -13,6 +14,7 @@ from farm.models import Maintenance, Placement, Site
 from rigs.models import AuditEntry, Rig
 from rigs.polling import poller
 from rigs.simulators.cgminer import SimRig
+from tests.drivers.asic_helpers import FAST
 from watch.models import Alert, Destination, Notification
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -190,3 +192,31 @@ def test_alert_and_rig_pages_show_the_actions(farm, client):
     assert 'id="automation"' in page and "rule stuck, step 1: Restart the miner — <strong>done</strong>" in page
     page = client.get("/automation/").content.decode()
     assert "stuck" in page and "Restart the miner" in page and "<small>on</small>" in page
+
+
+@override_settings(**FAST)
+def test_sleep_then_wake_and_lower_the_power_on_asic_simulators(bg):
+    from automation import curtailing
+    from rigs.models import Curtailment
+    from tests.test_curtail import rig_of, start
+
+    guardrails()
+    sim, fields = start(bg, "antminer")
+    ant = rig_of("antminer", fields)
+    rule("nap", steps=(("sleep", "20", 0),))
+    firing(ant)
+    assert watchdog.run(T0) == [("done", ant.pk, 0)] and sim.sleeping
+    row = Curtailment.objects.get(rig=ant, ended_at=None)
+    assert (row.reason, row.actor, row.until) == ("automation: rule nap", "automation: rule nap",
+                                                  T0 + timedelta(minutes=20))
+    assert "wakes at" in Action.objects.get().message
+    assert curtailing.tick(T0 + timedelta(minutes=10))["resumed"] == []
+    assert curtailing.tick(T0 + timedelta(minutes=21))["resumed"] == [ant.pk] and not sim.sleeping
+    assert AuditEntry.objects.filter(command="resume").get().username == "automation: rule nap"
+    bsim, bfields = start(bg, "braiins")
+    brains = rig_of("braiins", bfields)
+    rule("cooler", alert="temperature", steps=(("power", "2500", 0),))
+    firing(brains, rule="temperature")
+    assert ("done", brains.pk, 0) in watchdog.run(T0)
+    assert bsim.power_target == 2500
+    assert Curtailment.objects.get(rig=brains, ended_at=None).until is None  # until a person resumes it
