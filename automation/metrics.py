@@ -14,7 +14,6 @@ from rigs.models import Curtailment
 
 from . import energy
 
-
 TTL = 60.0  # seconds today's per-site figures are kept
 _days = {"at": -TTL, "values": {}}
 
