@@ -169,3 +169,13 @@ def current(now=None):
         row.site_name = place.site.name if place is not None else ""
     return rows
 
+
+
+def by_rig(rig_ids=None):
+    """{rig id: {"why", "reason", "since", "until", "how", "value"}} of the rigs curtailed now, in one query:
+    what an Overview column asks."""
+    rows = Curtailment.objects.filter(ended_at__isnull=True).order_by("started_at")
+    if rig_ids is not None:
+        rows = rows.filter(rig_id__in=list(rig_ids))
+    return {r.rig_id: {"why": why(r.reason), "reason": detail(r.reason), "since": r.started_at, "until": r.until,
+                       "how": r.how, "value": r.value} for r in rows}

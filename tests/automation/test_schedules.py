@@ -128,3 +128,17 @@ def test_manual_curtail_ends_at_its_time_and_maintenance_is_left_alone(bg):
     assert curtailing.tick(now + timedelta(hours=2))["resumed"] == []  # in maintenance: left as it is
     assert curtailing.tick(now + timedelta(hours=4))["resumed"] == [rig.pk] and not sim.sleeping
     assert Rig.objects.get(pk=rig.pk).curtailments.get().ended_at is not None
+
+
+@pytest.mark.django_db
+def test_by_rig_says_why_since_and_until():
+    rig = Rig.objects.create(name="a", host="127.0.0.1", port=1)
+    other = Rig.objects.create(name="b", host="127.0.0.1", port=2)
+    end = at(2026, 5, 4, 21)
+    Curtailment.objects.create(rig=rig, how="sleep", actor="schedule: peak", reason="schedule: peak", until=end)
+    Curtailment.objects.create(rig=other, how="sleep", actor="bob", reason="from the rig page",
+                               ended_at=at(2026, 5, 4, 12))
+    got = curtailing.by_rig([rig.pk, other.pk])
+    assert list(got) == [rig.pk]
+    assert (got[rig.pk]["why"], got[rig.pk]["reason"], got[rig.pk]["until"]) == ("schedule", "peak", end)
+    assert curtailing.why("from the rig page") == "person" and curtailing.detail("manual: x: y") == "x: y"
