@@ -9,7 +9,7 @@
 
 A site, rack or tag is given as its model instance, its primary key (an int) or its name (a str; a
 rack's name alone matches that name in every site, with ``site`` it is the rack of that site). Alerts,
-notifications, the rack map, the API and (later) automation and curtailment read these; nothing here
+notifications, the rack map, the API, automation and curtailment read these; nothing here
 writes.
 """
 

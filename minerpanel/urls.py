@@ -28,6 +28,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("", include("watch.urls")),
     path("", include("farm.urls")),
+    path("", include("automation.urls")),
     path("", custom_pages.summary, name="summary"),
     path("", include("rigs.urls")),
 ]

@@ -283,6 +283,8 @@ class Curtailment(models.Model):
     until = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     read_back = models.BooleanField(null=True)  # what the poll after the command showed: curtailed, not, unknown
+    # the rig's power just before (reported, else estimated): the energy not used is this × the time curtailed
+    watts_before = models.FloatField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["rig", "ended_at"], name="rigs_curtail_open")]

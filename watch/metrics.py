@@ -26,6 +26,8 @@ from rigs.readings.records import active_pool
 
 from .models import Alert, Mark, Point
 
+# More collectors from the apps above (automation's per-site energy), appended in their AppConfig.ready()
+COLLECTORS = []
 RIG = ["rig", "kind", "algorithm", "pool", "site"]  # site: the rig's site's name (farm app), "" for none
 
 
@@ -167,4 +169,6 @@ def metrics(request):
                             content_type="text/plain")
     registry = CollectorRegistry(auto_describe=False)
     registry.register(Farm())
+    for collector in COLLECTORS:
+        registry.register(collector)
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -103,6 +103,7 @@ def curtail_rigs(rigs: Iterable[Rig], how: str, value: object = None, actor: Any
         else:
             able.append(rig)
     before = {r.pk: _summary(r) for r in able}
+    watts = {r.pk: _watts(r) for r in able}
     outcomes = run(able, "curtail", {"how": how, "value": value}, actor, address) if able else []
     fresh, now = _fresh(able), timezone.now()
     for o in outcomes:
@@ -110,24 +111,36 @@ def curtail_rigs(rigs: Iterable[Rig], how: str, value: object = None, actor: Any
         read = drivers.curtailed(rig.kind, _sections(rig), how, value or None) if o.ok else None
         reports.append(Report(o.rig, o.letter, o.message, read))
         if o.ok:
-            record(rig, how, value, before.get(rig.pk, {}), actor, reason, until, read, now)
+            record(rig, how, value, before.get(rig.pk, {}), actor, reason, until, read, now, watts.get(rig.pk))
         log.info("curtail %s %s %s: %s, read back %s", rig.name, how, value, o.letter, read)
     order = {r.pk: i for i, r in enumerate(rigs)}
     return sorted(reports, key=lambda r: order.get(r.rig.pk, 0))
 
 
+def _watts(rig: Rig) -> float | None:
+    """The rig's power before the command (its brief's figures: reported, else estimated), or None."""
+    brief = getattr(getattr(rig, "snapshot", None), "brief", None)
+    figures = brief.get("figures") if isinstance(brief, dict) else None
+    if not isinstance(figures, dict):
+        return None
+    watts = figures.get("power_w")
+    return float(watts) if isinstance(watts, (int, float)) and not figures.get("curtailed") else None
+
+
 def record(rig: Rig, how: str, value: str, summary: Mapping[str, Any], actor: Any, reason: str,
-           until: datetime | None, read: bool | None, now: datetime) -> None:
+           until: datetime | None, read: bool | None, now: datetime, watts: float | None = None) -> None:
     """Open the rig's curtailment row (ending one still open; its usual power setting is kept: the rig's
-    reading now may already be a curtailed one)."""
+    reading now may already be a curtailed one, and so is its power before)."""
     spec = drivers.curtailment(rig.kind).restore
     open_rows = Curtailment.objects.filter(rig=rig, ended_at__isnull=True)
     kept = open_rows.exclude(restore="").values_list("restore", flat=True).first()
     by_setting = how == "power" and value.lower() != "low"  # a low-power mode is left by resume itself
     restore = kept or (plain(summary.get(spec[2])) if spec and by_setting else "")
+    earlier = open_rows.exclude(watts_before=None).values_list("watts_before", flat=True).first()
     open_rows.update(ended_at=now)
     Curtailment.objects.create(rig=rig, how=how, value=value[:40], restore=restore or "", reason=reason[:200],
-                               actor=actor.get_username()[:150], started_at=now, until=until, read_back=read)
+                               actor=actor.get_username()[:150], started_at=now, until=until, read_back=read,
+                               watts_before=earlier if earlier is not None else watts)
 
 
 def plain(value: object) -> str:
