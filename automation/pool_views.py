@@ -13,7 +13,7 @@ from farm.scope import places_of, rigs_in
 from minerpanel.auth import client_address
 from minerpanel.tiers import sys_required
 from rigs.control import audit
-from rigs.control.commands import URL_SCHEMES
+from rigs.drivers.described import URL_SCHEMES
 from rigs.web.header import header
 
 from . import pools, scoping
