@@ -21,7 +21,7 @@ MIN_GAP = 1.0
 def render_fragment(user, page, params=None):
     """The live fragment of a page; ``params``: the page's query (which rows of long tables)."""
     from rigs.models import Rig
-    from rigs.web import view_models
+    from rigs.web import ready_read, view_models
 
     if page.startswith("custom:"):
         from custompages.models import CustomPage
@@ -32,9 +32,8 @@ def render_fragment(user, page, params=None):
             return ""
         return render_to_string("custompages/_live.html", {**page_context(user, custom, params), "oob": True})
     if page.startswith("summary"):
-        with view_models.no_gc_pauses():
-            return render_to_string("rigs/_live.html", {**view_models.summary_context(
-                user, problems=page.endswith(":problems"), params=params), "oob": True})
+        return render_to_string("rigs/_live.html", {**ready_read.farm_context(
+            user, problems=page.endswith(":problems"), params=params), "oob": True})
     rig = Rig.objects.select_related("snapshot").filter(pk=int(page)).first()
     if rig is None:
         return ""

@@ -44,12 +44,10 @@ class Hook:
         return [fn(*args) for fn in list(self.functions)]
 
 
-# fn(rig_ids): build what pages show of these rigs, just stored. In the web process: after each batch
-# the poller reports to `serve`, and after a command's re-poll.
+# fn(rig_ids): write what pages show of these rigs, just stored (their ready rows: rigs/web/ready.py), before
+# the batch is announced. In the poller's process after each batch (poller.stored), and after a
+# command's re-poll.
 after_batch = Hook("after a batch")
-# fn(): build again what was viewed (the Overview's shared tables, custom pages), once a batch's
-# rows are built, so the next view or push finds them ready. `serve` calls it in a thread of its own.
-rebuild_viewed = Hook("rebuilding what was viewed")
 # fn(results, seconds, shard): after each round, in the poller's process (history, alerts).
 after_round = Hook("after a round")
 # fn() -> section names: the sections pages show beyond the standard ones, so drivers ask for them.

@@ -7,6 +7,7 @@ models here: rows come in as (rig, snapshot) pairs or dicts.
 """
 
 import html
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -53,6 +54,7 @@ class Table:
     more_totals: list = field(default_factory=list)  # one Σ row per further algorithm
     _html: str | None = field(default=None, repr=False, compare=False)
     pager: object = None  # paging.Pager when only some rows are shown
+    foot: str = ""  # the <tfoot> rows' HTML as built beforehand (ready rows), instead of totals
     narrow: set = field(default_factory=set)  # columns hidden at narrow widths (their cells have class "n")
     cards: bool = False  # below 600 px each row is a card, each cell labelled with its column (data-label)
 
@@ -73,7 +75,9 @@ class Table:
         labels = [escape(label) for label, _ in self.columns] if self.cards else None
         out.extend(row.html(labels) for row in self.rows)
         out.append("</tbody>")
-        if self.totals:
+        if self.foot:
+            out.append(f"<tfoot>{self.foot}</tfoot>")
+        elif self.totals:
             out.append("<tfoot>")
             for row in [self.totals, *self.more_totals]:
                 out.append('<tr class="tot">')
@@ -94,8 +98,43 @@ def _td(c, label=""):
     return f"<td{attrs}>{escape(text)}</td>"
 
 
+td = _td
+
+
+def foot_html(rows):
+    """Σ rows as a table's <tfoot> holds them."""
+    return "".join('<tr class="tot">' + "".join(_td(c) for c in row.cells) + "</tr>" for row in rows)
+
+
 def escape(value):
+    if value.__class__ is Aged:
+        return "".join(html.escape(p, quote=True) if isinstance(p, str) else f"<!--age:{p:.3f}-->"
+                       for p in value.parts)
     return html.escape(str(value), quote=True)
+
+
+class Aged:
+    """Cell text that holds the age of a rig's data ("5s", "stale: no answer for 1m 05s"): a row built
+    once shows it as of each view. Drawn as <!--age:EPOCH--> markers (no escaped text can make one),
+    which with_ages() replaces. ``parts``: text, and the epochs whose ages go between."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, *parts):
+        self.parts = parts
+
+    def __str__(self):
+        return "".join(p for p in self.parts if isinstance(p, str))
+
+
+AGE = re.compile(r"<!--age:([0-9.]+)-->")
+
+
+def with_ages(text, now):
+    """Built rows' HTML with the ages of their data as of ``now`` (epoch)."""
+    if "<!--age:" not in text:
+        return text
+    return AGE.sub(lambda m: format_age(now - float(m[1])), text)
 
 
 def row_css(state):
