@@ -3,7 +3,6 @@ depends on the others): the engine runs over every rig at most every READY_GLOBA
 poll interval), on the poller's side after a batch, and when a page is edited or first viewed; the
 rows are stored as ReadyRows of no rig (rigs/web/ready.py) for every web process to read."""
 
-import json
 import logging
 from datetime import timedelta
 
@@ -18,9 +17,9 @@ from rigs.web.tables import foot_html
 from rigs.web.view_models import tz
 
 from . import engine
-from .cells import column_fields, honest_total, narrow_hidden, problems_of, row_cells, row_text, totals_row
-from .ready import pages_kept, per_rig, source_of, specs_of
+from .cells import column_fields, honest_total, narrow_hidden, problems_of, rig_cell, row_cells, row_text, totals_row
 from .inputs import engine_rig
+from .ready import pages_kept, per_rig, source_of, specs_of, stored_json
 
 log = logging.getLogger("minerpanel.pages")
 
@@ -34,25 +33,26 @@ def across_specs(pages):
 
 
 def refresh(now=None, specs=None, force=False):
-    """Compute the sections across rigs that are due (``specs``: these; ``force``: even if not due)."""
+    """Compute the sections across rigs that are due (``specs``: these; ``force``: even if not due);
+    their keys."""
     now = now or timezone.now()
     specs = across_specs(pages_kept(now)) if specs is None else specs
     if not specs:
-        return 0
+        return []
     built = dict(ReadyTable.objects.filter(key__in=list(specs)).values_list("key", "source"))
     at = dict(ReadyTable.objects.filter(key__in=list(specs)).values_list("key", "built_at"))
     since = now - timedelta(seconds=every())
     due = {k: s for k, s in specs.items()
            if force or built.get(k) != source_of(s.definition) or at.get(k) is None or at[k] <= since}
     if not due:
-        return 0
+        return []
     names = sorted({name for spec in due.values() for name in spec.needed})
     inputs = [engine_rig(rig, names) for rig in rigdata.read(None, names, now)]
     by_name = {r["name"]: r for r in inputs}
     for key, spec in due.items():
         rows, head = computed(spec, inputs, by_name)
         replace(key, source_of(spec.definition), rows, head, now)
-    return len(due)
+    return list(due)
 
 
 def computed(spec, inputs, by_name):
@@ -71,10 +71,9 @@ def computed(spec, inputs, by_name):
         rig = {} if result.grouped else by_name.get(r.get("_rig"), {})
         when = first_when if result.grouped else rig.get("when", 0)
         cells, css = row_cells(r, fields, rig, when, formats, z, d["section"], result.grouped)
-        kept = {f[0]: list(c[:3]) for f, c in zip(fields, cells) if c[0] or c[1] or c[2]}
         rows.append({"seq": j, "problem": problem[j], "text": row_text(r),
-                     "html": json.dumps({"r": [r.get("_rig", ""), rig.get("href", "")], "s": css, "c": kept},
-                                        ensure_ascii=False)})
+                     "html": stored_json(cells, [f[0] for f in fields], css,
+                                         None if result.grouped else rig_cell(r, rig))})
     narrow = narrow_hidden(result.columns, result.grouped)
     foot = ""
     if result.totals:
@@ -114,5 +113,6 @@ def sweep(now=None):
 def after_batch(ids):
     """On the poller's side, after a batch was written: the sections across rigs that are due, and the
     tables no page keeps any more dropped."""
-    refresh()
+    changed = refresh()
     sweep()
+    return changed

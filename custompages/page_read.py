@@ -16,11 +16,10 @@ from rigs.web import paging, ready, ready_read, tables, view_models
 from rigs.web.display import date_box
 
 from . import across
-from .cells import narrowed
 from .ready import PAGES, key_of, per_rig, source_of, specs_of
 
 log = logging.getLogger("minerpanel.pages")
-EMPTY = tables.cell()
+EMPTY = "<td></td>"
 VIEWED_EVERY = timedelta(minutes=5)  # how often a view says its page is still viewed (one write)
 
 
@@ -84,14 +83,27 @@ def block_of(ready_table, i, params, limit):
     t = tables.Table(f"custom-{i}", head["title"], ([] if grouped else [("Rig", False)]) + [
         (h, False) for h, _ in columns])
     t.narrow = narrow
+    offset = 0 if grouped else 1  # the Rig column
+    at = [k + offset in narrow for k in range(len(columns))]
     fields = [f for _, f in columns]
-    for html, _ in rows:
+    for html, _, _ in rows:
         data = json.loads(html)
         kept = data["c"]
-        cells = [(*kept[f], "") if f in kept else EMPTY for f in fields]
-        if not grouped:
-            cells = [tables.cell(data["r"][0], "rig", "", data["r"][1]), *cells]
-        t.rows.append(tables.Row(narrowed(cells, narrow) if narrow else cells, data["s"]))
+        tds = [narrowed_td(kept.get(f, EMPTY), n) for f, n in zip(fields, at)]
+        first = "" if grouped else data["r"]
+        css = data["s"]
+        t.rows.append(tables.Row([], css, (f'<tr class="{css}">' if css else "<tr>") + first + "".join(tds) + "</tr>"))
     t.foot = head.get("foot", "")
     t.pager = pager
+    t.shows = (ready_table.key, {rig for _, _, rig in rows if rig is not None})
     return {"table": t}
+
+
+def narrowed_td(td, narrow):
+    """A cell's <td> with the class "n" (hidden at narrow widths) when its column is one of those."""
+    if not narrow:
+        return td
+    if td.startswith('<td class="'):
+        end = td.index('"', 11)
+        return f"{td[:end]} n{td[end:]}"
+    return '<td class="n"' + td[3:]

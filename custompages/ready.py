@@ -12,6 +12,8 @@ after that builds it again.
 
 import hashlib
 import json
+
+import orjson
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,15 +24,16 @@ from rigs.models import ReadyRow, ReadyTable
 from rigs.readings.figures import number
 from rigs.web import ready as store
 from rigs.web.overview_tables import number as share_number
+from rigs.web.tables import td
 from rigs.web.view_models import tz
 
 from . import engine
-from .cells import RATE_FIELD, column_fields, row_cells, row_text, split_field
+from .cells import RATE_FIELD, column_fields, rig_cell, row_cells, row_text, split_field
 from .checks import validate
 from .definition import FIXED, PageError, alternatives, plain_names
+from .inputs import engine_rig, needed_sections
 from .models import HOME, CustomPage
 from .ready_head import head_of
-from .inputs import engine_rig, needed_sections
 
 VERSION = "1"  # of the rows' making: a change rebuilds them
 
@@ -111,19 +114,23 @@ class PageTables:
         inputs = [engine_rig(rig, names) for rig in rigs]
         z = tz()
         for key, spec in specs.items():
-            d = spec.definition
+            d, plain = spec.definition, spec.plain
             result = engine.build_section(d, inputs)
             by_rig = {}
             for r in result.rows:
                 by_rig.setdefault(r.get("_rig"), []).append(r)
-            candidates = wanted_fields(spec.plain)
+            candidates = wanted_fields(plain)
             formats = d.get("formats") or {}
+            columns = {}  # column_fields of each set of fields met, worked out once
+            numbered = (any(alternatives(f)[0][0] == "#" for f in plain.get("fields", []))
+                        or "#" in plain.get("totals", []))
             for rig, made in zip(rigs, inputs):
                 mine = by_rig.get(rig.name, [])
                 rows = [{"seq": j, "problem": made["problem"], "text": row_text(r),
-                         "html": stored_row(r, made, candidates, formats, z, d["section"])}
+                         "html": stored_row(r, made, candidates, formats, z, d["section"], columns)}
                         for j, r in enumerate(mine)]
-                yield key, rig, rows, {**store.counts(rows, made["problem"]), **share_of(spec.plain, mine, made)}
+                yield key, rig, rows, {**store.counts(rows, made["problem"]),
+                                       **share_of(plain, mine, made, candidates, numbered)}
 
     def head(self, key, sums, spec):
         return head_of(sums, spec)
@@ -140,37 +147,67 @@ def wanted_fields(definition):
     return names
 
 
-def stored_row(r, rig, candidates, formats, z, section):
+def stored_row(r, rig, candidates, formats, z, section, columns):
     """A row as JSON: its rig's name and link, its css, and its cells that are not empty, by field."""
-    fields = [k for k in r if not k.startswith("_")] + list(r.get("_errors", {}))
-    if candidates is not None:
-        fields = [k for k in fields if k in candidates]
-    cells, css = row_cells(r, column_fields(fields, section), rig, rig.get("when", 0), formats, z, section, False)
-    kept = {f: list(c[:3]) for f, c in zip(fields, cells) if c[0] or c[1] or c[2]}
-    return json.dumps({"r": [r.get("_rig", ""), rig.get("href", "")], "s": css, "c": kept}, ensure_ascii=False)
+    fields = tuple(k for k in r if k[0] != "_" and (candidates is None or k in candidates))
+    if "_errors" in r:
+        fields += tuple(k for k in r["_errors"] if candidates is None or k in candidates)
+    found = columns.get(fields)
+    if found is None:
+        found = columns[fields] = column_fields(fields, section)
+    cells, css = row_cells(r, found, rig, rig.get("when", 0), formats, z, section, False)
+    return stored_json(cells, fields, css, rig_cell(r, rig))
 
 
-def share_of(definition, rows, rig):
-    """A rig's share of a section: the fields its rows have ("f|" and, with an error, "e|"), and what it
-    adds to the Σ row ("t|": totals, "h|": rate columns over rigs with current data, "ha|": their
-    algorithms)."""
+def stored_json(cells, fields, css, first=None):
+    """A row kept for columns not known yet: {"r": its Rig cell's <td>, "s": its css, "c": {field: <td>}}
+    (the cells that are not empty; page_read.py draws them for the table's columns)."""
+    kept = {f: td(c) for f, c in zip(fields, cells) if c[0] or c[1] or c[2]}
+    return orjson.dumps({"r": td(first) if first else "", "s": css, "c": kept}).decode()
+
+
+def total_of(values):
+    """engine.calc(values, "sum") without PHP's rounding (the Σ row rounds the farm's total): a sum of
+    integers stays one."""
+    ints, floats, floated = 0, 0.0, False
+    for v in values:
+        if v is None:
+            continue
+        kind = v.__class__
+        if kind is int:
+            ints += v
+        elif isinstance(v, float):
+            floats += v
+            floated = True
+        else:  # text, booleans: engine.calc's rules
+            return engine.calc(values, "sum")
+    if floated:
+        return floats + ints
+    return ints if any(v is not None for v in values) else None
+
+
+def share_of(definition, rows, rig, candidates=None, numbered=False):
+    """A rig's share of a section: the fields its rows have ("f|" and, with an error, "e|": of
+    ``candidates``, the fields the page may show, None: all), and what it adds to the Σ row ("t|": totals,
+    "h|": rate columns over rigs with current data, "ha|": their algorithms)."""
     share = {}
     for r in rows:
         for k in r:
-            if not k.startswith("_"):
-                share[f"f|{k}"] = 1
-        for k in r.get("_errors", {}):
-            share[f"e|{k}"] = 1
+            if k[0] != "_" and (candidates is None or k in candidates):
+                share["f|" + k] = 1
+        for k in r.get("_errors", ()):
+            if candidates is None or k in candidates:
+                share["e|" + k] = 1
     counted = [r for r in rows if not r.get("_nototal")]
     if not counted:
         return share
     share["t|"] = len(counted)
-    if any(alternatives(f)[0][0] == "#" for f in definition.get("fields", [])) or "#" in definition.get("totals", []):
+    if numbered:
         share["t|#"] = len(counted)
     for fld in definition.get("totals", []):
         if fld == "#":
             continue
-        value = share_number(engine.calc([r.get(fld) for r in counted], "sum"))
+        value = share_number(total_of([r.get(fld) for r in counted]))
         if value is not None:
             share[f"t|{fld}"] = value
         if split_field(fld)[1].startswith(RATE_FIELD) and rig.get("counted"):

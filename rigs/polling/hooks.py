@@ -25,11 +25,17 @@ class Hook:
         return fn
 
     def __call__(self, *args):
+        """The answers of the functions that did not raise (and did not answer None)."""
+        answers = []
         for fn in list(self.functions):
             try:
-                fn(*args)
+                found = fn(*args)
             except Exception:
                 log.exception("%s: %s failed", self.name, getattr(fn, "__qualname__", fn))
+                continue
+            if found is not None:
+                answers.append(found)
+        return answers
 
     async def run(self, *args):
         """Await each function (coroutine functions), logging one that raises."""
@@ -44,9 +50,9 @@ class Hook:
         return [fn(*args) for fn in list(self.functions)]
 
 
-# fn(rig_ids): write what pages show of these rigs, just stored (their ready rows: rigs/web/ready.py), before
-# the batch is announced. In the poller's process after each batch (poller.stored), and after a
-# command's re-poll.
+# fn(rig_ids) -> [table keys]: write what pages show of these rigs, just stored (their ready rows:
+# rigs/web/ready.py), before the batch is announced, and say which tables changed beyond those rigs' rows
+# (totals, counts). In the poller's process after each batch (poller.stored), and after a command's re-poll.
 after_batch = Hook("after a batch")
 # fn(results, seconds, shard): after each round, in the poller's process (history, alerts).
 after_round = Hook("after a round")

@@ -249,12 +249,12 @@ def failed_brief(rig_id, previous, now):
             "history": previous.get("history") or []}
 
 
-async def publish(rig_ids):
+async def publish(rig_ids, tables=()):
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
     if layer is not None:
-        await layer.group_send(GROUP, {"type": "rigs.updated", "rigs": list(rig_ids)})
+        await layer.group_send(GROUP, {"type": "rigs.updated", "rigs": list(rig_ids), "tables": list(tables)})
 
 
 async def stored(rig_ids, notify=None):
@@ -264,11 +264,11 @@ async def stored(rig_ids, notify=None):
     from channels.layers import InMemoryChannelLayer, get_channel_layer
 
     ids = list(rig_ids)
-    await sync_to_async(hooks.after_batch)(ids)
+    tables = sorted({key for keys in await sync_to_async(hooks.after_batch)(ids) for key in keys})
     if notify is not None and isinstance(get_channel_layer(), InMemoryChannelLayer):
-        await sync_to_async(notify)(ids)
+        await sync_to_async(notify)(ids, tables)
     else:
-        await publish(ids)
+        await publish(ids, tables)
 
 
 async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, recent=None):

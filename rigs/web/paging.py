@@ -7,7 +7,7 @@ and may ask for problems only, all on the server, so a view never builds the row
 Query parameters are per table: ``<table id>-page``, ``<table id>-q``, ``<table id>-problems``.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 

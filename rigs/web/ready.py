@@ -67,15 +67,19 @@ def by_provider(specs):
 def write(ids, only=None, now=None):
     """Write again the rows and shares of these rigs in every table kept (``only``: these keys), and
     the tables' totals: after a stored batch, a command's re-poll, a rig edited. A table never built,
-    or built from another definition, is built whole first."""
+    or built from another definition, is built whole first. Returns the keys of the tables whose counts,
+    Σ rows or columns changed (a page showing one is pushed even if none of its rigs is in the batch)."""
     ids = sorted(set(ids))
     now = now or timezone.now()
     specs = wanted(now, only)
+    changed = []
     for key in outdated(specs):
         rebuild(key, specs[key], now)
         specs.pop(key)
+        changed.append(key)
     if ids and specs:
-        _write(ids, specs, now)
+        changed += _write(ids, specs, now)
+    return changed
 
 
 def outdated(specs):
@@ -131,10 +135,13 @@ def _write(ids, specs, now, exact=True):
                           "turns_at": datetime.fromtimestamp(turns, UTC) if turns is not None else None})
         upsert(ReadyPart, parts, ["sums", "turns_at"])
         every = timedelta(seconds=settings.READY_EXACT_EVERY)
+        changed = []
         for key, table in tables.items():
             if key in redo or (exact and (table.exact_at is None or now - table.exact_at > every)):
                 table.sums, table.exact_at = exact_sums(key, table.generation), now
-            finish(table, specs[key], now)
+            if finish(table, specs[key], now):
+                changed.append(key)
+    return changed
 
 
 def exact_sums(key, generation):
@@ -144,13 +151,16 @@ def exact_sums(key, generation):
 
 
 def finish(table, spec, now):
-    """The counts and the Σ rows of a table from its sums, saved. ``spec``: (provider, source, spec)."""
+    """The counts and the Σ rows of a table from its sums, saved. ``spec``: (provider, source, spec).
+    True when what a view shows beside the rows changed (its counts, its Σ rows, its columns)."""
+    before = (table.rows, table.problems, table.bad_rows, table.head)
     table.rows = shares.total(table.sums, "#rows", 0)
     table.problems = shares.total(table.sums, "#problems", 0)
     table.bad_rows = shares.total(table.sums, "#bad", 0)
     table.head = spec[0].head(table.key, table.sums, spec[2])
     table.built_at = now
     table.save()
+    return before != (table.rows, table.problems, table.bad_rows, table.head)
 
 
 def counts(rows, bad):
@@ -204,9 +214,18 @@ def refresh_turned(now=None):
     return len(ids)
 
 
+DUE = datetime(2000, 1, 1, tzinfo=UTC)  # a rig's turns_at when its rows are to be written at the next read
+
+
+def mark(ids):
+    """Have these rigs' rows written by the next view (refresh_turned) or batch, all in one go: one
+    statement now, however many rigs an admin action or a test saves one by one."""
+    upsert(ReadyPart, [{"rig": i, "sums": {}, "turns_at": DUE} for i in ids], ["turns_at"])
+
+
 def _rig_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        write([instance.pk])
+        mark([instance.pk])
 
 
 def _rig_deleted(sender, instance, **kwargs):
@@ -215,12 +234,13 @@ def _rig_deleted(sender, instance, **kwargs):
 
 def _snapshot_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        write([instance.rig_id])
+        mark([instance.rig_id])
 
 
 def connect():
-    """A rig renamed, moved in the order, enabled or disabled, deleted, or a snapshot saved one by one
-    (the admin, tests; the poller's batches call write() themselves): their rows follow."""
+    """A rig renamed, moved in the order, enabled or disabled, or a snapshot saved one by one (the admin,
+    tests; the poller's batches call write() themselves): their rows are written at the next read. A rig
+    deleted leaves the totals at once."""
     from django.db.models.signals import post_save, pre_delete
 
     from rigs.models import Snapshot

@@ -42,8 +42,8 @@ def ready_tables(keys, now, specs=None, turned=True):
 
 
 def page_rows(ready_table, table_id, params, limit, only_bad=False):
-    """([(html, sys_html)] of the rows this view shows, in order; paging.Pager, or None when the table
-    is shown whole). ``only_bad``: the rows of rigs needing attention only (the Overview's "problems")."""
+    """([(html, sys_html, rig id)] of the rows this view shows, in order; paging.Pager, or None when the
+    table is shown whole). ``only_bad``: the rows of rigs needing attention only (the Overview's "problems")."""
     choice = paging.choice_of(params, table_id)
     rows = ReadyRow.objects.filter(table=ready_table.key)
     n, n_problems = ready_table.rows, ready_table.problems
@@ -51,7 +51,7 @@ def page_rows(ready_table, table_id, params, limit, only_bad=False):
         rows = rows.filter(problem=True, state__in=BAD)
         n = n_problems = ready_table.bad_rows
     if n <= limit and not choice.words and not choice.problems:
-        return list(rows.order_by(*OWN_ORDER).values_list("html", "sys_html")), None
+        return list(rows.order_by(*OWN_ORDER).values_list("html", "sys_html", "rig_id")), None
     total = n
     if choice.words:
         for word in choice.words:
@@ -60,7 +60,8 @@ def page_rows(ready_table, table_id, params, limit, only_bad=False):
     if choice.problems:
         rows, total = rows.filter(problem=True), n_problems
     page, _ = paging.pages_of(total, limit, choice)
-    found = list(rows.order_by(*PROBLEMS_FIRST)[(page - 1) * limit:page * limit].values_list("html", "sys_html"))
+    found = list(rows.order_by(*PROBLEMS_FIRST)[(page - 1) * limit:page * limit].values_list(
+        "html", "sys_html", "rig_id"))
     return found, paging.pager(table_id, total, n, n_problems, page, len(found), limit, choice, params)
 
 
@@ -71,8 +72,9 @@ def table_of(ready_table, table_id, title, columns, params, limit, sys=False, on
     found, pager = page_rows(ready_table, table_id, params, limit, only_bad)
     t = tables.Table(table_id, title, columns + ([("Address", False)] if sys else []), cards=cards)
     t.rows = [tables.Row([], "", tables.with_ages(html[:-5] + extra + "</tr>" if sys else html, now))
-              for html, extra in found]
+              for html, extra, _ in found]
     t.pager = pager
+    t.shows = (ready_table.key, {rig for _, _, rig in found})
     return t
 
 

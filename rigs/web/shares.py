@@ -11,22 +11,39 @@ MAX = "max|"
 
 def apply(sums, old, new):
     """Take ``old`` (a share, or None) away from ``sums`` and add ``new``; True when a largest value
-    may have gone down (its holder's fell or left): then add_up() every share again."""
+    may have gone down (its holder's fell or left): then add_up() every share again. A name whose value
+    is the same in both is left as it is (most of a rig's share, poll after poll)."""
     lowered = False
-    for name, value in (old or {}).items():
+    old, new = old or {}, new or {}
+    for name, value in old.items():
         slot = sums.get(name)
         if slot is None:
             continue
+        was_float = value.__class__ is float
+        if name in new:
+            now = new[name]
+            if now == value and (now.__class__ is float) == was_float:
+                continue
+            slot[2] += (now.__class__ is float) - was_float
+            if name.startswith(MAX):
+                if now < value and value >= slot[0]:
+                    lowered = True
+                slot[0] = max(slot[0], now)
+            else:
+                slot[0] += now - value
+            continue
         slot[1] -= 1
-        slot[2] -= value.__class__ is float
+        slot[2] -= was_float
         if name.startswith(MAX):
-            if value >= slot[0] and (new or {}).get(name, float("-inf")) < value and slot[1] > 0:
+            if value >= slot[0] and slot[1] > 0:
                 lowered = True
         else:
             slot[0] -= value
         if slot[1] <= 0:
             del sums[name]
-    for name, value in (new or {}).items():
+    for name, value in new.items():
+        if name in old and name in sums:
+            continue
         slot = sums.get(name)
         if slot is None:
             sums[name] = [value, 1, int(value.__class__ is float)]

@@ -55,6 +55,7 @@ class Table:
     _html: str | None = field(default=None, repr=False, compare=False)
     pager: object = None  # paging.Pager when only some rows are shown
     foot: str = ""  # the <tfoot> rows' HTML as built beforehand (ready rows), instead of totals
+    shows: tuple = ()  # (its ready table's key, the ids of the rigs its rows are of): what a push watches
     narrow: set = field(default_factory=set)  # columns hidden at narrow widths (their cells have class "n")
     cards: bool = False  # below 600 px each row is a card, each cell labelled with its column (data-label)
 

@@ -42,9 +42,9 @@ def render_rig(request, rig, kept=None, status=200):
     if not readonly(request.user, rig):
         ctx["controls"] = forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {},
                                                      rig.kind, lambda perm: granted(request.user, perm), kept)
+    bar = ready_read.rig_bar_of()  # (first: it writes the rows of rigs saved since)
     prev_id, next_id = ready_read.neighbours(rig)
-    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", prev_rig=prev_id, next_rig=next_id,
-                      **ready_read.rig_bar_of()))
+    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", prev_rig=prev_id, next_rig=next_id, **bar))
     template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"
     return render(request, template, ctx, status=status)
 

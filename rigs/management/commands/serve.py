@@ -56,12 +56,14 @@ async def poller_process(stop, children):
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         children[:] = [proc]
         while line := await proc.stdout.readline():
-            ids = set()
+            ids, tables = set(), set()
             until = time.monotonic() + COALESCE  # the batches of one round become one or two updates
             while line:
                 try:
-                    ids.update(int(i) for i in json.loads(line))
-                except (ValueError, TypeError):
+                    said = json.loads(line)
+                    ids.update(int(i) for i in said["rigs"])
+                    tables.update(str(k) for k in said["tables"])
+                except (ValueError, TypeError, KeyError):
                     log.warning("the poller wrote %r", line[:200])
                 try:
                     line = await asyncio.wait_for(proc.stdout.readline(), max(0.0, until - time.monotonic()))
@@ -69,7 +71,7 @@ async def poller_process(stop, children):
                     break
             if not ids:
                 continue
-            await poller.publish(sorted(ids))
+            await poller.publish(sorted(ids), sorted(tables))
         await proc.wait()
         if not stop.is_set():
             log.warning("the poller exited (%s); starting it again in 2 s", proc.returncode)
