@@ -3,10 +3,10 @@
 A table never built, or built from another definition, is built first; one computed across rigs
 that the poller has not refreshed for a while (no poller running) is computed again."""
 
-import json
 import logging
 from datetime import timedelta
 
+import orjson
 from django.conf import settings
 from django.utils import timezone
 
@@ -86,10 +86,12 @@ def block_of(ready_table, i, params, limit):
     offset = 0 if grouped else 1  # the Rig column
     at = [k + offset in narrow for k in range(len(columns))]
     fields = [f for _, f in columns]
+    wide = not any(at)
     for html, _, _ in rows:
-        data = json.loads(html)
+        data = orjson.loads(html)
         kept = data["c"]
-        tds = [narrowed_td(kept.get(f, EMPTY), n) for f, n in zip(fields, at)]
+        tds = ([kept.get(f, EMPTY) for f in fields] if wide
+               else [narrowed_td(kept.get(f, EMPTY), n) for f, n in zip(fields, at)])
         first = "" if grouped else data["r"]
         css = data["s"]
         t.rows.append(tables.Row([], css, (f'<tr class="{css}">' if css else "<tr>") + first + "".join(tds) + "</tr>"))

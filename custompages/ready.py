@@ -12,11 +12,10 @@ after that builds it again.
 
 import hashlib
 import json
-
-import orjson
 from dataclasses import dataclass
 from datetime import timedelta
 
+import orjson
 from django.conf import settings
 from django.db.models import Q
 

@@ -111,21 +111,24 @@ def attention():
     return (head or {}).get("attention", 0)
 
 
-def farm_states(limit=None):
-    """[{"pk", "name", "state"}] of the enabled rigs (the first ``limit``), in the panel's order."""
+def farm_states():
+    """[{"pk", "name", "state"}] of the enabled rigs, in the panel's order (the rig bar's buttons)."""
     found = ReadyRow.objects.filter(table="rigs", rig__enabled=True).order_by(*OWN_ORDER)
     return [{"pk": pk, "name": name, "state": state}
-            for pk, name, state in found.values_list("rig_id", "name", "state")[:limit]]
+            for pk, name, state in found.values_list("rig_id", "name", "state")]
 
 
 def rig_bar_of(enabled=None):
     """The rig bar of ``enabled`` rigs (None: count them): buttons for a handful, else a filter box
-    offering the first RIGBAR_NAMES names (the box finds any)."""
+    offering RIGBAR_NAMES names, in no order (the box finds any rig by any part of its name)."""
     if enabled is None:  # the rig page's
         ready.refresh_turned()
         enabled = (ReadyTable.objects.filter(key="rigs").values_list("head", flat=True).first() or {}).get(
             "enabled", 0)
-    return rig_bar(farm_states(RIGBAR_NAMES if enabled > RIGBAR_MAX else None), enabled)
+    if enabled <= RIGBAR_MAX:
+        return rig_bar(farm_states(), enabled)
+    names = ReadyRow.objects.filter(table="rigs").values_list("name", flat=True)[:RIGBAR_NAMES]
+    return rig_bar([{"name": name} for name in names], enabled)
 
 
 def neighbours(rig):

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from minerpanel.tiers import SYS, readonly, tier
 from rigs import drivers
@@ -126,10 +127,13 @@ def rigs_table(rigs, now, show_address):
 
 
 def rig_bar(rigs, count=None):
-    """A bar of buttons for a handful of rigs; past RIGBAR_MAX a filter box offering their names.
-    ``count``: how many there are (``rigs`` may be the first of them)."""
+    """A bar of buttons for a handful of rigs; past RIGBAR_MAX a filter box offering their names (the
+    datalist's options, escaped). ``count``: how many there are (``rigs`` may be some of them)."""
     count = len(rigs) if count is None else count
-    return {"rigs": rigs} if count <= RIGBAR_MAX else {"rigs": [], "rig_filter": rigs, "rig_count": count}
+    if count <= RIGBAR_MAX:
+        return {"rigs": rigs}
+    options = "".join(f'<option value="{tables.escape(r["name"])}">' for r in rigs)
+    return {"rigs": [], "rig_filter": mark_safe(options), "rig_count": count}
 
 
 def rig_context(user, rig, now=None):

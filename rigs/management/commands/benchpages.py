@@ -118,6 +118,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  writer (the poller's side): {rows_cpu / n * 1e6:,.0f} µs CPU per rig per batch "
                           f"({rows_cpu:.1f} s for the {n:,} rigs); the sections across rigs {across:.2f} s CPU a "
                           f"refresh (every READY_GLOBAL_EVERY, default the poll interval)")
-        verdict = "" if target is None else (" (target ≤ %d ms: %s)" % (target, "met" if worst <= target else "NOT met"))
+        verdict = "" if target is None else f" (target ≤ {target} ms: {'met' if worst <= target else 'NOT met'})"
         self.stdout.write(f"  slowest p95 {worst:.0f} ms{verdict}; the web process's peak RSS {rss:,.0f} MB "
                           f"(target ≤ {RSS_TARGET} MB: {'met' if rss <= RSS_TARGET else 'NOT met'})")
