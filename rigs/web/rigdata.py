@@ -69,16 +69,11 @@ class RigData:
         return None if self.last_ok_at is None else (now - self.last_ok_at).total_seconds()
 
     def turns_at(self, now: datetime) -> float | None:
-        """When what the pages show of it changes with no newer poll (epoch): its data going stale,
-        a reason turning a minute old (it then says since when). None: not before a poll."""
-        times = []
+        """When what the pages show of it changes with no newer poll (epoch): its data going stale.
+        None: not before a poll (the ages and "since" in its rows are filled in by each view)."""
         if self.state == "ok" and self.last_ok_at is not None:
-            times.append(self.last_ok_at.timestamp() + stale_after())
-        for reason in self.health.get("reasons") or ():
-            since = reason.get("since") if isinstance(reason, dict) else None
-            if isinstance(since, (int, float)) and since + 60 >= now.timestamp():
-                times.append(since + 60.5)
-        return min(times, default=None)
+            return self.last_ok_at.timestamp() + stale_after()
+        return None
 
 
 def read(ids, names, now):

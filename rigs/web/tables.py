@@ -8,6 +8,7 @@ models here: rows come in as (rig, snapshot) pairs or dicts.
 
 import html
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from rigs.drivers.cgminer.protocol import as_number
 from rigs.readings import digits
 from rigs.readings.records import active_pool, device_name  # noqa: F401  (re-exported for the tables)
 
-from .display import format_age, last_share_state
+from .display import clock, format_age, last_share_state
 from .field_display import fmt, rate_title
 
 
@@ -109,15 +110,17 @@ def foot_html(rows):
 
 def escape(value):
     if value.__class__ is Aged:
-        return "".join(html.escape(p, quote=True) if isinstance(p, str) else f"<!--age:{p:.3f}-->"
+        return "".join(html.escape(p, quote=True) if isinstance(p, str)
+                       else f"<!--since:{p[1]:.3f}-->" if isinstance(p, tuple) else f"<!--age:{p:.3f}-->"
                        for p in value.parts)
     return html.escape(str(value), quote=True)
 
 
 class Aged:
-    """Cell text that holds the age of a rig's data ("5s", "stale: no answer for 1m 05s"): a row built
-    once shows it as of each view. Drawn as <!--age:EPOCH--> markers (no escaped text can make one),
-    which with_ages() replaces. ``parts``: text, and the epochs whose ages go between."""
+    """Cell text that changes with time alone ("5s", "stale: no answer for 1m 05s", "GPU 1 Sick since 02:07"):
+    a row built once shows it as of each view. Drawn as <!--age:EPOCH--> and <!--since:EPOCH--> markers
+    (no escaped text can make one), which with_ages() fills in. ``parts``: text, an epoch whose age goes
+    there, or ("since", epoch): " since HH:MM" once that is a minute old."""
 
     __slots__ = ("parts",)
 
@@ -128,14 +131,22 @@ class Aged:
         return "".join(p for p in self.parts if isinstance(p, str))
 
 
-AGE = re.compile(r"<!--age:([0-9.]+)-->")
+MARKER = re.compile(r"<!--(age|since):([0-9.]+)-->")
 
 
 def with_ages(text, now):
-    """Built rows' HTML with the ages of their data as of ``now`` (epoch)."""
-    if "<!--age:" not in text:
+    """Built rows' HTML with what time changes in them as of ``now`` (epoch)."""
+    if "<!--" not in text:
         return text
-    return AGE.sub(lambda m: format_age(now - float(m[1])), text)
+    z = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+    def fill(m):
+        at = float(m[2])
+        if m[1] == "age":
+            return format_age(now - at)
+        return f" since {clock(at, z)[:5]}" if now - at > 60 else ""
+
+    return MARKER.sub(fill, text)
 
 
 def row_css(state):

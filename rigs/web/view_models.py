@@ -72,7 +72,6 @@ def reasons_line(health, tz, now):
 
 RIG_COLUMNS = [("State", False), ("Rig", False), ("Reasons", False), ("Hashrate", True), ("Hottest", True),
                ("Data age", True), ("Miner", False), ("API", False), ("Description", False)]
-AGE_HERE = "\x00"  # where the age of the data goes in a row built for later views (tables.Aged)
 
 
 def rig_row(rig, now, z, labels=None, aging=False):
@@ -81,16 +80,18 @@ def rig_row(rig, now, z, labels=None, aging=False):
     h = rig.health
     miner, api = miner_version(rig.sections)
     at = rig.last_ok_at.timestamp() if rig.last_ok_at else None
-    texts = []
-    for r in h["reasons"]:
+    parts = []  # text, and with ``aging`` what each view fills in (tables.Aged)
+    for k, r in enumerate(h["reasons"]):
+        parts.append(" · " if k else "")
+        since = r.get("since")
         if aging and at is not None and r.get("key") == "stale":
-            texts.append(f"stale: no answer for {AGE_HERE}")
+            parts += ["stale: no answer for ", at]
+        elif aging and since and isinstance(since, (int, float)):
+            parts += [str(r.get("text", "")), ("since", since)]
         else:
-            texts.append(reason_text(r, z, now).replace(AGE_HERE, "") if aging else reason_text(r, z, now))
-    reasons = (" · ".join(texts) + (" · read-only" if rig.readonly else "")).lstrip(" ·")
-    if aging and AGE_HERE in reasons:
-        first, rest = reasons.split(AGE_HERE, 1)
-        reasons = tables.Aged(first, at, rest)
+            parts.append(reason_text(r, z, now))
+    parts.append(" · read-only" if rig.readonly else "")
+    reasons = joined(parts)
     figs = rig.figures
     hs, hottest = figs.get("hashrate_hs"), figs.get("max_temp")
     hottest = digits.as_written(hottest, rig.sections, "Temperature") if rig.polled else hottest
@@ -109,6 +110,21 @@ def rig_row(rig, now, z, labels=None, aging=False):
     if labels is not None:
         row.html(labels)
     return row, tables.cell(rig.address, "n")
+
+
+def joined(parts):
+    """Reasons' parts as one text (its start stripped of " ·"), or tables.Aged when some change with time."""
+    merged = []
+    for p in parts:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        elif p != "":
+            merged.append(p)
+    if merged and isinstance(merged[0], str):
+        merged[0] = merged[0].lstrip(" ·")
+    if all(isinstance(p, str) for p in merged):
+        return "".join(merged)
+    return tables.Aged(*merged)
 
 
 def rigs_table(rigs, now, show_address):
