@@ -90,8 +90,8 @@ def pages_kept(now, only=None):
 def specs_of(page, definitions=None):
     """{key: Spec} of every section of a page the engine builds (not DATE or RIGS)."""
     good = [d for d in (page.definitions() if definitions is None else definitions) if isinstance(d, dict)]
-    needed = tuple(needed_sections(good))
-    return {key_of(page.pk, i): Spec(page.pk, i, d, needed) for i, d in enumerate(good) if d["section"] not in FIXED}
+    return {key_of(page.pk, i): Spec(page.pk, i, d, tuple(needed_sections([d])))
+            for i, d in enumerate(good) if d["section"] not in FIXED}
 
 
 class PageTables:

@@ -83,6 +83,9 @@ class Command(BaseCommand):
                 raise CommandError(f"PostgreSQL: {exc}") from None
             env["DATABASE_URL"] = db.url
         env["CACHE_DIR"] = stack.enter_context(tempfile.TemporaryDirectory(prefix="benchpages-cache-"))
+        # a batch here writes every rig in one go, for longer than three poll intervals at 100,000 rigs: its
+        # first rigs must not turn stale (and be written again by the viewer) before it ends
+        env["STALE_AFTER"] = "3600"
         return env
 
     def bench(self, n, opts):
