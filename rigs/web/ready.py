@@ -116,7 +116,7 @@ def _write(ids, specs, now, exact=True):
     with transaction.atomic():
         # a write first: SQLite takes its lock here, before anything is read that the write depends on
         ReadyRow.objects.filter(rig_id__in=ids, table__in=list(specs)).delete()
-        tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs))}
+        tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs)).order_by("key")}
         old = dict(ReadyPart.objects.filter(rig_id__in=ids).values_list("rig_id", "sums"))
         upsert(ReadyRow, rows, [], unique=["table", "rig", "seq"])
         parts, redo = [], set()
@@ -185,7 +185,7 @@ def forget(ids):
         ReadyRow.objects.filter(rig_id__in=ids).delete()
         parts = list(ReadyPart.objects.filter(rig_id__in=ids).values_list("sums", flat=True))
         ReadyPart.objects.filter(rig_id__in=ids).delete()
-        tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs))}
+        tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs)).order_by("key")}
         for key, table in tables.items():
             redo = False
             for part in parts:

@@ -66,10 +66,6 @@ def figures_line(figs):
     return " · ".join(parts)
 
 
-def reasons_line(health, tz, now):
-    return " · ".join(reason_text(r, tz, now) for r in health["reasons"])
-
-
 RIG_COLUMNS = [("State", False), ("Rig", False), ("Reasons", False), ("Hashrate", True), ("Hottest", True),
                ("Data age", True), ("Miner", False), ("API", False), ("Description", False)]
 
