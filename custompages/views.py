@@ -16,7 +16,7 @@ def summary(request):
         first = next(iter(visible_pages(request.user)), None)
         return redirect("custom_page", first.slug) if first else redirect_to_login(request.get_full_path())
     if not request.htmx and "all" not in request.GET:
-        only = list(Rig.objects.values_list("pk", flat=True)[:2])
+        only = list(Rig.objects.order_by().values_list("pk", flat=True)[:2])  # (no sort of every rig)
         if len(only) == 1:  # as miner.php: with exactly one rig, its page is the default page
             return redirect("rig_detail", only[0])
     home = CustomPage.objects.filter(slug=HOME).first()

@@ -13,7 +13,7 @@ def attention(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from rigs.web.view_models import attention as count
+    from rigs.web.ready_read import attention as count
 
     return {"attention": count}
 def panel(request):

@@ -228,6 +228,14 @@ FORCE_RIG_TOTALS = envbool("FORCE_RIG_TOTALS", False)  # ... even for one row ($
 # Rows a farm table shows at once (rigs/web/paging.py): a table of up to TABLE_ROWS rows is shown whole,
 # as miner.php does; a longer one shows the rows of rigs needing attention first, TABLE_ROWS a page.
 TABLE_ROWS = max(10, int(envfloat("TABLE_ROWS", 100)))
+# Ready rows (rigs/web/ready.py): the farm tables are written by the poller's side, once per batch.
+# A custom page section grouped or sorted across rigs is computed over the whole farm at most every
+# READY_GLOBAL_EVERY seconds (0: the poll interval); a custom page nobody viewed for READY_IDLE seconds
+# stops being kept (its next view builds it again); the totals kept by differences are added up
+# afresh every READY_EXACT_EVERY seconds.
+READY_GLOBAL_EVERY = envfloat("READY_GLOBAL_EVERY", 0)
+READY_IDLE = envfloat("READY_IDLE", 3600)
+READY_EXACT_EVERY = envfloat("READY_EXACT_EVERY", 60)
 
 # --- rigs and the poller
 POLL_INTERVAL = envfloat("POLL_INTERVAL", 10.0)        # seconds between rounds

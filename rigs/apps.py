@@ -10,13 +10,13 @@ class RigsConfig(AppConfig):
 
         from rigs.discovery import register
         from rigs.models import NominalPower
-        from rigs.polling import batch_cache, hooks
+        from rigs.polling import hooks
         from rigs.readings import power
-        from rigs.web import view_models
+        from rigs.web import ready, ready_farm
 
-        batch_cache.connect()  # memoised farm figures forget a rig edited or a snapshot saved
-        hooks.after_batch.register(view_models.warm)
-        hooks.rebuild_viewed.register(view_models.rebuild_overviews)
+        ready.register(ready_farm.FARM)  # the Overview's tables, as ready rows
+        ready.connect()  # a rig edited or deleted, a snapshot saved through the ORM: its rows written again
+        hooks.after_batch.register(ready.write)  # the poller's batches
         hooks.lead_round.register(register.on_lead_round)
         power.use(lambda: list(NominalPower.objects.values_list("pattern", "watts", "terahash")))
         for signal in (post_save, post_delete):  # an edit in the admin counts at once in this process

@@ -1,7 +1,8 @@
 """Live refresh: push re-rendered table fragments to open pages when the poller publishes.
 
-Each socket renders for its own viewer (tier decides what is shown), at most
-once a second, and only when rigs it shows changed.
+Each socket renders for its own viewer (tier decides what is shown), at most once a second, and only
+when the batch stored rigs it shows or changed its tables' totals or counts (the poller's announcement
+says which: rigs/polling/poller.stored). One render per page, tier and query, shared by their sockets.
 """
 
 import asyncio
@@ -20,8 +21,32 @@ MIN_GAP = 1.0
 
 def render_fragment(user, page, params=None):
     """The live fragment of a page; ``params``: the page's query (which rows of long tables)."""
+    return fragment(user, page, params)[0]
+
+
+def interest_of(tables):
+    """(ready table keys, rig ids) the tables shown were drawn from."""
+    keys, rigs = set(), set()
+    for t in tables:
+        if getattr(t, "shows", None):
+            keys.add(t.shows[0])
+            rigs.update(t.shows[1])
+    return keys, rigs
+
+
+def wanted(interest, event, query):
+    """Whether a batch changes what a page showed: one of its rigs was stored, or one of its tables'
+    totals or counts changed (a filter may let other rows in: pushed)."""
+    if interest is None or any(k.endswith("-q") and v != [""] for k, v in (query or {}).items()):
+        return True
+    keys, rigs = interest
+    return bool(keys.intersection(event.get("tables", ())) or rigs.intersection(event.get("rigs", ())))
+
+
+def fragment(user, page, params=None):
+    """(the live fragment of a page, its interest: interest_of) ; ("", None) when there is none."""
     from rigs.models import Rig
-    from rigs.web import view_models
+    from rigs.web import ready_read, view_models
 
     if page.startswith("custom:"):
         from custompages.models import CustomPage
@@ -29,16 +54,17 @@ def render_fragment(user, page, params=None):
 
         custom = CustomPage.objects.filter(slug=page[7:]).first()
         if custom is None or not (custom.public or user.is_authenticated):
-            return ""
-        return render_to_string("custompages/_live.html", {**page_context(user, custom, params), "oob": True})
+            return "", None
+        ctx = page_context(user, custom, params)
+        return (render_to_string("custompages/_live.html", {**ctx, "oob": True}),
+                interest_of(b["table"] for b in ctx["blocks"] if "table" in b))
     if page.startswith("summary"):
-        with view_models.no_gc_pauses():
-            return render_to_string("rigs/_live.html", {**view_models.summary_context(
-                user, problems=page.endswith(":problems"), params=params), "oob": True})
+        ctx = ready_read.farm_context(user, problems=page.endswith(":problems"), params=params)
+        return render_to_string("rigs/_live.html", {**ctx, "oob": True}), interest_of(ctx["tables"])
     rig = Rig.objects.select_related("snapshot").filter(pk=int(page)).first()
     if rig is None:
-        return ""
-    return render_to_string("rigs/_live_rig.html", {**view_models.rig_context(user, rig), "oob": True})
+        return "", None
+    return render_to_string("rigs/_live_rig.html", {**view_models.rig_context(user, rig), "oob": True}), None
 
 
 def current_viewer(scope, page):
@@ -76,6 +102,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     last = 0.0  # when the last push went out
     pending = None  # the push on its way; set before connect() can refuse: disconnect() follows a refusal
     joined = False  # in the group: a refused socket never was
+    interest = None  # what its last push showed (interest_of); None: not known yet
 
     async def connect(self):
         user = self.scope.get("user")
@@ -107,6 +134,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def rigs_updated(self, event):
         if self.page.isdigit() and int(self.page) not in event.get("rigs", []):
             return
+        if not self.page.isdigit() and not wanted(self.interest, event, self.query):
+            return  # the batch changed nothing this page shows
         if self.pending is not None:
             return  # a push is already on its way
         wait = max(0.0, MIN_GAP - (time.monotonic() - self.last))
@@ -120,7 +149,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self.close(code=4401)
                 return
             self.scope["user"] = viewer
-            html = await shared_render(viewer, level, self.page, since, self.query)
+            html, self.interest = await shared_render(viewer, level, self.page, since, self.query)
             self.last = time.monotonic()
             if html:
                 await self.send(text_data=html)
@@ -130,7 +159,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
 # One render per page, tier and query, shared by every socket that shows it: a fragment rendered
 # after a socket heard of the update already shows it. 100 viewers of the summary cost one render.
-_rendered = {}  # (page, tier, query) -> (monotonic time the render started, html)
+_rendered = {}  # (page, tier, query) -> (monotonic time the render started, html, interest)
 _locks = {}
 KEPT = 1000  # renders kept (pages × tiers × queries)
 
@@ -144,12 +173,12 @@ async def shared_render(viewer, level, page, since, query=None):
     if _locks.get(key, (None,))[0] is not loop:  # a lock belongs to one event loop
         _locks[key] = (loop, asyncio.Lock())
     async with _locks[key][1]:
-        started, html = _rendered.get(key, (-1.0, ""))
+        started, html, interest = _rendered.get(key, (-1.0, "", None))
         if started < since:
             started = time.monotonic()
-            html = await sync_to_async(render_fragment)(viewer, page, query)
-            _rendered[key] = (started, html)
-    return html
+            html, interest = await sync_to_async(fragment)(viewer, page, query)
+            _rendered[key] = (started, html, interest)
+    return html, interest
 
 
 def current_viewer_and_tier(scope, page):

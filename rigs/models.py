@@ -291,3 +291,60 @@ class Curtailment(models.Model):
 
     def __str__(self):
         return f"{self.rig_id} {self.how} {self.value} since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ReadyTable(models.Model):
+    """A farm table as the pages show it, kept up to date by the poller's side (rigs/web/ready.py):
+    its counts, its totals added up from every rig's share (ReadyPart), and its Σ rows rendered. A view
+    reads this and one page of ReadyRows; nothing of the farm is worked out per request."""
+
+    key = models.CharField(max_length=64, primary_key=True)  # "rigs", "summary", "devs", "pools", "page:3:2"
+    rows = models.IntegerField(default=0)
+    problems = models.IntegerField(default=0)  # rows of rigs needing attention, or marked (stale, late)
+    bad_rows = models.IntegerField(default=0)  # rows of rigs needing attention
+    sums = SnapshotJSONField(default=dict, blank=True)  # {name: [total, contributors, float contributors]}
+    head = SnapshotJSONField(default=dict, blank=True)  # Σ rows' HTML, notes, columns: what the view draws
+    source = models.CharField(max_length=64, blank=True)  # what it was built from (a page's definition)
+    generation = models.CharField(max_length=32, blank=True)  # this build's; parts of another one are not its
+    built_at = models.DateTimeField(null=True)
+    exact_at = models.DateTimeField(null=True)  # sums last added up from every part (not by differences)
+    viewed_at = models.DateTimeField(null=True)  # custom pages nobody views stop being kept
+
+    def __str__(self):
+        return f"ready table {self.key}"
+
+
+class ReadyRow(models.Model):
+    """One displayed row of a farm table, rendered once by the poller's side. ``html`` is the <tr> as
+    tables.Row.html() writes it (a custom page's: its cells as JSON, drawn for the columns the table
+    has); ``sys_html`` the cells only sys users see (the Address); ``text`` what a filter searches."""
+
+    table = models.CharField(max_length=64)
+    rig = models.ForeignKey(Rig, null=True, on_delete=models.CASCADE, related_name="+")
+    seq = models.IntegerField(default=0)  # within the rig (within the table for rows of no rig)
+    problem = models.BooleanField(default=False)
+    state = models.CharField(max_length=4, blank=True)  # the rig's: ok, warn, err, new
+    order = models.IntegerField(default=0)  # the rig's (Rig.Meta.ordering)
+    name = models.CharField(max_length=64, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    sys_html = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["table", "-problem", "order", "name", "seq"], name="ready_page")]
+        constraints = [models.UniqueConstraint(fields=["table", "rig", "seq"], name="ready_row_unique")]
+
+    def __str__(self):
+        return f"{self.table} row {self.rig_id}/{self.seq}"
+
+
+class ReadyPart(models.Model):
+    """A rig's share of every ReadyTable's totals and counts ({table: {...}}), and when its rows turn
+    (its data goes stale, a reason's 'since' shows) if no newer poll comes first."""
+
+    rig = models.OneToOneField(Rig, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    sums = SnapshotJSONField(default=dict, blank=True)
+    turns_at = models.DateTimeField(null=True, db_index=True)
+
+    def __str__(self):
+        return f"ready part of {self.rig_id}"

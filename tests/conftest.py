@@ -150,22 +150,6 @@ def close_poller_connections(django_db_setup):
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(10)
 
 
-@pytest.fixture(autouse=True)
-def fresh_page_caches():
-    """Rows and engine inputs are cached per snapshot; tests reuse ids and times, so start empty."""
-    from custompages import render
-    from rigs.polling import batch_cache
-    from rigs.web import overview_tables, view_models
-
-    render._INPUTS.clear()
-    render._RESULTS.clear()
-    render.VIEWED.clear()
-    overview_tables._ROWS.clear()
-    batch_cache._MEMO.clear()
-    view_models.OVERVIEWS.clear()
-    yield
-
-
 @pytest.fixture
 def builtin_pages(db):
     """miner.php's built-in pages, as the migrations create them: an earlier transactional test's

@@ -8,7 +8,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 
 from minerpanel.asgi import application
+from rigs import live
 from rigs.models import Rig, Snapshot
+from rigs.readings.brief import make_brief
 from rigs.polling.poller import GROUP
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -216,8 +218,8 @@ def test_viewers_of_one_page_and_tier_share_one_render(monkeypatch):
     from rigs import live
 
     calls = []
-    real = live.render_fragment
-    monkeypatch.setattr(live, "render_fragment",
+    real = live.fragment
+    monkeypatch.setattr(live, "fragment",
                         lambda user, page, query=None: calls.append((user.username, page)) or real(user, page, query))
     bob = User.objects.create_user("bob", password="x")
     carol = User.objects.create_user("carol", password="x")
@@ -236,3 +238,34 @@ def test_viewers_of_one_page_and_tier_share_one_render(monkeypatch):
     pages = asyncio.run(go())
     assert len(calls) == 1  # three usr viewers of the summary: one render
     assert all('id="live"' in p for p in pages) and pages[0] == pages[1] == pages[2]
+
+
+def test_a_page_is_pushed_only_when_the_batch_touched_what_it_shows():
+    """The announcement says which rigs were stored and which tables' totals or counts changed: a page
+    showing none of them is not rendered again nor pushed."""
+    bob = User.objects.create_user("bob", password="x")
+    now = timezone.now()
+    rigs = []
+    for i in range(2):
+        sections = {"SUMMARY": [{"MHS av": 1.0}]}
+        rigs.append(Rig.objects.create(name=f"r{i}", host=f"10.0.2.{i}"))
+        Snapshot.objects.create(rig=rigs[-1], polled_at=now, last_ok_at=now, sections=sections,
+                                brief=make_brief(sections, {}))
+
+    async def go():
+        comm = communicator(bob)
+        assert (await comm.connect())[0]
+        send = get_channel_layer().group_send
+        await send(GROUP, {"type": "rigs.updated", "rigs": [rigs[0].id], "tables": []})
+        first = await comm.receive_from(timeout=5)  # what it shows is not known yet: pushed
+        await send(GROUP, {"type": "rigs.updated", "rigs": [99999], "tables": ["page:0:0"]})
+        nothing = await comm.receive_nothing(timeout=live.MIN_GAP + 0.5)
+        await send(GROUP, {"type": "rigs.updated", "rigs": [99999], "tables": ["summary"]})  # its totals
+        totals = await comm.receive_from(timeout=5)
+        await send(GROUP, {"type": "rigs.updated", "rigs": [rigs[1].id], "tables": []})  # a rig it shows
+        rig = await comm.receive_from(timeout=5)
+        await comm.disconnect()
+        return first, nothing, totals, rig
+
+    first, nothing, totals, rig = asyncio.run(go())
+    assert 'id="live"' in first and nothing and 'id="live"' in totals and 'id="live"' in rig

@@ -169,7 +169,10 @@ class FormulaAtSaveTestCase(BaseTestCase):
 
 
 class SharedPageBuildTestCase(BaseTestCase):
-    def test_a_page_is_computed_once_per_poll_and_edit(self):
+    """Pages are computed on the poller's side, once per batch for every viewer (ready rows): a view
+    computes nothing, whatever the tier."""
+
+    def test_a_page_is_computed_once_per_poll_and_edit_and_never_by_a_view(self):
         from unittest import mock
 
         from django.utils import timezone
@@ -177,50 +180,59 @@ class SharedPageBuildTestCase(BaseTestCase):
         from custompages import engine
         from custompages.models import CustomPage, PageSection
         from rigs.models import Snapshot
+        from rigs.polling import hooks
 
         snap = self.snapshot(sections={"SUMMARY": [{"Elapsed": 5}]})
         page = CustomPage.objects.create(name="p", slug="p", public=True)
         section = PageSection.objects.create(page=page, section="SUMMARY", fields="Elapsed")
-        with mock.patch.object(engine, "build_page", wraps=engine.build_page) as build:
+        with mock.patch.object(engine, "build_section", wraps=engine.build_section) as build:
+            def built():  # this page's section (the Summary page's are written beside it)
+                return sum(1 for call in build.call_args_list if call.args[0]["fields"][0].startswith("Elapsed"))
+
+            self.assertContains(self.client.get("/pages/p/"), "<td>5s</td>")  # the first view builds it
+            self.assertEqual(built(), 1)
             self.assertContains(self.client.get("/pages/p/"), "<td>5s</td>")
-            self.assertContains(self.client.get("/pages/p/"), "<td>5s</td>")
-            self.assertEqual(build.call_count, 1)
+            self.assertEqual(built(), 1)
             Snapshot.objects.filter(pk=snap.pk).update(sections={"SUMMARY": [{"Elapsed": 7}]}, polled_at=timezone.now())
-            self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")  # a new poll: computed again
+            hooks.after_batch([self.rig.pk])  # the poller, after storing the batch: the page's rows of that rig
+            self.assertEqual(built(), 2)
+            self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")
             section.fields = "Elapsed=Up"
             section.save()
             self.assertContains(self.client.get("/pages/p/"), "<th scope=\"col\">Up</th>")  # an edit: again
-            self.assertEqual(build.call_count, 3)
+            self.assertEqual(built(), 3)
 
     def test_the_overview_is_built_once_per_change_for_every_tier(self):
         from unittest import mock
 
-        from rigs.web import view_models
+        from rigs.web import overview_tables
 
         self.snapshot(sections={"SUMMARY": [{"Elapsed": 5}]})
-        with mock.patch.object(view_models, "shared_overview", wraps=view_models.shared_overview) as build:
+        with mock.patch.object(overview_tables, "_summary_rows", wraps=overview_tables._summary_rows) as build:
             self.client.force_login(self.bob)
-            self.client.get("/overview/")
+            self.client.get("/overview/")  # the snapshot saved (not by the poller): written by this first read
             self.client.get("/overview/", HTTP_HX_REQUEST="true")
             self.assertEqual(build.call_count, 1)
-            self.client.force_login(self.alice)  # sys sees addresses: in the Rigs table each view builds
+            self.client.force_login(self.alice)  # sys sees addresses: the same rows, the Address cell beside
             self.assertContains(self.client.get("/overview/"), "10.0.0.5:4028")
             self.assertEqual(build.call_count, 1)
             self.rig.description = "moved to rack 2"  # an edit in the admin
             self.rig.save()
             self.assertContains(self.client.get("/overview/"), "moved to rack 2")
             self.assertEqual(build.call_count, 2)
+        self.client.force_login(self.bob)
+        self.assertNotContains(self.client.get("/overview/"), "10.0.0.5:4028")
 
-    def test_what_was_viewed_is_built_again_after_a_poll_before_anyone_asks(self):
+    def test_what_was_viewed_is_written_after_a_poll_before_anyone_asks(self):
         from unittest import mock
 
         from django.utils import timezone
 
         from custompages import engine
         from custompages.models import CustomPage, PageSection
-        from rigs.management.commands import serve
         from rigs.models import Snapshot
-        from rigs.web import view_models
+        from rigs.polling import hooks
+        from rigs.web import overview_tables
 
         snap = self.snapshot(sections={"SUMMARY": [{"Elapsed": 5}]})
         page = CustomPage.objects.create(name="p", slug="p", public=True)
@@ -229,9 +241,9 @@ class SharedPageBuildTestCase(BaseTestCase):
         self.client.get("/overview/")
         self.client.get("/pages/p/")
         Snapshot.objects.filter(pk=snap.pk).update(sections={"SUMMARY": [{"Elapsed": 7}]}, polled_at=timezone.now())
-        serve.built([self.rig.pk])  # what serve does after the poller stored a batch
-        with (mock.patch.object(view_models, "shared_overview") as overview,
-              mock.patch.object(engine, "build_page") as build):
+        hooks.after_batch([self.rig.pk])  # what the poller does after storing a batch
+        with (mock.patch.object(overview_tables, "_summary_rows") as overview,
+              mock.patch.object(engine, "build_section") as build):
             self.client.get("/overview/")
             self.assertContains(self.client.get("/pages/p/"), "<td>7s</td>")
         self.assertEqual((overview.call_count, build.call_count), (0, 0))

@@ -186,15 +186,21 @@ def test_pollrigs_once_command(farm, capsys):
 
 
 @override_settings(**FAST)
-def test_the_poller_builds_page_rows_after_each_batch(farm):
-    from rigs.web import overview_tables, view_models
+def test_the_poller_writes_the_ready_rows_after_each_batch_then_announces_it(farm):
+    from rigs.models import ReadyRow, ReadyTable
 
     f = farm(count=2)
     rigs = register(f)
-    overview_tables._ROWS.clear()
-    asyncio.run(poller.poll_once(on_batch=view_models.warm))
-    built = {key[1] for key in overview_tables._ROWS if key[0] == "devs"}
-    assert built == {r.id for r in rigs}
+    ReadyRow.objects.all().delete()
+    announced = []
+
+    def notify(ids):  # serve's stdout line, under the in-memory channel layer
+        announced.append((sorted(ids), set(ReadyRow.objects.filter(table="devs").values_list("rig_id", flat=True))))
+
+    asyncio.run(poller.poll_once(on_batch=notify))
+    assert announced and {i for ids, _ in announced for i in ids} == {r.id for r in rigs}
+    assert all(set(ids) <= written for ids, written in announced)  # each batch's rows, before its announcement
+    assert ReadyTable.objects.get(key="devs").rows == ReadyRow.objects.filter(table="devs").count() > 2
 
 
 def test_the_poller_stores_figures_and_health_and_keeps_history(farm):
@@ -294,6 +300,7 @@ def test_numbers_beyond_a_floats_range_neither_fail_the_batch_nor_the_pages():
                   poller.Result(fine.id, True, sections={"SUMMARY": [summary(Accepted=444)]}),
                   poller.Result(raw.id, True, sections={"SUMMARY": [summary(Accepted=10**400)],
                                                         "DEVS": [{"ASC": 0, "Temperature": -10**400}]})])
+    asyncio.run(poller.stored([odd.id, fine.id, raw.id]))  # their pages' rows, as poll_once writes them
     assert Snapshot.objects.get(rig=odd).brief["figures"]["accepted"] is None
     assert Snapshot.objects.get(rig=fine).brief["figures"]["accepted"] == 444
     from django.contrib.auth.models import User

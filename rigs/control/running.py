@@ -18,7 +18,7 @@ from minerpanel.tiers import granted
 from rigs import drivers
 from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig
-from rigs.polling import hooks, poller
+from rigs.polling import poller
 
 from . import commands, params
 
@@ -157,8 +157,7 @@ def repoll(ids: Sequence[int]) -> None:
 
     results = async_to_sync(ask)()
     poller.store(results)
-    hooks.after_batch(ids)  # the pages' rows of these rigs, built before the push
-    async_to_sync(poller.publish)(ids)
+    async_to_sync(poller.stored)(ids)  # as the poller does: their ready rows, then the push
 
 
 def check_access(rig: Rig, user: Any, address: str | None) -> tuple[bool | None, str]:

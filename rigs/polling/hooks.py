@@ -27,12 +27,18 @@ class Hook:
             self.functions.append(fn)
         return fn
 
-    def __call__(self, *args: Any) -> None:
+    def __call__(self, *args: Any) -> list[Any]:
+        """The answers of the functions that did not raise (and did not answer None)."""
+        answers = []
         for fn in list(self.functions):
             try:
-                fn(*args)
+                found = fn(*args)
             except Exception:
                 log.exception("%s: %s failed", self.name, getattr(fn, "__qualname__", fn))
+                continue
+            if found is not None:
+                answers.append(found)
+        return answers
 
     async def run(self, *args: Any) -> None:
         """Await each function (coroutine functions), logging one that raises."""
@@ -47,12 +53,10 @@ class Hook:
         return [fn(*args) for fn in list(self.functions)]
 
 
-# fn(rig_ids): build what pages show of these rigs, just stored. In the web process: after each batch
-# the poller reports to `serve`, and after a command's re-poll.
+# fn(rig_ids) -> [table keys]: write what pages show of these rigs, just stored (their ready rows:
+# rigs/web/ready.py), before the batch is announced, and say which tables changed beyond those rigs' rows
+# (totals, counts). In the poller's process after each batch (poller.stored), and after a command's re-poll.
 after_batch = Hook("after a batch")
-# fn(): build again what was viewed (the Overview's shared tables, custom pages), once a batch's
-# rows are built, so the next view or push finds them ready. `serve` calls it in a thread of its own.
-rebuild_viewed = Hook("rebuilding what was viewed")
 # fn(results, seconds, shard): after each round, in the poller's process (history, alerts).
 after_round = Hook("after a round")
 # fn() -> section names: the sections pages show beyond the standard ones, so drivers ask for them.

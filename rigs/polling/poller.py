@@ -1,9 +1,8 @@
 """The background poller: every enabled rig, concurrently, every POLL_INTERVAL.
 
-One round: read the rig list, ask every rig (bounded concurrency, each request
-bounded in time and size), write all snapshots in bulk, then publish
-"rigs.updated" on the channel layer. One rig's failure never delays the others
-beyond its own timeout, and never stops the round.
+One round: read the rig list, ask every rig (bounded concurrency, each request bounded in time and
+size), write the snapshots in batches, each with its pages' ready rows, and announce each ("rigs.updated").
+One rig's failure never delays the others beyond its own timeout, and never stops the round.
 """
 
 import asyncio
@@ -222,12 +221,26 @@ def failed_brief(rig_id: int, previous: object, now: float) -> dict[str, Any]:
             "history": previous.get("history") or []}
 
 
-async def publish(rig_ids: Iterable[int]) -> None:
+async def publish(rig_ids: Iterable[int], tables: Iterable[str] = ()) -> None:
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
     if layer is not None:
-        await layer.group_send(GROUP, {"type": "rigs.updated", "rigs": list(rig_ids)})
+        await layer.group_send(GROUP, {"type": "rigs.updated", "rigs": list(rig_ids), "tables": list(tables)})
+
+
+async def stored(rig_ids: Iterable[int], notify: Callable[..., Any] | None = None) -> None:
+    """After a batch is stored: the apps' after_batch hooks (the pages' ready rows), then the one
+    announcement, over the channel layer when it is shared (Redis), else ``notify(ids)`` when given
+    (`pollrigs --notify`: its stdout line, which serve forwards to its own in-memory layer)."""
+    from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+    ids = list(rig_ids)
+    tables = sorted({key for keys in await sync_to_async(hooks.after_batch)(ids) for key in keys})
+    if notify is not None and isinstance(get_channel_layer(), InMemoryChannelLayer):
+        await sync_to_async(notify)(ids, tables)
+    else:
+        await publish(ids, tables)
 
 
 async def poll_once(shard: tuple[int, int] | None = None, flush_every: float = 0.5,
@@ -237,7 +250,7 @@ async def poll_once(shard: tuple[int, int] | None = None, flush_every: float = 0
 
     Results are stored and published as they arrive, every ``flush_every``
     seconds, so a hung rig never holds back the others' fresh numbers.
-    ``on_batch(rig_ids)`` (sync) runs after each stored batch, before the publish.
+    ``on_batch(rig_ids)`` (sync): how a batch is announced without a shared channel layer (stored()).
     With a ``lease`` (rigs/polling/lease.py), each write renews it and lease.Lost ends the round.
     ``recent``: see store(); kept by ``run`` while it holds its shard without a break.
     """
@@ -263,12 +276,7 @@ async def poll_once(shard: tuple[int, int] | None = None, flush_every: float = 0
             if batch:
                 await sync_to_async(store)(batch, guard=lease.renew if lease is not None else None,
                                             recent=recent)
-                if on_batch is not None:
-                    try:
-                        await sync_to_async(on_batch)([r.rig_id for r in batch])
-                    except Exception:
-                        log.exception("after-batch hook failed")
-                await publish(r.rig_id for r in batch)
+                await stored([r.rig_id for r in batch], on_batch)
                 results.extend(batch)
     finally:
         everything.cancel()

@@ -1,7 +1,5 @@
-"""The summary page's (the Overview's) fixed tables: every rig's summary, device and pool rows,
-with the farm's totals.
-
-Each rig's rows are built once per snapshot and kept, so a view rebuilds only what changed.
+"""The Overview's fixed tables, one rig at a time: its summary, device and pool rows, and what it adds
+to the farm's totals (its share); farm_totals.py draws the Σ rows from the shares added up.
 """
 
 from django.conf import settings
@@ -10,23 +8,7 @@ from rigs.drivers.cgminer.protocol import as_number
 
 from .display import expected_share_seconds, format_rate, last_share_state, rate_mhs
 from .field_display import fmt, formatter
-from .tables import Row, Table, active_pool, cell, counted, device_name, is_pool, row_css, sum_of, when_of
-
-# Rows of one rig, built once per snapshot: a page view (or a push to each open
-# page) rebuilds only the rigs whose data changed since the last one.
-_ROWS = {}
-ROW_CACHE_SIZE = 80000  # three kinds of rows for 10,000 rigs, and the previous snapshots' of many
-
-
-def rows_of(kind, build, rig, snap, state, href, tz):
-    key = (kind, rig.id, rig.name, href, state, snap.polled_at if snap else None,
-           snap.last_ok_at if snap else None, str(tz))
-    found = _ROWS.get(key)
-    if found is None:
-        if len(_ROWS) >= ROW_CACHE_SIZE:
-            _ROWS.clear()
-        found = _ROWS[key] = build(rig, snap, state, href, tz)
-    return found
+from .tables import Row, active_pool, cell, counted, device_name, is_pool, row_css, sum_of, when_of
 
 
 def rig_cell(rig, state, href):
@@ -82,70 +64,6 @@ def _summary_rows(rig, snap, state, href, tz):
     ], row_css(state))]
 
 
-def summary_table(items, tz, shown=None):
-    """items: [(rig, snapshot, state, href)]; rows of ``shown`` (default: all), totals of all.
-
-    Totals are per algorithm (one Σ row each), leave out pools (their hashrate is their
-    miners') and rigs whose data is not current, and say what they left out.
-    Percentages are recomputed from the summed difficulties."""
-    t = Table("summary", "Summary", SUMMARY_COLUMNS)
-    for rig, snap, state, href in (items if shown is None else shown):
-        t.rows.extend(rows_of("summary", _summary_rows, rig, snap, state, href, tz))
-    by_algo, left_out, pools = {}, {}, 0
-    for rig, snap, state, _ in items:
-        if not snap or not has_summary(snap):
-            if state in ("stale", "unreachable") and not is_pool(rig):
-                n, hs = left_out.get("", (0, 0.0))
-                left_out[""] = (n + 1, hs)  # never answered: nothing known
-            continue
-        figs = figures_of(snap)
-        algo = figs.get("algorithm") or "SHA-256d"
-        if is_pool(rig):
-            pools += 1
-        elif not counted(rig, state):
-            n, hs = left_out.get(algo, (0, 0.0))
-            left_out[algo] = (n + 1, hs + (figs.get("hashrate_hs") or 0))
-        else:
-            by_algo.setdefault(algo, []).append((snap.sections["SUMMARY"][0], figs))
-    rows = [_totals_row(algo, recs, len(by_algo) > 1) for algo, recs in by_algo.items()]
-    if rows:
-        t.totals, t.more_totals = rows[0], rows[1:]
-    notes = []
-    if left_out:
-        n = sum(c for c, _ in left_out.values())
-        known = ", ".join(f"{format_rate(hs_to_mhs(hs))} {algo}" for algo, (_, hs) in left_out.items() if algo)
-        notes.append(f"{n} rig{'s' if n != 1 else ''} not counted (unreachable or stale"
-                     + (f"; last known {known})" if known else ")"))
-    if pools:
-        notes.append(f"{pools} pool{'s' if pools != 1 else ''} not added (a pool's hashrate is its miners')")
-    t.note = "; ".join(notes)
-    return t
-
-
-def _totals_row(algo, recs, name_algo):
-    summaries = [s for s, _ in recs]
-    dacc = sum_of(r.get("Difficulty Accepted") for r in summaries) or 0
-    drej = sum_of(r.get("Difficulty Rejected") for r in summaries) or 0
-    dstale = sum_of(r.get("Difficulty Stale") for r in summaries) or 0
-    best = [as_number(r.get("Best Share")) for r in summaries]
-    best = max((b for b in best if b is not None), default=None)
-    label = f"Σ {len(recs)} rig{'s' if len(recs) != 1 else ''}" + (f" · {algo}" if name_algo else "")
-    return Row([
-        cell(label, title=f"{algo}; pools and rigs without current data are not added"), cell(),
-        cell(format_rate(hs_to_mhs(sum_of(f.get("hashrate_hs") for _, f in recs)))),
-        cell(format_rate(hs_to_mhs(sum_of(f.get("hashrate_now_hs") for _, f in recs)))),
-        cell(*fmt("SUMMARY", "Accepted", sum_of(f.get("accepted") for _, f in recs))),
-        cell(*fmt("SUMMARY", "Rejected", sum_of(f.get("rejected") for _, f in recs))),
-        cell(*fmt("SUMMARY", "Hardware Errors", sum_of(f.get("hw_errors") for _, f in recs))),
-        cell(*fmt("SUMMARY", "Utility", sum_of(r.get("Utility") for r in summaries))),
-        cell(*fmt("SUMMARY", "Work Utility", sum_of(r.get("Work Utility") for r in summaries))),
-        cell(*fmt("SUMMARY", "Best Share", best)),
-        cell(*fmt("SUMMARY", "Found Blocks", sum_of(r.get("Found Blocks") for r in summaries))),
-        cell(f"{pct(drej, dacc + drej + dstale):.2f}%", title="rejected difficulty / all difficulty"),
-        cell(f"{pct(dstale, dacc + drej + dstale):.2f}%", title="stale difficulty / all difficulty"),
-    ], "tot")
-
-
 DEVICE_COLUMNS = [("Rig", False), ("Device", False), ("Enabled", False), ("Status", False), ("Temp", True),
                   ("Hashrate av", True), ("Hashrate now", True), ("Accepted", True), ("Rejected", True),
                   ("HW errors", True), ("Last share", True)]
@@ -186,32 +104,6 @@ def _device_rows(rig, snap, state, href, tz):
     return rows, [sum_of(v) for v in sums]
 
 
-def devices_table(items, tz):
-    t = Table("devices", "Devices", DEVICE_COLUMNS)
-    sums = [[], [], [], [], []]
-    n = 0
-    algos = set()
-    for rig, snap, state, href in items:
-        rows, rig_sums = rows_of("devs", _device_rows, rig, snap, state, href, tz)
-        t.rows.extend(rows)
-        if counted(rig, state):
-            n += len(rows)
-            algos.add(figures_of(snap).get("algorithm") or "SHA-256d")
-            for i, v in enumerate(rig_sums):
-                sums[i].append(v)
-    if n >= 2:
-        f_count = formatter("DEVS", "Accepted")
-        av, now, acc, rej, hw = (sum_of(v) for v in sums)
-        mixed = len(algos) > 1  # hashrates of different algorithms do not add up
-        t.totals = Row([cell(f"Σ {n} devices",
-                             title="devices of rigs with current data; pool workers (ckpool) are not added"),
-                        cell(), cell(), cell(), cell(),
-                        cell("" if mixed else format_rate(av), title="several algorithms" if mixed else ""),
-                        cell("" if mixed else format_rate(now)), cell(*f_count(acc)), cell(*f_count(rej)),
-                        cell(*f_count(hw)), cell()], "tot")
-    return t
-
-
 POOL_COLUMNS = [("Rig", False), ("Pool", True), ("In use", False), ("URL", False), ("Status", False),
                 ("Priority", True), ("Accepted", True), ("Rejected", True), ("Rejected %", True),
                 ("Last share", True), ("User", False)]
@@ -241,8 +133,62 @@ def _pool_rows(rig, snap, state, href, tz):
     return rows
 
 
-def pools_table(items, tz):
-    t = Table("pools", "Pools", POOL_COLUMNS)
-    for rig, snap, state, href in items:
-        t.rows.extend(rows_of("pools", _pool_rows, rig, snap, state, href, tz))
-    return t
+# ---------------------------------------------------------------- a rig's share of the totals
+# Names in a share: "a|ALGO|field" summed over the rigs counted, "max|ALGO|field" their largest,
+# "lo|ALGO|n"/"lo|ALGO|hs" the rigs left out (no current data), "pools"; the devices' "all|..." and,
+# for the rigs needing attention, "bad|..." (the Overview's problems-only view totals those).
+
+
+def number(value):
+    """A value as the totals add it: an integer stays one (up to 2**53), anything else a float or None."""
+    if type(value) is int:
+        return value if -2**53 < value < 2**53 else float(value)
+    return as_number(value)
+
+
+def put(share, name, value):
+    value = number(value)
+    if value is not None:
+        share[name] = value
+
+
+def summary_share(rig, snap, state):
+    share = {}
+    if not snap or not has_summary(snap):
+        if state in ("stale", "unreachable") and not is_pool(rig):
+            share["lo||n"] = 1  # never answered: nothing known
+        return share
+    figs = figures_of(snap)
+    algo = figs.get("algorithm") or "SHA-256d"
+    if is_pool(rig):
+        share["pools"] = 1
+    elif not counted(rig, state):
+        share[f"lo|{algo}|n"] = 1
+        put(share, f"lo|{algo}|hs", figs.get("hashrate_hs") or 0)
+    else:
+        s = snap.sections["SUMMARY"][0]
+        share[f"a|{algo}|n"] = 1
+        for name, value in (("hs", figs.get("hashrate_hs")), ("now", figs.get("hashrate_now_hs")),
+                            ("acc", figs.get("accepted")), ("rej", figs.get("rejected")),
+                            ("hw", figs.get("hw_errors")), ("util", s.get("Utility")),
+                            ("wu", s.get("Work Utility")), ("blocks", s.get("Found Blocks")),
+                            ("dacc", s.get("Difficulty Accepted")), ("drej", s.get("Difficulty Rejected")),
+                            ("dstale", s.get("Difficulty Stale"))):
+            put(share, f"a|{algo}|{name}", value)
+        put(share, f"max|{algo}|best", as_number(s.get("Best Share")))
+    return share
+
+
+def devices_share(rig, snap, state, n, sums, bad):
+    """``n``, ``sums``: the rig's rows and _device_rows' [av, now, accepted, rejected, hw] sums; ``bad``: it
+    needs attention."""
+    share = {}
+    if not counted(rig, state):
+        return share
+    algo = figures_of(snap).get("algorithm") or "SHA-256d"
+    for scope in ("all", "bad") if bad else ("all",):
+        share[f"{scope}|algo|{algo}"] = 1
+        share[f"{scope}|n"] = n
+        for name, value in zip(("av", "now", "acc", "rej", "hw"), sums):
+            put(share, f"{scope}|{name}", value)
+    return share

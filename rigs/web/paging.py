@@ -7,7 +7,7 @@ and may ask for problems only, all on the server, so a view never builds the row
 Query parameters are per table: ``<table id>-page``, ``<table id>-q``, ``<table id>-problems``.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 
@@ -81,8 +81,20 @@ def choose(n, problem, text, choice, limit, table_id="", params=None):
     pages = max(1, -(-total // limit))
     page = min(choice.page, pages)
     shown = order[(page - 1) * limit:page * limit]
-    pager = Pager(table_id, total, n, n_problems, (page - 1) * limit + 1 if shown else 0,
-                  (page - 1) * limit + len(shown), page, pages, choice)
+    return shown, pager(table_id, total, n, n_problems, page, len(shown), limit, choice, params)
+
+
+def pages_of(total, limit, choice):
+    """(the page shown, how many there are) of ``total`` rows."""
+    pages = max(1, -(-total // limit))
+    return min(choice.page, pages), pages
+
+
+def pager(table_id, total, n, n_problems, page, shown, limit, choice, params):
+    """The Pager of a table of ``n`` rows, ``total`` of them chosen, ``shown`` of those on ``page``."""
+    pages = max(1, -(-total // limit))
+    result = Pager(table_id, total, n, n_problems, (page - 1) * limit + 1 if shown else 0,
+                   (page - 1) * limit + shown, page, pages, choice)
     params = {k: v for k, v in (params or {}).items() if isinstance(v, str)}
     mine = {f"{table_id}-page", f"{table_id}-q", f"{table_id}-problems"}
 
@@ -97,11 +109,11 @@ def choose(n, problem, text, choice, limit, table_id="", params=None):
         return "?" + urlencode(query) if query else "?"
 
     if page > 1:
-        pager.prev_url, pager.first_url = link(page - 1), link(1)
+        result.prev_url, result.first_url = link(page - 1), link(1)
     if page < pages:
-        pager.next_url = link(page + 1)
-    pager.hidden = sorted((k, v) for k, v in params.items() if k not in mine)
-    return shown, pager
+        result.next_url = link(page + 1)
+    result.hidden = sorted((k, v) for k, v in params.items() if k not in mine)
+    return result
 
 
 def flat(params):
@@ -109,23 +121,3 @@ def flat(params):
     if hasattr(params, "dict"):
         return params.dict()
     return {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()}
-
-
-def page_table(table, params, limit, bad_rigs):
-    """The rows of a built table that this view shows (see choose()), as a new table: the built
-    one is shared by every view. A row is a problem when its rig (first cell) needs attention or
-    the row itself is marked (stale, late share)."""
-    rows = table.rows
-    flags = table.__dict__.get("_problem_rows")
-    if flags is None or len(flags) != len(rows):
-        flags = table.__dict__["_problem_rows"] = [
-            row.cells[0][0] in bad_rigs or bool(row.css and ("dim" in row.css or "h-" in row.css or "lst-" in row.css))
-            for row in rows]
-
-    def text(i):
-        return " ".join(str(c[0]) for c in rows[i].cells).lower()
-
-    shown, pager = choose(len(rows), flags.__getitem__, text, choice_of(params, table.id), limit, table.id, params)
-    if pager is None:
-        return table
-    return replace(table, rows=[rows[i] for i in shown], pager=pager)

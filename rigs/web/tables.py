@@ -7,6 +7,8 @@ models here: rows come in as (rig, snapshot) pairs or dicts.
 """
 
 import html
+import re
+import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -17,7 +19,7 @@ from rigs.drivers.cgminer.protocol import as_number
 from rigs.readings import digits
 from rigs.readings.records import active_pool, device_name  # noqa: F401  (re-exported for the tables)
 
-from .display import format_age, last_share_state
+from .display import clock, format_age, last_share_state
 from .field_display import fmt, rate_title
 
 
@@ -53,6 +55,8 @@ class Table:
     more_totals: list = field(default_factory=list)  # one Σ row per further algorithm
     _html: str | None = field(default=None, repr=False, compare=False)
     pager: object = None  # paging.Pager when only some rows are shown
+    foot: str = ""  # the <tfoot> rows' HTML as built beforehand (ready rows), instead of totals
+    shows: tuple = ()  # (its ready table's key, the ids of the rigs its rows are of): what a push watches
     narrow: set = field(default_factory=set)  # columns hidden at narrow widths (their cells have class "n")
     cards: bool = False  # below 600 px each row is a card, each cell labelled with its column (data-label)
 
@@ -73,7 +77,9 @@ class Table:
         labels = [escape(label) for label, _ in self.columns] if self.cards else None
         out.extend(row.html(labels) for row in self.rows)
         out.append("</tbody>")
-        if self.totals:
+        if self.foot:
+            out.append(f"<tfoot>{self.foot}</tfoot>")
+        elif self.totals:
             out.append("<tfoot>")
             for row in [self.totals, *self.more_totals]:
                 out.append('<tr class="tot">')
@@ -94,8 +100,53 @@ def _td(c, label=""):
     return f"<td{attrs}>{escape(text)}</td>"
 
 
+td = _td
+
+
+def foot_html(rows):
+    """Σ rows as a table's <tfoot> holds them."""
+    return "".join('<tr class="tot">' + "".join(_td(c) for c in row.cells) + "</tr>" for row in rows)
+
+
 def escape(value):
+    if value.__class__ is Aged:
+        return "".join(html.escape(p, quote=True) if isinstance(p, str)
+                       else f"<!--since:{p[1]:.3f}-->" if isinstance(p, tuple) else f"<!--age:{p:.3f}-->"
+                       for p in value.parts)
     return html.escape(str(value), quote=True)
+
+
+class Aged:
+    """Cell text that changes with time alone ("5s", "stale: no answer for 1m 05s", "GPU 1 Sick since 02:07"):
+    a row built once shows it as of each view. Drawn as <!--age:EPOCH--> and <!--since:EPOCH--> markers
+    (no escaped text can make one), which with_ages() fills in. ``parts``: text, an epoch whose age goes
+    there, or ("since", epoch): " since HH:MM" once that is a minute old."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, *parts):
+        self.parts = parts
+
+    def __str__(self):
+        return "".join(p for p in self.parts if isinstance(p, str))
+
+
+MARKER = re.compile(r"<!--(age|since):([0-9.]+)-->")
+
+
+def with_ages(text, now):
+    """Built rows' HTML with what time changes in them as of ``now`` (epoch)."""
+    if "<!--" not in text:
+        return text
+    z = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+    def fill(m):
+        at = float(m[2])
+        if m[1] == "age":
+            return format_age(now - at)
+        return f" since {clock(at, z)[:5]}" if now - at > 60 else ""
+
+    return MARKER.sub(fill, text)
 
 
 def row_css(state):

@@ -16,19 +16,18 @@ from rigs import control, drivers
 from rigs.control import commands, forms, params
 from rigs.models import AuditEntry, Rig
 
-from . import scopes, view_models
+from . import ready_read, scopes, view_models
 from .header import header
 
 
 @usr_required
 def overview(request):
     """Every rig, device and pool in fixed tables, built for a thousand rigs."""
-    with view_models.no_gc_pauses():
-        ctx = view_models.summary_context(request.user, problems=request.GET.get("problems") == "1", params=request.GET)
-        query = request.GET.urlencode()  # the pushes render the same rows: the same page of each table
-        ctx.update(header(request, live_url="/ws/live/summary/" + (f"?{query}" if query else "")))
-        template = "rigs/_live.html" if request.htmx else "rigs/summary.html"
-        return render(request, template, ctx)
+    ctx = ready_read.farm_context(request.user, problems=request.GET.get("problems") == "1", params=request.GET)
+    query = request.GET.urlencode()  # the pushes render the same rows: the same page of each table
+    ctx.update(header(request, live_url="/ws/live/summary/" + (f"?{query}" if query else "")))
+    template = "rigs/_live.html" if request.htmx else "rigs/summary.html"
+    return render(request, template, ctx)
 
 
 @usr_required
@@ -43,10 +42,9 @@ def render_rig(request, rig, kept=None, status=200):
     if not readonly(request.user, rig):
         ctx["controls"] = forms.rig_controls(rig.snapshot.sections if hasattr(rig, "snapshot") else {},
                                                      rig.kind, lambda perm: granted(request.user, perm), kept)
-    bar = view_models.farm_states()
-    prev_id, next_id = view_models.neighbours(rig, [r["pk"] for r in bar])
-    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", prev_rig=prev_id, next_rig=next_id,
-                      **view_models.rig_bar(bar)))
+    bar = ready_read.rig_bar_of()  # (first: it writes the rows of rigs saved since)
+    prev_id, next_id = ready_read.neighbours(rig)
+    ctx.update(header(request, live_url=f"/ws/live/rig/{rig.pk}/", prev_rig=prev_id, next_rig=next_id, **bar))
     template = "rigs/_live_rig.html" if request.htmx else "rigs/rig.html"
     return render(request, template, ctx, status=status)
 

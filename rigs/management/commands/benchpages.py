@@ -1,144 +1,126 @@
-"""Benchmark the farm pages over N rigs: sizes and median server times.
+"""Benchmark the farm pages at 1,000 to 100,000 rigs, with the web side stateless (ready rows).
 
-For each farm size (default 1,000 and 10,000 rigs), in a throw-away SQLite database with
-snapshots made from the simulator's replies (parsed as the poller would), it prints for '/'
-(the Summary custom page) and '/overview/' (the fixed tables): the full page, the htmx
-fragment and the live push (the fragment a WebSocket sends), each right after a poll batch
-changed every rig, after one that changed a tenth of them, and for a view with nothing new.
+For each farm size, in a throw-away database (SQLite, or a private PostgreSQL: --engine), two processes
+of this same command: a *writer* (the poller's side: snapshots made from the simulator's replies, a batch
+that changes every rig, the ready rows written) and a *viewer* (a web process that only serves views).
+After each batch the viewer asks '/', '/overview/' and a custom page with a section grouped across rigs
+('/pages/pools/'), and page 2 of each: medians and p95 of the server times, the writer's CPU per rig per
+batch (the cost moved to the poller's side), and the viewer's peak RSS (the web process's alone).
 """
 
+import json
 import os
-import random
-import resource
 import statistics
+import subprocess
+import sys
 import tempfile
-import time
-from functools import partial
+from contextlib import ExitStack
 
 from django.conf import settings
-from django.contrib.auth.models import User
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
-from django.db import connections
-from django.test import Client
-from django.utils import timezone
+from django.core.management.base import BaseCommand, CommandError
 
-from minerpanel.devkit.bench import snapshot_of
-from rigs.simulators.cgminer import make_rigs
+from minerpanel.devkit import engines, pagefarm
+
+TARGETS = {10_000: 100, 100_000: 150}  # ms, median and p95 (issue 25)
+RSS_TARGET = 300  # MB
 
 
-def ms(values):
-    return f"{statistics.median(values) * 1000:.0f} ms"
+def p95(values):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
 
 
-def size(n_bytes):
-    return f"{n_bytes / 1e3:,.0f} KB" if n_bytes < 1e6 else f"{n_bytes / 1e6:.1f} MB"
+class Side:
+    """A process of this command in a role, over the database ``env`` names."""
+
+    def __init__(self, role, env):
+        self.proc = subprocess.Popen([sys.executable, str(settings.BASE_DIR / "manage.py"), "benchpages",
+                                      "--role", role], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                                     text=True)
+
+    def ask(self, **request):
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise CommandError(f"the {request} side stopped (exit {self.proc.wait()})")
+        return json.loads(line)
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(60)
 
 
 class Command(BaseCommand):
-    help = "Render '/' and '/overview/' for 1,000 and 10,000 rigs; print sizes and median server times."
+    help = "Views of '/', '/overview/' and a page grouped across rigs at 1,000-100,000 rigs: median, p95, RSS."
 
     def add_arguments(self, parser):
         parser.add_argument("--rigs", default="1000,10000", help="farm sizes, comma-separated")
-        parser.add_argument("--runs", type=int, default=11, help="views measured per figure")
+        parser.add_argument("--runs", type=int, default=5, help="batches that change every rig, each then viewed")
+        parser.add_argument("--views", type=int, default=3, help="views of each page after each batch")
+        parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+        parser.add_argument("--role", choices=("writer", "viewer"), help=None)
 
     def handle(self, *args, **opts):
-        self.stdout.write(f"TABLE_ROWS={settings.TABLE_ROWS} "
-                          "(a longer table shows problems first, this many rows a page)")
-        for n in (int(x) for x in opts["rigs"].split(",") if x.strip()):
-            self.bench(n, opts["runs"])
+        if opts["role"]:
+            pagefarm.serve(pagefarm.writer if opts["role"] == "writer" else pagefarm.viewer)
+            return
+        self.stdout.write(f"TABLE_ROWS={settings.TABLE_ROWS} (a longer table shows problems first, this many rows "
+                          f"a page); engine {opts['engine']}; {opts['runs']} batches changing every rig, each page "
+                          f"viewed {opts['views']} times after each")
+        for n in (int(x.replace("_", "")) for x in opts["rigs"].split(",") if x.strip()):
+            self.bench(n, opts)
 
-    def setup(self, n):
-        db = connections["default"]
-        db.close()
-        db.settings_dict["NAME"] = os.path.join(tempfile.mkdtemp(prefix="benchpages-"), "bench.sqlite3")
-        call_command("migrate", verbosity=0)
-        from rigs.models import Rig, Snapshot
-        from rigs.readings.brief import make_brief
+    def environment(self, stack, engine):
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
+        if engine == "sqlite":
+            env["SQLITE_PATH"] = os.path.join(stack.enter_context(tempfile.TemporaryDirectory(
+                prefix="benchpages-")), "bench.sqlite3")
+        else:
+            try:
+                db = stack.enter_context(engines.postgres())
+            except engines.Unavailable as exc:
+                raise CommandError(f"PostgreSQL: {exc}") from None
+            env["DATABASE_URL"] = db.url
+        env["CACHE_DIR"] = stack.enter_context(tempfile.TemporaryDirectory(prefix="benchpages-cache-"))
+        # a batch here writes every rig in one go, for longer than three poll intervals at 100,000 rigs: its
+        # first rigs must not turn stale (and be written again by the viewer) before it ends
+        env["STALE_AFTER"] = "3600"
+        return env
 
-        sims = make_rigs(n, seed=3, flavour=None)
-        rigs = Rig.objects.bulk_create([Rig(name=f"rig{i:05d}", host="127.0.0.1", port=10000 + i) for i in range(n)])
-        now = timezone.now()
-        snaps = []
-        for rig, sim in zip(rigs, sims):
-            sections, statuses = snapshot_of(sim)
-            snaps.append(Snapshot(rig=rig, sections=sections, statuses=statuses, brief=make_brief(sections, statuses),
-                                  polled_at=now, last_ok_at=now))
-        Snapshot.objects.bulk_create(snaps, batch_size=200)
-        User.objects.filter(username="bench").delete()
-        User.objects.create_user("bench", password="bench-password-1")
-        return [r.id for r in rigs], snaps
+    def bench(self, n, opts):
+        with ExitStack() as stack:
+            env = self.environment(stack, opts["engine"])
+            writer = Side("writer", env)
+            stack.callback(writer.close)
+            farm = writer.ask(do="setup", rigs=n)
+            viewer = Side("viewer", env)
+            stack.callback(viewer.close)
+            self.stdout.write(f"\n{n:,} rigs ({farm['devices']:,} devices, {farm['pools']:,} pools; "
+                              f"{farm['attention']:,} rigs need attention); first build of every table "
+                              f"{farm['first_build_cpu']:.1f} s CPU")
+            times, sizes, batches, rss = {}, {}, [], 0.0
+            for _ in range(opts["runs"]):
+                batches.append(writer.ask(do="batch"))
+                seen = viewer.ask(do="views", views=opts["views"])
+                rss = seen["rss_mb"]
+                for path, found in seen["pages"].items():
+                    times.setdefault(path, []).extend(found["ms"])
+                    sizes[path] = found["bytes"]
+            self.report(n, times, sizes, batches, rss)
 
-    def bench(self, n, runs):
-        from custompages import render
-        from rigs import live
-        from rigs.models import Snapshot
-        from rigs.web import overview_tables, view_models
-
-        ids, snaps = self.setup(n)
-        user = User.objects.get(username="bench")
-        client = Client(SERVER_NAME="localhost")
-        client.login(username="bench", password="bench-password-1")
-        devices = sum(len(s.sections.get("DEVS") or []) for s in snaps)
-        pools = sum(len(s.sections.get("POOLS") or []) for s in snaps)
-        attention = sum(1 for s in snaps if (s.brief.get("health") or {}).get("state") in ("warn", "err"))
-        self.stdout.write(f"\n{n:,} rigs ({devices:,} devices, {pools:,} pools; {attention:,} rigs need attention), "
-                          f"medians of {runs} views:")
-        rng = random.Random(5)
-
-        def batch(share):
-            """A poll batch stored new snapshots of ``share`` of the rigs (the poller's hook not run)."""
-            changed = rng.sample(ids, max(1, int(len(ids) * share)))
-            Snapshot.objects.filter(rig_id__in=changed).update(polled_at=timezone.now(), last_ok_at=timezone.now())
-            return changed
-
-        def timed(fn, count):
-            out, result = [], None
-            for _ in range(count):
-                t0 = time.perf_counter()
-                result = fn()
-                out.append(time.perf_counter() - t0)
-            return out, result
-
-        def after(share, fn, count, warm=False):
-            out = []
-            for _ in range(count):
-                changed = batch(share)
-                if warm:
-                    view_models.warm(changed)  # the embedded poller, off the request path
-                t0 = time.perf_counter()
-                fn()
-                out.append(time.perf_counter() - t0)
-            return out
-
-        for path, push in (("/", "custom:summary"), ("/overview/", "summary")):
-            client.get(path)  # warm-up: imports, templates
-            slow = max(3, runs // 3)
-            get = partial(client.get, path)
-            every = after(1.0, get, slow)
-            tenth = after(0.1, get, slow)
-            warmed = after(0.1, get, slow, warm=True)
-            full, r = timed(get, runs)
-            assert r.status_code == 200, r.status_code
-            frag, rf = timed(partial(client.get, path, HTTP_HX_REQUEST="true"), runs)
-            pushed, html = timed(partial(live.render_fragment, user, push, {}), runs)
-            second = "custom-3-page=2" if path == "/" else "devices-page=2"
-            paged, rp = timed(partial(client.get, f"{path}?{second}", HTTP_HX_REQUEST="true"), runs)
-            self.stdout.write(f"  {path}")
-            self.stdout.write(f"    full page {size(len(r.content))}: {ms(full)} (after a batch changed every rig "
-                              f"{ms(every)}; a tenth {ms(tenth)}; a tenth, warmed by the poller {ms(warmed)})")
-            self.stdout.write(f"    htmx fragment {size(len(rf.content))}: {ms(frag)}; "
-                              f"live push {size(len(html.encode()))}: "
-                              f"{ms(pushed)}; devices page 2 ({second}) {size(len(rp.content))}: {ms(paged)}")
-        whole, _ = timed(lambda: render.page_context(user, render_home(), whole=True), 1)
-        self.stdout.write(f"  '/' with every row formatted (the API's view; no paging): {ms(whole)}; "
-                          f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
-        overview_tables._ROWS.clear()
-        render._INPUTS.clear()
-        render._RESULTS.clear()
-
-
-def render_home():
-    from custompages.models import CustomPage
-
-    return CustomPage.objects.get(slug="summary")
+    def report(self, n, times, sizes, batches, rss):
+        target = next((ms for size, ms in sorted(TARGETS.items()) if n <= size), None)
+        worst = 0.0
+        for path, ms in times.items():
+            med, high = statistics.median(ms), p95(ms)
+            worst = max(worst, high)
+            self.stdout.write(f"  {path:<34} {sizes[path] / 1e3:>7,.0f} KB  median {med:>6.0f} ms  p95 {high:>6.0f} ms")
+        rows_cpu = statistics.median(b["cpu"] for b in batches)
+        across = statistics.median(b["across_cpu"] for b in batches)
+        self.stdout.write(f"  writer (the poller's side): {rows_cpu / n * 1e6:,.0f} µs CPU per rig per batch "
+                          f"({rows_cpu:.1f} s for the {n:,} rigs); the sections across rigs {across:.2f} s CPU a "
+                          f"refresh (every READY_GLOBAL_EVERY, default the poll interval)")
+        verdict = "" if target is None else f" (target ≤ {target} ms: {'met' if worst <= target else 'NOT met'})"
+        self.stdout.write(f"  slowest p95 {worst:.0f} ms{verdict}; the web process's peak RSS {rss:,.0f} MB "
+                          f"(target ≤ {RSS_TARGET} MB: {'met' if rss <= RSS_TARGET else 'NOT met'})")

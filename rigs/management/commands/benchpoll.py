@@ -27,7 +27,7 @@ from minerpanel.devkit.bench import cpu_seconds, free_base, tree_cpu, wait_liste
 from rigs.drivers import cgminer
 from rigs.drivers.cgminer.protocol import encode_request
 from rigs.management.commands.simulate_rigs import raise_file_limit
-from rigs.polling import poller
+from rigs.polling import hooks, poller
 
 
 async def bare_round(addresses, payload, concurrency):
@@ -127,6 +127,8 @@ class Command(BaseCommand):
         faults = [f"--fault={i}=hang" for i in range(0, n, hung_every)][:hung] if hung else []
         original = cgminer.POLL_COMMANDS
         cgminer.POLL_COMMANDS = commands
+        hooks_kept, hooks.after_batch.functions[:] = hooks.after_batch.functions[:], []  # polling only: the
+        # pages' ready rows, written after each batch by pollrigs, are benchpages' to measure
         try:
             with self.simulator(n, base, []):
                 self.recent = {}  # what pollrigs remembers between rounds of its shard
@@ -158,6 +160,7 @@ class Command(BaseCommand):
             self.stdout.write(f"peak RSS of the polling process: {peak:.0f} MB")
         finally:
             cgminer.POLL_COMMANDS = original
+            hooks.after_batch.functions[:] = hooks_kept
 
     def brief_cost(self):
         """What the brief (figures and health, rigs/readings/figures.py and rigs/readings/health.py)

@@ -58,7 +58,8 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, help="seconds between rounds (default POLL_INTERVAL)")
         parser.add_argument("--shard", help="K/N: poll only rigs whose id %% N == K (for several pollers)")
         parser.add_argument("--notify", action="store_true",
-                            help="write the ids of each stored batch to stdout, one JSON list a line (for serve)")
+                            help="announce each stored batch on stdout, a JSON line {rigs, tables}, for serve to "
+                                 "forward (without a shared channel layer)")
 
     def handle(self, *args, **opts):
         shard = None
@@ -105,11 +106,11 @@ class Command(BaseCommand):
             await poller.run(stop, opts["interval"], shard, on_batch=notify if opts["notify"] else None,
                              lease=lease)
 
-        def notify(ids):
+        def notify(ids, tables=()):
             if stop.is_set():
                 return
             try:
-                sys.stdout.write(json.dumps(sorted(ids)) + "\n")
+                sys.stdout.write(json.dumps({"rigs": sorted(ids), "tables": list(tables)}) + "\n")
                 sys.stdout.flush()
             except BrokenPipeError:  # serve is gone: its poller stops, its lease released
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # what is buffered goes nowhere

@@ -18,7 +18,6 @@ from django.utils import timezone
 from twisted.internet.defer import Deferred
 
 from rigs import control, demo
-from rigs.polling import hooks
 
 log = logging.getLogger("minerpanel.serve")
 
@@ -36,18 +35,14 @@ def ensure_first_user(stdout):
 
 
 WS_MAX_MESSAGE = 16 * 1024 * 1024
-COALESCE = 1.0  # seconds the poller's batches are gathered before the pages are updated
-
-def built(ids):
-    """What the apps build of a stored batch (rigs/polling/hooks.py): its rigs' rows, then what was viewed."""
-    hooks.after_batch(ids)
-    hooks.rebuild_viewed()
+COALESCE = 1.0  # seconds the poller's batches are gathered before the pages are pushed
 
 
 async def poller_process(stop, children):
     """The poller as a child process (`pollrigs --notify`: its own core and GIL, so a round over a
-    thousand rigs never holds up a page). Each batch it stores comes back as a line of rig ids; their
-    page rows are built here, then the open pages are pushed. Started again if it exits."""
+    thousand rigs never holds up a page). It stores each batch, writes its ready rows and announces it;
+    without Redis its announcement is a line of rig ids on its stdout, which this forwards to the
+    in-memory channel layer the pages listen on (nothing is computed here). Started again if it exits."""
     import json
     import sys
 
@@ -61,12 +56,14 @@ async def poller_process(stop, children):
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         children[:] = [proc]
         while line := await proc.stdout.readline():
-            ids = set()
+            ids, tables = set(), set()
             until = time.monotonic() + COALESCE  # the batches of one round become one or two updates
             while line:
                 try:
-                    ids.update(int(i) for i in json.loads(line))
-                except (ValueError, TypeError):
+                    said = json.loads(line)
+                    ids.update(int(i) for i in said["rigs"])
+                    tables.update(str(k) for k in said["tables"])
+                except (ValueError, TypeError, KeyError):
                     log.warning("the poller wrote %r", line[:200])
                 try:
                     line = await asyncio.wait_for(proc.stdout.readline(), max(0.0, until - time.monotonic()))
@@ -74,13 +71,7 @@ async def poller_process(stop, children):
                     break
             if not ids:
                 continue
-            ids = sorted(ids)
-            try:
-                # in a thread of its own: requests do not queue behind it
-                await sync_to_async(built, thread_sensitive=False)(ids)
-            except Exception:
-                log.exception("building the pages of a batch failed")
-            await poller.publish(ids)
+            await poller.publish(sorted(ids), sorted(tables))
         await proc.wait()
         if not stop.is_set():
             log.warning("the poller exited (%s); starting it again in 2 s", proc.returncode)

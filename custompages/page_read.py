@@ -1,0 +1,111 @@
+"""A custom page for one view, from ready rows: one page of each table by an indexed query
+(rigs/web/ready_read.py), its columns and Σ row as its writer left them (ready.py, across.py).
+A table never built, or built from another definition, is built first; one computed across rigs
+that the poller has not refreshed for a while (no poller running) is computed again."""
+
+import logging
+from datetime import timedelta
+
+import orjson
+from django.conf import settings
+from django.utils import timezone
+
+from rigs.models import ReadyTable
+from rigs.readings.freshness import stale_after
+from rigs.web import paging, ready, ready_read, tables, view_models
+from rigs.web.display import date_box
+
+from . import across
+from .ready import PAGES, key_of, per_rig, source_of, specs_of
+
+log = logging.getLogger("minerpanel.pages")
+EMPTY = "<td></td>"
+VIEWED_EVERY = timedelta(minutes=5)  # how often a view says its page is still viewed (one write)
+
+
+def page_context(user, page, params=None):
+    now = timezone.now()
+    definitions = page.definitions()
+    specs = specs_of(page, definitions)
+    z = view_models.tz()
+    params = paging.flat(params or {})
+    limit = settings.TABLE_ROWS
+    found = ready_tables(specs, now)
+    blocks, i = [], -1
+    for d in definitions:
+        if not isinstance(d, dict):
+            log.warning("page %s: %s", page.slug, "; ".join(d.messages))
+            blocks.append({"error": "; ".join(d.messages)})
+            continue
+        i += 1
+        try:
+            if d["section"] == "DATE":
+                blocks.append({"date": date_box(now.timestamp(), z)})
+            elif d["section"] == "RIGS":
+                blocks.append({"table": ready_read.rigs_block(user, params, limit, now, turned=False)})
+            else:
+                blocks.append(block_of(found.get(key_of(page.pk, i)), i, params, limit))
+        except Exception as exc:  # one section's failure never takes the page down
+            log.exception("page %s: section %s failed", page.slug, d["section"])
+            blocks.append({"error": f"{d['section']}: this section could not be shown ({type(exc).__name__})"})
+    return {"page": page, "blocks": blocks, "now": now}
+
+
+def ready_tables(specs, now):
+    """{key: ReadyTable} of the page's tables, built where they were not (or are out of date), and
+    marked as viewed (the poller's side keeps a page's tables while it is viewed)."""
+    ready.refresh_turned(now)
+    mine = {k: (PAGES, source_of(s.definition), s) for k, s in specs.items() if per_rig(s.definition)}
+    found = ready_read.ready_tables(list(mine), now, mine, turned=False) if mine else {}
+    others = {k: s for k, s in specs.items() if k not in found}
+    if others:
+        old = now - timedelta(seconds=max(3 * across.every(), stale_after()))
+        have = {t.key: t for t in ReadyTable.objects.filter(key__in=list(others))}
+        due = {k: s for k, s in others.items() if k not in have or have[k].source != source_of(s.definition)
+               or have[k].built_at is None or have[k].built_at < old}
+        if due:
+            across.refresh(now, due, force=True)
+            have = {t.key: t for t in ReadyTable.objects.filter(key__in=list(others))}
+        found.update(have)
+    seen = [k for k, t in found.items() if t.viewed_at is None or now - t.viewed_at > VIEWED_EVERY]
+    if seen:
+        ReadyTable.objects.filter(key__in=seen).update(viewed_at=now)
+    return found
+
+
+def block_of(ready_table, i, params, limit):
+    """One section's table: its rows of this page drawn for the table's columns."""
+    head = ready_table.head if ready_table is not None else {"error": "this section is not built yet"}
+    if head.get("error"):
+        return {"error": head["error"]}
+    rows, pager = ready_read.page_rows(ready_table, f"custom-{i}", params, limit)
+    columns, grouped, narrow = head["columns"], head.get("grouped", False), set(head.get("narrow", ()))
+    t = tables.Table(f"custom-{i}", head["title"], ([] if grouped else [("Rig", False)]) + [
+        (h, False) for h, _ in columns])
+    t.narrow = narrow
+    offset = 0 if grouped else 1  # the Rig column
+    at = [k + offset in narrow for k in range(len(columns))]
+    fields = [f for _, f in columns]
+    wide = not any(at)
+    for html, _, _ in rows:
+        data = orjson.loads(html)
+        kept = data["c"]
+        tds = ([kept.get(f, EMPTY) for f in fields] if wide
+               else [narrowed_td(kept.get(f, EMPTY), n) for f, n in zip(fields, at)])
+        first = "" if grouped else data["r"]
+        css = data["s"]
+        t.rows.append(tables.Row([], css, (f'<tr class="{css}">' if css else "<tr>") + first + "".join(tds) + "</tr>"))
+    t.foot = head.get("foot", "")
+    t.pager = pager
+    t.shows = (ready_table.key, {rig for _, _, rig in rows if rig is not None})
+    return {"table": t}
+
+
+def narrowed_td(td, narrow):
+    """A cell's <td> with the class "n" (hidden at narrow widths) when its column is one of those."""
+    if not narrow:
+        return td
+    if td.startswith('<td class="'):
+        end = td.index('"', 11)
+        return f"{td[:end]} n{td[end:]}"
+    return '<td class="n"' + td[3:]

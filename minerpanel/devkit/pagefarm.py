@@ -1,0 +1,134 @@
+"""benchpages' two sides, each a process of its own over one database: the *writer* (the poller's side:
+a farm of N rigs with snapshots made from the simulator's replies, a batch that changes every rig,
+its ready rows written) and the *viewer* (a web process that only serves views: its times and its
+peak memory are the web's alone). rigs/management/commands/benchpages.py drives them, a JSON line
+each way per step.
+"""
+
+import json
+import resource
+import sys
+import time
+
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from minerpanel.devkit.bench import cpu_seconds, snapshot_of
+
+SHAPES = 1000  # distinct simulated rigs; a bigger farm repeats them
+BATCH = 1000  # rigs per write: about what one of the poller's half-second batches holds at 100,000 rigs
+ACROSS_PAGE = "pools"  # a page with a section grouped across rigs (POOL+STATS by URL)
+PAGES = [("/", "/?custom-3-page=2"), ("/overview/", "/overview/?devices-page=2"),
+         (f"/pages/{ACROSS_PAGE}/", f"/pages/{ACROSS_PAGE}/?custom-2-page=2")]
+
+
+def send(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def serve(handler):
+    """Answer the driver's requests (a JSON line each) until it closes our stdin."""
+    for line in sys.stdin:
+        request = json.loads(line)
+        send(handler(request))
+
+
+# ---------------------------------------------------------------- the writer
+
+
+def setup(n):
+    """A fresh farm of ``n`` rigs with snapshots, and the bench user; returns what it holds."""
+    from rigs.models import Rig, Snapshot
+    from rigs.readings.brief import make_brief
+    from rigs.simulators.cgminer import make_rigs
+
+    call_command("migrate", verbosity=0)
+    shapes = [snapshot_of(sim) for sim in make_rigs(min(n, SHAPES), seed=3, flavour=None)]
+    briefs = [make_brief(sections, statuses) for sections, statuses in shapes]
+    now = timezone.now()
+    for start in range(0, n, 5000):
+        rigs = Rig.objects.bulk_create([Rig(name=f"rig{i:06d}", host="127.0.0.1", port=10000 + i % 50000,
+                                            path=str(i)) for i in range(start, min(n, start + 5000))])
+        Snapshot.objects.bulk_create([Snapshot(rig=rig, sections=shapes[i % len(shapes)][0],
+                                               statuses=shapes[i % len(shapes)][1], brief=briefs[i % len(briefs)],
+                                               polled_at=now, last_ok_at=now)
+                                      for i, rig in enumerate(rigs, start)], batch_size=500)
+    User.objects.filter(username="bench").delete()
+    User.objects.create_user("bench", password="bench-password-1")
+    devices = sum(len(shapes[i % len(shapes)][0].get("DEVS") or []) for i in range(n))
+    pools = sum(len(shapes[i % len(shapes)][0].get("POOLS") or []) for i in range(n))
+    attention = sum(1 for i in range(n)
+                    if (briefs[i % len(briefs)].get("health") or {}).get("state") in ("warn", "err"))
+    return {"rigs": n, "devices": devices, "pools": pools, "attention": attention}
+
+
+def full_batch():
+    """A batch that changed every rig: their snapshots stored anew, then their ready rows written, a
+    poller's batch at a time, and the sections across rigs computed (as the poller does when due)."""
+    from custompages import across
+    from rigs.models import Rig, Snapshot
+    from rigs.web import ready
+
+    ids = list(Rig.objects.values_list("id", flat=True))
+    rows_cpu, wall = 0.0, time.perf_counter()
+    for start in range(0, len(ids), BATCH):
+        chunk, now = ids[start:start + BATCH], timezone.now()
+        Snapshot.objects.filter(rig_id__in=chunk).update(polled_at=now, last_ok_at=now)  # the poller's store
+        cpu = cpu_seconds()
+        ready.write(chunk, now=now)  # what the poller's after_batch hook runs
+        rows_cpu += cpu_seconds() - cpu
+    cpu2 = cpu_seconds()
+    across.refresh(timezone.now(), force=True)
+    return {"cpu": rows_cpu, "wall": time.perf_counter() - wall, "across_cpu": cpu_seconds() - cpu2}
+
+
+def keep_pages():
+    """The pages measured, built and marked as viewed (so the poller's side keeps them), here: the viewer
+    builds nothing."""
+    from custompages import page_read
+    from custompages.models import CustomPage
+    from custompages.ready import specs_of
+
+    for page in CustomPage.objects.filter(slug__in=["summary", ACROSS_PAGE]):
+        page_read.ready_tables(specs_of(page), timezone.now())
+    from rigs.web import ready_read
+
+    ready_read.ready_tables(("rigs", "summary", "devs", "pools"), timezone.now())
+
+
+def writer(request):
+    if request["do"] == "setup":
+        out = setup(request["rigs"])
+        cpu = cpu_seconds()
+        keep_pages()
+        out["first_build_cpu"] = cpu_seconds() - cpu
+        return out
+    if request["do"] == "batch":
+        return full_batch()
+    raise ValueError(request)
+
+
+# ---------------------------------------------------------------- the viewer
+
+
+def viewer(request):
+    """Each page and its page 2 viewed ``views`` times: their server times (ms), sizes, and this
+    process's peak RSS so far."""
+    client = Client(SERVER_NAME="localhost")
+    client.login(username="bench", password="bench-password-1")
+    out = {}
+    for pair in PAGES:
+        for path in pair:
+            times = []
+            for _ in range(request.get("views", 1)):
+                t0 = time.perf_counter()
+                r = client.get(path)
+                times.append((time.perf_counter() - t0) * 1000)
+                assert r.status_code == 200, (path, r.status_code)
+            out[path] = {"ms": times, "bytes": len(r.content)}
+    connection.close()
+    return {"pages": out, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

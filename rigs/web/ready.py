@@ -1,0 +1,250 @@
+"""Ready rows: every farm table rendered once, on the poller's side, for every web process to read.
+
+After each stored batch the poller calls write(ids) (a hook: rigs/apps.py). For those rigs only, each
+table kept (a *provider* says which: ready_farm.py the Overview's, custompages/ready.py the custom
+pages') gets their rows again (ReadyRow: HTML, filter text, problem flag, sort columns) and their shares
+of the totals; the tables' totals are kept by differences (shares.py) and their Σ rows drawn again
+(ReadyTable). One transaction a batch. A view then reads one page of rows by an index (ready_read.py).
+
+What changes with time alone (a rig's data going stale while no poll comes, a reason a minute old) is
+written when it turns: each rig's ReadyPart says when (``turns_at``), and a view that finds such rigs
+writes them first (refresh_turned), so pages never show stale data as fresh even with no poller.
+A provider is an object with:
+
+    wanted(now, only) -> {table key: (source, spec)}   the tables kept by rig (``only``: of these keys,
+                                          None: all), what they are built from (a text), and how
+    sections(specs) -> section names      what its rows read of the snapshots
+    build(rigs, specs, now) -> iterable of (key, rig, [row dicts], share)   ``specs``: {key: spec}
+    head(key, sums, spec) -> dict         what the view draws beside the rows (Σ rows, notes)
+"""
+
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig
+from rigs.polling.upsert import upsert
+
+from . import rigdata, shares
+
+log = logging.getLogger("minerpanel.ready")
+
+PROVIDERS = []
+CHUNK = 1000  # rigs per transaction when a whole table is built
+ROW_FIELDS = ("problem", "state", "order", "name", "text", "html", "sys_html")
+
+
+def register(provider):
+    if provider not in PROVIDERS:
+        PROVIDERS.append(provider)
+    return provider
+
+
+def wanted(now, only=None):
+    """{key: (provider, source, spec)} of the tables kept by rig (``only``: of these keys)."""
+    out = {}
+    for provider in PROVIDERS:
+        for key, (source, spec) in provider.wanted(now, only).items():
+            if only is None or key in only:
+                out[key] = (provider, source, spec)
+    return out
+
+
+def by_provider(specs):
+    """[(provider, {key: spec})] in the providers' order."""
+    out = []
+    for provider in PROVIDERS:
+        mine = {key: spec for key, (p, _, spec) in specs.items() if p is provider}
+        if mine:
+            out.append((provider, mine))
+    return out
+
+
+def write(ids, only=None, now=None):
+    """Write again the rows and shares of these rigs in every table kept (``only``: these keys), and
+    the tables' totals: after a stored batch, a command's re-poll, a rig edited. A table never built,
+    or built from another definition, is built whole first. Returns the keys of the tables whose counts,
+    Σ rows or columns changed (a page showing one is pushed even if none of its rigs is in the batch)."""
+    ids = sorted(set(ids))
+    now = now or timezone.now()
+    specs = wanted(now, only)
+    changed = []
+    for key in outdated(specs):
+        rebuild(key, specs[key], now)
+        specs.pop(key)
+        changed.append(key)
+    if ids and specs:
+        changed += _write(ids, specs, now)
+    return changed
+
+
+def outdated(specs):
+    found = dict(ReadyTable.objects.filter(key__in=list(specs)).values_list("key", "source"))
+    return [key for key, (_, source, _) in specs.items() if found.get(key) != source]
+
+
+def rebuild(key, spec, now=None):
+    """Build one table whole, from every rig, under a new generation (the old shares no longer count)."""
+    now = now or timezone.now()
+    provider, source, payload = spec
+    with transaction.atomic():
+        ReadyRow.objects.filter(table=key).delete()
+        ReadyTable.objects.update_or_create(key=key, defaults={
+            "rows": 0, "problems": 0, "bad_rows": 0, "sums": {}, "head": provider.head(key, {}, payload),
+            "source": source,
+            "generation": secrets.token_hex(8), "built_at": now, "exact_at": now})
+    ids = list(Rig.objects.values_list("id", flat=True))
+    for start in range(0, len(ids), CHUNK):
+        _write(ids[start:start + CHUNK], {key: spec}, now, exact=False)
+    log.info("ready rows: %s built for %d rigs", key, len(ids))
+
+
+def _write(ids, specs, now, exact=True):
+    providers = by_provider(specs)
+    names = sorted({name for provider, mine in providers for name in provider.sections(mine)})
+    rigs = rigdata.read(ids, names, now)
+    rows, new = [], {rig.id: {} for rig in rigs}
+    for provider, mine in providers:
+        for key, rig, built, share in provider.build(rigs, mine, now):
+            base = {"table": key, "rig": rig.id, "state": rig.health["state"], "order": rig.order, "name": rig.name}
+            rows.extend({**base, "sys_html": "", **row} for row in built)
+            new[rig.id][key] = share
+    with transaction.atomic():
+        # a write first: SQLite takes its lock here, before anything is read that the write depends on
+        ReadyRow.objects.filter(rig_id__in=ids, table__in=list(specs)).delete()
+        tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs)).order_by("key")}
+        old = dict(ReadyPart.objects.filter(rig_id__in=ids).values_list("rig_id", "sums"))
+        upsert(ReadyRow, rows, [], unique=["table", "rig", "seq"])
+        parts, redo = [], set()
+        for rig in rigs:
+            part = {k: v for k, v in (old.get(rig.id) or {}).items() if k not in specs}
+            for key, table in tables.items():
+                prev = (old.get(rig.id) or {}).get(key)
+                prev = prev[1] if isinstance(prev, list) and prev[0] == table.generation else None
+                share = new[rig.id].get(key)
+                if shares.apply(table.sums, prev, share):
+                    redo.add(key)
+                if share is not None:
+                    part[key] = [table.generation, share]
+            turns = rig.turns_at(now)
+            parts.append({"rig": rig.id, "sums": part,
+                          "turns_at": datetime.fromtimestamp(turns, UTC) if turns is not None else None})
+        upsert(ReadyPart, parts, ["sums", "turns_at"])
+        every = timedelta(seconds=settings.READY_EXACT_EVERY)
+        changed = []
+        for key, table in tables.items():
+            if key in redo or (exact and (table.exact_at is None or now - table.exact_at > every)):
+                table.sums, table.exact_at = exact_sums(key, table.generation), now
+            if finish(table, specs[key], now):
+                changed.append(key)
+    return changed
+
+
+def exact_sums(key, generation):
+    """A table's sums added up from every rig's share (of this generation)."""
+    found = ReadyPart.objects.filter(**{f"sums__{key}__0": generation}).values_list(f"sums__{key}__1", flat=True)
+    return shares.add_up(share for share in found if isinstance(share, dict))
+
+
+def finish(table, spec, now):
+    """The counts and the Σ rows of a table from its sums, saved. ``spec``: (provider, source, spec).
+    True when what a view shows beside the rows changed (its counts, its Σ rows, its columns)."""
+    before = (table.rows, table.problems, table.bad_rows, table.head)
+    table.rows = shares.total(table.sums, "#rows", 0)
+    table.problems = shares.total(table.sums, "#problems", 0)
+    table.bad_rows = shares.total(table.sums, "#bad", 0)
+    table.head = spec[0].head(table.key, table.sums, spec[2])
+    table.built_at = now
+    table.save()
+    return before != (table.rows, table.problems, table.bad_rows, table.head)
+
+
+def counts(rows, bad):
+    """A rig's counts in a table, for its share: rows, problem rows, rows of a rig needing attention
+    (``bad``)."""
+    out = {}
+    if rows:
+        out["#rows"] = len(rows)
+        problems = sum(1 for r in rows if r["problem"])
+        if problems:
+            out["#problems"] = problems
+        if bad:
+            out["#bad"] = len(rows)
+    return out
+
+
+def forget(ids):
+    """Take deleted rigs out of every table's totals (a signal, before the rows go with the rig)."""
+    now = timezone.now()
+    specs = wanted(now)
+    with transaction.atomic():
+        ReadyRow.objects.filter(rig_id__in=ids).delete()
+        parts = list(ReadyPart.objects.filter(rig_id__in=ids).values_list("sums", flat=True))
+        ReadyPart.objects.filter(rig_id__in=ids).delete()
+        tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs)).order_by("key")}
+        for key, table in tables.items():
+            redo = False
+            for part in parts:
+                prev = (part or {}).get(key)
+                if isinstance(prev, list) and prev[0] == table.generation:
+                    redo = shares.apply(table.sums, prev[1], None) or redo
+            if redo:
+                table.sums, table.exact_at = exact_sums(key, table.generation), now
+            finish(table, specs[key], now)
+
+
+def refresh_turned(now=None):
+    """Write again the rigs whose rows turned (stale, a reason's 'since') with no newer poll, and those
+    added without a signal (bulk_create: newer than any written): a view calls this before it reads, so
+    a dead poller never leaves old data looking fresh. Two indexed queries when there is nothing to do."""
+    now = now or timezone.now()
+    ids = list(ReadyPart.objects.filter(turns_at__lte=now).values_list("rig_id", flat=True)[:5 * CHUNK])
+    newest = Rig.objects.order_by("-id").values_list("id", flat=True)[:1]
+    written = ReadyPart.objects.order_by("-rig_id").values_list("rig_id", flat=True)[:1]
+    found = Rig.objects.filter(id__in=newest).exclude(id__in=written).exists()
+    if found:
+        last = ReadyPart.objects.order_by("-rig_id").values_list("rig_id", flat=True).first() or 0
+        ids += list(Rig.objects.filter(id__gt=last).values_list("id", flat=True)[:5 * CHUNK])
+    if ids:
+        write(ids, now=now)
+    return len(ids)
+
+
+DUE = datetime(2000, 1, 1, tzinfo=UTC)  # a rig's turns_at when its rows are to be written at the next read
+
+
+def mark(ids):
+    """Have these rigs' rows written by the next view (refresh_turned) or batch, all in one go: one
+    statement now, however many rigs an admin action or a test saves one by one."""
+    upsert(ReadyPart, [{"rig": i, "sums": {}, "turns_at": DUE} for i in ids], ["turns_at"])
+
+
+def _rig_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        mark([instance.pk])
+
+
+def _rig_deleted(sender, instance, **kwargs):
+    forget([instance.pk])
+
+
+def _snapshot_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        mark([instance.rig_id])
+
+
+def connect():
+    """A rig renamed, moved in the order, enabled or disabled, or a snapshot saved one by one (the admin,
+    tests; the poller's batches call write() themselves): their rows are written at the next read. A rig
+    deleted leaves the totals at once."""
+    from django.db.models.signals import post_save, pre_delete
+
+    from rigs.models import Snapshot
+
+    post_save.connect(_rig_saved, sender=Rig, dispatch_uid="ready-rig-saved")
+    pre_delete.connect(_rig_deleted, sender=Rig, dispatch_uid="ready-rig-deleted")
+    post_save.connect(_snapshot_saved, sender=Snapshot, dispatch_uid="ready-snapshot-saved")

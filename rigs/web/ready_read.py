@@ -1,0 +1,146 @@
+"""Reading ready rows (ready.py) for one view: one page of a table by an indexed query, its counts and
+Σ rows from its ReadyTable. Nothing of the farm is kept in the process between requests.
+
+A table of up to ``limit`` rows is shown whole, in rig order (miner.php's page); a longer one shows
+the problem rows first, then the others, ``limit`` a page; a filter keeps the rows whose text holds
+every word (paging.py has the rules, over plain indices).
+"""
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from minerpanel.tiers import SYS, tier
+from rigs.models import ReadyRow, ReadyTable
+
+from . import paging, ready, tables
+from .overview_tables import DEVICE_COLUMNS, POOL_COLUMNS, SUMMARY_COLUMNS
+from .ready_farm import KEYS
+from .view_models import RIG_COLUMNS, RIGBAR_MAX, RIGBAR_NAMES, rig_bar
+
+BAD = ("warn", "err")
+OWN_ORDER = ("order", "name", "seq")
+PROBLEMS_FIRST = ("-problem", "order", "name", "seq")
+FARM_TABLES = (("rigs", "rigs", "Rigs", RIG_COLUMNS), ("summary", "summary", "Summary", SUMMARY_COLUMNS),
+               ("devs", "devices", "Devices", DEVICE_COLUMNS), ("pools", "pools", "Pools", POOL_COLUMNS))
+
+
+def ready_tables(keys, now, specs=None, turned=True):
+    """{key: ReadyTable} of these tables, each rigs' rows written again first where they turned
+    (``turned``), and a table built whole where it never was, or was from another definition.
+    ``specs``: ready.wanted()'s of these keys, when the caller has them."""
+    if turned:
+        ready.refresh_turned(now)
+    found = {t.key: t for t in ReadyTable.objects.filter(key__in=list(keys))}
+    specs = ready.wanted(now, keys) if specs is None else specs
+    missing = [k for k, (_, source, _) in specs.items() if k not in found or found[k].source != source]
+    for key in missing:
+        ready.rebuild(key, specs[key], now)
+    if missing:
+        found = {t.key: t for t in ReadyTable.objects.filter(key__in=list(keys))}
+    return found
+
+
+def page_rows(ready_table, table_id, params, limit, only_bad=False):
+    """([(html, sys_html, rig id)] of the rows this view shows, in order; paging.Pager, or None when the
+    table is shown whole). ``only_bad``: the rows of rigs needing attention only (the Overview's "problems")."""
+    choice = paging.choice_of(params, table_id)
+    rows = ReadyRow.objects.filter(table=ready_table.key)
+    n, n_problems = ready_table.rows, ready_table.problems
+    if only_bad:
+        rows = rows.filter(problem=True, state__in=BAD)
+        n = n_problems = ready_table.bad_rows
+    if n <= limit and not choice.words and not choice.problems:
+        return list(rows.order_by(*OWN_ORDER).values_list("html", "sys_html", "rig_id")), None
+    total = n
+    if choice.words:
+        for word in choice.words:
+            rows = rows.filter(text__contains=word)
+        total, n_problems = rows.count(), rows.filter(problem=True).count()
+    if choice.problems:
+        rows, total = rows.filter(problem=True), n_problems
+    page, _ = paging.pages_of(total, limit, choice)
+    found = list(rows.order_by(*PROBLEMS_FIRST)[(page - 1) * limit:page * limit].values_list(
+        "html", "sys_html", "rig_id"))
+    return found, paging.pager(table_id, total, n, n_problems, page, len(found), limit, choice, params)
+
+
+def table_of(ready_table, table_id, title, columns, params, limit, sys=False, only_bad=False, cards=False,
+             now=None):
+    """One page of a ready table of built rows as a tables.Table (what templates/_table.html draws)."""
+    now = (now or timezone.now()).timestamp()
+    found, pager = page_rows(ready_table, table_id, params, limit, only_bad)
+    t = tables.Table(table_id, title, columns + ([("Address", False)] if sys else []), cards=cards)
+    t.rows = [tables.Row([], "", tables.with_ages(html[:-5] + extra + "</tr>" if sys else html, now))
+              for html, extra, _ in found]
+    t.pager = pager
+    t.shows = (ready_table.key, {rig for _, _, rig in found})
+    return t
+
+
+def farm_context(user, now=None, problems=False, params=None):
+    """The Overview's tables for one view. ``problems``: only the rows of rigs needing attention (the
+    summary's totals still count every rig; the devices' those shown)."""
+    now = now or timezone.now()
+    found = ready_tables(KEYS, now)
+    params = paging.flat(params or {})
+    sys = tier(user) == SYS
+    out = []
+    for key, table_id, title, columns in FARM_TABLES:
+        t = table_of(found[key], table_id, title, columns, params, settings.TABLE_ROWS, sys and key == "rigs",
+                     problems, cards=key == "rigs", now=now)
+        head = found[key].head or {}
+        t.foot = head.get("foot_bad" if problems and key == "devs" else "foot", "")
+        t.note = head.get("note", "")
+        out.append(t)
+    head = found["rigs"].head or {}
+    return {"attention": head.get("attention", 0), "tables": out, "now": now, "problems": problems,
+            **rig_bar_of(head.get("enabled", 0))}
+
+
+def rigs_block(user, params, limit, now, turned=True):
+    """A custom page's RIGS section: the Overview's Rigs table, one page of it."""
+    found = ready_tables(("rigs",), now, turned=turned)
+    return table_of(found["rigs"], "rigs", "Rigs", RIG_COLUMNS, params, limit, tier(user) == SYS if user else False,
+                    cards=True, now=now)
+
+
+def attention():
+    """How many enabled rigs need attention (the header's count)."""
+    head = ReadyTable.objects.filter(key="rigs").values_list("head", flat=True).first()
+    return (head or {}).get("attention", 0)
+
+
+def farm_states():
+    """[{"pk", "name", "state"}] of the enabled rigs, in the panel's order (the rig bar's buttons)."""
+    found = ReadyRow.objects.filter(table="rigs", rig__enabled=True).order_by(*OWN_ORDER)
+    return [{"pk": pk, "name": name, "state": state}
+            for pk, name, state in found.values_list("rig_id", "name", "state")]
+
+
+def rig_bar_of(enabled=None):
+    """The rig bar of ``enabled`` rigs (None: count them): buttons for a handful, else a filter box
+    offering RIGBAR_NAMES names, in no order (the box finds any rig by any part of its name)."""
+    if enabled is None:  # the rig page's
+        ready.refresh_turned()
+        enabled = (ReadyTable.objects.filter(key="rigs").values_list("head", flat=True).first() or {}).get(
+            "enabled", 0)
+    if enabled <= RIGBAR_MAX:
+        return rig_bar(farm_states(), enabled)
+    names = ReadyRow.objects.filter(table="rigs").values_list("name", flat=True)[:RIGBAR_NAMES]
+    return rig_bar([{"name": name} for name in names], enabled)
+
+
+def neighbours(rig):
+    """(previous, next) enabled rig ids around ``rig`` in the panel's order, wrapping round; None with one."""
+    if not rig.enabled:
+        return None, None
+    rows = ReadyRow.objects.filter(table="rigs", rig__enabled=True).values_list("rig_id", flat=True)
+    later = Q(order__gt=rig.order) | Q(order=rig.order, name__gt=rig.name)
+    earlier = Q(order__lt=rig.order) | Q(order=rig.order, name__lt=rig.name)
+    after = rows.filter(later).order_by(*OWN_ORDER).first() or rows.order_by(*OWN_ORDER).first()
+    before = (rows.filter(earlier).order_by("-order", "-name").first()
+              or rows.order_by("-order", "-name").first())
+    if after is None or after == rig.pk:
+        return None, None
+    return before, after

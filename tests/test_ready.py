@@ -1,0 +1,165 @@
+"""Ready rows (rigs/web/ready.py): the farm tables written on the poller's side, read by a stateless web."""
+
+import asyncio
+import random
+from datetime import timedelta
+from unittest import mock
+
+from django.test import override_settings
+from django.utils import timezone
+
+from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig, Snapshot
+from rigs.readings.brief import make_brief
+from rigs.polling import hooks, poller
+from rigs.web import ready, shares
+
+from .base import BaseTestCase
+from .test_pages import summary
+
+
+def test_totals_kept_by_differences_are_the_totals_added_up_afresh():
+    rng = random.Random(7)
+    parts, sums = {}, {}
+    for step in range(3000):
+        rig = rng.randrange(40)
+        names = rng.sample(["a|x|n", "a|x|hs", "a|y|n", "t|MHS av", "max|x|best", "pools"], rng.randint(0, 6))
+        new = None if rng.random() < 0.1 else {n: rng.choice([0, 1, 3, 2.5, 1e6, 7]) for n in names}
+        lowered = shares.apply(sums, parts.get(rig), new)
+        parts[rig] = new
+        if lowered:  # a largest value fell: added up again, as the writer does
+            sums = shares.add_up(p for p in parts.values() if p)
+        exact = shares.add_up(p for p in parts.values() if p)
+        for name in set(exact) | set(sums):
+            a, b = shares.total(exact, name), shares.total(sums, name)
+            assert (a is None) == (b is None) and (a is None or abs(a - b) < 1e-6), (step, name, a, b)
+            assert type(a) is type(b), (step, name, a, b)  # integers stay integers
+
+
+def test_a_largest_value_that_falls_is_added_up_again():
+    sums = shares.add_up([{"max|x|best": 10}, {"max|x|best": 4}])
+    assert shares.total(sums, "max|x|best") == 10
+    assert shares.apply(sums, {"max|x|best": 4}, {"max|x|best": 5}) is False  # not the largest
+    assert shares.apply(sums, {"max|x|best": 10}, {"max|x|best": 12}) is False  # the largest grew
+    assert shares.total(sums, "max|x|best") == 12
+    assert shares.apply(sums, {"max|x|best": 12}, {"max|x|best": 1}) is True  # it fell: add up again
+
+
+class ReadyRowsTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.client.force_login(self.bob)
+
+    def store(self, rig, accepted, when=None):
+        """As the poller stores a batch: an upsert (no signal), then its hooks."""
+        when = when or timezone.now()
+        sections = {"SUMMARY": [summary(Accepted=accepted)]}
+        Snapshot.objects.update_or_create(rig=rig, defaults={
+            "sections": sections, "brief": make_brief(sections, {}), "polled_at": when, "last_ok_at": when})
+        return hooks.after_batch([rig.id])
+
+    def test_the_totals_follow_each_batch_and_match_a_whole_rebuild(self):
+        rigs = [Rig.objects.create(name=f"t{i}", host=f"10.5.0.{i}") for i in range(5)]
+        for i, rig in enumerate(rigs):
+            self.store(rig, 100 * (i + 1))
+        self.client.get("/overview/")
+        changed = self.store(rigs[2], 1000)  # 300 -> 1000
+        assert "summary" in changed[0]  # the announcement names the tables whose totals changed
+        kept = ReadyTable.objects.get(key="summary")
+        assert ">2,200<" in kept.head["foot"]  # 100 + 200 + 1000 + 400 + 500
+        ready.rebuild("summary", ready.wanted(timezone.now(), ["summary"])["summary"])
+        whole = ReadyTable.objects.get(key="summary")
+        assert (whole.head, whole.rows, whole.problems) == (kept.head, kept.rows, kept.problems)
+
+    def test_a_rig_deleted_leaves_the_totals_and_its_rows_go(self):
+        a, b = (Rig.objects.create(name=n, host=f"10.6.0.{i}") for i, n in enumerate(("da", "db")))
+        self.store(a, 111)
+        self.store(b, 222)
+        assert ">333<" in ReadyTable.objects.get(key="summary").head["foot"]
+        b.delete()
+        assert ">111<" in ReadyTable.objects.get(key="summary").head["foot"]
+        assert not ReadyRow.objects.filter(name="db").exists()
+
+    @override_settings(STALE_AFTER=10)
+    def test_with_no_poller_a_rig_turns_stale_on_the_next_view(self):
+        rig = Rig.objects.create(name="quiet", host="10.7.0.1")
+        long_ago = timezone.now() - timedelta(seconds=30)
+        with mock.patch("django.utils.timezone.now", return_value=long_ago + timedelta(seconds=1)):
+            self.store(rig, 5, when=long_ago)  # written when its data was a second old: fresh
+        assert ReadyPart.objects.get(rig=rig).turns_at < timezone.now()
+        page = self.client.get("/overview/").content.decode()  # no poll since: the view writes it again
+        assert "stale: no answer for 30s" in page or "stale: no answer for 31s" in page
+        assert ReadyPart.objects.get(rig=rig).turns_at is None  # stale stays stale: nothing more to turn
+
+    @override_settings(STALE_AFTER=3600)
+    def test_a_reason_says_since_when_once_it_is_a_minute_old_as_of_each_view(self):
+        from rigs.web.display import clock
+        from rigs.web.view_models import tz
+
+        sections = {"SUMMARY": [summary()], "DEVS": [{"ASC": 0, "Name": "BTB", "ID": 0, "Status": "Sick"}]}
+        brief = make_brief(sections, {})
+        first_seen = brief["health"]["reasons"][0]["since"]
+        Snapshot.objects.create(rig=self.rig, sections=sections, brief=brief, polled_at=timezone.now(),
+                                last_ok_at=timezone.now())
+        page = self.client.get("/overview/").content.decode()
+        assert "ASC 0 Sick</td>" in page  # seen just now: no "since"
+        later = timezone.now() + timedelta(seconds=90)
+        with mock.patch("django.utils.timezone.now", return_value=later):  # the same rows, viewed later
+            page = self.client.get("/overview/").content.decode()
+            assert not ReadyPart.objects.filter(turns_at__lte=later).exists()  # not written again
+        assert f"ASC 0 Sick since {clock(first_seen, tz())[:5]}</td>" in page
+
+    def test_rigs_saved_without_the_poller_are_written_at_the_next_read(self):
+        Rig.objects.bulk_create([Rig(name=f"bulk{i}", host=f"10.8.1.{i}") for i in range(3)])  # no signals
+        page = self.client.get("/overview/").content.decode()
+        assert all(f">bulk{i}<" in page for i in range(3))
+        self.rig.name = "renamed"
+        self.rig.save()
+        assert ">renamed<" in self.client.get("/overview/").content.decode()
+
+    def test_the_address_is_for_sys_users_only_from_the_same_rows(self):
+        self.store(self.rig, 1)
+        assert "10.0.0.5:4028" not in self.client.get("/overview/").content.decode()
+        self.client.force_login(self.alice)
+        page = self.client.get("/overview/").content.decode()
+        assert '<td class="n" data-label="Address">10.0.0.5:4028</td></tr>' in page
+        assert ReadyRow.objects.filter(table="rigs").count() == 1
+
+    def test_a_page_grouped_across_rigs_is_computed_on_the_poller_side_when_due(self):
+        from custompages import across
+        from custompages.models import CustomPage, PageSection
+
+        page = CustomPage.objects.create(name="g", slug="g")
+        PageSection.objects.create(page=page, section="POOL", fields="URL\nAccepted", group="URL",
+                                   calc="Accepted=sum")
+        pools = [{"POOL": 0, "URL": "stratum+tcp://one:3333", "Status": "Alive", "Accepted": 5}]
+        self.snapshot(sections={"POOLS": pools})
+        assert "<td>5</td>" in self.client.get("/pages/g/").content.decode()  # the first view builds it
+        other = Rig.objects.create(name="rig-b", host="10.0.0.9")
+        self.snapshot(rig=other, sections={"POOLS": [dict(pools[0], Accepted=7)]})
+        with override_settings(READY_GLOBAL_EVERY=3600):
+            assert across.after_batch([other.id]) == []  # not due
+        assert "<td>12</td>" not in self.client.get("/pages/g/").content.decode()
+        with override_settings(READY_GLOBAL_EVERY=0.001):
+            assert across.after_batch([other.id]) == [f"page:{page.pk}:0"]
+        assert "<td>12</td>" in self.client.get("/pages/g/").content.decode()
+
+
+def test_the_poller_announces_a_batch_once(monkeypatch):
+    """Over the channel layer when it is shared; under serve without one, its stdout line only."""
+    from channels.layers import InMemoryChannelLayer
+
+    sent, said = [], []
+
+    class Shared:
+        async def group_send(self, group, message):
+            sent.append(message)
+
+    monkeypatch.setattr(hooks.after_batch, "functions", [lambda ids: ["summary"]])
+    monkeypatch.setattr("channels.layers.get_channel_layer", lambda: Shared())
+    asyncio.run(poller.stored([3, 1], lambda ids, tables: said.append(ids)))
+    assert sent == [{"type": "rigs.updated", "rigs": [3, 1], "tables": ["summary"]}] and said == []
+    memory = InMemoryChannelLayer()
+    monkeypatch.setattr("channels.layers.get_channel_layer", lambda: memory)
+    monkeypatch.setattr(memory, "group_send", lambda *a: sent.append(a))
+    asyncio.run(poller.stored([2], lambda ids, tables: said.append((ids, tables))))
+    assert said == [([2], ["summary"])] and len(sent) == 1
