@@ -10,8 +10,8 @@ from django.utils import timezone
 from minerpanel.asgi import application
 from rigs import live
 from rigs.models import Rig, Snapshot
-from rigs.readings.brief import make_brief
 from rigs.polling.poller import GROUP
+from rigs.readings.brief import make_brief
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
