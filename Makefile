@@ -10,6 +10,9 @@ PORT ?= 8000
 # The suite's coverage floor (percent of the statements of minerpanel, rigs, custompages and watch;
 # [tool.coverage] in pyproject.toml): measured at 84.7 % without the browser tests. Raise it, never lower it.
 COVERAGE_FLOOR := 84
+# pytest-xdist workers for the SQLite suite: 0 runs it in one process (the default until
+# tests/browser/test_scale_out.py holds under load: README, Dependencies); TEST_WORKERS=2 uses both cores.
+TEST_WORKERS ?= 0
 
 # uPlot (the charts), fetched from npm into an ignored folder that whitenoise serves; no CDN.
 UPLOT_VERSION := 1.6.32
@@ -64,7 +67,7 @@ lint: $(VENV)/.test
 
 test: $(VENV)/.test chromium engines $(UPLOT)
 	$(MAKE) lint
-	$(BIN)/python -m pytest -q -rs --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(BIN)/python -m pytest -q -rs -n $(TEST_WORKERS) --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 	$(MAKE) test-engines
 
 # Everything but the browser tests again, on PostgreSQL and Redis started for the run (they skip, saying why, without).

@@ -1,8 +1,11 @@
 """The built-in pages: miner.php's own ($sys_pages: Summary, Kano, Mobile, Stats, Pools,
 DevNot, DevDet, Proto, with their sums and extensions), then the manual's examples
-($mobilepage/$mobilesum and the Pools page with $poolsext, the listings' typos fixed), and
-pages for ckpool and XMRigCC rigs. Fields, totals and the extension as miner.php has them,
-one per line; the panel's own fields (POOL 'In Use', DEVS 'Late Share') are on Summary."""
+($mobilepage/$mobilesum and the Pools page with $poolsext, the listings' typos fixed), and the
+pages the drivers declare for their kinds (``CUSTOM_PAGES``: a pool's, a fleet's). Fields, totals and
+the extension as miner.php has them, one per line; the panel's own fields (POOL 'In Use', DEVS
+'Late Share') are on Summary."""
+
+from rigs import drivers
 
 
 def lines(*items):
@@ -241,36 +244,10 @@ MANUAL_POOLS = {
     ],
 }
 
-CKPOOL = {
-    "name": "ckpool", "slug": "ckpool", "order": 30, "public": False,
-    "sections": [
-        {"section": "DATE"},
-        {"section": "POOLSTATUS", "title": "Pools",
-         "fields": "Users\nWorkers\nIdle\nMHS 1m\nMHS 1hr\nMHS 1d\nDifficulty Accepted=Accepted\nBest Share\n"
-                   "Round Diff%\nListener\nStratifier\nGenerator",
-         "totals": "Users\nWorkers\nMHS 1m\nMHS 1hr\nMHS 1d"},
-        {"section": "USERS+WORKERS", "title": "Workers",
-         "fields": "USERS.User=User\nWORKERS.Worker=Worker\nWORKERS.MHS 1m=MHS 1m\nWORKERS.MHS 1hr=MHS 1hr\n"
-                   "GEN.Part=% of user\nWORKERS.Shares=Shares\nWORKERS.Best Share=Best Share\n"
-                   "WORKERS.Last Share Time=Last Share Time",
-         "totals": "WORKERS.MHS 1m\nWORKERS.MHS 1hr\nWORKERS.Shares",
-         "gen": "Part=round(100*WORKERS.MHS 1hr/max(USERS.MHS 1hr,0.000001),1)",
-         "sort": "USERS.User\nWORKERS.Worker"},
-    ],
-}
-
-FLEET = {
-    "name": "XMRigCC", "slug": "xmrigcc", "order": 40, "public": False,
-    "sections": [
-        {"section": "DATE"},
-        {"section": "CLIENTS", "title": "XMRigCC miners",
-         "fields": "Client\nStatus\nMHS 10s\nMHS 1m\nMHS 15m\nAccepted\nRejected\nPool\nAlgorithm\nVersion\n"
-                   "Elapsed\nCPU\nGPUs",
-         "totals": "MHS 10s\nMHS 1m\nMHS 15m\nAccepted\nRejected"},
-    ],
-}
-
-PAGES = [*MINERPHP, CKPOOL, FLEET, MANUAL_MOBILE, MANUAL_POOLS]
+def pages():
+    """Every built-in page: miner.php's, the drivers' own (a pool's, a fleet's: their CUSTOM_PAGES), the
+    manual's examples."""
+    return [*MINERPHP, *drivers.custom_pages(), MANUAL_MOBILE, MANUAL_POOLS]
 
 
 def create(CustomPage, PageSection, data):

@@ -15,7 +15,7 @@ from rigs import drivers
 FIELDS = Path(__file__).with_name("fields.json")
 PREFIX = {"SUMMARY": ["SUMMARY"], "POOLS": ["POOL"], "DEVS": ["DEVS", "EDEVS"], "NOTIFY": ["NOTIFY"],
           "DEVDETAILS": ["DEVDETAILS"], "STATS": ["STATS", "ESTATS"], "COIN": ["COIN"], "CONFIG": ["CONFIG"],
-          "USBSTATS": ["USBSTATS"], **{section: [section] for section in drivers.page_sections()}}
+          "USBSTATS": ["USBSTATS"], "RIGS": ["RIGS"], **{section: [section] for section in drivers.page_sections()}}
 
 # the panel's own fields (custompages.render.add_markers)
 MARKERS = {"In Use", "POOL.In Use", "Late Share", "DEVS.Late Share", "EDEVS.Late Share"}

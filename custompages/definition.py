@@ -21,6 +21,11 @@ STANDARD = {
     # added by add_sections() when the app starts
 }
 FIXED = {"DATE", "RIGS"}
+# Where each rig stands (the farm app's farm.scope.places_of): fields of a rig's RIGS record, named
+# RIGS.Site, RIGS.Rack, RIGS.Position ("row,column", empty outside a slot) and RIGS.Tags (the tag
+# names, comma-separated). They are in the field catalogue; custompages/render.py puts them in each
+# rig's inputs (wired by the lead with the web read path).
+RIG_PLACE_FIELDS = ("Site", "Rack", "Position", "Tags")
 
 # Allowed joins and how rows pair up (miner.php's joinsections()).
 JOINS = {

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "rigs",
     "custompages",
     "watch",
+    "farm",
+    "automation",
 ]
 
 MIDDLEWARE = [
@@ -295,3 +297,21 @@ NOTIFY_RETRIES = int(envfloat("NOTIFY_RETRIES", 5))     # tries after the first
 NOTIFY_BACKOFF = envfloat("NOTIFY_BACKOFF", 30)         # seconds before the first retry, doubling
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")    # /metrics with "Authorization: Bearer <token>"
 METRICS_ALLOW = envlist("METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])  # ... or from these networks
+
+# Sites, racks, the rack map and maintenance (farm/)
+FARM_CSV_MAX_BYTES = int(envfloat("FARM_CSV_MAX_BYTES", 5 * 1024 * 1024))  # a placement CSV larger is refused
+FARM_CSV_MAX_ROWS = int(envfloat("FARM_CSV_MAX_ROWS", 100_000))             # ... and one with more lines
+MAP_PUSH_GAP = envfloat("MAP_PUSH_GAP", 5)           # seconds between two live pushes of the rack map, at least
+MAP_WALL_SECONDS = int(envfloat("MAP_WALL_SECONDS", 30))  # a wall screen (/map/?wall=1) shows each site this long
+
+# Automation, curtailment, price feeds, energy (issue 26 §3-5, 7): the defaults of the one "Automation
+# settings" row (the admin edits it; these apply until it is first saved)
+AUTOMATION_ENABLED = envbool("AUTOMATION_ENABLED", False)      # the global switch: off until an operator turns it on
+AUTOMATION_DRY_RUN = envbool("AUTOMATION_DRY_RUN", True)       # when on: only record what the rules would do
+AUTOMATION_MAX_PER_HOUR = int(envfloat("AUTOMATION_MAX_PER_HOUR", 3))   # actions per rig per hour, at most
+AUTOMATION_SITE_PERCENT = envfloat("AUTOMATION_SITE_PERCENT", 10)       # % of a site's rigs acted on at once
+AUTOMATION_COOLDOWN_MINUTES = envfloat("AUTOMATION_COOLDOWN_MINUTES", 15)  # after each action on a rig
+AUTOMATION_IN_POLLER = envbool("AUTOMATION_IN_POLLER", True)   # on the lead poller's rounds (else: `automate`)
+PRICE_FEED_TIMEOUT = envfloat("PRICE_FEED_TIMEOUT", 10)        # seconds for one price feed request, all in
+PRICE_FEED_MAX_BYTES = int(envfloat("PRICE_FEED_MAX_BYTES", 1024 * 1024))  # a longer reply is refused
+ENERGY_CURRENCY = os.environ.get("ENERGY_CURRENCY", "USD")     # the tariffs' and price feeds' currency, as shown

@@ -32,7 +32,7 @@ def join_tier(user, name):
 
     group = Group.objects.get_or_create(name=name)[0]
     if name == SYS:
-        perms = Permission.objects.filter(content_type__app_label__in=["rigs", "custompages"])
+        perms = Permission.objects.filter(content_type__app_label__in=["rigs", "custompages", "farm", "automation"])
         for perm in EXPLICIT_ONLY:
             app, _, codename = perm.partition(".")
             perms = perms.exclude(content_type__app_label=app, codename=codename)

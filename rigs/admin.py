@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from . import drivers
-from .models import AuditEntry, Rig, Snapshot
+from .models import AuditEntry, Curtailment, NominalPower, Rig, Snapshot
 
 
 def connection_fieldsets():
@@ -91,4 +91,31 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NominalPower)
+class NominalPowerAdmin(admin.ModelAdmin):
+    """The nominal power by model: the estimate for a rig whose firmware reports no power (marked estimated)."""
+
+    list_display = ("pattern", "watts", "terahash", "efficiency", "source")
+    search_fields = ("pattern", "source")
+
+    @admin.display(description="J/TH")
+    def efficiency(self, obj):
+        return f"{obj.watts / obj.terahash:.1f}" if obj.terahash else "–"
+
+
+@admin.register(Curtailment)
+class CurtailmentAdmin(admin.ModelAdmin):
+    """What was curtailed, how, why and until when (written by rigs/control/curtail.py: read-only here)."""
+
+    list_display = ("rig", "how", "value", "reason", "actor", "started_at", "until", "ended_at", "read_back")
+    list_filter = ("how", "ended_at")
+    search_fields = ("rig__name", "reason", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

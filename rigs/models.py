@@ -10,9 +10,7 @@ from django.utils import timezone
 from minerpanel.encryption import EncryptedField
 from rigs import drivers
 from rigs.drivers import fastjson
-from rigs.readings.figures import figures
 from rigs.readings.freshness import reachability
-from rigs.readings.health import DEFAULT_LIMITS, assess
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
@@ -235,46 +233,6 @@ class Snapshot(models.Model):
         return ((now or timezone.now()) - self.last_ok_at).total_seconds()
 
 
-def health_limits(temp_warn=None, temp_err=None):
-    """Health thresholds from the settings, with a rig's own temperatures (every key of health's
-    DEFAULT_LIMITS, so ``assess`` takes them as they are)."""
-    return {**DEFAULT_LIMITS,
-            "temp_warn": temp_warn if temp_warn is not None else settings.TEMP_WARN,
-            "temp_err": temp_err if temp_err is not None else settings.TEMP_ERROR,
-            "chip_warn": settings.TEMP_CHIP_WARN, "chip_err": settings.TEMP_CHIP_ERROR,
-            "hashrate_share": settings.HEALTH_HASHRATE_SHARE, "hw_pct": settings.HEALTH_HW_PCT,
-            "reject_pct": settings.HEALTH_REJECT_PCT, "late_shares": settings.CHECK_LAST_SHARE}
-
-
-def make_brief(sections, statuses, kind="cgminer", previous=None, limits=None, now=None):
-    """What the poller works out of a snapshot once, so no page has to: the normalised figures,
-    the health, and the times of the readings (``previous``: the rig's last brief's "health" and
-    "history", for a reason's first-seen time and the recent median). The sections themselves are
-    read from the snapshot's ``sections`` by key (a copy here cost the poller and the database
-    as much again)."""
-    when = {}  # (plain statements: a comprehension is a function call of its own, every rig, every round)
-    for command in ("devs", "summary"):
-        status = statuses.get(command)
-        if isinstance(status, dict):
-            when[command] = status.get("When")
-    previous = previous or {}
-    reasons = (previous.get("health") or {}).get("reasons") or []
-    since = {r.get("key"): r.get("since") for r in reasons if isinstance(r, dict)} if reasons else {}
-    figs = figures(kind, sections)
-    health = assess(kind, sections, statuses, figs, previous.get("history") or [], since,
-                    int(now if now is not None else timezone.now().timestamp()), limits or health_limits(),
-                    previous.get("fans") or [])
-    brief = {
-        "when": when,
-        "figures": figs,
-        "health": {"state": health["state"], "reasons": health["reasons"]},
-        "history": health["history"],
-    }
-    if health["fans"]:  # the fans seen spinning, for the next poll's "fan N stopped"
-        brief["fans"] = health["fans"]
-    return brief
-
-
 class PollerLease(models.Model):
     """Which `pollrigs` process polls a shard, until when; renewed with every write (rigs/polling/lease.py)."""
 
@@ -284,6 +242,55 @@ class PollerLease(models.Model):
 
     def __str__(self):
         return f"shard {self.shard}: {self.owner} until {self.expires:%H:%M:%S}"
+
+
+class NominalPower(models.Model):
+    """A model's nominal power, for the rigs whose firmware reports none (issue 26 §5): the figures
+    estimate their power from it, marked as estimated. ``pattern`` is matched, without regard to case,
+    against the model the rig reports (VERSION Type/PROD/MODEL, a device's Model, LuxOS CONFIG Model...):
+    a plain text matches where it is contained, words in any spacing ("S19j Pro" matches "Antminer
+    S19J-Pro"); the longest pattern that matches wins."""
+
+    pattern = models.CharField(max_length=100, unique=True,
+                               help_text="Part of the model name the miner reports, e.g. \"S19j Pro\" or "
+                                         "\"Avalon Q\"; the longest matching pattern wins.")
+    watts = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100000)],
+                                        help_text="Nominal power at the wall, W.")
+    terahash = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)],
+                                 help_text="Nominal hashrate, TH/s (for the estimated efficiency).")
+    source = models.CharField(max_length=300, blank=True, help_text="Where the figures come from.")
+
+    class Meta:
+        verbose_name = "nominal power of a model"
+        verbose_name_plural = "nominal power by model"
+        ordering = ["pattern"]
+
+    def __str__(self):
+        return f"{self.pattern}: {self.watts} W"
+
+
+class Curtailment(models.Model):
+    """One curtailment of one rig by rigs/control/curtail.py (a schedule, a price, a person): how, why,
+    the usual power setting to set back, from when to when, and what the rig read back."""
+
+    rig = models.ForeignKey(Rig, on_delete=models.CASCADE, related_name="curtailments")
+    how = models.CharField(max_length=10)  # sleep, power
+    value = models.CharField(max_length=40, blank=True)  # the power target or mode
+    restore = models.CharField(max_length=40, blank=True)  # the usual setting read before (a power target...)
+    reason = models.CharField(max_length=200, blank=True)
+    actor = models.CharField(max_length=150)
+    started_at = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    read_back = models.BooleanField(null=True)  # what the poll after the command showed: curtailed, not, unknown
+    # the rig's power just before (reported, else estimated): the energy not used is this × the time curtailed
+    watts_before = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["rig", "ended_at"], name="rigs_curtail_open")]
+
+    def __str__(self):
+        return f"{self.rig_id} {self.how} {self.value} since {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class ReadyTable(models.Model):

@@ -84,6 +84,10 @@
     plot(box, "Temperature (hottest board, hottest chip)", width, data.t, [
       {label: "board °C", data: data.temp, value: fixed(" °C", 1)},
       {label: "chip °C", data: data.chip_temp || data.t.map(function () { return null; }), value: fixed(" °C", 1)}]);
+    if ((data.power || []).some(function (v) { return v != null; })) {
+      plot(box, "Power (reported, else estimated from the model's nominal power)", width, data.t, [
+        {label: "power", data: data.power, value: fixed(" W", 0)}]);
+    }
     plot(box, "Rejects, hardware errors and the pool in use", width, data.t, [
       {label: "rejected", data: data.rej_pct, value: fixed(" %", 2)},
       {label: "HW errors", data: data.hw_pct, value: fixed(" %", 2)},

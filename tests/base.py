@@ -2,7 +2,8 @@ from django.contrib.auth.models import Group, User
 from django.test import TestCase
 from django.utils import timezone
 
-from rigs.models import Rig, Snapshot, make_brief
+from rigs.models import Rig, Snapshot
+from rigs.readings.brief import make_brief
 
 
 class BaseTestCase(TestCase):

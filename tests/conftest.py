@@ -158,4 +158,4 @@ def builtin_pages(db):
 
     from custompages import builtin
 
-    builtin.add_missing(apps, builtin.PAGES)
+    builtin.add_missing(apps, builtin.pages())

@@ -9,7 +9,8 @@ from django.test import Client, override_settings
 from custompages.models import CustomPage, PageSection
 from minerpanel.devkit.bench import snapshot_of
 from minerpanel.models import ApiToken
-from rigs.models import AuditEntry, Rig, Snapshot, make_brief
+from rigs.models import AuditEntry, Rig, Snapshot
+from rigs.readings.brief import make_brief
 from rigs.simulators.cgminer import SimRig
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -15,3 +15,4 @@ def test_every_field_is_known_bare_and_with_the_prefixes_of_its_section():
     known = catalogue.known_fields()
     assert {"MHS av", "SUMMARY.MHS av", "POOL.Difficulty Accepted", "EDEVS.Temperature", "WORKERS.MHS 1m",
             "CLIENTS.Client", "SUMMARY.Hashrate av", "POOL.In Use", "#"} <= known
+    assert {"RIGS.Site", "RIGS.Rack", "RIGS.Position", "RIGS.Tags"} <= known  # where each rig stands (farm)

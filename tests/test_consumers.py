@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from minerpanel.asgi import application
 from rigs import live
-from rigs.models import Rig, Snapshot, make_brief
+from rigs.models import Rig, Snapshot
 from rigs.polling.poller import GROUP
+from rigs.readings.brief import make_brief
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -146,7 +147,7 @@ def test_public_custom_pages_push_to_anonymous_visitors():
 
 
 def test_a_problems_only_page_gets_problems_only_pushes():
-    from rigs.models import make_brief
+    from rigs.readings.brief import make_brief
 
     bob = User.objects.create_user("bob", password="x")
     now = timezone.now()

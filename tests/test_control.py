@@ -226,13 +226,33 @@ def test_bulk_lists_only_the_rigs_a_command_applies_to(users):
 
 
 def test_a_pool_url_needs_a_real_port():
-    from rigs.control import commands
+    from rigs.control import commands, params
 
     c = commands.COMMANDS["addpool"]
-    url = next(p for p in c.params if p.kind == "url")
+    values = {"user": "u", "password": "p"}
     for good in ("stratum+tcp://pool.example.org:3333", "stratum+tcp://pool.example.org", "stratum+ssl://[::1]:443",
                  "stratum+tcp://[2001:db8::1]"):
-        assert commands._clean_one(url, good, c, {}) == good
+        assert params.clean(c, {**values, "url": good}, {})["url"] == good
     for bad in ("stratum+tcp://pool.example.org:99999", "stratum+tcp://pool.example.org:0", "stratum+tcp://h.example:x"):
-        with pytest.raises(ValueError, match="port"):
-            commands._clean_one(url, bad, c, {})
+        with pytest.raises(params.Invalid, match="url: the port must be a number from 1 to 65535"):
+            params.clean(c, {**values, "url": bad}, {})
+
+
+def test_a_commands_parameters_are_one_django_form_for_the_page_and_the_checks():
+    from django import forms as django_forms
+
+    from rigs.control import commands, params
+
+    gpufan = commands.COMMANDS["gpufan"]
+    form_class = params.form_class(gpufan)
+    assert issubclass(form_class, django_forms.Form) and list(form_class.base_fields) == ["device", "percent"]
+    percent = form_class.base_fields["percent"]
+    assert (percent.required, percent.widget.input_type, percent.widget.attrs) == (
+        True, "number", {"min": 0, "max": 100, "step": "1"})
+    sections = {"DEVS": [{"GPU": 0}, {"GPU": 2}, {"ASC": 1}]}
+    bound = form_class({"device": "2", "percent": "40"}, sections)
+    assert bound.is_valid() and bound.cleaned_data == {"device": 2, "percent": 40}
+    assert bound.fields["device"].widget.choices == [("0", "GPU 0"), ("2", "GPU 2")]  # offered from the snapshot
+    refused = form_class({"device": "1", "percent": "101"}, sections)
+    assert not refused.is_valid()
+    assert refused.first_errors() == {"device": "the rig has no GPU 1", "percent": "must be between 0 and 100"}

@@ -184,7 +184,8 @@ class NormalisedFiguresOnPagesTest(BaseTestCase):
     def setUp(self):
         super().setUp()
         from rigs.drivers import xmrig
-        from rigs.models import Snapshot, make_brief
+        from rigs.models import Snapshot
+        from rigs.readings.brief import make_brief
         from rigs.simulators.xmrig import XmrigSim
 
         sections, statuses = snapshot_of(SimRig(flavour="cgminer", devices=2, pools=2))

@@ -16,7 +16,6 @@ from django.conf import settings
 
 from rigs import demo
 from rigs.models import Rig
-from rigs.simulators.cgminer import demo_rigs as demo_rigs_of_the_simulator
 from tests.conftest import sqlite_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,7 +169,7 @@ def test_the_demo_starts_elsewhere_when_its_ports_are_taken_and_moves_with_DEMO_
 
 @pytest.mark.django_db
 def test_a_block_where_one_of_your_rigs_is_registered_is_skipped():
-    sims = demo_rigs_of_the_simulator()
+    sims = demo.plan()
     assert not demo.used_by_others(sims, 26000)
     Rig.objects.create(name="mine", host="127.0.0.1", port=26000 + 12)  # the Antminer's web port
     assert demo.used_by_others(sims, 26000) and not demo.used_by_others(sims, 26020)

@@ -51,7 +51,7 @@ from django.contrib.auth.models import Group, User  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
 from rigs import control  # noqa: E402
-from rigs.control import commands, running  # noqa: E402
+from rigs.control import commands, params, running  # noqa: E402
 from rigs.models import Rig  # noqa: E402
 from rigs.simulators.cgminer import SimRig  # noqa: E402
 
@@ -85,11 +85,11 @@ class AnonymousFloodTestCase(BaseTestCase):
 
 def test_a_numeric_zero_is_a_value():
     sections = {"POOLS": [{"POOL": 0}, {"POOL": 1}], "DEVS": [{"ASC": 0, "ID": 0}]}
-    assert commands.clean(commands.COMMANDS["switchpool"], {"pool": 0}, sections) == {"pool": 0}
-    assert commands.clean(commands.COMMANDS["ascenable"], {"device": 0}, sections) == {"device": 0}
-    assert commands.clean(commands.COMMANDS["failover-only"], {"enabled": False}, sections) == {"enabled": False}
-    with pytest.raises(commands.Invalid, match="required"):
-        commands.clean(commands.COMMANDS["switchpool"], {"pool": None}, sections)
+    assert params.clean(commands.COMMANDS["switchpool"], {"pool": 0}, sections) == {"pool": 0}
+    assert params.clean(commands.COMMANDS["ascenable"], {"device": 0}, sections) == {"device": 0}
+    assert params.clean(commands.COMMANDS["failover-only"], {"enabled": False}, sections) == {"enabled": False}
+    with pytest.raises(params.Invalid, match="required"):
+        params.clean(commands.COMMANDS["switchpool"], {"pool": None}, sections)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,7 +3,7 @@
 import json
 
 from rigs.drivers.cgminer.protocol import parse_reply
-from rigs.models import make_brief
+from rigs.readings.brief import make_brief
 from rigs.readings.figures import figures
 from rigs.readings.health import assess, pool_reasons, with_reachability
 from rigs.simulators.cgminer import SimRig

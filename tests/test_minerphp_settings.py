@@ -82,7 +82,7 @@ class SettingsTests(BaseTestCase):
         return self.client.get("/overview/").content.decode(), self.client.get(f"/rigs/{self.rig.pk}/").content.decode()
 
     def test_check_last_share_off_on_the_summary_page_and_in_health(self):
-        from rigs.models import health_limits, make_brief
+        from rigs.readings.brief import health_limits, make_brief
 
         with override_settings(CHECK_LAST_SHARE=False):
             self.late_pages()

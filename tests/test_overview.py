@@ -1,6 +1,7 @@
 """The Overview's fixed tables: what they read after a batch, and their totals."""
 
-from rigs.models import Rig, Snapshot, make_brief
+from rigs.models import Rig, Snapshot
+from rigs.readings.brief import make_brief
 
 from .base import BaseTestCase
 from .test_pages import summary

@@ -2,7 +2,8 @@ import time
 
 from django.test import override_settings
 
-from rigs.models import AuditEntry, Rig, Snapshot, make_brief
+from rigs.models import AuditEntry, Rig, Snapshot
+from rigs.readings.brief import make_brief
 
 from .base import BaseTestCase
 

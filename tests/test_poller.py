@@ -240,7 +240,7 @@ def test_a_nul_in_a_rigs_string_is_stored_as_a_replacement_character_not_a_faile
 
 def test_a_brief_that_fails_for_one_rig_costs_that_rig_its_brief_not_the_batch(caplog):
     a, b = (Rig.objects.create(name=n, host="127.0.0.1", port=p) for n, p in (("a", 1), ("b", 2)))
-    from rigs.models import make_brief as real
+    from rigs.readings.brief import make_brief as real
 
     def failing(sections, *args, **kw):
         if "BOOM" in sections:
@@ -251,10 +251,10 @@ def test_a_brief_that_fails_for_one_rig_costs_that_rig_its_brief_not_the_batch(c
     for _ in range(2):
         poller.store([poller.Result(a.id, True, sections={"BOOM": [{}], "SUMMARY": [{"MHS 5s": 1}]}),
                       poller.Result(b.id, True, sections={"SUMMARY": [{"Accepted": 5}]})], recent=recent)
-        with mock.patch("rigs.models.make_brief", failing):
+        with mock.patch("rigs.polling.poller.make_brief", failing):
             poller.store([poller.Result(a.id, True, sections={"BOOM": [{}]}),
                           poller.Result(b.id, True, sections={"SUMMARY": [{"Accepted": 5}]})], recent=recent)
-        with mock.patch("rigs.models.make_brief", failing):  # a failure that goes on is logged once
+        with mock.patch("rigs.polling.poller.make_brief", failing):  # a failure that goes on is logged once
             poller.store([poller.Result(a.id, True, sections={"BOOM": [{}]})], recent=recent)
     brief = Snapshot.objects.get(rig=a).brief
     assert brief["health"]["state"] == "err" and brief["history"] == [1e6, 1e6]  # the rig's hashrates kept
@@ -312,7 +312,7 @@ def test_numbers_beyond_a_floats_range_neither_fail_the_batch_nor_the_pages():
 
     from custompages import builtin
 
-    builtin.add_missing(apps, builtin.PAGES)  # an earlier transactional test's flush removed them
+    builtin.add_missing(apps, builtin.pages())  # an earlier transactional test's flush removed them
     for url in ("/", "/overview/", f"/rigs/{odd.id}/", f"/rigs/{raw.id}/", "/pages/mobile/"):
         assert client.get(url).status_code == 200, url
     assert ">444<" in client.get("/overview/").content.decode()
@@ -350,3 +350,23 @@ def test_benchpoll_refuses_a_command_the_poller_does_not_ask():
 
     with pytest.raises(CommandError, match="sumary"):
         call_command("benchpoll", rigs=1, commands="sumary")
+
+
+def test_the_targets_connection_settings_are_the_drivers_fields_asked_as_they_are():
+    """The drivers' FIELDS are the one list: the poller's Target holds their union and its query asks
+    exactly those columns besides its own."""
+    import dataclasses
+
+    from rigs import drivers
+    from rigs.polling import target
+
+    wanted = drivers.connection_fields()
+    assert set(wanted) == {"host", "port", "username", "token", "web_port", "path", "logdir"}
+    own = {name for name, _ in target.OWN} | {"wanted", "health_limits", "raws"}
+    assert {f.name for f in dataclasses.fields(target.Target)} - own == set(wanted)
+    assert target.columns()[len(target.OWN):] == wanted
+    rig = Rig.objects.create(name="x", host="127.0.0.1", port=4029, kind="antminer", web_port=8080, username="root",
+                             token="s3cret")
+    (t,) = poller.load_targets()
+    assert (t.id, t.kind, t.host, t.port, t.web_port, t.username, t.token, t.path, t.joins, t.error) == (
+        rig.id, "antminer", "127.0.0.1", 4029, 8080, "root", "s3cret", "", None, "")

@@ -22,9 +22,7 @@ from minerpanel.tiers import SYS, join_tier
 from rigs import demo
 from rigs.models import AuditEntry
 from rigs.polling import poller
-from rigs.simulators import xmrigcc as xmrigcc_sim
-from rigs.simulators.cgminer import SimRig, demo_rigs
-from tests.waiting import wait_for
+from rigs.simulators.cgminer import SimRig
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 ADDRESS = "http://127.0.0.1:8000"  # where the README's examples find the panel
@@ -93,21 +91,18 @@ def demo_rigs_served(transactional_db, builtin_pages, settings):
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    sims = demo_rigs()
-    rigs = demo.wanted(sims)
+    plan = demo.plan()
+    rigs = demo.wanted(plan)
     for base in demo.candidate_bases(random.randrange(12000, 30000, demo.BLOCK), demo.ephemeral_range()):
         try:
-            servers, cc = asyncio.run_coroutine_threadsafe(demo.listen(sims, rigs, base), loop).result(10)
+            served = asyncio.run_coroutine_threadsafe(demo.listen(plan, rigs, base), loop).result(10)
             break
         except OSError:
             continue
-    demo.place(sims, rigs, base)
-    fleet = asyncio.run_coroutine_threadsafe(xmrigcc_sim.run_fleet(xmrigcc_sim.demo_fleet(cc), interval=1), loop)
-    wait_for(lambda: "gpu-box" in cc.status, 5, "the fleet's first report")
+    demo.place(plan, rigs, base)  # the XMRigCC fleet has reported once: its miners are there for the poll
     asyncio.run(poller.poll_once())
-    yield sims
-    fleet.cancel()
-    asyncio.run_coroutine_threadsafe(demo.close(servers), loop).result(10)
+    yield plan
+    asyncio.run_coroutine_threadsafe(demo.close(served.stops), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
     shutil.rmtree(demo.demo_dir(base), ignore_errors=True)

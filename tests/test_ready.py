@@ -8,8 +8,9 @@ from unittest import mock
 from django.test import override_settings
 from django.utils import timezone
 
-from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig, Snapshot, make_brief
+from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig, Snapshot
 from rigs.polling import hooks, poller
+from rigs.readings.brief import make_brief
 from rigs.web import ready, shares
 
 from .base import BaseTestCase

@@ -18,9 +18,10 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
-from rigs.models import PollerLease, Rig, Snapshot, make_brief
+from rigs.models import PollerLease, Rig, Snapshot
 from rigs.polling import poller
 from rigs.polling.lease import Lease, Lost
+from rigs.readings.brief import make_brief
 from rigs.simulators.cgminer import SimRig
 from tests.waiting import wait_for
 

@@ -1,6 +1,11 @@
 """Alert rules: conditions as plain functions over a rig's plain data, and the state machine that
 keeps alerts from flapping (a condition must hold ``rounds`` rounds to fire, and be gone as many to
-resolve). ``evaluate`` runs after each poll round in the worker thread of ``rounds``."""
+resolve). ``evaluate`` runs after each poll round in the worker thread of ``rounds``.
+
+Rigs in maintenance (farm.scope: the rig's own window, its rack's or its site's) are left out of the
+round: no alert starts for them, a pending one is dropped, and a firing one is held as it is (not
+resolved: the problem was not seen to go; no notification) until the window ends, when the rounds
+take it up again and it resolves, or keeps firing without notifying twice."""
 
 import statistics
 import time
@@ -11,6 +16,7 @@ from django.db.models import Max
 from django.db.models.functions import Mod
 from django.utils import timezone
 
+from farm.scope import in_maintenance, places_of, rigs_in_maintenance
 from rigs import drivers
 from rigs.models import Rig
 from rigs.readings.freshness import stale_after
@@ -59,7 +65,8 @@ def conditions(rig, rules):
         return out  # the other rules need fresh data
     figs = rig["figures"] or {}
     now_hs, median = figs.get("hashrate_now_hs"), rig.get("median_hs")
-    if on("hashrate") and now_hs is not None and median and now_hs < median * (limit("hashrate") or 0) / 100:
+    if (on("hashrate") and now_hs is not None and median and not figs.get("curtailed")  # slower by command
+            and now_hs < median * (limit("hashrate") or 0) / 100):
         out.append(("hashrate", "", f"hashrate {100 * now_hs / median:.0f}% of its 24-hour median", "warn"))
     for r in rig["reasons"] or []:
         key, level = str(r.get("key", "")), "warn" if r.get("level") == "warn" else "err"
@@ -169,7 +176,11 @@ def evaluate(now=None, shard=None):
     for a in of_shard(Alert.objects.filter(state__in=("pending", "firing")), shard, "rig_id"):
         open_alerts.setdefault(a.rig_id, {})[(a.rule, a.key)] = a
     events, create, update, drop = [], [], [], []
+    held = in_maintenance(wall)
     for rig_id, data in rig_data(now, shard):
+        if rig_id in held:  # in maintenance: firing alerts held as they are, pending ones dropped
+            drop.extend(a.pk for a in open_alerts.pop(rig_id, {}).values() if a.state == "pending")
+            continue
         rules = rules_for(rule_rows, rig_id)
         found = {(rule, key): (text, level) for rule, key, text, level in conditions(data, rules)}
         mine = open_alerts.pop(rig_id, {})
@@ -220,11 +231,24 @@ def silenced(alert, wall, silences=None):
     return any(rig in (None, alert.rig_id) and rule in ("", alert.rule) for rig, rule in silences)
 
 
-def message(event, alert):
+def where(place):
+    """"site Oslo, rack A1, row 2, column 3" from farm.scope.places_of, or "" for a rig in no site."""
+    parts = [f"site {place['site']}"] if place["site"] else []
+    if place["rack"]:
+        parts.append(f"rack {place['rack']}")
+    if place["position"]:
+        row, _, column = place["position"].partition(",")
+        parts.append(f"row {row}, column {column}")
+    return ", ".join(parts)
+
+
+def message(event, alert, place=None):
     title = f"[{settings.PANEL_TITLE}] {alert.rig.name}: {alert.text}" if event == "firing" else \
         f"[{settings.PANEL_TITLE}] resolved: {alert.rig.name}: {alert.text}"
+    located = where(place) if place else ""
     body = (f"{alert.rig.name} ({alert.get_rule_display()}): {alert.text}\n"
-            f"{'firing since' if event == 'firing' else 'resolved at'} "
+            + (f"at {located}\n" if located else "")
+            + f"{'firing since' if event == 'firing' else 'resolved at'} "
             f"{(alert.started if event == 'firing' else alert.ended):%Y-%m-%d %H:%M:%S %Z}")
     return title[:200], body
 
@@ -235,11 +259,12 @@ def queue(events, wall):
         return
     destinations = list(Destination.objects.filter(enabled=True))
     silences = list(Silence.objects.filter(until__gt=wall).values_list("rig_id", "rule"))
+    places = places_of({alert.rig_id for _, alert in events})
     rows = []
     for event, alert in events:
         if silenced(alert, wall, silences):
             continue
-        title, body = message(event, alert)
+        title, body = message(event, alert, places.get(alert.rig_id))
         for d in destinations:
             if d.wants(alert.rule) and (event == "firing" or d.resolved):
                 rows.append(Notification(destination=d, alert=alert, title=title, body=body, next_try=wall))
@@ -247,8 +272,8 @@ def queue(events, wall):
 
 
 def firing_count():
-    """Firing alerts nobody acknowledged: the header's count."""
-    return Alert.objects.filter(state="firing", acked_at=None).count()
+    """Firing alerts nobody acknowledged, of rigs not in maintenance: the header's count (one query)."""
+    return Alert.objects.filter(state="firing", acked_at=None).exclude(rig_id__in=rigs_in_maintenance()).count()
 
 
 def silence_until(minutes):

@@ -105,7 +105,8 @@ def point_of(rig_id, t, snap, result, previous):
     if last is not None:
         # a restarted miner counts from zero again: the new count is the delta
         deltas = [None if c is None else (c - p if p is not None and c >= p else c) for c, p in zip(counters, last)]
-    fan, power = fan_power(result.sections)
+    fan, reported = fan_power(result.sections)
+    power = figs.get("power_w", reported)  # reported, else estimated (figures); an older brief: SUMMARY's
     pool = active_pool(result.sections.get("POOLS") or [])
     hs, temp = real(figs.get("hashrate_hs")), real(figs.get("max_temp"))
     return Point(rig_id=rig_id, res=1, t=t, hs=hs, hs_now=real(figs.get("hashrate_now_hs")), hs_min=hs, hs_max=hs,
@@ -138,20 +139,21 @@ def record(results, now, recorded, previous):
 
 
 def farm_now():
-    """{algorithm: [H/s, rigs, healthy]} over every enabled rig's latest snapshot, whichever poller
-    (shard) stored it: never one round's rigs alone (a round after a command or of a new rig, or one
-    shard's, is not the farm). A rig whose last poll failed or whose data is stale counts, down and
-    at 0 H/s; a pool (ckpool) is not a miner; a rig not polled yet is not counted."""
+    """{(site, algorithm): [H/s, rigs, healthy]} over every enabled rig's latest snapshot, whichever
+    poller (shard) stored it: never one round's rigs alone (a round after a command or of a new rig, or
+    one shard's, is not the farm). A rig whose last poll failed or whose data is stale counts, down and
+    at 0 H/s; a pool (ckpool) is not a miner; a rig not polled yet is not counted. ``site`` is the name
+    of the rig's site (farm app), "" for a rig in none."""
     fresh = timezone.now() - timedelta(seconds=stale_after())
     rows = Snapshot.objects.filter(rig__enabled=True, polled_at__isnull=False).values_list(
         "error", "last_ok_at", "brief__figures__hashrate_hs", "brief__figures__algorithm", "brief__figures__role",
-        "brief__health__state")
+        "brief__health__state", "rig__placement__site__name")
     farm = {}
-    for error, last_ok, hs, algorithm, role, state in rows:
+    for error, last_ok, hs, algorithm, role, state, site in rows:
         if role == "pool":
             continue
         up = not error and last_ok is not None and last_ok >= fresh
-        row = farm.setdefault(str(algorithm or "SHA-256d")[:40], [0.0, 0, 0])
+        row = farm.setdefault((site or "", str(algorithm or "SHA-256d")[:40]), [0.0, 0, 0])
         row[0] += (real(hs) or 0.0) if up else 0.0
         row[1] += 1
         row[2] += up and STATES.get(state, 0) == 0
@@ -163,8 +165,9 @@ def record_farm(now):
     t = int(now // 60 * 60)
     farm = farm_now()
     FarmPoint.objects.bulk_create(
-        [FarmPoint(res=1, t=t, shard=0, algorithm=a, hs=v[0], rigs=v[1], healthy=v[2]) for a, v in farm.items()],
-        update_conflicts=True, unique_fields=["res", "t", "shard", "algorithm"],
+        [FarmPoint(res=1, t=t, shard=0, site=site, algorithm=a, hs=v[0], rigs=v[1], healthy=v[2])
+         for (site, a), v in farm.items()],
+        update_conflicts=True, unique_fields=["res", "t", "shard", "site", "algorithm"],
         update_fields=["hs", "rigs", "healthy"])
     return len(farm)
 
@@ -206,10 +209,11 @@ def rollup(now, max_buckets=96):
              "power": r["power_"], "pool": r["pool_"],
              "state": r["state_"], "units": r["units_"]} for r in rows], [], unique=["rig", "res", "t"])
         farm = (FarmPoint.objects.filter(res=src, t__gte=done, t__lt=end).annotate(b=bucket)
-                .values("shard", "algorithm", "b").annotate(hs_=Avg("hs"), rigs_=Max("rigs"), ok_=Min("healthy")))
+                .values("shard", "site", "algorithm", "b").annotate(hs_=Avg("hs"), rigs_=Max("rigs"),
+                                                                    ok_=Min("healthy")))
         FarmPoint.objects.bulk_create([
-            FarmPoint(res=dst, t=r["b"], shard=r["shard"], algorithm=r["algorithm"], hs=r["hs_"], rigs=r["rigs_"],
-                      healthy=r["ok_"]) for r in farm], ignore_conflicts=True)
+            FarmPoint(res=dst, t=r["b"], shard=r["shard"], site=r["site"], algorithm=r["algorithm"], hs=r["hs_"],
+                      rigs=r["rigs_"], healthy=r["ok_"]) for r in farm], ignore_conflicts=True)
         set_mark(f"rollup{dst}", end)
         made += (end - done) // size
     return made
@@ -244,7 +248,8 @@ def resolution(span):
 
 def series(rig_id, span, width, now=None, res=None):
     """A rig's points over the last ``span`` seconds, at most ``width`` of them (one per pixel at most):
-    {"t": [...], "hs": [...], "hs_now": [...], "temp": [...], "chip_temp": [...], "rej_pct": [...], "hw_pct": [...],
+    {"t": [...], "hs": [...], "hs_now": [...], "temp": [...], "chip_temp": [...], "power": [W...], "rej_pct": [...],
+     "hw_pct": [...],
      "pool": [...], "state": [...]}. Values are averaged per bucket, counts summed. A new rig (or
     panel) without roll-ups yet gets its minute points."""
     now = now or time.time()
@@ -256,10 +261,10 @@ def series(rig_id, span, width, now=None, res=None):
     start = int((now - span) // step * step)
     rows = (Point.objects.filter(rig_id=rig_id, res=res, t__gte=start).annotate(b=F("t") / step * step)
             .values("b").annotate(hs_=Avg("hs"), now_=Avg("hs_now"), temp_=Max("temp_max"), chip_=Max("chip_temp"),
-                                  acc_=Sum("acc"),
+                                  power_=Avg("power"), acc_=Sum("acc"),
                                   rej_=Sum("rej"), hw_=Sum("hw"), pool_=Max("pool"), state_=Max("state"))
             .order_by("b"))
-    out = {k: [] for k in ("t", "hs", "hs_now", "temp", "chip_temp", "rej_pct", "hw_pct", "pool", "state")}
+    out = {k: [] for k in ("t", "hs", "hs_now", "temp", "chip_temp", "power", "rej_pct", "hw_pct", "pool", "state")}
     for r in rows:
         shares = (r["acc_"] or 0) + (r["rej_"] or 0)
         out["t"].append(r["b"])
@@ -267,6 +272,7 @@ def series(rig_id, span, width, now=None, res=None):
         out["hs_now"].append(r["now_"])
         out["temp"].append(r["temp_"])
         out["chip_temp"].append(r["chip_"])
+        out["power"].append(round(r["power_"], 1) if r["power_"] is not None else None)
         out["rej_pct"].append(round(100 * r["rej_"] / shares, 3) if shares and r["rej_"] is not None else None)
         total = (r["acc_"] or 0) + (r["hw_"] or 0)
         out["hw_pct"].append(round(100 * r["hw_"] / total, 3) if total and r["hw_"] is not None else None)
@@ -293,16 +299,18 @@ def device_series(rig_id, span, width, now=None):
     return out
 
 
-def farm_series(span, width, now=None):
-    """The farm's hashrate per algorithm and its rigs and healthy rigs over time, summed over pollers."""
+def farm_series(span, width, now=None, site=None):
+    """The farm's hashrate per algorithm and its rigs and healthy rigs over time, summed over pollers
+    and sites; with ``site`` (a site's name), that site's alone."""
     now = now or time.time()
     res = resolution(span)
-    if res > 1 and not FarmPoint.objects.filter(res=res, t__gte=int(now - span)).exists():
+    points = FarmPoint.objects.all() if site is None else FarmPoint.objects.filter(site=site)
+    if res > 1 and not points.filter(res=res, t__gte=int(now - span)).exists():
         res = 1  # no roll-ups yet: the minute points
     step = max(res * 60, -(-span // max(1, width)))
     step = -(-step // (res * 60)) * res * 60
     start = int((now - span) // step * step)
-    per_t = (FarmPoint.objects.filter(res=res, t__gte=start).values("t", "algorithm")
+    per_t = (points.filter(res=res, t__gte=start).values("t", "algorithm")
              .annotate(hs_=Sum("hs"), rigs_=Sum("rigs"), ok_=Sum("healthy")).order_by("t"))
     buckets = {}
     for r in per_t:

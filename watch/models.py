@@ -39,19 +39,22 @@ class Point(models.Model):
 
 
 class FarmPoint(models.Model):
-    """The farm per algorithm over one period, from every rig's latest state (history.farm_now), written
-    by one poller (shard 0). Points of older versions have a row per poller's ``shard``: sums read them."""
+    """The farm per site and algorithm over one period, from every rig's latest state (history.farm_now),
+    written by one poller (shard 0). Points of older versions have a row per poller's ``shard``: sums
+    read them. ``site`` is the site's name when the point was written ("" for rigs in no site)."""
 
     res = models.PositiveSmallIntegerField()
     t = models.IntegerField()
     shard = models.PositiveSmallIntegerField(default=0)
+    site = models.CharField(max_length=64, blank=True, default="")
     algorithm = models.CharField(max_length=40)
     hs = models.FloatField(default=0)
     rigs = models.IntegerField(default=0)
     healthy = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["res", "t", "shard", "algorithm"], name="watch_farm_key")]
+        constraints = [models.UniqueConstraint(fields=["res", "t", "shard", "site", "algorithm"],
+                                               name="watch_farm_site_key")]
 
 
 class Mark(models.Model):

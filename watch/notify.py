@@ -2,7 +2,8 @@
 `pollrigs` beside the poller) takes the due
 Notification rows, sends each, and on failure tries again later (NOTIFY_RETRIES times, backoff
 doubling from NOTIFY_BACKOFF seconds). A destination's last error is kept and shown in the admin.
-Destination URLs carry secrets: they are never logged (apprise's own log is captured, not printed)."""
+Destination URLs carry secrets: they are never logged (apprise's own log is captured, not printed).
+A notification of a rig in maintenance (farm.scope) is not sent: it is closed with the reason."""
 
 import logging
 import threading
@@ -12,6 +13,8 @@ import apprise
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
+
+from farm.scope import in_maintenance
 
 from . import notify_limits
 from .models import Notification
@@ -47,9 +50,14 @@ def send_due(limit=50):
     """Send the notifications whose time has come; returns how many were sent."""
     now = timezone.now()
     sent = 0
-    due = list(Notification.objects.filter(done=False, next_try__lte=now).select_related("destination")
+    due = list(Notification.objects.filter(done=False, next_try__lte=now).select_related("destination", "alert")
                .order_by("next_try")[:limit])
+    held = in_maintenance(now) if due else set()
     for n in due:
+        if n.alert is not None and n.alert.rig_id in held:  # queued before the rig went into maintenance
+            Notification.objects.filter(id=n.id, done=False).update(done=True,
+                                                                     error="not sent: the rig is in maintenance")
+            continue
         # claim it (several workers stay safe): only the one whose update matches sends
         claimed = Notification.objects.filter(id=n.id, done=False, attempts=n.attempts).update(
             attempts=n.attempts + 1, next_try=now + backoff(n.attempts + 1))

@@ -7,10 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from farm.models import Site
+from farm.scope import maintenance_by_rig, places_of
 from minerpanel.auth import client_address
 from minerpanel.tiers import SYS, sys_required, tier, usr_required
 from rigs.control import audit
 from rigs.models import Rig
+from rigs.web import scopes
 from rigs.web.header import header
 
 from . import alerts, history
@@ -23,11 +26,16 @@ SILENCE_MINUTES = (30, 60, 240, 1440, 10080)
 @usr_required
 @require_GET
 def alert_list(request):
-    """Current alerts (firing, then pending) and the latest resolved, filtered by state, rule and text."""
+    """Current alerts (firing, then pending) and the latest resolved, filtered by state, rule, text, and
+    the rig's site, rack and tag. Each rig's place is shown beside its name; a firing alert of a rig in
+    maintenance is marked held."""
     state = request.GET.get("state", "")
     rule = request.GET.get("rule", "")
     q = request.GET.get("q", "").strip()[:100]
     rows = Alert.objects.select_related("rig")
+    scope, chosen_rigs = scopes.context(request.GET), scopes.rig_ids(request.GET)
+    if chosen_rigs is not None:
+        rows = rows.filter(rig_id__in=chosen_rigs)
     if state in ("firing", "pending", "resolved"):
         rows = rows.filter(state=state)
     if rule in dict(RULES):
@@ -35,11 +43,17 @@ def alert_list(request):
     for word in q.split():
         rows = rows.filter(Q(rig__name__icontains=word) | Q(text__icontains=word))
     current = [a for a in rows.filter(state__in=("firing", "pending")).order_by("state", "-started")[:LIMIT]]
-    past = rows.filter(state="resolved").order_by("-ended")[:LIMIT]
+    past = list(rows.filter(state="resolved").order_by("-ended")[:LIMIT])
+    places = places_of({a.rig_id for a in current + past})
+    held = maintenance_by_rig(timezone.now(), {a.rig_id for a in current})
+    for a in current + past:
+        place = places.get(a.rig_id)
+        a.place = " / ".join(x for x in (place["site"], place["rack"]) if x) if place else ""
+        a.held = held.get(a.rig_id)
     silences = Silence.objects.filter(until__gt=timezone.now()).select_related("rig").order_by("until")
     return render(request, "watch/alerts.html", {
         **header(request), "current": current, "past": past, "silences": silences, "rules": RULES,
-        "chosen": {"state": state, "rule": rule}, "q": q, "can_act": tier(request.user) == SYS,
+        "chosen": {"state": state, "rule": rule}, "q": q, "can_act": tier(request.user) == SYS, "scope": scope,
         "failing": Destination.objects.filter(enabled=True).exclude(last_error="") if tier(request.user) == SYS else [],
         "minutes": SILENCE_MINUTES})
 
@@ -107,7 +121,9 @@ def rig_history(request, pk):
     """A rig's series over ``range`` (1h 24h 7d 30d 1y), at most ``width`` points; ``devices=1`` adds its devices."""
     rig = get_object_or_404(Rig, pk=pk)
     span, width = span_of(request), width_of(request)
-    data = {"rig": rig.name, "range": request.GET.get("range", "24h"), **history.series(rig.pk, span, width)}
+    site = places_of([rig.pk])[rig.pk]["site"]
+    data = {"rig": rig.name, "site": site, "range": request.GET.get("range", "24h"),
+            **history.series(rig.pk, span, width)}
     if request.GET.get("devices"):
         data["devices"] = history.device_series(rig.pk, span, width)
     return JsonResponse(data)
@@ -123,14 +139,19 @@ def sparklines(request):
 
 @usr_required
 @require_GET
-def farm_history(request):
+def farm_history(request, site=None):
+    """The farm's series, or one site's (``site``: its id; its points carry its name)."""
     span, width = span_of(request), width_of(request)
-    return JsonResponse({"range": request.GET.get("range", "24h"), **history.farm_series(span, width)})
+    name = get_object_or_404(Site, pk=site).name if site is not None else None
+    return JsonResponse({"range": request.GET.get("range", "24h"), **({"site": name} if name else {}),
+                         **history.farm_series(span, width, site=name)})
 
 
-def chart_context(rig=None, chosen="24h"):
-    """What templates/watch/_charts.html needs: a rig's charts (with its devices) or the farm's."""
-    return {"chart_source": reverse("rig_history", args=[rig.pk]) if rig else reverse("farm_history"),
+def chart_context(rig=None, chosen="24h", site=None):
+    """What templates/watch/_charts.html needs: a rig's charts (with its devices), the farm's, or a site's."""
+    source = reverse("rig_history", args=[rig.pk]) if rig else \
+        reverse("site_history", args=[site.pk]) if site else reverse("farm_history")
+    return {"chart_source": source,
             "chart_range": chosen if chosen in history.RANGES else "24h", "chart_ranges": list(history.RANGES),
             "chart_devices": bool(rig), "chart_farm": rig is None}
 
@@ -138,7 +159,11 @@ def chart_context(rig=None, chosen="24h"):
 @usr_required
 @require_GET
 def charts(request, pk=None):
-    """The chart page of a rig, or of the farm without one: drawn in the browser by static/charts.js."""
+    """The chart page of a rig, or of the farm without one (``?site=`` a site's id: that site's); drawn
+    in the browser by static/charts.js."""
     rig = get_object_or_404(Rig, pk=pk) if pk is not None else None
-    return render(request, "watch/charts.html", {**header(request), "rig": rig,
-                                                 **chart_context(rig, request.GET.get("range", "24h"))})
+    chosen = request.GET.get("site", "")
+    site = get_object_or_404(Site, pk=int(chosen)) if rig is None and chosen.isdigit() else None
+    return render(request, "watch/charts.html", {**header(request), "rig": rig, "site": site,
+                                                 "sites": Site.objects.all() if rig is None else [],
+                                                 **chart_context(rig, request.GET.get("range", "24h"), site)})

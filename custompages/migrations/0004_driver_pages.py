@@ -2,9 +2,11 @@ from django.db import migrations
 
 
 def add_pages(apps, schema_editor):
-    from custompages.builtin import CKPOOL, FLEET, add_missing
+    from custompages.builtin import add_missing
+    from rigs import drivers
 
-    add_missing(apps, [CKPOOL, FLEET])
+    # the pages this migration added: the ones the drivers declare now (rigs/drivers/: CUSTOM_PAGES)
+    add_missing(apps, [page for page in drivers.custom_pages() if page["slug"] in ("ckpool", "xmrigcc")])
 
 
 def remove_pages(apps, schema_editor):

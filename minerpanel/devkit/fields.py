@@ -3,7 +3,8 @@
     python -m minerpanel.devkit.fields
 
 The simulated cgminer rig in every flavour (which follow the real captures) answers each report
-command; a ckpool and an XMRigCC server are mapped by their drivers from sample data. The panel
+command; a ckpool and an XMRigCC server are mapped by their drivers from sample data; the panel's own
+RIGS fields (a rig's site, rack, position and tags: custompages.definition.RIG_PLACE_FIELDS) are added. The panel
 reads the file (custompages.catalogue) and never runs a simulator to learn them;
 tests/test_catalogue.py fails when the file and the simulators part ways.
 """
@@ -12,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from custompages.definition import RIG_PLACE_FIELDS
 from rigs.drivers.cgminer.protocol import parse_reply
 from rigs.simulators.cgminer import FLAVOURS, SimRig
 
@@ -19,7 +21,8 @@ COMMANDS = ["summary", "pools", "devs", "procs", "notify", "devdetails", "stats"
             "version"]
 PATH = Path(__file__).resolve().parents[2] / "custompages" / "fields.json"
 ABOUT = ("The fields each API section of the simulated rigs sends (cgminer in every flavour, a ckpool, an "
-         "XMRigCC server), for custompages.catalogue. Written by `python -m minerpanel.devkit.fields`; "
+         "XMRigCC server), and the panel's RIGS fields (a rig's site, rack, position, tags), for "
+         "custompages.catalogue. Written by `python -m minerpanel.devkit.fields`; "
          "tests/test_catalogue.py checks it against the simulators.")
 
 
@@ -50,6 +53,7 @@ def sent():
         for section, records in sections.items():
             for rec in records:
                 found.setdefault(section, set()).update(rec)
+    found["RIGS"] = set(RIG_PLACE_FIELDS)
     return {section: sorted(keys) for section, keys in sorted(found.items())}
 
 

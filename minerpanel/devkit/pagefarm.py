@@ -42,7 +42,8 @@ def serve(handler):
 
 def setup(n):
     """A fresh farm of ``n`` rigs with snapshots, and the bench user; returns what it holds."""
-    from rigs.models import Rig, Snapshot, make_brief
+    from rigs.models import Rig, Snapshot
+    from rigs.readings.brief import make_brief
     from rigs.simulators.cgminer import make_rigs
 
     call_command("migrate", verbosity=0)

@@ -1,6 +1,7 @@
 """The HTTP JSON API: cgminerhttpinterface's URL grammar over the latest snapshots.
 
-    GET  /api/rigs/                                  every rig: reachability, health, error, age, miner, summary
+    GET  /api/rigs/                                  every rig: reachability, health, error, age, miner, summary,
+                                                     site, rack, position, tags (?site= ?rack= ?tag= filter)
     GET  /api/rigs/<rig>/                            summary+devs, as chi-server's root
     GET  /api/rigs/<rig>/<cmd>[+cmd...]/[param]      from the snapshot; ?fresh=1 asks the rig now
     POST /api/rigs/<rig>/<privileged cmd>/           a control token; values as JSON or form fields
@@ -23,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from custompages.models import CustomPage
 from custompages.render import page_context
+from farm.scope import empty_place, places_of, rigs_in
 from minerpanel.models import ApiToken
 from minerpanel.tiers import SYS, tier
 from minerpanel.values import parse_id
@@ -80,7 +82,7 @@ def find_rig(key):
     return rig
 
 
-def rig_state(rig, now):
+def rig_state(rig, now, place=None):
     """One rig as /api/rigs/ lists it. Two words for two things: ``reachability`` says whether the panel
     has fresh data from the rig (ok, stale, unreachable, new: rigs/readings/freshness.py), ``health``
     the worst of its reasons (ok, warn, err; an unreachable or stale rig's is err; None before its
@@ -98,13 +100,19 @@ def rig_state(rig, now):
             "figures": ((snap.brief or {}).get("figures") if snap else None) or {},
             "age_seconds": round(age, 1) if age is not None else None,
             "polled_at": snap.polled_at.isoformat() if snap and snap.polled_at else None,
-            "miner": miner, "api": api, "summary": (sections.get("SUMMARY") or [None])[0]}
+            "miner": miner, "api": api, "summary": (sections.get("SUMMARY") or [None])[0],
+            **(place or empty_place())}
 
 
 @token_required
 def rigs(request):
+    """Every rig, or those of ``?site=``, ``?rack=`` and ``?tag=`` (names), with its site, rack, position
+    ("row,column") and tags."""
     now = timezone.now()
-    return JsonResponse({"rigs": [rig_state(r, now) for r in Rig.objects.select_related("snapshot")]})
+    chosen = {k: request.GET[k].strip()[:64] for k in ("site", "rack", "tag") if request.GET.get(k, "").strip()}
+    found = list((rigs_in(**chosen) if chosen else Rig.objects.all()).select_related("snapshot"))
+    places = places_of(r.pk for r in found)
+    return JsonResponse({"rigs": [rig_state(r, now, places[r.pk]) for r in found]})
 
 
 def from_snapshot(rig, names):

@@ -1,48 +1,44 @@
 """Forms for the command descriptions, as plain data for templates (no logic there)."""
 
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
+
 from django.conf import settings
+from django.forms import BoundField, PasswordInput
 
 from rigs import drivers
+from rigs.drivers.described import Command
 from rigs.readings.records import active_pool, device_name
 
-from . import commands
-
-INPUT = {"int": "number", "float": "number", "pool": "select", "device": "select", "choice": "select",
-         "bool": "checkbox", "secret": "password", "url": "text", "text": "text", "pools": "text", "intensity": "text",
-         "client": "select", "script": "textarea"}
+from . import commands, params
 
 
-def field(p, command, sections, kept=None):
-    f = {"name": p.name, "label": p.label or p.name, "input": INPUT[p.kind],
-         "required": p.required and p.kind != "bool",
-         "min": p.lo, "max": p.hi, "step": "0.01" if p.kind == "float" else "1", "options": [],
+def field(bound: BoundField, kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A form field as the template draws it, read from the command's Django form (params.py)."""
+    widget = bound.field.widget
+    f = {"name": bound.name, "label": bound.label, "input": getattr(widget, "input_type", "textarea"),
+         "required": bound.field.required, "min": widget.attrs.get("min"), "max": widget.attrs.get("max"),
+         "step": widget.attrs.get("step", "1"), "options": list(getattr(widget, "choices", ())),
          # what the user typed, shown again after a refusal; secrets are typed again
-         "value": "" if kept is None or p.kind == "secret" else str(kept.get(p.name, ""))[:2000]}
-    if p.kind == "pool":
-        f["options"] = [(str(n), f"{n}") for n in sorted(commands.pool_ids(sections))]
-    elif p.kind == "device":
-        f["options"] = [(str(n), f"{command.device_kind()} {n}")
-                        for n in sorted(commands.device_ids(sections, command.device_kind()))]
-    elif p.kind == "client":
-        f["options"] = [(c, c) for c in sorted(commands.client_ids(sections))]
-    elif p.kind == "choice":
-        f["options"] = list(p.choices)
-    if p.kind == "url":
-        f["placeholder"] = "stratum+tcp://pool.example.com:3333"
+         "value": "" if kept is None or isinstance(widget, PasswordInput) else str(kept.get(bound.name, ""))[:2000]}
+    if "placeholder" in widget.attrs:
+        f["placeholder"] = widget.attrs["placeholder"]
     return f
 
 
-def form(command, sections, fixed=None, kept=None):
+def form(command: Command, sections: Mapping[str, Any], fixed: Mapping[str, Any] | None = None,
+         kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """kept: {"command", "values", "error"} of a refused submission, shown again in its form."""
     fixed = fixed or {}
     mine = kept if kept and kept.get("command") == command.name else None
     values = mine["values"] if mine else None
     return {"command": command.name, "label": command.label, "dangerous": command.dangerous, "help": command.help,
             "fixed": fixed, "error": mine["error"] if mine else "", "open": mine is not None,
-            "fields": [field(p, command, sections, values) for p in command.params if p.name not in fixed]}
+            "fields": [field(bound, values) for bound in params.form_class(command)(sections=sections)
+                       if bound.name not in fixed]}
 
 
-def client_rows(sections, offered, names):
+def client_rows(sections: Mapping[str, Any], offered: Collection[str], names: Sequence[str]) -> list[dict[str, Any]]:
     """A fleet's clients (XMRigCC): a row per client with the quick actions its driver names (the
     others are in the forms)."""
     rows = []
@@ -56,11 +52,13 @@ POOL_ACTIONS = ("switchpool", "enablepool", "disablepool", "removepool")
 POOL_INPUTS = ("addpool", "poolpriority")  # the forms POOL_INPUTS=false hides, as miner.php's $poolinputs
 
 
-def actions(names, offered):
+def actions(names: Sequence[str], offered: Collection[str]) -> list[tuple[str, str, bool]]:
     return [(n, commands.COMMANDS[n].label, commands.COMMANDS[n].dangerous) for n in names if n in offered]
 
 
-def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm, kept=None):
+def rig_controls(sections: Mapping[str, Any], rig_kind: str = "cgminer",
+                 may: Callable[[str], bool] = lambda perm: not perm,
+                 kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Per-pool, per-device and per-client action rows, and a form for every other command the kind offers.
 
     ``may(permission)`` says whether the viewer holds a command's extra permission;
@@ -70,7 +68,7 @@ def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm, kept=N
     current = active_pool(pools)
     pool_rows = []
     for p in pools if offered & set(POOL_ACTIONS) else []:
-        n = commands.pool_ids({"POOLS": [p]})
+        n = params.pool_ids({"POOLS": [p]})
         if n:
             pool_rows.append({"id": n.pop(), "url": str(p.get("URL", "")), "status": str(p.get("Status", "")),
                               "in_use": p is current, "actions": actions(POOL_ACTIONS, offered)})
@@ -93,12 +91,12 @@ def rig_controls(sections, rig_kind="cgminer", may=lambda perm: not perm, kept=N
                       and (settings.POOL_INPUTS or c.name not in POOL_INPUTS)]}
 
 
-def bulk_forms(rigs=()):
+def bulk_forms(rigs: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """Commands that make sense for many rigs at once (no pool or device numbers), each
     with the rigs of the kinds it applies to; a command no rig can take is left out."""
     out = []
     for c in commands.COMMANDS.values():
-        if any(p.kind in ("pool", "pools", "device", "client") for p in c.params):
+        if any(p.kind in params.SNAPSHOT_KINDS for p in c.params):
             continue
         mine = [r for r in rigs if r.kind in c.rig_kinds]
         if mine:

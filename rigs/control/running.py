@@ -5,8 +5,10 @@ Used by the views (one rig or many); the command descriptions are in commands.py
 
 import asyncio
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -18,7 +20,7 @@ from rigs.drivers.errors import RigError
 from rigs.models import AuditEntry, Rig
 from rigs.polling import poller
 
-from . import commands
+from . import commands, params
 
 log = logging.getLogger("minerpanel.control")
 
@@ -31,24 +33,25 @@ class Outcome:
     code: int | None = None
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.letter in ("S", "I")
 
 
 ANONYMOUS_LIMIT = 30  # refusals without login per source and minute; more are answered 429
 
 
-def audit(user, address, rig, command, params, outcome, code=None, message=""):
+def audit(user: Any, address: str | None, rig: Any, command: str, params: Mapping[str, Any] | None, outcome: str,
+          code: int | None = None, message: str = "") -> AuditEntry:
     """Write one audit row and return it; refusals without login are aggregated (see anonymous_refusal)."""
     if not getattr(user, "is_authenticated", False):
         return anonymous_refusal(address, rig, command, outcome, message)
-    return AuditEntry.objects.create(
-        user=user, username=user.username, address=address or None,
+    return AuditEntry.objects.create(  # an automation's actor (control.curtail.Actor) is no account: its name only
+        user=user if getattr(user, "pk", None) is not None else None, username=user.username, address=address or None,
         rig=rig if isinstance(rig, Rig) else None, rig_name=getattr(rig, "name", rig or "") or "",
         command=command[:40], params=params or {}, outcome=outcome, code=code, message=message[:5000])
 
 
-def anonymous_refusal(address, rig, command, outcome, message):
+def anonymous_refusal(address: str | None, rig: Any, command: str, outcome: str, message: str) -> AuditEntry:
     """One row per source and minute, with a count, so a flood never drowns the real entries."""
     from django.db.models import F
 
@@ -63,13 +66,13 @@ def anonymous_refusal(address, rig, command, outcome, message):
         message=f"{message[:500]} (later refusals from this address in this minute are counted here)")
 
 
-def command_bound():
+def command_bound() -> timedelta:
     """Longer than any command can take (a driver's few requests, each within the rig timeouts): a
     "sent" row older than this is not waiting for an answer in any live process."""
     return timedelta(seconds=max(60, 10 * (settings.RIG_CONNECT_TIMEOUT + settings.RIG_TIMEOUT)))
 
 
-def mark_interrupted(before):
+def mark_interrupted(before: datetime) -> int:
     """Rows still "sent" from before ``before``: the process sending them stopped before the rig
     answered (a crash, kill -9). Kept, and marked so; returns how many."""
     count = AuditEntry.objects.filter(outcome="sent", at__lt=before).update(
@@ -79,13 +82,13 @@ def mark_interrupted(before):
     return count
 
 
-def finish(entry, outcome):
+def finish(entry: AuditEntry, outcome: Outcome) -> None:
     """Complete a "sent" audit row with the rig's answer."""
     entry.outcome, entry.code, entry.message = outcome.letter, outcome.code, outcome.message[:5000]
     entry.save(update_fields=["outcome", "code", "message"])
 
 
-async def _send(rig, name, cleaned):
+async def _send(rig: Rig, name: str, cleaned: dict[str, Any]) -> Outcome:
     try:
         letter, message, *code = await drivers.driver(rig.kind).command(rig, name, cleaned, **poller.limits())
     except RigError as exc:
@@ -93,7 +96,7 @@ async def _send(rig, name, cleaned):
     return Outcome(rig, letter, message, code[0] if code else None)
 
 
-def run(rigs, name, values, user, address):
+def run(rigs: Sequence[Rig], name: str, values: Mapping[str, Any], user: Any, address: str | None) -> list[Outcome]:
     """Send one command to each rig concurrently; audit every rig; re-poll them."""
     command = commands.COMMANDS[name]
     prepared, outcomes = [], []
@@ -110,8 +113,8 @@ def run(rigs, name, values, user, address):
             audit(user, address, rig, name, {}, "invalid", message=f"not a command for {rig.kind} rigs")
             continue
         try:
-            cleaned = commands.clean(command, values, sections)
-        except commands.Invalid as exc:
+            cleaned = params.clean(command, values, sections)
+        except params.Invalid as exc:
             outcomes.append(Outcome(rig, "invalid", str(exc)))
             audit(user, address, rig, name, {k: str(v)[:200] for k, v in values.items()
                                               if k in {p.name for p in command.params}
@@ -120,7 +123,7 @@ def run(rigs, name, values, user, address):
             continue
         prepared.append((rig, cleaned))
 
-    async def all_of():
+    async def all_of() -> list[Outcome]:
         return await asyncio.gather(*(_send(rig, name, cleaned) for rig, cleaned in prepared))
 
     # written before anything is sent, so a crash mid-command leaves a trace
@@ -143,13 +146,13 @@ def run(rigs, name, values, user, address):
     return sorted(outcomes, key=lambda o: order.get(o.rig.pk, 0))
 
 
-def repoll(ids):
+def repoll(ids: Sequence[int]) -> None:
     """Ask the rigs again now, store, and push fresh pages."""
     if not ids:
         return
     targets = [t for t in poller.load_targets() if t.id in set(ids)]
 
-    async def ask():
+    async def ask() -> list[poller.Result]:
         return await poller.poll_all(targets)
 
     results = async_to_sync(ask)()
@@ -157,7 +160,7 @@ def repoll(ids):
     async_to_sync(poller.stored)(ids)  # as the poller does: their ready rows, then the push
 
 
-def check_access(rig, user, address):
+def check_access(rig: Rig, user: Any, address: str | None) -> tuple[bool | None, str]:
     """Ask the rig whether it takes privileged commands from the panel, and remember the answer."""
     ok, msg, letter, code = async_to_sync(rig.driver.check_access)(rig, **poller.limits())
     Rig.objects.filter(pk=rig.pk).update(access_ok=ok, access_msg=msg[:500], access_checked_at=timezone.now())

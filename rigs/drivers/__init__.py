@@ -17,6 +17,7 @@ and, where the kind has them:
                                            they are called ("WORKERS", "workers"); the fleet alert counts them
     CLIENT_ACTIONS                         the client commands offered as quick actions on each fleet row
     PAGE_SECTIONS, PAGE_JOINS              sections of its own custom pages may name, and their joins
+    CUSTOM_PAGES                           built-in custom pages for its kind (a page's exported form)
     device_label(record) -> str            how to name one of its device records (default "GPU 1", "Name ID")
     access_denied(code, message="") -> bool
                                            whether an answer (a STATUS's code and message, or a command's
@@ -29,6 +30,9 @@ and, where the kind has them:
                                            any report command, for the API's ?fresh=1
     async check_access(rig, **limits) -> (ok, message, letter, code)
                                            whether the rig takes privileged commands from the panel
+    CURTAIL, curtail(rig, how, value), resume(rig), curtailed(sections, how, value)
+                                           using less power on command (interface.Curtails): sleep and/or
+                                           power, through the firmware's write path, read back from a poll
 
 ``rig`` is anything with the Rig fields the driver reads (a Rig or a poller Target); a
 driver may note on it what it learned (cgminer: whether the rig joins commands).
@@ -47,8 +51,8 @@ from .interface import Limits
 
 if TYPE_CHECKING:
     from . import antminer, avalon, braiins, cgminer, ckpool, luxos, vnish, whatsminer, xmrig, xmrigcc
-    from .described import Command
-    from .interface import Addresses, ChecksAccess, ChecksSettings, Detects, Driver, Reports
+    from .described import Command, Curtailing
+    from .interface import Addresses, ChecksAccess, ChecksSettings, Curtails, Detects, Driver, Reports
 
     # mypy holds every driver module against the interface, and each capability against its kinds
     _DRIVERS: tuple[Driver, ...] = (
@@ -58,6 +62,7 @@ if TYPE_CHECKING:
     _REPORTS: tuple[Reports, ...] = (cgminer,)
     _CHECKS: tuple[ChecksSettings, ...] = (ckpool, xmrigcc)
     _ADDRESSES: tuple[Addresses, ...] = (ckpool,)
+    _CURTAILS: tuple[Curtails, ...] = (braiins, whatsminer, luxos, vnish, antminer, avalon, cgminer, xmrig, xmrigcc)
 
 # Adding a kind: its module here, its simulator in rigs/simulators/, its tests, and this line.
 # The ASIC firmwares come before cgminer: detection asks in this order (asic-dialects.md §5) and
@@ -127,6 +132,21 @@ def fleet_kinds() -> tuple[str, ...]:
     return tuple(kind for kind in MODULES if fleet_unit(kind))
 
 
+def curtailment(kind: str) -> "Curtailing":
+    """What the kind can do to use less power (described.Curtailing); a kind without the capability says why."""
+    from .described import Curtailing
+
+    return _attribute(kind, "CURTAIL", None) or Curtailing(cannot=_attribute(
+        kind, "CANNOT_CURTAIL", "the panel knows no way to curtail this kind of rig"))
+
+
+def curtailed(kind: str, sections: dict[str, Any], how: str | None = None, value: str | None = None) -> bool | None:
+    """Whether a poll's sections show the rig curtailed (its driver's reading); None when the kind cannot
+    curtail or its firmware does not say."""
+    read = _attribute(kind, "curtailed", None)
+    return read(sections if isinstance(sections, dict) else {}, how, value) if read else None
+
+
 def needs_secret(kind: str) -> bool:
     return _attribute(kind, "NEEDS_SECRET", True)
 
@@ -158,12 +178,23 @@ def page_joins() -> dict[tuple[str, str], str]:
     return {pair: how for kind in MODULES for pair, how in getattr(driver(kind), "PAGE_JOINS", {}).items()}
 
 
+def custom_pages() -> list[dict[str, Any]]:
+    """The built-in custom pages the drivers declare (custompages/builtin.py adds them), in MODULES' order."""
+    return [page for kind in MODULES for page in getattr(driver(kind), "CUSTOM_PAGES", ())]
+
+
+def connection_fields() -> tuple[str, ...]:
+    """Every Rig field some driver connects with (their FIELDS), in the order they list them: what the
+    poller's Target holds and asks of the database (rigs/polling/target.py)."""
+    return tuple(dict.fromkeys(f for kind in MODULES for f in getattr(driver(kind), "FIELDS", ())))
+
+
 def field_groups() -> list[tuple[list[str], list[str]]]:
     """[(kinds, fields)]: the Rig fields the drivers use (FIELDS), grouped so that fields a kind uses
     together stay together (host, port, web_port, username, token; path, logdir): the admin's fieldsets.
     Kinds in the order of choices(), fields in the order the drivers list them."""
     order = [kind for kind, _ in choices()]
-    listed = list(dict.fromkeys(f for kind in MODULES for f in getattr(driver(kind), "FIELDS", ())))
+    listed = list(connection_fields())
     groups: list[tuple[set[str], set[str]]] = []
     for kind in order:
         fields = set(getattr(driver(kind), "FIELDS", ()))

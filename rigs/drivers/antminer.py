@@ -13,8 +13,9 @@ the configuration back), `blink.cgi`, `reboot.cgi`.
 import re
 from typing import Any, Unpack
 
-from . import asic, cgminer, http
-from .described import Command, Param
+from . import asic, cgminer, curtailing, http
+from .described import CURTAIL as CURTAIL_COMMAND
+from .described import RESUME, Command, Curtailing, Param
 from .errors import BadReplyError, RigError
 from .interface import Access, Limits, Outcome, Record, Rig, Sections, Statuses
 
@@ -35,9 +36,16 @@ COMMANDS = (
             help="Sleep stops hashing (fans slow down) until set back to Normal; the miner restarts its "
                  "mining program to apply it. Some 2025 S21 builds accept the change without applying it: "
                  "the panel reads the setting back and says so."),
+    CURTAIL_COMMAND,
+    RESUME,
     asic.IDENTIFY,
     asic.REBOOT,
 )
+CURTAIL = Curtailing(
+    sleep="sets the work mode to Sleep (set_miner_conf.cgi `miner-mode` 1): the hashboards stop, the fans slow "
+          "down; Resume sets Normal (0). The miner restarts its mining program for each.",
+    reads_back="the work mode (`bitmain-work-mode` of get_miner_conf.cgi), asked when the API shows no hashing; "
+               "a rig that hashes is not asleep.")
 POLL_COMMANDS = ["version", "summary", "pools", "stats"]
 _CHAIN = re.compile(r"chain_rate(\d+)\Z")
 
@@ -97,7 +105,23 @@ def to_sections(sections):
 
 
 async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
-    return await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
+    sections, statuses = await asic.poll(rig, POLL_COMMANDS, to_sections, **limits)
+    await work_mode(rig, sections, **limits)
+    return sections, statuses
+
+
+async def work_mode(rig, sections, **limits):
+    """A rig that hashes nothing: asleep, or stopped? Its API does not say, so its web configuration is asked
+    (only then, and only where the rig has its web password): SUMMARY gains "Work Mode"."""
+    if not getattr(rig, "token", "") or curtailing.hashing(sections) not in (0, 0.0) or not sections.get("SUMMARY"):
+        return
+    try:
+        conf = await web(rig, "GET", "get_miner_conf.cgi", **limits)
+    except RigError:
+        return  # the figures do not need it
+    mode = _mode(conf) if isinstance(conf, dict) else ""
+    if mode:
+        sections["SUMMARY"][0]["Work Mode"] = WORK_MODES.get(mode, mode)
 
 
 # ------------------------------------------------------------------ the web CGI (writes)
@@ -135,6 +159,9 @@ async def set_conf(rig, change, **limits):
     return None, after if isinstance(after, dict) else {}
 
 
+WORK_MODES = {"0": "Normal", "1": "Sleep", "2": "High", "3": "Low"}  # asic-dialects.md §3.1
+
+
 def _mode(conf):
     return str(conf.get("miner-mode", conf.get("bitmain-work-mode", "")))
 
@@ -149,21 +176,12 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
     if name == "reboot":
         await web(rig, "POST", "reboot.cgi", {}, **limits)
         return "S", "The Antminer is rebooting; it will be back in a few minutes."
+    if name == "curtail":
+        return await curtail(rig, values.get("how") or "", values.get("value"), **limits)
+    if name == "resume":
+        return await resume(rig, **limits)
     if name == "workmode":
-        mode = values["mode"]
-
-        def change(conf):
-            conf["miner-mode"] = int(mode)  # the key that takes effect (asic-rs #245)
-            conf["bitmain-work-mode"] = mode
-            return conf
-
-        letter, after = await set_conf(rig, change, **limits)
-        if letter:
-            return letter, after
-        label = dict(MODES)[mode]
-        if _mode(after) != mode:
-            return "W", f"The miner answered OK but its work mode is still {_mode(after) or 'unknown'}, not {label}."
-        return "S", f"Work mode set to {label}."
+        return await set_mode(rig, values["mode"], **limits)
     if name == "setpools":
         slots = asic.pool_slots(values)
 
@@ -180,6 +198,40 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
             return "W", "The miner answered OK but its pools did not change."
         return "S", f"Pools set ({len(slots)}); the miner restarts its mining program to use them."
     raise RigError(f"{name} is not an Antminer command")
+
+
+async def set_mode(rig, mode, **limits):
+    """Write the work mode and read it back: (letter, message)."""
+
+    def change(conf):
+        conf["miner-mode"] = int(mode)  # the key that takes effect (asic-rs #245)
+        conf["bitmain-work-mode"] = mode
+        return conf
+
+    letter, after = await set_conf(rig, change, **limits)
+    if letter:
+        return letter, after
+    label = dict(MODES)[mode]
+    if _mode(after) != mode:
+        return "W", f"The miner answered OK but its work mode is still {_mode(after) or 'unknown'}, not {label}."
+    return "S", f"Work mode set to {label}."
+
+
+async def curtail(rig: Rig, how: str, value: str | None = None, **limits: Unpack[Limits]) -> Outcome:
+    curtailing.check(LABEL, CURTAIL, how, value)
+    return await set_mode(rig, "1", **limits)
+
+
+async def resume(rig: Rig, **limits: Unpack[Limits]) -> Outcome:
+    return await set_mode(rig, "0", **limits)
+
+
+def curtailed(sections: Sections, how: str | None = None, value: str | None = None) -> bool | None:
+    mode = curtailing.summary(sections).get("Work Mode")
+    if mode:
+        return mode == "Sleep"
+    rate = curtailing.hashing(sections)
+    return False if rate else None  # hashing: awake; nothing, and no work mode read: it does not say
 
 
 async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:

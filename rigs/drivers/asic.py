@@ -12,6 +12,7 @@ import time
 from . import cgminer
 from .cgminer import client
 from .cgminer.protocol import as_number
+from .described import RESUME as RESUME  # the shared resume also ends a curtailment
 from .described import Command, Param
 from .errors import ConnectError, RigError, TimeoutError_
 
@@ -163,7 +164,6 @@ REBOOT = Command("reboot", "Reboot", "miner", dangerous=True,
                  help="Reboots the whole machine: it stops hashing for a few minutes.")
 RESTART = Command("restart", "Restart", "miner", dangerous=True)
 PAUSE = Command("pause", "Pause mining", "miner")
-RESUME = Command("resume", "Resume mining", "miner")
 IDENTIFY = Command("identify", "Identify (LED)", "miner", (Param("on", "bool", "Blink the LED"),),
                    help="Blinks the machine's locate LED (untick to stop), to find it in the racks.")
 SETPOOLS = Command("setpools", "Set pools", "pool", (

@@ -15,9 +15,10 @@ import re
 import time
 from typing import Any, Unpack
 
-from . import asic, cgminer
+from . import asic, cgminer, curtailing
 from .cgminer import client
-from .described import Command, Param
+from .described import CURTAIL as CURTAIL_COMMAND
+from .described import RESUME, Command, Curtailing, Param
 from .errors import NoReplyError, RigError
 from .interface import Access, Limits, Outcome, Rig, Sections, Statuses
 
@@ -35,10 +36,17 @@ COMMANDS = (
     Command("softpower", "Soft off / on", "miner", (
         Param("action", "choice", "Action", choices=(("off", "Soft off (stop hashing)"), ("on", "Soft on"))),),
         dangerous=True, help="Stops or restarts hashing without cutting the power supply."),
+    CURTAIL_COMMAND,
+    RESUME,
     asic.IDENTIFY,
     asic.RESTART,
     asic.REBOOT,
 )
+CURTAIL = Curtailing(
+    sleep="soft off (`ascset|0,softoff,1:<now>`): the hash boards stop, the power supply stays on; Resume sends "
+          "soft on (`softon`, which closes the connection without answering).",
+    reads_back="`stats` MM ID0 `SoftOFF` (0 while hashing; 4 and SYSTEMSTATU \"Work: In Idle\" on a soft-off Avalon Q, "
+               "tests/fixtures/real/avalon/asic-rs-avalonq-25052801).")
 POLL_COMMANDS = ["version", "summary", "pools", "stats"]
 _TOKEN = re.compile(r"(\w+)\[([^\]]*)\]")
 LONG = re.compile(r"(PVT_[TV]\d+|MW\d*|SF\d+|PLL\d+|ATAOPTS\d+|FACOPTS\d+|ATABD\d+)\Z")
@@ -141,6 +149,10 @@ async def ascset(rig, args, **limits):
 
 
 async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
+    if name == "curtail":
+        return await curtail(rig, values.get("how") or "", values.get("value"), **limits)
+    if name == "resume":
+        return await resume(rig, **limits)
     if name == "restart":
         reply = await client.call(rig.host, rig.port, "restart", **limits)
         return ("S", "cgminer is restarting.") if reply.ok else ("E", reply.msg[:200])
@@ -148,9 +160,8 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
         sub = "softoff" if values.get("action") == "off" else "softon"
         try:
             reply = await ascset(rig, f"{sub},1:{int(time.time())}", **limits)
-        except NoReplyError:
-            return "W", ("The Avalon closed the connection without answering, as it does for soft on; the next "
-                         "poll shows whether it hashes again.")
+        except NoReplyError:  # as it does for soft on (Q18): its stats tell whether it took it
+            return await soft_on_read_back(rig, **limits)
     elif name == "identify":
         reply = await ascset(rig, "led,1-1" if values.get("on") else "led,1-0", **limits)
     elif name == "reboot":
@@ -160,6 +171,35 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
     if reply.letter in ("S", "I"):  # "ASC 0 set OK" or "ASC 0 set info: success ..." (Q9)
         return "S", reply.msg[:200], reply.code
     return "E", reply.msg[:200] or "the Avalon refused it", reply.code
+
+
+async def soft_on_read_back(rig, **limits):
+    """After a soft on that closed without answering: `stats` says whether the Avalon left soft off."""
+    try:
+        sections, _ = await poll(rig, **limits)
+    except RigError:
+        sections = {}
+    if curtailed(sections) is False:
+        return "S", "Soft on: the Avalon closed the connection without answering, and its stats say it is on."
+    return "W", ("The Avalon closed the connection without answering, as it does for soft on; the next poll shows "
+                 "whether it hashes again.")
+
+
+async def curtail(rig: Rig, how: str, value: str | None = None, **limits: Unpack[Limits]) -> Outcome:
+    curtailing.check(LABEL, CURTAIL, how, value)
+    return await command(rig, "softpower", {"action": "off"}, **limits)
+
+
+async def resume(rig: Rig, **limits: Unpack[Limits]) -> Outcome:
+    return await command(rig, "softpower", {"action": "on"}, **limits)
+
+
+def curtailed(sections: Sections, how: str | None = None, value: str | None = None) -> bool | None:
+    mm = asic.first(sections.get("AVALON"))
+    soft = asic.num(mm.get("SoftOFF"))
+    if "In Idle" in str(mm.get("SYSTEMSTATU") or curtailing.summary(sections).get("System Status") or ""):
+        return True
+    return None if soft is None else soft != 0
 
 
 async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:

@@ -15,8 +15,9 @@ import hashlib
 import time
 from typing import Any, Unpack
 
-from . import asic, cgminer, http
-from .described import Command, Param
+from . import asic, cgminer, curtailing, http
+from .described import CURTAIL as CURTAIL_COMMAND
+from .described import Command, Curtailing, Param, watts
 from .errors import BadReplyError, RigError
 from .interface import Access, Limits, Outcome, Rig, Sections, Statuses
 
@@ -35,10 +36,19 @@ COMMANDS = (
             help="The autotuner's power target in watts; Braiins OS retunes without restarting."),
     asic.PAUSE,
     asic.RESUME,
+    CURTAIL_COMMAND,
     asic.IDENTIFY,
     asic.RESTART,
     asic.REBOOT,
 )
+CURTAIL = Curtailing(
+    sleep="pauses mining (REST `PUT /api/v1/actions/pause`); Resume sends `actions/resume`.",
+    power="sets the autotuner's power target (REST `PUT /api/v1/performance/power-target`, the value in watts, "
+          "clamped by Braiins OS to the model's range); Braiins OS retunes without restarting. The usual target "
+          "read before curtailing is set back by Resume.",
+    reads_back="paused: every hashboard of `devs` says Paused (a rig that hashes is not paused); a power target: "
+               "`tunerstatus` PowerLimit (within 2 %).",
+    restore=("powertarget", "watts", "Power Limit"))
 POLL_COMMANDS = ["version", "summary", "devs", "pools", "fans", "temps", "tunerstatus"]
 
 
@@ -124,6 +134,8 @@ async def rest(rig, method, path, body=None, **limits):
 
 
 async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
+    if name == "curtail":
+        return await curtail(rig, values.get("how") or "", values.get("value"), **limits)
     if name == "powertarget":
         _, reply = await rest(rig, "PUT", "/api/v1/performance/power-target", {"watt": values["watts"]}, **limits)
         got = asic.num(reply.get("watt")) if isinstance(reply, dict) else None
@@ -141,6 +153,37 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
         await rest(rig, "PUT", "/api/v1/actions/locate", on, **limits)
         return "S", "The locate LED is blinking." if on else "The locate LED is off."
     raise RigError(f"{name} is not a Braiins OS command")
+
+
+async def curtail(rig: Rig, how: str, value: str | None = None, **limits: Unpack[Limits]) -> Outcome:
+    curtailing.check(LABEL, CURTAIL, how, value)
+    if how == "sleep":
+        return await command(rig, "pause", {}, **limits)
+    try:
+        target = watts(value)
+    except ValueError as exc:
+        raise RigError(str(exc)) from None
+    if target is None:
+        raise RigError(f"Braiins OS takes a power target in watts, not {str(value)[:40]!r}")
+    return await command(rig, "powertarget", {"watts": target}, **limits)
+
+
+async def resume(rig: Rig, **limits: Unpack[Limits]) -> Outcome:
+    return await command(rig, "resume", {}, **limits)
+
+
+def curtailed(sections: Sections, how: str | None = None, value: str | None = None) -> bool | None:
+    if how == "power":
+        try:
+            target = watts(value)
+        except ValueError:
+            return None
+        return curtailing.near(asic.first(sections.get("TUNERSTATUS")).get("PowerLimit"), target)
+    boards = [d.get("Status") for d in sections.get("DEVS") or [] if isinstance(d, dict)]
+    if boards and all(b == "Paused" for b in boards):
+        return True
+    rate = curtailing.hashing(sections)
+    return False if rate else None
 
 
 async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:

@@ -36,6 +36,24 @@ FLEET_SECTION, FLEET_UNIT = "WORKERS", "workers"  # the fleet alert counts its w
 # Its sections custom pages may name, and how they join (miner.php's joinsections() terms).
 PAGE_SECTIONS = ("POOLSTATUS", "USERS", "WORKERS")
 PAGE_JOINS = {("USERS", "WORKERS"): "user", ("POOLSTATUS", "USERS"): "all", ("POOLSTATUS", "WORKERS"): "all"}
+# the built-in custom page of its kind (custompages/builtin.py), in a page's exported form
+CUSTOM_PAGES = ({
+    "name": "ckpool", "slug": "ckpool", "order": 30, "public": False,
+    "sections": [
+        {"section": "DATE"},
+        {"section": "POOLSTATUS", "title": "Pools",
+         "fields": "Users\nWorkers\nIdle\nMHS 1m\nMHS 1hr\nMHS 1d\nDifficulty Accepted=Accepted\nBest Share\n"
+                   "Round Diff%\nListener\nStratifier\nGenerator",
+         "totals": "Users\nWorkers\nMHS 1m\nMHS 1hr\nMHS 1d"},
+        {"section": "USERS+WORKERS", "title": "Workers",
+         "fields": "USERS.User=User\nWORKERS.Worker=Worker\nWORKERS.MHS 1m=MHS 1m\nWORKERS.MHS 1hr=MHS 1hr\n"
+                   "GEN.Part=% of user\nWORKERS.Shares=Shares\nWORKERS.Best Share=Best Share\n"
+                   "WORKERS.Last Share Time=Last Share Time",
+         "totals": "WORKERS.MHS 1m\nWORKERS.MHS 1hr\nWORKERS.Shares",
+         "gen": "Part=round(100*WORKERS.MHS 1hr/max(USERS.MHS 1hr,0.000001),1)",
+         "sort": "USERS.User\nWORKERS.Worker"},
+    ],
+},)
 # Its listener's commands (shared/PROTOCOLS.md 1.3); every one is confirmed: a pool's settings reach all its miners.
 COMMANDS = (
     Command("loglevel", "Log level", "pool",
@@ -293,3 +311,7 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
     if name == "loglevel" and reply in ("Invalid", "Failed"):
         return "E", f"ckpool refused the log level ({reply}); it takes 0 to 7"
     return "E", f"ckpool answered {reply[:100]!r}"
+
+
+CANNOT_CURTAIL = ("a ckpool is a pool server, not a miner: it draws no mining power. Curtail the miners that "
+                  "mine on it.")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypedDict, Unpack
 
 if TYPE_CHECKING:
-    from .described import Command
+    from .described import Command, Curtailing
 
 # A record as the rig sent it, after the driver's mapping: field name -> number, text, bool or None.
 Record: TypeAlias = dict[str, Any]
@@ -82,3 +82,21 @@ class ChecksSettings(Protocol):
 
 class Addresses(Protocol):
     def address(self, rig: Rig, /) -> str: ...
+
+
+class Curtails(Protocol):
+    """A kind that can use less power on command (issue 26 §4): ``CURTAIL`` says how in plain words
+    (and which of "sleep" and "power" it takes); ``curtail`` and ``resume`` go through the firmware's
+    real write path; ``curtailed`` reads a poll's sections back: True when the rig is asleep, paused or
+    in its low-power mode (with ``how="power"`` and a ``value``: at that power target), False when it
+    is plainly not, None when the firmware does not say."""
+
+    @property
+    def CURTAIL(self) -> "Curtailing": ...  # noqa: N802
+
+    async def curtail(self, rig: Rig, how: str, value: str | None = None, /,
+                      **limits: Unpack[Limits]) -> Outcome: ...
+
+    async def resume(self, rig: Rig, /, **limits: Unpack[Limits]) -> Outcome: ...
+
+    def curtailed(self, sections: Sections, how: str | None = None, value: str | None = None, /) -> bool | None: ...

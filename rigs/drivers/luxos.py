@@ -12,12 +12,13 @@ The docs say sessions coordinate, they do not secure: LuxOS needs no password.
 import re
 from typing import Any, Unpack
 
-from . import asic, cgminer
+from . import asic, cgminer, curtailing
 from .cgminer import client
 from .cgminer.commands import COMMANDS as CGMINER_COMMANDS
 from .cgminer.commands import parameter
 from .cgminer.protocol import escape_param
-from .described import Command, Param
+from .described import CURTAIL as CURTAIL_COMMAND
+from .described import RESUME, Command, Curtailing, Param, watts
 from .errors import RigError
 from .interface import Access, Limits, Outcome, Rig, Sections, Statuses
 
@@ -37,18 +38,24 @@ COMMANDS = (
     Command("profile", "Performance profile", "miner", (Param("profile", "text", "Profile"),),
             help="A profile name from the PROFILES list (e.g. 290MHz), default, or a selector LuxOS takes: "
                  "110THs, 3200W, +1, -2."),
-    Command("curtail", "Sleep / wake up", "miner", (
-        Param("action", "choice", "Action", choices=(("sleep", "Sleep"), ("wakeup", "Wake up"))),),
-        dangerous=True, help="Sleep stops hashing and lasts across reboots until woken up."),
+    CURTAIL_COMMAND,
+    RESUME,
     asic.IDENTIFY,
     asic.RESTART,
     asic.REBOOT,
 )
+CURTAIL = Curtailing(
+    sleep="`curtail|<session>,sleep` (LuxOS's sleep mode: it stops hashing and lasts across reboots until woken); "
+          "Resume sends `curtail|<session>,wakeup`.",
+    power="switches the performance profile by a power selector (`profileset|<session>,3200W`: the value in "
+          "watts, or a profile name); Resume sets back the profile read before curtailing.",
+    reads_back="`config` CurtailMode (None when awake; the sleep mode's name while asleep).",
+    restore=("profile", "profile", "Profile"))
 POLL_COMMANDS = ["version", "summary", "devs", "pools", "config", "power", "fans", "temps", "profiles"]
 _BOARD_SENSORS = ("TopLeft", "TopRight", "BottomLeft", "BottomRight", "Board")  # `Chip` is a chip: Chip Temp
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-SESSION_COMMANDS = {"profile": "profileset", "curtail": "curtail", "identify": "ledset", "restart": "resetminer",
-                    "reboot": "rebootdevice"}
+SESSION_COMMANDS = {"profile": "profileset", "curtail": "curtail", "resume": "curtail", "identify": "ledset",
+                    "restart": "resetminer", "reboot": "rebootdevice"}
 
 
 def to_sections(sections):
@@ -107,7 +114,8 @@ def _session_parameter(name, values):
         if "," in values["profile"]:
             raise RigError("a profile name has no comma")
         return values["profile"]
-    return {"curtail": values.get("action"), "identify": "red," + ("blink" if values.get("on") else "off")}.get(name)
+    return {"curtail": values.get("action"), "resume": "wakeup",
+            "identify": "red," + ("blink" if values.get("on") else "off")}.get(name)
 
 
 async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
@@ -118,6 +126,10 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
             param = parameter(next(c for c in COMMANDS if c.name == name), values)
         reply = await client.call(rig.host, rig.port, name, param, **limits)
         return reply.letter or "E", reply.msg, reply.code
+    if name == "curtail" and values.get("action") != "sleep":  # the generic form (how, value); "action" of old
+        if values.get("action") == "wakeup":
+            return await resume(rig, **limits)
+        return await curtail(rig, values.get("how") or "", values.get("value"), **limits)
     if name not in SESSION_COMMANDS:
         raise RigError(f"{name} is not a LuxOS command")
     extra = _session_parameter(name, values)
@@ -132,6 +144,32 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
             except RigError:
                 pass  # it expires after 60 s idle
     return reply.letter or "E", reply.msg, reply.code
+
+
+async def curtail(rig: Rig, how: str, value: str | None = None, **limits: Unpack[Limits]) -> Outcome:
+    curtailing.check(LABEL, CURTAIL, how, value)
+    if how == "sleep":
+        return await command(rig, "curtail", {"action": "sleep"}, **limits)
+    try:
+        target = watts(value)
+    except ValueError as exc:
+        raise RigError(str(exc)) from None
+    return await command(rig, "profile", {"profile": f"{target}W" if target else str(value).strip()}, **limits)
+
+
+async def resume(rig: Rig, **limits: Unpack[Limits]) -> Outcome:
+    return await command(rig, "resume", {}, **limits)
+
+
+def curtailed(sections: Sections, how: str | None = None, value: str | None = None) -> bool | None:
+    if how == "power":
+        return None  # a profile chosen by watts is not named by them
+    mode = curtailing.summary(sections).get("Curtail Mode")
+    if mode is None:
+        mode = asic.first(sections.get("CONFIG")).get("CurtailMode")
+    if mode is None:
+        return None
+    return str(mode).strip().lower() not in ("", "none")
 
 
 async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:

@@ -11,10 +11,11 @@ the same whether it took the change or not, so the panel reads the settings back
 
 from typing import Any, Unpack
 
-from . import antminer, asic, cgminer, http
-from .described import Command, Param
+from . import antminer, asic, cgminer, curtailing, http
+from .described import CURTAIL as CURTAIL_COMMAND
+from .described import RESUME, Command, Curtailing, Param
 from .errors import BadReplyError, RigError
-from .interface import Access, Limits, Outcome, Rig
+from .interface import Access, Limits, Outcome, Rig, Sections, Statuses
 
 KIND = "vnish"
 LABEL = "VNish / AnthillOS (Antminer)"
@@ -29,12 +30,32 @@ COMMANDS = (
     Command("preset", "Autotune preset", "miner", (Param("preset", "text", "Preset (e.g. 3200)"),),
             help="One of the miner's tuned presets (its power in watts as VNish names them)."),
     asic.PAUSE,
-    asic.RESUME,
+    RESUME,
+    CURTAIL_COMMAND,
     asic.IDENTIFY,
     asic.RESTART,
     asic.REBOOT,
 )
-poll = antminer.poll
+CURTAIL = Curtailing(
+    sleep="pauses mining (`POST /api/v1/mining/pause`); Resume sends `mining/resume`.",
+    power="switches to one of the miner's tuned autotune presets (the value: a preset name, its watts as VNish "
+          "names them, e.g. 2700); set the usual preset back with the Autotune preset form.",
+    reads_back="the miner state of `GET /api/v1/status` (`stopped` when paused), asked when the API shows no "
+               "hashing; a rig that hashes is not paused. A preset is read back by the command itself.")
+
+
+async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
+    """Read as a stock Antminer (its API port keeps bmminer's dialect); a rig that hashes nothing is asked
+    its miner state (paused, or stopped?): SUMMARY gains "Miner State"."""
+    sections, statuses = await asic.poll(rig, antminer.POLL_COMMANDS, antminer.to_sections, **limits)
+    if getattr(rig, "token", "") and curtailing.hashing(sections) in (0, 0.0) and sections.get("SUMMARY"):
+        try:
+            status = await rest(rig, "GET", "status", **limits)
+        except RigError:
+            status = None  # the figures do not need it
+        if isinstance(status, dict) and status.get("miner_state"):
+            sections["SUMMARY"][0]["Miner State"] = str(status["miner_state"])[:40]
+    return sections, statuses
 
 
 async def unlock(rig, **limits):
@@ -65,6 +86,8 @@ async def rest(rig, method, path, body=None, token=None, **limits):
 
 
 async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
+    if name == "curtail":
+        return await curtail(rig, values.get("how") or "", values.get("value"), **limits)
     token = await unlock(rig, **limits)
     if name in ("pause", "resume", "restart"):
         await rest(rig, "POST", f"mining/{name}", token=token, **limits)
@@ -102,6 +125,27 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
     if not isinstance(after, dict) or not took(after):
         return "W", "VNish answered but its settings did not change."
     return "S", "Preset set." if name == "preset" else f"Pools set ({len(slots)})."
+
+
+async def curtail(rig: Rig, how: str, value: str | None = None, **limits: Unpack[Limits]) -> Outcome:
+    curtailing.check(LABEL, CURTAIL, how, value)
+    if how == "sleep":
+        return await command(rig, "pause", {}, **limits)
+    preset = str(value).strip().removesuffix("W").removesuffix("w").strip()
+    return await command(rig, "preset", {"preset": preset}, **limits)
+
+
+async def resume(rig: Rig, **limits: Unpack[Limits]) -> Outcome:
+    return await command(rig, "resume", {}, **limits)
+
+
+def curtailed(sections: Sections, how: str | None = None, value: str | None = None) -> bool | None:
+    if how == "power":
+        return None  # the preset is in its settings, not in a poll
+    state = curtailing.summary(sections).get("Miner State")
+    if state in ("stopped", "paused"):
+        return True
+    return False if state == "mining" or curtailing.hashing(sections) else None  # failure, restarting...: unknown
 
 
 async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:

@@ -18,11 +18,12 @@ import re
 import time
 from typing import Any, Unpack
 
-from . import asic, cgminer
+from . import asic, cgminer, curtailing
 from . import whatsminer_v3 as v3
 from .cgminer import client
 from .cgminer.protocol import cut_reply, load_json
-from .described import Command, Param
+from .described import CURTAIL as CURTAIL_COMMAND
+from .described import RESUME, Command, Curtailing, Param, watts
 from .errors import BadReplyError, RigError
 from .interface import Access, Limits, Outcome, Record, Rig, Sections, Statuses
 from .whatsminer_crypto import decrypt, encrypt, keys
@@ -44,10 +45,21 @@ COMMANDS = (
             help="Low, normal or high power: the miner restarts its mining program to apply it."),
     Command("powerlimit", "Power limit", "miner", (Param("watts", "int", "Watts", 500, 10000),), dangerous=True,
             help="The most the machine may draw, in watts."),
+    CURTAIL_COMMAND,
+    RESUME,
     asic.IDENTIFY,
     asic.RESTART,
     asic.REBOOT,
 )
+CURTAIL = Curtailing(
+    sleep="stops mining: API v2 `power_off` (respbefore true), API v3 `set.miner.service` stop; Resume sends "
+          "`power_on` / `set.miner.service` start, and leaves a low power mode (`set_normal_power`).",
+    power="the value low: the low power mode (`set_low_power`, v3 `set.miner.power_mode` low, btminer restarts); "
+          "a number: the power limit in watts (`adjust_power_limit`, v3 `set.miner.power_limit`); Resume sets "
+          "back the limit read before curtailing.",
+    reads_back="`summary` Power Mode (Low) and Power Limit; whether mining is off: API v2 `status` mineroff "
+               "(asked when the API shows no hashing), API v3 `get.device.info` miner.working.",
+    restore=("powerlimit", "watts", "Power Limit"))
 POLL_COMMANDS = ["summary", "devs", "pools"]
 TOKEN_LIFE = 25 * 60  # tokens last 30 min; at most 32 per address (quirk Q22)
 CODES: dict[int | None, str] = {14: "the miner does not know the command", 23: "the miner could not read the command",
@@ -182,7 +194,21 @@ async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
         version = (await flat(rig.host, rig.port, {"cmd": "get_version"}, **limits)).get("Msg")
     except RigError:
         pass  # the figures do not need it
-    return to_sections(sections, version), statuses
+    mapped = to_sections(sections, version)
+    if curtailing.hashing(mapped) in (0, 0.0) and mapped.get("SUMMARY"):  # off, or broken? `status` says
+        state = await miner_state(rig, **limits)
+        if state.get("mineroff") not in (None, ""):
+            mapped["SUMMARY"][0]["Miner Off"] = curtailing.yes(state["mineroff"])
+    return mapped, statuses
+
+
+async def miner_state(rig, **limits):
+    """The flat `status` read (mineroff "true"/"false", power_mode, power_limit_set); {} when it fails."""
+    try:
+        msg = (await flat(rig.host, rig.port, {"cmd": "status"}, **limits)).get("Msg")
+    except RigError:
+        return {}
+    return msg if isinstance(msg, dict) else {}
 
 
 V3_COMMANDS = {"powermode": "set.miner.power_mode", "powerlimit": "set.miner.power_limit",
@@ -199,6 +225,10 @@ def v3_param(name, values):
 
 
 async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
+    if name == "curtail":
+        return await curtail(rig, values.get("how") or "", values.get("value"), **limits)
+    if name == "resume":
+        return await resume(rig, **limits)
     port = await v3_port(rig, **limits)
     if port is not None and name in V3_COMMANDS:
         letter, msg, code = await v3.write(rig, port, V3_COMMANDS[name], v3_param(name, values), **limits)
@@ -228,6 +258,78 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
         letter, msg, code = await write(rig, "reboot", **limits)
         return letter, msg or "The Whatsminer is rebooting.", code
     raise RigError(f"{name} is not a Whatsminer command")
+
+
+async def curtail(rig: Rig, how: str, value: str | None = None, **limits: Unpack[Limits]) -> Outcome:
+    curtailing.check(LABEL, CURTAIL, how, value)
+    target = None
+    if how == "power":
+        try:
+            target = watts(value, 500, 10000)
+        except ValueError as exc:
+            raise RigError(str(exc)) from None
+        if target is None and str(value).strip().lower() != "low":
+            raise RigError(f"a Whatsminer curtails its power to the low power mode (low) or a limit in watts, "
+                           f"not {str(value)[:40]!r}")
+    port = await v3_port(rig, **limits)
+    if port is not None:
+        cmd, param = (("set.miner.service", "stop") if how == "sleep" else
+                      ("set.miner.power_limit", target) if target else ("set.miner.power_mode", "low"))
+        letter, msg, code = await v3.write(rig, port, cmd, param, **limits)
+        return letter, msg or f"{cmd} {param}: done.", code
+    if how == "sleep":
+        letter, msg, code = await write(rig, "power_off", respbefore="true", **limits)
+        return letter, msg or "Mining is off (power_off).", code
+    if target:
+        return await command(rig, "powerlimit", {"watts": target}, **limits)
+    return await command(rig, "powermode", {"mode": "low"}, **limits)
+
+
+async def resume(rig: Rig, **limits: Unpack[Limits]) -> Outcome:
+    """Mining on, and out of the low power mode: only what the miner says is curtailed is undone."""
+    port = await v3_port(rig, **limits)
+    done = []
+    if port is not None:
+        info = v3.message(await v3.call(rig.host, port, {"cmd": "get.device.info"}, **limits), "get.device.info")
+        miner, power = (info.get(k) if isinstance(info.get(k), dict) else {} for k in ("miner", "power"))
+        working, mode = curtailing.yes(miner.get("working")), str(power.get("mode") or "")
+        steps = ([("set.miner.service", "start")] if working is not True else []) + (
+            [("set.miner.power_mode", "normal")] if mode.lower() == "low" else [])
+        for cmd, param in steps:
+            letter, msg, code = await v3.write(rig, port, cmd, param, **limits)
+            if letter != "S":
+                return letter, msg, code
+            done.append(f"{cmd} {param}")
+        return "S", f"Resumed ({', '.join(done)})." if done else "The Whatsminer was not curtailed: nothing sent.", 0
+    state = await miner_state(rig, **limits)
+    steps = ([("power_on", "mining on")] if curtailing.yes(state.get("mineroff")) is not False else []) + (
+        [("set_normal_power", "normal power mode")] if str(state.get("power_mode") or "").lower() == "low" else [])
+    code = None
+    for cmd, what in steps:
+        letter, msg, code = await write(rig, cmd, **limits)
+        if letter != "S":
+            return letter, msg, code
+        done.append(what)
+    return "S", f"Resumed ({', '.join(done)})." if done else "The Whatsminer was not curtailed: nothing sent.", code
+
+
+def curtailed(sections: Sections, how: str | None = None, value: str | None = None) -> bool | None:
+    summary = curtailing.summary(sections)
+    if how == "power":
+        try:
+            target = watts(value, 500, 10000)
+        except ValueError:
+            return None
+        if target is not None:
+            return curtailing.near(summary.get("Power Limit"), target)
+    if str(summary.get("Power Mode") or "").lower() == "low":
+        return True
+    if curtailing.hashing(sections):  # a rig that hashes is not off, whatever else it says: MicroBT's own v3
+        return False                  # example answers working "false" beside a hashing summary
+    off = curtailing.yes(summary.get("Miner Off"))
+    if off is None and "Working" in summary:
+        off = curtailing.yes(summary.get("Working")) is False
+    return off
 
 
 async def check_access(rig: Rig, **limits: Unpack[Limits]) -> Access:

@@ -10,15 +10,20 @@ xmrig reports as null (not enough samples yet) stay None and are flagged as
 import time
 from typing import Any, Unpack
 
-from . import http
-from .described import Command
+from . import curtailing, http
+from .described import CURTAIL as CURTAIL_COMMAND
+from .described import RESUME, Command, Curtailing
 from .errors import BadReplyError, RigError
 from .interface import Limits, Outcome, Rig, Sections, Statuses
 
 KIND = "xmrig"
 LABEL = "xmrig HTTP API"
 FIELDS = ("host", "port", "token")
-COMMANDS = (Command("pause", "Pause mining", "miner"), Command("resume", "Resume mining", "miner"))
+COMMANDS = (Command("pause", "Pause mining", "miner"), RESUME, CURTAIL_COMMAND)
+CURTAIL = Curtailing(
+    sleep="pauses mining (JSON-RPC `pause` on POST /json_rpc); Resume sends `resume`. The CPU or GPU idles: "
+          "the machine stays on.",
+    reads_back="`/2/summary` paused (true while paused).")
 
 AUTH_HELP = {401: "the xmrig API wants a token: set the rig's API token (http.access-token)",
              403: "the xmrig API refused the token, or is restricted (http.restricted must be false to pause/resume)",
@@ -96,11 +101,28 @@ async def poll(rig: Rig, **limits: Unpack[Limits]) -> tuple[Sections, Statuses]:
 async def command(rig: Rig, name: str, values: dict[str, Any] | None = None,
                   **limits: Unpack[Limits]) -> Outcome:
     """pause or resume through JSON-RPC; returns (letter, message)."""
+    if name == "curtail":
+        return await curtail(rig, (values or {}).get("how") or "", (values or {}).get("value"), **limits)
+    if name not in ("pause", "resume"):
+        raise RigError(f"{name} is not an xmrig command")
     reply = await call(rig, "POST", "/json_rpc", {"method": name, "id": 1}, **limits)
     if isinstance(reply, dict) and (reply.get("result") or {}).get("status") == "OK":
         return "S", {"pause": "Mining paused.", "resume": "Mining resumed."}.get(name, "OK")
     err = (reply or {}).get("error") if isinstance(reply, dict) else None
     return "E", f"xmrig said: {err.get('message') if isinstance(err, dict) else 'no result'}"
+
+
+async def curtail(rig: Rig, how: str, value: str | None = None, **limits: Unpack[Limits]) -> Outcome:
+    curtailing.check(LABEL, CURTAIL, how, value)
+    return await command(rig, "pause", {}, **limits)
+
+
+async def resume(rig: Rig, **limits: Unpack[Limits]) -> Outcome:
+    return await command(rig, "resume", {}, **limits)
+
+
+def curtailed(sections: Sections, how: str | None = None, value: str | None = None) -> bool | None:
+    return curtailing.yes(curtailing.summary(sections).get("Paused"))
 
 
 async def detect(host: str, port: int, **limits: Unpack[Limits]) -> str | None:

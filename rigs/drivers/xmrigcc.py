@@ -19,8 +19,9 @@ import re
 from typing import Any, Unpack
 from urllib.parse import quote
 
-from . import fastjson, http
-from .described import CLIENT, SECRET, Command, Param
+from . import curtailing, fastjson, http
+from .described import CLIENT, RESUME, SECRET, Command, Curtailing, Param
+from .described import CURTAIL as CURTAIL_COMMAND
 from .errors import BadReplyError, RigError
 from .interface import Limits, Outcome, Rig, Sections, Statuses
 
@@ -30,6 +31,17 @@ FIELDS = ("host", "port", "username", "token")
 FLEET_SECTION, FLEET_UNIT = "CLIENTS", "clients"  # the fleet alert counts its clients alive
 PAGE_SECTIONS = ("CLIENTS",)  # its section custom pages may name, and how it joins
 PAGE_JOINS = {("SUMMARY", "CLIENTS"): "all"}
+# the built-in custom page of its kind (custompages/builtin.py), in a page's exported form
+CUSTOM_PAGES = ({
+    "name": "XMRigCC", "slug": "xmrigcc", "order": 40, "public": False,
+    "sections": [
+        {"section": "DATE"},
+        {"section": "CLIENTS", "title": "XMRigCC miners",
+         "fields": "Client\nStatus\nMHS 10s\nMHS 1m\nMHS 15m\nAccepted\nRejected\nPool\nAlgorithm\nVersion\n"
+                   "Elapsed\nCPU\nGPUs",
+         "totals": "MHS 10s\nMHS 1m\nMHS 15m\nAccepted\nRejected"},
+    ],
+},)
 CLIENT_ACTIONS = ("ccstart", "ccstop", "ccrestart", "ccshutdown")  # quick actions on each client's row
 XMRIGCC_COMMANDS = [  # (XMRigCC word, label, dangerous, help, extra params, permission)
     ("START", "Start", False, "Sticky: the miner mines until STOP.", (), ""),
@@ -47,7 +59,12 @@ XMRIGCC_COMMANDS = [  # (XMRigCC word, label, dangerous, help, extra params, per
 # Commands for one client, stored by the server and delivered at the miner's next report.
 COMMANDS = tuple(Command(f"cc{word.lower().replace('_', '')}", label, "client", (CLIENT, *extra), dangerous=dangerous,
                          help=help_, permission=perm)
-                 for word, label, dangerous, help_, extra, perm in XMRIGCC_COMMANDS)
+                 for word, label, dangerous, help_, extra, perm in XMRIGCC_COMMANDS) + (CURTAIL_COMMAND, RESUME)
+CURTAIL = Curtailing(
+    sleep="stores STOP for every client the server lists (sticky: each miner pauses at its next report, 10 s by "
+          "default); Resume stores START for each.",
+    reads_back="the clients' status (`PAUSED` / `RUNNING`) at the polls after their next report: curtailed when "
+               "none runs.")
 
 
 def check(rig: Rig) -> dict[str, str]:
@@ -189,7 +206,11 @@ async def current_command(rig, client_id, **limits):
 
 
 async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
-    """(letter, message) for one client command."""
+    """(letter, message) for one client command (curtail and resume: every client)."""
+    if name == "curtail":
+        return await curtail(rig, values.get("how") or "", values.get("value"), **limits)
+    if name == "resume":
+        return await resume(rig, **limits)
     client_id = values["client"]
     if name == "ccremove":
         status, _ = await call(rig, "POST", client_path("removeClientStatus", client_id), **limits)
@@ -208,6 +229,41 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
     if word in ONE_SHOT:
         return "S", f"{word} queued for {client_id}: delivered once, at its next report.{note}"
     return "S", f"{word} stored for {client_id}: it takes effect at the miner's next report and stays until changed."
+
+
+async def every_client(rig, name, **limits):
+    """Send a client command to every client the server lists: (letter, message)."""
+    sections, _ = await poll(rig, **limits)
+    clients = [str(c["Client"]) for c in sections.get("CLIENTS") or [] if c.get("Client")]
+    if not clients:
+        return "W", "The XMRigCC server lists no client: nothing to send."
+    failed = []
+    for client_id in clients:
+        letter, message = (await command(rig, name, {"client": client_id}, **limits))[:2]
+        if letter != "S":
+            failed.append(f"{client_id}: {message}")
+    word = WORDS[name]
+    if failed:
+        stored = len(clients) - len(failed)
+        return "E", f"{word} stored for {stored} of {len(clients)} clients; " + "; ".join(failed)[:400]
+    return "S", f"{word} stored for {len(clients)} client(s): each takes it at its next report."
+
+
+async def curtail(rig: Rig, how: str, value: str | None = None, **limits: Unpack[Limits]) -> Outcome:
+    curtailing.check(LABEL, CURTAIL, how, value)
+    return await every_client(rig, "ccstop", **limits)
+
+
+async def resume(rig: Rig, **limits: Unpack[Limits]) -> Outcome:
+    return await every_client(rig, "ccstart", **limits)
+
+
+def curtailed(sections: Sections, how: str | None = None, value: str | None = None) -> bool | None:
+    summary = curtailing.summary(sections)
+    running, paused = summary.get("Running"), summary.get("Paused")
+    if running is None or not (running or paused):
+        return None  # no client online: the server cannot say
+    return not running
 
 
 # ---------------------------------------------------------------- config, log, templates

@@ -7,24 +7,27 @@ history code: they come to it.
 """
 
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 log = logging.getLogger("minerpanel.poller")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Hook:
     """Functions called in the order they were registered. One that raises is logged, and the
     others still run: a page that cannot be built must not stop the history, nor a command."""
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.functions = []
+        self.functions: list[Callable[..., Any]] = []
 
-    def register(self, fn):
+    def register(self, fn: F) -> F:
         if fn not in self.functions:
             self.functions.append(fn)
         return fn
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> list[Any]:
         """The answers of the functions that did not raise (and did not answer None)."""
         answers = []
         for fn in list(self.functions):
@@ -37,7 +40,7 @@ class Hook:
                 answers.append(found)
         return answers
 
-    async def run(self, *args):
+    async def run(self, *args: Any) -> None:
         """Await each function (coroutine functions), logging one that raises."""
         for fn in list(self.functions):
             try:
@@ -45,7 +48,7 @@ class Hook:
             except Exception:
                 log.exception("%s: %s failed", self.name, getattr(fn, "__qualname__", fn))
 
-    def collect(self, *args):
+    def collect(self, *args: Any) -> list[Any]:
         """Every function's answer, in a list (an exception is the caller's)."""
         return [fn(*args) for fn in list(self.functions)]
 

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Now
 
 
-def machine():
+def machine() -> str:
     """This machine as the owners name it: the hostname, and the PID namespace where there is one
     (two containers that share a hostname do not see each other's processes)."""
     try:
@@ -30,7 +30,7 @@ def machine():
         return socket.gethostname()
 
 
-def gone(owner):
+def gone(owner: str | None) -> bool:
     """True when ``owner`` ("machine:pid:token") is a process of this machine that no longer runs."""
     host, _, rest = (owner or "").partition(":")
     pid = rest.partition(":")[0]
@@ -49,18 +49,18 @@ class Lost(Exception):
     """Another poller holds the shard now."""
 
 
-def shard_name(shard):
+def shard_name(shard: tuple[int, int] | None) -> str:
     return "all" if not shard else f"{shard[0]}/{shard[1]}"
 
 
 class Lease:
-    def __init__(self, shard=None, ttl=None):
+    def __init__(self, shard: tuple[int, int] | None = None, ttl: float | None = None) -> None:
         self.shard = shard_name(shard)
         self.ttl = timedelta(seconds=ttl or settings.POLL_LEASE or max(30.0, 3 * settings.POLL_INTERVAL))
         self.owner = f"{machine()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.term = 0
 
-    def claim(self):
+    def claim(self) -> bool:
         """Take or renew the shard; True when this process holds it.
 
         ``term`` counts the times this process took the shard when it was not the last holder: while it
@@ -86,17 +86,17 @@ class Lease:
             return True
         return False
 
-    def renew(self):
+    def renew(self) -> None:
         """For the write transaction: raise Lost unless this process still holds the shard."""
         if not self.claim():
             raise Lost(f"another poller ({self.holder()}) holds shard {self.shard}")
 
-    def holder(self):
+    def holder(self) -> str | None:
         from rigs.models import PollerLease
 
         return PollerLease.objects.filter(shard=self.shard).values_list("owner", flat=True).first()
 
-    def release(self):
+    def release(self) -> None:
         from rigs.models import PollerLease
 
         PollerLease.objects.filter(shard=self.shard, owner=self.owner).update(expires=Now() - self.ttl)

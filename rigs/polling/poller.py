@@ -9,7 +9,9 @@ import asyncio
 import gc
 import logging
 import time
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar, Unpack
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -19,54 +21,24 @@ from django.utils import timezone
 from rigs import drivers
 from rigs.drivers import fastjson
 from rigs.drivers.errors import RigError
+from rigs.drivers.interface import Limits
 from rigs.readings import digits
+from rigs.readings.brief import health_limits, make_brief
 from rigs.readings.hidden_fields import hide_fields
 
 from . import hooks
-from .lease import Lost
+from .lease import Lease, Lost
+from .target import Result, Target, columns, targets
 from .upsert import upsert
 
 log = logging.getLogger("minerpanel.poller")
 
 GROUP = "rigs"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-@dataclass
-class Target:
-    id: int
-    host: str
-    port: int
-    joins: bool | None = None
-    error: str = ""  # of the previous round, to log only changes
-    kind: str = "cgminer"
-    token: str = ""
-    username: str = ""
-    path: str = ""
-    logdir: str = ""
-    temp_warn: float | None = None
-    temp_err: float | None = None
-    web_port: int | None = None
-    wanted: tuple = ()  # sections custom pages use; a driver asks for those it knows how to get
-    health_limits: dict | None = None  # models.health_limits of its temperatures, worked out once a round
-
-
-@dataclass
-class Result:
-    rig_id: int
-    ok: bool
-    sections: dict = field(default_factory=dict)
-    statuses: dict = field(default_factory=dict)
-    error: str = ""
-    error_kind: str = ""
-    latency_ms: float = 0.0
-    joins: bool | None = None
-    kind: str = "cgminer"
-    health_limits: dict | None = None
-    brief: dict | None = None  # as stored (store() sets it), for the history after the round
-    raws: tuple = ()  # the raw replies the driver read this round, until stored (rigs/readings/digits.py)
-
-
-def limits():
+def limits() -> Limits:
     return {
         "connect_timeout": settings.RIG_CONNECT_TIMEOUT,
         "timeout": settings.RIG_TIMEOUT,
@@ -74,7 +46,7 @@ def limits():
     }
 
 
-async def poll_rig(target, **lim):
+async def poll_rig(target: Target, **lim: Unpack[Limits]) -> Result:
     """Ask one rig everything the pages need, through its kind's driver; never raises."""
     lim = lim or limits()
     started = time.perf_counter()
@@ -94,18 +66,17 @@ async def poll_rig(target, **lim):
                   health_limits=getattr(target, "health_limits", None) or rig_limits(target), raws=raws)
 
 
-def rig_limits(target):
-    from rigs.models import health_limits
-
+def rig_limits(target: Target) -> dict[str, Any]:
     return health_limits(getattr(target, "temp_warn", None), getattr(target, "temp_err", None))
 
 
-def workers(targets, each, concurrency=None):
+def workers(targets: Sequence[T], each: Callable[[T], Awaitable[Any]],
+            concurrency: int | None = None) -> "asyncio.Future[list[Any]]":
     """At most ``concurrency`` coroutines working through ``targets``, ``await each(target)`` one after
     another: no task or semaphore per rig. Gathered, they finish when every target is done."""
     todo = iter(targets)
 
-    async def work():
+    async def work() -> None:
         for t in todo:
             await each(t)
 
@@ -113,11 +84,12 @@ def workers(targets, each, concurrency=None):
     return asyncio.gather(*(work() for _ in range(count)))
 
 
-async def poll_all(targets, concurrency=None, **lim):
+async def poll_all(targets: Sequence[Target], concurrency: int | None = None,
+                   **lim: Unpack[Limits]) -> list[Result]:
     """Poll every target concurrently, at most ``concurrency`` at a time; results in their order."""
-    results = [None] * len(targets)
+    results: list[Any] = [None] * len(targets)
 
-    async def one(pair):
+    async def one(pair: tuple[int, Target]) -> None:
         i, t = pair
         results[i] = await poll_rig(t, **lim)
 
@@ -128,34 +100,32 @@ async def poll_all(targets, concurrency=None, **lim):
 # ---------------------------------------------------------------- storage
 
 
-def wanted_sections():
+def wanted_sections() -> tuple[str, ...]:
     """Every section the apps' pages name (hooks.wanted_sections; joins split), so drivers ask for what
     only pages need."""
     names = {name for found in hooks.wanted_sections.collect() for name in found}
     return tuple(sorted({part for name in names for part in name.upper().split("+") if part}))
 
 
-def load_targets(shard=None):
-    """Enabled rigs (of shard K/N, if given) with what we know of their joins."""
+def load_targets(shard: tuple[int, int] | None = None) -> list[Target]:
+    """Enabled rigs (of shard K/N, if given) as Targets (rigs/polling/target.py): their connection settings,
+    what we know of their joins."""
     from rigs.models import Rig
 
     close_old_connections()
-    rows = Rig.objects.filter(enabled=True).values_list(
-        "id", "host", "port", "snapshot__joins", "snapshot__error", "kind", "token", "username", "path", "logdir",
-        "temp_warn", "temp_err", "web_port")
-    wanted = wanted_sections()
-    targets = [Target(i, h, p, j, e or "", *rest, wanted=wanted) for i, h, p, j, e, *rest in rows]
-    shared = {}  # one dict per pair of temperatures, not a settings lookup per rig
-    for t in targets:
+    found = targets(Rig.objects.filter(enabled=True).values_list(*columns()), wanted_sections())
+    # one dict per pair of temperatures, not a settings lookup per rig
+    shared: dict[tuple[float | None, float | None], dict[str, Any]] = {}
+    for t in found:
         pair = (t.temp_warn, t.temp_err)
         t.health_limits = shared.get(pair) or shared.setdefault(pair, rig_limits(t))
     if shard:
         k, n = shard
-        targets = [t for t in targets if t.id % n == k]
-    return targets
+        found = [t for t in found if t.id % n == k]
+    return found
 
 
-def previous_briefs(ids):
+def previous_briefs(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """{rig id: {"health": ..., "history": ..., "fans": ..., "digits_at": ...}} of these rigs' stored briefs,
     the parts read as JSON text and parsed here (through the ORM they cost half as much as working the
     briefs out), and when their decimals were learned (rigs/readings/digits.py)."""
@@ -177,21 +147,22 @@ def previous_briefs(ids):
 _decode = fastjson.Decoder().decode
 
 
-def _json(text):
+def _json(text: Any) -> Any:
     try:
         return _decode(text) if isinstance(text, str) else text
     except ValueError:
         return text
 
 
-def store(results, now=None, guard=None, recent=None):
+def store(results: Sequence[Result], now: datetime | None = None, guard: Callable[[], None] | None = None,
+          recent: dict[int, dict[str, Any]] | None = None) -> None:
     """Write a round's snapshots in bulk, in one transaction. A failed rig keeps its last good sections.
 
     ``guard()`` runs first inside the transaction (a lease's renew: raises when the shard is lost).
     ``recent``: the poller's memory of the health and history it last wrote per rig ({rig id: ...}),
     so they need not be read back; rigs it does not know are read from the database into it.
     """
-    from rigs.models import Snapshot, make_brief
+    from rigs.models import Snapshot
 
     close_old_connections()
     now = now or timezone.now()
@@ -203,19 +174,20 @@ def store(results, now=None, guard=None, recent=None):
         recent.update(previous_briefs([i for i in ids if i not in recent]))
     stamp = now.timestamp()
 
-    def brief(r):  # a bug of ours in one rig's brief must not lose the batch
+    def brief(r: Result) -> dict[str, Any]:  # a bug of ours in one rig's brief must not lose the batch
         try:
             return make_brief(r.sections, r.statuses, r.kind, previous.get(r.rig_id), r.health_limits, stamp)
         except Exception:
             return failed_brief(r.rig_id, previous.get(r.rig_id), stamp)
 
-    good = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="", brief=brief(r),
-                 error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
-                 last_ok_at=now, joins=r.joins) for r in results if r.ok]
+    good: list[dict[str, Any]] = [dict(rig=r.rig_id, sections=r.sections, statuses=r.statuses, error="", brief=brief(r),
+                                       error_kind="", latency_ms=round(r.latency_ms, 2), polled_at=now,
+                                       last_ok_at=now, joins=r.joins) for r in results if r.ok]
     learned = digits.learned(((r.rig_id, r.raws) for r in results if r.ok and r.raws), previous, stamp)
-    bad = [dict(rig=r.rig_id, sections={}, statuses={}, error=r.error, brief={}, error_kind=r.error_kind,
-                latency_ms=round(r.latency_ms, 2), polled_at=now, last_ok_at=None, joins=r.joins)
-           for r in results if not r.ok]
+    bad: list[dict[str, Any]] = [
+        dict(rig=r.rig_id, sections={}, statuses={}, error=r.error, brief={}, error_kind=r.error_kind,
+             latency_ms=round(r.latency_ms, 2), polled_at=now, last_ok_at=None, joins=r.joins)
+        for r in results if not r.ok]
     with transaction.atomic():
         if guard is not None:
             guard()
@@ -234,7 +206,7 @@ def store(results, now=None, guard=None, recent=None):
                                 "fans": r.brief.get("fans"), "digits_at": at}
 
 
-def failed_brief(rig_id, previous, now):
+def failed_brief(rig_id: int, previous: object, now: float) -> dict[str, Any]:
     """The brief of a rig whose figures and health raised (a bug of ours, or data nobody foresaw): an
     error, so the rig does not look healthy, and its recent hashrates kept. Logged when it starts,
     not every round."""
@@ -249,7 +221,7 @@ def failed_brief(rig_id, previous, now):
             "history": previous.get("history") or []}
 
 
-async def publish(rig_ids, tables=()):
+async def publish(rig_ids: Iterable[int], tables: Iterable[str] = ()) -> None:
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
@@ -257,7 +229,7 @@ async def publish(rig_ids, tables=()):
         await layer.group_send(GROUP, {"type": "rigs.updated", "rigs": list(rig_ids), "tables": list(tables)})
 
 
-async def stored(rig_ids, notify=None):
+async def stored(rig_ids: Iterable[int], notify: Callable[[list[int], list[str]], Any] | None = None) -> None:
     """After a batch is stored: the apps' after_batch hooks (the pages' ready rows), then the one
     announcement, over the channel layer when it is shared (Redis), else ``notify(ids)`` when given
     (`pollrigs --notify`: its stdout line, which serve forwards to its own in-memory layer)."""
@@ -271,7 +243,9 @@ async def stored(rig_ids, notify=None):
         await publish(ids, tables)
 
 
-async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, recent=None):
+async def poll_once(shard: tuple[int, int] | None = None, flush_every: float = 0.5,
+                    on_batch: Callable[[list[int], list[str]], Any] | None = None, lease: Lease | None = None,
+                    recent: dict[int, dict[str, Any]] | None = None) -> tuple[list[Result], float]:
     """One round; returns (results, seconds).
 
     Results are stored and published as they arrive, every ``flush_every``
@@ -289,7 +263,7 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, rece
 
     arrived = []  # results not stored yet: the flush loop takes them (O(1) per rig, whatever the size)
 
-    async def one(t):
+    async def one(t: Target) -> None:
         arrived.append(await poll_rig(t, **lim))
 
     previous = {t.id: t.error for t in targets}
@@ -300,7 +274,8 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, rece
             await asyncio.wait({everything}, timeout=flush_every)
             batch, arrived[:] = arrived[:], []
             if batch:
-                await sync_to_async(store)(batch, guard=lease and lease.renew, recent=recent)
+                await sync_to_async(store)(batch, guard=lease.renew if lease is not None else None,
+                                            recent=recent)
                 await stored([r.rig_id for r in batch], on_batch)
                 results.extend(batch)
     finally:
@@ -316,7 +291,7 @@ async def poll_once(shard=None, flush_every=0.5, on_batch=None, lease=None, rece
     return results, time.perf_counter() - started
 
 
-def settle():
+def settle() -> None:
     """Ready the poller's process for its rounds. Exempt what it built before its first round (Django,
     the drivers, the settings) from the garbage collector: it lives as long as the process, and every
     round's replies made the collector walk it again and again, a seventh of a round's CPU. And keep
@@ -329,7 +304,7 @@ def settle():
     gc.freeze()
 
 
-async def unless_stopped(stop, coro):
+async def unless_stopped(stop: asyncio.Event, coro: Awaitable[R]) -> R | None:
     """``await coro``, or None when ``stop`` is set first: then it is cancelled (a stop does not wait
     for the round's slowest rig). A batch being written finishes in its thread, and the lease's
     release, queued to that same thread, comes after it."""
@@ -349,7 +324,8 @@ async def unless_stopped(stop, coro):
     return None
 
 
-async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
+async def run(stop: asyncio.Event, interval: float | None = None, shard: tuple[int, int] | None = None,
+              on_batch: Callable[[list[int], list[str]], Any] | None = None, lease: Lease | None = None) -> None:
     """Poll rounds every ``interval`` seconds until ``stop`` (an asyncio.Event) is set.
 
     With a ``lease`` only while this process holds the shard; otherwise it stands by.
@@ -358,7 +334,8 @@ async def run(stop, interval=None, shard=None, on_batch=None, lease=None):
     interval = interval or settings.POLL_INTERVAL
     log.info("poller started: every %.1f s, %d rigs at once", interval, settings.POLL_CONCURRENCY)
     holding = None
-    recent, term = {}, None  # what this process wrote last (store()), while nobody else wrote the shard
+    recent: dict[int, dict[str, Any]] = {}
+    term = None  # what this process wrote last (store()), while nobody else wrote the shard
     while not stop.is_set():
         began = time.monotonic()
         try:

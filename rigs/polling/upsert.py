@@ -14,11 +14,13 @@ poller more CPU than building the snapshots.
 
 import functools
 import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from django.db import connection, models, transaction
 
 
-def _adapter(field):
+def _adapter(field: Any) -> Callable[[Any], Any] | None:
     if isinstance(field, models.JSONField):
         return (field.encoder or json.JSONEncoder)().encode
     if isinstance(field, models.DateTimeField):  # a batch's rows share their times: adapted once each
@@ -32,7 +34,7 @@ def _adapter(field):
 _BINARY_SAFE = {"int8", "float8", "bool", "text", "varchar", "jsonb", "timestamptz"}
 
 
-def _pg_types(cursor, table):
+def _pg_types(cursor: Any, table: str) -> dict[str, tuple[int, str]]:
     """{column: (type oid, type name)} of a table as it is now (asked per batch: a migration may
     have changed it since; it costs a fraction of a millisecond)."""
     cursor.execute("SELECT a.attname, a.atttypid, t.typname FROM pg_attribute a "
@@ -42,7 +44,7 @@ def _pg_types(cursor, table):
 
 
 @functools.cache
-def _jsonb_text():
+def _jsonb_text() -> type:
     """A psycopg dumper for JSON already encoded (the fields' encoders made it), in jsonb's binary
     form: a version byte, then the text."""
     from psycopg.adapt import Dumper
@@ -52,13 +54,14 @@ def _jsonb_text():
         format = Format.BINARY
         oid = 3802  # jsonb
 
-        def dump(self, obj):
+        def dump(self, obj: str) -> bytes:
             return b"\x01" + obj.encode()
 
     return JsonbText
 
 
-def upsert(model, rows, update_fields, batch_size=200, unique=None):
+def upsert(model: Any, rows: Sequence[Mapping[str, Any]], update_fields: Sequence[str], batch_size: int = 200,
+           unique: Sequence[str] | None = None) -> None:
     """``rows``: dicts of field name -> value (a foreign key by its id), all with the same keys,
     the primary key among them unless ``unique`` names the fields of another unique constraint;
     existing rows get ``update_fields`` from the new ones (none: they are left as they are)."""
@@ -74,7 +77,7 @@ def upsert(model, rows, update_fields, batch_size=200, unique=None):
         f"{qn(c)} = EXCLUDED.{qn(c)}" for c in (meta.get_field(n).column for n in update_fields))
         if update_fields else "DO NOTHING")
 
-    def values(batch):
+    def values(batch: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
         return [[row[name] if adapt is None else adapt(row[name]) for name, adapt in adapters] for row in batch]
 
     if connection.vendor == "postgresql":

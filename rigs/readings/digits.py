@@ -14,6 +14,8 @@ formulas and sums still see plain numbers. No Django here.
 
 import functools
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 # A rig is asked again for its decimals this often (seconds), each rig at its own moment of the period.
 LEARN_EVERY = 600
@@ -23,12 +25,12 @@ _JSON = re.compile(rb'"([^"\\]{1,64})"\s*:\s*-?\d+\.(\d+)(?=[\s,}\]])')
 _TEXT = re.compile(rb"(?:^|[,|])([^=,|\\]{1,64})=-?\d+\.(\d+)(?=[,|\0]|$)")
 
 
-def learn(raws):
+def learn(raws: Iterable[bytes]) -> dict[str, int]:
     """{field: decimals} of the floats in these raw replies (JSON or text form), for the fields
     written with the same two or more decimals every time. Only a rig that writes fixed decimals has
     any: a float ending in 0 (44.90) shows it; writers of the shortest form (44.9, 44.25) have none,
     and their text is what a float prints anyway."""
-    seen = {}
+    seen: dict[bytes, int] = {}
     fixed = False
     for raw in raws:
         pattern = _JSON if raw.lstrip()[:1] in (b"{", b",") else _TEXT
@@ -45,18 +47,19 @@ def learn(raws):
     return {key.decode(errors="replace"): n for key, n in seen.items() if n > 1}
 
 
-def due(learned_at, now, rig_id):
+def due(learned_at: object, now: float, rig_id: int) -> bool:
     """Whether a rig's decimals are to be learned again (``learned_at``: when they last were, or None)."""
     if not isinstance(learned_at, (int, float)):
         return True
     return now - learned_at >= LEARN_EVERY / 2 + rig_id % (LEARN_EVERY // 2) or now < learned_at
 
 
-def learned(rigs, previous, now):
+def learned(rigs: Iterable[tuple[int, Iterable[bytes]]], previous: Mapping[int, Any],
+            now: float) -> dict[int, dict[str, Any]]:
     """{rig id: {"at": now, "decimals": {field: n}}} of those of ``rigs`` ((rig id, its raw replies of
     this round) pairs) whose decimals are due to be learned again; ``previous``: {rig id:
     {"digits_at": when they last were}}."""
-    found = {}
+    found: dict[int, dict[str, Any]] = {}
     for rig_id, raws in rigs:
         if due((previous.get(rig_id) or {}).get("digits_at"), now, rig_id):
             found[rig_id] = {"at": now, "decimals": learn({id(raw): raw for raw in raws}.values())}
@@ -70,29 +73,29 @@ class Written(float):
     decimals = 0
 
     @property
-    def text(self):
+    def text(self) -> str:
         return f"{self:.{self.decimals}f}"
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return written, (float(self), self.decimals)
 
 
 @functools.cache
-def _written_with(decimals):
+def _written_with(decimals: int) -> type[Written]:
     return type(f"Written{decimals}", (Written,), {"__slots__": (), "decimals": decimals})
 
 
-def written(value, decimals):
+def written(value: float, decimals: int) -> Written:
     return _written_with(decimals)(value)
 
 
-def dress(sections, decimals):
+def dress(sections: dict[str, Any], decimals: object) -> dict[str, Any]:
     """Each float of these sections (changed in place) as a Written, where the rig writes its field
     with a known number of decimals and the float holds no more than that: a value the panel worked
     out itself (an average, a sum) stays as it is."""
     if not decimals or not isinstance(decimals, dict):
         return sections
-    kinds = {}
+    kinds: dict[int, type[Written]] = {}
     for records in sections.values():
         if records.__class__ is not list:
             continue
@@ -108,7 +111,7 @@ def dress(sections, decimals):
     return sections
 
 
-def as_written(value, sections, field):
+def as_written(value: Any, sections: Mapping[str, Any], field: str) -> Any:
     """A figure the panel picked from a rig's records (its hottest temperature) in the rig's own
     written form: the Written ``field`` of ``sections`` equal to it, else ``value`` as it is."""
     if value.__class__ is not float:

@@ -9,6 +9,9 @@ A reason is {"level": "warn"|"err", "key": "dev:GPU 1:Sick", "text": "GPU 1 Sick
 snapshots by its key. The state is the worst level: "ok", "warn" or "err".
 """
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from rigs import drivers
 from rigs.drivers.cgminer.protocol import as_number
 
@@ -20,9 +23,17 @@ DEFAULT_LIMITS = {"temp_warn": 80.0, "temp_err": 90.0, "chip_warn": 105.0, "chip
                   "hw_pct": 1.0, "reject_pct": 5.0, "history": 30, "min_history": 5, "late_shares": True}
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
 _PLAIN_NUMBERS = {int, float}  # the types of a history that needs no picking over
+Reason = dict[str, Any]  # {"level", "key", "text", "since"}
 
 
-def device_label(d, kind="cgminer"):
+def quiet_while_curtailed(key: str) -> bool:
+    """A reason a curtailed rig's own sleep causes: devices dead, disabled or paused, late shares, a slower
+    rate, fans stopped (a Sick device, a temperature, a pool still count)."""
+    return key.startswith(("late:", "slow", "fan:")) or (key.startswith("dev:")
+                                                        and key.endswith((":Dead", ":off", ":NoStart")))
+
+
+def device_label(d: dict[str, Any], kind: str = "cgminer") -> str:
     """'GPU 1', 'CPU 0' (xmrig's backend), 'Name ID', or what the kind's driver calls its devices
     (an XMRigCC client: its name)."""
     own = drivers.device_labeller(kind)
@@ -35,11 +46,11 @@ def device_label(d, kind="cgminer"):
     return name if "ID" not in d else f"{name} {d['ID']}"
 
 
-def _reason(level, key, text):
+def _reason(level: str, key: str, text: str) -> Reason:
     return {"level": level, "key": key, "text": text}
 
 
-def access_reasons(statuses, kind="cgminer"):
+def access_reasons(statuses: Mapping[str, Any] | None, kind: str = "cgminer") -> list[Reason]:
     """An error STATUS the kind's driver reads as access denied (cgminer: code 45)."""
     for command, st in (statuses or {}).items():
         if (isinstance(st, dict) and st.get("STATUS") == "E"
@@ -48,8 +59,9 @@ def access_reasons(statuses, kind="cgminer"):
     return []
 
 
-def device_reasons(devs, when, limits, kind="cgminer"):
-    out = []
+def device_reasons(devs: Iterable[dict[str, Any]], when: object, limits: Mapping[str, Any],
+                   kind: str = "cgminer") -> list[Reason]:
+    out: list[Reason] = []
     for d in devs:
         label = device_label(d, kind)
         status = str(d.get("Status", ""))
@@ -77,11 +89,13 @@ def device_reasons(devs, when, limits, kind="cgminer"):
     return out
 
 
-def pool_reasons(pools):
+def pool_reasons(pools: Iterable[Any]) -> list[Reason]:
     """Dead pools, no alive pool, or mining on another pool than the first by priority (one pass:
     every rig, every round)."""
-    out, count = [], 0
-    first = current = None  # the first pool by priority, and the first alive one
+    out: list[Reason] = []
+    count = 0
+    first: dict[str, Any] | None = None
+    current: dict[str, Any] | None = None  # the first pool by priority, and the first alive one
     first_priority = current_priority = 0
     for p in pools:
         if not isinstance(p, dict):
@@ -100,15 +114,15 @@ def pool_reasons(pools):
         return []
     if current is None:
         return [_reason("err", "nopool", "no alive pool")] + out
-    if current is not first and count > 1:
+    if current is not first and first is not None and count > 1:
         out.append(_reason("warn", f"failover:{current.get('POOL')}",
                            f"failover: mining on pool {current.get('POOL')}, not pool {first.get('POOL')}"))
     return out
 
 
-def rate_reasons(figs, past, limits):
+def rate_reasons(figs: Mapping[str, Any], past: list[float], limits: Mapping[str, Any]) -> list[Reason]:
     """``past``: the rig's recent hashrates (numbers)."""
-    out = []
+    out: list[Reason] = []
     now = figs.get("hashrate_now_hs")
     if now is not None and len(past) >= limits["min_history"]:
         ranked = sorted(past)  # the median (statistics.median costs twice as much, every rig, every round)
@@ -125,8 +139,8 @@ def rate_reasons(figs, past, limits):
     return out
 
 
-def kind_reasons(kind, sections):
-    out = []
+def kind_reasons(kind: str, sections: Mapping[str, Any]) -> list[Reason]:
+    out: list[Reason] = []
     if (first_dict(sections.get("SUMMARY")) or {}).get("Paused") is True:  # xmrig's
         out.append(_reason("warn", "paused", "paused"))
     for st in sections.get("POOLSTATUS") or []:
@@ -136,14 +150,14 @@ def kind_reasons(kind, sections):
     return out
 
 
-def fan_reasons(sections, seen, hashing):
+def fan_reasons(sections: Mapping[str, Any], seen: list[str], hashing: bool) -> tuple[list[Reason], list[str]]:
     """(reasons, fans seen spinning) for FANS. The drivers leave out slots reading 0 (empty slots: an S9
     has two of four), so the rule is the rig's own: a fan that read above 0 in an earlier poll and now
     reads 0 or is gone, while the machine hashes, has stopped (a sleeping machine stops its fans)."""
     fans = sections.get("FANS")
     if not isinstance(fans, list):
         return [], seen  # not read this poll: nothing to judge, nothing forgotten
-    spinning = set()
+    spinning: set[str] = set()
     for f in fans:
         if isinstance(f, dict):
             rpm = as_number(f.get("RPM", f.get("Speed")))
@@ -155,11 +169,11 @@ def fan_reasons(sections, seen, hashing):
     return out, sorted(spinning | set(seen))[:32]
 
 
-def temp_reasons(figs, reasons, limits):
+def temp_reasons(figs: Mapping[str, Any], reasons: list[Reason], limits: Mapping[str, Any]) -> list[Reason]:
     """The hottest board and the hottest chip where no device's reason already says it (bmminer's STATS
     temps, a firmware's SUMMARY figures): boards against temp_warn/temp_err, chips against
     chip_warn/chip_err, the same for every kind."""
-    out = []
+    out: list[Reason] = []
     for figure, prefix, warn, err, text in (("max_temp", "temp:", "temp_warn", "temp_err", "temperature"),
                                             ("max_chip_temp", "chiptemp:", "chip_warn", "chip_err", "chips at")):
         temp = figs.get(figure)
@@ -170,7 +184,9 @@ def temp_reasons(figs, reasons, limits):
     return out
 
 
-def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits=None, fans=()):
+def assess(kind: str, sections: object, statuses: Mapping[str, Any] | None, figs: Mapping[str, Any],
+           history: Iterable[Any] = (), since: object = None, now: float = 0, limits: Mapping[str, Any] | None = None,
+           fans: object = ()) -> dict[str, Any]:
     """{"state", "reasons", "history", "fans"} of one snapshot. ``history`` holds the rig's
     recent current hashrates (H/s), ``since`` the first-seen time of each reason key, ``fans`` the
     fans seen spinning before (from the previous snapshot's "fans")."""
@@ -198,6 +214,11 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     else:
         past = [h for h in history if isinstance(h, (int, float))]
     reasons += rate_reasons(figs, past, limits)
+    curtailed = figs.get("curtailed") is True
+    if curtailed:  # asleep, paused or at a low power (by command, mostly): not hashing is what was asked
+        reasons = [r for r in reasons if not quiet_while_curtailed(r["key"])]
+        if not any(r["key"] == "paused" for r in reasons):  # xmrig says paused already
+            reasons.append(_reason("warn", "curtailed", "curtailed: asleep, paused or at a lower power"))
     if reasons:
         since = since if isinstance(since, dict) else {}
         for r in reasons:
@@ -208,14 +229,15 @@ def assess(kind, sections, statuses, figs, history=(), since=None, now=0, limits
     return {"state": worst(reasons), "reasons": reasons, "history": past[-limits["history"]:], "fans": seen}
 
 
-def worst(reasons):
+def worst(reasons: list[Reason]) -> str:
     if not reasons:  # most rigs, most rounds
         return "ok"
     level = max((LEVELS[r["level"]] for r in reasons), default=0)
     return next(k for k, v in LEVELS.items() if v == level)
 
 
-def with_reachability(health, state, error="", age_text="", error_kind=""):
+def with_reachability(health: Mapping[str, Any] | None, state: str, error: str = "", age_text: str = "",
+                      error_kind: str = "") -> dict[str, Any]:
     """The stored health plus what the time of viewing knows: the rig's last poll
     failed (unreachable), or its data is older than STALE_AFTER (stale)."""
     health = health or {}

@@ -1,7 +1,10 @@
 """miner.php's $hidefields: fields dropped from a rig's sections before anything is stored or shown."""
 
+from collections.abc import Iterable
+from typing import Any
 
-def hide_fields(sections, hidden):
+
+def hide_fields(sections: dict[str, Any], hidden: Iterable[str]) -> dict[str, Any]:
     """Drop miner.php-style ``SECTION.Field`` entries before anything is stored.
 
     SECTION is the item name without digits (POOL, SUMMARY, ASC, PGA, GPU, ...),
@@ -10,7 +13,7 @@ def hide_fields(sections, hidden):
     """
     if not hidden:
         return sections
-    by_section = {}
+    by_section: dict[str | None, set[str]] = {}
     for entry in hidden:
         sec, _, fld = entry.partition(".")
         by_section.setdefault(sec.upper(), set()).add(fld)

@@ -1,6 +1,9 @@
 """Reading a rig's rates and shares: a record's hashrate in MH/s whatever unit the firmware used, and
 whether its last share is late (miner.php's $checklastshare). Plain functions, for health and the pages."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from rigs.drivers.cgminer.protocol import as_number
 
 _PREFIXES = (("MHS", 1.0), ("GHS", 1e3), ("KHS", 1e-3), ("THS", 1e6))
@@ -10,7 +13,7 @@ RATE_FIELDS = {
 }
 
 
-def rate_mhs(record, window="av"):
+def rate_mhs(record: Mapping[str, Any] | None, window: str = "av") -> float | None:
     """A device's or summary's rate in MH/s, whatever unit the firmware used.
 
     window is "av" or "short" (the first of 5s/20s/1m/rolling the firmware has).
@@ -24,14 +27,14 @@ def rate_mhs(record, window="av"):
     return None
 
 
-def expected_share_seconds(mhs, difficulty):
+def expected_share_seconds(mhs: float | None, difficulty: float | None) -> float | None:
     """miner.php's $checklastshare: 2^32 / (MH/s * 10^6) * difficulty."""
     if not mhs or not difficulty or mhs <= 0 or difficulty <= 0:
         return None
     return 2.0**32 / (mhs * 1e6) * difficulty  # (a float 2^32: the same quotient, a little sooner)
 
 
-def last_share_state(record, when, mhs=None):
+def last_share_state(record: Mapping[str, Any], when: object, mhs: float | None = None) -> str:
     """'err' if the last share is older than 12x the expected interval, 'warn' past 8x."""
     mhs = rate_mhs(record) if mhs is None else mhs
     expected = expected_share_seconds(mhs, as_number(record.get("Last Share Difficulty")))

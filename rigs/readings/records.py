@@ -1,9 +1,12 @@
 """What a record of a rig's reply is: a device's name, the pool the rig mines on. Plain functions."""
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from rigs.drivers.cgminer.protocol import as_number
 
 
-def device_name(d):
+def device_name(d: Mapping[str, Any]) -> str:
     for kind in ("ASC", "PGA", "GPU", "CPU"):
         if kind in d:
             name = d.get("Name")
@@ -11,7 +14,7 @@ def device_name(d):
     return str(d.get("Name", "?"))
 
 
-def active_pool(pools):
+def active_pool(pools: Iterable[Any]) -> dict[str, Any] | None:
     """The pool the rig mines on: the best-priority Alive pool (Stratum Active may be
     true for backup pools too)."""
     alive = [p for p in pools if isinstance(p, dict) and p.get("Status") == "Alive"]

@@ -1,6 +1,10 @@
 """What a rig says it is."""
 
-def miner_version(sections):
+from collections.abc import Mapping
+from typing import Any
+
+
+def miner_version(sections: Mapping[str, Any]) -> tuple[str, str]:
     """('cgminer 4.11.1', '3.7') from a VERSION record, whatever keys the firmware used."""
     version = (sections.get("VERSION") or [{}])[0]
     api = str(version.get("API", ""))

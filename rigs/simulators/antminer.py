@@ -11,7 +11,7 @@ import hashlib
 import json
 import secrets
 
-from . import asic
+from . import DemoRig, asic
 
 REALM = "antMiner Configuration"
 VERSION = {"BMMiner": "1.0.0", "API": "3.1", "Miner": "49.0.1.3",
@@ -219,3 +219,15 @@ class AntminerSim(asic.Machine):
 async def serve(sim, host, rpc_port, web_port):
     """Serve one fake Antminer: RPC on rpc_port, web CGI on web_port."""
     return [await asic.serve_rpc(sim, host, rpc_port), await asic.serve_web(sim.web, host, web_port)]
+
+
+def demo():
+    return [DemoRig("s19pro", dict(kind="antminer", username="root", token=secrets.token_urlsafe(12),
+                                   description="simulated Antminer S19 Pro, stock firmware"),
+                    ports=("port", "web_port"))]
+
+
+SIMULATION = asic.family("Antminer", "antminer", "s19x", "antminer", AntminerSim, serve, True, "root",
+                         "Antminer S19 Pro",
+                         "also N Antminer S19 Pro (stock firmware): RPC and web CGI on two ports each",
+                         demo=demo, serve_demo=asic.serving(AntminerSim, serve))

@@ -7,8 +7,12 @@ import asyncio
 import json
 import math
 import random
+import secrets
 import time
 
+from rigs import drivers
+
+from . import Served, Simulation, closing
 from . import http as sim_http
 
 FAULTS = ("refuse", "hang", "garbage", "keepopen", "denied")
@@ -104,3 +108,50 @@ def http_reply(status_code, body=None, headers=()):
     if data and not isinstance(body, bytes):
         head.append("Content-Type: application/json")
     return ("\r\n".join(head) + "\r\n\r\n").encode() + data, False
+
+
+# ---------------------------------------------------------------- simulate_rigs and the demo
+
+
+def family(label, option, prefix, kind, make, serve, web, user, what, help, demo=None, serve_demo=None):
+    """The Simulation of one ASIC family: ``--OPTION N`` serves N of ``make`` (rigs PREFIX00...) from the next
+    ports of simulate_rigs' block, one each, or two with a ``web`` interface (RPC, then web), with the
+    password all the ASIC simulators share (none for a kind whose driver takes none); the demo's rigs if given."""
+
+    def simulate(opts, bench):
+        password = bench.shared.setdefault("asic_password", opts["asic_password"] or secrets.token_urlsafe(9))
+        secret = password if drivers.needs_secret(kind) else ""  # LuxOS, Avalon: none
+        starts = []
+        for i in range(opts[option]):
+            sim = make(index=i, seed=opts["seed"], **({"password": secret} if secret else {}))
+            port = bench.take(2 if web else 1)
+            ports = (port, port + 1) if web else (port,)
+
+            async def start(sim=sim, ports=ports):
+                await serve(sim, bench.host, *ports)
+
+            starts.append(start)
+            bench.register(name=f"{prefix}{i:02d}", kind=kind, host=bench.host, port=port,
+                           web_port=port + 1 if web else None, username=user, token=secret)
+            second = f", second port {port + 1}" if web else ""
+            bench.write(f"{prefix}{i:02d} {bench.host}:{port} {what}{second}")
+        if starts and not opts["asic_password"]:
+            bench.note(f"ASIC simulators' web/API password: {password}")
+        return starts
+
+    return Simulation(label, demo=demo, serve_demo=serve_demo, simulate=simulate, options=(
+        ((f"--{option}",), dict(type=int, default=0, metavar="N", help=help)),
+        (("--asic-password",), dict(default="",
+                                    help="the ASIC simulators' web/API password (else generated and printed)")),
+    ))
+
+
+def serving(make, serve):
+    """The demo's serve_demo of one rig of a family: ``make(password=its token)`` on its port(s)."""
+
+    async def serve_demo(rigs, host, folder):
+        (_, where), = rigs
+        ports = [where[name] for name in ("port", "web_port") if where.get(name)]
+        return Served([closing(s) for s in await serve(make(password=where["token"]), host, *ports)])
+
+    return serve_demo

@@ -32,6 +32,7 @@ class AvalonSim(asic.Machine):
         mini3 = model == "mini3"
         super().__init__(index, seed, boards=1 if mini3 else 3, rate_ghs=37_500.0 if mini3 else 61_000.0, **kw)
         self.led, self.leading_comma, self.busy, self.model = False, leading_comma, 0, model
+        self.softoff_stays = False
 
     def st(self, letter, code, msg):
         return [asic.status(letter, code, msg, DESC, self.clock())]
@@ -173,7 +174,7 @@ class AvalonSim(asic.Machine):
             self.sleeping = True
             return self.wire({"STATUS": self.st("I", 118, f"ASC 0 set info: success softoff:{args[2]}"), "id": 1})
         if sub == "softon" and len(args) > 2:
-            self.sleeping = False
+            self.sleeping = self.softoff_stays  # a test's Avalon that ignores it
             return None  # closes without a reply (Q18)
         return self.wire({"STATUS": self.st("E", 121, "ASC 0 set failed: unknown option"), "id": 1})
 
@@ -199,3 +200,7 @@ class OneAtATime(asic.RpcConnection):
 async def serve(sim, host, port):
     loop = asyncio.get_running_loop()
     return [await loop.create_server(lambda: OneAtATime(sim), host, port, reuse_address=True)]
+
+
+SIMULATION = asic.family("Avalon", "avalon", "ava", "avalon", AvalonSim, serve, False, "", "AvalonMiner 1566",
+                         "also N AvalonMiner 1566")

@@ -161,3 +161,7 @@ class BraiinsSim(asic.Machine):
 
 async def serve(sim, host, rpc_port, web_port):
     return [await asic.serve_rpc(sim, host, rpc_port), await asic.serve_web(sim.web, host, web_port)]
+
+
+SIMULATION = asic.family("Braiins OS", "braiins", "bos", "braiins", BraiinsSim, serve, True, "root", "Braiins OS 26.04",
+                         "also N Braiins OS 26.04 (RPC and REST on two ports each)")

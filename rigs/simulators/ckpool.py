@@ -19,6 +19,8 @@ import os
 import struct
 import time
 
+from . import DemoRig, Served, Simulation
+
 READ_TIMEOUT = 5.0
 MAX_LEN = 0x80000000
 
@@ -359,3 +361,49 @@ def _leave_stale_socket(path):
         s.bind(path)
     finally:
         s.close()
+
+
+# ---------------------------------------------------------------- the demo and simulate_rigs
+
+
+def demo():
+    # its port is only its address's (the panel reads its sockets and files)
+    return [DemoRig("ckpool", dict(kind="ckpool", host="localhost",
+                                   description="simulated ckpool (solo pool, 2 users)"),
+                    folders={"path": "ckpool", "logdir": "logs"})]
+
+
+async def serve_demo(rigs, host, folder):
+    (_, where), = rigs
+    sim = CkpoolSim(where["path"], where["logdir"], interval=15)
+    served = Served([sim.shutdown])
+    try:
+        await sim.start()
+    except OSError:
+        await sim.shutdown()
+        raise
+    return served
+
+
+def simulate(opts, bench):
+    if not opts["ckpool"]:
+        return []
+    root = os.path.abspath(opts["ckpool"])
+    sim = CkpoolSim(os.path.join(root, "ckpool"), os.path.join(root, "logs"), interval=opts["ckpool_interval"])
+    sim.faults = set(opts["ckpool_fault"])
+    sim.delay = 3.0 if "slow" in sim.faults else 0.0
+    done = bench.register(name="ckpool", kind="ckpool", host="localhost", path=sim.sockdir, logdir=sim.logdir)
+    bench.write(f"ckpool sockets in {sim.sockdir}, files in {sim.logdir} {done}")
+
+    async def start():
+        await sim.start()
+
+    return [start]
+
+
+SIMULATION = Simulation(
+    "ckpool", demo=demo, serve_demo=serve_demo, simulate=simulate, options=(
+        (("--ckpool",), dict(metavar="DIR", help="also a ckpool: sockets in DIR/ckpool, files in DIR/logs")),
+        (("--ckpool-interval",), dict(type=float, default=60.0, help="seconds between file rewrites")),
+        (("--ckpool-fault",), dict(action="append", choices=("half", "empty", "bigrate", "slow"), default=[])),
+    ))

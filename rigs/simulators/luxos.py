@@ -198,6 +198,10 @@ class LuxosSim(asic.Machine):
 
     def do_profileset(self, args):
         name = args[0] if args else ""
+        watts = name[:-1] if name.upper().endswith("W") else ""
+        if watts.isdigit():  # a power selector (3200W): the largest profile within it (LD profileset)
+            fits = sorted((w, p) for p, (_, w) in PROFILES.items() if w <= int(watts))
+            name = fits[-1][1] if fits else ""
         if name not in PROFILES:
             return {"STATUS": self.st("E", 354, f"Profile {name} not found"), "id": 1}
         self.profile = name
@@ -229,3 +233,7 @@ class LuxosSim(asic.Machine):
 
 async def serve(sim, host, port):
     return [await asic.serve_rpc(sim, host, port)]
+
+
+SIMULATION = asic.family("LuxOS", "luxos", "lux", "luxos", LuxosSim, serve, False, "", "LuxOS 2025.4.8",
+                         "also N LuxOS 2025.4.8")

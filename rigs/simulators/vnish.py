@@ -12,6 +12,7 @@ import secrets
 
 from . import asic
 from .antminer import VERSION, AntminerSim
+from .antminer import serve as antminer_serve
 
 PRESETS = ["2700", "3000", "3250", "3500"]
 
@@ -83,3 +84,7 @@ class VnishSim(AntminerSim):
         else:
             return asic.http_reply(404, {"err": "not found"})
         return asic.http_reply(200, None)
+
+
+SIMULATION = asic.family("VNish", "vnish", "vn", "vnish", VnishSim, antminer_serve, True, "", "VNish 1.2.6",
+                         "also N VNish 1.2.6 (RPC and REST on two ports each)")

@@ -4,7 +4,8 @@ asic-dialects.md §3.3 and the WD manual: cgminer-shaped `summary`/`devs`/`edevs
 `get_version`/`status`/`get_miner_info`/`get_token` replies with STATUS a string; joins refused when
 they hold a `get_*` or `status`; writes only as AES-256-ECB `{"enc":1,"data":...}` carrying a sign
 made from a live token (30 min, 32 per address), answered encrypted. State changes: pools, power
-mode and limit, LED, restart (btminer up from zero), reboot.
+mode and limit (the power drawn follows them: low mode 80 %, at most the limit), power_off/power_on
+(mining stops, `status` mineroff "true"), LED, restart (btminer up from zero), reboot.
 """
 
 import json
@@ -12,7 +13,7 @@ import secrets
 
 from rigs.drivers.whatsminer_crypto import decrypt, encrypt, keys
 
-from . import asic
+from . import DemoRig, asic
 
 FIRMWARE = "20230803.11.REL"
 SHARE_DIFF = 65536  # the pool difficulty its POOLS report
@@ -65,8 +66,8 @@ class WhatsminerSim(asic.Machine):
             return self.read(cmd)
         if cmd in FLAT:
             return self.wire(getattr(self, "flat_" + cmd)())
-        if cmd in ("update_pools", "restart_btminer", "reboot", "set_led", "power_off", "adjust_power_limit",
-                   "set_low_power", "set_normal_power", "set_high_power"):
+        if cmd in ("update_pools", "restart_btminer", "reboot", "set_led", "power_off", "power_on",
+                   "adjust_power_limit", "set_low_power", "set_normal_power", "set_high_power"):
             return self.wire(self.status("E", 45, "can't access write cmd"))
         return self.wire({"STATUS": [self.status("E", 14, "invalid cmd")]})
 
@@ -101,7 +102,7 @@ class WhatsminerSim(asic.Machine):
                "MHS 15m": round(mhs, 2), "HS RT": round(mhs, 2), "Accepted": acc, "Rejected": rej,
                "Total MH": round(mhs * self.elapsed, 0), "Temperature": round(max(self.temps), 2),
                "freq_avg": 580, "Fan Speed In": 4110 if not self.sleeping else 0,
-               "Fan Speed Out": 4080 if not self.sleeping else 0, "Power": 3276 if not self.sleeping else 14,
+               "Fan Speed Out": 4080 if not self.sleeping else 0, "Power": self.watts(),
                "Power Rate": 25.6, "Pool Rejected%": rejected_pct, "Pool Stale%": 0.0, "Last getwork": 0,
                "Found Blocks": 0, "Getworks": self.elapsed // 30, "Discarded": 0, "Stale": 0, "Get Failures": 0,
                "Local Work": self.elapsed * 40, "Remote Failures": 0, "Network Blocks": self.elapsed // 600,
@@ -116,11 +117,16 @@ class WhatsminerSim(asic.Machine):
                "Power Mode": self.power_mode, "Factory Error Code": 0, "Factory GHS": 128000,
                "Power Limit": self.power_limit, "Chip Temp Min": round(chip - 14, 2),
                "Chip Temp Max": round(chip, 2), "Chip Temp Avg": round(chip - 6, 2), "Debug": "-0.0_100.0_358",
-               "Btminer Fast Boot": "disable", "Upfreq Complete": 1, "Power_RT": 3276 if not self.sleeping else 14,
+               "Btminer Fast Boot": "disable", "Upfreq Complete": 1, "Power_RT": self.watts(),
                "Power Fanspeed": 6960, "Voltage": 1320,
                "MAC": f"C4:09:28:00:{self.index // 256:02X}:{self.index % 256:02X}",
                "CB Platform": "H616", "Error Code Count": 0}
         return self.wire({"STATUS": self.listed(11, "Summary"), "SUMMARY": [rec], "id": 1}, quirky=True)
+
+    def watts(self):
+        if self.sleeping:
+            return 14
+        return min(int(3276 * (0.8 if self.power_mode == "Low" else 1.0)), self.power_limit)
 
     def rpc_devs(self):
         devs, now = [], int(self.clock())
@@ -170,8 +176,9 @@ class WhatsminerSim(asic.Machine):
                                       "chip": "K40"})
 
     def flat_status(self):
-        return self.status("S", 131, {"mineroff": "false", "mineroff_reason": "", "mineroff_time": "",
-                                      "FirmwareVersion": f"'{self.firmware}'", "power_mode": "",
+        return self.status("S", 131, {"mineroff": "true" if self.sleeping else "false", "mineroff_reason": "",
+                                      "mineroff_time": "",
+                                      "FirmwareVersion": f"'{self.firmware}'", "power_mode": self.power_mode,
                                       "hash_percent": "", "power_limit_set": str(self.power_limit)})
 
     def flat_get_miner_info(self):
@@ -224,6 +231,8 @@ class WhatsminerSim(asic.Machine):
             self.power_limit = int(limit)
         elif name == "set_led":
             self.led = "auto" if cmd.get("param") == "auto" else str(cmd.get("color", "red"))
+        elif name in ("power_off", "power_on"):
+            self.sleeping = name == "power_off"
         elif name in ("restart_btminer", "reboot"):
             self.restart()
         else:
@@ -233,3 +242,13 @@ class WhatsminerSim(asic.Machine):
 
 async def serve(sim, host, port):
     return [await asic.serve_rpc(sim, host, port)]
+
+
+def demo():
+    return [DemoRig("m50s", dict(kind="whatsminer", token=secrets.token_urlsafe(12),
+                                 description="simulated Whatsminer M50S, API v2"))]
+
+
+SIMULATION = asic.family("Whatsminer", "whatsminer", "m50x", "whatsminer", WhatsminerSim, serve, False, "",
+                         "Whatsminer M50S, API v2", "also N Whatsminer M50S (API v2)",
+                         demo=demo, serve_demo=asic.serving(WhatsminerSim, serve))

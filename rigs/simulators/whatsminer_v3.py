@@ -69,12 +69,17 @@ class WhatsminerV3Sim(asic.Machine):
         return {"elapsed": self.elapsed, "bootup-time": self.elapsed + 101, "freq-avg": 588, "target-freq": 0,
                 "factory-hash": 186.0, "hash-average": round(sum(self.rates) / 1000 * (not self.sleeping), 3),
                 "hash-1min": round(th, 3), "hash-15min": round(th, 3), "hash-realtime": round(th, 3),
-                "power-rate": 18.5, "power-5min": 3390.2, "power-realtime": 0 if self.sleeping else 3398,
+                "power-rate": 18.5, "power-5min": 3390.2, "power-realtime": self.watts(),
                 "environment-temperature": 29.4, "board-temperature": [round(t, 1) for t in self.temps],
                 "chip-temp-min": round(min(self.temps) + 4, 1), "chip-temp-avg": round(sum(self.temps) / 3 + 11, 1),
                 "chip-temp-max": round(max(self.temps) + 19, 1), "power-limit": self.power_limit,
                 "up-freq-finish": 1, "fan-speed-in": 0 if self.sleeping else 4680,
                 "fan-speed-out": 0 if self.sleeping else 4710}
+
+    def watts(self):
+        if self.sleeping:
+            return 0
+        return min(int(3398 * (0.8 if self.power_mode == "low" else 1.0)), self.power_limit)
 
     def status_edevs(self):
         return [{"id": i, "slot": i, "hash-average": round(self.board_ghs(i) / 1000, 3), "effective-chips": 172,
@@ -160,3 +165,8 @@ async def serve(sim, host, rpc_port, v3_port):
     loop = asyncio.get_running_loop()
     return [await asic.serve_rpc(sim, host, rpc_port),
             await loop.create_server(lambda: FramedConnection(sim), host, v3_port, reuse_address=True)]
+
+
+SIMULATION = asic.family("Whatsminer API v3", "whatsminer3", "m60x", "whatsminer", WhatsminerV3Sim, serve, True, "",
+                         "Whatsminer M60S, API v3 (4028 for get_version)",
+                         "also N Whatsminer M60S on API v3 (4028, then the framed API on the next port)")

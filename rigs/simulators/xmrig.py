@@ -10,6 +10,7 @@ import json
 import math
 import time
 
+from . import DemoRig, Served, Simulation, closing
 from . import http as sim_http
 
 REASONS = {200: "OK", 204: "NO_CONTENT", 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN",
@@ -148,3 +149,43 @@ async def serve(sims, host, base_port):
         return respond
 
     return [await sim_http.serve(responder(s), host, base_port + i) for i, s in enumerate(sims)]
+
+
+# ---------------------------------------------------------------- the demo and simulate_rigs
+
+# The demo xmrig's API token: it lives only on loopback, in the simulator the demo's process starts.
+DEMO_TOKEN = "demo-xmrig-token"
+
+
+def demo():
+    return [DemoRig("xmrig00", dict(kind="xmrig", token=DEMO_TOKEN, description="simulated xmrig 6.26.0"))]
+
+
+async def serve_demo(rigs, host, folder):
+    (_, where), = rigs
+    servers = await serve([XmrigSim(token=DEMO_TOKEN, restricted=False)], host, where["port"])
+    return Served([closing(s) for s in servers])
+
+
+def simulate(opts, bench):
+    if not opts["xmrig"]:
+        return []
+    token = opts["xmrig_token"] or None
+    sims = [XmrigSim(index=i, token=token, restricted=token is None) for i in range(opts["xmrig"])]
+    host, base = bench.host, bench.take(len(sims))
+    for i in range(len(sims)):
+        done = bench.register(name=f"xmrig{i:02d}", kind="xmrig", host=host, port=base + i, token=opts["xmrig_token"])
+        bench.write(f"xmrig{i:02d} {host}:{base + i} xmrig 6.26.0 HTTP API {done}")
+
+    async def start():
+        await serve(sims, host, base)
+
+    return [start]
+
+
+SIMULATION = Simulation(
+    "xmrig", demo=demo, serve_demo=serve_demo, simulate=simulate, options=(
+        (("--xmrig",), dict(type=int, default=0, metavar="N",
+                            help="also N xmrig HTTP APIs, on the ports after the cgminer rigs")),
+        (("--xmrig-token",), dict(default="", help="their http.access-token (unrestricted when given)")),
+    ))

@@ -23,9 +23,11 @@ import json
 import math
 import os
 import re
+import secrets
 import time
 from urllib.parse import parse_qs, urlsplit
 
+from . import DemoRig, Served, Simulation, closing
 from . import http as sim_http
 
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -331,3 +333,50 @@ async def run_fleet(miners, interval=10.0):
         for m in miners:
             m.tick()
         await asyncio.sleep(interval)
+
+
+# ---------------------------------------------------------------- the demo and simulate_rigs
+
+
+def demo():
+    return [DemoRig("xmrigcc", dict(kind="xmrigcc-server", username="admin", token=secrets.token_urlsafe(12),
+                                    description="simulated XMRigCC server 3.4.9, 4 miners"))]
+
+
+async def serve_demo(rigs, host, folder):
+    """The server, its fleet reported once (the first poll finds its miners), then every 5 s."""
+    (_, where), = rigs
+    server = Server(os.path.join(folder, "xmrigcc"), user=where["username"], password=where["token"])
+    write_demo_configs(server)
+    listening = await serve(server, host, where["port"])
+    miners = demo_fleet(server)
+    for miner in miners:
+        miner.tick()
+    return Served([closing(listening)], [lambda: run_fleet(miners, interval=5)])
+
+
+def simulate(opts, bench):
+    if not opts["xmrigcc_port"]:
+        return []
+    host, port = bench.host, opts["xmrigcc_port"]
+    password = os.environ.get("XMRIGCC_PASSWORD") or secrets.token_urlsafe(12)
+    server = Server(os.path.abspath("var/xmrigcc-sim"), user="admin", password=password)
+    write_demo_configs(server)
+    miners = demo_fleet(server, n=opts["xmrigcc_miners"])
+    done = bench.register(name="xmrigcc", kind="xmrigcc-server", host=host, port=port, username="admin",
+                          token=password)
+    bench.write(f"XMRigCC server {host}:{port} user admin, password {password}, {len(miners)} miners {done}")
+
+    async def start():
+        await serve(server, host, port)
+        asyncio.ensure_future(run_fleet(miners, opts["xmrigcc_interval"]))
+
+    return [start]
+
+
+SIMULATION = Simulation(
+    "XMRigCC", demo=demo, serve_demo=serve_demo, simulate=simulate, options=(
+        (("--xmrigcc-port",), dict(type=int, help="also an XMRigCC server on this port")),
+        (("--xmrigcc-miners",), dict(type=int, default=4)),
+        (("--xmrigcc-interval",), dict(type=float, default=10.0, help="seconds between miner reports")),
+    ))

@@ -13,10 +13,10 @@ from minerpanel.auth import client_address
 from minerpanel.tiers import SYS, granted, readonly, sys_required, tier, usr_required
 from minerpanel.values import parse_id
 from rigs import control, drivers
-from rigs.control import commands, forms
+from rigs.control import commands, forms, params
 from rigs.models import AuditEntry, Rig
 
-from . import ready_read, view_models
+from . import ready_read, scopes, view_models
 from .header import header
 
 
@@ -115,7 +115,7 @@ def csrf_failure(request, reason=""):
     """A POST without a valid CSRF token: refused, and audited when it aimed at a control."""
     from django.views.csrf import csrf_failure as default
 
-    if request.path.startswith(("/rigs/", "/bulk/")):
+    if request.path.startswith(("/rigs/", "/bulk/", "/maintenance/", "/admin/farm/import/")):
         control.audit(request.user, client_address(request), None, request.POST.get("command", request.path),
                       {}, "refused", message=f"CSRF check failed: {reason}")
     return default(request, reason=reason)
@@ -142,11 +142,27 @@ def rig_command(request, pk):
     if command.dangerous and request.POST.get("confirm") != "yes":
         control.audit(request.user, client_address(request), rig, name, {}, "refused", message="not confirmed")
         return refused_form(request, rig, kept, f"tick 'I am sure' to confirm {command.label}.")
-    (outcome,) = control.run([rig], name, request.POST, request.user, client_address(request))
+    if name in ("curtail", "resume"):  # recorded and read back (rigs/control/curtail.py), as a schedule's
+        outcome = curtailed_here(request, rig, name)
+    else:
+        (outcome,) = control.run([rig], name, request.POST, request.user, client_address(request))
     if outcome.letter == "invalid":
         return refused_form(request, rig, kept, outcome.message)
     say(request, outcome)
     return redirect("rig_detail", rig.pk)
+
+
+def curtailed_here(request, rig, name):
+    """Curtail or resume one rig from its page: the answer, and what the poll after it read back."""
+    address = client_address(request)
+    if name == "curtail":
+        (report,) = control.curtail_rigs([rig], request.POST.get("how", ""), request.POST.get("value"), request.user,
+                                         address, reason="from the rig page")
+    else:
+        (report,) = control.resume_rigs([rig], request.user, address)
+    if report.letter not in ("invalid", "refused"):
+        report.message = f"{report.message} Read back after a poll: curtailed {report.read_back}.".strip()
+    return report
 
 
 def refused_form(request, rig, kept, error):
@@ -171,13 +187,17 @@ def rig_check_access(request, pk):
 
 
 def bulk_targets(post):
-    """The rigs a bulk command is for: chosen ones, all, by active pool, or with a sick device."""
+    """The rigs a bulk command is for: chosen ones, all, by active pool, with a sick device, or those of a
+    site, a rack or a tag (rigs/web/scopes.py: the farm app's groups)."""
     from .tables import active_pool
 
     rigs = list(Rig.objects.select_related("snapshot").filter(enabled=True))
     how = post.get("target", "selected")
     if how == "all":
         return rigs
+    if how == "scope":
+        ids = scopes.rig_ids(post)
+        return [] if ids is None else list(Rig.objects.select_related("snapshot").filter(enabled=True, id__in=ids))
     if how == "pool":
         url = post.get("pool_url", "")
         out = []
@@ -200,14 +220,14 @@ def bulk(request):
     urls = sorted({str(p.get("URL")) for r in rigs if hasattr(r, "snapshot")
                    for p in r.snapshot.sections.get("POOLS") or [] if isinstance(p, dict) and p.get("URL")})
     return render(request, "rigs/bulk.html", {**header(request), "bulk_rigs": rigs, "pool_urls": urls,
-                                              "forms": forms.bulk_forms(rigs)})
+                                              "forms": forms.bulk_forms(rigs), "scope": scopes.context({})})
 
 
 @control_view
 def bulk_run(request):
     name = request.POST.get("command", "")
     command = commands.COMMANDS.get(name)
-    if command is None or any(p.kind in ("pool", "pools", "device", "client") for p in command.params):
+    if command is None or any(p.kind in params.SNAPSHOT_KINDS for p in command.params):
         return HttpResponseBadRequest("not a command for many rigs")
     if command.dangerous and request.POST.get("confirm") != "yes":
         messages.error(request, f"{command.label} not sent: tick 'I am sure' to confirm.")
@@ -229,8 +249,12 @@ AUDIT_FILTERS = {"user": "username", "rig": "rig_name", "command": "command", "o
 @sys_required
 def audit_log(request):
     """The latest 500 entries of the whole log, or of those matching the filters
-    (user, rig, command, outcome: exact; q: any word of the message or parameters)."""
+    (user, rig, command, outcome: exact; q: any word of the message or parameters; site, rack, tag:
+    the entries of their rigs, rigs/web/scopes.py)."""
     entries = AuditEntry.objects.all()
+    scope, scoped = scopes.context(request.GET), scopes.rig_ids(request.GET)
+    if scoped is not None:
+        entries = entries.filter(rig_id__in=scoped)
     chosen = {}
     for key, column in AUDIT_FILTERS.items():
         value = request.GET.get(key, "").strip()[:150]
@@ -245,4 +269,5 @@ def audit_log(request):
                 chosen.get(key))
                for key, column in AUDIT_FILTERS.items()]
     return render(request, "rigs/audit.html", {**header(request), "entries": entries[:AUDIT_LIMIT], "total": total,
-                                              "limit": AUDIT_LIMIT, "chosen": chosen, "q": q, "choices": choices})
+                                              "limit": AUDIT_LIMIT, "chosen": chosen or scope["chosen"], "q": q,
+                                              "choices": choices, "scope": scope})

@@ -82,7 +82,11 @@ def test_ascset_controls(bg, avalon_at):
     sections, _ = bg.run(avalon.poll(rig, **LIMITS))
     assert sections["SUMMARY"][0]["MHS 1m"] == 0 and sections["SUMMARY"][0]["Power"] == 0
     letter, message = bg.run(avalon.command(rig, "softpower", {"action": "on"}, **LIMITS))
-    assert letter == "W" and not sim.sleeping  # softon closes without a reply
+    assert letter == "S" and "stats say it is on" in message and not sim.sleeping  # no reply: read back
+    sim.softoff_stays = True
+    bg.run(avalon.command(rig, "softpower", {"action": "off"}, **LIMITS))
+    letter, message = bg.run(avalon.command(rig, "softpower", {"action": "on"}, **LIMITS))
+    assert letter == "W" and "next poll shows" in message  # its stats still say soft off: not claimed
     sim.started -= 900
     assert bg.run(avalon.command(rig, "reboot", {}, **LIMITS))[0] == "S" and sim.elapsed < 5
 

@@ -11,7 +11,7 @@ import pytest
 from rigs import drivers
 from rigs.drivers import avalon
 from rigs.drivers.cgminer.protocol import from_text
-from rigs.models import make_brief
+from rigs.readings.brief import make_brief
 from tests.conftest import free_port
 from tests.drivers.asic_helpers import LIMITS
 from tests.replay import REAL, Replay, serve

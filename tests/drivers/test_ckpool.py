@@ -324,10 +324,11 @@ def test_a_ckpool_rig_needs_absolute_directories():
 @pytest.mark.django_db(transaction=True)
 @override_settings(RIG_TIMEOUT=2.0, RIG_CONNECT_TIMEOUT=1.0)
 def test_summary_and_the_ckpool_custom_page_show_the_pool(pool):
-    from custompages.builtin import CKPOOL, create
+    from custompages.builtin import create
     from custompages.models import CustomPage, PageSection
+    from rigs.drivers.ckpool import CUSTOM_PAGES
 
-    create(CustomPage, PageSection, CKPOOL)  # transactional tests lose what migrations created
+    create(CustomPage, PageSection, CUSTOM_PAGES[0])  # transactional tests lose what migrations created
     Rig.objects.create(name="pool", kind="ckpool", host="localhost", path=pool.sockdir, logdir=pool.logdir)
     asyncio.run(poller.poll_once())
     bob = User.objects.create_user("bob", "", "pw")

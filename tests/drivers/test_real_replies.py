@@ -8,7 +8,7 @@ import pytest
 
 from rigs import drivers
 from rigs.drivers import antminer, avalon, braiins, luxos, whatsminer
-from rigs.models import make_brief
+from rigs.readings.brief import make_brief
 from tests.conftest import free_port
 from tests.drivers.asic_helpers import LIMITS, Address
 from tests.replay import Replay, serve

@@ -33,7 +33,9 @@ def test_commands_are_merged_by_name_with_every_kind_that_takes_them():
     assert "ckpool restarts" in merged["restart"].help
     assert set(merged["pause"].rig_kinds) == {"braiins", "vnish", "xmrig"}
     assert merged["ccstop"].rig_kinds == ("xmrigcc-server",)
-    assert {c.name for c in commands.for_rig({}, "xmrig")} == {"pause", "resume"}
+    assert {c.name for c in commands.for_rig({}, "xmrig")} == {"pause", "resume", "curtail"}
+    assert set(merged["curtail"].rig_kinds) == set(drivers.kinds()) - {"ckpool"}  # a pool server: nothing to curtail
+    assert merged["resume"].rig_kinds == merged["curtail"].rig_kinds
 
 
 def test_the_rig_model_takes_its_kinds_and_checks_from_the_drivers():
@@ -118,3 +120,35 @@ def test_no_kind_is_named_outside_the_drivers_and_simulators():
                 continue
             found += [f"{rel}:{n}" for n, line in enumerate(path.read_text().splitlines(), 1) if compare.search(line)]
     assert found == []
+
+
+def test_the_demo_simulate_rigs_and_the_builtin_pages_name_no_kind():
+    """The demo and simulate_rigs run what the simulators declare (rigs/simulators/: SIMULATION), the built-in
+    pages add the drivers' CUSTOM_PAGES: no kind's name in their code, no simulator's module imported but
+    the registry."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    kinds = set(drivers.kinds()) | {"xmrigcc", "whatsminer3", "whatsminer_v3"}
+    found = []
+    for rel in ("rigs/demo.py", "rigs/management/commands/simulate_rigs.py", "custompages/builtin.py"):
+        tree = ast.parse((root / rel).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                    node.value.strip("-").lower() in kinds or any(f"--{k}" in node.value for k in kinds)):
+                found.append(f"{rel}:{node.lineno} {node.value!r}")
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("rigs.simulators."):
+                found.append(f"{rel}:{node.lineno} imports {node.module}")
+            if isinstance(node, ast.ImportFrom) and node.module == "rigs.simulators":
+                found += [f"{rel}:{node.lineno} imports {a.name}" for a in node.names if a.name in kinds]
+            if isinstance(node, ast.Import):
+                found += [f"{rel}:{node.lineno} imports {a.name}" for a in node.names
+                          if a.name.startswith("rigs.simulators.")]
+    assert found == []
+    assert [page["slug"] for page in drivers.custom_pages()] == ["ckpool", "xmrigcc"]
+    from rigs import simulators
+
+    assert [s.label for s in simulators.simulations()] == [
+        "cgminer", "xmrig", "ckpool", "XMRigCC", "Antminer", "Whatsminer", "Whatsminer API v3", "Braiins OS", "LuxOS",
+        "VNish", "Avalon"]

@@ -392,3 +392,20 @@ def test_a_superuser_grants_execute_to_an_account_on_its_admin_page():
     r = c.post(f"/admin/auth/user/{dave.pk}/change/", form)
     assert r.status_code == 302, r.content.decode()[:3000]
     assert list(dave.user_permissions.all()) == [perm]
+
+
+def test_curtail_stores_stop_for_every_client_read_back_after_their_reports(fleet):
+    """Sleep on an XMRigCC server: STOP for each client, taken at each miner's next report; resume: START."""
+    letter, message = asyncio.run(xmrigcc.curtail(fleet.rig, "sleep", **FAST))
+    assert letter == "S" and "4 client(s)" in message
+    assert xmrigcc.curtailed(poll(fleet)[0]) is False  # stored, not yet taken: the miners have not reported
+    fleet.tick()  # each takes STOP and pauses
+    fleet.tick()  # ... and reports PAUSED
+    sections = poll(fleet)[0]
+    assert {r["Status"] for r in sections["CLIENTS"]} == {"PAUSED"} and xmrigcc.curtailed(sections) is True
+    assert asyncio.run(xmrigcc.resume(fleet.rig, **FAST))[0] == "S"
+    fleet.tick()
+    fleet.tick()
+    assert xmrigcc.curtailed(poll(fleet)[0]) is False
+    with pytest.raises(RigError, match="sleep only"):
+        asyncio.run(xmrigcc.curtail(fleet.rig, "power", "100", **FAST))

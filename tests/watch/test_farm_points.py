@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from rigs.models import Rig, Snapshot, make_brief
+from rigs.models import Rig, Snapshot
 from rigs.polling.poller import Result
+from rigs.readings.brief import make_brief
 from tests.watch.test_history import T0, sections
 from watch import history, rounds
 from watch.models import FarmPoint

@@ -38,7 +38,7 @@ class MetricsTests(BaseTestCase):
         assert up == {'rig "a"\\<b>': 1.0, "down": 0.0}
         (labels, hs), = m["minerpanel_rig_hashrate_hs"]
         assert hs == 1500.5e6 and labels == {"rig": 'rig "a"\\<b>', "kind": "cgminer", "algorithm": "SHA-256d",
-                                             "pool": "stratum+tcp://pool.example:3333"}
+                                             "pool": "stratum+tcp://pool.example:3333", "site": ""}
         assert m["minerpanel_rig_accepted_total"][0][1] == 10 and m["minerpanel_rig_hardware_errors_total"][0][1] == 1
         assert m["minerpanel_rig_poll_latency_seconds"][0][1] == 0.012
         states = {(lb["rig"], lb["state"]): v for lb, v in m["minerpanel_rig_health"]}

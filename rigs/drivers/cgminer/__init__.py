@@ -8,19 +8,32 @@ import functools
 import socket
 from typing import Any, Unpack
 
+from .. import curtailing
+from ..described import CURTAIL as CURTAIL_COMMAND
+from ..described import RESUME, Curtailing
 from ..errors import RigError
 from ..interface import Access, Limits, Outcome, Record, Rig, Sections, Statuses
 from . import client
-from .commands import COMMANDS, parameter
+from .commands import COMMANDS as PRIVILEGED
+from .commands import parameter
 
-COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}
+COMMANDS = (*PRIVILEGED, CURTAIL_COMMAND, RESUME)
+COMMANDS_BY_NAME = {c.name: c for c in PRIVILEGED}
 KIND = "cgminer"
 LABEL = "cgminer API (cgminer, bfgminer, sgminer, bmminer...)"
 FIELDS = ("host", "port")
 NEEDS_SECRET = False
 ACCESS_DENIED = 45  # the STATUS code of a command the rig's --api-allow does not allow
-__all__ = ["COMMANDS", "FIELDS", "KIND", "LABEL", "NEEDS_SECRET", "access_denied", "check_access", "command", "detect",
-           "poll", "report"]
+__all__ = ["COMMANDS", "CURTAIL", "FIELDS", "KIND", "LABEL", "NEEDS_SECRET", "access_denied", "check_access", "command",
+           "curtail", "curtailed", "detect", "poll", "report", "resume"]
+CURTAIL = Curtailing(
+    sleep="disables every device through the API (`gpudisable`, `pgadisable`, `ascdisable` with its number): the "
+          "devices stop hashing but stay powered (an idle GPU or USB ASIC still draws some power) and the miner "
+          "keeps running; Resume enables each again. cgminer forgets it when it restarts (it hashes again), and "
+          "an ASIC whose driver does not restart a disabled device may need a miner restart. It needs the "
+          "API's privileged access (--api-allow W:).",
+    reads_back="`devs` Enabled: curtailed when every device says N.")
+DEVICE_KINDS = ("GPU", "PGA", "ASC")
 
 # What the pages need, asked in one joined request where the rig allows (API >= 3.1).
 POLL_COMMANDS = ["version", "config", "summary", "devs", "pools", "notify", "devdetails", "stats", "coin"]
@@ -98,6 +111,10 @@ def stored(replies):
 
 
 async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[Limits]) -> Outcome:
+    if name == "curtail":
+        return await curtail(rig, values.get("how") or "", values.get("value"), **limits)
+    if name == "resume":
+        return await resume(rig, **limits)
     response = await client.call(rig.host, rig.port, name, parameter(COMMANDS_BY_NAME[name], values), **limits)
     if name in ("quit", "restart") and response.msg in ("BYE", "RESTART"):
         return "S", {"BYE": "The miner is quitting.",
@@ -105,6 +122,42 @@ async def command(rig: Rig, name: str, values: dict[str, Any], **limits: Unpack[
     if response.code == ACCESS_DENIED:
         return "E", explain_denied(rig, name), ACCESS_DENIED
     return response.letter or "E", response.msg, response.code
+
+
+async def every_device(rig, action, **limits):
+    """``action`` (enable, disable) every device the miner lists: (letter, message, code)."""
+    reply = await client.call(rig.host, rig.port, "devs", **limits)
+    devices = [(k, int(d[k])) for d in reply.sections.get("DEVS") or [] if isinstance(d, dict)
+               for k in DEVICE_KINDS if isinstance(d.get(k), int)][:256]
+    if not devices:
+        return "W", "The miner lists no device to " + action + ".", None
+    failed, code = [], None
+    for kind, number in devices:
+        response = await client.call(rig.host, rig.port, f"{kind.lower()}{action}", str(number), **limits)
+        if response.code == ACCESS_DENIED:
+            return "E", explain_denied(rig, f"{kind.lower()}{action}"), ACCESS_DENIED
+        if response.letter not in ("S", "I"):
+            failed.append(f"{kind} {number}: {response.msg}"[:120])
+        code = response.code
+    if failed:
+        return "E", f"{len(devices) - len(failed)} of {len(devices)} devices {action}d; " + "; ".join(failed), code
+    return "S", f"{len(devices)} device(s) {action}d.", code
+
+
+async def curtail(rig: Rig, how: str, value: str | None = None, **limits: Unpack[Limits]) -> Outcome:
+    curtailing.check(LABEL, CURTAIL, how, value)
+    return await every_device(rig, "disable", **limits)
+
+
+async def resume(rig: Rig, **limits: Unpack[Limits]) -> Outcome:
+    return await every_device(rig, "enable", **limits)
+
+
+def curtailed(sections: Sections, how: str | None = None, value: str | None = None) -> bool | None:
+    enabled = [str(d.get("Enabled")) for d in sections.get("DEVS") or [] if isinstance(d, dict) and "Enabled" in d]
+    if not enabled:
+        return None
+    return all(e == "N" for e in enabled)
 
 
 def access_denied(code: int | None, message: object = "") -> bool:

@@ -165,7 +165,8 @@ class Command(BaseCommand):
     def brief_cost(self):
         """What the brief (figures and health, rigs/readings/figures.py and rigs/readings/health.py)
         costs per snapshot."""
-        from rigs.models import Snapshot, make_brief
+        from rigs.models import Snapshot
+        from rigs.readings.brief import make_brief
 
         snaps = list(Snapshot.objects.exclude(last_ok_at=None).values_list("sections", "statuses", "brief"))
         started = time.perf_counter()

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rigs', '0015_snapshot_digits'),
+        ('rigs', '0018_curtailment_watts'),
     ]
 
     operations = [

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class AutomationConfig(AppConfig):
+    """The watchdog's rules and guardrails, curtailment by schedule and price, energy per site, pools for a
+    group (issue 26 §3, 4, 5, 7). Runs on the lead poller's rounds (runner.after_round) or `manage.py automate`."""
+
+    name = "automation"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.conf import settings
+
+        from rigs.polling import hooks
+        from watch import metrics
+
+        from .metrics import Sites
+        from .runner import after_round
+
+        if settings.AUTOMATION_IN_POLLER:
+            hooks.after_round.register(after_round)
+        metrics.COLLECTORS.append(Sites())

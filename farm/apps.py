@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class FarmConfig(AppConfig):
+    """Sites, racks, positions, tags and maintenance; the rack map."""
+
+    name = "farm"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from rigs.web import scopes
+
+        from . import scope
+
+        # the pages below this app (the audit log, Bulk) filter and target rigs by site, rack and tag
+        scopes.register(scope.Scopes())

@@ -1,0 +1,223 @@
+"""The rack map's data: every rig of a site at its slot, coloured by the metric the viewer picks.
+
+It reads the rigs' stored snapshots (their briefs: figures and health, worked out by the poller) in
+one query, the site's racks in another, and the maintenance windows in one or two more; it never
+asks a rig. The grid itself is written by maphtml.py.
+
+Metrics, each a scale of five colours from good (m0) to bad (m4), or for power one of five shades
+from the site's lowest to its highest reading (s0..s4):
+
+    health       ok, warning, problem (as everywhere in the panel); new or no data grey
+    temp         the hottest board against TEMP_WARN and TEMP_ERROR
+    hashrate     the current hashrate against the rig's nominal one (the firmware's `Nominal MHS`);
+                 where the firmware gives none, against its own recent median (the last polls the
+                 health keeps in the brief: minutes, not the 24 h of history, which this app is
+                 below and does not read)
+    power        watts, where the firmware reports them
+    efficiency   J/TH, where the firmware reports it
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+
+from rigs.readings.health import with_reachability
+from rigs.web.display import format_age, format_rate
+
+from .mapquery import FIGURE, last_answers, rows_of
+from .models import Rack, Site
+from .scope import Window, maintenance_by_rig
+
+METRICS = {"health": "Health", "temp": "Hottest temperature", "hashrate": "Hashrate against nominal",
+           "power": "Power", "efficiency": "Efficiency (J/TH)"}
+STATE_WORDS = {"ok": "ok", "warn": "warning", "err": "problem", "new": "no data yet"}
+HEALTH_CSS = {"ok": "m0", "warn": "m2", "err": "m4"}
+HEALTH_TEXT = {"warn": "⚠", "err": "✖"}
+
+
+@dataclass
+class Cell:
+    rig_id: int
+    name: str
+    rack_id: int | None
+    row: int | None
+    column: int | None
+    css: str = "nd"
+    text: str = ""
+    title: str = ""
+    maintenance: Window | None = None
+
+
+@dataclass
+class RackView:
+    pk: int
+    name: str
+    rows: int
+    columns: int
+    cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass
+class SiteMap:
+    site: Site | None
+    metric: str
+    racks: list[RackView]
+    loose: list[Cell]  # rigs of the site outside racks, or in a rack without a slot
+    legend: list[tuple[str, str]]
+    rigs: int = 0
+    in_maintenance: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def number(value):
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def median(values):
+    ranked = sorted(v for v in values if isinstance(v, (int, float)))
+    if not ranked:
+        return None
+    half = len(ranked) // 2
+    return ranked[half] if len(ranked) % 2 else (ranked[half - 1] + ranked[half]) / 2
+
+
+def bucket(value, edges):
+    """0..4: how many of the four ``edges`` the value reaches."""
+    return sum(value >= e for e in edges)
+
+
+def temp_edges():
+    warn, err = settings.TEMP_WARN, settings.TEMP_ERROR
+    return (warn - 20, warn - 10, warn, err)
+
+
+HASHRATE_EDGES = (0.5, 0.8, 0.9, 0.98)  # share of nominal: below 50 % is m4 ... from 98 % m0
+EFFICIENCY_EDGES = (20, 25, 30, 40)     # J/TH: today's SHA-256 machines run 15-35
+
+
+def legend_of(metric, power_edges):
+    if metric == "health":
+        return [("m0", "ok"), ("m2", "warning"), ("m4", "problem"), ("nd", "no data"), ("mt", "in maintenance")]
+    if metric == "temp":
+        a, b, w, e = temp_edges()
+        return [("m0", f"under {a:.0f} °C"), ("m1", f"{a:.0f}–{b:.0f} °C"), ("m2", f"{b:.0f}–{w:.0f} °C"),
+                ("m3", f"{w:.0f}–{e:.0f} °C (warning)"), ("m4", f"{e:.0f} °C and over (problem)"),
+                ("nd", "no reading"), ("mt", "in maintenance")]
+    if metric == "hashrate":
+        return [("m0", "98 % and over"), ("m1", "90–98 %"), ("m2", "80–90 %"), ("m3", "50–80 %"), ("m4", "under 50 %"),
+                ("nd", "no reading"), ("mt", "in maintenance")]
+    if metric == "efficiency":
+        return [("m0", "under 20 J/TH"), ("m1", "20–25"), ("m2", "25–30"), ("m3", "30–40"), ("m4", "40 J/TH and over"),
+                ("nd", "not reported"), ("mt", "in maintenance")]
+    if not power_edges:
+        return [("nd", "no rig of this site reports its power"), ("mt", "in maintenance")]
+    low, high = power_edges
+    step = (high - low) / 5 or 1
+    return [(f"s{i}", f"{kw(low + i * step)}–{kw(low + (i + 1) * step)}") for i in range(5)] + [
+        ("nd", "not reported"), ("mt", "in maintenance")]
+
+
+def kw(watts):
+    return f"{watts / 1000:.1f} kW" if watts >= 1000 else f"{watts:.0f} W"
+
+
+def colour(metric, state, values, extra, power_edges):
+    """The cell's class, its short text and the figure for its title. ``values``: the brief paths the
+    metric asked for (mapquery.BRIEF_PATHS), ``extra``: its power, efficiency or nominal hashrate."""
+    if metric == "health":
+        return HEALTH_CSS.get(state, "nd"), HEALTH_TEXT.get(state, ""), ""
+    if metric == "temp":
+        temp, chip = (number(v) for v in values[:2])
+        if temp is None:
+            return "nd", "", "no temperature reading"
+        return (f"m{bucket(temp, temp_edges())}", f"{temp:.0f}",
+                f"hottest {temp:.0f} °C" + (f", chips {chip:.0f} °C" if chip else ""))
+    if metric == "hashrate":
+        hs, history = number(values[0]), values[1]
+        ref, what = (extra, "nominal") if extra else (median(history if isinstance(history, list) else []),
+                                                      "its recent median")
+        if hs is None or not ref:
+            return "nd", "", "no hashrate reading" if hs is None else "no nominal hashrate or recent median"
+        share = hs / ref
+        return (f"m{4 - bucket(share, HASHRATE_EDGES)}", f"{100 * share:.0f}%",
+                f"{100 * share:.0f}% of {what} ({format_rate(hs / 1e6)} of {format_rate(ref / 1e6)})")
+    if metric == "efficiency":
+        if extra is None:
+            return "nd", "", "efficiency not reported"
+        return f"m{bucket(extra, EFFICIENCY_EDGES)}", f"{extra:.0f}", f"{extra:.1f} J/TH"
+    if extra is None or not power_edges:
+        return "nd", "", "power not reported"
+    low, high = power_edges
+    i = min(4, int(5 * (extra - low) / (high - low))) if high > low else 2
+    return f"s{i}", f"{extra / 1000:.1f}", f"{extra:,.0f} W" + (" (estimated)" if values[0] else "")
+
+
+def extra_of(metric, picks):
+    """The metric's power, efficiency or nominal hashrate (H/s) of one rig: the figures' own where the
+    poller works it out, else the SUMMARY field the ASIC drivers fill in; None where neither says."""
+    if metric not in FIGURE or len(picks) < 3:
+        return None
+    own, summary = number(picks[1]), number(picks[2])
+    value = own if own is not None else summary * FIGURE[metric][2] if summary is not None else None
+    return value if value is not None and value > 0 else None
+
+
+def site_map(site: Site | None, metric: str, now: datetime) -> SiteMap:
+    """The map of one site, coloured by ``metric`` (one of METRICS): its racks in one query, its rigs
+    and their briefs in another (mapquery), their maintenance in one or two more."""
+    metric = metric if metric in METRICS else "health"
+    if site is None:
+        return SiteMap(None, metric, [], [], legend_of(metric, None))
+    racks = {r["id"]: RackView(r["id"], r["name"], r["rows"], r["columns"])
+             for r in Rack.objects.filter(site=site).order_by("order", "name").values("id", "name", "rows", "columns")}
+    data = rows_of(site, metric, now)
+    windows = maintenance_by_rig(now, [r[0] for r in data])
+    extras = [extra_of(metric, r[8] or []) for r in data]
+    powers = [e for e in extras if e is not None] if metric == "power" else []
+    power_edges = (min(powers), max(powers)) if powers else None
+    stale = [r[0] for r in data if r[5] == "stale"]
+    answered = last_answers(site, stale) if stale else {}
+    out = SiteMap(site, metric, list(racks.values()), [], legend_of(metric, power_edges), rigs=len(data))
+    counts = out.counts
+    for (rig_id, name, rack_id, row, col, reach, error, error_kind, picks), extra in zip(data, extras):
+        brief = (picks or [[]])[0] or []
+        stored = {"state": brief[0], "reasons": brief[1]} if len(brief) > 1 else None
+        if reach == "ok" and stored and not stored["reasons"]:
+            state, reasons = stored["state"], []  # most rigs: nothing to add
+        else:
+            last = answered.get(rig_id)
+            health = with_reachability(stored, reach, error or "", format_age((now - last).total_seconds())
+                                       if last else "", error_kind or "")
+            state, reasons = health["state"], health["reasons"]
+        counts[state] = counts.get(state, 0) + 1
+        css, text, figure = colour(metric, state, [*brief[3:], None, None], extra, power_edges)
+        parts = [name, STATE_WORDS.get(state, state)] + (["curtailed"] if len(brief) > 2 and brief[2] else [])
+        if reasons:
+            words = [str(x.get("text", "")) for x in reasons if isinstance(x, dict)]
+            parts += words[:4] + ([f"… {len(words) - 4} more"] if len(words) > 4 else [])
+        if figure:
+            parts.append(figure)
+        window = windows.get(rig_id)
+        if window:
+            css = "mt"
+            out.in_maintenance += 1
+            parts.append(window.text)
+        cell = Cell(rig_id, name, rack_id, row, col, css, text, " · ".join(parts), window)
+        rack = racks.get(rack_id)
+        if rack is not None and row and col and row <= rack.rows and col <= rack.columns:
+            rack.cells.append(cell)
+        else:
+            out.loose.append(cell)
+    return out
+
+
+def pick_site(value):
+    """The site ``?site=`` names (its id or its name), else the first; None when there is no site."""
+    sites = Site.objects.all()
+    if value:
+        found = sites.filter(pk=int(value)).first() if value.isdigit() else None
+        found = found or sites.filter(name=value[:64]).first()
+        if found is not None:
+            return found
+    return sites.first()

@@ -1,0 +1,54 @@
+"""Groups of rigs that an app above the pages defines (the farm app: sites, racks and tags), for the
+pages of this room that filter or target rigs by them (the audit log, Bulk). This room imports no
+such app: the app registers a provider from its AppConfig.ready(), as the poller's hooks are.
+
+A provider has two methods:
+
+    choices() -> {"site": [names], "rack": [names], "tag": [names]}
+    rig_ids(site, rack, tag) -> a queryset (or set) of rig ids, or None when no filter is given
+
+Without a provider (the farm app not installed) there are no choices and nothing is filtered.
+"""
+
+from typing import Any, Protocol
+
+KEYS = ("site", "rack", "tag")
+
+
+class Provider(Protocol):
+    def choices(self) -> dict[str, list[str]]: ...
+
+    def rig_ids(self, site: str = "", rack: str = "", tag: str = "") -> Any: ...
+
+
+_provider: list[Provider] = []
+
+
+def register(provider: Provider) -> None:
+    _provider[:] = [provider]
+
+
+def choices() -> dict[str, list[str]]:
+    return _provider[0].choices() if _provider else {}
+
+
+def chosen(params: Any) -> dict[str, str]:
+    """The site, rack and tag a request's GET or POST names (each at most 64 characters)."""
+    return {key: str(params.get(key, "")).strip()[:64] for key in KEYS if str(params.get(key, "")).strip()}
+
+
+def rig_ids(params: Any) -> Any:
+    """The ids of the rigs the request's site, rack and tag select, or None when it names none."""
+    picked = chosen(params)
+    if not picked or not _provider:
+        return None
+    return _provider[0].rig_ids(**picked)
+
+
+def context(params: Any) -> dict[str, Any]:
+    """What templates/_scope_filters.html shows: each key with its names and the one chosen, and the
+    chosen ones (empty without a provider or when there is nothing to choose)."""
+    picked = chosen(params)
+    found = choices()
+    options = [(key, found.get(key) or [], picked.get(key, "")) for key in KEYS]
+    return {"options": [o for o in options if o[1]], "chosen": picked}
