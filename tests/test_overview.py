@@ -1,6 +1,5 @@
 """The Overview's fixed tables: what they read after a batch, and their totals."""
 
-
 from rigs.models import Rig, Snapshot
 from rigs.readings.brief import make_brief
 

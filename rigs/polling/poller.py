@@ -229,7 +229,7 @@ async def publish(rig_ids: Iterable[int], tables: Iterable[str] = ()) -> None:
         await layer.group_send(GROUP, {"type": "rigs.updated", "rigs": list(rig_ids), "tables": list(tables)})
 
 
-async def stored(rig_ids: Iterable[int], notify: Callable[..., Any] | None = None) -> None:
+async def stored(rig_ids: Iterable[int], notify: Callable[[list[int], list[str]], Any] | None = None) -> None:
     """After a batch is stored: the apps' after_batch hooks (the pages' ready rows), then the one
     announcement, over the channel layer when it is shared (Redis), else ``notify(ids)`` when given
     (`pollrigs --notify`: its stdout line, which serve forwards to its own in-memory layer)."""
@@ -244,7 +244,7 @@ async def stored(rig_ids: Iterable[int], notify: Callable[..., Any] | None = Non
 
 
 async def poll_once(shard: tuple[int, int] | None = None, flush_every: float = 0.5,
-                    on_batch: Callable[[list[int]], Any] | None = None, lease: Lease | None = None,
+                    on_batch: Callable[[list[int], list[str]], Any] | None = None, lease: Lease | None = None,
                     recent: dict[int, dict[str, Any]] | None = None) -> tuple[list[Result], float]:
     """One round; returns (results, seconds).
 
@@ -325,7 +325,7 @@ async def unless_stopped(stop: asyncio.Event, coro: Awaitable[R]) -> R | None:
 
 
 async def run(stop: asyncio.Event, interval: float | None = None, shard: tuple[int, int] | None = None,
-              on_batch: Callable[[list[int]], Any] | None = None, lease: Lease | None = None) -> None:
+              on_batch: Callable[[list[int], list[str]], Any] | None = None, lease: Lease | None = None) -> None:
     """Poll rounds every ``interval`` seconds until ``stop`` (an asyncio.Event) is set.
 
     With a ``lease`` only while this process holds the shard; otherwise it stands by.
