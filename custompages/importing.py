@@ -35,6 +35,19 @@ def _messages(exc, where):
     return [f"{where}: {m}" for m in described(exc)]
 
 
+def holds_nul(value, depth=0):
+    """Whether a NUL character is in any text (key or value) of the decoded file (bounded by its nesting)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 64:
+        return False
+    if isinstance(value, dict):
+        return any(holds_nul(k, depth + 1) or holds_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(v, depth + 1) for v in value)
+    return False
+
+
 def check(data, keep_unknown_fields=False):
     """[(page, [sections])] unsaved and validated; raises ValidationError([messages]).
     keep_unknown_fields: a field no rig sends is kept (an empty column until one does), not refused."""
@@ -44,6 +57,8 @@ def check(data, keep_unknown_fields=False):
         raise ValidationError([f"the file must hold a page (an object) or a list of pages, not {type_name(data)}"])
     if len(data) > MAX_PAGES:
         raise ValidationError([f"{len(data):,} pages: at most {MAX_PAGES}"])
+    if holds_nul(data):  # PostgreSQL's text and jsonb refuse it: a clear error here, not a database error
+        raise ValidationError(["the file holds a NUL character (\\u0000) in a text: remove it"])
     errors, out, slugs, names = [], [], set(), set()
     for i, entry in enumerate(data, 1):
         if len(errors) >= MAX_ERRORS:

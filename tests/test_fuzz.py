@@ -32,3 +32,16 @@ def test_a_broken_target_is_found():
             fuzzing.run("fragile", 200)
     finally:
         del fuzzing.TARGETS["fragile"]
+
+
+@pytest.mark.django_db
+def test_a_page_file_with_a_nul_character_is_refused_with_a_clear_error():
+    """PostgreSQL's text and jsonb refuse NUL: the importer says so before the database is asked."""
+    from django.core.exceptions import ValidationError
+
+    from custompages.importing import check
+
+    for data in ([{"name": "\x00"}], {"name": "ok", "slug": "ok", "sections": [{"section": "SUMMARY", "x\x00": 1}]}):
+        with pytest.raises(ValidationError) as err:
+            check(data)
+        assert "NUL character" in " ".join(err.value.messages)

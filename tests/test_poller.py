@@ -185,7 +185,8 @@ def test_pollrigs_once_command(farm, capsys):
     assert "polled 2 rigs" in out and "1 failed" in out and "connection refused" in out
 
 
-@override_settings(**FAST)
+# serve's case: the in-memory layer (the engines run configures Redis, where the poller publishes itself)
+@override_settings(**FAST, CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}})
 def test_the_poller_writes_the_ready_rows_after_each_batch_then_announces_it(farm):
     from rigs.models import ReadyRow, ReadyTable
 

@@ -51,6 +51,7 @@ class Panel:
         self.env = {**os.environ, "MINERPANEL_VAR": str(tmp_path), "POLL_INTERVAL": "1", "DEMO_RIGS": "0",
                     "RIG_TIMEOUT": "30", "LOG_LEVEL": "INFO", "DJANGO_SETTINGS_MODULE": "minerpanel.settings"}
         self.env.pop("DATABASE_URL", None)
+        self.env.pop("REDIS_URL", None)  # serve and its poller child talk through the pipe, not Redis
         self.hung = socket.socket()
         self.hung.bind(("127.0.0.1", 0))
         self.hung.listen(16)
