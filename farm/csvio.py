@@ -236,24 +236,6 @@ def parse(rows, errors):
     return out
 
 
-def plan(data):
-    """Read and check a placement CSV (bytes) and work out what importing it changes; writes nothing."""
-    p = Plan()
-    text = decode(data, p.errors)
-    if text is None:
-        return p
-    rows = rows_of(text, p.errors)
-    if not rows and not p.errors:
-        p.errors.append("the file has no rig")
-    p.lines = parse(rows, p.errors)
-    if p.errors:
-        return p
-    from .csvplan import work_out
-
-    work_out(p)
-    return p
-
-
 def export(out, delimiter=","):
     """Every rig's place and tags as CSV into the text stream ``out`` (a cell a spreadsheet would run as
     a formula gets a ' before it: = + - @, a tab or a CR). Importing it again changes nothing."""

@@ -13,7 +13,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 
-from .csvio import Plan, plan
+from .csvio import Plan, decode, parse, rows_of
 from .models import Placement, Rack, Site, Tag
 
 log = logging.getLogger("minerpanel.farm")
@@ -139,6 +139,22 @@ def write(p: Plan) -> None:
         through.objects.filter(rig_id__in=part).delete()
     through.objects.bulk_create([through(tag_id=tags[t], rig_id=line.rig.pk) for line in p.lines for t in line.tags],
                                 batch_size=1000)
+
+
+def plan(data):
+    """Read and check a placement CSV (bytes) and work out what importing it changes; writes nothing."""
+    p = Plan()
+    text = decode(data, p.errors)
+    if text is None:
+        return p
+    rows = rows_of(text, p.errors)
+    if not rows and not p.errors:
+        p.errors.append("the file has no rig")
+    p.lines = parse(rows, p.errors)
+    if p.errors:
+        return p
+    work_out(p)
+    return p
 
 
 def import_csv(data: bytes, dry_run: bool = False) -> Plan:
