@@ -194,7 +194,7 @@ def test_the_poller_writes_the_ready_rows_after_each_batch_then_announces_it(far
     ReadyRow.objects.all().delete()
     announced = []
 
-    def notify(ids, tables):  # serve's stdout line, under the in-memory channel layer
+    def notify(ids, tables=()):  # serve's stdout line, under the in-memory channel layer
         announced.append((sorted(ids), set(ReadyRow.objects.filter(table="devs").values_list("rig_id", flat=True))))
 
     asyncio.run(poller.poll_once(on_batch=notify))
