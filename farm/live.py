@@ -8,6 +8,7 @@ disabled is closed at its next push."""
 
 import asyncio
 import hashlib
+import re
 import time
 from urllib.parse import parse_qs
 
@@ -42,6 +43,7 @@ class MapConsumer(AsyncWebsocketConsumer):
     pending = None
     joined = False
     sent = ""  # digest of the last fragment sent
+    heard = 0.0  # when the last batch was heard of
 
     async def connect(self):
         user = self.scope.get("user")
@@ -62,35 +64,42 @@ class MapConsumer(AsyncWebsocketConsumer):
             self.pending.cancel()
 
     async def rigs_updated(self, event):
-        if self.pending is not None:
-            return  # a push is on its way: it will show this batch too
+        self.heard = time.monotonic()
+        if self.pending is None:  # else the push on its way shows this batch, or is followed by one
+            self.schedule()
+
+    def schedule(self):
         wait = max(0.0, settings.MAP_PUSH_GAP - (time.monotonic() - self.last))
-        self.pending = asyncio.ensure_future(self.push_after(wait, time.monotonic()))
+        self.pending = asyncio.ensure_future(self.push_after(wait, self.heard))
 
     async def push_after(self, wait, since):
+        started = since
         try:
             await asyncio.sleep(wait)
             if not await database_sync_to_async(still_logged_in)(self.scope):
                 await self.close(code=4401)
                 return
-            html = await shared_render(self.site, self.metric, since)
+            started, html = await shared_render(self.site, self.metric, since)
             self.last = time.monotonic()
-            digest = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
-            if html and digest != self.sent:
+            digest = hashlib.blake2b(UPDATED.sub("", html).encode(), digest_size=16).hexdigest()
+            if html and digest != self.sent:  # the same map at another second: not sent again
                 self.sent = digest
                 await self.send(text_data=html)
         finally:
             self.pending = None
+        if self.heard > started:  # a batch heard of after the render began: not shown yet
+            self.schedule()
 
 
+UPDATED = re.compile(r' data-updated="\d*"')  # when it was drawn: not a change of the map
 _rendered: dict = {}  # (site, metric) -> (monotonic time the render started, html)
 _locks: dict = {}
 KEPT = 200
 
 
 async def shared_render(site, metric, since):
-    """One render per site and metric for every socket that shows it: one started after this socket
-    heard of the batch already shows it."""
+    """(when the render began, the fragment): one render per site and metric for every socket that
+    shows it; one started after this socket heard of the batch already shows it."""
     from .views import fragment
 
     key, loop = (site, metric), asyncio.get_running_loop()
@@ -105,4 +114,4 @@ async def shared_render(site, metric, since):
             started = time.monotonic()
             html = await sync_to_async(fragment)(site, metric)
             _rendered[key] = (started, html)
-    return html
+    return started, html

@@ -103,6 +103,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     pending = None  # the push on its way; set before connect() can refuse: disconnect() follows a refusal
     joined = False  # in the group: a refused socket never was
     interest = None  # what its last push showed (interest_of); None: not known yet
+    heard = 0.0  # when the last batch it shows was heard of
 
     async def connect(self):
         user = self.scope.get("user")
@@ -136,12 +137,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         if not self.page.isdigit() and not wanted(self.interest, event, self.query):
             return  # the batch changed nothing this page shows
-        if self.pending is not None:
-            return  # a push is already on its way
+        self.heard = time.monotonic()
+        if self.pending is None:  # else the push on its way shows this batch, or is followed by one
+            self.schedule()
+
+    def schedule(self):
         wait = max(0.0, MIN_GAP - (time.monotonic() - self.last))
-        self.pending = asyncio.ensure_future(self.push_after(wait, time.monotonic()))
+        self.pending = asyncio.ensure_future(self.push_after(wait, self.heard))
 
     async def push_after(self, wait, since):
+        started = since
         try:
             await asyncio.sleep(wait)
             viewer, level = await database_sync_to_async(current_viewer_and_tier)(self.scope, self.page)
@@ -149,12 +154,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self.close(code=4401)
                 return
             self.scope["user"] = viewer
-            html, self.interest = await shared_render(viewer, level, self.page, since, self.query)
+            started, html, self.interest = await shared_render(viewer, level, self.page, since, self.query)
             self.last = time.monotonic()
             if html:
                 await self.send(text_data=html)
         finally:
             self.pending = None
+        if self.heard > started:  # a batch heard of after the render began: not shown yet
+            self.schedule()
 
 
 # One render per page, tier and query, shared by every socket that shows it: a fragment rendered
@@ -178,7 +185,7 @@ async def shared_render(viewer, level, page, since, query=None):
             started = time.monotonic()
             html, interest = await sync_to_async(fragment)(viewer, page, query)
             _rendered[key] = (started, html, interest)
-    return html, interest
+    return started, html, interest
 
 
 def current_viewer_and_tier(scope, page):

@@ -269,3 +269,35 @@ def test_a_page_is_pushed_only_when_the_batch_touched_what_it_shows():
 
     first, nothing, totals, rig = asyncio.run(go())
     assert 'id="live"' in first and nothing and 'id="live"' in totals and 'id="live"' in rig
+
+
+def test_a_batch_heard_while_a_push_renders_is_pushed_after_it(monkeypatch):
+    """A render shows what was stored when it began: a batch announced during it is not in it, so a
+    second push follows (it was dropped: the page showed the older data until the next batch)."""
+    import time
+
+    renders = []
+
+    async def slow(viewer, level, page, since, query=None):
+        started = time.monotonic()
+        renders.append(started)
+        if len(renders) == 1:
+            await asyncio.sleep(0.8)  # the first render is still going when the second batch is announced
+        return started, f'<div id="live">render {len(renders)}</div>', None
+
+    monkeypatch.setattr(live, "shared_render", slow)
+    bob = User.objects.create_user("bob", password="x")
+    rig = Rig.objects.create(name="a", host="10.0.0.5")
+
+    async def go():
+        comm = communicator(bob, f"/ws/live/rig/{rig.id}/")
+        assert (await comm.connect())[0]
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        await asyncio.sleep(0.3)
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
+        first = await comm.receive_from(timeout=5)
+        second = await comm.receive_from(timeout=live.MIN_GAP + 5)
+        await comm.disconnect()
+        return first, second
+
+    assert asyncio.run(go()) == ('<div id="live">render 1</div>', '<div id="live">render 2</div>')
