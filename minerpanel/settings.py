@@ -155,11 +155,17 @@ else:
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": os.environ.get("CACHE_DIR", str(VAR_DIR / "cache"))}}
 
+# A socket's wait for a message is a blocking BZPOPMIN of channels_redis (5 s); since redis-py 8 a read
+# times out after 5 s by default, which ended every idle WebSocket consumer with a TimeoutError every 5 s
+# and lost the pushes in between (redis/redis-py#4091, django/channels_redis#422). A read may take the
+# wait and some: a dead Redis is still noticed.
+REDIS_READ_TIMEOUT = float(os.environ.get("REDIS_READ_TIMEOUT", "30"))
 if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+            "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"], "socket_timeout": REDIS_READ_TIMEOUT,
+                                  "socket_connect_timeout": 5}]},
         }
     }
 else:
