@@ -16,7 +16,8 @@ from rigs.drivers import ckpool, ckpool_files
 from rigs.drivers.cgminer.protocol import BadReplyError, ConnectError, TimeoutError_
 from rigs.models import AuditEntry, Rig, Snapshot
 from rigs.polling import poller
-from rigs.simulators.ckpool import CkpoolSim, Worker, suffix_string
+from rigs.simulators.ckpool import CkpoolSim, Worker
+from rigs.simulators.ckpool_numbers import suffix_string
 from tests.waiting import wait_for
 
 FAST = {"timeout": 2.0, "connect_timeout": 1.0}
