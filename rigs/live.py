@@ -98,10 +98,38 @@ def is_public(slug):
     return CustomPage.objects.filter(slug=slug, public=True).exists()
 
 
-class LiveConsumer(AsyncWebsocketConsumer):
+class PushConsumer(AsyncWebsocketConsumer):
+    """A socket in the poller's group that pushes a page again after a batch, at most once every ``gap``
+    seconds: a subclass says what it pushes (push_after) and when a batch concerns it (rigs_updated)."""
+
+    gap = MIN_GAP
     last = 0.0  # when the last push went out
     pending = None  # the push on its way; set before connect() can refuse: disconnect() follows a refusal
     joined = False  # in the group: a refused socket never was
+
+    async def join(self):
+        await self.channel_layer.group_add(GROUP, self.channel_name)
+        self.joined = True
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.joined:
+            await self.channel_layer.group_discard(GROUP, self.channel_name)
+        if self.pending:
+            self.pending.cancel()
+
+    def schedule(self):
+        """A push after the gap, unless one is on its way already (it will show this batch too)."""
+        if self.pending is not None:
+            return
+        wait = max(0.0, self.gap - (time.monotonic() - self.last))
+        self.pending = asyncio.ensure_future(self.push_after(wait, time.monotonic()))
+
+    async def push_after(self, wait, since):
+        raise NotImplementedError
+
+
+class LiveConsumer(PushConsumer):
     interest = None  # what its last push showed (interest_of); None: not known yet
 
     async def connect(self):
@@ -121,25 +149,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if not allowed:
             await self.close(code=4403)
             return
-        await self.channel_layer.group_add(GROUP, self.channel_name)
-        self.joined = True
-        await self.accept()
-
-    async def disconnect(self, code):
-        if self.joined:
-            await self.channel_layer.group_discard(GROUP, self.channel_name)
-        if self.pending:
-            self.pending.cancel()
+        await self.join()
 
     async def rigs_updated(self, event):
         if self.page.isdigit() and int(self.page) not in event.get("rigs", []):
             return
         if not self.page.isdigit() and not wanted(self.interest, event, self.query):
             return  # the batch changed nothing this page shows
-        if self.pending is not None:
-            return  # a push is already on its way
-        wait = max(0.0, MIN_GAP - (time.monotonic() - self.last))
-        self.pending = asyncio.ensure_future(self.push_after(wait, time.monotonic()))
+        self.schedule()
 
     async def push_after(self, wait, since):
         try:
