@@ -1,4 +1,4 @@
-"""`manage.py benchmap` runs (in its own throw-away database) and prints its figures for every metric."""
+"""`manage.py benchpages --map` runs (in its own throw-away database) and prints its figures for every metric."""
 
 import subprocess
 import sys
@@ -9,8 +9,9 @@ from tests.conftest import sqlite_env
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_benchmap_runs_on_a_small_farm(tmp_path):
-    out = subprocess.run([sys.executable, str(ROOT / "manage.py"), "benchmap", "--rigs", "120", "--runs", "2"],
+def test_benchpages_map_runs_on_a_small_farm(tmp_path):
+    command = [sys.executable, str(ROOT / "manage.py"), "benchpages", "--map", "--rigs", "120", "--views", "2"]
+    out = subprocess.run(command,
                          env={**sqlite_env(), "MINERPANEL_VAR": str(tmp_path)}, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -19,4 +20,4 @@ def test_benchmap_runs_on_a_small_farm(tmp_path):
     figures = [line for line in lines[1:] if "page median" in line]
     assert [line.split()[0] for line in figures] == ["health", "temp", "hashrate", "power", "efficiency", "power*",
                                                      "efficiency*"]
-    assert all("sent" in line and "live push render" in line for line in figures)
+    assert all("sent" in line and "live push render" in line and "µs CPU per rig" in line for line in figures)
