@@ -84,12 +84,7 @@ class MapBench:
         client.login(username="bench", password="bench-password-1")
         self.stdout.write(f"/map/: {n:,} machines on one site, {-(-n // PER_RACK)} racks of {PER_RACK}, "
                           f"medians and 95th percentiles of {runs} views (Django's test client, SQLite):")
-        for label in ("health", "temp", "hashrate", "power", "efficiency", "power*", "efficiency*"):
-            if label == "power*":
-                self.stdout.write("  * with the figures' own power_w and efficiency_jth in every brief (as the poller "
-                                  "stores them once it works power out): the sections are not read")
-                self.figures_power()
-            metric = label.rstrip("*")
+        for metric in ("health", "temp", "hashrate", "power", "efficiency"):
             # a poller keeps the data fresh: without it, every rig would turn stale during the run; its
             # after-batch hook writes the map's rows
             Snapshot.objects.update(polled_at=timezone.now(), last_ok_at=timezone.now())
@@ -115,16 +110,6 @@ class MapBench:
             unpacked = len(gzip.decompress(page.content)) if page.get("Content-Encoding") == "gzip" else sent
             frag, _ = timed(lambda p=path: client.get(p, HTTP_HX_REQUEST="true"))
             push, html = timed(lambda m=metric: fragment(str(site.pk), m))
-            self.stdout.write(f"  {label:<11} page {stats(full)}, {size(sent)} sent ({size(unpacked)} unpacked); "
+            self.stdout.write(f"  {metric:<11} page {stats(full)}, {size(sent)} sent ({size(unpacked)} unpacked); "
                               f"htmx fragment {stats(frag)}; live push render {stats(push)}, {size(len(html))}; "
                               f"the poller's map rows {written / n * 1e6:,.0f} µs CPU per rig")
-
-    def figures_power(self):
-        from rigs.models import Snapshot
-
-        snaps = list(Snapshot.objects.only("rig_id", "brief", "sections"))
-        for snap in snaps:
-            summary = (snap.sections.get("SUMMARY") or [{}])[0]
-            snap.brief.setdefault("figures", {}).update(power_w=summary.get("Power"), power_estimated=False,
-                                                        efficiency_jth=summary.get("Efficiency J/TH"))
-        Snapshot.objects.bulk_update(snaps, ["brief"], batch_size=500)
