@@ -8,6 +8,7 @@ snapshot are written first (mapfigures.current: nothing more to ask when there i
 
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Case, CharField, Q, Value, When
 
 from rigs.models import Snapshot
@@ -39,12 +40,21 @@ def rows_of(site, metric: str, now: datetime):
              .annotate(reach=reach(now), current=mapfigures.current())
              .values_list("rig_id", "rig__name", "rack_id", "row", "column", "reach", "rig__snapshot__error",
                           "rig__snapshot__error_kind", *figures, "current"))
-    rows = list(query)
+    rows = fetch(query)
     outdated = [r[0] for r in rows if not r[-1]]
     if outdated:
         mapfigures.write(outdated)
-        rows = list(query.all())
+        rows = fetch(query)
     return [r[:-1] for r in rows]
+
+
+def fetch(query):
+    """The query's rows as the database gives them: Django's converters per value (a boolean from
+    SQLite's 0 or 1) cost more than the rest of the read at 5,000 rigs, and the map only tests them."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def last_answers(site, rig_ids):

@@ -110,16 +110,17 @@ def kw(watts):
     return f"{watts / 1000:.1f} kW" if watts >= 1000 else f"{watts:.0f} W"
 
 
-def colour(metric, state, values, power_edges):
+def colour(metric, state, values, edges):
     """The cell's class, its short text and the figure for its title. ``values``: the map row's columns
-    the metric reads (mapquery.COLUMNS)."""
+    the metric reads (mapquery.COLUMNS); ``edges``: the temperature's (temp_edges) or the site's lowest
+    and highest power, worked out once a map."""
     if metric == "health":
         return HEALTH_CSS.get(state, "nd"), HEALTH_TEXT.get(state, ""), ""
     if metric == "temp":
         temp, chip = values
         if temp is None:
             return "nd", "", "no temperature reading"
-        return (f"m{bucket(temp, temp_edges())}", f"{temp:.0f}",
+        return (f"m{bucket(temp, edges)}", f"{temp:.0f}",
                 f"hottest {temp:.0f} °C" + (f", chips {chip:.0f} °C" if chip else ""))
     if metric == "hashrate":
         hs, ref, nominal = values
@@ -135,9 +136,9 @@ def colour(metric, state, values, power_edges):
             return "nd", "", "efficiency not reported"
         return f"m{bucket(value, EFFICIENCY_EDGES)}", f"{value:.0f}", f"{value:.1f} J/TH"
     power, estimated = values
-    if power is None or not power_edges:
+    if power is None or not edges:
         return "nd", "", "power not reported"
-    low, high = power_edges
+    low, high = edges
     i = min(4, int(5 * (power - low) / (high - low))) if high > low else 2
     return f"s{i}", f"{power / 1000:.1f}", f"{power:,.0f} W" + (" (estimated)" if estimated else "")
 
@@ -154,23 +155,24 @@ def site_map(site: Site | None, metric: str, now: datetime) -> SiteMap:
     windows = maintenance_by_rig(now, [r[0] for r in data])
     powers = [r[11] for r in data if r[11] is not None] if metric == "power" else []
     power_edges = (min(powers), max(powers)) if powers else None
+    edges = temp_edges() if metric == "temp" else power_edges
     stale = [r[0] for r in data if r[5] == "stale"]
     answered = last_answers(site, stale) if stale else {}
     out = SiteMap(site, metric, list(racks.values()), [], legend_of(metric, power_edges), rigs=len(data))
     counts = out.counts
     for rig_id, name, rack_id, row, col, reach, error, error_kind, stored_state, stored_reasons, curtailed, *values \
             in data:
-        if reach == "ok" and stored_state is not None and not stored_reasons:
-            state, reasons = stored_state, []  # most rigs: nothing to add
+        stored = json.loads(stored_reasons) if stored_reasons else []
+        if reach == "ok" and stored_state is not None:
+            state, reasons = stored_state, stored  # most rigs: the stored health is the whole story
         else:
-            stored = {"state": stored_state, "reasons": json.loads(stored_reasons)} if stored_reasons else \
-                {"state": stored_state or "ok", "reasons": []}
             last = answered.get(rig_id)
-            health = with_reachability(stored if stored_state is not None else None, reach, error or "",
-                                       format_age((now - last).total_seconds()) if last else "", error_kind or "")
+            health = with_reachability({"state": stored_state, "reasons": stored} if stored_state else None, reach,
+                                       error or "", format_age((now - last).total_seconds()) if last else "",
+                                       error_kind or "")
             state, reasons = health["state"], health["reasons"]
         counts[state] = counts.get(state, 0) + 1
-        css, text, figure = colour(metric, state, values, power_edges)
+        css, text, figure = colour(metric, state, values, edges)
         parts = [name, STATE_WORDS.get(state, state)] + (["curtailed"] if curtailed else [])
         if reasons:
             words = [str(x.get("text", "")) for x in reasons if isinstance(x, dict)]
