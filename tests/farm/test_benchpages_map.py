@@ -19,4 +19,5 @@ def test_benchpages_map_runs_on_a_small_farm(tmp_path):
     assert lines[0].startswith("/map/: 120 machines on one site, 2 racks of 100")
     figures = [line for line in lines[1:] if "page median" in line]
     assert [line.split()[0] for line in figures] == ["health", "temp", "hashrate", "power", "efficiency"]
-    assert all("sent" in line and "live push render" in line and "µs CPU per rig" in line for line in figures)
+    assert all("sent" in line and "live push render" in line and "µs CPU per rig" in line
+               and line.count("(CPU ") == 3 for line in figures)
