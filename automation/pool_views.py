@@ -102,10 +102,8 @@ def pools_apply(request):
             "scope": "That site, rack or tag is gone."}), status=400)
     rigs = rigs_of(scope, pending["rigs"])
     address = client_address(request)
-    results = []
-    for p in pools.plan(rigs, wanted, places_of([r.pk for r in rigs])):
-        if p.changes:
-            results.append(pools.apply(p, wanted, request.user, address))
+    plans = [p for p in pools.plan(rigs, wanted, places_of([r.pk for r in rigs])) if p.changes]
+    results = pools.apply_all(plans, wanted, request.user, address)
     ok = sum(1 for r in results if r.ok)
     audit(request.user, address, None, "group-pools",
           {"scope": scope.label, "pools": [u for u, _, _ in wanted], "workers": [w for _, w, _ in wanted]},

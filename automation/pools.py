@@ -7,13 +7,22 @@ The write paths, as a person's commands (``control.run``: validated, audited wit
 - ``addpool`` + ``switchpool`` + ``removepool`` for the cgminer family and LuxOS: each pool not there is
   added, the first is switched to, and the pools not in the list are removed;
 - other kinds (Braiins, Avalon, xmrig...) are listed as "cannot": their API gives the panel no pool write.
+
+The rigs of a group are written concurrently (apply_all: at most WORKERS at once, each rig's steps in
+order), so a hung rig costs its own timeouts, not everyone's.
 """
 
+import logging
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+from django.db import connection
 
 from rigs.control import run
 from rigs.control.commands import COMMANDS
+from rigs.control.running import database_turns
 from rigs.drivers.cgminer.protocol import as_number
 from rigs.models import Rig
 
@@ -21,6 +30,8 @@ PLACEHOLDERS = ("site", "rack", "row", "col", "name")
 FIELD = re.compile(r"\{([^{}]*)\}")
 MAX_POOLS = 3
 MAX_RIGS = 2000
+WORKERS = 16  # rigs written at once
+log = logging.getLogger("minerpanel.automation")
 
 
 class TemplateError(ValueError):
@@ -143,6 +154,28 @@ def apply(p, pools, user, address):
             ok = False
             steps.append("the added pool is not listed after the re-poll: not switched, nothing removed")
     return Result(p.rig, ok, steps, read_back(fresh(p.rig), p.after))
+
+
+def apply_all(plans, pools, user, address, workers=WORKERS):
+    """[Result] of each plan, in the plans' order, written at most ``workers`` rigs at once (their
+    database work in turns: rigs.control.database_turns). A rig whose write fails unexpectedly gets a
+    failed Result saying so (logged once); the others go on."""
+    turns = threading.Lock()
+
+    def one(p):
+        try:
+            with database_turns(turns):
+                return apply(p, pools, user, address)
+        except Exception as exc:  # noqa: BLE001 (one rig's failure is its own result)
+            log.warning("group pools: %s failed: %s", p.rig.name, exc)
+            return Result(p.rig, False, [f"failed: {str(exc)[:200]}"], "unknown: the write failed")
+        finally:
+            connection.close()  # this thread's own connection
+
+    if not plans:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(plans))), thread_name_prefix="pools") as pool:
+        return list(pool.map(one, plans))
 
 
 def fresh(rig):

@@ -1,7 +1,7 @@
 """/curtailment/ (what is curtailed, since when, why, until when; schedules, prices; a sys user's curtail
 now and resume now), /energy/ (kWh, cost, curtailed hours and energy not used per site and day) and
 /automation/ (the guardrails, the rules, the latest actions). Everyone logged in sees them; only sys users
-act (POST with CSRF, audited, refusals too: farm.views.sys_post)."""
+act (POST with CSRF, audited, refusals too: farm/access.py)."""
 
 import logging
 

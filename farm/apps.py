@@ -8,9 +8,11 @@ class FarmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from rigs.polling import hooks
         from rigs.web import scopes
 
-        from . import scope
+        from . import mapfigures, scope
 
         # the pages below this app (the audit log, Bulk) filter and target rigs by site, rack and tag
         scopes.register(scope.Scopes())
+        hooks.after_batch.register(mapfigures.write)  # the map's rows, from the poller's batches

@@ -14,36 +14,17 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from rigs.polling.poller import GROUP
+from rigs.live import PushConsumer, current_viewer
 
 
-def still_logged_in(scope):
-    """Whether the socket's session still logs its user in (as rigs/live.py current_viewer checks)."""
-    from importlib import import_module
-
-    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.utils.crypto import constant_time_compare
-
-    user = scope.get("user")
-    if user is None or not user.is_authenticated:
-        return False
-    key = getattr(scope.get("session"), "session_key", None)
-    data = import_module(settings.SESSION_ENGINE).SessionStore(key).load() if key else {}
-    if str(data.get(SESSION_KEY)) != str(user.pk):
-        return False
-    fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
-    return fresh is not None and constant_time_compare(data.get(HASH_SESSION_KEY, ""), fresh.get_session_auth_hash())
-
-
-class MapConsumer(AsyncWebsocketConsumer):
-    last = 0.0  # when the last push went out
-    pending = None
-    joined = False
+class MapConsumer(PushConsumer):
     sent = ""  # digest of the last fragment sent
-    heard = 0.0  # when the last batch was heard of
+
+    @property
+    def gap(self):
+        return settings.MAP_PUSH_GAP
 
     async def connect(self):
         user = self.scope.get("user")
@@ -53,45 +34,27 @@ class MapConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=4403)
             return
-        await self.channel_layer.group_add(GROUP, self.channel_name)
-        self.joined = True
-        await self.accept()
-
-    async def disconnect(self, code):
-        if self.joined:
-            await self.channel_layer.group_discard(GROUP, self.channel_name)
-        if self.pending:
-            self.pending.cancel()
+        await self.join()
 
     async def rigs_updated(self, event):
-        self.heard = time.monotonic()
-        if self.pending is None:  # else the push on its way shows this batch, or is followed by one
-            self.schedule()
-
-    def schedule(self):
-        wait = max(0.0, settings.MAP_PUSH_GAP - (time.monotonic() - self.last))
-        self.pending = asyncio.ensure_future(self.push_after(wait, self.heard))
+        self.schedule()
 
     async def push_after(self, wait, since):
-        started = since
-        try:
-            await asyncio.sleep(wait)
-            if not await database_sync_to_async(still_logged_in)(self.scope):
-                await self.close(code=4401)
-                return
-            started, html = await shared_render(self.site, self.metric, since)
-            self.last = time.monotonic()
-            digest = hashlib.blake2b(UPDATED.sub("", html).encode(), digest_size=16).hexdigest()
-            if html and digest != self.sent:  # the same map at another second: not sent again
-                self.sent = digest
-                await self.send(text_data=html)
-        finally:
-            self.pending = None
-        if self.heard > started:  # a batch heard of after the render began: not shown yet
-            self.schedule()
+        await asyncio.sleep(wait)
+        if await database_sync_to_async(current_viewer)(self.scope, "map") is None:
+            await self.close(code=4401)
+            return None
+        started, html = await shared_render(self.site, self.metric, since)
+        self.last = time.monotonic()
+        # the render's time (data-updated, a second's) is no change: the same map is not sent again
+        digest = hashlib.blake2b(RENDERED_AT.sub("", html).encode(), digest_size=16).hexdigest()
+        if html and digest != self.sent:
+            self.sent = digest
+            await self.send(text_data=html)
+        return started
 
 
-UPDATED = re.compile(r' data-updated="\d*"')  # when it was drawn: not a change of the map
+RENDERED_AT = re.compile(r' data-updated="\d*"', re.ASCII)
 _rendered: dict = {}  # (site, metric) -> (monotonic time the render started, html)
 _locks: dict = {}
 KEPT = 200

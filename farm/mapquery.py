@@ -1,70 +1,25 @@
-"""The rack map's one query: each rig of a site with its slot, its reachability and the few values of
-its brief the chosen metric needs, picked out by the database.
+"""The rack map's one query: each rig of a site with its slot, its reachability and the figures of its
+map row (MapFigures, written on the poller's side by mapfigures.py) the chosen metric needs.
 
-Reading whole briefs (history, fans, every figure) and converting two datetimes per rig cost more
-than the page may at 5,000 rigs; here the database works out the reachability (the rule of
-rigs/readings/freshness.py) and returns a small JSON array per rig:
-
-    [[state, reasons, curtailed, value...], figure, summary]
-
-``value...`` are brief paths (``BRIEF_PATHS``); ``figure`` is the figures' own power, efficiency or
-nominal hashrate when the poller works it out; ``summary`` is the SUMMARY field the ASIC drivers fill
-in (rigs/drivers/asic.py), read from the snapshot's sections only for a rig whose figures have no
-such key at all (SQLite then parses its sections; the figures' key spares it that).
+The database works out the reachability (the rule of rigs/readings/freshness.py) from the snapshot's
+plain columns; no JSON is parsed per rig but the reasons of a rig that has some. Rows older than their
+snapshot are written first (mapfigures.current: nothing more to ask when there is nothing to do).
 """
 
 from datetime import datetime, timedelta
 
-from django.db import models
+from django.db import connection
 from django.db.models import Case, CharField, Q, Value, When
 
-from rigs.models import Snapshot, SnapshotJSONField
+from rigs.models import Snapshot
 from rigs.readings.freshness import stale_after
 
+from . import mapfigures
 from .models import Placement
 
-BRIEF_PATHS = {"health": (), "temp": (("figures", "max_temp"), ("figures", "max_chip_temp")),
-               "hashrate": (("figures", "hashrate_now_hs"), ("history",)), "power": (("figures", "power_estimated"),),
-               "efficiency": ()}
-# metric: (the figures' key, the SUMMARY field of the ASIC drivers, H/s or W or J/TH per unit of that field)
-FIGURE = {"hashrate": ("nominal_hs", "Nominal MHS", 1e6), "power": ("power_w", "Power", 1.0),
-          "efficiency": ("efficiency_jth", "Efficiency J/TH", 1.0)}
-
-
-class Picks(models.Func):
-    """``[[health.state, health.reasons, figures.curtailed, *paths], figures[key], SUMMARY[0][field]]``."""
-
-    output_field = SnapshotJSONField()
-
-    def __init__(self, brief, sections, paths, figure=None):
-        self.paths, self.figure = tuple(paths), figure
-        super().__init__(brief, sections)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        brief, bp = compiler.compile(self.source_expressions[0])
-        sections, sp = compiler.compile(self.source_expressions[1])
-        paths = ["$.health.state", "$.health.reasons", "$.figures.curtailed",
-                 *("$." + ".".join(p) for p in self.paths)]
-        sql = f"json_array(json_extract({brief}, {', '.join(['%s'] * len(paths))})"
-        params = [*bp, *paths]
-        if self.figure:
-            key, field, _ = self.figure
-            sql += (f", json_extract({brief}, %s), CASE WHEN json_type({brief}, %s) IS NULL "
-                    f"THEN json_extract({sections}, %s) END")
-            params += [*bp, f"$.figures.{key}", *bp, f"$.figures.{key}", *sp, f'$."SUMMARY"[0]."{field}"']
-        return sql + ")", tuple(params)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        brief, bp = compiler.compile(self.source_expressions[0])
-        sections, sp = compiler.compile(self.source_expressions[1])
-        paths = [["health", "state"], ["health", "reasons"], ["figures", "curtailed"], *(list(p) for p in self.paths)]
-        sql = f"jsonb_build_array(jsonb_build_array({', '.join([f'({brief} #> %s)'] * len(paths))})"
-        params = [p for path in paths for p in (*bp, path)]
-        if self.figure:
-            key, field, _ = self.figure
-            sql += f", ({brief} #> %s), CASE WHEN ({brief} #> %s) IS NULL THEN ({sections} -> 'SUMMARY' -> 0 -> %s) END"
-            params += [*bp, ["figures", key], *bp, ["figures", key], *sp, field]
-        return sql + ")", tuple(params)
+# metric: the map row's columns it reads, beside the state, reasons and curtailment
+COLUMNS = {"health": (), "temp": ("temp", "chip_temp"), "hashrate": ("hashrate", "reference", "nominal"),
+           "power": ("power", "power_estimated"), "efficiency": ("efficiency",)}
 
 
 def reach(now: datetime):
@@ -77,14 +32,29 @@ def reach(now: datetime):
 
 
 def rows_of(site, metric: str, now: datetime):
-    """(rig id, name, rack id, row, column, reachability, error, error kind, picks) of each enabled rig
-    placed in ``site``, in rig order."""
-    return list(Placement.objects.filter(site=site, rig__enabled=True).order_by("rig__order", "rig__name")
-                .annotate(reach=reach(now),
-                          picks=Picks("rig__snapshot__brief", "rig__snapshot__sections", BRIEF_PATHS[metric],
-                                      FIGURE.get(metric)))
-                .values_list("rig_id", "rig__name", "rack_id", "row", "column", "reach", "rig__snapshot__error",
-                             "rig__snapshot__error_kind", "picks"))
+    """(rig id, name, rack id, row, column, reachability, error, error kind, state, reasons, curtailed,
+    *the metric's columns) of each enabled rig placed in ``site``, in rig order. Rigs whose map row is
+    missing or older than their snapshot get it written, and the query runs again."""
+    figures = [f"rig__map_figures__{c}" for c in ("state", "reasons", "curtailed", *COLUMNS[metric])]
+    query = (Placement.objects.filter(site=site, rig__enabled=True).order_by("rig__order", "rig__name")
+             .annotate(reach=reach(now), current=mapfigures.current())
+             .values_list("rig_id", "rig__name", "rack_id", "row", "column", "reach", "rig__snapshot__error",
+                          "rig__snapshot__error_kind", *figures, "current"))
+    rows = fetch(query)
+    outdated = [r[0] for r in rows if not r[-1]]
+    if outdated:
+        mapfigures.write(outdated)
+        rows = fetch(query)
+    return [r[:-1] for r in rows]
+
+
+def fetch(query):
+    """The query's rows as the database gives them: Django's converters per value (a boolean from
+    SQLite's 0 or 1) cost more than the rest of the read at 5,000 rigs, and the map only tests them."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def last_answers(site, rig_ids):

@@ -209,3 +209,29 @@ class Maintenance(models.Model):
             raise ValidationError("Maintenance is for one rig, one rack or one site.")
         if self.starts and self.ends and self.ends <= self.starts:
             raise ValidationError({"ends": "The end must come after the start."})
+
+
+class MapFigures(models.Model):
+    """What the rack map shows of a rig, worked out on the poller's side after each batch (mapfigures.py)
+    from its snapshot, so a view reads a few columns and parses no snapshot. ``polled_at`` and
+    ``last_ok_at`` are the snapshot's it was made from: a row that differs is written again first.
+    ``hourly``: [[hour (epoch), median hashrate (H/s)]...] of the last 24 hours, for the reference."""
+
+    rig = models.OneToOneField(Rig, on_delete=models.CASCADE, primary_key=True, related_name="map_figures")
+    polled_at = models.DateTimeField(null=True)
+    last_ok_at = models.DateTimeField(null=True)
+    state = models.CharField(max_length=8, default="new")
+    reasons = models.TextField(default="")  # the stored health's reasons as JSON; "" when none
+    curtailed = models.BooleanField(default=False)
+    temp = models.FloatField(null=True)
+    chip_temp = models.FloatField(null=True)
+    hashrate = models.FloatField(null=True)  # H/s
+    reference = models.FloatField(null=True)  # H/s: nominal, else the 24 h median
+    nominal = models.BooleanField(default=False)  # the reference is the nominal hashrate
+    power = models.FloatField(null=True)  # W
+    power_estimated = models.BooleanField(default=False)
+    efficiency = models.FloatField(null=True)  # J/TH
+    hourly = models.JSONField(default=list)
+
+    def __str__(self):
+        return f"map figures of rig {self.rig_id}"

@@ -1,8 +1,8 @@
 """The rack map's data: every rig of a site at its slot, coloured by the metric the viewer picks.
 
-It reads the rigs' stored snapshots (their briefs: figures and health, worked out by the poller) in
-one query, the site's racks in another, and the maintenance windows in one or two more; it never
-asks a rig. The grid itself is written by maphtml.py.
+It reads the rigs' map rows (MapFigures: figures and health, worked out on the poller's side by
+mapfigures.py) in one query, the site's racks in another, and the maintenance windows in one or two
+more; it never asks a rig nor parses a snapshot. The grid itself is written by maphtml.py.
 
 Metrics, each a scale of five colours from good (m0) to bad (m4), or for power one of five shades
 from the site's lowest to its highest reading (s0..s4):
@@ -10,13 +10,13 @@ from the site's lowest to its highest reading (s0..s4):
     health       ok, warning, problem (as everywhere in the panel); new or no data grey
     temp         the hottest board against TEMP_WARN and TEMP_ERROR
     hashrate     the current hashrate against the rig's nominal one (the firmware's `Nominal MHS`);
-                 where the firmware gives none, against its own recent median (the last polls the
-                 health keeps in the brief: minutes, not the 24 h of history, which this app is
-                 below and does not read)
+                 where the firmware gives none, against its own median over 24 hours (one value
+                 an hour, kept in the map row by the poller's side)
     power        watts, where the firmware reports them
     efficiency   J/TH, where the firmware reports it
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,7 +25,7 @@ from django.conf import settings
 from rigs.readings.health import with_reachability
 from rigs.web.display import format_age, format_rate
 
-from .mapquery import FIGURE, last_answers, rows_of
+from .mapquery import last_answers, rows_of
 from .models import Rack, Site
 from .scope import Window, maintenance_by_rig
 
@@ -70,18 +70,6 @@ class SiteMap:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def number(value):
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def median(values):
-    ranked = sorted(v for v in values if isinstance(v, (int, float)))
-    if not ranked:
-        return None
-    half = len(ranked) // 2
-    return ranked[half] if len(ranked) % 2 else (ranked[half - 1] + ranked[half]) / 2
-
-
 def bucket(value, edges):
     """0..4: how many of the four ``edges`` the value reaches."""
     return sum(value >= e for e in edges)
@@ -122,50 +110,42 @@ def kw(watts):
     return f"{watts / 1000:.1f} kW" if watts >= 1000 else f"{watts:.0f} W"
 
 
-def colour(metric, state, values, extra, power_edges):
-    """The cell's class, its short text and the figure for its title. ``values``: the brief paths the
-    metric asked for (mapquery.BRIEF_PATHS), ``extra``: its power, efficiency or nominal hashrate."""
+def colour(metric, state, values, edges):
+    """The cell's class, its short text and the figure for its title. ``values``: the map row's columns
+    the metric reads (mapquery.COLUMNS); ``edges``: the temperature's (temp_edges) or the site's lowest
+    and highest power, worked out once a map."""
     if metric == "health":
         return HEALTH_CSS.get(state, "nd"), HEALTH_TEXT.get(state, ""), ""
     if metric == "temp":
-        temp, chip = (number(v) for v in values[:2])
+        temp, chip = values
         if temp is None:
             return "nd", "", "no temperature reading"
-        return (f"m{bucket(temp, temp_edges())}", f"{temp:.0f}",
+        return (f"m{bucket(temp, edges)}", f"{temp:.0f}",
                 f"hottest {temp:.0f} °C" + (f", chips {chip:.0f} °C" if chip else ""))
     if metric == "hashrate":
-        hs, history = number(values[0]), values[1]
-        ref, what = (extra, "nominal") if extra else (median(history if isinstance(history, list) else []),
-                                                      "its recent median")
+        hs, ref, nominal = values
         if hs is None or not ref:
-            return "nd", "", "no hashrate reading" if hs is None else "no nominal hashrate or recent median"
+            return "nd", "", "no hashrate reading" if hs is None else "no nominal hashrate or 24 h median"
         share = hs / ref
         return (f"m{4 - bucket(share, HASHRATE_EDGES)}", f"{100 * share:.0f}%",
-                f"{100 * share:.0f}% of {what} ({format_rate(hs / 1e6)} of {format_rate(ref / 1e6)})")
+                f"{100 * share:.0f}% of {'nominal' if nominal else 'its 24 h median'} "
+                f"({format_rate(hs / 1e6)} of {format_rate(ref / 1e6)})")
     if metric == "efficiency":
-        if extra is None:
+        (value,) = values
+        if value is None:
             return "nd", "", "efficiency not reported"
-        return f"m{bucket(extra, EFFICIENCY_EDGES)}", f"{extra:.0f}", f"{extra:.1f} J/TH"
-    if extra is None or not power_edges:
+        return f"m{bucket(value, EFFICIENCY_EDGES)}", f"{value:.0f}", f"{value:.1f} J/TH"
+    power, estimated = values
+    if power is None or not edges:
         return "nd", "", "power not reported"
-    low, high = power_edges
-    i = min(4, int(5 * (extra - low) / (high - low))) if high > low else 2
-    return f"s{i}", f"{extra / 1000:.1f}", f"{extra:,.0f} W" + (" (estimated)" if values[0] else "")
-
-
-def extra_of(metric, picks):
-    """The metric's power, efficiency or nominal hashrate (H/s) of one rig: the figures' own where the
-    poller works it out, else the SUMMARY field the ASIC drivers fill in; None where neither says."""
-    if metric not in FIGURE or len(picks) < 3:
-        return None
-    own, summary = number(picks[1]), number(picks[2])
-    value = own if own is not None else summary * FIGURE[metric][2] if summary is not None else None
-    return value if value is not None and value > 0 else None
+    low, high = edges
+    i = min(4, int(5 * (power - low) / (high - low))) if high > low else 2
+    return f"s{i}", f"{power / 1000:.1f}", f"{power:,.0f} W" + (" (estimated)" if estimated else "")
 
 
 def site_map(site: Site | None, metric: str, now: datetime) -> SiteMap:
     """The map of one site, coloured by ``metric`` (one of METRICS): its racks in one query, its rigs
-    and their briefs in another (mapquery), their maintenance in one or two more."""
+    and their map rows in another (mapquery), their maintenance in one or two more."""
     metric = metric if metric in METRICS else "health"
     if site is None:
         return SiteMap(None, metric, [], [], legend_of(metric, None))
@@ -173,26 +153,27 @@ def site_map(site: Site | None, metric: str, now: datetime) -> SiteMap:
              for r in Rack.objects.filter(site=site).order_by("order", "name").values("id", "name", "rows", "columns")}
     data = rows_of(site, metric, now)
     windows = maintenance_by_rig(now, [r[0] for r in data])
-    extras = [extra_of(metric, r[8] or []) for r in data]
-    powers = [e for e in extras if e is not None] if metric == "power" else []
+    powers = [r[11] for r in data if r[11] is not None] if metric == "power" else []
     power_edges = (min(powers), max(powers)) if powers else None
+    edges = temp_edges() if metric == "temp" else power_edges
     stale = [r[0] for r in data if r[5] == "stale"]
     answered = last_answers(site, stale) if stale else {}
     out = SiteMap(site, metric, list(racks.values()), [], legend_of(metric, power_edges), rigs=len(data))
     counts = out.counts
-    for (rig_id, name, rack_id, row, col, reach, error, error_kind, picks), extra in zip(data, extras):
-        brief = (picks or [[]])[0] or []
-        stored = {"state": brief[0], "reasons": brief[1]} if len(brief) > 1 else None
-        if reach == "ok" and stored and not stored["reasons"]:
-            state, reasons = stored["state"], []  # most rigs: nothing to add
+    for rig_id, name, rack_id, row, col, reach, error, error_kind, stored_state, stored_reasons, curtailed, *values \
+            in data:
+        stored = json.loads(stored_reasons) if stored_reasons else []
+        if reach == "ok" and stored_state is not None:
+            state, reasons = stored_state, stored  # most rigs: the stored health is the whole story
         else:
             last = answered.get(rig_id)
-            health = with_reachability(stored, reach, error or "", format_age((now - last).total_seconds())
-                                       if last else "", error_kind or "")
+            health = with_reachability({"state": stored_state, "reasons": stored} if stored_state else None, reach,
+                                       error or "", format_age((now - last).total_seconds()) if last else "",
+                                       error_kind or "")
             state, reasons = health["state"], health["reasons"]
         counts[state] = counts.get(state, 0) + 1
-        css, text, figure = colour(metric, state, [*brief[3:], None, None], extra, power_edges)
-        parts = [name, STATE_WORDS.get(state, state)] + (["curtailed"] if len(brief) > 2 and brief[2] else [])
+        css, text, figure = colour(metric, state, values, edges)
+        parts = [name, STATE_WORDS.get(state, state)] + (["curtailed"] if curtailed else [])
         if reasons:
             words = [str(x.get("text", "")) for x in reasons if isinstance(x, dict)]
             parts += words[:4] + ([f"… {len(words) - 4} more"] if len(words) > 4 else [])

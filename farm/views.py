@@ -1,12 +1,8 @@
 """The rack map (/map/) and maintenance (/maintenance/): every logged-in user sees them; only sys users
 start or end maintenance (POST with CSRF, audited, refusals too)."""
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseForbidden, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -20,6 +16,7 @@ from rigs.control import audit
 from rigs.models import Rig
 from rigs.web.header import header
 
+from . import access
 from . import maintenance as windows
 from .maphtml import racks_html
 from .models import Maintenance, Site
@@ -69,26 +66,7 @@ def rack_map(request):
     return render(request, "farm/wall.html", ctx)
 
 
-def sys_post(view):
-    """Maintenance changes: POST only, sys users only; every refusal is audited."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        refusal = None
-        if not request.user.is_authenticated:
-            refusal, response = "not logged in", redirect_to_login(request.get_full_path())
-        elif tier(request.user) != SYS:
-            refusal, response = "only sys users may set maintenance", HttpResponseForbidden(
-                "Only sys users may start or end maintenance.")
-        if refusal:
-            audit(request.user, client_address(request), None, view.__name__.replace("_", "-"), {}, "refused",
-                  message=refusal)
-            return response
-        return view(request, *args, **kwargs)
-
-    return wrapper
+sys_post = access.sys_post("only sys users may set maintenance", "Only sys users may start or end maintenance.")
 
 
 def back(request, fallback="maintenance"):

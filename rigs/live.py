@@ -98,12 +98,56 @@ def is_public(slug):
     return CustomPage.objects.filter(slug=slug, public=True).exists()
 
 
-class LiveConsumer(AsyncWebsocketConsumer):
+class PushConsumer(AsyncWebsocketConsumer):
+    """A socket in the poller's group that pushes a page again after a batch, at most once every ``gap``
+    seconds: a subclass says what it pushes (push_after) and when a batch concerns it (rigs_updated)."""
+
+    gap = MIN_GAP
     last = 0.0  # when the last push went out
     pending = None  # the push on its way; set before connect() can refuse: disconnect() follows a refusal
     joined = False  # in the group: a refused socket never was
-    interest = None  # what its last push showed (interest_of); None: not known yet
+
+    async def join(self):
+        await self.channel_layer.group_add(GROUP, self.channel_name)
+        self.joined = True
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.joined:
+            await self.channel_layer.group_discard(GROUP, self.channel_name)
+        if self.pending:
+            self.pending.cancel()
+
     heard = 0.0  # when the last batch it shows was heard of
+
+    def schedule(self):
+        """A push after the gap. A batch heard of while a push is on its way is in that push when its
+        render began after the batch, else in the push that follows it."""
+        self.heard = time.monotonic()
+        if self.pending is None:
+            self.start_push()
+
+    def start_push(self):
+        wait = max(0.0, self.gap - (time.monotonic() - self.last))
+        self.pending = asyncio.ensure_future(self.push(wait, self.heard))
+
+    async def push(self, wait, since):
+        started = None
+        try:
+            started = await self.push_after(wait, since)
+        finally:
+            self.pending = None
+        if started is not None and self.heard > started:  # heard of after the render began: not shown
+            self.start_push()
+
+    async def push_after(self, wait, since):
+        """Push the page after ``wait`` seconds if it changed since ``since``; returns when the render
+        pushed began (None: the socket closed)."""
+        raise NotImplementedError
+
+
+class LiveConsumer(PushConsumer):
+    interest = None  # what its last push showed (interest_of); None: not known yet
 
     async def connect(self):
         user = self.scope.get("user")
@@ -122,46 +166,27 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if not allowed:
             await self.close(code=4403)
             return
-        await self.channel_layer.group_add(GROUP, self.channel_name)
-        self.joined = True
-        await self.accept()
-
-    async def disconnect(self, code):
-        if self.joined:
-            await self.channel_layer.group_discard(GROUP, self.channel_name)
-        if self.pending:
-            self.pending.cancel()
+        await self.join()
 
     async def rigs_updated(self, event):
         if self.page.isdigit() and int(self.page) not in event.get("rigs", []):
             return
         if not self.page.isdigit() and not wanted(self.interest, event, self.query):
             return  # the batch changed nothing this page shows
-        self.heard = time.monotonic()
-        if self.pending is None:  # else the push on its way shows this batch, or is followed by one
-            self.schedule()
-
-    def schedule(self):
-        wait = max(0.0, MIN_GAP - (time.monotonic() - self.last))
-        self.pending = asyncio.ensure_future(self.push_after(wait, self.heard))
+        self.schedule()
 
     async def push_after(self, wait, since):
-        started = since
-        try:
-            await asyncio.sleep(wait)
-            viewer, level = await database_sync_to_async(current_viewer_and_tier)(self.scope, self.page)
-            if viewer is None:
-                await self.close(code=4401)
-                return
-            self.scope["user"] = viewer
-            started, html, self.interest = await shared_render(viewer, level, self.page, since, self.query)
-            self.last = time.monotonic()
-            if html:
-                await self.send(text_data=html)
-        finally:
-            self.pending = None
-        if self.heard > started:  # a batch heard of after the render began: not shown yet
-            self.schedule()
+        await asyncio.sleep(wait)
+        viewer, level = await database_sync_to_async(current_viewer_and_tier)(self.scope, self.page)
+        if viewer is None:
+            await self.close(code=4401)
+            return None
+        self.scope["user"] = viewer
+        started, html, self.interest = await shared_render(viewer, level, self.page, since, self.query)
+        self.last = time.monotonic()
+        if html:
+            await self.send(text_data=html)
+        return started
 
 
 # One render per page, tier and query, shared by every socket that shows it: a fragment rendered

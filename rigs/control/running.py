@@ -5,7 +5,9 @@ Used by the views (one rig or many); the command descriptions are in commands.py
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +37,36 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.letter in ("S", "I")
+
+
+_baton = threading.local()
+
+
+@contextmanager
+def database_turns(lock: threading.Lock) -> Iterator[None]:
+    """For threads that run commands side by side (automation/pools.py): they touch the database one at a
+    time (``lock``, held but while rigs are asked: asking_rigs), as the rest of the panel does, so SQLite
+    never sees two writers while the rigs' slow answers overlap."""
+    lock.acquire()
+    _baton.lock = lock
+    try:
+        yield
+    finally:
+        _baton.lock = None
+        lock.release()
+
+
+@contextmanager
+def asking_rigs() -> Iterator[None]:
+    """Around the network part of a command: the database lock of database_turns, if held, is let go."""
+    lock = getattr(_baton, "lock", None)
+    if lock is not None:
+        lock.release()
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.acquire()
 
 
 ANONYMOUS_LIMIT = 30  # refusals without login per source and minute; more are answered 429
@@ -129,7 +161,8 @@ def run(rigs: Sequence[Rig], name: str, values: Mapping[str, Any], user: Any, ad
     # written before anything is sent, so a crash mid-command leaves a trace
     entries = [audit(user, address, rig, name, commands.redacted(command, cleaned), "sent",
                      message="sent; no answer recorded yet") for rig, cleaned in prepared]
-    sent = async_to_sync(all_of)() if prepared else []
+    with asking_rigs():
+        sent = async_to_sync(all_of)() if prepared else []
     now = timezone.now()
     for (rig, _), outcome, entry in zip(prepared, sent, entries):
         finish(entry, outcome)
@@ -155,7 +188,8 @@ def repoll(ids: Sequence[int]) -> None:
     async def ask() -> list[poller.Result]:
         return await poller.poll_all(targets)
 
-    results = async_to_sync(ask)()
+    with asking_rigs():
+        results = async_to_sync(ask)()
     poller.store(results)
     async_to_sync(poller.stored)(ids)  # as the poller does: their ready rows, then the push
 

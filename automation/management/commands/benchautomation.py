@@ -1,6 +1,6 @@
 """Benchmark the automation runner's parts on a large farm: what one pass costs the lead poller.
 
-In a throw-away SQLite database (as benchmap): N rigs on two sites (racks of 100), a schedule (closed), a
+In a throw-away SQLite database (as benchpages --map): N rigs on two sites (racks of 100), a schedule (closed), a
 price policy (running), two rules of two steps, ``--alerts`` firing alerts under the first rule, the
 guardrails on in dry run, and two hours of minute points for every rig. It prints the time of a
 curtailment pass with nothing to send, the watchdog's first pass (each alert's first step recorded:

@@ -6,6 +6,9 @@ that changes every rig, the ready rows written) and a *viewer* (a web process th
 After each batch the viewer asks '/', '/overview/' and a custom page with a section grouped across rigs
 ('/pages/pools/'), and page 2 of each: medians and p95 of the server times, the writer's CPU per rig per
 batch (the cost moved to the poller's side), and the viewer's peak RSS (the web process's alone).
+
+``--map``: the rack map instead, ``/map/?site=&metric=`` for every metric with N machines (default
+5,000) on one site: minerpanel/devkit/mapbench.py.
 """
 
 import json
@@ -19,7 +22,7 @@ from contextlib import ExitStack
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from minerpanel.devkit import engines, pagefarm
+from minerpanel.devkit import engines, mapbench, pagefarm
 
 TARGETS = {10_000: 100, 100_000: 150}  # ms, median and p95 (issue 25)
 RSS_TARGET = 300  # MB
@@ -55,13 +58,19 @@ class Command(BaseCommand):
     help = "Views of '/', '/overview/' and a page grouped across rigs at 1,000-100,000 rigs: median, p95, RSS."
 
     def add_arguments(self, parser):
-        parser.add_argument("--rigs", default="1000,10000", help="farm sizes, comma-separated")
+        parser.add_argument("--rigs", help="farm sizes, comma-separated (default 1000,10000; --map: 5000)")
         parser.add_argument("--runs", type=int, default=5, help="batches that change every rig, each then viewed")
-        parser.add_argument("--views", type=int, default=3, help="views of each page after each batch")
+        parser.add_argument("--views", type=int, help="views of each page after each batch (default 3; --map: 21)")
         parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
         parser.add_argument("--role", choices=("writer", "viewer"), help=None)
+        parser.add_argument("--map", action="store_true", help="the rack map at --rigs machines on one site "
+                            "(default 5000; SQLite), each metric viewed --views times (default 21)")
 
     def handle(self, *args, **opts):
+        if opts["map"]:
+            mapbench.MapBench(self.stdout).run(int((opts["rigs"] or "5000").replace("_", "")), opts["views"] or 21)
+            return
+        opts["rigs"], opts["views"] = opts["rigs"] or "1000,10000", opts["views"] or 3
         if opts["role"]:
             pagefarm.serve(pagefarm.writer if opts["role"] == "writer" else pagefarm.viewer)
             return
