@@ -72,7 +72,7 @@ def decide_price(policy, now):
 
 def wanted(now):
     """{rig id: (reason, how, value, until)} of what schedules and prices want curtailed at ``now``."""
-    out = {}
+    out: dict[int, tuple] = {}
     for s in Schedule.objects.filter(enabled=True).select_related("site", "rack__site", "tag").prefetch_related(
             "windows"):
         until = windows.schedule_until(s, list(s.windows.all()), now)
@@ -103,7 +103,8 @@ def tick(now=None):
     want = wanted(now)
     held = in_maintenance(now) | failed_lately()
     open_rows = {c.rig_id: c for c in Curtailment.objects.filter(ended_at__isnull=True).order_by("started_at")}
-    to_curtail, to_resume = {}, {}
+    to_curtail: dict[tuple, list[int]] = {}
+    to_resume: dict[str, list[int]] = {}
     for rig_id, (reason, how, value, until) in want.items():
         row = open_rows.get(rig_id)
         if row is None:
@@ -116,7 +117,7 @@ def tick(now=None):
             continue
         if row.reason.startswith(AUTO) or (row.reason.startswith(TIMED) and row.until and row.until <= now):
             to_resume.setdefault(row.reason, []).append(rig_id)
-    done = {"curtailed": [], "resumed": []}
+    done: dict[str, list[int]] = {"curtailed": [], "resumed": []}
     for (reason, how, value, until), ids in to_curtail.items():
         rigs = [r for r in Rig.objects.select_related("snapshot").filter(pk__in=ids)
                 if how in drivers.curtailment(r.kind).hows]  # a kind that cannot is shown, not tried each round

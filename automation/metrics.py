@@ -5,6 +5,7 @@ Today's figures sum the day's minute points of every rig of the site: they are w
 TTL per process (a scrape every 15 s does not sum a large site's day four times a minute)."""
 
 import time
+from typing import Any
 
 from django.db.models import Count
 from prometheus_client.core import GaugeMetricFamily
@@ -15,7 +16,7 @@ from rigs.models import Curtailment
 from . import energy
 
 TTL = 60.0  # seconds today's per-site figures are kept
-_days = {"at": -TTL, "values": {}}
+_days: dict[str, Any] = {"at": -TTL, "values": {}}
 
 
 def todays(sites):

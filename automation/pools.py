@@ -185,7 +185,7 @@ def fresh(rig):
 def pool_ids(rig):
     """{(url, user): pool number} from the rig's POOLS section."""
     snap = getattr(rig, "snapshot", None)
-    out = {}
+    out: dict[tuple[str, str], int] = {}
     for pool in (snap.sections.get("POOLS") if snap is not None else None) or []:
         if isinstance(pool, dict) and as_number(pool.get("POOL")) is not None:
             out.setdefault((str(pool.get("URL", "")), str(pool.get("User", ""))), int(as_number(pool["POOL"])))

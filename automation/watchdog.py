@@ -21,7 +21,7 @@ Notify-only steps touch no rig: they are held only by the switch and maintenance
 
 import logging
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -48,15 +48,15 @@ class Guard:
         since = now - max(timedelta(hours=1), cool)
         rows = list(Action.objects.filter(at__gte=since, state__in=ACTED, dry_run=config.dry_run)
                     .exclude(action="notify").values_list("rig_id", "at"))
-        self.hour = {}
-        self.last = {}
+        self.hour: dict[int, int] = {}
+        self.last: dict[int, datetime] = {}
         for rig_id, at in rows:
             if at >= now - timedelta(hours=1):
                 self.hour[rig_id] = self.hour.get(rig_id, 0) + 1
             self.last[rig_id] = max(at, self.last.get(rig_id, at))
         self.busy = {r for r, at in self.last.items() if at > now - cool}
         self.site_of = dict(Rig.objects.filter(enabled=True).values_list("id", "placement__site_id"))
-        self.sizes = {}
+        self.sizes: dict[int | None, int] = {}
         for site in self.site_of.values():
             self.sizes[site] = self.sizes.get(site, 0) + 1
         self.maintenance = in_maintenance(now)
@@ -135,7 +135,7 @@ def run(now=None):
         firing = Alert.objects.filter(state="firing", rule=rule.alert, rig_id__in=scope).select_related(
             "rig", "rig__snapshot").order_by("started", "id")
         firing = list(firing)
-        rows = {}
+        rows: dict[int, dict[int, Action]] = {}
         for a in Action.objects.filter(rule_name=rule.name, alert__in=[x.pk for x in firing]):
             rows.setdefault(a.alert_id, {})[a.step] = a
         for alert in firing:

@@ -24,7 +24,7 @@ def actions_by_alert(alerts):
     from ..models import Action
 
     ids = [a.pk for a in alerts]
-    out = {}
+    out: dict[int, list[Action]] = {}
     for action in Action.objects.filter(alert_id__in=ids).order_by("step"):
         out.setdefault(action.alert_id, []).append(action)
     return out
