@@ -3,7 +3,9 @@
 
 A table of up to ``limit`` rows is shown whole, in rig order (miner.php's page); a longer one shows
 the problem rows first, then the others, ``limit`` a page; a filter keeps the rows whose text holds
-every word (paging.py has the rules, over plain indices).
+every word (paging.py has the rules, over plain indices). A view for a site, a rack or a tag
+(``?site=&rack=&tag=``, scopes.py) reads the rows of its rigs only, ``rig_id IN`` the scope's query, and its
+counts and Σ rows from those rigs' shares (scoped()): what it shows is theirs, not the farm's.
 """
 
 from django.conf import settings
@@ -11,11 +13,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
-from rigs.models import ReadyRow, ReadyTable
+from rigs.models import ReadyPart, ReadyRow, ReadyTable
 
-from . import paging, ready, tables
+from . import paging, ready, scopes, shares, tables
 from .overview_tables import DEVICE_COLUMNS, POOL_COLUMNS, SUMMARY_COLUMNS
-from .ready_farm import KEYS
+from .ready_farm import FARM, KEYS
 from .view_models import RIG_COLUMNS, RIGBAR_MAX, RIGBAR_NAMES, rig_bar
 
 BAD = ("warn", "err")
@@ -41,11 +43,27 @@ def ready_tables(keys, now, specs=None, turned=True):
     return found
 
 
-def page_rows(ready_table, table_id, params, limit, only_bad=False):
+def scoped(ready_table, spec, rig_ids):
+    """The table as the rigs of ``rig_ids`` (a query of ids: scopes.rig_ids) make it: its counts and what
+    is drawn beside its rows (Σ rows, columns) from their shares alone, added up from the ReadyParts the
+    database picks out (never saved). ``spec``: ready.wanted()'s (provider, source, spec)."""
+    key = ready_table.key
+    found = ReadyPart.objects.filter(rig_id__in=rig_ids, **{f"sums__{key}__0": ready_table.generation})
+    sums = shares.add_up(share for share in found.values_list(f"sums__{key}__1", flat=True)
+                         if isinstance(share, dict))
+    return ReadyTable(key=key, rows=shares.total(sums, "#rows", 0), problems=shares.total(sums, "#problems", 0),
+                      bad_rows=shares.total(sums, "#bad", 0), sums=sums, head=spec[0].head(key, sums, spec[2]),
+                      source=ready_table.source, generation=ready_table.generation, built_at=ready_table.built_at)
+
+
+def page_rows(ready_table, table_id, params, limit, only_bad=False, rig_ids=None):
     """([(html, sys_html, rig id)] of the rows this view shows, in order; paging.Pager, or None when the
-    table is shown whole). ``only_bad``: the rows of rigs needing attention only (the Overview's "problems")."""
+    table is shown whole). ``only_bad``: the rows of rigs needing attention only (the Overview's "problems").
+    ``rig_ids``: the rows of these rigs only (a scope's query; ``ready_table`` then is scoped()'s)."""
     choice = paging.choice_of(params, table_id)
     rows = ReadyRow.objects.filter(table=ready_table.key)
+    if rig_ids is not None:
+        rows = rows.filter(rig_id__in=rig_ids)
     n, n_problems = ready_table.rows, ready_table.problems
     if only_bad:
         rows = rows.filter(problem=True, state__in=BAD)
@@ -66,10 +84,10 @@ def page_rows(ready_table, table_id, params, limit, only_bad=False):
 
 
 def table_of(ready_table, table_id, title, columns, params, limit, sys=False, only_bad=False, cards=False,
-             now=None):
+             now=None, rig_ids=None):
     """One page of a ready table of built rows as a tables.Table (what templates/_table.html draws)."""
     now = (now or timezone.now()).timestamp()
-    found, pager = page_rows(ready_table, table_id, params, limit, only_bad)
+    found, pager = page_rows(ready_table, table_id, params, limit, only_bad, rig_ids)
     t = tables.Table(table_id, title, columns + ([("Address", False)] if sys else []), cards=cards)
     t.rows = [tables.Row([], "", tables.with_ages(html[:-5] + extra + "</tr>" if sys else html, now))
               for html, extra, _ in found]
@@ -80,29 +98,36 @@ def table_of(ready_table, table_id, title, columns, params, limit, sys=False, on
 
 def farm_context(user, now=None, problems=False, params=None):
     """The Overview's tables for one view. ``problems``: only the rows of rigs needing attention (the
-    summary's totals still count every rig; the devices' those shown)."""
+    summary's totals still count every rig; the devices' those shown). A site, rack or tag in ``params``:
+    the rows, counts and Σ rows of its rigs only."""
     now = now or timezone.now()
     found = ready_tables(KEYS, now)
     params = paging.flat(params or {})
+    rig_ids = scopes.rig_ids(params)
     sys = tier(user) == SYS
-    out = []
+    out, shown = [], {}
     for key, table_id, title, columns in FARM_TABLES:
-        t = table_of(found[key], table_id, title, columns, params, settings.TABLE_ROWS, sys and key == "rigs",
-                     problems, cards=key == "rigs", now=now)
-        head = found[key].head or {}
+        table = found[key] if rig_ids is None else scoped(found[key], (FARM, "", None), rig_ids)
+        shown[key] = table
+        t = table_of(table, table_id, title, columns, params, settings.TABLE_ROWS, sys and key == "rigs",
+                     problems, cards=key == "rigs", now=now, rig_ids=rig_ids)
+        head = table.head or {}
         t.foot = head.get("foot_bad" if problems and key == "devs" else "foot", "")
         t.note = head.get("note", "")
         out.append(t)
-    head = found["rigs"].head or {}
+    head = found["rigs"].head or {}  # the header's count and the rig bar are the farm's
     return {"attention": head.get("attention", 0), "tables": out, "now": now, "problems": problems,
+            "scope": scopes.context(params, shown["rigs"].rows if rig_ids is not None else None),
             **rig_bar_of(head.get("enabled", 0))}
 
 
 def rigs_block(user, params, limit, now, turned=True):
     """A custom page's RIGS section: the Overview's Rigs table, one page of it."""
     found = ready_tables(("rigs",), now, turned=turned)
-    return table_of(found["rigs"], "rigs", "Rigs", RIG_COLUMNS, params, limit, tier(user) == SYS if user else False,
-                    cards=True, now=now)
+    rig_ids = scopes.rig_ids(params)
+    table = found["rigs"] if rig_ids is None else scoped(found["rigs"], (FARM, "", None), rig_ids)
+    return table_of(table, "rigs", "Rigs", RIG_COLUMNS, params, limit, tier(user) == SYS if user else False,
+                    cards=True, now=now, rig_ids=rig_ids)
 
 
 def attention():

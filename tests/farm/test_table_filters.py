@@ -1,0 +1,143 @@
+"""Every farm table filters by site, rack and tag (issue 26 §1): the Overview, the Summary page '/' and custom
+pages read the rows of the scope's rigs only (``?site=&rack=&tag=``, the names the API and alerts use),
+with counts and Σ rows of those rigs, in paging links, htmx fragments and the live push."""
+
+import asyncio
+
+import pytest
+from channels.layers import get_channel_layer
+from django.contrib.auth.models import User
+from django.test import override_settings
+from django.utils import timezone
+
+from custompages.models import HOME, CustomPage, PageSection
+from farm.models import Placement, Rack, Site, Tag
+from rigs.models import Rig, Snapshot
+from rigs.polling.poller import GROUP
+from rigs.readings.brief import make_brief
+from tests.base import BaseTestCase
+from tests.test_consumers import communicator
+from tests.test_pages import summary
+
+
+def rows_of(page, table_id):
+    """The rig names in a table's body."""
+    body = page.split(f'id="{table_id}"')[1].split("</section>")[0]
+    body = body.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in body else ""
+    return sorted({part.split("</a>")[0].rsplit(">", 1)[-1] for part in body.split('class="rig"')[1:]})
+
+
+class TableFilterTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.oslo, self.bergen = Site.objects.create(name="Oslo"), Site.objects.create(name="Bergen")
+        self.a1 = Rack.objects.create(site=self.oslo, name="A1", rows=4, columns=4)
+        self.b = Rig.objects.create(name="rig-b", host="10.0.0.6")
+        self.c = Rig.objects.create(name="rig-c", host="10.0.0.7")
+        Placement.objects.create(rig=self.rig, site=self.oslo, rack=self.a1, row=1, column=1)
+        Placement.objects.create(rig=self.b, site=self.bergen)
+        Tag.objects.create(name="hot").rigs.add(self.rig, self.c)
+        for r, accepted in ((self.rig, 100), (self.b, 20), (self.c, 3)):
+            sections = {"SUMMARY": [summary(Accepted=accepted)],
+                        "DEVS": [{"ASC": 0, "Name": "X", "ID": 0, "Enabled": "Y", "Status": "Alive", "MHS av": 1.0}],
+                        "POOLS": [{"POOL": 0, "URL": f"stratum+tcp://{r.name}:3333", "Status": "Alive"}]}
+            self.snapshot(rig=r, sections=sections)
+        self.client.force_login(self.bob)
+
+    def test_the_overview_shows_the_rows_and_totals_of_a_site_only(self):
+        page = self.client.get("/overview/?site=Oslo").content.decode()
+        for table in ("rigs", "summary", "devices", "pools"):
+            assert rows_of(page, table) == ["rig-a"], table
+        foot = page.split('id="summary"')[1].split("</section>")[0].split("<tfoot>")[1]
+        assert "Σ 1 rig<" in foot and "<td>100</td>" in foot  # rig-a's accepted alone, not the farm's 123
+        assert "Only the rigs of site Oslo (1 rig): the rows, counts and Σ rows are theirs." in page
+        everything = self.client.get("/overview/").content.decode()
+        assert rows_of(everything, "rigs") == ["rig-a", "rig-b", "rig-c"]
+        assert "<td>123</td>" in everything.split('id="summary"')[1].split("<tfoot>")[1]
+        assert "Only the rigs of" not in everything
+        # the filter bar: the sites, racks and tags to choose, the one chosen kept
+        assert '<select name="site"><option value="">any</option>' in page and "<option selected>Oslo</option>" in page
+        assert '<a href="/overview/?problems=1&amp;site=Oslo">Problems only</a>' in page
+
+    def test_a_tag_and_a_rack_filter_as_the_api_does(self):
+        hot = self.client.get("/overview/?tag=hot").content.decode()
+        assert rows_of(hot, "rigs") == ["rig-a", "rig-c"]
+        assert "<td>103</td>" in hot.split('id="summary"')[1].split("<tfoot>")[1]
+        assert rows_of(self.client.get("/overview/?rack=A1").content.decode(), "rigs") == ["rig-a"]
+        none = self.client.get("/overview/?site=Bergen&tag=hot").content.decode()
+        assert rows_of(none, "rigs") == [] and "(0 rigs)" in none
+
+    def test_an_htmx_fragment_keeps_the_filter(self):
+        page = self.client.get("/overview/?site=Bergen", HTTP_HX_REQUEST="true").content.decode()
+        assert page.startswith('<div id="live"') and rows_of(page, "rigs") == ["rig-b"]
+
+    def test_paging_links_keep_the_filter(self):
+        for i in range(5):
+            rig = Rig.objects.create(name=f"oslo-{i}", host=f"10.0.1.{i}")
+            Placement.objects.create(rig=rig, site=self.oslo)
+            self.snapshot(rig=rig, sections={"SUMMARY": [summary()]})
+        with override_settings(TABLE_ROWS=2):
+            page = self.client.get("/overview/?site=Oslo").content.decode()
+            assert "Rows 1–2 of 6." in page.split('id="rigs"')[1].split("</section>")[0]
+            assert 'href="?site=Oslo&amp;rigs-page=2#rigs"' in page
+            assert '<input type="hidden" name="site" value="Oslo">' in page  # the table's own filter form
+            second = self.client.get("/overview/?site=Oslo&rigs-page=2").content.decode()
+        assert set(rows_of(second, "rigs")) <= {"rig-a", *(f"oslo-{i}" for i in range(5))}
+        assert len(rows_of(second, "rigs")) == 2
+
+    def test_a_custom_page_filters_its_rows_and_sigma_row_and_says_what_is_over_the_whole_farm(self):
+        page = CustomPage.objects.create(name="Accepted", slug="acc")
+        PageSection.objects.create(page=page, order=0, section="SUMMARY", fields="Accepted", totals="Accepted")
+        PageSection.objects.create(page=page, order=1, section="POOL", fields="URL", group="URL")
+        PageSection.objects.create(page=page, order=2, section="RIGS")
+        html = self.client.get("/pages/acc/?tag=hot").content.decode()
+        first = html.split('id="custom-0"')[1].split("</section>")[0]
+        assert ">rig-a<" in first and ">rig-c<" in first and ">rig-b<" not in first
+        assert "<td>103</td>" in first.split("<tfoot>")[1]
+        grouped = html.split('id="custom-1"')[1].split("</section>")[0]
+        assert "over the whole farm" in grouped and "rig-b:3333" in grouped
+        assert rows_of(html, "rigs") == ["rig-a", "rig-c"]
+        assert "Only the rigs of tag hot: the rows, counts and Σ rows are theirs." in html
+        whole = self.client.get("/pages/acc/").content.decode()
+        assert "<td>123</td>" in whole and "over the whole farm" not in whole
+
+    def test_the_summary_page_filters_too(self):
+        home = CustomPage.objects.get_or_create(slug=HOME, defaults={"name": "Summary"})[0]
+        home.sections.all().delete()
+        PageSection.objects.create(page=home, order=0, section="SUMMARY", fields="Accepted", totals="Accepted")
+        html = self.client.get("/?site=Bergen").content.decode()
+        body = html.split('id="custom-0"')[1].split("</section>")[0]
+        assert ">rig-b<" in body and ">rig-a<" not in body and "<td>20</td>" in body
+
+    def test_no_filter_bar_without_sites_racks_or_tags(self):
+        Placement.objects.all().delete()
+        Rack.objects.all().delete()
+        Site.objects.all().delete()
+        Tag.objects.all().delete()
+        page = self.client.get("/overview/").content.decode()
+        assert "scope-bar" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_push_renders_each_query_for_its_sockets():
+    bob = User.objects.create_user("bob", password="x")
+    oslo, bergen = Site.objects.create(name="Oslo"), Site.objects.create(name="Bergen")
+    now = timezone.now()
+    for name, site in (("oslo-1", oslo), ("bergen-1", bergen)):
+        rig = Rig.objects.create(name=name, host=f"10.0.2.{len(name)}")
+        Placement.objects.create(rig=rig, site=site)
+        sections = {"SUMMARY": [summary()]}
+        Snapshot.objects.create(rig=rig, polled_at=now, last_ok_at=now, sections=sections,
+                                brief=make_brief(sections, {}))
+
+    async def go(path):
+        comm = communicator(bob, path)
+        assert (await comm.connect())[0]
+        await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": []})
+        html = await comm.receive_from(timeout=5)
+        await comm.disconnect()
+        return rows_of(html, "rigs")
+
+    assert asyncio.run(go("/ws/live/summary/?site=Oslo")) == ["oslo-1"]
+    assert asyncio.run(go("/ws/live/summary/?site=Bergen")) == ["bergen-1"]
+    assert asyncio.run(go("/ws/live/summary/")) == ["bergen-1", "oslo-1"]
