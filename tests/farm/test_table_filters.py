@@ -141,3 +141,53 @@ def test_the_live_push_renders_each_query_for_its_sockets():
     assert asyncio.run(go("/ws/live/summary/?site=Oslo")) == ["oslo-1"]
     assert asyncio.run(go("/ws/live/summary/?site=Bergen")) == ["bergen-1"]
     assert asyncio.run(go("/ws/live/summary/")) == ["bergen-1", "oslo-1"]
+
+
+def test_the_engine_gives_rows_their_rigs_place_when_a_section_names_one():
+    from custompages import engine
+
+    rigs = [{"name": "a", "sections": {"SUMMARY": [{"Accepted": 5}]},
+             "place": {"Site": "Oslo", "Rack": "A1", "Position": "2,1", "Tags": "hot, s19"}},
+            {"name": "b", "sections": {"SUMMARY": [{"Accepted": 7}]}, "place": None}]
+    result = engine.build_section({"section": "SUMMARY", "fields": ["RIGS.Site=Site", "RIGS.Tags", "Accepted"]}, rigs)
+    assert [(r["RIGS.Site"], r["RIGS.Tags"], r["RIGS.Position"]) for r in result.rows] == [
+        ("Oslo", "hot, s19", "2,1"), ("", "", "")]
+    assert result.columns[0] == ("Site", "RIGS.Site")
+    plain = engine.build_section({"section": "SUMMARY", "fields": ["*"]}, rigs)
+    assert not any(k.startswith("RIGS.") for r in plain.rows for k in r)  # only where a section names them
+
+
+class PlaceFieldsPageTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        oslo, bergen = Site.objects.create(name="Oslo"), Site.objects.create(name="Bergen<b>")
+        a1 = Rack.objects.create(site=oslo, name="A1", rows=4, columns=4)
+        self.b = Rig.objects.create(name="rig-b", host="10.0.0.6")
+        self.c = Rig.objects.create(name="rig-c", host="10.0.0.7")
+        Placement.objects.create(rig=self.rig, site=oslo, rack=a1, row=2, column=3)
+        Placement.objects.create(rig=self.b, site=bergen)
+        Placement.objects.create(rig=self.c, site=oslo)
+        Tag.objects.create(name="hot").rigs.add(self.rig, self.b)
+        for r, accepted in ((self.rig, 100), (self.b, 20), (self.c, 3)):
+            self.snapshot(rig=r, sections={"SUMMARY": [summary(Accepted=accepted)]})
+        self.client.force_login(self.bob)
+
+    def test_a_page_shows_and_groups_by_rigs_site_and_filters_on_rigs_tags(self):
+        page = CustomPage.objects.create(name="Where", slug="where")
+        PageSection.objects.create(page=page, order=0, section="SUMMARY",
+                                   fields="RIGS.Site=Site\nRIGS.Rack=Rack\nRIGS.Position=Slot\nRIGS.Tags=Tags\nAccepted",
+                                   where="RIGS.Tags eq hot")
+        PageSection.objects.create(page=page, order=1, section="SUMMARY", fields="RIGS.Site=Site\nAccepted",
+                                   group="RIGS.Site", calc="Accepted=sum")
+        html = self.client.get("/pages/where/").content.decode()
+        shown = html.split('id="custom-0"')[1].split("</section>")[0]
+        assert '<th scope="col">Site</th>' in shown and '<th scope="col">Slot</th>' in shown
+        assert "<td>Oslo</td><td>A1</td><td>2,3</td><td>hot</td><td>100</td>" in shown
+        assert "<td>Bergen&lt;b&gt;</td>" in shown and "Bergen<b>" not in html  # escaped
+        assert ">rig-c<" not in shown  # not tagged hot
+        grouped = html.split('id="custom-1"')[1].split("</section>")[0]
+        assert "<td>Oslo</td><td>103</td>" in grouped and "<td>Bergen&lt;b&gt;</td><td>20</td>" in grouped
+        # the API's rows (computed at the time of asking) carry them too
+        from custompages.render import page_context
+        blocks = page_context(self.bob, page, whole=True)["blocks"]
+        assert {(r["RIGS.Site"], r["Accepted"]) for r in blocks[1]["result"].rows} == {("Oslo", 103), ("Bergen<b>", 20)}
