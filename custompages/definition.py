@@ -101,7 +101,8 @@ def uses_place(definition: Definition) -> bool:
     names = [*definition.get("fields", []), *definition.get("totals", []), *definition.get("sort", []),
              *definition.get("group", []), *(definition.get("calc") or {}),
              *(definition.get("gen") or {}).values(), *(definition.get("bgen") or {}).values()]
-    names += [t[0] for key in ("where", "having") for t in definition.get(key, []) if isinstance(t, (list, tuple)) and t]
+    names += [t[0] for key in ("where", "having") for t in definition.get(key, [])
+              if isinstance(t, (list, tuple)) and t]
     return any(isinstance(n, str) and PLACE in n for n in names)
 
 
