@@ -12,7 +12,7 @@ from rigs.readings import digits
 from rigs.readings.health import with_reachability
 from rigs.readings.version import miner_version
 
-from . import tables
+from . import curtailed, tables
 from .display import clock, format_rate
 from .field_display import fmt
 
@@ -67,12 +67,13 @@ def figures_line(figs):
 
 
 RIG_COLUMNS = [("State", False), ("Rig", False), ("Reasons", False), ("Hashrate", True), ("Hottest", True),
-               ("Data age", True), ("Miner", False), ("API", False), ("Description", False)]
+               ("Data age", True), ("Curtailed", False), ("Miner", False), ("API", False), ("Description", False)]
 
 
-def rig_row(rig, now, z, labels=None, aging=False):
+def rig_row(rig, now, z, labels=None, aging=False, curtailment=None):
     """(the Rigs table's row of a rig (rigdata.RigData), its Address cell: sys users only). ``aging``:
-    its ages as markers each view fills in (tables.Aged), for a row built once and shown later."""
+    its ages as markers each view fills in (tables.Aged), for a row built once and shown later.
+    ``curtailment``: its open curtailment (curtailed.open_of's), said in words."""
     h = rig.health
     miner, api = miner_version(rig.sections)
     at = rig.last_ok_at.timestamp() if rig.last_ok_at else None
@@ -100,6 +101,7 @@ def rig_row(rig, now, z, labels=None, aging=False):
         tables.cell(format_rate(hs / 1e6) if hs is not None else "", "num rate"),
         tables.cell(*fmt("DEVS", "Temperature", hottest)) if hottest is not None else tables.cell(),
         tables.cell(age, f"num ticks at-{int(at)}" if rig.polled and at is not None else "num"),
+        tables.cell(curtailed.text_of(curtailment, z, now), "curtailed"),
         tables.cell(miner, "n"), tables.cell(api, "n"), tables.cell(rig.description, "n"),
     ]
     row = tables.Row(cells, f"{tables.row_css(rig.state)} h-{h['state']}".strip())
@@ -130,8 +132,9 @@ def rigs_table(rigs, now, show_address):
     whole, for the API."""
     t = tables.Table("rigs", "Rigs", RIG_COLUMNS + ([("Address", False)] if show_address else []), cards=True)
     z = tz()
+    found = curtailed.open_of(r.id for r in rigs)
     for rig in rigs:
-        row, address = rig_row(rig, now, z)
+        row, address = rig_row(rig, now, z, curtailment=found.get(rig.id))
         if show_address:
             row.cells.append(address)
         t.rows.append(row)
