@@ -86,8 +86,9 @@ def block_of(ready_table, i, params, limit, rig_ids=None, spec=None, whole_farm=
     """One section's table: its rows of this page drawn for the table's columns. ``rig_ids``: the rows
     of these rigs only, with their Σ row (a section kept rig by rig, whose ``spec`` it is); ``whole_farm``:
     a filter was asked for that this section (across rigs) does not follow: its note says so."""
-    if ready_table is not None and rig_ids is not None:
-        ready_table = ready_read.scoped(ready_table, (PAGES, "", spec), rig_ids)
+    if ready_table is not None and rig_ids is not None:  # the Σ row of those rigs, if it has one
+        ready_table = ready_read.scoped(ready_table, (PAGES, "", spec), rig_ids,
+                                        totals=bool(spec.plain.get("totals")))
     head = ready_table.head if ready_table is not None else {"error": "this section is not built yet"}
     if head.get("error"):
         return {"error": head["error"]}

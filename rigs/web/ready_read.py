@@ -9,11 +9,13 @@ counts and Σ rows from those rigs' shares (scoped()): what it shows is theirs, 
 """
 
 from django.conf import settings
-from django.db.models import Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
-from rigs.models import ReadyPart, ReadyRow, ReadyTable
+from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig
 
 from . import paging, ready, scopes, shares, tables
 from .overview_tables import DEVICE_COLUMNS, POOL_COLUMNS, SUMMARY_COLUMNS
@@ -23,6 +25,7 @@ from .view_models import RIG_COLUMNS, RIGBAR_MAX, RIGBAR_NAMES, rig_bar
 BAD = ("warn", "err")
 OWN_ORDER = ("order", "name", "seq")
 PROBLEMS_FIRST = ("-problem", "order", "name", "seq")
+TOTALLED = ("summary", "devs")  # the Overview's tables with Σ rows (a filtered view adds up their rigs' shares)
 FARM_TABLES = (("rigs", "rigs", "Rigs", RIG_COLUMNS), ("summary", "summary", "Summary", SUMMARY_COLUMNS),
                ("devs", "devices", "Devices", DEVICE_COLUMNS), ("pools", "pools", "Pools", POOL_COLUMNS))
 
@@ -43,17 +46,62 @@ def ready_tables(keys, now, specs=None, turned=True):
     return found
 
 
-def scoped(ready_table, spec, rig_ids):
-    """The table as the rigs of ``rig_ids`` (a query of ids: scopes.rig_ids) make it: its counts and what
-    is drawn beside its rows (Σ rows, columns) from their shares alone, added up from the ReadyParts the
-    database picks out (never saved). ``spec``: ready.wanted()'s (provider, source, spec)."""
+def scoped(ready_table, spec, rig_ids, totals=True):
+    """The table as the rigs of ``rig_ids`` (a query of ids: scopes.rig_ids) make it (never saved): its
+    counts, and with ``totals`` what is drawn beside its rows (Σ rows, columns) from those rigs' shares,
+    added up by the database; without, its counts from its rows (one indexed query) and the farm's head
+    (a table with no Σ row). ``spec``: ready.wanted()'s (provider, source, spec)."""
     key = ready_table.key
-    found = ReadyPart.objects.filter(rig_id__in=rig_ids, **{f"sums__{key}__0": ready_table.generation})
-    sums = shares.add_up(share for share in found.values_list(f"sums__{key}__1", flat=True)
-                         if isinstance(share, dict))
-    return ReadyTable(key=key, rows=shares.total(sums, "#rows", 0), problems=shares.total(sums, "#problems", 0),
-                      bad_rows=shares.total(sums, "#bad", 0), sums=sums, head=spec[0].head(key, sums, spec[2]),
-                      source=ready_table.source, generation=ready_table.generation, built_at=ready_table.built_at)
+    out = ReadyTable(key=key, source=ready_table.source, generation=ready_table.generation,
+                     built_at=ready_table.built_at, head=ready_table.head, sums={})
+    if not totals:
+        found = ReadyRow.objects.filter(table=key, rig_id__in=rig_ids).aggregate(
+            rows=Count("pk"), problems=Count("pk", filter=Q(problem=True)),
+            bad=Count("pk", filter=Q(problem=True, state__in=BAD)))
+        out.rows, out.problems, out.bad_rows = found["rows"], found["problems"], found["bad"]
+        return out
+    out.sums = sums = scoped_sums(key, ready_table.generation, rig_ids)
+    out.rows, out.problems = shares.total(sums, "#rows", 0), shares.total(sums, "#problems", 0)
+    out.bad_rows, out.head = shares.total(sums, "#bad", 0), spec[0].head(key, sums, spec[2])
+    return out
+
+
+def scoped_sums(key, generation, rig_ids):
+    """What shares.add_up() makes of the shares in table ``key`` (of ``generation``) of the rigs ``rig_ids``
+    (a queryset of ids, or ids), added up by the database: one row per name, however many rigs (5,000
+    shares decoded in Python took 0.3 s a table)."""
+    if not hasattr(rig_ids, "query"):
+        rig_ids = Rig.objects.filter(id__in=list(rig_ids)).values("id")
+    try:
+        sub, params = rig_ids.order_by().query.sql_with_params()  # (no ordering: one column, DISTINCT or not)
+    except EmptyResultSet:
+        return {}
+    part = connection.ops.quote_name(ReadyPart._meta.db_table)
+    if connection.vendor == "postgresql":
+        number = "j.value::text::float8"
+        sql = (f"SELECT j.key, SUM({number}), MAX({number}), COUNT(*), "
+               f"SUM(CASE WHEN j.value::text ~ '[.eE]' THEN 1 ELSE 0 END) "
+               f"FROM {part} p CROSS JOIN LATERAL jsonb_each(p.sums -> %s -> 1) j "
+               f"WHERE p.sums -> %s ->> 0 = %s AND jsonb_typeof(p.sums -> %s -> 1) = 'object' "
+               f"AND p.rig_id IN ({sub}) GROUP BY j.key")
+        args = [key, key, generation, key, *params]
+    else:
+        # the rig's [generation, share] taken out of its parts once, then only that small text read again
+        sql = (f"SELECT j.key, SUM(j.value), MAX(j.value), COUNT(*), SUM(j.type = 'real') "
+               f"FROM (SELECT json_extract(p.sums, %s) AS s FROM {part} p WHERE p.rig_id IN ({sub})) x, "
+               f"json_each(x.s, '$[1]') j WHERE json_extract(x.s, '$[0]') = %s GROUP BY j.key")
+        args = ['$."' + key.replace('"', "") + '"', *params, generation]
+    sums = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        for name, total, largest, n, floats in cursor.fetchall():
+            if not isinstance(name, str):
+                continue  # (not a share: a list's index)
+            value = largest if name.startswith(shares.MAX) else total
+            if not floats and isinstance(value, float) and value.is_integer():
+                value = int(value)  # (PostgreSQL adds up in float8)
+            sums[name] = [value, n, floats]
+    return sums
 
 
 def page_rows(ready_table, table_id, params, limit, only_bad=False, rig_ids=None):
@@ -107,7 +155,8 @@ def farm_context(user, now=None, problems=False, params=None):
     sys = tier(user) == SYS
     out, shown = [], {}
     for key, table_id, title, columns in FARM_TABLES:
-        table = found[key] if rig_ids is None else scoped(found[key], (FARM, "", None), rig_ids)
+        table = (found[key] if rig_ids is None
+                 else scoped(found[key], (FARM, "", None), rig_ids, totals=key in TOTALLED))
         shown[key] = table
         t = table_of(table, table_id, title, columns, params, settings.TABLE_ROWS, sys and key == "rigs",
                      problems, cards=key == "rigs", now=now, rig_ids=rig_ids)
@@ -125,7 +174,7 @@ def rigs_block(user, params, limit, now, turned=True):
     """A custom page's RIGS section: the Overview's Rigs table, one page of it."""
     found = ready_tables(("rigs",), now, turned=turned)
     rig_ids = scopes.rig_ids(params)
-    table = found["rigs"] if rig_ids is None else scoped(found["rigs"], (FARM, "", None), rig_ids)
+    table = found["rigs"] if rig_ids is None else scoped(found["rigs"], (FARM, "", None), rig_ids, totals=False)
     return table_of(table, "rigs", "Rigs", RIG_COLUMNS, params, limit, tier(user) == SYS if user else False,
                     cards=True, now=now, rig_ids=rig_ids)
 

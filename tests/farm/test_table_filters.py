@@ -191,3 +191,26 @@ class PlaceFieldsPageTests(BaseTestCase):
         from custompages.render import page_context
         blocks = page_context(self.bob, page, whole=True)["blocks"]
         assert {(r["RIGS.Site"], r["Accepted"]) for r in blocks[1]["result"].rows} == {("Oslo", 103), ("Bergen<b>", 20)}
+
+
+class ScopedSumsTests(BaseTestCase):
+    def test_the_database_adds_up_the_shares_as_shares_add_up_does(self):
+        from rigs.models import ReadyPart
+        from rigs.web import ready_read, shares
+
+        parts = {self.rig.id: {"#rows": 2, "a|x|hs": 1.5, "max|x|best": 7, "t|": 1},
+                 Rig.objects.create(name="b", host="10.0.0.8").id: {"#rows": 1, "a|x|hs": 2, "max|x|best": 9},
+                 Rig.objects.create(name="c", host="10.0.0.9").id: {"#rows": 5, "a|x|hs": 100.0},
+                 Rig.objects.create(name="d", host="10.0.0.10").id: {"#rows": 3}}
+        ids = list(parts)
+        ReadyPart.objects.all().delete()
+        for i, (rig_id, share) in enumerate(parts.items()):
+            generation = "old" if i == 3 else "g1"  # a share of an earlier build does not count
+            ReadyPart.objects.create(rig_id=rig_id, sums={"summary": [generation, share], "rigs": ["g1", {"#rows": 1}]})
+        chosen = Rig.objects.filter(id__in=ids[:2] + ids[3:]).values("id")
+        got = ready_read.scoped_sums("summary", "g1", chosen)
+        assert got == shares.add_up([parts[ids[0]], parts[ids[1]]])
+        assert shares.total(got, "#rows") == 3 and type(shares.total(got, "#rows")) is int
+        assert shares.total(got, "a|x|hs") == 3.5 and shares.total(got, "max|x|best") == 9
+        assert ready_read.scoped_sums("summary", "g1", Rig.objects.none().values("id")) == {}
+        assert ready_read.scoped_sums("pools", "g1", chosen) == {}
