@@ -8,6 +8,8 @@ every word (paging.py has the rules, over plain indices). A view for a site, a r
 counts and Σ rows from those rigs' shares (scoped()): what it shows is theirs, not the farm's.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -68,8 +70,8 @@ def scoped(ready_table, spec, rig_ids, totals=True):
 
 def scoped_sums(key, generation, rig_ids):
     """What shares.add_up() makes of the shares in table ``key`` (of ``generation``) of the rigs ``rig_ids``
-    (a queryset of ids, or ids), added up by the database: one row per name, however many rigs (5,000
-    shares decoded in Python took 0.3 s a table)."""
+    (a queryset of ids, or ids), added up by the database: one row per name, however many rigs (decoding
+    5,000 shares in Python took about 0.3 s a table)."""
     if not hasattr(rig_ids, "query"):
         rig_ids = Rig.objects.filter(id__in=list(rig_ids)).values("id")
     try:
@@ -77,16 +79,15 @@ def scoped_sums(key, generation, rig_ids):
     except EmptyResultSet:
         return {}
     part = connection.ops.quote_name(ReadyPart._meta.db_table)
+    # each rig's [generation, share] taken out of its parts once, then only that small value read again
     if connection.vendor == "postgresql":
-        number = "j.value::text::float8"
-        sql = (f"SELECT j.key, SUM({number}), MAX({number}), COUNT(*), "
+        sql = (f"SELECT j.key, SUM(j.value::numeric), MAX(j.value::numeric), COUNT(*), "
                f"SUM(CASE WHEN j.value::text ~ '[.eE]' THEN 1 ELSE 0 END) "
-               f"FROM {part} p CROSS JOIN LATERAL jsonb_each(p.sums -> %s -> 1) j "
-               f"WHERE p.sums -> %s ->> 0 = %s AND jsonb_typeof(p.sums -> %s -> 1) = 'object' "
-               f"AND p.rig_id IN ({sub}) GROUP BY j.key")
-        args = [key, key, generation, key, *params]
+               f"FROM (SELECT p.sums -> %s AS s FROM {part} p WHERE p.rig_id IN ({sub})) x "
+               f"CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(x.s -> 1) = 'object' THEN x.s -> 1 END) j "
+               f"WHERE x.s ->> 0 = %s GROUP BY j.key")
+        args = [key, *params, generation]
     else:
-        # the rig's [generation, share] taken out of its parts once, then only that small text read again
         sql = (f"SELECT j.key, SUM(j.value), MAX(j.value), COUNT(*), SUM(j.type = 'real') "
                f"FROM (SELECT json_extract(p.sums, %s) AS s FROM {part} p WHERE p.rig_id IN ({sub})) x, "
                f"json_each(x.s, '$[1]') j WHERE json_extract(x.s, '$[0]') = %s GROUP BY j.key")
@@ -98,8 +99,8 @@ def scoped_sums(key, generation, rig_ids):
             if not isinstance(name, str):
                 continue  # (not a share: a list's index)
             value = largest if name.startswith(shares.MAX) else total
-            if not floats and isinstance(value, float) and value.is_integer():
-                value = int(value)  # (PostgreSQL adds up in float8)
+            if isinstance(value, Decimal):  # (PostgreSQL adds up numeric)
+                value = int(value) if not floats and value == value.to_integral_value() else float(value)
             sums[name] = [value, n, floats]
     return sums
 
