@@ -6,6 +6,8 @@ that changes every rig, the ready rows written) and a *viewer* (a web process th
 After each batch the viewer asks '/', '/overview/' and a custom page with a section grouped across rigs
 ('/pages/pools/'), and page 2 of each: medians and p95 of the server times, the writer's CPU per rig per
 batch (the cost moved to the poller's side), and the viewer's peak RSS (the web process's alone).
+``--sites``: the rigs in two sites, and '/' and the Overview filtered to one of them measured too (their
+Σ rows added up from the chosen rigs' shares at each view: rigs/web/ready_read.scoped).
 """
 
 import json
@@ -59,6 +61,8 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=5, help="batches that change every rig, each then viewed")
         parser.add_argument("--views", type=int, default=3, help="views of each page after each batch")
         parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+        parser.add_argument("--sites", action="store_true",
+                            help="the rigs in two sites, and '/' and the Overview filtered to one (?site=A) too")
         parser.add_argument("--role", choices=("writer", "viewer"), help=None)
 
     def handle(self, *args, **opts):
@@ -93,7 +97,7 @@ class Command(BaseCommand):
             env = self.environment(stack, opts["engine"])
             writer = Side("writer", env)
             stack.callback(writer.close)
-            farm = writer.ask(do="setup", rigs=n)
+            farm = writer.ask(do="setup", rigs=n, sites=opts["sites"])
             viewer = Side("viewer", env)
             stack.callback(viewer.close)
             self.stdout.write(f"\n{n:,} rigs ({farm['devices']:,} devices, {farm['pools']:,} pools; "
@@ -102,7 +106,7 @@ class Command(BaseCommand):
             times, sizes, batches, rss = {}, {}, [], 0.0
             for _ in range(opts["runs"]):
                 batches.append(writer.ask(do="batch"))
-                seen = viewer.ask(do="views", views=opts["views"])
+                seen = viewer.ask(do="views", views=opts["views"], sites=opts["sites"])
                 rss = seen["rss_mb"]
                 for path, found in seen["pages"].items():
                     times.setdefault(path, []).extend(found["ms"])
