@@ -8,8 +8,6 @@ every word (paging.py has the rules, over plain indices). A view for a site, a r
 counts and Σ rows from those rigs' shares (scoped()): what it shows is theirs, not the farm's.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -80,12 +78,11 @@ def scoped_sums(key, generation, rig_ids):
         return {}
     part = connection.ops.quote_name(ReadyPart._meta.db_table)
     # each rig's [generation, share] taken out of its parts once, then only that small value read again
-    if connection.vendor == "postgresql":
-        sql = (f"SELECT j.key, SUM(j.value::numeric), MAX(j.value::numeric), COUNT(*), "
-               f"SUM(CASE WHEN j.value::text ~ '[.eE]' THEN 1 ELSE 0 END) "
-               f"FROM (SELECT p.sums -> %s AS s FROM {part} p WHERE p.rig_id IN ({sub})) x "
-               f"CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(x.s -> 1) = 'object' THEN x.s -> 1 END) j "
-               f"WHERE x.s ->> 0 = %s GROUP BY j.key")
+    if connection.vendor == "postgresql":  # (materialized: else each use of x.s reads the parts again)
+        sql = (f"WITH x AS MATERIALIZED (SELECT p.sums -> %s AS s FROM {part} p WHERE p.rig_id IN ({sub})) "
+               f"SELECT j.key, SUM(j.value::float8), MAX(j.value::float8), COUNT(*), "
+               f"SUM((strpos(j.value, '.') > 0)::int) FROM x CROSS JOIN LATERAL jsonb_each_text("
+               f"CASE WHEN jsonb_typeof(x.s -> 1) = 'object' THEN x.s -> 1 END) j WHERE x.s ->> 0 = %s GROUP BY j.key")
         args = [key, *params, generation]
     else:
         sql = (f"SELECT j.key, SUM(j.value), MAX(j.value), COUNT(*), SUM(j.type = 'real') "
@@ -99,8 +96,8 @@ def scoped_sums(key, generation, rig_ids):
             if not isinstance(name, str):
                 continue  # (not a share: a list's index)
             value = largest if name.startswith(shares.MAX) else total
-            if isinstance(value, Decimal):  # (PostgreSQL adds up numeric)
-                value = int(value) if not floats and value == value.to_integral_value() else float(value)
+            if not floats and isinstance(value, float) and value.is_integer():
+                value = int(value)  # (PostgreSQL adds up in float8)
             sums[name] = [value, n, floats]
     return sums
 
