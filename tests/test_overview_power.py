@@ -66,12 +66,12 @@ class OverviewCurtailmentTests(BaseTestCase):
         ready.write([self.rig.pk, self.b.pk, self.c.pk])  # as after the poller's next batch
         page = self.client.get("/overview/").content.decode()
         rigs = page.split('id="rigs"')[1].split("</section>")[0]
-        assert '<th scope="col">Curtailed</th>' in rigs
         since, until = when(now - timedelta(minutes=5), tz(), now), when(now + timedelta(hours=2), tz(), now)
-        assert (f'data-label="Curtailed">asleep · manual: &lt;script&gt;alert(1)&lt;/script&gt; · since {since} · '
-                f'until {until}</td>') in rigs
+        assert (f"curtailed: asleep, manual: &lt;script&gt;alert(1)&lt;/script&gt;, since {since}, "
+                f"until {until}</td>") in rigs
         assert "<script>alert(1)" not in page
-        assert f"power 2000 W · schedule: evening peak · since {when(now, tz(), now)} · until resumed</td>" in rigs
+        assert (f'data-label="Reasons">curtailed: power 2000 W, schedule: evening peak, since {when(now, tz(), now)}, '
+                "until resumed</td>") in rigs
         assert "price: Oslo" not in rigs
 
 
@@ -92,7 +92,8 @@ def test_a_curtailment_shows_on_the_overview_rows_at_once_and_goes_when_resumed(
                              until=timezone.now() + timedelta(hours=1))
     assert report.ok, report.message
     html = ReadyRow.objects.get(table="rigs", rig=rig).html  # as written on the poller's side: no view, no poll
-    assert "asleep · schedule: weekday peak · since " in html and " · until " in html
+    assert "curtailed: asleep, schedule: weekday peak, since " in html and ", until " in html
+    assert "asleep, paused or at a lower power" not in html  # the health's own words, said better
     (back,) = resume_rigs([Rig.objects.select_related("snapshot").get(pk=rig.pk)], actor=alice)
     assert back.ok, back.message
-    assert "asleep" not in ReadyRow.objects.get(table="rigs", rig=rig).html
+    assert "curtailed" not in ReadyRow.objects.get(table="rigs", rig=rig).html

@@ -1,4 +1,4 @@
-"""What the Overview's Rigs table says of a curtailed rig, from its open Curtailment row (rigs/models.py,
+"""What the Overview's Rigs table says of a curtailed rig among its reasons, from its open Curtailment row (rigs/models.py,
 written by rigs/control/curtail.py for schedules, prices, automation and people): how, why (the reason as
 recorded: "schedule: evening peak", "price: Oslo", "manual: demand response", "automation: rule hot",
 "from the rig page"), since when and until when. Read for a batch's rigs in one indexed query."""
@@ -29,11 +29,11 @@ def when(at, z, now):
 
 
 def text_of(found, z, now):
-    """"asleep · schedule: evening peak · since 17:02 · until 21:00" ("" for a rig not curtailed)."""
+    """"curtailed: asleep, schedule: evening peak, since 17:02, until 21:00" ("" for a rig not curtailed)."""
     if not found:
         return ""
     how, value, reason, started_at, until = found
     way = "asleep" if how == "sleep" else f"power {value}{' W' if str(value).isdigit() else ''}".strip()
     parts = [way, str(reason or "").strip() or "curtailed", f"since {when(started_at, z, now)}",
              f"until {when(until, z, now)}" if isinstance(until, datetime) else "until resumed"]
-    return " · ".join(parts)
+    return "curtailed: " + ", ".join(parts)

@@ -67,26 +67,32 @@ def figures_line(figs):
 
 
 RIG_COLUMNS = [("State", False), ("Rig", False), ("Reasons", False), ("Hashrate", True), ("Hottest", True),
-               ("Data age", True), ("Curtailed", False), ("Miner", False), ("API", False), ("Description", False)]
+               ("Data age", True), ("Miner", False), ("API", False), ("Description", False)]
 
 
 def rig_row(rig, now, z, labels=None, aging=False, curtailment=None):
     """(the Rigs table's row of a rig (rigdata.RigData), its Address cell: sys users only). ``aging``:
     its ages as markers each view fills in (tables.Aged), for a row built once and shown later.
-    ``curtailment``: its open curtailment (curtailed.open_of's), said in words."""
+    ``curtailment``: its open curtailment (curtailed.open_of's), said among its reasons: in place of the
+    health's "curtailed" (what the rig reads back), or after them."""
     h = rig.health
     miner, api = miner_version(rig.sections)
     at = rig.last_ok_at.timestamp() if rig.last_ok_at else None
+    said = curtailed.text_of(curtailment, z, now)
     parts = []  # text, and with ``aging`` what each view fills in (tables.Aged)
     for k, r in enumerate(h["reasons"]):
         parts.append(" · " if k else "")
         since = r.get("since")
-        if aging and at is not None and r.get("key") == "stale":
+        if said and r.get("key") == "curtailed":
+            parts.append(said)
+            said = ""
+        elif aging and at is not None and r.get("key") == "stale":
             parts += ["stale: no answer for ", at]
         elif aging and since and isinstance(since, (int, float)):
             parts += [str(r.get("text", "")), ("since", since)]
         else:
             parts.append(reason_text(r, z, now))
+    parts.append(f" · {said}" if said else "")
     parts.append(" · read-only" if rig.readonly else "")
     reasons = joined(parts)
     figs = rig.figures
@@ -101,7 +107,6 @@ def rig_row(rig, now, z, labels=None, aging=False, curtailment=None):
         tables.cell(format_rate(hs / 1e6) if hs is not None else "", "num rate"),
         tables.cell(*fmt("DEVS", "Temperature", hottest)) if hottest is not None else tables.cell(),
         tables.cell(age, f"num ticks at-{int(at)}" if rig.polled and at is not None else "num"),
-        tables.cell(curtailed.text_of(curtailment, z, now), "curtailed"),
         tables.cell(miner, "n"), tables.cell(api, "n"), tables.cell(rig.description, "n"),
     ]
     row = tables.Row(cells, f"{tables.row_css(rig.state)} h-{h['state']}".strip())
