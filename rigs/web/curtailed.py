@@ -1,7 +1,8 @@
-"""What the Overview's Rigs table says of a curtailed rig among its reasons, from its open Curtailment row (rigs/models.py,
-written by rigs/control/curtail.py for schedules, prices, automation and people): how, why (the reason as
-recorded: "schedule: evening peak", "price: Oslo", "manual: demand response", "automation: rule hot",
-"from the rig page"), since when and until when. Read for a batch's rigs in one indexed query."""
+"""What the Overview's Rigs table says of a curtailed rig among its reasons, from its open Curtailment
+row (rigs/models.py, written by rigs/control/curtail.py for schedules, prices, automation and people):
+how, why (the reason as recorded: "schedule: evening peak", "price: Oslo", "manual: demand response",
+"automation: rule hot", "from the rig page"), since when and until when. Read for a batch's rigs in one
+indexed query."""
 
 from datetime import datetime
 
