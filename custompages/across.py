@@ -18,7 +18,7 @@ from rigs.web.view_models import tz
 
 from . import engine
 from .cells import column_fields, honest_total, narrow_hidden, problems_of, rig_cell, row_cells, row_text, totals_row
-from .inputs import engine_rig
+from .inputs import engine_rig, places
 from .ready import pages_kept, per_rig, source_of, specs_of, stored_json
 
 log = logging.getLogger("minerpanel.pages")
@@ -47,7 +47,9 @@ def refresh(now=None, specs=None, force=False):
     if not due:
         return []
     names = sorted({name for spec in due.values() for name in spec.needed})
-    inputs = [engine_rig(rig, names) for rig in rigdata.read(None, names, now)]
+    rigs = rigdata.read(None, names, now)
+    where = places(rigs, [spec.definition for spec in due.values()])
+    inputs = [engine_rig(rig, names, where.get(rig.id)) for rig in rigs]
     by_name = {r["name"]: r for r in inputs}
     for key, spec in due.items():
         rows, head = computed(spec, inputs, by_name)

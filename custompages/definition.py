@@ -23,9 +23,10 @@ STANDARD = {
 FIXED = {"DATE", "RIGS"}
 # Where each rig stands (the farm app's farm.scope.places_of): fields of a rig's RIGS record, named
 # RIGS.Site, RIGS.Rack, RIGS.Position ("row,column", empty outside a slot) and RIGS.Tags (the tag
-# names, comma-separated). They are in the field catalogue; custompages/render.py puts them in each
-# rig's inputs (wired by the lead with the web read path).
+# names in order, joined by ", "). They are in the field catalogue; the engine adds them to every row
+# of a section that names one (uses_place), from its rig's "place" (inputs.py passes them in).
 RIG_PLACE_FIELDS = ("Site", "Rack", "Position", "Tags")
+PLACE = "RIGS."
 
 # Allowed joins and how rows pair up (miner.php's joinsections()).
 JOINS = {
@@ -92,6 +93,17 @@ def referenced_fields(definition: Definition) -> set[str]:
     names.update(alt for g in definition.get("group", []) for alt in g.split("||"))
     names.update(definition.get("calc", {}))
     return names
+
+
+def uses_place(definition: Definition) -> bool:
+    """Whether a definition names a RIGS field (RIGS.Site...) anywhere: its fields, totals, sort, where,
+    having, group, calc or formulas. Only then do its rows carry them."""
+    names = [*definition.get("fields", []), *definition.get("totals", []), *definition.get("sort", []),
+             *definition.get("group", []), *(definition.get("calc") or {}),
+             *(definition.get("gen") or {}).values(), *(definition.get("bgen") or {}).values()]
+    names += [t[0] for key in ("where", "having") for t in definition.get(key, [])
+              if isinstance(t, (list, tuple)) and t]
+    return any(isinstance(n, str) and PLACE in n for n in names)
 
 
 def plain_names(definition: Definition) -> Definition:

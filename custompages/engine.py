@@ -3,9 +3,11 @@
 miner.php's custom summary pages, rebuilt as plain functions over plain data
 (no ORM, request or template here). A rig is a dict:
 
-    {"name": "rig1", "sections": {"SUMMARY": [...], "POOLS": [...], "DEVS": [...], ...}}
+    {"name": "rig1", "sections": {"SUMMARY": [...], "POOLS": [...], "DEVS": [...], ...},
+     "place": {"Site": "Oslo", "Rack": "A1", "Position": "2,1", "Tags": "hot, s19"}}
 
-with sections as the poller stores them (the cgminer API's names). A section
+with sections as the poller stores them (the cgminer API's names) and, for a section that names a RIGS
+field, where the rig stands (its rows get RIGS.Site, RIGS.Rack, RIGS.Position, RIGS.Tags). A section
 definition is a dict:
 
     {"section": "SUMMARY+POOL", "fields": ["POOL.URL=Pool", "SUMMARY.Elapsed"],
@@ -23,7 +25,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .checks import validate
-from .definition import FIXED, JOINS, STANDARD, Definition, PageError, Row, alternatives, plain_names, section_parts
+from .definition import (
+    FIXED,
+    JOINS,
+    PLACE,
+    RIG_PLACE_FIELDS,
+    STANDARD,
+    Definition,
+    PageError,
+    Row,
+    alternatives,
+    plain_names,
+    section_parts,
+    uses_place,
+)
 from .rowops import apply_gen, calc, group_rows, passes, sort_key
 
 DEVICE_KINDS = ("ASC", "PGA", "GPU", "CPU")
@@ -95,6 +110,12 @@ def rig_rows(rig: dict[str, Any], name: str) -> list[Row]:
     return rows
 
 
+def place_fields(rig: dict[str, Any]) -> Row:
+    """RIGS.Site, RIGS.Rack, RIGS.Position and RIGS.Tags of a rig (its "place": {"Site": ...}; "" unknown)."""
+    place = rig.get("place") or {}
+    return {f"{PLACE}{name}": str(place.get(name) or "") for name in RIG_PLACE_FIELDS}
+
+
 # ---------------------------------------------------------------- the page
 
 
@@ -106,8 +127,12 @@ def build_section(definition: Definition, rigs: list[dict[str, Any]]) -> Result:
     if name in FIXED:
         raise PageError(f"{name} is drawn by the page, not the engine")
     rows = []
+    placed = uses_place(definition)
     for rig in rigs:
+        place = place_fields(rig) if placed else None
         for r in rig_rows(rig, name):
+            if place:
+                r.update(place)
             r["_rig"] = rig.get("name", "")
             if rig.get("totals") is False:  # a pool: its hashrate is its miners'
                 r["_nototal"] = True

@@ -3,11 +3,13 @@ own fields beside the rig's (the pool in use, late shares, the normalised figure
 
 from django.conf import settings
 
+from farm.scope import places_of
 from rigs.readings.figures import rate_hs
 from rigs.web import tables
 from rigs.web.display import last_share_state
 
 from . import engine
+from .definition import uses_place
 
 
 def needed_sections(definitions):
@@ -19,9 +21,18 @@ def needed_sections(definitions):
     return sorted(names)
 
 
-def engine_rig(rig, names):
+def places(rigs, definitions):
+    """{rig id: the engine's "place" of it} when one of ``definitions`` names a RIGS field, else {} (no
+    query): where each rig stands (farm.scope.places_of, two queries however many rigs)."""
+    if not any(uses_place(d) for d in definitions):
+        return {}
+    return {i: {"Site": p["site"], "Rack": p["rack"], "Position": p["position"], "Tags": ", ".join(p["tags"])}
+            for i, p in places_of([r.id for r in rigs]).items()}
+
+
+def engine_rig(rig, names, place=None):
     """The engine's dict of a rig (rigdata.RigData), its sections ``names`` copied and marked (add_markers,
-    add_figures): the page's own fields beside the rig's."""
+    add_figures): the page's own fields beside the rig's; ``place``: where it stands (places())."""
     sections = {n: [dict(r) if isinstance(r, dict) else r for r in rig.sections[n]]
                 for n in names if n in rig.sections}
     when = ((rig.statuses or {}).get("devs") or (rig.statuses or {}).get("summary") or {}).get("When", 0)
@@ -30,7 +41,7 @@ def engine_rig(rig, names):
     counted = tables.counted(rig, rig.state)
     return {"name": rig.name, "sections": sections, "when": when, "href": rig.href, "state": rig.state,
             "algorithm": rig.figures.get("algorithm"), "counted": counted, "totals": counted,
-            "problem": rig.health["state"] in ("warn", "err")}
+            "problem": rig.health["state"] in ("warn", "err"), "place": place}
 
 
 def add_markers(sections, when):

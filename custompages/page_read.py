@@ -1,7 +1,11 @@
 """A custom page for one view, from ready rows: one page of each table by an indexed query
 (rigs/web/ready_read.py), its columns and Σ row as its writer left them (ready.py, across.py).
 A table never built, or built from another definition, is built first; one computed across rigs
-that the poller has not refreshed for a while (no poller running) is computed again."""
+that the poller has not refreshed for a while (no poller running) is computed again.
+
+A view for a site, a rack or a tag (``?site=&rack=&tag=``: rigs/web/scopes.py) shows the rows of its rigs
+only, with the counts and Σ rows of those rigs (ready_read.scoped); a section grouped or sorted across
+rigs is computed over the whole farm and says so."""
 
 import logging
 from datetime import timedelta
@@ -12,7 +16,7 @@ from django.utils import timezone
 
 from rigs.models import ReadyTable
 from rigs.readings.freshness import stale_after
-from rigs.web import paging, ready, ready_read, tables, view_models
+from rigs.web import paging, ready, ready_read, scopes, tables, view_models
 from rigs.web.display import date_box
 
 from . import across
@@ -20,6 +24,7 @@ from .ready import PAGES, key_of, per_rig, source_of, specs_of
 
 log = logging.getLogger("minerpanel.pages")
 EMPTY = "<td></td>"
+WHOLE_FARM = "over the whole farm: this section groups or sorts across rigs, the filter does not apply"
 VIEWED_EVERY = timedelta(minutes=5)  # how often a view says its page is still viewed (one write)
 
 
@@ -31,6 +36,7 @@ def page_context(user, page, params=None):
     params = paging.flat(params or {})
     limit = settings.TABLE_ROWS
     found = ready_tables(specs, now)
+    rig_ids = scopes.rig_ids(params)
     blocks, i = [], -1
     for d in definitions:
         if not isinstance(d, dict):
@@ -44,11 +50,14 @@ def page_context(user, page, params=None):
             elif d["section"] == "RIGS":
                 blocks.append({"table": ready_read.rigs_block(user, params, limit, now, turned=False)})
             else:
-                blocks.append(block_of(found.get(key_of(page.pk, i)), i, params, limit))
+                spec = specs.get(key_of(page.pk, i))
+                mine = spec is not None and per_rig(spec.definition)
+                blocks.append(block_of(found.get(key_of(page.pk, i)), i, params, limit, rig_ids if mine else None,
+                                       spec, whole_farm=rig_ids is not None and not mine))
         except Exception as exc:  # one section's failure never takes the page down
             log.exception("page %s: section %s failed", page.slug, d["section"])
             blocks.append({"error": f"{d['section']}: this section could not be shown ({type(exc).__name__})"})
-    return {"page": page, "blocks": blocks, "now": now}
+    return {"page": page, "blocks": blocks, "now": now, "scope": scopes.context(params)}
 
 
 def ready_tables(specs, now):
@@ -73,12 +82,17 @@ def ready_tables(specs, now):
     return found
 
 
-def block_of(ready_table, i, params, limit):
-    """One section's table: its rows of this page drawn for the table's columns."""
+def block_of(ready_table, i, params, limit, rig_ids=None, spec=None, whole_farm=False):
+    """One section's table: its rows of this page drawn for the table's columns. ``rig_ids``: the rows
+    of these rigs only, with their Σ row (a section kept rig by rig, whose ``spec`` it is); ``whole_farm``:
+    a filter was asked for that this section (across rigs) does not follow: its note says so."""
+    if ready_table is not None and rig_ids is not None:  # the Σ row of those rigs, if it has one
+        ready_table = ready_read.scoped(ready_table, (PAGES, "", spec), rig_ids,
+                                        totals=bool(spec.plain.get("totals")))
     head = ready_table.head if ready_table is not None else {"error": "this section is not built yet"}
     if head.get("error"):
         return {"error": head["error"]}
-    rows, pager = ready_read.page_rows(ready_table, f"custom-{i}", params, limit)
+    rows, pager = ready_read.page_rows(ready_table, f"custom-{i}", params, limit, rig_ids=rig_ids)
     columns, grouped, narrow = head["columns"], head.get("grouped", False), set(head.get("narrow", ()))
     t = tables.Table(f"custom-{i}", head["title"], ([] if grouped else [("Rig", False)]) + [
         (h, False) for h, _ in columns])
@@ -96,6 +110,7 @@ def block_of(ready_table, i, params, limit):
         css = data["s"]
         t.rows.append(tables.Row([], css, (f'<tr class="{css}">' if css else "<tr>") + first + "".join(tds) + "</tr>"))
     t.foot = head.get("foot", "")
+    t.note = WHOLE_FARM if whole_farm else ""
     t.pager = pager
     t.shows = (ready_table.key, {rig for _, _, rig in rows if rig is not None})
     return {"table": t}

@@ -30,11 +30,11 @@ from . import engine
 from .cells import RATE_FIELD, column_fields, rig_cell, row_cells, row_text, split_field
 from .checks import validate
 from .definition import FIXED, PageError, alternatives, plain_names
-from .inputs import engine_rig, needed_sections
+from .inputs import engine_rig, needed_sections, places
 from .models import HOME, CustomPage
 from .ready_head import head_of
 
-VERSION = "1"  # of the rows' making: a change rebuilds them
+VERSION = "2"  # of the rows' making: a change rebuilds them (2: RIGS.Site, RIGS.Rack, RIGS.Position, RIGS.Tags)
 
 
 def key_of(page_pk, index):
@@ -110,7 +110,8 @@ class PageTables:
 
     def build(self, rigs, specs, now):
         names = self.sections(specs)
-        inputs = [engine_rig(rig, names) for rig in rigs]
+        where = places(rigs, [spec.definition for spec in specs.values()])
+        inputs = [engine_rig(rig, names, where.get(rig.id)) for rig in rigs]
         z = tz()
         for key, spec in specs.items():
             d, plain = spec.definition, spec.plain

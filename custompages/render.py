@@ -12,7 +12,7 @@ from rigs.web.display import date_box
 
 from . import engine, page_read
 from .cells import problems_of, row_text, to_table
-from .inputs import engine_rig, needed_sections
+from .inputs import engine_rig, needed_sections, places
 from .models import MAX_ROWS, PageSection
 
 log = logging.getLogger("minerpanel.pages")
@@ -35,7 +35,8 @@ def page_context(user, page, params=None, whole=False):
     now = timezone.now()
     names = needed_sections(good)
     rigs = rigdata.read(None, names, now)
-    inputs = [engine_rig(r, names) for r in rigs]
+    where = places(rigs, good)
+    inputs = [engine_rig(r, names, where.get(r.id)) for r in rigs]
     z = view_models.tz()
     by_name = {r["name"]: r for r in inputs}
     sys = user is not None and tier(user) == SYS

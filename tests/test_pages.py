@@ -108,19 +108,20 @@ class SummaryPageTestCase(BaseTestCase):
             self.snapshot(rig=Rig.objects.create(name=f"x{i}", host=f"10.1.0.{i}"), sections={"SUMMARY": [summary()]})
         self.client.get("/overview/")
         # session, user, rigs turned stale and rigs added unseen, the four tables' heads, groups, a page of
-        # each table, the rig bar, alerts firing, custom page links: whatever the farm's size
-        with self.assertNumQueries(13):
+        # each table, the rig bar, alerts firing, custom page links, the filter bar's sites, racks and tags
+        # (one query): whatever the farm's size
+        with self.assertNumQueries(14):
             self.client.get("/overview/")
         # and the Summary page: its sections, the page's tables (rigs turned stale, heads, marked viewed),
         # the Rigs table's head and one page of each table
-        with self.assertNumQueries(17):
+        with self.assertNumQueries(18):
             self.client.get(SUMMARY)
         for i in range(30):
             self.snapshot(rig=Rig.objects.create(name=f"y{i}", host=f"10.2.0.{i}"), sections={"SUMMARY": [summary()]})
         self.client.get("/overview/")  # the rigs saved one by one are written by the next read, in one go
-        with self.assertNumQueries(13):  # then no more queries with more rigs
+        with self.assertNumQueries(14):  # then no more queries with more rigs
             self.client.get("/overview/")
-        with self.assertNumQueries(16):  # (the page's tables were marked viewed just now)
+        with self.assertNumQueries(17):  # (the page's tables were marked viewed just now)
             self.client.get(SUMMARY)
 
     def test_refresh_choice(self):

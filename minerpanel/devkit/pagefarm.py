@@ -23,6 +23,9 @@ BATCH = 1000  # rigs per write: about what one of the poller's half-second batch
 ACROSS_PAGE = "pools"  # a page with a section grouped across rigs (POOL+STATS by URL)
 PAGES = [("/", "/?custom-3-page=2"), ("/overview/", "/overview/?devices-page=2"),
          (f"/pages/{ACROSS_PAGE}/", f"/pages/{ACROSS_PAGE}/?custom-2-page=2")]
+# benchpages --sites: the rigs in two sites, every other one in each, and the pages filtered to one
+SITES = ("A", "B")
+FILTERED = [("/?site=A", "/?site=A&custom-3-page=2"), ("/overview/?site=A", "/overview/?site=A&devices-page=2")]
 
 
 def send(obj):
@@ -40,8 +43,9 @@ def serve(handler):
 # ---------------------------------------------------------------- the writer
 
 
-def setup(n):
-    """A fresh farm of ``n`` rigs with snapshots, and the bench user; returns what it holds."""
+def setup(n, sites=False):
+    """A fresh farm of ``n`` rigs with snapshots (``sites``: every other one in each of SITES), and the
+    bench user; returns what it holds."""
     from rigs.models import Rig, Snapshot
     from rigs.readings.brief import make_brief
     from rigs.simulators.cgminer import make_rigs
@@ -57,6 +61,13 @@ def setup(n):
                                                statuses=shapes[i % len(shapes)][1], brief=briefs[i % len(briefs)],
                                                polled_at=now, last_ok_at=now)
                                       for i, rig in enumerate(rigs, start)], batch_size=500)
+    if sites:
+        from farm.models import Placement, Site
+
+        found = [Site.objects.create(name=name) for name in SITES]
+        ids = Rig.objects.order_by("id").values_list("id", flat=True)
+        Placement.objects.bulk_create([Placement(rig_id=i, site=found[k % len(found)]) for k, i in enumerate(ids)],
+                                      batch_size=2000)
     User.objects.filter(username="bench").delete()
     User.objects.create_user("bench", password="bench-password-1")
     devices = sum(len(shapes[i % len(shapes)][0].get("DEVS") or []) for i in range(n))
@@ -102,7 +113,7 @@ def keep_pages():
 
 def writer(request):
     if request["do"] == "setup":
-        out = setup(request["rigs"])
+        out = setup(request["rigs"], request.get("sites", False))
         cpu = cpu_seconds()
         keep_pages()
         out["first_build_cpu"] = cpu_seconds() - cpu
@@ -121,7 +132,7 @@ def viewer(request):
     client = Client(SERVER_NAME="localhost")
     client.login(username="bench", password="bench-password-1")
     out = {}
-    for pair in PAGES:
+    for pair in PAGES + (FILTERED if request.get("sites") else []):
         for path in pair:
             times = []
             for _ in range(request.get("views", 1)):

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.utils import timezone
 
 from minerpanel.tiers import SYS, tier
 from rigs import drivers
 from rigs.models import Curtailment, Rig
+from rigs.polling import poller
 
 from .running import audit, run
 
@@ -113,6 +115,7 @@ def curtail_rigs(rigs: Iterable[Rig], how: str, value: object = None, actor: Any
         if o.ok:
             record(rig, how, value, before.get(rig.pk, {}), actor, reason, until, read, now, watts.get(rig.pk))
         log.info("curtail %s %s %s: %s, read back %s", rig.name, how, value, o.letter, read)
+    shown([o.rig.pk for o in outcomes if o.ok])
     order = {r.pk: i for i, r in enumerate(rigs)}
     return sorted(reports, key=lambda r: order.get(r.rig.pk, 0))
 
@@ -141,6 +144,13 @@ def record(rig: Rig, how: str, value: str, summary: Mapping[str, Any], actor: An
     Curtailment.objects.create(rig=rig, how=how, value=value[:40], restore=restore or "", reason=reason[:200],
                                actor=actor.get_username()[:150], started_at=now, until=until, read_back=read,
                                watts_before=earlier if earlier is not None else watts)
+
+
+def shown(ids: list[int]) -> None:
+    """The pages of these rigs again, now that their Curtailment rows say how, why and until when: the
+    re-poll wrote their ready rows before the rows were opened or ended (poller.stored: the rows, the push)."""
+    if ids:
+        async_to_sync(poller.stored)(ids)
 
 
 def plain(value: object) -> str:
@@ -182,5 +192,6 @@ def resume_rigs(rigs: Iterable[Rig], actor: Any = None, address: str | None = No
         if o.ok:
             Curtailment.objects.filter(rig=rig, ended_at__isnull=True).update(ended_at=now)
         log.info("resume %s: %s, read back curtailed %s", rig.name, o.letter, read)
+    shown([pk for pk, o in outcomes.items() if o.ok])
     order = {r.pk: i for i, r in enumerate(rigs)}
     return sorted(reports, key=lambda r: order.get(r.rig.pk, 0))

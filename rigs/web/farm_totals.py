@@ -8,7 +8,7 @@ recomputed from the summed difficulties.
 
 from .display import format_rate
 from .field_display import fmt, formatter
-from .overview_tables import hs_to_mhs, pct
+from .overview_tables import ESTIMATED, hs_to_mhs, pct, watts_text
 from .shares import keys, total
 from .tables import Row, cell, foot_html
 
@@ -51,7 +51,19 @@ def _totals_row(algo, sums, name_algo):
         cell(*fmt("SUMMARY", "Found Blocks", get("blocks"))),
         cell(f"{pct(drej, dacc + drej + dstale):.2f}%", title="rejected difficulty / all difficulty"),
         cell(f"{pct(dstale, dacc + drej + dstale):.2f}%", title="stale difficulty / all difficulty"),
+        *power_total(get("w"), get("west", 0), get("ew"), get("ehs")),
     ], "tot")
+
+
+def power_total(watts, estimated, efficient_watts, hashrate_hs):
+    """The Σ row's Power (of the rigs added whose power is known; "est." when some of it is estimated) and
+    J/TH (the power of the rigs with an efficiency over their hashrate)."""
+    if watts is None:
+        return [cell(), cell()]
+    mark = " est." if estimated else ""
+    title = f"{estimated} of these rigs' power {ESTIMATED}" if estimated else "as the rigs report it"
+    jth = efficient_watts / (hashrate_hs / 1e12) if efficient_watts and hashrate_hs else None
+    return [cell(watts_text(watts) + mark, title=title), cell(f"{jth:.1f}{mark}" if jth else "", title=title)]
 
 
 def devices_foot(sums, scope="all"):

@@ -37,7 +37,23 @@ def pct(part, whole):
 SUMMARY_COLUMNS = [("Rig", False), ("Elapsed", True), ("Hashrate av", True), ("Hashrate now", True),
                    ("Accepted", True), ("Rejected", True), ("HW errors", True), ("Utility", True),
                    ("Work utility", True), ("Best share", True), ("Blocks", True), ("Rejected %", True),
-                   ("Stale %", True)]
+                   ("Stale %", True), ("Power", True), ("J/TH", True)]
+ESTIMATED = "estimated from the nominal power table (admin: Nominal power by model)"
+
+
+def watts_text(watts):
+    """'3,250 W', '412.5 kW' (from 100 kW), '' when not known."""
+    if watts is None:
+        return ""
+    return f"{watts / 1000:,.1f} kW" if watts >= 100_000 else f"{watts:,.0f} W"
+
+
+def power_cells(figs):
+    """A rig's Power and J/TH cells: what its firmware reports, else the estimate, marked "est."."""
+    watts, jth, guess = figs.get("power_w"), figs.get("efficiency_jth"), bool(figs.get("power_estimated"))
+    mark, title = (" est.", ESTIMATED) if guess else ("", "")
+    return [cell(watts_text(watts) + (mark if watts is not None else ""), "", title if watts is not None else ""),
+            cell(f"{jth:.1f}{mark}" if jth else "", "", title if jth else "")]
 
 
 def _summary_rows(rig, snap, state, href, tz):
@@ -61,6 +77,7 @@ def _summary_rows(rig, snap, state, href, tz):
         cell(*fmt("SUMMARY", "Found Blocks", s.get("Found Blocks"))),
         cell(*fmt("SUMMARY", "Pool Rejected%", s.get("Pool Rejected%"))),
         cell(*fmt("SUMMARY", "Pool Stale%", s.get("Pool Stale%"))),
+        *power_cells(figs),
     ], row_css(state))]
 
 
@@ -176,6 +193,14 @@ def summary_share(rig, snap, state):
                             ("dstale", s.get("Difficulty Stale"))):
             put(share, f"a|{algo}|{name}", value)
         put(share, f"max|{algo}|best", as_number(s.get("Best Share")))
+        watts = number(figs.get("power_w"))
+        if watts is not None:  # the power of the rigs counted, and the hashrate of those with a power
+            share[f"a|{algo}|w"] = watts
+            if figs.get("power_estimated"):
+                share[f"a|{algo}|west"] = 1
+            if figs.get("efficiency_jth") and figs.get("hashrate_hs"):  # the Σ row's J/TH: their W over TH/s
+                share[f"a|{algo}|ew"] = watts
+                put(share, f"a|{algo}|ehs", figs.get("hashrate_hs"))
     return share
 
 

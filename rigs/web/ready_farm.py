@@ -4,14 +4,14 @@ rows at a time, with its shares of the totals (overview_tables.py) and the Σ ro
 
 from django.conf import settings
 
-from . import farm_totals, overview_tables, tables
+from . import curtailed, farm_totals, overview_tables, tables
 from .ready import counts
 from .shares import total
 from .view_models import RIG_COLUMNS, rig_row, tz
 
 KEYS = ("rigs", "summary", "devs", "pools")
 SECTIONS = ("VERSION", "SUMMARY", "DEVS", "POOLS")  # what the fixed tables show of a snapshot
-VERSION = "1"  # of the rows' making: a change rebuilds them
+VERSION = "2"  # of the rows' making: a change rebuilds them (2: the rigs' curtailment, power and J/TH)
 
 
 def source():
@@ -39,11 +39,12 @@ class FarmTables:
     def build(self, rigs, keys, now):
         z = tz()
         labels = [tables.escape(label) for label, _ in RIG_COLUMNS]
+        curtailments = curtailed.open_of(rig.id for rig in rigs) if "rigs" in keys else {}
         for rig in rigs:
             snap, state, href = (rig if rig.polled else None), rig.state, rig.href
             bad = rig.health["state"] in ("warn", "err")
             if "rigs" in keys:
-                row, address = rig_row(rig, now, z, labels, aging=True)
+                row, address = rig_row(rig, now, z, labels, aging=True, curtailment=curtailments.get(rig.id))
                 rows = [{"seq": 0, "problem": bad, "text": text_of(row), "html": row.html(labels),
                          "sys_html": tables.td(address, "Address")}]
                 share = counts(rows, bad)

@@ -1,5 +1,6 @@
 """Groups of rigs that an app above the pages defines (the farm app: sites, racks and tags), for the
-pages of this room that filter or target rigs by them (the audit log, Bulk). This room imports no
+pages of this room that filter or target rigs by them (the audit log, Bulk, the Overview, the Summary and
+custom pages: ``?site=&rack=&tag=``). This room imports no
 such app: the app registers a provider from its AppConfig.ready(), as the poller's hooks are.
 
 A provider has two methods:
@@ -11,6 +12,7 @@ Without a provider (the farm app not installed) there are no choices and nothing
 """
 
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 KEYS = ("site", "rack", "tag")
 
@@ -45,10 +47,14 @@ def rig_ids(params: Any) -> Any:
     return _provider[0].rig_ids(**picked)
 
 
-def context(params: Any) -> dict[str, Any]:
+def context(params: Any, count: int | None = None) -> dict[str, Any]:
     """What templates/_scope_filters.html shows: each key with its names and the one chosen, and the
-    chosen ones (empty without a provider or when there is nothing to choose)."""
-    picked = chosen(params)
+    chosen ones (empty without a provider or when there is nothing to choose); for the pages' filter bar
+    (templates/_scope_bar.html) the choice in words ("site Oslo · tag hot"), as a query string for their
+    other links, and ``count``: how many rigs it holds (None: not counted)."""
+    picked = chosen(params) if _provider else {}
     found = choices()
     options = [(key, found.get(key) or [], picked.get(key, "")) for key in KEYS]
-    return {"options": [o for o in options if o[1]], "chosen": picked}
+    return {"options": [o for o in options if o[1]], "chosen": picked,
+            "label": " · ".join(f"{key} {value}" for key, value in picked.items()),
+            "query": urlencode(picked), "count": count}

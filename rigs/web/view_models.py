@@ -12,7 +12,7 @@ from rigs.readings import digits
 from rigs.readings.health import with_reachability
 from rigs.readings.version import miner_version
 
-from . import tables
+from . import curtailed, tables
 from .display import clock, format_rate
 from .field_display import fmt
 
@@ -70,22 +70,29 @@ RIG_COLUMNS = [("State", False), ("Rig", False), ("Reasons", False), ("Hashrate"
                ("Data age", True), ("Miner", False), ("API", False), ("Description", False)]
 
 
-def rig_row(rig, now, z, labels=None, aging=False):
+def rig_row(rig, now, z, labels=None, aging=False, curtailment=None):
     """(the Rigs table's row of a rig (rigdata.RigData), its Address cell: sys users only). ``aging``:
-    its ages as markers each view fills in (tables.Aged), for a row built once and shown later."""
+    its ages as markers each view fills in (tables.Aged), for a row built once and shown later.
+    ``curtailment``: its open curtailment (curtailed.open_of's), said among its reasons: in place of the
+    health's "curtailed" (what the rig reads back), or after them."""
     h = rig.health
     miner, api = miner_version(rig.sections)
     at = rig.last_ok_at.timestamp() if rig.last_ok_at else None
+    said = curtailed.text_of(curtailment, z, now)
     parts = []  # text, and with ``aging`` what each view fills in (tables.Aged)
     for k, r in enumerate(h["reasons"]):
         parts.append(" · " if k else "")
         since = r.get("since")
-        if aging and at is not None and r.get("key") == "stale":
+        if said and r.get("key") == "curtailed":
+            parts.append(said)
+            said = ""
+        elif aging and at is not None and r.get("key") == "stale":
             parts += ["stale: no answer for ", at]
         elif aging and since and isinstance(since, (int, float)):
             parts += [str(r.get("text", "")), ("since", since)]
         else:
             parts.append(reason_text(r, z, now))
+    parts.append(f" · {said}" if said else "")
     parts.append(" · read-only" if rig.readonly else "")
     reasons = joined(parts)
     figs = rig.figures
@@ -130,8 +137,9 @@ def rigs_table(rigs, now, show_address):
     whole, for the API."""
     t = tables.Table("rigs", "Rigs", RIG_COLUMNS + ([("Address", False)] if show_address else []), cards=True)
     z = tz()
+    found = curtailed.open_of(r.id for r in rigs)
     for rig in rigs:
-        row, address = rig_row(rig, now, z)
+        row, address = rig_row(rig, now, z, curtailment=found.get(rig.id))
         if show_address:
             row.cells.append(address)
         t.rows.append(row)

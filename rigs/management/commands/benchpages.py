@@ -9,6 +9,9 @@ batch (the cost moved to the poller's side), and the viewer's peak RSS (the web 
 
 ``--map``: the rack map instead, ``/map/?site=&metric=`` for every metric with N machines (default
 5,000) on one site: minerpanel/devkit/mapbench.py.
+
+``--sites``: the rigs in two sites, and '/' and the Overview filtered to one of them measured too (their
+Σ rows added up from the chosen rigs' shares at each view: rigs/web/ready_read.scoped).
 """
 
 import json
@@ -62,6 +65,8 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=5, help="batches that change every rig, each then viewed")
         parser.add_argument("--views", type=int, help="views of each page after each batch (default 3; --map: 21)")
         parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+        parser.add_argument("--sites", action="store_true",
+                            help="the rigs in two sites, and '/' and the Overview filtered to one (?site=A) too")
         parser.add_argument("--role", choices=("writer", "viewer"), help=None)
         parser.add_argument("--map", action="store_true", help="the rack map at --rigs machines on one site "
                             "(default 5000; SQLite), each metric viewed --views times (default 21)")
@@ -102,7 +107,7 @@ class Command(BaseCommand):
             env = self.environment(stack, opts["engine"])
             writer = Side("writer", env)
             stack.callback(writer.close)
-            farm = writer.ask(do="setup", rigs=n)
+            farm = writer.ask(do="setup", rigs=n, sites=opts["sites"])
             viewer = Side("viewer", env)
             stack.callback(viewer.close)
             self.stdout.write(f"\n{n:,} rigs ({farm['devices']:,} devices, {farm['pools']:,} pools; "
@@ -111,7 +116,7 @@ class Command(BaseCommand):
             times, sizes, batches, rss = {}, {}, [], 0.0
             for _ in range(opts["runs"]):
                 batches.append(writer.ask(do="batch"))
-                seen = viewer.ask(do="views", views=opts["views"])
+                seen = viewer.ask(do="views", views=opts["views"], sites=opts["sites"])
                 rss = seen["rss_mb"]
                 for path, found in seen["pages"].items():
                     times.setdefault(path, []).extend(found["ms"])
