@@ -59,6 +59,8 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=5, help="batches that change every rig, each then viewed")
         parser.add_argument("--views", type=int, default=3, help="views of each page after each batch")
         parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+        parser.add_argument("--profile", action="store_true",
+                            help="print the writer's and the sections' cProfile (their last batch)")
         parser.add_argument("--role", choices=("writer", "viewer"), help=None)
 
     def handle(self, *args, **opts):
@@ -101,13 +103,16 @@ class Command(BaseCommand):
                               f"{farm['first_build_cpu']:.1f} s CPU")
             times, sizes, batches, rss = {}, {}, [], 0.0
             for _ in range(opts["runs"]):
-                batches.append(writer.ask(do="batch"))
+                batches.append(writer.ask(do="batch", profile=opts["profile"]))
                 seen = viewer.ask(do="views", views=opts["views"])
                 rss = seen["rss_mb"]
                 for path, found in seen["pages"].items():
                     times.setdefault(path, []).extend(found["ms"])
                     sizes[path] = found["bytes"]
             self.report(n, times, sizes, batches, rss)
+            if opts["profile"]:
+                for side, text in batches[-1]["profile"].items():
+                    self.stdout.write(f"\n  {side}, the last batch's profile:\n{text}")
 
     def report(self, n, times, sizes, batches, rss):
         target = next((ms for size, ms in sorted(TARGETS.items()) if n <= size), None)
