@@ -114,7 +114,7 @@ class PageTables:
         z = tz()
         for key, spec in specs.items():
             d, plain = spec.definition, spec.plain
-            result = engine.build_section(d, inputs)
+            result = engine.build_section(d, inputs, whole=False)
             by_rig = {}
             for r in result.rows:
                 by_rig.setdefault(r.get("_rig"), []).append(r)
