@@ -54,10 +54,12 @@ def serve(handler):
 def setup(n):
     """A fresh farm of ``n`` rigs with snapshots, and the bench user; returns what it holds."""
     from rigs.models import Rig, Snapshot
+    from rigs.polling import poller
     from rigs.readings.brief import make_brief
     from rigs.simulators.cgminer import make_rigs
 
     call_command("migrate", verbosity=0)
+    poller.settle()  # as the poller readies its process (the garbage collector spares what lives on)
     shapes = [snapshot_of(sim) for sim in make_rigs(min(n, SHAPES), seed=3, flavour=None)]
     briefs = [make_brief(sections, statuses) for sections, statuses in shapes]
     FARM.update(shapes=shapes, ticks=0)
