@@ -92,7 +92,8 @@ class ReadyRowsTestCase(BaseTestCase):
         with CaptureQueriesContext(connection) as queries:
             hooks.after_batch([r.id for r in rigs])  # the same data again: nothing to write
         assert ReadyRow.objects.exclude(text="as stored").count() == 0
-        assert not [q for q in queries if re.match(r'(INSERT INTO|DELETE FROM|UPDATE) "rigs_ready(row|part)"', q["sql"])]
+        written = r'(INSERT INTO|DELETE FROM|UPDATE) "rigs_ready(row|part)"'
+        assert not [q for q in queries if re.match(written, q["sql"])]
         self.store(rigs[1], 25, when=when)  # one cell of one rig changed: its summary rows, nothing else
         rewritten = set(ReadyRow.objects.exclude(text="as stored").values_list("table", "rig_id"))
         assert {rig for _, rig in rewritten} == {rigs[1].id}

@@ -61,6 +61,9 @@ class Command(BaseCommand):
         parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
         parser.add_argument("--profile", action="store_true",
                             help="print the writer's and the sections' cProfile (their last batch)")
+        parser.add_argument("--same", action="store_true",
+                            help="batches in which the rigs answer as before (only the poll times move), "
+                                 "rather than a poll's changes to every rig's counters")
         parser.add_argument("--role", choices=("writer", "viewer"), help=None)
 
     def handle(self, *args, **opts):
@@ -68,8 +71,9 @@ class Command(BaseCommand):
             pagefarm.serve(pagefarm.writer if opts["role"] == "writer" else pagefarm.viewer)
             return
         self.stdout.write(f"TABLE_ROWS={settings.TABLE_ROWS} (a longer table shows problems first, this many rows "
-                          f"a page); engine {opts['engine']}; {opts['runs']} batches changing every rig, each page "
-                          f"viewed {opts['views']} times after each")
+                          f"a page); engine {opts['engine']}; {opts['runs']} batches "
+                          + ("in which the rigs answer as before" if opts["same"] else "changing every rig")
+                          + f", each page viewed {opts['views']} times after each")
         for n in (int(x.replace("_", "")) for x in opts["rigs"].split(",") if x.strip()):
             self.bench(n, opts)
 
@@ -103,7 +107,7 @@ class Command(BaseCommand):
                               f"{farm['first_build_cpu']:.1f} s CPU")
             times, sizes, batches, rss = {}, {}, [], 0.0
             for _ in range(opts["runs"]):
-                batches.append(writer.ask(do="batch", profile=opts["profile"]))
+                batches.append(writer.ask(do="batch", profile=opts["profile"], same=opts["same"]))
                 seen = viewer.ask(do="views", views=opts["views"])
                 rss = seen["rss_mb"]
                 for path, found in seen["pages"].items():
