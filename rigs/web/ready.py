@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig
@@ -116,8 +117,9 @@ def _write(ids, specs, now, exact=True):
             rows = [{**base, "sys_html": "", **row} for row in built]
             new[rig.id][key] = share, rows, digest(rows)
     with transaction.atomic():
-        # a write first: SQLite takes its lock here, before anything is read that the write depends on
-        ReadyTable.objects.filter(key__in=list(specs)).update(built_at=now)
+        # a write first: SQLite takes its lock here, before anything is read that the write depends on (a row
+        # of this batch's, which no other shard writes: PostgreSQL's row locks come in key order just below)
+        ReadyPart.objects.filter(rig_id=ids[0]).update(turns_at=F("turns_at"))
         tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs)).order_by("key")}
         old = {rig: (sums or {}, turns) for rig, sums, turns in
                ReadyPart.objects.filter(rig_id__in=ids).values_list("rig_id", "sums", "turns_at")}
