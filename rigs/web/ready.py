@@ -4,7 +4,9 @@ After each stored batch the poller calls write(ids) (a hook: rigs/apps.py). For 
 table kept (a *provider* says which: ready_farm.py the Overview's, custompages/ready.py the custom
 pages') gets their rows again (ReadyRow: HTML, filter text, problem flag, sort columns) and their shares
 of the totals; the tables' totals are kept by differences (shares.py) and their Σ rows drawn again
-(ReadyTable). One transaction a batch. A view then reads one page of rows by an index (ready_read.py).
+(ReadyTable). One transaction a batch. Only what changed is written: a rig's rows in a table whose digest
+is the one kept beside its share (ReadyPart) stay as they are, and its ReadyPart too when nothing of it
+changed. A view then reads one page of rows by an index (ready_read.py).
 
 What changes with time alone (a rig's data going stale while no poll comes, a reason a minute old) is
 written when it turns: each rig's ReadyPart says when (``turns_at``), and a view that finds such rigs
