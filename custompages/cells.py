@@ -151,4 +151,6 @@ def problems_of(result, rigs_by_name):
 
 
 def row_text(row):
-    return " ".join(str(v) for k, v in row.items() if k != "_errors").lower()
+    if "_errors" in row:
+        return " ".join(str(v) for k, v in row.items() if k != "_errors").lower()
+    return " ".join(map(str, row.values())).lower()

@@ -119,8 +119,9 @@ def place_fields(rig: dict[str, Any]) -> Row:
 # ---------------------------------------------------------------- the page
 
 
-def build_section(definition: Definition, rigs: list[dict[str, Any]]) -> Result:
-    """One table from one section definition over all rigs (in the order given)."""
+def build_section(definition: Definition, rigs: list[dict[str, Any]], whole: bool = True) -> Result:
+    """One table from one section definition over all rigs (in the order given). ``whole``: its columns
+    and Σ row too (else the rows alone: a page kept rig by rig works those out from every rig's share)."""
     validate(definition, formulas=False)  # formulas compile against the rows' own fields
     definition = plain_names(definition)
     name = definition["section"]
@@ -152,6 +153,8 @@ def build_section(definition: Definition, rigs: list[dict[str, Any]]) -> Result:
     counts: dict[object, int] = {}
     for r in rows:  # '#' numbers the rows shown, per rig (one pseudo-rig when grouped)
         r["#"] = counts[r.get("_rig")] = counts.get(r.get("_rig"), 0) + 1
+    if not whole:
+        return Result(definition.get("title") or name, [], rows, None, grouped)
     columns = _columns(definition, rows)
     totals = _totals(definition, rows)
     return Result(definition.get("title") or name, columns, rows, totals, grouped)

@@ -21,6 +21,9 @@ def needed_sections(definitions):
     return sorted(names)
 
 
+MARKED = ("POOLS", "DEVS", "EDEVS", "SUMMARY")  # the sections whose records the page's own fields are added to
+
+
 def places(rigs, definitions):
     """{rig id: the engine's "place" of it} when one of ``definitions`` names a RIGS field, else {} (no
     query): where each rig stands (farm.scope.places_of, two queries however many rigs)."""
@@ -32,9 +35,10 @@ def places(rigs, definitions):
 
 def engine_rig(rig, names, place=None):
     """The engine's dict of a rig (rigdata.RigData), its sections ``names`` copied and marked (add_markers,
-    add_figures): the page's own fields beside the rig's; ``place``: where it stands (places())."""
-    sections = {n: [dict(r) if isinstance(r, dict) else r for r in rig.sections[n]]
-                for n in names if n in rig.sections}
+    add_figures): the page's own fields beside the rig's; ``place``: where it stands (places()). The
+    records of the others are the rig's own, which the engine only reads (its rows are copies)."""
+    sections = {n: [dict(r) if isinstance(r, dict) else r for r in rig.sections[n]] if n in MARKED
+                else list(rig.sections[n]) for n in names if n in rig.sections}
     when = ((rig.statuses or {}).get("devs") or (rig.statuses or {}).get("summary") or {}).get("When", 0)
     add_markers(sections, when)
     add_figures(sections, rig.figures, rig.health)

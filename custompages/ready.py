@@ -115,7 +115,7 @@ class PageTables:
         z = tz()
         for key, spec in specs.items():
             d, plain = spec.definition, spec.plain
-            result = engine.build_section(d, inputs)
+            result = engine.build_section(d, inputs, whole=False)
             by_rig = {}
             for r in result.rows:
                 by_rig.setdefault(r.get("_rig"), []).append(r)
@@ -126,11 +126,12 @@ class PageTables:
                         or "#" in plain.get("totals", []))
             for rig, made in zip(rigs, inputs):
                 mine = by_rig.get(rig.name, [])
+                shown = [shown_fields(r, candidates) for r in mine]
                 rows = [{"seq": j, "problem": made["problem"], "text": row_text(r),
-                         "html": stored_row(r, made, candidates, formats, z, d["section"], columns)}
-                        for j, r in enumerate(mine)]
+                         "html": stored_row(r, made, fields, formats, z, d["section"], columns)}
+                        for j, (r, fields) in enumerate(zip(mine, shown))]
                 yield key, rig, rows, {**store.counts(rows, made["problem"]),
-                                       **share_of(plain, mine, made, candidates, numbered)}
+                                       **share_of(plain, mine, made, candidates, numbered, shown)}
 
     def head(self, key, sums, spec):
         return head_of(sums, spec)
@@ -147,11 +148,18 @@ def wanted_fields(definition):
     return names
 
 
-def stored_row(r, rig, candidates, formats, z, section, columns):
-    """A row as JSON: its rig's name and link, its css, and its cells that are not empty, by field."""
+def shown_fields(r, candidates):
+    """The fields of a row its page may show (``candidates``, None: all): those it has, then those in
+    error."""
     fields = tuple(k for k in r if k[0] != "_" and (candidates is None or k in candidates))
     if "_errors" in r:
         fields += tuple(k for k in r["_errors"] if candidates is None or k in candidates)
+    return fields
+
+
+def stored_row(r, rig, fields, formats, z, section, columns):
+    """A row as JSON: its rig's name and link, its css, and its cells that are not empty, by field
+    (``fields``: shown_fields)."""
     found = columns.get(fields)
     if found is None:
         found = columns[fields] = column_fields(fields, section)
@@ -186,12 +194,17 @@ def total_of(values):
     return ints if any(v is not None for v in values) else None
 
 
-def share_of(definition, rows, rig, candidates=None, numbered=False):
+def share_of(definition, rows, rig, candidates=None, numbered=False, shown=None):
     """A rig's share of a section: the fields its rows have ("f|" and, with an error, "e|": of
-    ``candidates``, the fields the page may show, None: all), and what it adds to the Σ row ("t|": totals,
-    "h|": rate columns over rigs with current data, "ha|": their algorithms)."""
+    ``candidates``, the fields the page may show, None: all; ``shown``: its rows' shown_fields, if
+    known), and what it adds to the Σ row ("t|": totals, "h|": rate columns over rigs with current data,
+    "ha|": their algorithms)."""
     share = {}
-    for r in rows:
+    for r, fields in zip(rows, shown or [None] * len(rows)):
+        if fields is not None and "_errors" not in r:  # shown_fields is then the fields it has
+            for k in fields:
+                share["f|" + k] = 1
+            continue
         for k in r:
             if k[0] != "_" and (candidates is None or k in candidates):
                 share["f|" + k] = 1

@@ -2,10 +2,13 @@
 
 import asyncio
 import random
+import re
 from datetime import timedelta
 from unittest import mock
 
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig, Snapshot
@@ -78,6 +81,35 @@ class ReadyRowsTestCase(BaseTestCase):
         b.delete()
         assert ">111<" in ReadyTable.objects.get(key="summary").head["foot"]
         assert not ReadyRow.objects.filter(name="db").exists()
+
+    def test_a_batch_writes_again_only_the_rows_that_changed(self):
+        when = timezone.now()
+        rigs = [Rig.objects.create(name=f"w{i}", host=f"10.9.0.{i}") for i in range(3)]
+        for i, rig in enumerate(rigs):
+            self.store(rig, 10 * (i + 1), when=when)
+        self.client.get("/overview/")
+        ReadyRow.objects.update(text="as stored")  # each row rewritten from here on loses this
+        with CaptureQueriesContext(connection) as queries:
+            hooks.after_batch([r.id for r in rigs])  # the same data again: nothing to write
+        assert ReadyRow.objects.exclude(text="as stored").count() == 0
+        written = r'(INSERT INTO|DELETE FROM) "rigs_ready(row|part)"|UPDATE "rigs_readyrow"'  # parts: upserts
+        assert not [q for q in queries if re.match(written, q["sql"])]
+        self.store(rigs[1], 25, when=when)  # one cell of one rig changed: its summary rows, nothing else
+        rewritten = set(ReadyRow.objects.exclude(text="as stored").values_list("table", "rig_id"))
+        assert {rig for _, rig in rewritten} == {rigs[1].id}
+        assert ("summary", rigs[1].id) in rewritten and not {"rigs", "devs", "pools"} & {t for t, _ in rewritten}
+        assert ">25<" in ReadyRow.objects.get(table="summary", rig=rigs[1]).html
+        assert ">65<" in ReadyTable.objects.get(key="summary").head["foot"]  # 10 + 25 + 30
+
+    def test_a_rig_with_fewer_rows_loses_the_others(self):
+        pools = [{"POOL": i, "URL": f"stratum+tcp://p{i}:3333", "Status": "Alive", "Priority": i} for i in range(3)]
+        self.snapshot(sections={"SUMMARY": [summary()], "POOLS": pools})
+        self.client.get("/overview/")
+        assert ReadyRow.objects.filter(table="pools", rig=self.rig).count() == 3
+        Snapshot.objects.filter(rig=self.rig).update(sections={"SUMMARY": [summary()], "POOLS": pools[:1]})
+        hooks.after_batch([self.rig.id])
+        assert list(ReadyRow.objects.filter(table="pools", rig=self.rig).values_list("seq", flat=True)) == [0]
+        assert ReadyTable.objects.get(key="pools").rows == 1
 
     @override_settings(STALE_AFTER=10)
     def test_with_no_poller_a_rig_turns_stale_on_the_next_view(self):

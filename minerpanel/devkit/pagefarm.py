@@ -5,7 +5,11 @@ peak memory are the web's alone). rigs/management/commands/benchpages.py drives 
 each way per step.
 """
 
+import contextlib
+import cProfile
+import io
 import json
+import pstats
 import resource
 import sys
 import time
@@ -17,8 +21,15 @@ from django.test import Client
 from django.utils import timezone
 
 from minerpanel.devkit.bench import cpu_seconds, snapshot_of
+from rigs.polling.upsert import upsert
 
 SHAPES = 1000  # distinct simulated rigs; a bigger farm repeats them
+# what a poll 10 s later changes in a cgminer rig's reply (its counters and times): a batch adds to them,
+# so every rig's rows change as they do in a real round, and the writer has every cell to draw again
+TICKING = {"Elapsed": 10, "Device Elapsed": 10, "Accepted": 3, "Difficulty Accepted": 3 * 4096.0, "Getworks": 5,
+           "Diff1 Work": 12288, "Diff1 Shares": 12288, "Total MH": 1.1e7, "Last Share Time": 10,
+           "Last getwork": 10, "Last Valid Work": 10, "Local Work": 50, "Temperature": 0.5, "MHS 5s": 1e4}
+FARM = {}  # the writer's shapes, kept from setup for its batches
 BATCH = 1000  # rigs per write: about what one of the poller's half-second batches holds at 100,000 rigs
 ACROSS_PAGE = "pools"  # a page with a section grouped across rigs (POOL+STATS by URL)
 PAGES = [("/", "/?custom-3-page=2"), ("/overview/", "/overview/?devices-page=2"),
@@ -47,12 +58,15 @@ def setup(n, sites=False):
     """A fresh farm of ``n`` rigs with snapshots (``sites``: every other one in each of SITES), and the
     bench user; returns what it holds."""
     from rigs.models import Rig, Snapshot
+    from rigs.polling import poller
     from rigs.readings.brief import make_brief
     from rigs.simulators.cgminer import make_rigs
 
     call_command("migrate", verbosity=0)
+    poller.settle()  # as the poller readies its process (the garbage collector spares what lives on)
     shapes = [snapshot_of(sim) for sim in make_rigs(min(n, SHAPES), seed=3, flavour=None)]
     briefs = [make_brief(sections, statuses) for sections, statuses in shapes]
+    FARM.update(shapes=shapes, ticks=0)
     now = timezone.now()
     for start in range(0, n, 5000):
         rigs = Rig.objects.bulk_create([Rig(name=f"rig{i:06d}", host="127.0.0.1", port=10000 + i % 50000,
@@ -77,24 +91,63 @@ def setup(n, sites=False):
     return {"rigs": n, "devices": devices, "pools": pools, "attention": attention}
 
 
-def full_batch():
+def full_batch(profile=False, same=False):
     """A batch that changed every rig: their snapshots stored anew, then their ready rows written, a
-    poller's batch at a time, and the sections across rigs computed (as the poller does when due)."""
+    poller's batch at a time, and the sections across rigs computed (as the poller does when due).
+    ``profile``: the writer's and the sections' cProfile, their costliest functions, in "profile".
+    ``same``: the rigs answered as in the last batch (only their poll times move)."""
     from custompages import across
     from rigs.models import Rig, Snapshot
     from rigs.web import ready
 
     ids = list(Rig.objects.values_list("id", flat=True))
+    FARM["ticks"] += 0 if same else 1
+    shapes = [ticked(sections, statuses, FARM["ticks"]) for sections, statuses in FARM["shapes"]]
+    prof = cProfile.Profile() if profile else contextlib.nullcontext()
     rows_cpu, wall = 0.0, time.perf_counter()
     for start in range(0, len(ids), BATCH):
         chunk, now = ids[start:start + BATCH], timezone.now()
-        Snapshot.objects.filter(rig_id__in=chunk).update(polled_at=now, last_ok_at=now)  # the poller's store
+        upsert(Snapshot, [{"rig": rig, **shapes[i % len(shapes)], "error": "", "error_kind": "", "polled_at": now,
+                           "last_ok_at": now}  # as the poller stores it
+                          for i, rig in enumerate(chunk, start)], ["sections", "statuses", "brief", "polled_at",
+                                                                   "last_ok_at"])
         cpu = cpu_seconds()
-        ready.write(chunk, now=now)  # what the poller's after_batch hook runs
+        with prof:
+            ready.write(chunk, now=now)  # what the poller's after_batch hook runs
         rows_cpu += cpu_seconds() - cpu
+    out = {"cpu": rows_cpu, "wall": time.perf_counter() - wall}
     cpu2 = cpu_seconds()
-    across.refresh(timezone.now(), force=True)
-    return {"cpu": rows_cpu, "wall": time.perf_counter() - wall, "across_cpu": cpu_seconds() - cpu2}
+    across_prof = cProfile.Profile() if profile else contextlib.nullcontext()
+    with across_prof:
+        across.refresh(timezone.now(), force=True)
+    out["across_cpu"] = cpu_seconds() - cpu2
+    if profile:
+        out["profile"] = {"writer": stats_text(prof), "across": stats_text(across_prof)}
+    return out
+
+
+def ticked(sections, statuses, k):
+    """A rig's reply ``k`` polls later (TICKING): its snapshot's fields, brief included."""
+    from rigs.readings.brief import make_brief
+
+    def tick(record):
+        return {f: v + k * TICKING[f] if f in TICKING and type(v) in (int, float) else v for f, v in record.items()}
+
+    sections = {name: [tick(r) if isinstance(r, dict) else r for r in records] if isinstance(records, list)
+                else records for name, records in sections.items()}
+    statuses = {cmd: tick(st) if isinstance(st, dict) else st for cmd, st in statuses.items()}
+    statuses = {cmd: {**st, "When": st["When"] + 10 * k} if isinstance(st, dict) and type(st.get("When")) is int
+                else st for cmd, st in statuses.items()}
+    return {"sections": sections, "statuses": statuses, "brief": make_brief(sections, statuses)}
+
+
+def stats_text(prof, top=35):
+    """The costliest functions of a profile (by their own time, then with what they call)."""
+    text = io.StringIO()
+    stats = pstats.Stats(prof, stream=text).strip_dirs()
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return text.getvalue()
 
 
 def keep_pages():
@@ -119,7 +172,7 @@ def writer(request):
         out["first_build_cpu"] = cpu_seconds() - cpu
         return out
     if request["do"] == "batch":
-        return full_batch()
+        return full_batch(request.get("profile", False), request.get("same", False))
     raise ValueError(request)
 
 

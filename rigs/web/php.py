@@ -1,6 +1,7 @@
 """PHP's printing of numbers and dates, as miner.php's fmt() shows them: plain functions, no Django
 (the custom page engine and formulas use them too)."""
 
+import functools
 import math
 from datetime import UTC, datetime
 
@@ -64,10 +65,31 @@ def php_date(pattern, epoch, tz=None):
         t = datetime.fromtimestamp(float(epoch), tz or UTC)
     except (OverflowError, OSError, ValueError, TypeError):
         return str(epoch)
-    off = t.utcoffset().total_seconds() // 60 if t.utcoffset() is not None else 0
-    sign, off = ("-" if off < 0 else "+"), abs(int(off))
+    template, used = _date_template(pattern)
     letters = {"H": f"{t.hour:02d}", "i": f"{t.minute:02d}", "s": f"{t.second:02d}", "d": f"{t.day:02d}",
-               "j": str(t.day), "M": t.strftime("%b"), "Y": str(t.year),
-               "P": f"{sign}{off // 60:02d}:{off % 60:02d}"}
-    out = pattern.replace("UTCP", "UTC\0")
-    return "".join(letters.get(ch, ch) for ch in out).replace("\0", letters["P"])
+               "j": t.day, "Y": t.year}
+    if "M" in used:
+        letters["M"] = t.strftime("%b")
+    if "P" in used:
+        off = t.utcoffset().total_seconds() // 60 if t.utcoffset() is not None else 0
+        sign, off = ("-" if off < 0 else "+"), abs(int(off))
+        letters["P"] = f"{sign}{off // 60:02d}:{off % 60:02d}"
+    return template.format_map(letters)
+
+
+DATE_LETTERS = "HisdjMYP"
+
+
+@functools.lru_cache(maxsize=64)
+def _date_template(pattern):
+    """A date() pattern as a str.format template of its letters (the P of "UTCP" is one too), and the
+    letters it uses."""
+    out, used = [], set()
+    for ch in pattern.replace("UTCP", "UTC\0"):
+        letter = "P" if ch == "\0" else ch
+        if letter in DATE_LETTERS:
+            out.append("{" + letter + "}")
+            used.add(letter)
+        else:
+            out.append(ch.replace("{", "{{").replace("}", "}}"))
+    return "".join(out), frozenset(used)

@@ -4,7 +4,9 @@ After each stored batch the poller calls write(ids) (a hook: rigs/apps.py). For 
 table kept (a *provider* says which: ready_farm.py the Overview's, custompages/ready.py the custom
 pages') gets their rows again (ReadyRow: HTML, filter text, problem flag, sort columns) and their shares
 of the totals; the tables' totals are kept by differences (shares.py) and their Σ rows drawn again
-(ReadyTable). One transaction a batch. A view then reads one page of rows by an index (ready_read.py).
+(ReadyTable). One transaction a batch. Only what changed is written: a rig's rows in a table whose digest
+is the one kept beside its share (ReadyPart) stay as they are, and its ReadyPart too when nothing of it
+changed. A view then reads one page of rows by an index (ready_read.py).
 
 What changes with time alone (a rig's data going stale while no poll comes, a reason a minute old) is
 written when it turns: each rig's ReadyPart says when (``turns_at``), and a view that finds such rigs
@@ -20,10 +22,13 @@ A provider is an object with:
 
 import logging
 import secrets
+import zlib
 from datetime import UTC, datetime, timedelta
 
+import orjson
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig
@@ -107,32 +112,43 @@ def _write(ids, specs, now, exact=True):
     providers = by_provider(specs)
     names = sorted({name for provider, mine in providers for name in provider.sections(mine)})
     rigs = rigdata.read(ids, names, now)
-    rows, new = [], {rig.id: {} for rig in rigs}
+    new = {rig.id: {} for rig in rigs}  # {rig id: {key: (share, [row dicts], digest)}}
     for provider, mine in providers:
         for key, rig, built, share in provider.build(rigs, mine, now):
             base = {"table": key, "rig": rig.id, "state": rig.health["state"], "order": rig.order, "name": rig.name}
-            rows.extend({**base, "sys_html": "", **row} for row in built)
-            new[rig.id][key] = share
+            rows = [{**base, "sys_html": "", **row} for row in built]
+            new[rig.id][key] = share, rows, digest(rows)
     with transaction.atomic():
-        # a write first: SQLite takes its lock here, before anything is read that the write depends on
-        ReadyRow.objects.filter(rig_id__in=ids, table__in=list(specs)).delete()
+        # a write first: SQLite takes its lock here, before anything is read that the write depends on (a row
+        # of this batch's, which no other shard writes: PostgreSQL's row locks come in key order just below)
+        ReadyPart.objects.filter(rig_id=ids[0]).update(turns_at=F("turns_at"))
         tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs)).order_by("key")}
-        old = dict(ReadyPart.objects.filter(rig_id__in=ids).values_list("rig_id", "sums"))
-        upsert(ReadyRow, rows, [], unique=["table", "rig", "seq"])
-        parts, redo = [], set()
+        old = {rig: (sums or {}, turns) for rig, sums, turns in
+               ReadyPart.objects.filter(rig_id__in=ids).values_list("rig_id", "sums", "turns_at")}
+        rows, parts, redo, gone = [], [], set(), {}
         for rig in rigs:
-            part = {k: v for k, v in (old.get(rig.id) or {}).items() if k not in specs}
+            was, was_turns = old.get(rig.id, ({}, None))
+            part = {k: v for k, v in was.items() if k not in specs}
             for key, table in tables.items():
-                prev = (old.get(rig.id) or {}).get(key)
-                prev = prev[1] if isinstance(prev, list) and prev[0] == table.generation else None
-                share = new[rig.id].get(key)
-                if shares.apply(table.sums, prev, share):
+                prev = was.get(key)
+                prev = prev if isinstance(prev, list) and len(prev) > 1 and prev[0] == table.generation else None
+                share, built, made = new[rig.id].get(key, (None, [], ""))
+                if shares.apply(table.sums, prev and prev[1], share):
                     redo.add(key)
+                if prev is None or prev[2:] != [made]:  # its rows as stored are not these: written again
+                    rows.extend(built)
+                    before = None if prev is None else (prev[1] or {}).get("#rows", 0)
+                    if before is None or before > len(built):  # rows to go (how many is unknown, or fewer now)
+                        gone.setdefault((key, len(built)), []).append(rig.id)
                 if share is not None:
-                    part[key] = [table.generation, share]
+                    part[key] = [table.generation, share, made]
             turns = rig.turns_at(now)
-            parts.append({"rig": rig.id, "sums": part,
-                          "turns_at": datetime.fromtimestamp(turns, UTC) if turns is not None else None})
+            turns = datetime.fromtimestamp(turns, UTC) if turns is not None else None
+            if rig.id not in old or turns != was_turns or same(part) != same(was):
+                parts.append({"rig": rig.id, "sums": part, "turns_at": turns})
+        for (key, count), of in gone.items():
+            ReadyRow.objects.filter(table=key, rig_id__in=of, seq__gte=count).delete()
+        upsert(ReadyRow, rows, ROW_FIELDS, unique=["table", "rig", "seq"])
         upsert(ReadyPart, parts, ["sums", "turns_at"])
         every = timedelta(seconds=settings.READY_EXACT_EVERY)
         changed = []
@@ -142,6 +158,19 @@ def _write(ids, specs, now, exact=True):
             if finish(table, specs[key], now):
                 changed.append(key)
     return changed
+
+
+def same(part):
+    """A part as its JSON, keys sorted: equal when its numbers' values and types are (1 is not 1.0)."""
+    return orjson.dumps(part, option=orjson.OPT_SORT_KEYS)
+
+
+def digest(rows):
+    """What a rig's rows in a table are, in 16 characters (CRC-32 and Adler-32 of their JSON: a few
+    changed digits always change the CRC, and a third of the cost of a cryptographic hash): the same
+    rows are not written again."""
+    text = orjson.dumps(rows)
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
 
 
 def exact_sums(key, generation):

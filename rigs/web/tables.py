@@ -108,7 +108,12 @@ def foot_html(rows):
     return "".join('<tr class="tot">' + "".join(_td(c) for c in row.cells) + "</tr>" for row in rows)
 
 
+SPECIAL = re.compile("[&<>\"']")  # what html.escape(quote=True) replaces
+
+
 def escape(value):
+    if value.__class__ is str:  # most cells: nothing to replace, and finding that is cheaper than replacing
+        return html.escape(value, quote=True) if SPECIAL.search(value) else value
     if value.__class__ is Aged:
         return "".join(html.escape(p, quote=True) if isinstance(p, str)
                        else f"<!--since:{p[1]:.3f}-->" if isinstance(p, tuple) else f"<!--age:{p:.3f}-->"

@@ -67,6 +67,11 @@ class Command(BaseCommand):
         parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
         parser.add_argument("--sites", action="store_true",
                             help="the rigs in two sites, and '/' and the Overview filtered to one (?site=A) too")
+        parser.add_argument("--profile", action="store_true",
+                            help="print the writer's and the sections' cProfile (their last batch)")
+        parser.add_argument("--same", action="store_true",
+                            help="batches in which the rigs answer as before (only the poll times move), "
+                                 "rather than a poll's changes to every rig's counters")
         parser.add_argument("--role", choices=("writer", "viewer"), help=None)
         parser.add_argument("--map", action="store_true", help="the rack map at --rigs machines on one site "
                             "(default 5000; SQLite), each metric viewed --views times (default 21)")
@@ -80,8 +85,9 @@ class Command(BaseCommand):
             pagefarm.serve(pagefarm.writer if opts["role"] == "writer" else pagefarm.viewer)
             return
         self.stdout.write(f"TABLE_ROWS={settings.TABLE_ROWS} (a longer table shows problems first, this many rows "
-                          f"a page); engine {opts['engine']}; {opts['runs']} batches changing every rig, each page "
-                          f"viewed {opts['views']} times after each")
+                          f"a page); engine {opts['engine']}; {opts['runs']} batches "
+                          + ("in which the rigs answer as before" if opts["same"] else "changing every rig")
+                          + f", each page viewed {opts['views']} times after each")
         for n in (int(x.replace("_", "")) for x in opts["rigs"].split(",") if x.strip()):
             self.bench(n, opts)
 
@@ -115,13 +121,16 @@ class Command(BaseCommand):
                               f"{farm['first_build_cpu']:.1f} s CPU")
             times, sizes, batches, rss = {}, {}, [], 0.0
             for _ in range(opts["runs"]):
-                batches.append(writer.ask(do="batch"))
+                batches.append(writer.ask(do="batch", profile=opts["profile"], same=opts["same"]))
                 seen = viewer.ask(do="views", views=opts["views"], sites=opts["sites"])
                 rss = seen["rss_mb"]
                 for path, found in seen["pages"].items():
                     times.setdefault(path, []).extend(found["ms"])
                     sizes[path] = found["bytes"]
             self.report(n, times, sizes, batches, rss)
+            if opts["profile"]:
+                for side, text in batches[-1]["profile"].items():
+                    self.stdout.write(f"\n  {side}, the last batch's profile:\n{text}")
 
     def report(self, n, times, sizes, batches, rss):
         target = next((ms for size, ms in sorted(TARGETS.items()) if n <= size), None)
