@@ -16,7 +16,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from rigs.live import PushConsumer, current_viewer
+from rigs.web.push import PushConsumer, logged_in_now
 
 
 class MapConsumer(PushConsumer):
@@ -41,7 +41,7 @@ class MapConsumer(PushConsumer):
 
     async def push_after(self, wait, since):
         await asyncio.sleep(wait)
-        if await database_sync_to_async(current_viewer)(self.scope, "map") is None:
+        if await database_sync_to_async(logged_in_now)(self.scope) is None:
             await self.close(code=4401)
             return None
         started, html = await shared_render(self.site, self.metric, since)

@@ -11,10 +11,9 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
-from rigs.polling.poller import GROUP
+from rigs.web.push import PushConsumer, logged_in_now
 
 MIN_GAP = 1.0
 
@@ -70,23 +69,11 @@ def fragment(user, page, params=None):
 def current_viewer(scope, page):
     """The viewer as of now, or None when the socket must close: the session was logged out or
     expired, the account was disabled or its password changed, or a public page stopped being public."""
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.auth.models import AnonymousUser
-    from django.utils.crypto import constant_time_compare
 
     user = scope.get("user")
     if user is not None and user.is_authenticated:
-        key = getattr(scope.get("session"), "session_key", None)
-        data = import_module(settings.SESSION_ENGINE).SessionStore(key).load() if key else {}
-        if str(data.get(SESSION_KEY)) != str(user.pk):
-            return None
-        fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
-        if fresh is None or not constant_time_compare(data.get(HASH_SESSION_KEY, ""), fresh.get_session_auth_hash()):
-            return None
-        return fresh  # its tier as of now
+        return logged_in_now(scope)  # its tier as of now
     if page.startswith("custom:") and is_public(page[7:]):
         return AnonymousUser()
     return None
@@ -98,55 +85,8 @@ def is_public(slug):
     return CustomPage.objects.filter(slug=slug, public=True).exists()
 
 
-class PushConsumer(AsyncWebsocketConsumer):
-    """A socket in the poller's group that pushes a page again after a batch, at most once every ``gap``
-    seconds: a subclass says what it pushes (push_after) and when a batch concerns it (rigs_updated)."""
-
-    gap = MIN_GAP
-    last = 0.0  # when the last push went out
-    pending = None  # the push on its way; set before connect() can refuse: disconnect() follows a refusal
-    joined = False  # in the group: a refused socket never was
-
-    async def join(self):
-        await self.channel_layer.group_add(GROUP, self.channel_name)
-        self.joined = True
-        await self.accept()
-
-    async def disconnect(self, code):
-        if self.joined:
-            await self.channel_layer.group_discard(GROUP, self.channel_name)
-        if self.pending:
-            self.pending.cancel()
-
-    heard = 0.0  # when the last batch it shows was heard of
-
-    def schedule(self):
-        """A push after the gap. A batch heard of while a push is on its way is in that push when its
-        render began after the batch, else in the push that follows it."""
-        self.heard = time.monotonic()
-        if self.pending is None:
-            self.start_push()
-
-    def start_push(self):
-        wait = max(0.0, self.gap - (time.monotonic() - self.last))
-        self.pending = asyncio.ensure_future(self.push(wait, self.heard))
-
-    async def push(self, wait, since):
-        started = None
-        try:
-            started = await self.push_after(wait, since)
-        finally:
-            self.pending = None
-        if started is not None and self.heard > started:  # heard of after the render began: not shown
-            self.start_push()
-
-    async def push_after(self, wait, since):
-        """Push the page after ``wait`` seconds if it changed since ``since``; returns when the render
-        pushed began (None: the socket closed)."""
-        raise NotImplementedError
-
-
 class LiveConsumer(PushConsumer):
+    gap = MIN_GAP
     interest = None  # what its last push showed (interest_of); None: not known yet
 
     async def connect(self):
