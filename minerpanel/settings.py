@@ -159,7 +159,9 @@ if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+            # A consumer waits in a blocking pop of 5 s (channels_redis' brpop_timeout); redis-py 8 reads with a 5 s
+            # socket timeout by default, which cut that wait and closed idle viewers' sockets (1011): longer.
+            "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"], "socket_timeout": 15}]},
         }
     }
 else:

@@ -249,6 +249,20 @@ def start_web(manage, env, count, log_dir):
     return started
 
 
+def logged_errors(log_dir, limit=8):
+    """The distinct ERROR lines (and the last line of each traceback) the processes' logs in ``log_dir`` hold."""
+    found = []
+    for log in sorted(Path(log_dir).glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        for i, line in enumerate(lines):
+            last = i + 1 == len(lines) or not lines[i + 1].startswith((" ", "Traceback"))
+            if " ERROR " in line or (last and i and lines[i - 1].startswith("  ") and "Error" in line):
+                text = f"{log.name}: {line.strip()[:300]}"
+                if text not in found:
+                    found.append(text)
+    return found[:limit]
+
+
 def stop_all(procs, grace=15):
     """SIGINT each process (serve and pollrigs end cleanly on it), then wait; SIGKILL after ``grace``."""
     for proc in procs:

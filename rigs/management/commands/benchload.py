@@ -86,6 +86,7 @@ class Command(BaseCommand):
             self.after = self.cpu()
             rss = [loadgen.peak_rss_mb(proc.pid) for _, proc in self.panel["web"]]
             rounds = self.rounds()
+            self.logged = loadgen.logged_errors(tmp)
         self.report(load, rss, rounds, engine, opts)
 
     def environment(self, stack, engine, tmp, opts):
@@ -229,3 +230,5 @@ class Command(BaseCommand):
             f"{self.after['load']:.1f} after")
         errors = sum(load.errors.values())
         out(f"  errors: {errors}" + "".join(f"\n    {n} x {what}" for what, n in load.errors.most_common()))
+        for line in self.logged:
+            out(f"  logged: {line}")
