@@ -233,15 +233,17 @@ def peak_rss_mb(pid):
     return float("nan")
 
 
-def start_web(manage, env, count, log_dir):
+def start_web(manage, env, count, log_dir, profile=None):
     """``count`` web processes (`serve --no-poller`, as docs/deploy.md runs them) on free loopback ports;
-    returns [(port, Popen)] once every one listens. Their output goes to a log each in ``log_dir``."""
+    returns [(port, Popen)] once every one listens. Their output goes to a log each in ``log_dir``; with
+    ``profile`` (a file), the first runs under cProfile, its stats written there when it stops."""
     started = []
     for i in range(count):
         port = free_port()
         log = open(os.path.join(log_dir, f"web{i}.log"), "w")
-        proc = subprocess.Popen([*manage, "serve", "--no-poller", "--host", HOST, "--port", str(port)], env=env,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        python = [manage[0], "-m", "cProfile", "-o", profile] if profile and i == 0 else manage[:1]
+        proc = subprocess.Popen([*python, *manage[1:], "serve", "--no-poller", "--host", HOST, "--port", str(port)],
+                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         started.append((port, proc))
     for port, proc in started:
         if not listening(port, proc, timeout=120):

@@ -56,7 +56,8 @@ class Command(BaseCommand):
                                  "0: one serve with its poller inside, as `make run`")
         parser.add_argument("--engine", choices=("sqlite", "postgresql"),
                             help="sqlite (the default without --web) or postgresql with Redis (needed by --web)")
-        parser.add_argument("--profile", metavar="FILE", help="run the panel under cProfile, its stats written to FILE")
+        parser.add_argument("--profile", metavar="FILE",
+                            help="run the panel (with --web: the first web process) under cProfile, its stats in FILE")
 
     def handle(self, *args, **opts):
         bounds = {"rigs": (1, 20000), "viewers": (0, 2000), "requesters": (0, 100), "seconds": (2, 300),
@@ -71,8 +72,6 @@ class Command(BaseCommand):
             raise CommandError("--web needs --engine postgresql: several web processes share the database and Redis, "
                                "which SQLite and the in-memory channel layer cannot be (one `serve` with its "
                                "poller inside is SQLite's deployment: leave out --web)")
-        if opts["web"] and opts["profile"]:
-            raise CommandError("--profile profiles the one serve process: leave out --web")
         raise_file_limit(opts["viewers"] + opts["requesters"] + 1024)
         with ExitStack() as stack:
             tmp = tempfile.mkdtemp(prefix="benchload-")
@@ -129,7 +128,8 @@ class Command(BaseCommand):
             poller = subprocess.Popen([*manage, "pollrigs"], env={**env, "LOG_LEVEL": "DEBUG"},
                                       stdout=subprocess.DEVNULL, stderr=open(self.log, "w"), start_new_session=True)
             children.append(poller)
-            web = loadgen.start_web(manage, env, opts["web"], tmp)
+            profile = os.path.abspath(opts["profile"]) if opts["profile"] else None
+            web = loadgen.start_web(manage, env, opts["web"], tmp, profile)
             children.extend(proc for _, proc in web)
             self.stdout.write(f"{opts['web']} web processes on {HOST}:" + ", ".join(str(p) for p, _ in web)
                               + "; waiting for the poller's first round ...")
