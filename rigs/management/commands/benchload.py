@@ -126,7 +126,7 @@ class Command(BaseCommand):
         # in one go, as benchscale does (simulate_rigs --register saves them one by one: minutes at 10,000)
         rigs = f"[Rig(name=f'rig{{i:05d}}', host='{HOST}', port={base} + i) for i in range({opts['rigs']})]"
         subprocess.run([*manage, "shell", "-c", f"from rigs.models import Rig; Rig.objects.bulk_create({rigs})"],
-                       env=env, check=True)
+                       env=env, check=True, stdout=subprocess.DEVNULL)
         self.log = Path(tmp, "poller.log")
         if opts["web"]:
             # the poller logs its rounds (DEBUG) to a file: the load starts after its first
