@@ -269,9 +269,15 @@ class Command(BaseCommand):
         load = loadgen.Load(ports, await loadgen.login(ports[0], "bench"))
         load.pause = opts["pause"]
         paths = [(path, []) for pair in PAGES for path in pair]
-        for path, _ in paths:  # each page once on each process: the first views, not counted
-            for port in ports:
-                await loadgen.http(port, "GET", path, [f"Cookie: {load.cookie}"], timeout=120)
+
+        async def first(path, port):  # a custom page's first view builds its rows: long at 10,000 rigs
+            try:
+                await loadgen.http(port, "GET", path, [f"Cookie: {load.cookie}"], timeout=600)
+            except (TimeoutError, OSError, ValueError) as exc:
+                load.errors[f"first view of {path}: {type(exc).__name__}"] += 1
+
+        # each page once on each process, all at once: the first views, not counted
+        await asyncio.gather(*(first(path, port) for path, _ in paths for port in ports))
         tasks = [asyncio.ensure_future(load.requester(paths, i)) for i in range(opts["requesters"])]
         await asyncio.sleep(opts["web_seconds"])
         load.stop.set()
