@@ -63,7 +63,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         bounds = {"rigs": (1, 20000), "viewers": (0, 2000), "requesters": (0, 100), "seconds": (2, 300),
-                  "burst": (0, 120), "pause": (0.0, 60.0), "poll_interval": (1.0, 120.0), "web": (0, 8)}
+                  "burst": (0, 120), "pause": (0.0, 60.0), "poll_interval": (1.0, 600.0), "web": (0, 8)}
         for name, (lo, hi) in bounds.items():
             if not lo <= opts[name] <= hi:
                 raise CommandError(f"--{name.replace('_', '-')} must be between {lo} and {hi}")
