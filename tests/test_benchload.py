@@ -35,10 +35,11 @@ def test_two_web_processes_serve_pages_and_pushes_without_error():
     text = out.getvalue()
     assert "2 web processes (serve --no-poller) and one pollrigs on PostgreSQL and Redis" in text
     assert re.search(r"^  errors: 0$", text, re.M), text
-    per_process = re.findall(r"web process (\d) \(127\.0\.0\.1:\d+\): +(\d+) pages, p50 (\d+) ms.*?; ([\d,]+) pushes",
-                             text)
+    per_process = re.findall(r"web process (\d) \(127\.0\.0\.1:\d+\): +([\d,]+) pages, p50 ([\d,]+) ms.*?; ([\d,]+) "
+                             r"pushes", text)
     assert [p[0] for p in per_process] == ["0", "1"], text
-    assert all(int(pages) > 0 and int(p50) > 0 for _, pages, p50, _ in per_process), text  # both served pages
+    assert all(int(pages.replace(",", "")) > 0 and int(p50.replace(",", "")) > 0
+               for _, pages, p50, _ in per_process), text  # both served pages
     assert sum(int(pushes.replace(",", "")) for *_, pushes in per_process) > 0, text  # the poller's, via Redis
     views = re.search(r"([\d,]+) page views per second of one web core", text)
     assert views and int(views.group(1).replace(",", "")) > 0, text
