@@ -160,8 +160,11 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # A consumer waits in a blocking pop of 5 s (channels_redis' brpop_timeout); redis-py 8 reads with a 5 s
-            # socket timeout by default, which cut that wait and closed idle viewers' sockets (1011): longer.
-            "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"], "socket_timeout": 15}]},
+            # socket timeout by default, which cut that wait and closed idle viewers' sockets (1011): longer. Its
+            # pools also stop at 100 connections, one per operation in flight: a crowd of sockets joining at once
+            # failed past the 100th. Redis takes 10,000 clients: 1,000 per web process.
+            "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"], "socket_timeout": 15,
+                                  "max_connections": 1000}]},
         }
     }
 else:
