@@ -8,6 +8,7 @@ import base64
 import itertools
 import os
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -269,7 +270,7 @@ def stop_all(procs, grace=15):
     """SIGINT each process (serve and pollrigs end cleanly on it), then wait; SIGKILL after ``grace``."""
     for proc in procs:
         if proc.poll() is None:
-            proc.send_signal(2)
+            proc.send_signal(signal.SIGINT)
     for proc in procs:
         try:
             proc.wait(grace)

@@ -75,8 +75,9 @@ class Command(BaseCommand):
                                "which SQLite and the in-memory channel layer cannot be (one `serve` with its "
                                "poller inside is SQLite's deployment: leave out --web)")
         raise_file_limit(opts["viewers"] + opts["requesters"] + 1024)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # killed: the processes and engines still stop
         with ExitStack() as stack:
+            # killed: the processes and engines still stop
+            stack.callback(signal.signal, signal.SIGTERM, signal.signal(signal.SIGTERM, lambda *_: sys.exit(143)))
             tmp = tempfile.mkdtemp(prefix="benchload-")
             stack.callback(shutil.rmtree, tmp, ignore_errors=True)
             env = self.environment(stack, engine, tmp, opts)
@@ -102,7 +103,9 @@ class Command(BaseCommand):
                 self.db, self.redis = stack.enter_context(engines.both())
             except engines.Unavailable as exc:
                 raise CommandError(f"PostgreSQL and Redis: {exc}") from None
-            env.update(DATABASE_URL=self.db.url, REDIS_URL=self.redis.url, EMBEDDED_POLLER="false")
+            env.update(DATABASE_URL=self.db.url, REDIS_URL=self.redis.url)
+        if opts["web"]:
+            env["EMBEDDED_POLLER"] = "false"  # the poller is a pollrigs of its own
         return env
 
     def start(self, env, tmp, children, opts):
