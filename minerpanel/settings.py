@@ -164,8 +164,10 @@ if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # redis-py 8's pools stop at 100 connections, one per operation in flight: a crowd of sockets
+            # joining at once failed past the 100th (benchload --web). Redis takes 10,000 clients.
             "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"], "socket_timeout": REDIS_READ_TIMEOUT,
-                                  "socket_connect_timeout": 5}]},
+                                  "socket_connect_timeout": 5, "max_connections": 1000}]},
         }
     }
 else:

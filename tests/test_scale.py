@@ -231,22 +231,3 @@ def test_a_poller_process_pushes_through_redis_to_an_open_page(farm, pollers):
     assert proc.wait(30) == 0
     assert 'id="live" hx-swap-oob="true"' in html
     assert "farm.pushed-rig" in html  # its pool user: the polled sections, read back from PostgreSQL
-
-
-@needs_redis
-def test_a_socket_waiting_on_redis_outlives_the_clients_read_timeout():
-    """A consumer waits for its next message in a blocking BZPOPMIN of 5 s. With redis-py 8's 5 s read
-    timeout by default every waiting socket ended with a TimeoutError after 5 s (its page lost the pushes
-    until it reconnected): the settings give the read the time the wait takes."""
-    from channels.layers import get_channel_layer
-
-    async def go():
-        layer = get_channel_layer()
-        channel = await layer.new_channel()
-        waiting = asyncio.ensure_future(layer.receive(channel))
-        await asyncio.sleep(7)  # past both the wait (5 s) and redis-py 8's default read timeout (5 s)
-        assert not waiting.done() or waiting.exception() is None
-        await layer.send(channel, {"type": "rigs.updated", "rigs": [1]})
-        return await asyncio.wait_for(waiting, 10)
-
-    assert asyncio.run(go()) == {"type": "rigs.updated", "rigs": [1]}

@@ -1,202 +1,45 @@
 """Load the running panel as people do: WebSocket viewers and page requests, over loopback.
 
-Three processes: the simulated rigs (simulate_rigs --register), the panel (serve, the poller
-inside, as `make run`) and this one, the load generator. Everything lives in a throw-away
-directory; the counts and the duration are bounded. Prints page times (p50/p95/max), the
-pushes the viewers received and every error.
+The simulated rigs (simulate_rigs --register), the panel and this process, the load generator
+(minerpanel/devkit/loadgen.py). The panel is either `make run`'s one `serve` with its poller inside
+(SQLite), or, with `--web N`, the scale-out setup of docs/deploy.md: N web processes (`serve
+--no-poller` on N loopback ports, the requests and viewers spread round robin over them) and one
+`pollrigs`, sharing nothing but a PostgreSQL and a Redis started for the run (devkit/engines.py).
+Everything lives in a throw-away directory; the counts and the duration are bounded. Prints page
+times (p50/p95/max, per page and per web process), the pushes the viewers received, every error,
+and the page views one core of web serves a second (views / the web processes' CPU seconds, from
+a last phase where the requesters load pages without pausing).
 """
 
 import asyncio
-import base64
 import os
-import re
 import shutil
 import signal
-import socket
-import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from minerpanel.devkit.bench import cpu_seconds, free_base, wait_listening
+from minerpanel.devkit import engines, loadgen
+from minerpanel.devkit.bench import cpu_seconds, free_base, tree_cpu, wait_listening
+from minerpanel.devkit.loadgen import HOST, PASSWORD, spread
+from rigs.management.commands.simulate_rigs import raise_file_limit
 
-HOST = "127.0.0.1"  # loopback only
-MAX_BODY = 32 * 1024 * 1024
-PASSWORD = "bench-load-password-1"
-
-
-async def http(port, method, path, headers=(), body=b"", timeout=30.0):
-    """One HTTP/1.0 request; returns (status, {header: value}, body, seconds)."""
-    started = time.perf_counter()
-
-    async def go():
-        reader, writer = await asyncio.open_connection(HOST, port)
-        try:
-            head = [f"{method} {path} HTTP/1.0", f"Host: {HOST}:{port}", f"Content-Length: {len(body)}", *headers]
-            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-            raw = await reader.read(MAX_BODY)
-            while chunk := await reader.read(MAX_BODY):
-                raw += chunk
-                if len(raw) > MAX_BODY:
-                    raise ValueError("reply larger than 32 MB")
-        finally:
-            writer.close()
-        top, _, content = raw.partition(b"\r\n\r\n")
-        lines = top.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        found = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            found.setdefault(name.strip().lower(), []).append(value.strip())
-        return status, found, content
-
-    status, found, content = await asyncio.wait_for(go(), timeout)
-    return status, found, content, time.perf_counter() - started
-
-
-def listening(port, proc, timeout=180):
-    """Whether ``port`` listens before ``proc`` exits or the time is up."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end and proc.poll() is None:
-        try:
-            socket.create_connection((HOST, port), 0.2).close()
-            return True
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    proc.wait()
-    return False
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def cookies(found):
-    return {c.split("=", 1)[0]: c.split("=", 1)[1].split(";", 1)[0] for c in found.get("set-cookie", [])}
-
-
-async def login(port, username):
-    status, found, content, _ = await http(port, "GET", "/login/")
-    csrf = cookies(found)["csrftoken"]
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1).decode()
-    body = urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}).encode()
-    status, found, _, _ = await http(port, "POST", "/login/", [f"Cookie: csrftoken={csrf}",
-                                                               "Content-Type: application/x-www-form-urlencoded"], body)
-    session = cookies(found).get("sessionid")
-    if status != 302 or not session:
-        raise CommandError(f"could not log in to the panel (HTTP {status})")
-    return f"sessionid={session}; csrftoken={csrf}"
-
-
-async def handshake(port, path, cookie):
-    reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 10)
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write((f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://{HOST}:{port}\r\n"
-                  f"Cookie: {cookie}\r\n\r\n").encode())
-    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-    if b" 101 " not in head.split(b"\r\n", 1)[0]:
-        writer.close()
-        raise ConnectionRefusedError(head.split(b"\r\n", 1)[0].decode("latin-1"))
-    return reader, writer
-
-
-async def viewer(port, path, cookie, stats, stop, delay):
-    """A WebSocket viewer (connecting after ``delay``, three tries): counts pushes, answers pings."""
-    await asyncio.sleep(delay)
-    for attempt in range(3):
-        try:
-            reader, writer = await handshake(port, path, cookie)
-            break
-        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
-            stats["retries"][f"websocket handshake: {type(exc).__name__}"] += 1
-            await asyncio.sleep(1 + attempt)
-    else:
-        stats["errors"]["websocket: no handshake in three tries"] += 1
-        return
-    try:
-        stats["connected"] += 1
-        while not stop.is_set():
-            try:
-                b1, b2 = await asyncio.wait_for(reader.readexactly(2), 1.0)
-            except TimeoutError:
-                continue
-            size = b2 & 0x7F
-            if size == 126:
-                size = struct.unpack(">H", await reader.readexactly(2))[0]
-            elif size == 127:
-                size = struct.unpack(">Q", await reader.readexactly(8))[0]
-            if size > MAX_BODY:
-                stats["errors"]["push larger than 32 MB"] += 1
-                return
-            payload = await reader.readexactly(size)
-            opcode = b1 & 0x0F
-            if opcode == 9:  # ping: a client's frames are masked
-                writer.write(bytes([0x8A, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
-            elif opcode == 8:
-                code = struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else None
-                stats["errors"][f"socket closed by the panel ({code})"] += 1
-                return
-            elif b1 & 0x80 and opcode in (0, 1, 2):
-                stats["pushes"] += 1
-        writer.close()
-    except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
-        stats["errors"][f"websocket: {type(exc).__name__}"] += 1
-
-
-async def requester(port, paths, cookie, pause, stats, stop, offset):
-    i = offset
-    while not stop.is_set():
-        path, extra = paths[i % len(paths)]
-        i += 1
-        try:
-            status, _, content, took = await http(port, "GET", path, [f"Cookie: {cookie}", *extra])
-            if status != 200:
-                stats["errors"][f"HTTP {status} {path}"] += 1
-            else:
-                stats["times"].append(took)
-                stats["by_page"].setdefault(path + (" (htmx)" if extra else ""), []).append(took * 1000)
-                stats["bytes"] += len(content)
-        except (TimeoutError, OSError, ValueError) as exc:
-            stats["errors"][f"{path}: {type(exc).__name__}"] += 1
-        await asyncio.sleep(pause)
-
-
-def cpu_of(pid):
-    """CPU seconds a process used so far (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
-
-
-def children_of(pid):
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except (OSError, ValueError):
-        return []
-
-
-def pct(values, q):
-    return sorted(values)[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+SOCKETS = ["/ws/live/summary/", "/ws/live/summary/", "/ws/live/page/mobile/", "/ws/live/rig/1/"]
+PATHS = [("/", []), ("/pages/mobile/", []), ("/", ["HX-Request: true"]), ("/rigs/2/", []), ("/pages/pools/", [])]
+FIRST_VIEW = 600  # seconds the pages' first views may take (they are not counted with the others)
+ROUND_WAIT = 600  # seconds the first poll round may take (10,000 rigs and their ready rows on a busy machine)
 
 
 class Command(BaseCommand):
-    help = ("Serve N simulated rigs and the panel in their own processes, then hold V WebSocket viewers and "
-            "R page requesters against it for S seconds (loopback only). Prints p50/p95/max page time, pushes "
-            "delivered and errors.")
+    help = ("Serve N simulated rigs and the panel in their own processes (with --web W: W web processes and a "
+            "poller on PostgreSQL and Redis), then hold V WebSocket viewers and R page requesters against it for "
+            "S seconds (loopback only). Prints p50/p95/max page time, pushes delivered, errors, views per web core.")
 
     def add_arguments(self, parser):
         parser.add_argument("--rigs", type=int, default=1000)
@@ -206,116 +49,203 @@ class Command(BaseCommand):
                             help="seconds a requester waits between pages (5: a browser polling at the shortest "
                                  "refresh the panel offers)")
         parser.add_argument("--seconds", type=float, default=30.0)
+        parser.add_argument("--burst", type=float, default=10.0,
+                            help="then seconds of requests without pause, for the views one web core serves "
+                                 "a second (0: none)")
         parser.add_argument("--poll-interval", type=float, default=10.0)
-        parser.add_argument("--profile", metavar="FILE", help="run the panel under cProfile, its stats written to FILE")
+        parser.add_argument("--web", type=int, default=0,
+                            help="web processes (serve --no-poller) beside one pollrigs, on PostgreSQL and Redis; "
+                                 "0: one serve with its poller inside, as `make run`")
+        parser.add_argument("--engine", choices=("sqlite", "postgresql"),
+                            help="sqlite (the default without --web) or postgresql with Redis (needed by --web)")
+        parser.add_argument("--profile", metavar="FILE",
+                            help="run the panel (with --web: the first web process) under cProfile, its stats in FILE")
 
     def handle(self, *args, **opts):
-        bounds = {"rigs": (1, 5000), "viewers": (0, 500), "requesters": (0, 50), "seconds": (5, 300),
-                  "pause": (0.0, 60.0), "poll_interval": (1.0, 60.0)}
+        bounds = {"rigs": (1, 20000), "viewers": (0, 2000), "requesters": (0, 100), "seconds": (2, 300),
+                  "burst": (0, 120), "pause": (0.0, 60.0), "poll_interval": (1.0, 600.0), "web": (0, 8)}
         for name, (lo, hi) in bounds.items():
             if not lo <= opts[name] <= hi:
                 raise CommandError(f"--{name.replace('_', '-')} must be between {lo} and {hi}")
-        from rigs.management.commands.simulate_rigs import raise_file_limit
+        engine = opts["engine"] or ("postgresql" if opts["web"] else "sqlite")
+        if opts["web"] and engine != "postgresql":
+            # Each process would have its own in-memory channel layer (the poller's pushes reach none of the web
+            # processes) and they would all write one SQLite file: docs/deploy.md's web processes are PostgreSQL's.
+            raise CommandError("--web needs --engine postgresql: several web processes share the database and Redis, "
+                               "which SQLite and the in-memory channel layer cannot be (one `serve` with its "
+                               "poller inside is SQLite's deployment: leave out --web)")
+        raise_file_limit(opts["viewers"] + opts["requesters"] + 1024)
+        with ExitStack() as stack:
+            # killed: the processes and engines still stop
+            stack.callback(signal.signal, signal.SIGTERM, signal.signal(signal.SIGTERM, lambda *_: sys.exit(143)))
+            tmp = tempfile.mkdtemp(prefix="benchload-")
+            stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+            env = self.environment(stack, engine, tmp, opts)
+            children = []
+            stack.callback(loadgen.stop_all, children)  # before the engines and the directory go
+            self.panel = self.start(env, tmp, children, opts)
+            self.before = self.cpu()
+            load = asyncio.run(self.load(opts))
+            self.after = self.cpu()
+            rss = [loadgen.peak_rss_mb(proc.pid) for _, proc in self.panel["web"]]
+            rounds = self.rounds()
+            self.logged = loadgen.logged_errors(tmp)
+        self.report(load, rss, rounds, engine, opts)
 
-        raise_file_limit(opts["viewers"] + 1024)
-        tmp = tempfile.mkdtemp(prefix="benchload-")
-        own = ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "SECRET_KEY")
+    def environment(self, stack, engine, tmp, opts):
+        own = ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "SECRET_KEY", "CACHE_DIR")
         env = {k: v for k, v in os.environ.items() if k not in own}
         env.update(MINERPANEL_VAR=tmp, DEMO_RIGS="false", POLL_INTERVAL=str(opts["poll_interval"]), LOG_LEVEL="WARNING",
                    DJANGO_SETTINGS_MODULE="minerpanel.settings", HTTPS="false", READONLY="false")
+        self.db = self.redis = None
+        if engine == "postgresql":
+            try:
+                self.db, self.redis = stack.enter_context(engines.both())
+            except engines.Unavailable as exc:
+                raise CommandError(f"PostgreSQL and Redis: {exc}") from None
+            env.update(DATABASE_URL=self.db.url, REDIS_URL=self.redis.url)
+        if opts["web"]:
+            env["EMBEDDED_POLLER"] = "false"  # the poller is a pollrigs of its own
+        return env
+
+    def start(self, env, tmp, children, opts):
+        """The simulated rigs, then the panel; returns {"sim", "web": [(port, Popen)], "poller"} once the
+        poller has stored a first round."""
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-        children = []
-        try:
-            for attempt in range(5):
-                for old in Path(tmp).glob("minerpanel.sqlite3*"):  # a failed attempt's registrations
-                    old.unlink()
-                subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True)
-                subprocess.run([*manage, "createuser", "bench", "--tier", "usr", "--password", PASSWORD], env=env,
-                               check=True, stdout=subprocess.DEVNULL)
-                # a port in the range may be taken by someone else: another range
-                base = free_base(opts["rigs"]) + attempt * 1000
-                self.stdout.write(f"registering and serving {opts['rigs']:,} simulated rigs on {HOST}:{base}+ ...")
-                sim = subprocess.Popen([*manage, "simulate_rigs", "--count", str(opts["rigs"]), "--base-port",
-                                        str(base),
-                                        "--register"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
-                if listening(base + opts["rigs"] - 1, sim):
-                    children.append(sim)
-                    break
-            else:
-                raise CommandError("the simulated rigs could not start (no free port range?)")
-            port = free_port()
-            profile = ["-m", "cProfile", "-o", os.path.abspath(opts["profile"])] if opts["profile"] else []
-            children.append(subprocess.Popen([manage[0], *profile, *manage[1:], "serve", "--port", str(port)], env=env,
-                                             stdout=subprocess.DEVNULL, start_new_session=True))
-            wait_listening(port, timeout=60)
-            warm = opts["poll_interval"] + 3
-            self.stdout.write(f"panel on {HOST}:{port}; waiting {warm:.0f} s for a first poll round ...")
-            time.sleep(warm)
-            sim, panel = children
-            pollers = children_of(panel.pid)  # serve's poller process
-            before = (cpu_of(sim.pid), cpu_of(panel.pid), sum(map(cpu_of, pollers)), cpu_seconds(), os.getloadavg()[0])
-            stats = asyncio.run(self.load(port, opts))
-            stats["cpu"] = (cpu_of(sim.pid) - before[0], cpu_of(panel.pid) - before[1],
-                            sum(map(cpu_of, pollers)) - before[2], cpu_seconds() - before[3], before[4],
-                            os.getloadavg()[0])
-        finally:
-            for child in children:
-                child.send_signal(signal.SIGINT)
-            for child in children:
-                try:
-                    child.wait(15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-            shutil.rmtree(tmp, ignore_errors=True)
-        self.report(stats, opts)
+        subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True)
+        subprocess.run([*manage, "createuser", "bench", "--tier", "usr", "--password", PASSWORD], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        for attempt in range(5):
+            base = free_base(opts["rigs"]) + attempt * 1000  # a port in the range may be someone else's
+            self.stdout.write(f"serving and registering {opts['rigs']:,} simulated rigs on {HOST}:{base}+ ...")
+            sim = subprocess.Popen([*manage, "simulate_rigs", "--count", str(opts["rigs"]), "--base-port", str(base)],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+            if loadgen.listening(base + opts["rigs"] - 1, sim, timeout=600):
+                children.append(sim)
+                break
+        else:
+            raise CommandError("the simulated rigs could not start (no free port range?)")
+        # in one go, as benchscale does (simulate_rigs --register saves them one by one: minutes at 10,000)
+        rigs = f"[Rig(name=f'rig{{i:05d}}', host='{HOST}', port={base} + i) for i in range({opts['rigs']})]"
+        subprocess.run([*manage, "shell", "-c", f"from rigs.models import Rig; Rig.objects.bulk_create({rigs})"],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
+        self.log = Path(tmp, "poller.log")
+        if opts["web"]:
+            # the poller logs its rounds (DEBUG) to a file: the load starts after its first
+            poller = subprocess.Popen([*manage, "pollrigs"], env={**env, "LOG_LEVEL": "DEBUG"},
+                                      stdout=subprocess.DEVNULL, stderr=open(self.log, "w"), start_new_session=True)
+            children.append(poller)
+            profile = os.path.abspath(opts["profile"]) if opts["profile"] else None
+            web = loadgen.start_web(manage, env, opts["web"], tmp, profile)
+            children.extend(proc for _, proc in web)
+            self.stdout.write(f"{opts['web']} web processes on {HOST}:" + ", ".join(str(p) for p, _ in web)
+                              + "; waiting for the poller's first round ...")
+            end = time.monotonic() + ROUND_WAIT
+            while "round:" not in self.log.read_text() and time.monotonic() < end and poller.poll() is None:
+                time.sleep(1)
+            if "round:" not in self.log.read_text():
+                raise CommandError(f"the poller stored no round within {ROUND_WAIT} s: "
+                                   f"{self.log.read_text()[-500:]}")
+            return {"sim": sim, "web": web, "poller": poller}
+        port = loadgen.free_port()
+        profile = ["-m", "cProfile", "-o", os.path.abspath(opts["profile"])] if opts["profile"] else []
+        panel = subprocess.Popen([manage[0], *profile, *manage[1:], "serve", "--port", str(port)], env=env,
+                                 stdout=subprocess.DEVNULL, start_new_session=True)
+        children.append(panel)
+        wait_listening(port, timeout=60)
+        warm = opts["poll_interval"] + 3
+        self.stdout.write(f"panel on {HOST}:{port}; waiting {warm:.0f} s for a first poll round ...")
+        time.sleep(warm)
+        return {"sim": sim, "web": [(port, panel)], "poller": None}
 
-    async def load(self, port, opts):
-        cookie = await login(port, "bench")
-        stats = {"times": [], "by_page": {}, "bytes": 0, "pushes": 0, "connected": 0, "errors": Counter(),
-                 "retries": Counter()}
-        stop = asyncio.Event()
-        sockets = ["/ws/live/summary/", "/ws/live/summary/", "/ws/live/page/mobile/", "/ws/live/rig/1/"]
-        paths = [("/", []), ("/pages/mobile/", []), ("/", ["HX-Request: true"]), ("/rigs/2/", []),
-                 ("/pages/pools/", [])]
-        stats["first"] = {}
-        for path, extra in paths:  # the first view of a page after start builds it: shown apart
-            stats["first"][path + (" (htmx)" if extra else "")] = (await http(port, "GET", path,
-                                                                              [f"Cookie: {cookie}", *extra]))[3] * 1000
+    def rounds(self):
+        """The poller's rounds during the load (--web: from its log), as 'N rigs, F failed, S s' lines."""
+        if not self.panel["poller"]:
+            return []
+        return [line.split("round: ", 1)[1] for line in self.log.read_text().splitlines() if "round: " in line][1:]
+
+    def cpu(self):
+        """CPU seconds so far: the web processes (without serve's poller child), the poller, the rigs, this
+        process, PostgreSQL and Redis (their trees)."""
+        web = [proc.pid for _, proc in self.panel["web"]]
+        poller = [self.panel["poller"].pid] if self.panel["poller"] else loadgen.children_of(web[0])
+        return {"web": sum(map(loadgen.cpu_of, web)), "poller": sum(map(tree_cpu, poller)),
+                "rigs": loadgen.cpu_of(self.panel["sim"].pid), "generator": cpu_seconds(),
+                "db": tree_cpu(self.db.pid) if self.db else 0.0,
+                "redis": tree_cpu(self.redis.pid) if self.redis else 0.0,
+                "wall": time.monotonic(), "load": os.getloadavg()[0]}
+
+    async def load(self, opts):
+        ports = [port for port, _ in self.panel["web"]]
+        load = loadgen.Load(ports, await loadgen.login(ports[0], "bench"))
+        load.pause = opts["pause"]
+        self.first = {}
+
+        async def first(path, extra, port):  # a custom page's first view builds its rows: long at 10,000 rigs
+            page = path + (" (htmx)" if extra else "")
+            try:
+                status, _, _, took = await loadgen.http(port, "GET", path, [f"Cookie: {load.cookie}", *extra],
+                                                        timeout=FIRST_VIEW)
+                self.first[page] = max(took * 1000, self.first.get(page, 0.0))
+                if status != 200:
+                    load.errors[f"first view: HTTP {status} {page}"] += 1
+            except (TimeoutError, OSError, ValueError) as exc:
+                load.errors[f"first view of {page}: {type(exc).__name__}"] += 1
+
+        # the first view of each page on each web process, all at once (bounded): shown apart
+        await asyncio.gather(*(first(path, extra, port) for path, extra in PATHS for port in ports))
         ramp = min(10.0, opts["seconds"] / 3)  # viewers arrive over the first seconds, as people do
-        tasks = [asyncio.ensure_future(viewer(port, sockets[i % len(sockets)], cookie, stats, stop,
-                                              ramp * i / max(opts["viewers"], 1))) for i in range(opts["viewers"])]
-        tasks += [asyncio.ensure_future(requester(port, paths, cookie, opts["pause"], stats, stop, i))
-                  for i in range(opts["requesters"])]
+        tasks = [asyncio.ensure_future(load.viewer(ports[i % len(ports)], SOCKETS[i % len(SOCKETS)],
+                                                   ramp * i / max(opts["viewers"], 1))) for i in range(opts["viewers"])]
+        tasks += [asyncio.ensure_future(load.requester(PATHS, i)) for i in range(opts["requesters"])]
         await asyncio.sleep(opts["seconds"])
-        stop.set()
+        self.steady = await asyncio.to_thread(self.cpu)
+        if opts["burst"]:
+            load.enter("burst", 0.0)
+            await asyncio.sleep(opts["burst"])
+        load.stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 60)
-        return stats
+        return load
 
-    def report(self, stats, opts):
-        times = [t * 1000 for t in stats["times"]]
-        minutes = opts["seconds"] / 60
-        self.stdout.write(f"\n{opts['rigs']:,} rigs, {opts['viewers']} WebSocket viewers, {opts['requesters']} "
-                          f"requesters (a page every {opts['pause']:g} s each), {opts['seconds']:g} s:")
-        self.stdout.write(f"  pages: {len(times):,} loaded, {stats['bytes'] / 2**20:,.0f} MB; "
-                          f"p50 {pct(times, 0.5):,.0f} ms, p95 {pct(times, 0.95):,.0f} ms, "
-                          f"max {max(times, default=0):,.0f} ms"
-                          + (f", mean {statistics.fmean(times):,.0f} ms" if times else ""))
-        self.stdout.write("  first views after start (not counted): " + ", ".join(
-            f"{path} {ms:,.0f} ms" for path, ms in stats["first"].items()))
-        for path, values in sorted(stats["by_page"].items()):
-            self.stdout.write(f"    {path:<22} {len(values):>5,}  p50 {pct(values, 0.5):>6,.0f} ms  "
-                              f"p95 {pct(values, 0.95):>6,.0f} ms")
-        per = stats["pushes"] / max(stats["connected"], 1) / minutes
-        self.stdout.write(f"  pushes: {stats['pushes']:,} delivered to {stats['connected']} connected viewers "
-                          f"({per:,.1f} per viewer per minute)")
-        for what, n in stats["retries"].most_common():
-            self.stdout.write(f"  retried: {n} x {what}")
-        rigs, panel, poll, generator, load0, load1 = stats["cpu"]
-        self.stdout.write(f"  CPU during the load: panel {panel:.1f} s, its poller {poll:.1f} s, "
-                          f"simulated rigs {rigs:.1f} s, load generator "
-                          f"{generator:.1f} s, of {os.cpu_count()} cores x {opts['seconds']:g} s; "
-                          f"load average {load0:.1f} before, {load1:.1f} after")
-        errors = sum(stats["errors"].values())
-        self.stdout.write(f"  errors: {errors}"
-                          + "".join(f"\n    {n} x {what}" for what, n in stats["errors"].most_common()))
+    def report(self, load, rss, rounds, engine, opts):
+        out = self.stdout.write
+        spent = {k: self.after[k] - self.before[k] for k in self.before}
+        web = (f"{opts['web']} web processes (serve --no-poller) and one pollrigs on PostgreSQL and Redis"
+               if opts["web"] else f"one serve with its poller inside, on {engine}")
+        out(f"\n{opts['rigs']:,} rigs, {web}; {opts['viewers']} WebSocket viewers, {opts['requesters']} requesters "
+            f"(a page every {opts['pause']:g} s each), {opts['seconds']:g} s, then {opts['burst']:g} s without pause:")
+        steady = load.times("steady")
+        out(f"  pages: {len(steady):,} loaded; {spread(steady)}")
+        out("  first views after start (not counted): "
+            + ", ".join(f"{page} {ms:,.0f} ms" for page, ms in self.first.items()))
+        for page in sorted({v[2] for v in load.views if v[0] == "steady"}):
+            values = load.times("steady", page=page)
+            out(f"    {page:<22} {len(values):>5,}  {spread(values)}")
+        for i, (port, _) in enumerate(self.panel["web"]):
+            values = load.times("steady", port=port)
+            out(f"    web process {i} ({HOST}:{port}): {len(values):>5,} pages, {spread(values)}; "
+                f"{load.pushes[port]:,} pushes; peak RSS {rss[i]:,.0f} MB")
+        minutes = (opts["seconds"] + opts["burst"]) / 60
+        pushes = sum(load.pushes.values())
+        out(f"  pushes: {pushes:,} delivered to {load.connected} connected viewers "
+            f"({pushes / max(load.connected, 1) / minutes:,.1f} per viewer per minute)")
+        if opts["burst"]:
+            burst = load.times("burst")
+            web_cpu = self.after["web"] - self.steady["web"]
+            out(f"  without pause: {len(burst):,} pages in {opts['burst']:g} s ({len(burst) / opts['burst']:,.0f}/s), "
+                f"{spread(burst)}; the web processes used {web_cpu:.1f} s of CPU: "
+                f"{len(burst) / max(web_cpu, 1e-9):,.0f} page views per second of one web core")
+        for what, n in load.retries.most_common():
+            out(f"  retried: {n} x {what}")
+        if rounds:
+            out(f"  poller rounds during the load: {len(rounds)} ({'; '.join(rounds[:6])})")
+        out(f"  CPU during the load: web {spent['web']:.1f} s, poller {spent['poller']:.1f} s, simulated rigs "
+            f"{spent['rigs']:.1f} s, load generator {spent['generator']:.1f} s"
+            + (f", PostgreSQL {spent['db']:.1f} s, Redis {spent['redis']:.1f} s" if self.db else "")
+            + f", of {os.cpu_count()} cores x {spent['wall']:.0f} s; load average {self.before['load']:.1f} before, "
+            f"{self.after['load']:.1f} after")
+        errors = sum(load.errors.values())
+        out(f"  errors: {errors}" + "".join(f"\n    {n} x {what}" for what, n in load.errors.most_common()))
+        for line in self.logged:
+            out(f"  logged: {line}")

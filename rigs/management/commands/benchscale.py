@@ -9,6 +9,11 @@ Redis publish) run a warm-up round, then a measured round started together. Prin
 the round's wall time (the slowest shard), rigs per second, the pollers' CPU (all
 shards) per rig, and the database's load over the round (rows written per second,
 commits, WAL, PostgreSQL's CPU) and Redis's CPU.
+
+With --web W, the web side at the largest size: K `pollrigs` shards (the largest --shards, with their
+ready rows) run on, W web processes (`serve --no-poller`, as docs/deploy.md runs them) serve '/',
+'/overview/', a custom page grouped across rigs and page 2 of each to requesters spread round robin
+over their ports; printed: the page times (p50/p95), the errors, each web process's peak RSS.
 """
 
 import argparse
@@ -19,6 +24,7 @@ import resource
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from asgiref.sync import sync_to_async
@@ -26,8 +32,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from minerpanel.devkit import engines
+from minerpanel.devkit import engines, loadgen
 from minerpanel.devkit.bench import cpu_seconds, tree_cpu, wait_listening
+from minerpanel.devkit.pagefarm import PAGES
 from rigs.drivers import cgminer
 from rigs.management.commands.simulate_rigs import raise_file_limit
 from rigs.polling import hooks, poller
@@ -57,6 +64,12 @@ class Command(BaseCommand):
         parser.add_argument("--per-sim", type=int, default=10000, help="rigs per simulator process")
         parser.add_argument("--commands", default="summary,devs,pools",
                             help="asked per rig, joined (default summary,devs,pools; 'all' = the poller's set)")
+        parser.add_argument("--web", type=int, default=0,
+                            help="then web processes serving pages at the largest size while the pollers run (0: none)")
+        parser.add_argument("--web-seconds", type=float, default=30.0, help="how long the pages are loaded")
+        parser.add_argument("--requesters", type=int, default=8, help="clients loading pages one after another")
+        parser.add_argument("--pause", type=float, default=1.0, help="seconds a requester waits between pages")
+        parser.add_argument("--poll-interval", type=float, default=10.0, help="the pollers' while the pages are loaded")
         parser.add_argument("--worker", help=argparse.SUPPRESS)  # K/N: one shard's process
 
     def handle(self, *args, **opts):
@@ -69,6 +82,9 @@ class Command(BaseCommand):
         per_sim = opts["per_sim"]
         if per_sim > 30000:
             raise CommandError("--per-sim at most 30000 (ports 20000-50000 of one address)")
+        if not (0 <= opts["web"] <= 8 and 1 <= opts["requesters"] <= 100 and 5 <= opts["web_seconds"] <= 600
+                and 0 <= opts["pause"] <= 60):
+            raise CommandError("--web 0-8, --requesters 1-100, --web-seconds 5-600, --pause 0-60")
         with engines.both(durable=True) as (db, redis):
             env = {**os.environ, "DATABASE_URL": db.url, "REDIS_URL": redis.url, "LOG_LEVEL": "WARNING",
                    "POLL_LEASE": "600"}
@@ -89,6 +105,8 @@ class Command(BaseCommand):
                     for k in shard_counts:
                         rows.append(self.measure(n, k, env, db, redis))
                 self.report(rows)
+                if opts["web"]:
+                    self.web_side(sizes[-1], shard_counts[-1], env, opts)
             finally:
                 for sim in sims:
                     sim.terminate()
@@ -202,6 +220,69 @@ class Command(BaseCommand):
         wal = max(r["wal_mb"] / r["rigs"] * 1000 for r in rows)
         self.stdout.write(f"  PostgreSQL: one row per rig per round (up to {rows_s:,.0f} rows/s here), "
                           f"at most {pg:.3f} ms of its CPU and {wal:.1f} MB of WAL per 1,000 rigs per round")
+
+    # ------------------------------------------------------------ the web side
+
+    def web_side(self, n, shards, env, opts):
+        """``shards`` pollrigs and opts["web"] web processes over the database as it is (``n`` rigs enabled):
+        once every shard has stored a round, requesters load the pages for opts["web_seconds"]."""
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        self.stdout.write(f"\nThe web side: {n:,} rigs, {shards} pollrigs shards (ready rows written), {opts['web']} "
+                          f"web processes, {opts['requesters']} requesters (a page every {opts['pause']:g} s each) "
+                          f"for {opts['web_seconds']:g} s")
+        self.stdout.flush()
+        with tempfile.TemporaryDirectory(prefix="benchscale-web-") as tmp:
+            env = {**env, "MINERPANEL_VAR": tmp, "EMBEDDED_POLLER": "false", "DEMO_RIGS": "false", "HTTPS": "false",
+                   "READONLY": "false", "POLL_INTERVAL": str(opts["poll_interval"]), "POLL_LEASE": "0"}
+            subprocess.run([*manage, "createuser", "bench", "--tier", "usr", "--password", loadgen.PASSWORD],
+                           env=env, check=True, stdout=subprocess.DEVNULL)
+            logs = [os.path.join(tmp, f"poller{i}.log") for i in range(shards)]
+            procs = [subprocess.Popen([*manage, "pollrigs", "--shard", f"{i}/{shards}"],
+                                      env={**env, "LOG_LEVEL": "DEBUG"}, stdout=subprocess.DEVNULL,
+                                      stderr=open(log, "w")) for i, log in enumerate(logs)]
+            try:
+                web = loadgen.start_web(manage, env, opts["web"], tmp)
+                procs += [proc for _, proc in web]
+                started = time.monotonic()
+                while not all("round:" in open(log).read() for log in logs):
+                    if time.monotonic() - started > 3600 or any(p.poll() is not None for p in procs):
+                        raise CommandError("the pollers stored no round within an hour (or a process ended)")
+                    time.sleep(2)
+                self.stdout.write(f"  every shard stored a first round after {time.monotonic() - started:,.0f} s")
+                load = asyncio.run(self.views([port for port, _ in web], opts))
+                rss = [loadgen.peak_rss_mb(proc.pid) for _, proc in web]
+                rounds = [line.split("round: ", 1)[1] for log in logs for line in open(log) if "round: " in line]
+            finally:
+                loadgen.stop_all(procs)
+        pages = sorted({page for _, _, page, _ in load.views})
+        for page in pages:
+            values = load.times(page=page)
+            self.stdout.write(f"  {page:<34} {len(values):>5,}  {loadgen.spread(values)}")
+        every = load.times()
+        self.stdout.write(f"  all pages: {len(every):,} in {opts['web_seconds']:g} s, {loadgen.spread(every)}; "
+                          f"errors: {sum(load.errors.values())}"
+                          + "".join(f"\n    {k} x {what}" for what, k in load.errors.most_common()))
+        self.stdout.write("  peak RSS of the web processes: " + ", ".join(f"{mb:,.0f} MB" for mb in rss))
+        self.stdout.write(f"  the pollers' rounds so far: {'; '.join(rounds)}")
+
+    async def views(self, ports, opts):
+        load = loadgen.Load(ports, await loadgen.login(ports[0], "bench"))
+        load.pause = opts["pause"]
+        paths = [(path, []) for pair in PAGES for path in pair]
+
+        async def first(path, port):  # a custom page's first view builds its rows: long at 10,000 rigs
+            try:
+                await loadgen.http(port, "GET", path, [f"Cookie: {load.cookie}"], timeout=600)
+            except (TimeoutError, OSError, ValueError) as exc:
+                load.errors[f"first view of {path}: {type(exc).__name__}"] += 1
+
+        # each page once on each process, all at once: the first views, not counted
+        await asyncio.gather(*(first(path, port) for path, _ in paths for port in ports))
+        tasks = [asyncio.ensure_future(load.requester(paths, i)) for i in range(opts["requesters"])]
+        await asyncio.sleep(opts["web_seconds"])
+        load.stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), 60)
+        return load
 
     # ------------------------------------------------------------ a worker: one shard
 
