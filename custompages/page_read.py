@@ -1,7 +1,9 @@
 """A custom page for one view, from ready rows: one page of each table by an indexed query
 (rigs/web/ready_read.py), its columns and Σ row as its writer left them (ready.py, across.py).
-A table never built, or built from another definition, is built first; one computed across rigs
-that the poller has not refreshed for a while (no poller running) is computed again.
+A table never built, or built from another definition, is built first (on farms of more than
+READY_BUILD_IN_VIEW rigs it is left to the poller's next batch and the section says it is being
+prepared); one computed across rigs that the poller has not refreshed for a while (no poller running) is
+computed again.
 
 A view for a site, a rack or a tag (``?site=&rack=&tag=``: rigs/web/scopes.py) shows the rows of its rigs
 only, with the counts and Σ rows of those rigs (ready_read.scoped); a section grouped or sorted across
@@ -14,7 +16,7 @@ import orjson
 from django.conf import settings
 from django.utils import timezone
 
-from rigs.models import ReadyTable
+from rigs.models import ReadyTable, Rig
 from rigs.readings.freshness import stale_after
 from rigs.web import paging, ready, ready_read, scopes, tables, view_models
 from rigs.web.display import date_box
@@ -24,6 +26,8 @@ from .ready import PAGES, key_of, per_rig, source_of, specs_of
 
 log = logging.getLogger("minerpanel.pages")
 EMPTY = "<td></td>"
+PREPARING = ("{title}: being prepared for the {rigs:,} rigs by the poller; it shows by itself within a poll "
+             "round or two")
 WHOLE_FARM = "over the whole farm: this section groups or sorts across rigs, the filter does not apply"
 VIEWED_EVERY = timedelta(minutes=5)  # how often a view says its page is still viewed (one write)
 
@@ -35,7 +39,7 @@ def page_context(user, page, params=None):
     z = view_models.tz()
     params = paging.flat(params or {})
     limit = settings.TABLE_ROWS
-    found = ready_tables(specs, now)
+    found, waiting = ready_tables(specs, now)
     rig_ids = scopes.rig_ids(params)
     blocks, i = [], -1
     for d in definitions:
@@ -49,6 +53,10 @@ def page_context(user, page, params=None):
                 blocks.append({"date": date_box(now.timestamp(), z)})
             elif d["section"] == "RIGS":
                 blocks.append({"table": ready_read.rigs_block(user, params, limit, now, turned=False)})
+            elif key_of(page.pk, i) in waiting:
+                blocks.append({"waiting": PREPARING.format(title=d.get("title") or d["section"],
+                                                           rigs=waiting[key_of(page.pk, i)]),
+                               "waits": key_of(page.pk, i)})
             else:
                 spec = specs.get(key_of(page.pk, i))
                 mine = spec is not None and per_rig(spec.definition)
@@ -61,9 +69,12 @@ def page_context(user, page, params=None):
 
 
 def ready_tables(specs, now):
-    """{key: ReadyTable} of the page's tables, built where they were not (or are out of date), and
-    marked as viewed (the poller's side keeps a page's tables while it is viewed)."""
+    """({key: ReadyTable} of the page's tables, built where they were not (or are out of date), and
+    marked as viewed (the poller's side keeps a page's tables while it is viewed); {key: rigs} of those
+    left to the poller, on a farm too large to build them here (READY_BUILD_IN_VIEW))."""
     ready.refresh_turned(now)
+    waiting = left_to_poller(specs, now)
+    specs = {k: s for k, s in specs.items() if k not in waiting}
     mine = {k: (PAGES, source_of(s.definition), s) for k, s in specs.items() if per_rig(s.definition)}
     found = ready_read.ready_tables(list(mine), now, mine, turned=False) if mine else {}
     others = {k: s for k, s in specs.items() if k not in found}
@@ -79,7 +90,24 @@ def ready_tables(specs, now):
     seen = [k for k, t in found.items() if t.viewed_at is None or now - t.viewed_at > VIEWED_EVERY]
     if seen:
         ReadyTable.objects.filter(key__in=seen).update(viewed_at=now)
-    return found
+    return found, waiting
+
+
+def left_to_poller(specs, now):
+    """{key: rigs} of the tables never built, or built from another definition, when the farm holds more
+    than READY_BUILD_IN_VIEW rigs: each gets a table marked viewed and of no definition, which the
+    poller's side builds at its next batch (ready.outdated, across.refresh) and announces; {} else."""
+    have = dict(ReadyTable.objects.filter(key__in=list(specs)).values_list("key", "source"))
+    missing = [k for k, s in specs.items() if have.get(k) != source_of(s.definition)]
+    if not missing:
+        return {}
+    rigs = Rig.objects.count()
+    if rigs <= settings.READY_BUILD_IN_VIEW:
+        return {}
+    for key in missing:
+        ReadyTable.objects.update_or_create(key=key, defaults={"viewed_at": now, "source": ""})
+    log.info("pages: %s left to the poller's next batch (%d rigs)", ", ".join(missing), rigs)
+    return dict.fromkeys(missing, rigs)
 
 
 def block_of(ready_table, i, params, limit, rig_ids=None, spec=None, whole_farm=False):

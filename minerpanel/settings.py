@@ -244,6 +244,10 @@ TABLE_ROWS = max(10, int(envfloat("TABLE_ROWS", 100)))
 READY_GLOBAL_EVERY = envfloat("READY_GLOBAL_EVERY", 0)
 READY_IDLE = envfloat("READY_IDLE", 3600)
 READY_EXACT_EVERY = envfloat("READY_EXACT_EVERY", 60)
+# A custom page's table no poller keeps yet (a page not viewed for READY_IDLE, or just edited) is built by
+# the view itself on farms of up to READY_BUILD_IN_VIEW rigs; on larger ones the view asks the poller's
+# side for it and says it is being prepared (building 10,000 rigs' rows took the web process a minute).
+READY_BUILD_IN_VIEW = int(os.environ.get("READY_BUILD_IN_VIEW", "2000"))
 
 # --- rigs and the poller
 POLL_INTERVAL = envfloat("POLL_INTERVAL", 10.0)        # seconds between rounds

@@ -7,6 +7,7 @@ says which: rigs/polling/poller.stored). One render per page, tier and query, sh
 
 import asyncio
 import time
+from typing import NamedTuple
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
@@ -21,6 +22,12 @@ MIN_GAP = 1.0
 def render_fragment(user, page, params=None):
     """The live fragment of a page; ``params``: the page's query (which rows of long tables)."""
     return fragment(user, page, params)[0]
+
+
+class Waiting(NamedTuple):
+    """A section the poller's side is preparing: a page that shows it wants the batch that builds it."""
+
+    shows: tuple
 
 
 def interest_of(tables):
@@ -56,7 +63,8 @@ def fragment(user, page, params=None):
             return "", None
         ctx = page_context(user, custom, params)
         return (render_to_string("custompages/_live.html", {**ctx, "oob": True}),
-                interest_of(b["table"] for b in ctx["blocks"] if "table" in b))
+                interest_of([b["table"] for b in ctx["blocks"] if "table" in b]
+                            + [Waiting((b["waits"], set())) for b in ctx["blocks"] if "waits" in b]))
     if page.startswith("summary"):
         ctx = ready_read.farm_context(user, problems=page.endswith(":problems"), params=params)
         return render_to_string("rigs/_live.html", {**ctx, "oob": True}), interest_of(ctx["tables"])
