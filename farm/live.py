@@ -42,7 +42,7 @@ class MapConsumer(PushConsumer):
     async def push_after(self, wait, since):
         await asyncio.sleep(wait)
         if await database_sync_to_async(logged_in_now)(self.scope) is None:
-            await self.close(code=4401)
+            await self.leave(4401)
             return None
         started, html = await shared_render(self.site, self.metric, since)
         self.last = time.monotonic()

@@ -127,7 +127,7 @@ class LiveConsumer(PushConsumer):
         await asyncio.sleep(wait)
         viewer, level = await database_sync_to_async(current_viewer_and_tier)(self.scope, self.page)
         if viewer is None:
-            await self.close(code=4401)
+            await self.leave(4401)
             return None
         self.scope["user"] = viewer
         started, html, self.interest = await shared_render(viewer, level, self.page, since, self.query)

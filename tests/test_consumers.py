@@ -184,12 +184,14 @@ def test_a_socket_closes_when_its_session_logs_out():
         await database_sync_to_async(Session.objects.all().delete)()  # what logout does to the session
         await get_channel_layer().group_send(GROUP, {"type": "rigs.updated", "rigs": [rig.id]})
         closed = await comm.receive_output(timeout=5)
+        members = dict(getattr(get_channel_layer(), "groups", {}).get(GROUP, {}))  # the in-memory layer's
         await comm.disconnect()
-        return first, closed
+        return first, closed, members
 
-    first, closed = asyncio.run(go())
+    first, closed, members = asyncio.run(go())
     assert 'id="live"' in first
     assert closed == {"type": "websocket.close", "code": 4401}
+    assert members == {}  # out of the group as it closed, before the browser's disconnect
 
 
 def test_a_socket_closes_when_the_password_changes():

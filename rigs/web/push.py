@@ -49,9 +49,19 @@ class PushConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         if self.joined:
+            self.joined = False
             await self.channel_layer.group_discard(GROUP, self.channel_name)
         if self.pending:
             self.pending.cancel()
+
+    async def leave(self, code):
+        """Close the socket from our side (its session ended): out of the group at once, not when the
+        browser's disconnect arrives (with Redis, a member nobody reads fills its process's queue, and
+        once full that process's other sockets miss their pushes)."""
+        if self.joined:
+            self.joined = False
+            await self.channel_layer.group_discard(GROUP, self.channel_name)
+        await self.close(code=code)
 
     def schedule(self):
         """A push after the gap. A batch heard of while a push is on its way is in that push when its
