@@ -185,15 +185,19 @@ def viewer(request):
     process's peak RSS so far."""
     client = Client(SERVER_NAME="localhost")
     client.login(username="bench", password="bench-password-1")
-    out = {}
+    out, profiles = {}, {}
     for pair in PAGES + (FILTERED if request.get("sites") else []):
         for path in pair:
             times = []
+            prof = cProfile.Profile() if request.get("profile") else contextlib.nullcontext()
             for _ in range(request.get("views", 1)):
                 t0 = time.perf_counter()
-                r = client.get(path)
+                with prof:
+                    r = client.get(path)
                 times.append((time.perf_counter() - t0) * 1000)
                 assert r.status_code == 200, (path, r.status_code)
             out[path] = {"ms": times, "bytes": len(r.content)}
+            if request.get("profile"):
+                profiles[path] = stats_text(prof, top=25)
     connection.close()
-    return {"pages": out, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"pages": out, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "profile": profiles}

@@ -68,7 +68,7 @@ class Command(BaseCommand):
         parser.add_argument("--sites", action="store_true",
                             help="the rigs in two sites, and '/' and the Overview filtered to one (?site=A) too")
         parser.add_argument("--profile", action="store_true",
-                            help="print the writer's and the sections' cProfile (their last batch)")
+                            help="print the writer's and the sections' cProfile (their last batch), and the views' (after it)")
         parser.add_argument("--same", action="store_true",
                             help="batches in which the rigs answer as before (only the poll times move), "
                                  "rather than a poll's changes to every rig's counters")
@@ -122,7 +122,7 @@ class Command(BaseCommand):
             times, sizes, batches, rss = {}, {}, [], 0.0
             for _ in range(opts["runs"]):
                 batches.append(writer.ask(do="batch", profile=opts["profile"], same=opts["same"]))
-                seen = viewer.ask(do="views", views=opts["views"], sites=opts["sites"])
+                seen = viewer.ask(do="views", views=opts["views"], sites=opts["sites"], profile=opts["profile"])
                 rss = seen["rss_mb"]
                 for path, found in seen["pages"].items():
                     times.setdefault(path, []).extend(found["ms"])
@@ -131,6 +131,8 @@ class Command(BaseCommand):
             if opts["profile"]:
                 for side, text in batches[-1]["profile"].items():
                     self.stdout.write(f"\n  {side}, the last batch's profile:\n{text}")
+                for path, text in seen["profile"].items():
+                    self.stdout.write(f"\n  views of {path}, after the last batch, profiled:\n{text}")
 
     def report(self, n, times, sizes, batches, rss):
         target = next((ms for size, ms in sorted(TARGETS.items()) if n <= size), None)
