@@ -4,6 +4,7 @@ poll interval), on the poller's side after a batch, and when a page is edited or
 rows are stored as ReadyRows of no rig (rigs/web/ready.py) for every web process to read."""
 
 import logging
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -94,7 +95,7 @@ def replace(key, source, rows, head, now):
         problems = sum(1 for r in rows if r["problem"])
         ReadyTable.objects.update_or_create(key=key, defaults={
             "rows": len(rows), "problems": problems, "bad_rows": problems, "sums": {}, "head": head,
-            "source": source, "generation": "", "built_at": now})
+            "source": source, "generation": "", "built_at": now, "stamp": secrets.token_hex(8)})
 
 
 def sweep(now=None):

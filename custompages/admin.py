@@ -79,8 +79,9 @@ class CustomPageAdmin(admin.ModelAdmin):
             return "Save the page to see it here."
         from .render import page_context
 
-        ctx = page_context(None, obj)
-        ctx["blocks"] = [{**b, "table": replace(b["table"], rows=b["table"].rows[:PREVIEW_ROWS], _html=None)}
+        ctx = page_context(None, obj, shared=False)
+        ctx["blocks"] = [{**b, "table": replace(b["table"], rows=b["table"].rows[:PREVIEW_ROWS], _html=None,
+                                                drawn=None)}
                          if "table" in b else b for b in ctx["blocks"]]  # the shared build is left as it is
         return render_to_string("custompages/_live.html", ctx)
 

@@ -20,6 +20,7 @@ from rigs.models import ReadyTable, Rig
 from rigs.readings.freshness import stale_after
 from rigs.web import paging, ready, ready_read, scopes, tables, view_models
 from rigs.web.display import date_box
+from rigs.web.drawn import drawn
 
 from . import across
 from .ready import PAGES, key_of, per_rig, source_of, specs_of
@@ -32,14 +33,15 @@ WHOLE_FARM = "over the whole farm: this section groups or sorts across rigs, the
 VIEWED_EVERY = timedelta(minutes=5)  # how often a view says its page is still viewed (one write)
 
 
-def page_context(user, page, params=None):
+def page_context(user, page, params=None, shared=True):
     now = timezone.now()
     definitions = page.definitions()
     specs = specs_of(page, definitions)
     z = view_models.tz()
     params = paging.flat(params or {})
     limit = settings.TABLE_ROWS
-    found, waiting = ready_tables(specs, now)
+    shows_rigs = any(isinstance(d, dict) and d["section"] == "RIGS" for d in definitions)
+    found, waiting = ready_tables(specs, now, ("rigs",) if shows_rigs else ())
     rig_ids = scopes.rig_ids(params)
     blocks, i = [], -1
     for d in definitions:
@@ -52,7 +54,8 @@ def page_context(user, page, params=None):
             if d["section"] == "DATE":
                 blocks.append({"date": date_box(now.timestamp(), z)})
             elif d["section"] == "RIGS":
-                blocks.append({"table": ready_read.rigs_block(user, params, limit, now, turned=False)})
+                blocks.append({"table": ready_read.rigs_block(user, params, limit, now, turned=False,
+                                                              shared=shared, found=found)})
             elif key_of(page.pk, i) in waiting:
                 blocks.append({"waiting": PREPARING.format(title=d.get("title") or d["section"],
                                                            rigs=waiting[key_of(page.pk, i)]),
@@ -61,26 +64,31 @@ def page_context(user, page, params=None):
                 spec = specs.get(key_of(page.pk, i))
                 mine = spec is not None and per_rig(spec.definition)
                 blocks.append(block_of(found.get(key_of(page.pk, i)), i, params, limit, rig_ids if mine else None,
-                                       spec, whole_farm=rig_ids is not None and not mine))
+                                       spec, whole_farm=rig_ids is not None and not mine, now=now, shared=shared))
         except Exception as exc:  # one section's failure never takes the page down
             log.exception("page %s: section %s failed", page.slug, d["section"])
             blocks.append({"error": f"{d['section']}: this section could not be shown ({type(exc).__name__})"})
-    return {"page": page, "blocks": blocks, "now": now, "scope": scopes.context(params)}
+    out = {"page": page, "blocks": blocks, "now": now, "scope": scopes.context(params)}
+    if "rigs" in found:  # the header's count, read with the tables
+        out["attention"] = (found["rigs"].head or {}).get("attention", 0)
+    return out
 
 
-def ready_tables(specs, now):
+def ready_tables(specs, now, also=()):
     """({key: ReadyTable} of the page's tables, built where they were not (or are out of date), and
-    marked as viewed (the poller's side keeps a page's tables while it is viewed); {key: rigs} of those
-    left to the poller, on a farm too large to build them here (READY_BUILD_IN_VIEW))."""
+    marked as viewed (the poller's side keeps a page's tables while it is viewed), and the farm tables
+    ``also`` as they are; {key: rigs} of those left to the poller, on a farm too large to build them here
+    (READY_BUILD_IN_VIEW). One query reads them all when nothing is to be built."""
     ready.refresh_turned(now)
-    waiting = left_to_poller(specs, now)
+    read = {t.key: t for t in ReadyTable.objects.filter(key__in=[*specs, *also])}
+    waiting = left_to_poller(specs, now, read)
     specs = {k: s for k, s in specs.items() if k not in waiting}
     mine = {k: (PAGES, source_of(s.definition), s) for k, s in specs.items() if per_rig(s.definition)}
-    found = ready_read.ready_tables(list(mine), now, mine, turned=False) if mine else {}
+    found = ready_read.ready_tables(list(mine), now, mine, turned=False, found=read) if mine else {}
     others = {k: s for k, s in specs.items() if k not in found}
     if others:
         old = now - timedelta(seconds=max(3 * across.every(), stale_after()))
-        have = {t.key: t for t in ReadyTable.objects.filter(key__in=list(others))}
+        have = {k: read[k] for k in others if k in read}
         due = {k: s for k, s in others.items() if k not in have or have[k].source != source_of(s.definition)
                or have[k].built_at is None or have[k].built_at < old}
         if due:
@@ -90,15 +98,15 @@ def ready_tables(specs, now):
     seen = [k for k, t in found.items() if t.viewed_at is None or now - t.viewed_at > VIEWED_EVERY]
     if seen:
         ReadyTable.objects.filter(key__in=seen).update(viewed_at=now)
-    return found, waiting
+    return {**{k: read[k] for k in also if k in read}, **found}, waiting
 
 
-def left_to_poller(specs, now):
+def left_to_poller(specs, now, read):
     """{key: rigs} of the tables never built, or built from another definition, when the farm holds more
     than READY_BUILD_IN_VIEW rigs: each gets a table marked viewed and of no definition, which the
-    poller's side builds at its next batch (ready.outdated, across.refresh) and announces; {} else."""
-    have = dict(ReadyTable.objects.filter(key__in=list(specs)).values_list("key", "source"))
-    missing = [k for k, s in specs.items() if have.get(k) != source_of(s.definition)]
+    poller's side builds at its next batch (ready.outdated, across.refresh) and announces; {} else.
+    ``read``: {key: ReadyTable} as they are."""
+    missing = [k for k, s in specs.items() if k not in read or read[k].source != source_of(s.definition)]
     if not missing:
         return {}
     rigs = Rig.objects.count()
@@ -110,16 +118,25 @@ def left_to_poller(specs, now):
     return dict.fromkeys(missing, rigs)
 
 
-def block_of(ready_table, i, params, limit, rig_ids=None, spec=None, whole_farm=False):
-    """One section's table: its rows of this page drawn for the table's columns. ``rig_ids``: the rows
-    of these rigs only, with their Σ row (a section kept rig by rig, whose ``spec`` it is); ``whole_farm``:
-    a filter was asked for that this section (across rigs) does not follow: its note says so."""
+def block_of(ready_table, i, params, limit, rig_ids=None, spec=None, whole_farm=False, now=None, shared=True):
+    """One section's table: its rows of this page drawn for the table's columns (once for every viewer
+    of the same: rigs/web/drawn.py). ``rig_ids``: the rows of these rigs only, with their Σ row (a section
+    kept rig by rig, whose ``spec`` it is); ``whole_farm``: a filter was asked for that this section
+    (across rigs) does not follow: its note says so."""
     if ready_table is not None and rig_ids is not None:  # the Σ row of those rigs, if it has one
         ready_table = ready_read.scoped(ready_table, (PAGES, "", spec), rig_ids,
                                         totals=bool(spec.plain.get("totals")))
     head = ready_table.head if ready_table is not None else {"error": "this section is not built yet"}
     if head.get("error"):
         return {"error": head["error"]}
+    view = (i, sorted(params.items()), limit, whole_farm)
+    table = drawn(ready_table, view, lambda: drawn_block(ready_table, i, params, limit, rig_ids, whole_farm),
+                  (now or timezone.now()).timestamp(), shared)
+    return {"table": table}
+
+
+def drawn_block(ready_table, i, params, limit, rig_ids, whole_farm):
+    head = ready_table.head
     rows, pager = ready_read.page_rows(ready_table, f"custom-{i}", params, limit, rig_ids=rig_ids)
     columns, grouped, narrow = head["columns"], head.get("grouped", False), set(head.get("narrow", ()))
     t = tables.Table(f"custom-{i}", head["title"], ([] if grouped else [("Rig", False)]) + [
@@ -141,7 +158,7 @@ def block_of(ready_table, i, params, limit, rig_ids=None, spec=None, whole_farm=
     t.note = WHOLE_FARM if whole_farm else ""
     t.pager = pager
     t.shows = (ready_table.key, {rig for _, _, rig in rows if rig is not None})
-    return {"table": t}
+    return t
 
 
 def narrowed_td(td, narrow):

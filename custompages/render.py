@@ -23,13 +23,14 @@ def sections_in_use():
     return PageSection.objects.values_list("section", flat=True).distinct()
 
 
-def page_context(user, page, params=None, whole=False):
+def page_context(user, page, params=None, whole=False, shared=True):
     """The page's blocks for one view. Long tables show the rows of rigs needing attention first
     and settings.TABLE_ROWS rows a page, chosen by ``params`` (the query: paging.choice_of), from ready
     rows. ``whole``: every row up to MAX_ROWS, computed now (the API). A section that cannot be
-    shown is an error in its own place; ``user`` None: a viewer without a tier."""
+    shown is an error in its own place; ``user`` None: a viewer without a tier. ``shared``: the tables as
+    drawn for every viewer (rigs/web/drawn.py); False: drawn for this call alone (the admin's preview)."""
     if not whole:
-        return page_read.page_context(user, page, params)
+        return page_read.page_context(user, page, params, shared)
     definitions = page.definitions()
     good = [d for d in definitions if isinstance(d, dict)]  # the others failed the model's checks
     now = timezone.now()

@@ -150,10 +150,17 @@ else:
         }
     }
 
-# Small facts the poller's process tells the web's (the last scheduled discovery): files in var/,
-# so they cross processes on one machine without a server.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                      "LOCATION": os.environ.get("CACHE_DIR", str(VAR_DIR / "cache"))}}
+# Small facts the poller's process tells the web's (the last scheduled discovery) and the farm tables as
+# drawn for every viewer (rigs/web/drawn.py): in Redis when REDIS_URL is set, so web processes on several
+# machines share them; else files in var/, shared by the processes of one machine without a server.
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": "minerpanel",
+                          "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5}}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": os.environ.get("CACHE_DIR", str(VAR_DIR / "cache")),
+                          "OPTIONS": {"MAX_ENTRIES": 2000}}}  # (drawn tables: pages × tables × views of them)
 
 # A socket's wait for a message is a blocking BZPOPMIN of channels_redis (5 s); since redis-py 8 a read
 # times out after 5 s by default, which ended every idle WebSocket consumer with a TimeoutError every 5 s

@@ -309,6 +309,9 @@ class ReadyTable(models.Model):
     built_at = models.DateTimeField(null=True)
     exact_at = models.DateTimeField(null=True)  # sums last added up from every part (not by differences)
     viewed_at = models.DateTimeField(null=True)  # custom pages nobody views stop being kept
+    # a new name each time what a view draws of it may have changed (its rows, counts, Σ rows, columns):
+    # tables drawn for one stamp are shared by every viewer (rigs/web/drawn.py); "" never shared
+    stamp = models.CharField(max_length=16, blank=True)
 
     def __str__(self):
         return f"ready table {self.key}"

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -101,7 +101,7 @@ def rebuild(key, spec, now=None):
         ReadyTable.objects.update_or_create(key=key, defaults={
             "rows": 0, "problems": 0, "bad_rows": 0, "sums": {}, "head": provider.head(key, {}, payload),
             "source": source,
-            "generation": secrets.token_hex(8), "built_at": now, "exact_at": now})
+            "generation": secrets.token_hex(8), "built_at": now, "exact_at": now, "stamp": secrets.token_hex(8)})
     ids = list(Rig.objects.values_list("id", flat=True))
     for start in range(0, len(ids), CHUNK):
         _write(ids[start:start + CHUNK], {key: spec}, now, exact=False)
@@ -188,6 +188,7 @@ def finish(table, spec, now):
     table.bad_rows = shares.total(table.sums, "#bad", 0)
     table.head = spec[0].head(table.key, table.sums, spec[2])
     table.built_at = now
+    table.stamp = secrets.token_hex(8)  # (its rows were written in the same transaction)
     table.save()
     return before != (table.rows, table.problems, table.bad_rows, table.head)
 
@@ -229,15 +230,21 @@ def forget(ids):
 def refresh_turned(now=None):
     """Write again the rigs whose rows turned (stale, a reason's 'since') with no newer poll, and those
     added without a signal (bulk_create: newer than any written): a view calls this before it reads, so
-    a dead poller never leaves old data looking fresh. Two indexed queries when there is nothing to do."""
+    a dead poller never leaves old data looking fresh. One query of three indexed lookups when there is
+    nothing to do (every view asks: written by hand, as Django takes longer to put it together than the
+    database to answer it)."""
     now = now or timezone.now()
-    ids = list(ReadyPart.objects.filter(turns_at__lte=now).values_list("rig_id", flat=True)[:5 * CHUNK])
-    newest = Rig.objects.order_by("-id").values_list("id", flat=True)[:1]
-    written = ReadyPart.objects.order_by("-rig_id").values_list("rig_id", flat=True)[:1]
-    found = Rig.objects.filter(id__in=newest).exclude(id__in=written).exists()
-    if found:
-        last = ReadyPart.objects.order_by("-rig_id").values_list("rig_id", flat=True).first() or 0
-        ids += list(Rig.objects.filter(id__gt=last).values_list("id", flat=True)[:5 * CHUNK])
+    part, rig = (connection.ops.quote_name(m._meta.db_table) for m in (ReadyPart, Rig))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT rig_id FROM {part} WHERE turns_at <= %s LIMIT 1), "
+                       f"(SELECT MAX(id) FROM {rig}), (SELECT MAX(rig_id) FROM {part})",
+                       [connection.ops.adapt_datetimefield_value(now)])
+        turned, newest, last = cursor.fetchone()
+    ids = []
+    if turned is not None:
+        ids = list(ReadyPart.objects.filter(turns_at__lte=now).values_list("rig_id", flat=True)[:5 * CHUNK])
+    if newest is not None and (last is None or newest > last):
+        ids += list(Rig.objects.filter(id__gt=last or 0).values_list("id", flat=True)[:5 * CHUNK])
     if ids:
         write(ids, now=now)
     return len(ids)

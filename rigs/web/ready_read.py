@@ -18,6 +18,7 @@ from minerpanel.tiers import SYS, tier
 from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig
 
 from . import paging, ready, scopes, shares, tables
+from .drawn import drawn
 from .overview_tables import DEVICE_COLUMNS, POOL_COLUMNS, SUMMARY_COLUMNS
 from .ready_farm import FARM, KEYS
 from .view_models import RIG_COLUMNS, RIGBAR_MAX, RIGBAR_NAMES, rig_bar
@@ -30,13 +31,17 @@ FARM_TABLES = (("rigs", "rigs", "Rigs", RIG_COLUMNS), ("summary", "summary", "Su
                ("devs", "devices", "Devices", DEVICE_COLUMNS), ("pools", "pools", "Pools", POOL_COLUMNS))
 
 
-def ready_tables(keys, now, specs=None, turned=True):
+def ready_tables(keys, now, specs=None, turned=True, found=None):
     """{key: ReadyTable} of these tables, each rigs' rows written again first where they turned
     (``turned``), and a table built whole where it never was, or was from another definition.
-    ``specs``: ready.wanted()'s of these keys, when the caller has them."""
+    ``specs``: ready.wanted()'s of these keys, when the caller has them; ``found``: {key: ReadyTable}
+    the caller read just now (else they are read here)."""
     if turned:
         ready.refresh_turned(now)
-    found = {t.key: t for t in ReadyTable.objects.filter(key__in=list(keys))}
+    if found is None:
+        found = {t.key: t for t in ReadyTable.objects.filter(key__in=list(keys))}
+    else:
+        found = {k: found[k] for k in keys if k in found}
     specs = ready.wanted(now, keys) if specs is None else specs
     missing = [k for k, (_, source, _) in specs.items() if k not in found or found[k].source != source]
     for key in missing:
@@ -130,16 +135,21 @@ def page_rows(ready_table, table_id, params, limit, only_bad=False, rig_ids=None
 
 
 def table_of(ready_table, table_id, title, columns, params, limit, sys=False, only_bad=False, cards=False,
-             now=None, rig_ids=None):
-    """One page of a ready table of built rows as a tables.Table (what templates/_table.html draws)."""
+             now=None, rig_ids=None, foot="", note="", shared=True):
+    """One page of a ready table of built rows as a tables.Table, its section drawn (templates/_table.html;
+    once for every viewer of the same: drawn.py). ``foot``, ``note``: drawn with it."""
     now = (now or timezone.now()).timestamp()
-    found, pager = page_rows(ready_table, table_id, params, limit, only_bad, rig_ids)
-    t = tables.Table(table_id, title, columns + ([("Address", False)] if sys else []), cards=cards)
-    t.rows = [tables.Row([], "", tables.with_ages(html[:-5] + extra + "</tr>" if sys else html, now))
-              for html, extra, _ in found]
-    t.pager = pager
-    t.shows = (ready_table.key, {rig for _, _, rig in found})
-    return t
+
+    def draw():
+        found, pager = page_rows(ready_table, table_id, params, limit, only_bad, rig_ids)
+        t = tables.Table(table_id, title, columns + ([("Address", False)] if sys else []), cards=cards)
+        t.rows = [tables.Row([], "", html[:-5] + extra + "</tr>" if sys else html) for html, extra, _ in found]
+        t.pager, t.foot, t.note = pager, foot, note
+        t.shows = (ready_table.key, {rig for _, _, rig in found})
+        return t
+
+    view = (table_id, sorted(params.items()), limit, sys, only_bad, cards, foot, note)
+    return drawn(ready_table if rig_ids is None else None, view, draw, now, shared)
 
 
 def farm_context(user, now=None, problems=False, params=None):
@@ -156,25 +166,25 @@ def farm_context(user, now=None, problems=False, params=None):
         table = (found[key] if rig_ids is None
                  else scoped(found[key], (FARM, "", None), rig_ids, totals=key in TOTALLED))
         shown[key] = table
-        t = table_of(table, table_id, title, columns, params, settings.TABLE_ROWS, sys and key == "rigs",
-                     problems, cards=key == "rigs", now=now, rig_ids=rig_ids)
         head = table.head or {}
-        t.foot = head.get("foot_bad" if problems and key == "devs" else "foot", "")
-        t.note = head.get("note", "")
-        out.append(t)
+        out.append(table_of(table, table_id, title, columns, params, settings.TABLE_ROWS, sys and key == "rigs",
+                            problems, cards=key == "rigs", now=now, rig_ids=rig_ids,
+                            foot=head.get("foot_bad" if problems and key == "devs" else "foot", ""),
+                            note=head.get("note", "")))
     head = found["rigs"].head or {}  # the header's count and the rig bar are the farm's
     return {"attention": head.get("attention", 0), "tables": out, "now": now, "problems": problems,
             "scope": scopes.context(params, shown["rigs"].rows if rig_ids is not None else None),
             **rig_bar_of(head.get("enabled", 0))}
 
 
-def rigs_block(user, params, limit, now, turned=True):
-    """A custom page's RIGS section: the Overview's Rigs table, one page of it."""
-    found = ready_tables(("rigs",), now, turned=turned)
+def rigs_block(user, params, limit, now, turned=True, shared=True, found=None):
+    """A custom page's RIGS section: the Overview's Rigs table, one page of it. ``found``: ready_tables()'s
+    ``found``."""
+    found = ready_tables(("rigs",), now, turned=turned, found=found)
     rig_ids = scopes.rig_ids(params)
     table = found["rigs"] if rig_ids is None else scoped(found["rigs"], (FARM, "", None), rig_ids, totals=False)
     return table_of(table, "rigs", "Rigs", RIG_COLUMNS, params, limit, tier(user) == SYS if user else False,
-                    cards=True, now=now, rig_ids=rig_ids)
+                    cards=True, now=now, rig_ids=rig_ids, shared=shared)
 
 
 def attention():

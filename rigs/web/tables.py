@@ -12,6 +12,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from rigs import drivers
@@ -59,6 +60,14 @@ class Table:
     shows: tuple = ()  # (its ready table's key, the ids of the rigs its rows are of): what a push watches
     narrow: set = field(default_factory=set)  # columns hidden at narrow widths (their cells have class "n")
     cards: bool = False  # below 600 px each row is a card, each cell labelled with its column (data-label)
+    drawn: str | None = field(default=None, repr=False, compare=False)  # its section, once drawn
+
+    def section(self):
+        """The table's <section> as templates/_table.html draws it, drawn once (or as drawn.py found it
+        drawn already for another viewer)."""
+        if self.drawn is None:
+            self.drawn = render_to_string("_table.html", {"table": self})
+        return mark_safe(self.drawn)
 
     def html(self):
         """The <table>, every value escaped, built once. Built here rather than in a template:

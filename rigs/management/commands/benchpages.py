@@ -68,7 +68,8 @@ class Command(BaseCommand):
         parser.add_argument("--sites", action="store_true",
                             help="the rigs in two sites, and '/' and the Overview filtered to one (?site=A) too")
         parser.add_argument("--profile", action="store_true",
-                            help="print the writer's and the sections' cProfile (their last batch), and the views' (after it)")
+                            help="print the writer's and the sections' cProfile (their last batch), and the views' "
+                                 "(after it)")
         parser.add_argument("--same", action="store_true",
                             help="batches in which the rigs answer as before (only the poll times move), "
                                  "rather than a poll's changes to every rig's counters")
