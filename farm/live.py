@@ -12,11 +12,10 @@ import re
 import time
 from urllib.parse import parse_qs
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from rigs.web.push import PushConsumer, logged_in_now
+from rigs.web.push import PushConsumer, SharedRenders, logged_in_now
 
 
 class MapConsumer(PushConsumer):
@@ -55,26 +54,11 @@ class MapConsumer(PushConsumer):
 
 
 RENDERED_AT = re.compile(r' data-updated="\d*"', re.ASCII)
-_rendered: dict = {}  # (site, metric) -> (monotonic time the render started, html)
-_locks: dict = {}
-KEPT = 200
+_renders = SharedRenders(kept=200)  # sites × metrics
 
 
 async def shared_render(site, metric, since):
-    """(when the render began, the fragment): one render per site and metric for every socket that
-    shows it; one started after this socket heard of the batch already shows it."""
+    """(when the render began, the fragment): one render per site and metric for every socket."""
     from .views import fragment
 
-    key, loop = (site, metric), asyncio.get_running_loop()
-    if len(_locks) > KEPT:
-        _locks.clear()
-        _rendered.clear()
-    if _locks.get(key, (None,))[0] is not loop:
-        _locks[key] = (loop, asyncio.Lock())
-    async with _locks[key][1]:
-        started, html = _rendered.get(key, (-1.0, ""))
-        if started < since:
-            started = time.monotonic()
-            html = await sync_to_async(fragment)(site, metric)
-            _rendered[key] = (started, html)
-    return started, html
+    return await _renders.get((site, metric), since, lambda: fragment(site, metric))

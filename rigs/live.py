@@ -10,11 +10,10 @@ import time
 from typing import NamedTuple
 from urllib.parse import parse_qs
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
-from rigs.web.push import PushConsumer, logged_in_now
+from rigs.web.push import PushConsumer, SharedRenders, logged_in_now
 
 MIN_GAP = 1.0
 
@@ -137,27 +136,14 @@ class LiveConsumer(PushConsumer):
         return started
 
 
-# One render per page, tier and query, shared by every socket that shows it: a fragment rendered
-# after a socket heard of the update already shows it. 100 viewers of the summary cost one render.
-_rendered = {}  # (page, tier, query) -> (monotonic time the render started, html, interest)
-_locks = {}
-KEPT = 1000  # renders kept (pages × tiers × queries)
+_renders = SharedRenders(kept=1000)  # pages × tiers × queries
 
 
 async def shared_render(viewer, level, page, since, query=None):
+    """(when the render began, the fragment, its interest): one render per page, tier and query."""
     query = query or {}
-    key, loop = (page, level, tuple(sorted((k, tuple(v)) for k, v in query.items()))), asyncio.get_running_loop()
-    if len(_locks) > KEPT:  # many different queries over time: start again
-        _locks.clear()
-        _rendered.clear()
-    if _locks.get(key, (None,))[0] is not loop:  # a lock belongs to one event loop
-        _locks[key] = (loop, asyncio.Lock())
-    async with _locks[key][1]:
-        started, html, interest = _rendered.get(key, (-1.0, "", None))
-        if started < since:
-            started = time.monotonic()
-            html, interest = await sync_to_async(fragment)(viewer, page, query)
-            _rendered[key] = (started, html, interest)
+    key = (page, level, tuple(sorted((k, tuple(v)) for k, v in query.items())))
+    started, (html, interest) = await _renders.get(key, since, lambda: fragment(viewer, page, query))
     return started, html, interest
 
 

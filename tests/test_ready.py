@@ -101,6 +101,19 @@ class ReadyRowsTestCase(BaseTestCase):
         assert ">25<" in ReadyRow.objects.get(table="summary", rig=rigs[1]).html
         assert ">65<" in ReadyTable.objects.get(key="summary").head["foot"]  # 10 + 25 + 30
 
+    def test_a_table_keeps_its_stamp_while_nothing_of_it_changes(self):
+        when = timezone.now()
+        rigs = [Rig.objects.create(name=f"w{i}", host=f"10.9.0.{i}") for i in range(2)]
+        for i, rig in enumerate(rigs):
+            self.store(rig, 10 * (i + 1), when=when)
+        self.client.get("/overview/")
+        stamps = dict(ReadyTable.objects.values_list("key", "stamp"))
+        hooks.after_batch([r.id for r in rigs])  # the same data again: the tables drawn for it still hold
+        assert dict(ReadyTable.objects.values_list("key", "stamp")) == stamps
+        self.store(rigs[1], 25, when=when)  # its summary row changed: that table is drawn again
+        now = dict(ReadyTable.objects.values_list("key", "stamp"))
+        assert now["summary"] != stamps["summary"] and now["devs"] == stamps["devs"]
+
     def test_a_rig_with_fewer_rows_loses_the_others(self):
         pools = [{"POOL": i, "URL": f"stratum+tcp://p{i}:3333", "Status": "Alive", "Priority": i} for i in range(3)]
         self.snapshot(sections={"SUMMARY": [summary()], "POOLS": pools})

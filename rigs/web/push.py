@@ -1,10 +1,12 @@
 """What every live socket shares: a consumer in the poller's group (rigs.polling.poller.GROUP) that pushes
 its page again after a batch, at most once a gap (PushConsumer), and the check that its session still logs
-its user in (logged_in_now). The tables' sockets are rigs/live.py's, the rack map's farm/live.py's."""
+its user in (logged_in_now), and one render per page shared by the sockets of a process (SharedRenders).
+The tables' sockets are rigs/live.py's, the rack map's farm/live.py's."""
 
 import asyncio
 import time
 
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from rigs.polling.poller import GROUP
@@ -87,3 +89,30 @@ class PushConsumer(AsyncWebsocketConsumer):
         """Push the page after ``wait`` seconds if it changed since ``since``; returns when the render
         pushed began (None: the socket closed)."""
         raise NotImplementedError
+
+
+class SharedRenders:
+    """One render per key (a page, a tier, a query...) for every socket of this process that shows it:
+    a render that began after a socket heard of a batch already shows that batch. 100 viewers of the
+    same page cost one render. At most ``kept`` keys: past them, it starts again."""
+
+    def __init__(self, kept):
+        self.kept = kept
+        self.rendered = {}  # key -> (monotonic time the render began, what it made)
+        self.locks = {}  # key -> (event loop, asyncio.Lock): a lock belongs to one loop
+
+    async def get(self, key, since, render):
+        """(when the render began, ``render()``'s result) of one that began after ``since``."""
+        loop = asyncio.get_running_loop()
+        if len(self.locks) > self.kept:
+            self.locks.clear()
+            self.rendered.clear()
+        if self.locks.get(key, (None,))[0] is not loop:
+            self.locks[key] = (loop, asyncio.Lock())
+        async with self.locks[key][1]:
+            started, made = self.rendered.get(key, (-1.0, None))
+            if started < since:
+                started = time.monotonic()
+                made = await sync_to_async(render)()
+                self.rendered[key] = (started, made)
+        return started, made

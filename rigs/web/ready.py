@@ -151,11 +151,12 @@ def _write(ids, specs, now, exact=True):
         upsert(ReadyRow, rows, ROW_FIELDS, unique=["table", "rig", "seq"])
         upsert(ReadyPart, parts, ["sums", "turns_at"])
         every = timedelta(seconds=settings.READY_EXACT_EVERY)
+        written = {row["table"] for row in rows} | {key for key, _ in gone}
         changed = []
         for key, table in tables.items():
             if key in redo or (exact and (table.exact_at is None or now - table.exact_at > every)):
                 table.sums, table.exact_at = exact_sums(key, table.generation), now
-            if finish(table, specs[key], now):
+            if finish(table, specs[key], now, key in written):
                 changed.append(key)
     return changed
 
@@ -179,18 +180,22 @@ def exact_sums(key, generation):
     return shares.add_up(share for share in found if isinstance(share, dict))
 
 
-def finish(table, spec, now):
-    """The counts and the Σ rows of a table from its sums, saved. ``spec``: (provider, source, spec).
-    True when what a view shows beside the rows changed (its counts, its Σ rows, its columns)."""
+def finish(table, spec, now, written=True):
+    """The counts and the Σ rows of a table from its sums, saved. ``spec``: (provider, source, spec);
+    ``written``: some of its rows were written or deleted (in the same transaction). True when what a
+    view shows beside the rows changed (its counts, its Σ rows, its columns). Its stamp is new when
+    either changed: tables drawn for the old one (drawn.py) are not shown again."""
     before = (table.rows, table.problems, table.bad_rows, table.head)
     table.rows = shares.total(table.sums, "#rows", 0)
     table.problems = shares.total(table.sums, "#problems", 0)
     table.bad_rows = shares.total(table.sums, "#bad", 0)
     table.head = spec[0].head(table.key, table.sums, spec[2])
     table.built_at = now
-    table.stamp = secrets.token_hex(8)  # (its rows were written in the same transaction)
+    changed = before != (table.rows, table.problems, table.bad_rows, table.head)
+    if written or changed or not table.stamp:
+        table.stamp = secrets.token_hex(8)
     table.save()
-    return before != (table.rows, table.problems, table.bad_rows, table.head)
+    return changed
 
 
 def counts(rows, bad):
