@@ -2,7 +2,9 @@
 
 Each socket renders for its own viewer (tier decides what is shown), at most once a second, and only
 when the batch stored rigs it shows or changed its tables' totals or counts (the poller's announcement
-says which: rigs/polling/poller.stored). One render per page, tier and query, shared by their sockets.
+says which: rigs/polling/poller.stored). One render per page, tier and query, shared by their sockets;
+its tables drawn once for every process (rigs/web/drawn.py). A socket is sent the tables that changed
+since its last push, not the whole page again (rigs/web/changes.py).
 """
 
 import asyncio
@@ -13,6 +15,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
+from rigs.web.changes import Sent
 from rigs.web.push import PushConsumer, SharedRenders, logged_in_now
 
 MIN_GAP = 1.0
@@ -97,6 +100,7 @@ class LiveConsumer(PushConsumer):
     interest = None  # what its last push showed (interest_of); None: not known yet
 
     async def connect(self):
+        self.sent = Sent()
         user = self.scope.get("user")
         kwargs = self.scope["url_route"]["kwargs"]
         # the page's query: which page of long tables, the filter (pushes show the same rows)
@@ -131,8 +135,9 @@ class LiveConsumer(PushConsumer):
         self.scope["user"] = viewer
         started, html, self.interest = await shared_render(viewer, level, self.page, since, self.query)
         self.last = time.monotonic()
-        if html:
-            await self.send(text_data=html)
+        message = self.sent.message(html)  # the whole fragment, or what changed since the last push
+        if message:
+            await self.send(text_data=message)
         return started
 
 

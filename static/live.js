@@ -13,7 +13,13 @@ document.addEventListener("htmx:wsClose", function () { window.mpLive = false; }
 document.addEventListener("htmx:wsBeforeMessage", function (e) {
   if (document.visibilityState !== "visible") { e.preventDefault(); window.mpMissed = true; }
 });
-document.addEventListener("htmx:wsAfterMessage", function () { window.mpSwaps++; });
+// a push sends the whole #live, or only the tables that changed and the "Data as of" line (#live-at):
+// the time of the data is that line's
+document.addEventListener("htmx:wsAfterMessage", function () {
+  var at = document.getElementById("live-at"), live = document.getElementById("live");
+  if (at && live && at.dataset.updated) live.dataset.updated = at.dataset.updated;
+  window.mpSwaps++;
+});
 document.addEventListener("htmx:afterSwap", function (e) { if (e.detail.target.id === "live") window.mpSwaps++; });
 // polling without a socket, every data-refresh seconds (no hx-trigger filter: htmx would eval it)
 (function () {

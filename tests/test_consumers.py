@@ -270,7 +270,44 @@ def test_a_page_is_pushed_only_when_the_batch_touched_what_it_shows():
         return first, nothing, totals, rig
 
     first, nothing, totals, rig = asyncio.run(go())
-    assert 'id="live"' in first and nothing and 'id="live"' in totals and 'id="live"' in rig
+    assert 'id="live"' in first and nothing
+    # pushed, and as nothing it shows changed: the time of the data only (rigs/web/changes.py)
+    assert 'id="live-at"' in totals and "<section" not in totals and 'id="live-at"' in rig
+
+
+def test_a_batch_that_changed_one_table_pushes_that_table():
+    from channels.db import database_sync_to_async
+
+    from rigs.polling import hooks
+
+    bob = User.objects.create_user("bob", password="x")
+    rig = Rig.objects.create(name="r0", host="10.0.2.1")
+    now = timezone.now()
+
+    def store(accepted):
+        sections = {"SUMMARY": [{"MHS av": 1.0, "Accepted": accepted}]}
+        Snapshot.objects.update_or_create(rig=rig, defaults={"polled_at": now, "last_ok_at": now,
+                                                             "sections": sections, "brief": make_brief(sections, {})})
+        hooks.after_batch([rig.id])
+
+    store(111)
+
+    async def go():
+        comm = communicator(bob)
+        assert (await comm.connect())[0]
+        send = get_channel_layer().group_send
+        await send(GROUP, {"type": "rigs.updated", "rigs": [rig.id], "tables": []})
+        first = await comm.receive_from(timeout=5)
+        await database_sync_to_async(store)(222)
+        await send(GROUP, {"type": "rigs.updated", "rigs": [rig.id], "tables": ["summary"]})
+        second = await comm.receive_from(timeout=5)
+        await comm.disconnect()
+        return first, second
+
+    first, second = asyncio.run(go())
+    assert 'id="live"' in first and ">111<" in first and 'id="pools"' in first
+    assert 'id="live"' not in second and '<section class="table" id="summary" hx-swap-oob="true">' in second
+    assert ">222<" in second and 'id="pools"' not in second  # (no pools: that table did not change)
 
 
 def test_a_batch_heard_while_a_push_renders_is_pushed_after_it(monkeypatch):
