@@ -10,6 +10,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 
 SYS, USR, DEF = "sys", "usr", "def"
 
@@ -19,11 +20,16 @@ EXPLICIT_ONLY = ("rigs.execute_scripts",)
 
 
 def tier(user):
+    """The user's tier. Its groups are read once per user object (a request's: a page asks several
+    times), and again after a change through it (user.groups.add() forgets what was read)."""
     if not user.is_authenticated:
         return DEF
-    if user.is_superuser or any(g.name == SYS for g in user.groups.all()):
+    if user.is_superuser:
         return SYS
-    return USR
+    user = getattr(user, "_wrapped", user)  # (request.user is a lazy object, set up by now)
+    if "groups" not in getattr(user, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([user], "groups")
+    return SYS if any(g.name == SYS for g in user.groups.all()) else USR
 
 
 def join_tier(user, name):

@@ -120,6 +120,11 @@ class Command(BaseCommand):
             self.stdout.write(f"\n{n:,} rigs ({farm['devices']:,} devices, {farm['pools']:,} pools; "
                               f"{farm['attention']:,} rigs need attention); first build of every table "
                               f"{farm['first_build_cpu']:.1f} s CPU")
+            # a web process serves many views: its very first ones (templates compiled, URLs resolved, imports)
+            # are said apart, not counted
+            warm = viewer.ask(do="views", views=1, sites=opts["sites"])["pages"]
+            self.stdout.write("  first views of the web process (not counted): " + ", ".join(
+                f"{path} {found['ms'][0]:,.0f} ms" for path, found in warm.items()))
             times, sizes, batches, rss = {}, {}, [], 0.0
             for _ in range(opts["runs"]):
                 batches.append(writer.ask(do="batch", profile=opts["profile"], same=opts["same"]))
