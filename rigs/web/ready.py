@@ -119,9 +119,11 @@ def _write(ids, specs, now, exact=True):
             rows = [{**base, "sys_html": "", **row} for row in built]
             new[rig.id][key] = share, rows, digest(rows)
     with transaction.atomic():
-        # a write first: SQLite takes its lock here, before anything is read that the write depends on (a row
-        # of this batch's, which no other shard writes: PostgreSQL's row locks come in key order just below)
-        ReadyPart.objects.filter(rig_id=ids[0]).update(turns_at=F("turns_at"))
+        if connection.vendor == "sqlite":  # a write first: SQLite takes its lock here, before anything is read
+            ReadyPart.objects.filter(rig_id=ids[0]).update(turns_at=F("turns_at"))  # that the write depends on
+        # PostgreSQL: the tables' rows first, in key order, then the rigs' rows: two writers at once (the
+        # poller's batch, a view writing rigs that turned stale) wait for each other, never deadlock (a rig's
+        # row locked first by one, the tables by the other, deadlocked under benchload --web)
         tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs)).order_by("key")}
         old = {rig: (sums or {}, turns) for rig, sums, turns in
                ReadyPart.objects.filter(rig_id__in=ids).values_list("rig_id", "sums", "turns_at")}
