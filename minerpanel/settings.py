@@ -134,7 +134,14 @@ private(VAR_DIR, 0o700)  # whatever the database: var/ holds the secret key and 
 if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Under ASGI each request runs in a thread of its own, and a connection is the thread's: a persistent
+    # connection (CONN_MAX_AGE) was never used twice, and every page view opened a PostgreSQL connection
+    # (a server process forked for it: most of PostgreSQL's CPU under benchload --web). A pool per
+    # process hands them out instead (psycopg_pool; DB_POOL_MAX connections at most, DB_POOL=0: none).
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
+    if envbool("DB_POOL", True):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1, "max_size": int(os.environ.get("DB_POOL_MAX", "20")), "timeout": 30}
 else:
     SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", VAR_DIR / "minerpanel.sqlite3"))
     if str(SQLITE_PATH) != ":memory:":

@@ -297,9 +297,11 @@ def settle() -> None:
     round's replies made the collector walk it again and again, a seventh of a round's CPU. And keep
     its database connections open between batches (the web's are per request, as Django asks under
     ASGI): closing SQLite's last connection checkpoints the WAL, which it did after every batch
-    (a tenth of the poller's CPU per rig, benchpoll)."""
+    (a tenth of the poller's CPU per rig, benchpoll). A database with a pool of connections (PostgreSQL:
+    settings.py) hands the same ones out again by itself."""
     for alias in connections:
-        connections.settings[alias]["CONN_MAX_AGE"] = max(connections.settings[alias].get("CONN_MAX_AGE") or 0, 60)
+        if "pool" not in connections.settings[alias].get("OPTIONS", {}):
+            connections.settings[alias]["CONN_MAX_AGE"] = max(connections.settings[alias].get("CONN_MAX_AGE") or 0, 60)
     gc.collect()
     gc.freeze()
 
