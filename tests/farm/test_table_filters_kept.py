@@ -153,7 +153,8 @@ class KeptScopeSumsTests(BaseTestCase):
         with CaptureQueriesContext(connection) as one:
             self.client.get("/overview/?site=Oslo")
         sql = [q["sql"].lower() for q in one.captured_queries]
-        assert not [q for q in sql if "json_each" in q or "rigs_readyrow" in q and "count(" in q]  # no share, no row added up
+        # no share added up, no row counted
+        assert not [q for q in sql if "json_each" in q or "rigs_readyrow" in q and "count(" in q]
         assert sum("rigs_readyscope" in q for q in sql) == 4  # each table's kept sums: one indexed query
         for i in range(20):
             rig = Rig.objects.create(name=f"y{i}", host=f"10.2.0.{i}")
