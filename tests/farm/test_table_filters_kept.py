@@ -168,3 +168,12 @@ class KeptScopeSumsTests(BaseTestCase):
             page = self.client.get("/overview/?site=Oslo&tag=hot").content.decode()
         assert any("json_each" in q["sql"].lower() for q in two.captured_queries)  # the fallback: site AND tag
         assert rows_of(page, "rigs") == ["rig-a"]
+
+    def test_a_page_edited_takes_its_tables_scope_sums_with_them(self):
+        page = CustomPage.objects.get(slug="acc")
+        keys = list(ReadyTable.objects.filter(key__startswith=f"page:{page.pk}:").values_list("key", flat=True))
+        assert ReadyScope.objects.filter(table__in=keys, scope="tag:hot").exists()
+        page.sections.first().save()
+        assert not ReadyScope.objects.filter(table__in=keys).exists()
+        self.client.get("/pages/acc/?tag=hot")  # built again, with its scopes
+        self.check()
