@@ -3,7 +3,7 @@ and their shares of each site's, rack's and tag's totals (rigs/web/scope_sums.py
 next read or batch; a site, rack or tag deleted takes its totals with it at once. Connected by
 FarmConfig.ready(); writes that send no signal (the CSV import's bulk ones) call moved() themselves."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from rigs.web import ready, scope_sums, scopes
 
@@ -30,9 +30,11 @@ def rigs_of(instance):
     return list(Placement.objects.filter(**{field: instance}).values_list("rig_id", flat=True))
 
 
-def _group_changed(sender, instance, created=False, raw=False, **kwargs):
-    if not raw and not created:  # renamed, perhaps: its rigs are counted under the new name
-        ready.moved(rigs_of(instance))
+def _group_saving(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        return
+    if sender.objects.filter(pk=instance.pk).exclude(name=instance.name).exists():  # renamed
+        ready.moved(rigs_of(instance))  # (their rows and shares are written under the new name)
 
 
 def _group_deleting(sender, instance, **kwargs):
@@ -48,7 +50,7 @@ def _group_deleted(sender, instance, **kwargs):
 
 def connect():
     for model in (Site, Rack, Tag):
-        post_save.connect(_group_changed, sender=model, dispatch_uid=f"moves-{model.__name__}-saved")
+        pre_save.connect(_group_saving, sender=model, dispatch_uid=f"moves-{model.__name__}-saving")
         pre_delete.connect(_group_deleting, sender=model, dispatch_uid=f"moves-{model.__name__}-deleting")
         post_delete.connect(_group_deleted, sender=model, dispatch_uid=f"moves-{model.__name__}-deleted")
     post_save.connect(_placement_changed, sender=Placement, dispatch_uid="moves-placement-saved")

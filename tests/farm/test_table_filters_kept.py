@@ -12,7 +12,7 @@ from farm.csvplan import import_csv
 from farm.models import Placement, Rack, Site, Tag
 from farm.scope import Scopes
 from rigs.models import ReadyPart, ReadyScope, ReadyTable, Rig
-from rigs.web import ready, ready_read, scope_sums
+from rigs.web import ready, ready_read, scope_sums, scopes
 from tests.base import BaseTestCase
 from tests.farm.test_table_filters import rows_of
 from tests.test_pages import summary
@@ -40,7 +40,8 @@ class KeptScopeSumsTests(BaseTestCase):
         self.hot.rigs.add(self.rig, self.c)
         for r, accepted, mhs in ((self.rig, 100, 1000.5), (self.b, 20, 2000), (self.c, 3, 0.25)):
             sections = {"SUMMARY": [summary(mhs=mhs, Accepted=accepted)],
-                        "DEVS": [{"ASC": 0, "Name": "X", "ID": 0, "Enabled": "Y", "Status": "Alive", "MHS av": mhs}],
+                        "DEVS": [{"ASC": 0, "Name": "X", "ID": 0, "Enabled": "Y", "MHS av": mhs,
+                                  "Status": "Sick" if r == self.c else "Alive"}],  # rig-c needs attention
                         "POOLS": [{"POOL": 0, "URL": f"stratum+tcp://{r.name}:3333", "Status": "Alive"}]}
             self.snapshot(rig=r, sections=sections)
         page = CustomPage.objects.create(name="Accepted", slug="acc")
@@ -59,9 +60,20 @@ class KeptScopeSumsTests(BaseTestCase):
         for kind, names in chosen.items():
             for name in [*names, "nowhere"]:
                 ids = Scopes().rig_ids(**{kind: name})
+                kept = self.kept(kind, name)
                 for key, generation in tables.items():
                     same_sums(scope_sums.of(key, f"{kind}:{name}"), ready_read.scoped_sums(key, generation, ids))
+                    table = ReadyTable.objects.get(key=key)  # the counts: the kept ones are the rows counted
+                    counted = ready_read.scoped(table, None, ids, totals=False)
+                    shown = ready_read.scoped(table, None, kept, totals=False)
+                    assert (shown.rows, shown.problems, shown.bad_rows) == (
+                        counted.rows, counted.problems, counted.bad_rows), (key, kind, name)
         assert not ReadyScope.objects.filter(sums={}).exists()
+
+    @staticmethod
+    def kept(kind, name):
+        """A single scope's query of rig ids, as scopes.rig_ids() makes it for ``?kind=name``."""
+        return scopes.rig_ids({kind: name})
 
     def summary_foot(self, query):
         page = self.client.get(f"/overview/?{query}").content.decode()
@@ -70,6 +82,8 @@ class KeptScopeSumsTests(BaseTestCase):
 
     def test_the_kept_sums_are_the_added_up_ones_and_the_view_shows_them(self):
         self.check()
+        hot = ready_read.scoped(ReadyTable.objects.get(key="devs"), None, self.kept("tag", "hot"), totals=False)
+        assert (hot.rows, hot.problems, hot.bad_rows) == (2, 1, 1)  # rig-c's device
         assert ReadyScope.objects.filter(table="summary", scope="rack:A1").exists()  # both sites' A1
         assert scope_sums.of("summary", "rack:A1")["#rows"] == [2, 2, 0]
         rigs, foot = self.summary_foot("site=Oslo")
@@ -119,8 +133,11 @@ class KeptScopeSumsTests(BaseTestCase):
         assert scope_sums.of("summary", "rack:A1")["#rows"][0] in (1, 2)  # Oslo's A1 stays
         self.check()
         assert scope_sums.of("summary", "rack:A1")["#rows"] == [1, 1, 0]
+        self.hot.save()  # saved, not renamed: nothing to write again
+        assert not ReadyPart.objects.filter(turns_at=ready.DUE).exists()
         self.hot.name = "warm"
         self.hot.save()
+        assert ReadyPart.objects.filter(turns_at=ready.DUE).count() == 2
         rigs, foot = self.summary_foot("tag=warm")
         assert rigs == ["rig-a", "rig-c"] and "<td>103</td>" in foot
         assert not ReadyScope.objects.filter(scope="tag:hot").exists()
