@@ -161,18 +161,18 @@ def _write(ids, specs, now, exact=True):
         upsert(ReadyRow, rows, ROW_FIELDS, unique=["table", "rig", "seq"])
         upsert(ReadyPart, parts, ["sums", "turns_at"])
         every = timedelta(seconds=settings.READY_EXACT_EVERY)
-        changed, where = [], {}
+        changed, counted = [], {}
         for key, table in tables.items():
             due = exact and (table.exact_at is None or now - table.exact_at > every)
             if key in redo or due:
                 table.sums, found = kept.exact(key, table.generation)
                 table.exact_at = now
                 if due:
-                    where.update(found)
+                    counted.update(found)
             if finish(table, specs[key], now):
                 changed.append(key)
         kept.save()
-        moved(scope_sums.stray(where) if where else [])
+        moved(scope_sums.stray(counted) if counted else [])  # rigs moved with no signal: written again
     return changed
 
 

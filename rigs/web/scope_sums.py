@@ -36,7 +36,7 @@ class Kept:
         self.changed = set()
         self.reset_keys = set()
 
-    def of(self, key, scope):
+    def slot(self, key, scope):
         slot = self.sums.get((key, scope))
         if slot is None:
             slot = self.sums[(key, scope)] = {}
@@ -50,10 +50,10 @@ class Kept:
         lowered = False
         for scope in was:
             if scope not in now:
-                lowered = shares.apply(self.of(key, scope), old, None) or lowered
+                lowered = shares.apply(self.slot(key, scope), old, None) or lowered
                 self.changed.add((key, scope))
         for scope in now:
-            lowered = shares.apply(self.of(key, scope), old if scope in was else None, new) or lowered
+            lowered = shares.apply(self.slot(key, scope), old if scope in was else None, new) or lowered
             self.changed.add((key, scope))
         return lowered
 
