@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from rigs.models import ReadyRow, ReadyTable
+from rigs.models import ReadyRow, ReadyScope, ReadyTable
 from rigs.polling.upsert import upsert
 from rigs.web import rigdata
 from rigs.web.tables import foot_html
@@ -109,6 +109,7 @@ def sweep(now=None):
     if gone:
         with transaction.atomic():
             ReadyRow.objects.filter(table__in=gone).delete()
+            ReadyScope.objects.filter(table__in=gone).delete()
             ReadyTable.objects.filter(key__in=gone).delete()
     return gone
 

@@ -19,7 +19,7 @@ import orjson
 from django.conf import settings
 from django.db.models import Q
 
-from rigs.models import ReadyRow, ReadyTable
+from rigs.models import ReadyRow, ReadyScope, ReadyTable
 from rigs.readings.figures import number
 from rigs.web import ready as store
 from rigs.web.overview_tables import number as share_number
@@ -243,4 +243,5 @@ def edited(sender, instance, raw=False, **kwargs):
     keys = list(ReadyTable.objects.filter(key__startswith=f"page:{instance.page_id}:").values_list("key", flat=True))
     if keys:
         ReadyRow.objects.filter(table__in=keys).delete()
+        ReadyScope.objects.filter(table__in=keys).delete()
         ReadyTable.objects.filter(key__in=keys).delete()

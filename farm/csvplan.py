@@ -13,6 +13,8 @@ import logging
 
 from django.db import IntegrityError, transaction
 
+from rigs.web import ready
+
 from .csvio import Plan, decode, parse, rows_of
 from .models import Placement, Rack, Site, Tag
 
@@ -139,6 +141,7 @@ def write(p: Plan) -> None:
         through.objects.filter(rig_id__in=part).delete()
     through.objects.bulk_create([through(tag_id=tags[t], rig_id=line.rig.pk) for line in p.lines for t in line.tags],
                                 batch_size=1000)
+    ready.moved(ids)  # (bulk writes send no signal)
 
 
 def plan(data):

@@ -22,6 +22,7 @@ from django.db.models import F, Q, Value
 from django.utils import timezone
 
 from rigs.models import Rig
+from rigs.web import scopes
 
 from .models import Maintenance, Placement, Rack, Site, Tag
 
@@ -167,7 +168,7 @@ def maintenance_of(rig_id: int, now: datetime | None = None) -> Window | None:
 
 
 class Scopes:
-    """The provider rigs.web.scopes asks (the audit log's filters, Bulk's targets)."""
+    """The provider rigs.web.scopes asks (the audit log's filters, Bulk's targets, the ready rows' writer)."""
 
     def choices(self) -> dict[str, list[str]]:
         """The names of the sites (in their order), racks and tags, in one query (every page's filter bar
@@ -182,3 +183,16 @@ class Scopes:
 
     def rig_ids(self, site: str = "", rack: str = "", tag: str = "") -> Any:
         return rigs_in(site or None, rack or None, tag or None).values("id")
+
+    def scopes_of(self, rig_ids: Iterable[int]) -> dict[int, list[str]]:
+        """Each rig's site, rack and tags as the single scopes rig_ids() selects by one name (a rack's
+        name alone is that name in every site); rigs in none are left out. Two queries."""
+        out: dict[int, list[str]] = {}
+        for rig_id, place in places_of(rig_ids).items():
+            found = [scopes.key("site", place["site"])] if place["site"] else []
+            if place["rack"]:
+                found.append(scopes.key("rack", place["rack"]))
+            found += [scopes.key("tag", name) for name in place["tags"]]
+            if found:
+                out[rig_id] = found
+        return out

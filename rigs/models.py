@@ -351,3 +351,19 @@ class ReadyPart(models.Model):
 
     def __str__(self):
         return f"ready part of {self.rig_id}"
+
+
+class ReadyScope(models.Model):
+    """A ReadyTable's totals over the rigs of one site, one rack or one tag (``scope``: "site:Oslo",
+    "rack:A1", "tag:hot", rigs/web/scopes.py), kept by the writer as the table's are (rigs/web/scope_sums.py):
+    a view filtered to one of them reads its counts and Σ rows here, whatever the farm's size."""
+
+    table = models.CharField(max_length=64)
+    scope = models.CharField(max_length=80)
+    sums = SnapshotJSONField(default=dict, blank=True)  # as ReadyTable.sums, of the scope's rigs only
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["table", "scope"], name="ready_scope_unique")]
+
+    def __str__(self):
+        return f"{self.table} of {self.scope}"

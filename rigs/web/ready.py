@@ -3,10 +3,11 @@
 After each stored batch the poller calls write(ids) (a hook: rigs/apps.py). For those rigs only, each
 table kept (a *provider* says which: ready_farm.py the Overview's, custompages/ready.py the custom
 pages') gets their rows again (ReadyRow: HTML, filter text, problem flag, sort columns) and their shares
-of the totals; the tables' totals are kept by differences (shares.py) and their Σ rows drawn again
-(ReadyTable). One transaction a batch. Only what changed is written: a rig's rows in a table whose digest
-is the one kept beside its share (ReadyPart) stay as they are, and its ReadyPart too when nothing of it
-changed. A view then reads one page of rows by an index (ready_read.py).
+of the totals; the tables' totals are kept by differences (shares.py), so are their totals over each
+single site, rack and tag (scope_sums.py), and their Σ rows drawn again (ReadyTable). One transaction a
+batch. Only what changed is written: a rig's rows in a table whose digest is the one kept beside its
+share (ReadyPart) stay as they are, and its ReadyPart too when nothing of it changed. A view then reads
+one page of rows by an index (ready_read.py).
 
 What changes with time alone (a rig's data going stale while no poll comes, a reason a minute old) is
 written when it turns: each rig's ReadyPart says when (``turns_at``), and a view that finds such rigs
@@ -31,10 +32,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig
+from rigs.models import ReadyPart, ReadyRow, ReadyScope, ReadyTable, Rig
 from rigs.polling.upsert import upsert
 
-from . import rigdata, shares
+from . import rigdata, scope_sums, scopes, shares
 
 log = logging.getLogger("minerpanel.ready")
 
@@ -98,6 +99,7 @@ def rebuild(key, spec, now=None):
     provider, source, payload = spec
     with transaction.atomic():
         ReadyRow.objects.filter(table=key).delete()
+        ReadyScope.objects.filter(table=key).delete()
         ReadyTable.objects.update_or_create(key=key, defaults={
             "rows": 0, "problems": 0, "bad_rows": 0, "sums": {}, "head": provider.head(key, {}, payload),
             "source": source,
@@ -118,6 +120,7 @@ def _write(ids, specs, now, exact=True):
             base = {"table": key, "rig": rig.id, "state": rig.health["state"], "order": rig.order, "name": rig.name}
             rows = [{**base, "sys_html": "", **row} for row in built]
             new[rig.id][key] = share, rows, digest(rows)
+    places = scopes.scopes_of(ids)
     with transaction.atomic():
         if connection.vendor == "sqlite":  # a write first: SQLite takes its lock here, before anything is read
             ReadyPart.objects.filter(rig_id=ids[0]).update(turns_at=F("turns_at"))  # that the write depends on
@@ -127,23 +130,30 @@ def _write(ids, specs, now, exact=True):
         tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs)).order_by("key")}
         old = {rig: (sums or {}, turns) for rig, sums, turns in
                ReadyPart.objects.filter(rig_id__in=ids).values_list("rig_id", "sums", "turns_at")}
+        kept = scope_sums.Kept(tables, {s for found in places.values() for s in found} | {
+            s for sums, _ in old.values() for entry in sums.values() if isinstance(entry, list)
+            for s in scope_sums.recorded(entry)})
         rows, parts, redo, gone = [], [], set(), {}
         for rig in rigs:
             was, was_turns = old.get(rig.id, ({}, None))
             part = {k: v for k, v in was.items() if k not in specs}
+            where = places.get(rig.id, [])
             for key, table in tables.items():
                 prev = was.get(key)
                 prev = prev if isinstance(prev, list) and len(prev) > 1 and prev[0] == table.generation else None
                 share, built, made = new[rig.id].get(key, (None, [], ""))
                 if shares.apply(table.sums, prev and prev[1], share):
                     redo.add(key)
-                if prev is None or prev[2:] != [made]:  # its rows as stored are not these: written again
+                if kept.move(key, scope_sums.recorded(prev) if prev else [], where if share is not None else [],
+                             prev and prev[1], share):
+                    redo.add(key)
+                if prev is None or prev[2:3] != [made]:  # its rows as stored are not these: written again
                     rows.extend(built)
                     before = None if prev is None else (prev[1] or {}).get("#rows", 0)
                     if before is None or before > len(built):  # rows to go (how many is unknown, or fewer now)
                         gone.setdefault((key, len(built)), []).append(rig.id)
                 if share is not None:
-                    part[key] = [table.generation, share, made]
+                    part[key] = [table.generation, share, made] + ([where] if where else [])
             turns = rig.turns_at(now)
             turns = datetime.fromtimestamp(turns, UTC) if turns is not None else None
             if rig.id not in old or turns != was_turns or same(part) != same(was):
@@ -154,12 +164,18 @@ def _write(ids, specs, now, exact=True):
         upsert(ReadyPart, parts, ["sums", "turns_at"])
         every = timedelta(seconds=settings.READY_EXACT_EVERY)
         written = {row["table"] for row in rows} | {key for key, _ in gone}
-        changed = []
+        changed, counted = [], {}
         for key, table in tables.items():
-            if key in redo or (exact and (table.exact_at is None or now - table.exact_at > every)):
-                table.sums, table.exact_at = exact_sums(key, table.generation), now
+            due = exact and (table.exact_at is None or now - table.exact_at > every)
+            if key in redo or due:
+                table.sums, found = kept.exact(key, table.generation)
+                table.exact_at = now
+                if due:
+                    counted.update(found)
             if finish(table, specs[key], now, key in written):
                 changed.append(key)
+        kept.save()
+        moved(scope_sums.stray(counted) if counted else [])  # rigs moved with no signal: written again
     return changed
 
 
@@ -174,12 +190,6 @@ def digest(rows):
     rows are not written again."""
     text = orjson.dumps(rows)
     return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
-
-
-def exact_sums(key, generation):
-    """A table's sums added up from every rig's share (of this generation)."""
-    found = ReadyPart.objects.filter(**{f"sums__{key}__0": generation}).values_list(f"sums__{key}__1", flat=True)
-    return shares.add_up(share for share in found if isinstance(share, dict))
 
 
 def finish(table, spec, now, written=True):
@@ -215,7 +225,8 @@ def counts(rows, bad):
 
 
 def forget(ids):
-    """Take deleted rigs out of every table's totals (a signal, before the rows go with the rig)."""
+    """Take deleted rigs out of every table's totals and its scopes' (a signal, before the rows go with
+    the rig)."""
     now = timezone.now()
     specs = wanted(now)
     with transaction.atomic():
@@ -223,15 +234,20 @@ def forget(ids):
         parts = list(ReadyPart.objects.filter(rig_id__in=ids).values_list("sums", flat=True))
         ReadyPart.objects.filter(rig_id__in=ids).delete()
         tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs)).order_by("key")}
+        kept = scope_sums.Kept(tables, {s for part in parts for entry in (part or {}).values()
+                                        if isinstance(entry, list) for s in scope_sums.recorded(entry)})
         for key, table in tables.items():
             redo = False
             for part in parts:
                 prev = (part or {}).get(key)
-                if isinstance(prev, list) and prev[0] == table.generation:
+                if isinstance(prev, list) and len(prev) > 1 and prev[0] == table.generation:
                     redo = shares.apply(table.sums, prev[1], None) or redo
+                    redo = kept.move(key, scope_sums.recorded(prev), [], prev[1], None) or redo
             if redo:
-                table.sums, table.exact_at = exact_sums(key, table.generation), now
+                table.sums, _ = kept.exact(key, table.generation)
+                table.exact_at = now
             finish(table, specs[key], now)
+        kept.save()
 
 
 def refresh_turned(now=None):
@@ -264,6 +280,15 @@ def mark(ids):
     """Have these rigs' rows written by the next view (refresh_turned) or batch, all in one go: one
     statement now, however many rigs an admin action or a test saves one by one."""
     upsert(ReadyPart, [{"rig": i, "sums": {}, "turns_at": DUE} for i in ids], ["turns_at"])
+
+
+def moved(ids):
+    """Rigs placed elsewhere (another site or rack, tagged or untagged: the farm app's signals): their
+    rows and shares are written again at the next read or batch, and move to their new scopes' totals
+    (scope_sums.py). A rig never written yet is left to its first write."""
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        ReadyPart.objects.filter(rig_id__in=ids[start:start + CHUNK]).update(turns_at=DUE)
 
 
 def _rig_saved(sender, instance, raw=False, **kwargs):

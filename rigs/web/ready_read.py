@@ -17,7 +17,7 @@ from django.utils import timezone
 from minerpanel.tiers import SYS, tier
 from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig
 
-from . import paging, ready, scopes, shares, tables
+from . import paging, ready, scope_sums, scopes, shares, tables
 from .drawn import drawn
 from .overview_tables import DEVICE_COLUMNS, POOL_COLUMNS, SUMMARY_COLUMNS
 from .ready_farm import FARM, KEYS
@@ -53,21 +53,26 @@ def ready_tables(keys, now, specs=None, turned=True, found=None):
 
 def scoped(ready_table, spec, rig_ids, totals=True):
     """The table as the rigs of ``rig_ids`` (a query of ids: scopes.rig_ids) make it (never saved): its
-    counts, and with ``totals`` what is drawn beside its rows (Σ rows, columns) from those rigs' shares,
-    added up by the database; without, its counts from its rows (one indexed query) and the farm's head
-    (a table with no Σ row). ``spec``: ready.wanted()'s (provider, source, spec)."""
+    counts, and with ``totals`` what is drawn beside its rows (Σ rows, columns) from those rigs' shares;
+    without, the farm's head (a table with no Σ row). ``spec``: ready.wanted()'s (provider, source, spec).
+    One site, one rack or one tag: the sums the writer keeps for it (scope_sums.py, one indexed query
+    whatever the farm). Two or three (site AND tag): the chosen rigs' shares added up by the database
+    (scoped_sums), or with no ``totals`` their rows counted (one indexed query; both grow with the scope)."""
     key = ready_table.key
     out = ReadyTable(key=key, source=ready_table.source, generation=ready_table.generation,
                      built_at=ready_table.built_at, head=ready_table.head, sums={})
-    if not totals:
+    scope = scopes.kept(rig_ids)
+    if not totals and scope is None:
         found = ReadyRow.objects.filter(table=key, rig_id__in=rig_ids).aggregate(
             rows=Count("pk"), problems=Count("pk", filter=Q(problem=True)),
             bad=Count("pk", filter=Q(problem=True, state__in=BAD)))
         out.rows, out.problems, out.bad_rows = found["rows"], found["problems"], found["bad"]
         return out
-    out.sums = sums = scoped_sums(key, ready_table.generation, rig_ids)
+    sums = scope_sums.of(key, scope) if scope is not None else scoped_sums(key, ready_table.generation, rig_ids)
     out.rows, out.problems = shares.total(sums, "#rows", 0), shares.total(sums, "#problems", 0)
-    out.bad_rows, out.head = shares.total(sums, "#bad", 0), spec[0].head(key, sums, spec[2])
+    out.bad_rows = shares.total(sums, "#bad", 0)
+    if totals:
+        out.sums, out.head = sums, spec[0].head(key, sums, spec[2])
     return out
 
 

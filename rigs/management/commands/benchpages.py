@@ -11,7 +11,7 @@ batch (the cost moved to the poller's side), and the viewer's peak RSS (the web 
 5,000) on one site: minerpanel/devkit/mapbench.py.
 
 ``--sites``: the rigs in two sites, and '/' and the Overview filtered to one of them measured too (their
-Σ rows added up from the chosen rigs' shares at each view: rigs/web/ready_read.scoped).
+counts and Σ rows those the writer keeps for the site: rigs/web/scope_sums.py, ready_read.scoped).
 """
 
 import json
