@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
-from rigs.web.changes import Sent
+from rigs.web.changes import Sent, parse
 from rigs.web.push import PushConsumer, SharedRenders, logged_in_now
 
 MIN_GAP = 1.0
@@ -133,9 +133,9 @@ class LiveConsumer(PushConsumer):
             await self.leave(4401)
             return None
         self.scope["user"] = viewer
-        started, html, self.interest = await shared_render(viewer, level, self.page, since, self.query)
+        started, made, self.interest = await shared_render(viewer, level, self.page, since, self.query)
         self.last = time.monotonic()
-        message = self.sent.message(html)  # the whole fragment, or what changed since the last push
+        message = self.sent.message(made)  # the whole fragment, or what changed since the last push
         if message:
             await self.send(text_data=message)
         return started
@@ -145,11 +145,18 @@ _renders = SharedRenders(kept=1000)  # pages × tiers × queries
 
 
 async def shared_render(viewer, level, page, since, query=None):
-    """(when the render began, the fragment, its interest): one render per page, tier and query."""
+    """(when the render began, the fragment taken apart (changes.parse), its interest): one render per
+    page, tier and query."""
     query = query or {}
     key = (page, level, tuple(sorted((k, tuple(v)) for k, v in query.items())))
-    started, (html, interest) = await _renders.get(key, since, lambda: fragment(viewer, page, query))
+    started, (html, interest) = await _renders.get(key, since, lambda: parsed(fragment(viewer, page, query)))
     return started, html, interest
+
+
+def parsed(made):
+    """(the fragment taken apart once for its sockets: changes.parse, its interest)."""
+    html, interest = made
+    return parse(html), interest
 
 
 def current_viewer_and_tier(scope, page):

@@ -12,6 +12,7 @@ from rigs import live
 from rigs.models import Rig, Snapshot
 from rigs.polling.poller import GROUP
 from rigs.readings.brief import make_brief
+from rigs.web.changes import parse
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -322,7 +323,7 @@ def test_a_batch_heard_while_a_push_renders_is_pushed_after_it(monkeypatch):
         renders.append(started)
         if len(renders) == 1:
             await asyncio.sleep(0.8)  # the first render is still going when the second batch is announced
-        return started, f'<div id="live">render {len(renders)}</div>', None
+        return started, parse(f'<div id="live">render {len(renders)}</div>'), None
 
     monkeypatch.setattr(live, "shared_render", slow)
     bob = User.objects.create_user("bob", password="x")

@@ -8,10 +8,12 @@ same ones (a section appeared, another went), or nothing was sent yet, the whole
 the "Data as of" line goes, with the parts that changed, each swapped in by its id (htmx out of band):
 a batch that changed one table of four sends that table. An age that only grew (a cell the browser
 ticks itself) is no change. A fragment without the live-at line (the rig page) always goes whole.
-Plain strings: no Django here."""
+A fragment is taken apart once per render (parse()), not once per socket. Plain strings: no Django
+here."""
 
 import hashlib
 import re
+from typing import NamedTuple
 
 PART = re.compile(r'<section class="table" id="(?P<table>[^"]+)">.*?</section>'
                   r'|<p class="datebox" id="(?P<date>[^"]+)">.*?</p>', re.S)
@@ -30,6 +32,22 @@ def out_of_band(element):
     return re.sub(r'( id="[^"]+")', r'\1 hx-swap-oob="true"', element, count=1)
 
 
+class Fragment(NamedTuple):
+    """A fragment taken apart once for every socket that is sent it (parse())."""
+
+    html: str
+    at: str | None  # the "Data as of" line, out of band; None: the fragment always goes whole
+    parts: dict  # id -> (digest, the part out of band)
+    rest: bytes
+
+
+def parse(html):
+    at = AT.search(html or "")
+    parts = {m["table"] or m["date"]: (digest(m[0]), out_of_band(m[0])) for m in PART.finditer(html or "")}
+    return Fragment(html or "", out_of_band(at[0]) if at else None, parts,
+                    digest(TIME.sub("", PART.sub("", html or ""))))
+
+
 class Sent:
     """What one socket was last sent: each part's digest by id, and the rest's."""
 
@@ -37,17 +55,15 @@ class Sent:
         self.parts = None
         self.rest = None
 
-    def message(self, html):
-        """What to send for the fragment ``html`` (the whole of it, or its changes), remembered as sent."""
-        if not html:
+    def message(self, fragment):
+        """What to send of ``fragment`` (parse()'s: the whole of it, or its changes), remembered as sent."""
+        if not fragment.html:
             return ""
-        at = AT.search(html)
-        parts = {m["table"] or m["date"]: m[0] for m in PART.finditer(html)}
-        rest = digest(TIME.sub("", PART.sub("", html)))
-        sums = {key: digest(text) for key, text in parts.items()}
-        whole = at is None or self.parts is None or rest != self.rest or sums.keys() != self.parts.keys()
-        changed = [] if whole else [out_of_band(parts[key]) for key in parts if sums[key] != self.parts[key]]
-        self.parts, self.rest = sums, rest
+        sums = {key: part[0] for key, part in fragment.parts.items()}
+        whole = (fragment.at is None or self.parts is None or fragment.rest != self.rest
+                 or sums.keys() != self.parts.keys())
+        changed = [] if whole else [part[1] for key, part in fragment.parts.items() if part[0] != self.parts[key]]
+        self.parts, self.rest = sums, fragment.rest
         if whole:
-            return html
-        return out_of_band(at[0]) + "".join(changed)
+            return fragment.html
+        return fragment.at + "".join(changed)
