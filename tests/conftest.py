@@ -141,13 +141,17 @@ def bg():
 
 @pytest.fixture(scope="session", autouse=True)
 def close_poller_connections(django_db_setup):
-    """The poller's writes run in asgiref's thread; close its connection before the test
+    """The poller's writes run in asgiref's thread; close its connection, and PostgreSQL's pool of
+    connections (settings.DB_POOL: other threads' connections go back to it open), before the test
     database is dropped (PostgreSQL refuses to drop a database in use)."""
     yield
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(10)
+    for conn in connections.all():
+        if conn.vendor == "postgresql" and conn.pool is not None:
+            conn.close_pool()
 
 
 @pytest.fixture
