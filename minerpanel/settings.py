@@ -134,12 +134,15 @@ private(VAR_DIR, 0o700)  # whatever the database: var/ holds the secret key and 
 if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
-    # Under ASGI each request runs in a thread of its own, and a connection is the thread's: a persistent
-    # connection (CONN_MAX_AGE) was never used twice, and every page view opened a PostgreSQL connection
-    # (a server process forked for it: most of PostgreSQL's CPU under benchload --web). A pool per
-    # process hands them out instead (psycopg_pool; DB_POOL_MAX connections at most, DB_POOL=0: none).
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
-    if envbool("DB_POOL", True):
+    # A pool per process hands connections out (psycopg_pool; DB_POOL_MAX connections at most): to the
+    # web's request threads (minerpanel/http_handler.py), the pollers, the pushes' renders. DB_POOL=0: no
+    # pool; each thread then keeps its own connection for DB_CONN_MAX_AGE seconds. (Before the request
+    # threads, Django gave every request a thread of its own and every page view started a PostgreSQL
+    # server process: most of PostgreSQL's CPU under benchload --web.)
+    pooled = envbool("DB_POOL", True)
+    DATABASES = {"default": dj_database_url.parse(
+        os.environ["DATABASE_URL"], conn_max_age=0 if pooled else int(envfloat("DB_CONN_MAX_AGE", 600)))}
+    if pooled:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1, "max_size": int(os.environ.get("DB_POOL_MAX", "20")), "timeout": 30}
 else:
@@ -154,6 +157,9 @@ else:
             # snapshot, about 7 kB of JSON, is not split over a chain of pages, and a round writes
             # fewer and larger pages (benchpoll: about 16 µs less of the poller's CPU per rig than 4 kB)
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA page_size=32768; PRAGMA journal_mode=WAL;"},
+            # kept by the web's request threads (minerpanel/http_handler.py) between requests: opening one
+            # (its PRAGMAs, Django's functions) cost about a fifth of a small page's CPU
+            "CONN_MAX_AGE": int(envfloat("DB_CONN_MAX_AGE", 600)),
         }
     }
 
@@ -262,6 +268,10 @@ READY_EXACT_EVERY = envfloat("READY_EXACT_EVERY", 60)
 # the view itself on farms of up to READY_BUILD_IN_VIEW rigs; on larger ones the view asks the poller's
 # side for it and says it is being prepared (building 10,000 rigs' rows took the web process a minute).
 READY_BUILD_IN_VIEW = int(os.environ.get("READY_BUILD_IN_VIEW", "2000"))
+
+# Threads of a web process that run requests (minerpanel/http_handler.py): requests waiting on a rig
+# (a command, a test of its address) or on the database past this many wait for a free one.
+WEB_THREADS = int(envfloat("WEB_THREADS", 8))
 
 # --- rigs and the poller
 POLL_INTERVAL = envfloat("POLL_INTERVAL", 10.0)        # seconds between rounds
