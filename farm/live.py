@@ -12,10 +12,9 @@ import re
 import time
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
-from rigs.web.push import PushConsumer, SharedRenders, logged_in_now
+from rigs.web.push import PushConsumer, SharedRenders, viewer_now
 
 
 class MapConsumer(PushConsumer):
@@ -40,7 +39,7 @@ class MapConsumer(PushConsumer):
 
     async def push_after(self, wait, since):
         await asyncio.sleep(wait)
-        if await database_sync_to_async(logged_in_now)(self.scope) is None:
+        if await viewer_now(self.scope) is None:
             await self.leave(4401)
             return None
         started, html = await shared_render(self.site, self.metric, since)

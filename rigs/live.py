@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
 from rigs.web.changes import Sent, parse
-from rigs.web.push import PushConsumer, SharedRenders, logged_in_now
+from rigs.web.push import PushConsumer, SharedChecks, SharedRenders, viewer_now
 
 MIN_GAP = 1.0
 
@@ -76,23 +76,37 @@ def fragment(user, page, params=None):
     return render_to_string("rigs/_live_rig.html", {**view_models.rig_context(user, rig), "oob": True}), None
 
 
-def current_viewer(scope, page):
-    """The viewer as of now, or None when the socket must close: the session was logged out or
-    expired, the account was disabled or its password changed, or a public page stopped being public."""
-    from django.contrib.auth.models import AnonymousUser
-
-    user = scope.get("user")
-    if user is not None and user.is_authenticated:
-        return logged_in_now(scope)  # its tier as of now
-    if page.startswith("custom:") and is_public(page[7:]):
-        return AnonymousUser()
-    return None
-
-
 def is_public(slug):
     from custompages.models import CustomPage
 
     return CustomPage.objects.filter(slug=slug, public=True).exists()
+
+
+def public_pages(slugs):
+    from custompages.models import CustomPage
+
+    return dict.fromkeys(CustomPage.objects.filter(slug__in=slugs, public=True).values_list("slug", flat=True), True)
+
+
+_public = SharedChecks(public_pages)  # asked by the anonymous sockets of public pages at each push
+
+
+async def current_viewer_and_tier(scope, page):
+    """(the viewer as of now, its tier), or (None, None) when the socket must close: the session was
+    logged out or expired, the account was disabled or its password changed, or a public page stopped
+    being public. Asked together with the process's other sockets (rigs/web/push.py's SharedChecks)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from minerpanel.tiers import tier
+
+    user = scope.get("user")
+    if user is not None and user.is_authenticated:
+        viewer = await viewer_now(scope)
+    elif page.startswith("custom:") and await _public.get(page[7:]):
+        viewer = AnonymousUser()
+    else:
+        viewer = None
+    return viewer, (tier(viewer) if viewer is not None else None)  # (groups read with the user: no query)
 
 
 class LiveConsumer(PushConsumer):
@@ -128,7 +142,7 @@ class LiveConsumer(PushConsumer):
 
     async def push_after(self, wait, since):
         await asyncio.sleep(wait)
-        viewer, level = await database_sync_to_async(current_viewer_and_tier)(self.scope, self.page)
+        viewer, level = await current_viewer_and_tier(self.scope, self.page)
         if viewer is None:
             await self.leave(4401)
             return None
@@ -157,10 +171,3 @@ def parsed(made):
     """(the fragment taken apart once for its sockets: changes.parse, its interest)."""
     html, interest = made
     return parse(html), interest
-
-
-def current_viewer_and_tier(scope, page):
-    from minerpanel.tiers import tier
-
-    viewer = current_viewer(scope, page)
-    return viewer, (tier(viewer) if viewer is not None else None)

@@ -1,37 +1,94 @@
 """What every live socket shares: a consumer in the poller's group (rigs.polling.poller.GROUP) that pushes
 its page again after a batch, at most once a gap (PushConsumer), and the check that its session still logs
-its user in (logged_in_now), and one render per page shared by the sockets of a process (SharedRenders).
+its user in (viewer_now: asked for every socket of a process at once, SharedChecks), and one render per page
+shared by the sockets of a process (SharedRenders).
 The tables' sockets are rigs/live.py's, the rack map's farm/live.py's."""
 
 import asyncio
 import time
 
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from rigs.polling.poller import GROUP
 
 
-def logged_in_now(scope):
-    """The socket's user as of now, or None: its session was logged out or expired, the account was
-    disabled or its password changed."""
+def logged_in_all(keys):
+    """{(session key, user pk): the user as of now} for those whose session still logs that user in (the
+    others are missing), read in three queries whatever their number: the sessions, the users, their
+    groups (minerpanel.tiers.tier reads them from there)."""
     from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.utils import timezone
     from django.utils.crypto import constant_time_compare
 
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    session_keys = {k for k, _ in keys if k}
+    if hasattr(store, "get_model_class"):  # sessions in the database: one query for them all
+        rows = store.get_model_class().objects.filter(session_key__in=session_keys, expire_date__gt=timezone.now())
+        sessions = {row.session_key: store().decode(row.session_data) for row in rows}
+    else:
+        sessions = {k: store(k).load() for k in session_keys}
+    users = get_user_model().objects.filter(pk__in={pk for _, pk in keys}, is_active=True)
+    users = {u.pk: u for u in users.prefetch_related("groups")}
+    found = {}
+    for key, pk in keys:
+        data, user = sessions.get(key, {}), users.get(pk)
+        if user is not None and str(data.get(SESSION_KEY)) == str(pk) \
+                and constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+            found[(key, pk)] = user
+    return found
+
+
+class SharedChecks:
+    """A question asked by many sockets at once, answered in one thread call for all of them: after a
+    batch, the sockets of a process push within milliseconds of one another, and each asked the
+    database whether its viewer is still logged in (four queries a socket, 4,000 for 1,000 viewers).
+    ``answer(keys)`` returns {key: answer} for the keys gathered within ``wait`` seconds."""
+
+    def __init__(self, answer, wait=0.02):
+        self.answer = answer
+        self.wait = wait
+        self.loop = None
+        self.asked = {}  # key -> future of its answer
+        self.flush = None
+
+    async def get(self, key):
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:  # (a future belongs to one loop)
+            self.loop, self.asked, self.flush = loop, {}, None
+        if key not in self.asked:
+            self.asked[key] = loop.create_future()
+            if self.flush is None:
+                self.flush = asyncio.ensure_future(self.answer_all())
+        return await asyncio.shield(self.asked[key])
+
+    async def answer_all(self):
+        await asyncio.sleep(self.wait)
+        asked, self.asked, self.flush = self.asked, {}, None
+        try:
+            answers = await database_sync_to_async(self.answer)(list(asked))
+        except Exception as error:  # every socket that asked hears of it
+            for future in asked.values():
+                future.set_exception(error)
+            return
+        for key, future in asked.items():
+            future.set_result(answers.get(key))
+
+
+_logins = SharedChecks(logged_in_all)
+
+
+async def viewer_now(scope):
+    """The socket's user as of now, or None: its session was logged out or expired, the account was
+    disabled or its password changed. Asked together with the other sockets of this process."""
     user = scope.get("user")
     if user is None or not user.is_authenticated:
         return None
-    key = getattr(scope.get("session"), "session_key", None)
-    data = import_module(settings.SESSION_ENGINE).SessionStore(key).load() if key else {}
-    if str(data.get(SESSION_KEY)) != str(user.pk):
-        return None
-    fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
-    if fresh is None or not constant_time_compare(data.get(HASH_SESSION_KEY, ""), fresh.get_session_auth_hash()):
-        return None
-    return fresh
+    return await _logins.get((getattr(scope.get("session"), "session_key", None), user.pk))
 
 
 class PushConsumer(AsyncWebsocketConsumer):
