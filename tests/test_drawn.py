@@ -106,3 +106,30 @@ class DrawnTablesTests(BaseTestCase):
             page = self.client.get("/overview/")
         assert page.status_code == 200 and ">111<" in page.content.decode()
         assert "redis is down" in logs.output[0]
+
+
+class RigBarTests(BaseTestCase):
+    """Past RIGBAR_MAX rigs the bar is a filter box offering their names, drawn once per state of the
+    Rigs table for every view, the rig pages' included."""
+
+    def names_read(self, queries):
+        return [q for q in queries if q["sql"].startswith('SELECT "rigs_readyrow"."name"')]
+
+    def test_the_names_are_read_once_per_state_of_the_rigs(self):
+        for i in range(3):
+            self.snapshot(rig=Rig.objects.create(name=f"x{i}", host=f"10.1.0.{i}"), sections={"SUMMARY": [summary()]})
+        self.client.force_login(self.bob)
+        with mock.patch("rigs.web.ready_read.RIGBAR_MAX", 2), mock.patch("rigs.web.view_models.RIGBAR_MAX", 2):
+            rig = Rig.objects.get(name="x1")
+            first = self.client.get(f"/rigs/{rig.pk}/").content.decode()
+            assert '<option value="x2">' in first
+            with CaptureQueriesContext(connection) as queries:
+                again = self.client.get(f"/rigs/{rig.pk}/").content.decode()
+                overview = self.client.get("/overview/").content.decode()
+            assert not self.names_read(queries)  # the bar as drawn by the first view
+            assert '<option value="x2">' in again and '<option value="x2">' in overview
+            self.snapshot(rig=Rig.objects.create(name="<new>", host="10.1.0.9"), sections={"SUMMARY": [summary()]})
+            with CaptureQueriesContext(connection) as queries:
+                later = self.client.get(f"/rigs/{rig.pk}/").content.decode()
+            assert self.names_read(queries)  # a rig added: the Rigs table's new state, drawn again
+            assert '<option value="&lt;new&gt;">' in later

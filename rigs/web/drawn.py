@@ -28,24 +28,32 @@ def drawn(ready_table, view, draw, now, shared=True):
     cuts its rows)."""
     if not shared or not getattr(ready_table, "stamp", ""):
         return ages_filled(draw(), now)
-    key = "drawn:" + hashlib.blake2b(repr((ready_table.key, ready_table.stamp, view)).encode(),
-                                     digest_size=20).hexdigest()
+
+    def draw_kept():
+        t = draw()
+        return t.id, t.title, str(t.section()), sorted(t.shows[1]) if t.shows else []
+
+    table_id, title, section, rigs = kept((ready_table.key, ready_table.stamp, view), draw_kept)
+    return Table(table_id, title, [], drawn=with_ages(section, now), shows=(ready_table.key, set(rigs)))
+
+
+def kept(names, make):
+    """``make()``'s result, kept in the shared cache under ``names`` (a tuple of what it depends on, a
+    stamp among them): made once for every view of every web process. The cache down: made each time."""
+    key = "drawn:" + hashlib.blake2b(repr(names).encode(), digest_size=20).hexdigest()
     try:
         found = cache.get(key)
     except Exception as exc:  # the cache down: the page is drawn as without it
         log.warning("drawn tables: the cache failed (%s: %s); drawing without it", type(exc).__name__, exc)
-        return ages_filled(draw(), now)
+        return make()
     if found is not None:
-        table_id, title, section, rigs = found
-        return Table(table_id, title, [], drawn=with_ages(section, now), shows=(ready_table.key, set(rigs)))
-    t = draw()
-    section = t.section()
+        return found
+    made = make()
     try:
-        cache.set(key, (t.id, t.title, str(section), sorted(t.shows[1]) if t.shows else []), KEPT)
+        cache.set(key, made, KEPT)
     except Exception as exc:
         log.warning("drawn tables: the cache failed (%s: %s)", type(exc).__name__, exc)
-    t.drawn = with_ages(section, now)
-    return t
+    return made
 
 
 def ages_filled(t, now):

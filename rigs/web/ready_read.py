@@ -18,7 +18,7 @@ from minerpanel.tiers import SYS, tier
 from rigs.models import ReadyPart, ReadyRow, ReadyTable, Rig
 
 from . import paging, ready, scope_sums, scopes, shares, tables
-from .drawn import drawn
+from .drawn import drawn, kept
 from .overview_tables import DEVICE_COLUMNS, POOL_COLUMNS, SUMMARY_COLUMNS
 from .ready_farm import FARM, KEYS
 from .view_models import RIG_COLUMNS, RIGBAR_MAX, RIGBAR_NAMES, rig_bar
@@ -179,7 +179,7 @@ def farm_context(user, now=None, problems=False, params=None):
     head = found["rigs"].head or {}  # the header's count and the rig bar are the farm's
     return {"attention": head.get("attention", 0), "tables": out, "now": now, "problems": problems,
             "scope": scopes.context(params, shown["rigs"].rows if rig_ids is not None else None),
-            **rig_bar_of(head.get("enabled", 0))}
+            **rig_bar_of(head.get("enabled", 0), found["rigs"].stamp)}
 
 
 def rigs_block(user, params, limit, now, turned=True, shared=True, found=None):
@@ -205,17 +205,22 @@ def farm_states():
             for pk, name, state in found.values_list("rig_id", "name", "state")]
 
 
-def rig_bar_of(enabled=None):
+def rig_bar_of(enabled=None, stamp=""):
     """The rig bar of ``enabled`` rigs (None: count them): buttons for a handful, else a filter box
-    offering RIGBAR_NAMES names, in no order (the box finds any rig by any part of its name)."""
+    offering RIGBAR_NAMES names, in no order (the box finds any rig by any part of its name), drawn once
+    for every view of the Rigs table's ``stamp``."""
     if enabled is None:  # the rig page's
         ready.refresh_turned()
-        enabled = (ReadyTable.objects.filter(key="rigs").values_list("head", flat=True).first() or {}).get(
-            "enabled", 0)
+        head, stamp = ReadyTable.objects.filter(key="rigs").values_list("head", "stamp").first() or ({}, "")
+        enabled = (head or {}).get("enabled", 0)
     if enabled <= RIGBAR_MAX:
         return rig_bar(farm_states(), enabled)
-    names = ReadyRow.objects.filter(table="rigs").values_list("name", flat=True)[:RIGBAR_NAMES]
-    return rig_bar([{"name": name} for name in names], enabled)
+
+    def names_bar():
+        names = ReadyRow.objects.filter(table="rigs").values_list("name", flat=True)[:RIGBAR_NAMES]
+        return rig_bar([{"name": name} for name in names], enabled)
+
+    return kept(("rig bar", stamp, enabled), names_bar) if stamp else names_bar()
 
 
 def neighbours(rig):
