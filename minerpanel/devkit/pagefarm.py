@@ -39,6 +39,45 @@ SITES = ("A", "B")
 FILTERED = [("/?site=A", "/?site=A&custom-3-page=2"), ("/overview/?site=A", "/overview/?site=A&devices-page=2")]
 
 
+def served(env, paths, views):
+    """Each of ``paths`` served by one `serve --no-poller` (daphne, as deployed) over the database of ``env``,
+    one request at a time over loopback: {path: (ms of the process's CPU a view, median ms a view)}. The
+    first three views of each are not counted."""
+    import asyncio
+    import os
+    import statistics
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from minerpanel.devkit import loadgen
+
+    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+    with tempfile.TemporaryDirectory(prefix="benchpages-serve-") as tmp:
+        env = {**env, "MINERPANEL_VAR": tmp, "EMBEDDED_POLLER": "false", "DEMO_RIGS": "false", "HTTPS": "false",
+               "LOG_LEVEL": "WARNING"}
+        [(port, proc)] = loadgen.start_web(manage, env, 1, tmp)
+        try:
+            async def run():
+                cookie = await loadgen.login(port, "bench", "bench-password-1")
+                out = {}
+                for path in paths:
+                    for _ in range(3):
+                        await loadgen.http(port, "GET", path, [f"Cookie: {cookie}"])
+                    cpu, times = loadgen.cpu_of(proc.pid), []
+                    for _ in range(views):
+                        status, _, _, seconds = await loadgen.http(port, "GET", path, [f"Cookie: {cookie}"])
+                        assert status == 200, (path, status)
+                        times.append(seconds * 1000)
+                    out[path] = ((loadgen.cpu_of(proc.pid) - cpu) / views * 1000, statistics.median(times))
+                return out
+
+            return asyncio.run(run())
+        finally:
+            loadgen.stop_all([proc])
+
+
 def send(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
@@ -88,7 +127,8 @@ def setup(n, sites=False):
     pools = sum(len(shapes[i % len(shapes)][0].get("POOLS") or []) for i in range(n))
     attention = sum(1 for i in range(n)
                     if (briefs[i % len(briefs)].get("health") or {}).get("state") in ("warn", "err"))
-    return {"rigs": n, "devices": devices, "pools": pools, "attention": attention}
+    first = Rig.objects.order_by("id").values_list("id", flat=True).first()
+    return {"rigs": n, "devices": devices, "pools": pools, "attention": attention, "rig_page": f"/rigs/{first}/"}
 
 
 def full_batch(profile=False, same=False):

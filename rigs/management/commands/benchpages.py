@@ -73,6 +73,9 @@ class Command(BaseCommand):
         parser.add_argument("--same", action="store_true",
                             help="batches in which the rigs answer as before (only the poll times move), "
                                  "rather than a poll's changes to every rig's counters")
+        parser.add_argument("--served", type=int, default=0, metavar="N",
+                            help="then each page, the login page and a rig page served N times by one `serve "
+                                 "--no-poller` (daphne, as deployed), one request at a time: its CPU a view")
         parser.add_argument("--role", choices=("writer", "viewer"), help=None)
         parser.add_argument("--map", action="store_true", help="the rack map at --rigs machines on one site "
                             "(default 5000; SQLite), each metric viewed --views times (default 21)")
@@ -134,6 +137,12 @@ class Command(BaseCommand):
                     times.setdefault(path, []).extend(found["ms"])
                     sizes[path] = found["bytes"]
             self.report(n, times, sizes, batches, rss)
+            if opts["served"]:
+                paths = ["/login/", *(path for pair in pagefarm.PAGES for path in pair), farm["rig_page"]]
+                self.stdout.write(f"  served by daphne (one serve --no-poller, one request at a time over loopback, "
+                                  f"{opts['served']} views each): CPU of the web process a view, median time")
+                for path, (cpu, median) in pagefarm.served(env, paths, opts["served"]).items():
+                    self.stdout.write(f"    {path:<34} {cpu:>6.1f} ms CPU  {median:>6.1f} ms")
             if opts["profile"]:
                 for side, text in batches[-1]["profile"].items():
                     self.stdout.write(f"\n  {side}, the last batch's profile:\n{text}")
