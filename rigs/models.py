@@ -79,6 +79,8 @@ class Rig(models.Model):
 
     class Meta:
         ordering = ["order", "name"]
+        # the panel's order: a rig page's previous and next rig, one index range each whatever the farm
+        indexes = [models.Index(fields=["order", "name"], name="rig_panel_order")]
         constraints = [models.UniqueConstraint(fields=["host", "port", "path"], name="unique_rig_address")]
         permissions = [("execute_scripts", "Can run shell scripts on XMRigCC miners (EXECUTE)")]
 

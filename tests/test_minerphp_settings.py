@@ -41,6 +41,26 @@ class PageBehaviourTests(BaseTestCase):
         alone.delete()
         self.assertNotContains(self.client.get(f"/rigs/{self.rig.pk}/"), 'rel="next"')
 
+    def test_prev_and_next_follow_the_panel_order_past_disabled_rigs(self):
+        # the panel's order: Rig.order, then the name; rig-a (order 0) first
+        z = Rig.objects.create(name="rig-z", host="10.0.0.6", order=0)
+        b = Rig.objects.create(name="rig-b", host="10.0.0.7", order=5)
+        Rig.objects.create(name="rig-c", host="10.0.0.8", order=5, enabled=False)
+        d = Rig.objects.create(name="rig-d", host="10.0.0.9", order=5)
+        e = Rig.objects.create(name="rig-e", host="10.0.0.10", order=9)
+
+        def around(rig):
+            page = self.client.get(f"/rigs/{rig.pk}/").content.decode()
+            prev = int(page.split('" rel="prev"')[0].rsplit("/rigs/", 1)[1].strip("/"))
+            nxt = int(page.split('" rel="next"')[0].rsplit("/rigs/", 1)[1].strip("/"))
+            return prev, nxt
+
+        self.assertEqual(around(z), (self.rig.pk, b.pk))  # a later order after the last name of order 0
+        self.assertEqual(around(b), (z.pk, d.pk))          # rig-c is disabled
+        self.assertEqual(around(d), (b.pk, e.pk))
+        self.assertEqual(around(e), (d.pk, self.rig.pk))   # after the last: the first
+        self.assertEqual(around(self.rig), (e.pk, z.pk))
+
     def test_past_60_rigs_the_bar_becomes_a_filter_box(self):
         Rig.objects.bulk_create([Rig(name=f"farm-{i:03d}", host=f"10.2.{i // 200}.{i % 200 + 1}") for i in range(64)])
         page = self.client.get(f"/rigs/{self.rig.pk}/").content.decode()

