@@ -44,7 +44,6 @@ def served(env, paths, views):
     one request at a time over loopback: {path: (ms of the process's CPU a view, median ms a view)}. The
     first three views of each are not counted."""
     import asyncio
-    import os
     import statistics
     import tempfile
     from pathlib import Path

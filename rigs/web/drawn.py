@@ -29,11 +29,17 @@ def drawn(ready_table, view, draw, now, shared=True):
     if not shared or not getattr(ready_table, "stamp", ""):
         return ages_filled(draw(), now)
 
+    made = []  # the table, when drawn by this view: with its rows
+
     def draw_kept():
-        t = draw()
+        made.append(draw())
+        t = made[0]
         return t.id, t.title, str(t.section()), sorted(t.shows[1]) if t.shows else []
 
     table_id, title, section, rigs = kept((ready_table.key, ready_table.stamp, view), draw_kept)
+    if made:
+        made[0].drawn = with_ages(section, now)
+        return made[0]
     return Table(table_id, title, [], drawn=with_ages(section, now), shows=(ready_table.key, set(rigs)))
 
 
