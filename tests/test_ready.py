@@ -135,6 +135,28 @@ class ReadyRowsTestCase(BaseTestCase):
         assert "stale: no answer for 30s" in page or "stale: no answer for 31s" in page
         assert ReadyPart.objects.get(rig=rig).turns_at is None  # stale stays stale: nothing more to turn
 
+    @override_settings(STALE_AFTER=10, READY_TURNED_PER_VIEW=2)
+    def test_a_view_writes_a_bounded_number_of_turned_rigs_the_longest_turned_first(self):
+        long_ago = timezone.now() - timedelta(seconds=60)
+        rigs = [Rig.objects.create(name=f"quiet{i}", host=f"10.7.0.{i + 1}") for i in range(5)]
+        for i, rig in enumerate(rigs):  # quiet4 went quiet first: it turned first
+            when = long_ago + timedelta(seconds=5 - i)
+            with mock.patch("django.utils.timezone.now", return_value=when + timedelta(seconds=1)):
+                self.store(rig, 5, when=when)
+
+        def still_turned():
+            return sorted(ReadyPart.objects.filter(rig__in=rigs, turns_at__lte=timezone.now())
+                          .values_list("rig__name", flat=True))
+
+        assert len(still_turned()) == 5
+        self.client.get("/overview/")
+        assert still_turned() == ["quiet0", "quiet1", "quiet2"]  # two written, the longest turned
+        self.client.get("/overview/")
+        assert still_turned() == ["quiet0"]
+        page = self.client.get("/overview/").content.decode()
+        assert still_turned() == []
+        assert page.count("stale: no answer for") >= 5
+
     @override_settings(STALE_AFTER=3600)
     def test_a_reason_says_since_when_once_it_is_a_minute_old_as_of_each_view(self):
         from rigs.web.display import clock

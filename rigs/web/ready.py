@@ -253,7 +253,9 @@ def forget(ids):
 def refresh_turned(now=None):
     """Write again the rigs whose rows turned (stale, a reason's 'since') with no newer poll, and those
     added without a signal (bulk_create: newer than any written): a view calls this before it reads, so
-    a dead poller never leaves old data looking fresh. One query of three indexed lookups when there is
+    a dead poller never leaves old data looking fresh. At most READY_TURNED_PER_VIEW a view: with
+    pollers far behind at 100,000 rigs every rig turned within a round, and each view of each web process
+    wrote 5,000 of them, timing out (benchscale). One query of three indexed lookups when there is
     nothing to do (every view asks: written by hand, as Django takes longer to put it together than the
     database to answer it)."""
     now = now or timezone.now()
@@ -263,11 +265,12 @@ def refresh_turned(now=None):
                        f"(SELECT MAX(id) FROM {rig}), (SELECT MAX(rig_id) FROM {part})",
                        [connection.ops.adapt_datetimefield_value(now)])
         turned, newest, last = cursor.fetchone()
-    ids = []
-    if turned is not None:
-        ids = list(ReadyPart.objects.filter(turns_at__lte=now).values_list("rig_id", flat=True)[:5 * CHUNK])
-    if newest is not None and (last is None or newest > last):
-        ids += list(Rig.objects.filter(id__gt=last or 0).values_list("id", flat=True)[:5 * CHUNK])
+    ids, most = [], settings.READY_TURNED_PER_VIEW
+    if turned is not None:  # the longest turned first; the rest at the next views
+        ids = list(ReadyPart.objects.filter(turns_at__lte=now).order_by("turns_at")
+                   .values_list("rig_id", flat=True)[:most])
+    if newest is not None and (last is None or newest > last) and len(ids) < most:
+        ids += list(Rig.objects.filter(id__gt=last or 0).order_by("id").values_list("id", flat=True)[:most - len(ids)])
     if ids:
         write(ids, now=now)
     return len(ids)
