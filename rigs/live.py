@@ -12,7 +12,6 @@ import time
 from typing import NamedTuple
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
 from rigs.web.changes import Sent, parse
@@ -76,19 +75,13 @@ def fragment(user, page, params=None):
     return render_to_string("rigs/_live_rig.html", {**view_models.rig_context(user, rig), "oob": True}), None
 
 
-def is_public(slug):
-    from custompages.models import CustomPage
-
-    return CustomPage.objects.filter(slug=slug, public=True).exists()
-
-
 def public_pages(slugs):
     from custompages.models import CustomPage
 
     return dict.fromkeys(CustomPage.objects.filter(slug__in=slugs, public=True).values_list("slug", flat=True), True)
 
 
-_public = SharedChecks(public_pages)  # asked by the anonymous sockets of public pages at each push
+_public = SharedChecks(public_pages)  # asked by the anonymous sockets of public pages, at connect and each push
 
 
 async def current_viewer_and_tier(scope, page):
@@ -127,7 +120,7 @@ class LiveConsumer(PushConsumer):
                 self.page = "summary:problems"
         allowed = user is not None and user.is_authenticated
         if not allowed and "slug" in kwargs:
-            allowed = await database_sync_to_async(is_public)(kwargs["slug"])
+            allowed = bool(await _public.get(kwargs["slug"]))
         if not allowed:
             await self.close(code=4403)
             return
