@@ -162,9 +162,9 @@ def test_a_crowd_of_sockets_joins_and_leaves_the_group_a_few_at_a_time(monkeypat
 
     async def crowd():
         comms = [communicator(user) for _ in range(60)]
-        joined = await asyncio.gather(*(c.connect() for c in comms))
+        joined = await asyncio.gather(*(c.connect(timeout=60) for c in comms))
         members = len(layer.groups.get(push.GROUP, {}))
-        await asyncio.gather(*(c.disconnect() for c in comms))
+        await asyncio.gather(*(c.disconnect(timeout=60) for c in comms))
         return joined, members
 
     joined, members = asyncio.run(crowd())

@@ -157,6 +157,31 @@ class ReadyRowsTestCase(BaseTestCase):
         assert still_turned() == []
         assert page.count("stale: no answer for") >= 5
 
+    @override_settings(STALE_AFTER=10, READY_TURNED_PER_VIEW=2)
+    def test_views_at_once_write_different_turned_rigs_not_the_same_ones_twice(self):
+        """Two web processes' views found the same turned rigs and both wrote them: each now claims the
+        rigs it writes, and a view that comes while another writes takes the next ones."""
+        long_ago = timezone.now() - timedelta(seconds=60)
+        rigs = [Rig.objects.create(name=f"quiet{i}", host=f"10.7.0.{i + 1}") for i in range(5)]
+        for i, rig in enumerate(rigs):
+            when = long_ago + timedelta(seconds=5 - i)
+            with mock.patch("django.utils.timezone.now", return_value=when + timedelta(seconds=1)):
+                self.store(rig, 5, when=when)
+        written = []
+        real_write = ready.write
+
+        def write(ids, **kw):  # while the first view writes its rigs, a second view comes
+            written.append(sorted(Rig.objects.filter(id__in=ids).values_list("name", flat=True)))
+            if len(written) == 1:
+                ready.refresh_turned()
+            return real_write(ids, **kw)
+
+        with mock.patch.object(ready, "write", write):
+            ready.refresh_turned()
+        assert written == [["quiet3", "quiet4"], ["quiet1", "quiet2"]]
+        assert sorted(ReadyPart.objects.filter(rig__in=rigs, turns_at__lte=timezone.now())
+                      .values_list("rig__name", flat=True)) == ["quiet0"]
+
     @override_settings(STALE_AFTER=3600)
     def test_a_reason_says_since_when_once_it_is_a_minute_old_as_of_each_view(self):
         from rigs.web.display import clock

@@ -255,9 +255,10 @@ def refresh_turned(now=None):
     added without a signal (bulk_create: newer than any written): a view calls this before it reads, so
     a dead poller never leaves old data looking fresh. At most READY_TURNED_PER_VIEW a view: with
     pollers far behind at 100,000 rigs every rig turned within a round, and each view of each web process
-    wrote 5,000 of them, timing out (benchscale). One query of three indexed lookups when there is
-    nothing to do (every view asks: written by hand, as Django takes longer to put it together than the
-    database to answer it)."""
+    wrote 5,000 of them, timing out (benchscale). The rigs a view writes are claimed first (claim_turned):
+    the views of other web processes meanwhile write others, not the same ones again. One query of three
+    indexed lookups when there is nothing to do (every view asks: written by hand, as Django takes longer
+    to put it together than the database to answer it)."""
     now = now or timezone.now()
     part, rig = (connection.ops.quote_name(m._meta.db_table) for m in (ReadyPart, Rig))
     with connection.cursor() as cursor:
@@ -266,14 +267,30 @@ def refresh_turned(now=None):
                        [connection.ops.adapt_datetimefield_value(now)])
         turned, newest, last = cursor.fetchone()
     ids, most = [], settings.READY_TURNED_PER_VIEW
-    if turned is not None:  # the longest turned first; the rest at the next views
-        ids = list(ReadyPart.objects.filter(turns_at__lte=now).order_by("turns_at")
-                   .values_list("rig_id", flat=True)[:most])
+    if turned is not None:
+        ids = claim_turned(turned, now, most)
     if newest is not None and (last is None or newest > last) and len(ids) < most:
         ids += list(Rig.objects.filter(id__gt=last or 0).order_by("id").values_list("id", flat=True)[:most - len(ids)])
     if ids:
         write(ids, now=now)
     return len(ids)
+
+
+CLAIM = timedelta(seconds=60)  # how long turned rigs claimed by a view are left to it (it failed: retried)
+
+
+def claim_turned(turned, now, most):
+    """Up to ``most`` turned rigs, the longest turned first, claimed for this view: their turn moved
+    CLAIM ahead in one transaction, so another view (of this process or another) does not take them
+    too; the view's write sets their turn for real. ``turned``: one of them (SQLite locks with it)."""
+    with transaction.atomic():
+        if connection.vendor == "sqlite":  # a write first: SQLite's lock, before the read it depends on
+            ReadyPart.objects.filter(rig_id=turned).update(turns_at=F("turns_at"))
+        ids = list(ReadyPart.objects.select_for_update(skip_locked=True).filter(turns_at__lte=now)
+                   .order_by("turns_at").values_list("rig_id", flat=True)[:most])
+        if ids:
+            ReadyPart.objects.filter(rig_id__in=ids).update(turns_at=now + CLAIM)
+    return ids
 
 
 DUE = datetime(2000, 1, 1, tzinfo=UTC)  # a rig's turns_at when its rows are to be written at the next read
