@@ -1,10 +1,13 @@
 """Custom page sections computed across rigs (grouped or sorted: a row may be many rigs', or its place
 depends on the others): the engine runs over every rig at most every READY_GLOBAL_EVERY seconds (0: the
-poll interval), on the poller's side after a batch, and when a page is edited or first viewed; the
-rows are stored as ReadyRows of no rig (rigs/web/ready.py) for every web process to read."""
+poll interval) and at most a quarter of the time (SHARE: 30 s a computation at 100,000 rigs, every 120 s),
+on the poller's side after a batch, by one poller process (the first to claim it), and when a page is
+edited or first viewed; the rows are stored as ReadyRows of no rig (rigs/web/ready.py) for every web
+process to read."""
 
 import logging
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,8 +28,17 @@ from .ready import pages_kept, per_rig, source_of, specs_of, stored_json
 log = logging.getLogger("minerpanel.pages")
 
 
+SHARE = 4  # a section is computed again at the earliest SHARE times what its last computation took
+
+
 def every():
     return settings.READY_GLOBAL_EVERY or settings.POLL_INTERVAL
+
+
+def gap(head):
+    """Seconds between two computations of a section whose stored head is ``head``: READY_GLOBAL_EVERY,
+    or SHARE times what the last one took when longer (a farm of 100,000 rigs: 30 s a computation)."""
+    return max(every(), SHARE * float((head or {}).get("took", 0) or 0))
 
 
 def across_specs(pages):
@@ -35,18 +47,18 @@ def across_specs(pages):
 
 def refresh(now=None, specs=None, force=False):
     """Compute the sections across rigs that are due (``specs``: these; ``force``: even if not due);
-    their keys."""
+    their keys. A section due again is claimed first (its built_at moved to now where it still is what
+    was read): of the poller processes after their batches, one computes it, not each of them."""
     now = now or timezone.now()
     specs = across_specs(pages_kept(now)) if specs is None else specs
     if not specs:
         return []
-    built = dict(ReadyTable.objects.filter(key__in=list(specs)).values_list("key", "source"))
-    at = dict(ReadyTable.objects.filter(key__in=list(specs)).values_list("key", "built_at"))
-    since = now - timedelta(seconds=every())
-    due = {k: s for k, s in specs.items()
-           if force or built.get(k) != source_of(s.definition) or at.get(k) is None or at[k] <= since}
+    have = {t["key"]: t for t in
+            ReadyTable.objects.filter(key__in=list(specs)).values("key", "source", "built_at", "head")}
+    due = {k: s for k, s in specs.items() if force or anew(have.get(k), s) or again(have[k], now)}
     if not due:
         return []
+    started = time.monotonic()
     names = sorted({name for spec in due.values() for name in spec.needed})
     rigs = rigdata.read(None, names, now)
     where = places(rigs, [spec.definition for spec in due.values()])
@@ -54,8 +66,25 @@ def refresh(now=None, specs=None, force=False):
     by_name = {r["name"]: r for r in inputs}
     for key, spec in due.items():
         rows, head = computed(spec, inputs, by_name)
+        head["took"] = round(time.monotonic() - started, 3)  # (with the read of every rig, shared)
         replace(key, source_of(spec.definition), rows, head, now)
     return list(due)
+
+
+def anew(table, spec):
+    """Whether a section is to be built whole: never built, or built from another definition."""
+    return table is None or table["source"] != source_of(spec.definition) or table["built_at"] is None
+
+
+def again(table, now):
+    """Whether a section built is due again, and claimed by this process."""
+    was = table["built_at"]
+    return was <= now - timedelta(seconds=gap(table["head"])) and claimed(table["key"], was, now)
+
+
+def claimed(key, was, now):
+    """Whether this process computes the section now: its built_at still ``was`` and moved to ``now``."""
+    return ReadyTable.objects.filter(key=key, built_at=was).update(built_at=now) == 1
 
 
 def computed(spec, inputs, by_name):

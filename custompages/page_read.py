@@ -87,10 +87,10 @@ def ready_tables(specs, now, also=()):
     found = ready_read.ready_tables(list(mine), now, mine, turned=False, found=read) if mine else {}
     others = {k: s for k, s in specs.items() if k not in found}
     if others:
-        old = now - timedelta(seconds=max(3 * across.every(), stale_after()))
         have = {k: read[k] for k in others if k in read}
         due = {k: s for k, s in others.items() if k not in have or have[k].source != source_of(s.definition)
-               or have[k].built_at is None or have[k].built_at < old}
+               or have[k].built_at is None
+               or have[k].built_at < now - timedelta(seconds=max(3 * across.gap(have[k].head), stale_after()))}
         if due:
             across.refresh(now, due, force=True)
             have = {t.key: t for t in ReadyTable.objects.filter(key__in=list(others))}

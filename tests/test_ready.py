@@ -235,6 +235,40 @@ class ReadyRowsTestCase(BaseTestCase):
             assert across.after_batch([other.id]) == [f"page:{page.pk}:0"]
         assert "<td>12</td>" in self.client.get("/pages/g/").content.decode()
 
+    def test_a_section_across_rigs_is_computed_by_one_poller_and_not_oftener_than_its_cost_allows(self):
+        """Every poller process found the section due after its batch and computed it, each over the whole
+        farm (30 s at 100,000 rigs, four shards at once). Now the first claims it; and a section is
+        computed again at the earliest SHARE times what it last took."""
+        from custompages import across
+        from custompages.models import CustomPage, PageSection
+
+        page = CustomPage.objects.create(name="g", slug="g")
+        PageSection.objects.create(page=page, section="POOL", fields="URL\nAccepted", group="URL",
+                                   calc="Accepted=sum")
+        self.snapshot(sections={"POOLS": [{"POOL": 0, "URL": "stratum+tcp://one:3333", "Status": "Alive",
+                                          "Accepted": 5}]})
+        self.client.get("/pages/g/")  # built
+        key = f"page:{page.pk}:0"
+        table = ReadyTable.objects.get(key=key)
+        assert 0 <= table.head["took"] < 60
+        later = table.built_at + timedelta(seconds=11)
+        ReadyTable.objects.filter(key=key).update(head={**table.head, "took": 0.1})
+        other_poller = []
+        real = across.computed
+
+        def computed(*args):  # while one poller computes it, another's batch ends
+            if not other_poller:
+                other_poller.append(across.refresh(later))
+            return real(*args)
+
+        with override_settings(READY_GLOBAL_EVERY=10), mock.patch.object(across, "computed", computed):
+            assert across.refresh(later) == [key]
+        assert other_poller == [[]]  # claimed by the first: not computed twice
+        ReadyTable.objects.filter(key=key).update(head={**table.head, "took": 30.0})
+        with override_settings(READY_GLOBAL_EVERY=10):
+            assert across.refresh(later + timedelta(seconds=60)) == []  # 30 s a computation: 120 s apart
+            assert across.refresh(later + timedelta(seconds=121)) == [key]
+
 
 def test_the_poller_announces_a_batch_once(monkeypatch):
     """Over the channel layer when it is shared; under serve without one, its stdout line only."""
