@@ -258,7 +258,8 @@ FORCE_RIG_TOTALS = envbool("FORCE_RIG_TOTALS", False)  # ... even for one row ($
 TABLE_ROWS = max(10, int(envfloat("TABLE_ROWS", 100)))
 # Ready rows (rigs/web/ready.py): the farm tables are written by the poller's side, once per batch.
 # A custom page section grouped or sorted across rigs is computed over the whole farm at most every
-# READY_GLOBAL_EVERY seconds (0: the poll interval); a custom page nobody viewed for READY_IDLE seconds
+# READY_GLOBAL_EVERY seconds (0: the poll interval), and at most every 4 times what its last computation
+# took (custompages/across.py SHARE), by one poller process; a custom page nobody viewed for READY_IDLE seconds
 # stops being kept (its next view builds it again); the totals kept by differences are added up
 # afresh every READY_EXACT_EVERY seconds.
 READY_GLOBAL_EVERY = envfloat("READY_GLOBAL_EVERY", 0)
