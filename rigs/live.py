@@ -144,7 +144,7 @@ class LiveConsumer(PushConsumer):
         self.last = time.monotonic()
         message = self.sent.message(made)  # the whole fragment, or what changed since the last push
         if message:
-            await self.send(text_data=message)
+            await self.send_spread(message)
         return started
 
 

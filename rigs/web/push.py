@@ -5,6 +5,7 @@ shared by the sockets of a process (SharedRenders).
 The tables' sockets are rigs/live.py's, the rack map's farm/live.py's."""
 
 import asyncio
+import random
 import time
 
 from asgiref.sync import sync_to_async
@@ -102,6 +103,7 @@ class Bounded:
 
 
 group_calls = Bounded(16)
+SPREAD = 0.5  # seconds over which a batch's pushes of a process go out, with 500 sockets or more
 
 
 async def viewer_now(scope):
@@ -122,6 +124,7 @@ class PushConsumer(AsyncWebsocketConsumer):
     pending = None  # the push on its way; set before connect() can refuse: disconnect() follows a refusal
     joined = False  # in the group: a refused socket never was
     heard = 0.0  # when the last batch it shows was heard of
+    sockets = 0  # of this process in the group, every kind (PushConsumer.sockets)
 
     async def dispatch(self, message):
         # A batch's news touches no database here (rigs_updated only schedules a push). Channels checks
@@ -136,6 +139,7 @@ class PushConsumer(AsyncWebsocketConsumer):
         async with group_calls():
             await self.channel_layer.group_add(GROUP, self.channel_name)
         self.joined = True
+        PushConsumer.sockets += 1
         await self.accept()
 
     async def disconnect(self, code):
@@ -147,6 +151,7 @@ class PushConsumer(AsyncWebsocketConsumer):
         """Out of the poller's group, once."""
         if self.joined:
             self.joined = False
+            PushConsumer.sockets -= 1
             async with group_calls():
                 await self.channel_layer.group_discard(GROUP, self.channel_name)
 
@@ -156,6 +161,14 @@ class PushConsumer(AsyncWebsocketConsumer):
         once full that process's other sockets miss their pushes)."""
         await self.discard()
         await self.close(code=code)
+
+    async def send_spread(self, text):
+        """Send a push at a moment of its own within a short spread: a batch's pushes were all sent at once
+        by the event loop, each send about half a millisecond, and a page request on this process waited
+        behind all of them (a quarter of a second with 500 viewers). Up to SPREAD seconds with 500 sockets
+        or more, a millisecond a socket with fewer."""
+        await asyncio.sleep(random.random() * min(SPREAD, PushConsumer.sockets * 0.001))  # noqa: S311
+        await self.send(text_data=text)
 
     def schedule(self):
         """A push after the gap. A batch heard of while a push is on its way is in that push when its
