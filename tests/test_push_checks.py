@@ -1,6 +1,7 @@
 """The live sockets' "is my viewer still logged in?", asked for every socket of a process at once
 (rigs/web/push.py: logged_in_all, SharedChecks, viewer_now)."""
 import asyncio
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -171,3 +172,33 @@ def test_a_crowd_of_sockets_joins_and_leaves_the_group_a_few_at_a_time(monkeypat
     assert [ok for ok, _ in joined] == [True] * 60 and members == 60
     assert layer.groups.get(push.GROUP, {}) == {}
     assert 1 < Slow.top <= push.group_calls.n
+
+
+def test_a_batchs_pushes_are_spread_so_other_work_runs_between_them(monkeypatch):
+    """The sends of a batch's pushes ran back to back in the event loop (about 0.5 ms each), and a page
+    request on the process waited behind all of them. With 500 sockets they are spread over up to
+    push.SPREAD seconds and a page's turn comes between them; with 5, over at most 5 ms."""
+
+    def sends(sockets):
+        monkeypatch.setattr(push.PushConsumer, "sockets", sockets)
+        events = []
+
+        class Socket(push.PushConsumer):
+            async def send(self, text_data=None, bytes_data=None, close=False):
+                events.append(("push", time.monotonic()))
+
+        async def page():
+            await asyncio.sleep(0)
+            events.append(("page", time.monotonic()))
+
+        async def batch():
+            await asyncio.gather(*(Socket().send_spread("x") for _ in range(100)), page())
+
+        asyncio.run(batch())
+        pushes = [t for what, t in events if what == "push"]
+        return max(pushes) - min(pushes), [what for what, _ in events].index("page")
+
+    spread, page_at = sends(500)
+    assert 0.1 < spread <= push.SPREAD + 0.1 and page_at < 20  # not behind the hundred pushes
+    spread, _ = sends(5)
+    assert spread < 0.05
