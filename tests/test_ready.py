@@ -151,6 +151,17 @@ class ReadyRowsTestCase(BaseTestCase):
         assert ReadyTable.objects.get(key="summary").generation == generation
         assert ">99<" in ReadyRow.objects.get(table="summary", rig=rigs[1]).html
 
+    def test_a_table_dropped_by_the_sweep_while_a_view_begins_to_build_it_is_built(self):
+        """A page's table is made (to be locked) when a view begins building it, and the poller's sweep
+        may drop it at once (the page is not marked viewed before it is built): the view builds it, it
+        does not fail (an HTTP 500 under benchload's first views)."""
+        self.store(self.rig, 5)
+        ReadyTable.objects.filter(key="summary").delete()
+        spec = ready.wanted(timezone.now(), ["summary"])["summary"]
+        with mock.patch.object(ReadyTable.objects, "get_or_create", lambda **kw: (None, False)):  # swept at once
+            assert ready.rebuild("summary", spec) is True
+        assert ReadyTable.objects.get(key="summary").rows == 1
+
     @override_settings(STALE_AFTER=10)
     def test_with_no_poller_a_rig_turns_stale_on_the_next_view(self):
         rig = Rig.objects.create(name="quiet", host="10.7.0.1")

@@ -104,7 +104,8 @@ def rebuild(key, spec, now=None):
     with transaction.atomic():                                           # for none, the others for it
         if connection.vendor == "sqlite":  # a write first: SQLite's lock, before the read it depends on
             ReadyTable.objects.filter(key=key).update(rows=F("rows"))
-        if ReadyTable.objects.select_for_update().get(key=key).source == source:
+        # (a table of a page not kept yet may have been dropped since, by the poller's sweep: built anew)
+        if ReadyTable.objects.select_for_update().filter(key=key).values_list("source", flat=True).first() == source:
             return False
         ReadyRow.objects.filter(table=key).delete()
         ReadyScope.objects.filter(table=key).delete()
