@@ -48,7 +48,8 @@ class MapConsumer(PushConsumer):
         digest = hashlib.blake2b(RENDERED_AT.sub("", html).encode(), digest_size=16).hexdigest()
         if html and digest != self.sent:
             self.sent = digest
-            await self.send_spread(html)
+            await self.spread()
+            await self.send(text_data=html)
         return started
 
 

@@ -142,9 +142,10 @@ class LiveConsumer(PushConsumer):
         self.scope["user"] = viewer
         started, made, self.interest = await shared_render(viewer, level, self.page, since, self.query)
         self.last = time.monotonic()
+        await self.spread()
         message = self.sent.message(made)  # the whole fragment, or what changed since the last push
         if message:
-            await self.send_spread(message)
+            await self.send(text_data=message)
         return started
 
 

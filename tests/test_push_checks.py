@@ -192,7 +192,11 @@ def test_a_batchs_pushes_are_spread_so_other_work_runs_between_them(monkeypatch)
             events.append(("page", time.monotonic()))
 
         async def batch():
-            await asyncio.gather(*(Socket().send_spread("x") for _ in range(100)), page())
+            async def push(socket):
+                await socket.spread()
+                await socket.send(text_data="x")
+
+            await asyncio.gather(*(push(Socket()) for _ in range(100)), page())
 
         asyncio.run(batch())
         pushes = [t for what, t in events if what == "push"]

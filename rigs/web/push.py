@@ -162,13 +162,13 @@ class PushConsumer(AsyncWebsocketConsumer):
         await self.discard()
         await self.close(code=code)
 
-    async def send_spread(self, text):
-        """Send a push at a moment of its own within a short spread: a batch's pushes were all sent at once
-        by the event loop, each send about half a millisecond, and a page request on this process waited
-        behind all of them (a quarter of a second with 500 viewers). Up to SPREAD seconds with 500 sockets
-        or more, a millisecond a socket with fewer."""
+    async def spread(self):
+        """Wait for this socket's moment within a short spread before it sends a push: a batch's pushes
+        were all sent at once by the event loop, each send about half a millisecond, and a page request on
+        this process waited behind all of them (a quarter of a second with 500 viewers). Up to SPREAD
+        seconds with 500 sockets or more, a millisecond a socket with fewer. (The message is made after
+        it, so that 500 sockets do not hold theirs meanwhile.)"""
         await asyncio.sleep(random.random() * min(SPREAD, PushConsumer.sockets * 0.001))  # noqa: S311
-        await self.send(text_data=text)
 
     def schedule(self):
         """A push after the gap. A batch heard of while a push is on its way is in that push when its

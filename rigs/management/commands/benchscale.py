@@ -251,7 +251,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  every shard stored a first round after {time.monotonic() - started:,.0f} s")
                 load = asyncio.run(self.views([port for port, _ in web], opts))
                 rss = [loadgen.peak_rss_mb(proc.pid) for _, proc in web]
-                rounds = [line.split("round: ", 1)[1].strip() for log in logs for line in open(log) if "round: " in line]
+                rounds = [line.split("round: ", 1)[1].strip()
+                          for log in logs for line in open(log) if "round: " in line]
             finally:
                 loadgen.stop_all(procs)
         pages = sorted({page for _, _, page, _ in load.views})
