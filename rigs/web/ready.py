@@ -102,8 +102,7 @@ def rebuild(key, spec, now=None):
     provider, source, payload = spec
     ReadyTable.objects.get_or_create(key=key, defaults={"source": ""})  # a row to lock: the first builder waits
     with transaction.atomic():                                           # for none, the others for it
-        if connection.vendor == "sqlite":  # a write first: SQLite's lock, before the read it depends on
-            ReadyTable.objects.filter(key=key).update(rows=F("rows"))
+        sqlite_lock(ReadyTable.objects.filter(key=key), "rows")
         # (a table of a page not kept yet may have been dropped since, by the poller's sweep: built anew)
         if ReadyTable.objects.select_for_update().filter(key=key).values_list("source", flat=True).first() == source:
             return False
@@ -132,8 +131,7 @@ def _write(ids, specs, now, exact=True):
             new[rig.id][key] = share, rows, digest(rows)
     places = scopes.scopes_of(ids)
     with transaction.atomic():
-        if connection.vendor == "sqlite":  # a write first: SQLite takes its lock here, before anything is read
-            ReadyPart.objects.filter(rig_id=ids[0]).update(turns_at=F("turns_at"))  # that the write depends on
+        sqlite_lock(ReadyPart.objects.filter(rig_id=ids[0]), "turns_at")
         # PostgreSQL: the tables' rows first, in key order, then the rigs' rows: two writers at once (the
         # poller's batch, a view writing rigs that turned stale) wait for each other, never deadlock (a rig's
         # row locked first by one, the tables by the other, deadlocked under benchload --web)
@@ -286,6 +284,15 @@ def refresh_turned(now=None):
     return len(ids)
 
 
+def sqlite_lock(rows, field):
+    """In a transaction on SQLite, a write first (``rows``' ``field`` set to itself): SQLite takes its
+    write lock here, waiting for another writer, before the transaction reads what its writes depend on
+    (a read first, then a write, fails at once when another writer came between). Nothing on PostgreSQL,
+    whose writers lock rows (select_for_update)."""
+    if connection.vendor == "sqlite":
+        rows.update(**{field: F(field)})
+
+
 CLAIM = timedelta(seconds=60)  # how long turned rigs claimed by a view are left to it (it failed: retried)
 
 
@@ -294,8 +301,7 @@ def claim_turned(turned, now, most):
     CLAIM ahead in one transaction, so another view (of this process or another) does not take them
     too; the view's write sets their turn for real. ``turned``: one of them (SQLite locks with it)."""
     with transaction.atomic():
-        if connection.vendor == "sqlite":  # a write first: SQLite's lock, before the read it depends on
-            ReadyPart.objects.filter(rig_id=turned).update(turns_at=F("turns_at"))
+        sqlite_lock(ReadyPart.objects.filter(rig_id=turned), "turns_at")
         ids = list(ReadyPart.objects.select_for_update(skip_locked=True).filter(turns_at__lte=now)
                    .order_by("turns_at").values_list("rig_id", flat=True)[:most])
         if ids:
