@@ -60,6 +60,17 @@ class ReadyRowsTestCase(BaseTestCase):
             "sections": sections, "brief": make_brief(sections, {}), "polled_at": when, "last_ok_at": when})
         return hooks.after_batch([rig.id])
 
+    def gone_quiet(self, n):
+        """``n`` rigs polled a minute ago and not since, each written when its data was fresh; the last
+        went quiet first (it turned first)."""
+        long_ago = timezone.now() - timedelta(seconds=60)
+        rigs = [Rig.objects.create(name=f"quiet{i}", host=f"10.7.0.{i + 1}") for i in range(n)]
+        for i, rig in enumerate(rigs):
+            when = long_ago + timedelta(seconds=n - i)
+            with mock.patch("django.utils.timezone.now", return_value=when + timedelta(seconds=1)):
+                self.store(rig, 5, when=when)
+        return rigs
+
     def test_the_totals_follow_each_batch_and_match_a_whole_rebuild(self):
         rigs = [Rig.objects.create(name=f"t{i}", host=f"10.5.0.{i}") for i in range(5)]
         for i, rig in enumerate(rigs):
@@ -175,12 +186,7 @@ class ReadyRowsTestCase(BaseTestCase):
 
     @override_settings(STALE_AFTER=10, READY_TURNED_PER_VIEW=2)
     def test_a_view_writes_a_bounded_number_of_turned_rigs_the_longest_turned_first(self):
-        long_ago = timezone.now() - timedelta(seconds=60)
-        rigs = [Rig.objects.create(name=f"quiet{i}", host=f"10.7.0.{i + 1}") for i in range(5)]
-        for i, rig in enumerate(rigs):  # quiet4 went quiet first: it turned first
-            when = long_ago + timedelta(seconds=5 - i)
-            with mock.patch("django.utils.timezone.now", return_value=when + timedelta(seconds=1)):
-                self.store(rig, 5, when=when)
+        rigs = self.gone_quiet(5)
 
         def still_turned():
             return sorted(ReadyPart.objects.filter(rig__in=rigs, turns_at__lte=timezone.now())
@@ -199,12 +205,7 @@ class ReadyRowsTestCase(BaseTestCase):
     def test_views_at_once_write_different_turned_rigs_not_the_same_ones_twice(self):
         """Two web processes' views found the same turned rigs and both wrote them: each now claims the
         rigs it writes, and a view that comes while another writes takes the next ones."""
-        long_ago = timezone.now() - timedelta(seconds=60)
-        rigs = [Rig.objects.create(name=f"quiet{i}", host=f"10.7.0.{i + 1}") for i in range(5)]
-        for i, rig in enumerate(rigs):
-            when = long_ago + timedelta(seconds=5 - i)
-            with mock.patch("django.utils.timezone.now", return_value=when + timedelta(seconds=1)):
-                self.store(rig, 5, when=when)
+        rigs = self.gone_quiet(5)
         written = []
         real_write = ready.write
 
