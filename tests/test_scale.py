@@ -170,7 +170,9 @@ def test_two_pollers_for_one_shard_do_not_both_poll(farm, pollers):
     assert "round:" not in log_of(second) and "poller stopped" in log_of(second)
     rounds = log_of(first).count("minerpanel.poller: round:")
     assert rounds >= 3
-    assert [sim.requests for sim in f.rigs] == [rounds] * 4  # only the holder asked them
+    # only the holder asked them: each rig once a round (one more when SIGTERM came in a round not logged yet)
+    asked = {sim.requests for sim in f.rigs}
+    assert len(asked) == 1 and rounds <= asked.pop() <= rounds + 1, ([sim.requests for sim in f.rigs], rounds)
 
 
 @needs_postgres
