@@ -14,9 +14,10 @@ class AutomationConfig(AppConfig):
         from rigs.polling import hooks
         from watch import metrics
 
+        from . import runner
         from .metrics import Sites
-        from .runner import after_round
 
         if settings.AUTOMATION_IN_POLLER:
-            hooks.after_round.register(after_round)
+            hooks.after_round.register(runner.after_round)
+            hooks.stopping.register(runner.wait)
         metrics.COLLECTORS.append(Sites())

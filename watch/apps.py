@@ -10,6 +10,7 @@ class WatchConfig(AppConfig):
     def ready(self):
         from rigs.polling import hooks
 
-        from .rounds import after_round
+        from . import rounds
 
-        hooks.after_round.register(after_round)
+        hooks.after_round.register(rounds.after_round)
+        hooks.stopping.register(rounds.wait)

@@ -59,6 +59,9 @@ class Hook:
 after_batch = Hook("after a batch")
 # fn(results, seconds, shard): after each round, in the poller's process (history, alerts).
 after_round = Hook("after a round")
+# fn(): when the poller stops, before it returns: finish what after_round handed to a thread, so a stop
+# loses no round's history (and a test's database is not written to while it is emptied).
+stopping = Hook("poller stopping")
 # fn() -> section names: the sections pages show beyond the standard ones, so drivers ask for them.
 wanted_sections = Hook("wanted sections")
 # async fn(began): on each round of the lead poller (shard 0, or the only one, while it holds its lease):

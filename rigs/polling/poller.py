@@ -373,6 +373,7 @@ async def run(stop: asyncio.Event, interval: float | None = None, shard: tuple[i
             await asyncio.wait_for(stop.wait(), timeout=wait)
         except TimeoutError:
             pass
+    await sync_to_async(hooks.stopping)()  # the last round's history and alerts written
     if lease is not None and holding:
         await sync_to_async(lease.release)()
     log.info("poller stopped")

@@ -2,6 +2,7 @@
 
 import asyncio
 import threading
+import time
 
 import pytest
 from django.test import override_settings
@@ -32,7 +33,7 @@ def test_the_poller_loop_records_history_off_its_own_thread(farm):
         # a round handed over (a stop cancels the round in progress)
         await async_wait_for(lambda: seen, 10, "a round handed to watch")
         stop.set()
-        await asyncio.wait_for(task, 3)
+        await asyncio.wait_for(task, 10)  # the round in progress cancelled, the last one's history written
 
     rounds._recorded.clear()
     with pytest.MonkeyPatch.context() as mp:
@@ -45,6 +46,30 @@ def test_the_poller_loop_records_history_off_its_own_thread(farm):
     assert {i for i, _, _ in points} == {r.id for r in rigs} and len(points) == 2 * len({t for _, t, _ in points})
     assert all(hs > 0 for _, _, hs in points)
     assert Mark.objects.get(name="poller_rigs").value == 2
+
+
+@override_settings(RIG_TIMEOUT=1.0, RIG_CONNECT_TIMEOUT=1.0)
+def test_a_stopped_poller_returns_only_once_its_last_rounds_history_is_written(farm):
+    f = farm(count=1)
+    Rig.objects.create(name="r0", host="127.0.0.1", port=f.port(0))
+    begun, finished = threading.Event(), []
+
+    def slow(*args, **kw):
+        begun.set()
+        time.sleep(1.0)  # history still being written when the stop comes
+        finished.append(True)
+
+    async def go():
+        stop = asyncio.Event()
+        task = asyncio.create_task(poller.run(stop, interval=30))
+        await async_wait_for(begun.is_set, 10, "a round handed to watch")
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        return list(finished)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(rounds, "process", slow)
+        assert asyncio.run(go()) == [True]
 
 
 def test_a_busy_worker_skips_the_round_rather_than_queue_it(caplog):
