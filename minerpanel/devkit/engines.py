@@ -16,10 +16,12 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from typing import NamedTuple
 
@@ -72,9 +74,35 @@ def as_postgres():
     return ["runuser", "-u", "postgres", "--"], (pw.pw_uid, pw.pw_gid)
 
 
+def _terminated(signum, frame):
+    sys.exit(128 + signum)
+
+
+@contextlib.contextmanager
+def stopped_when_killed():
+    """While a server runs, SIGTERM (a `kill`, a CI runner's timeout) ends the process by SystemExit, so the
+    `finally` below stop the servers and remove their directories; by default it would end the process at
+    once and leave PostgreSQL and Redis running. Only from the main thread, and only when nobody else
+    handles SIGTERM (nested servers: the outer one set it)."""
+    mine = (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+    if mine:
+        signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        if mine:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def postgres(durable=False, max_connections=200):
     """A fresh cluster; yields a Server (database `minerpanel`, user `minerpanel`, trust on loopback)."""
+    with stopped_when_killed():
+        yield from _postgres(durable, max_connections)
+
+
+def _postgres(durable, max_connections):
     prefix, owner = as_postgres()
     initdb, server = pg_bin("initdb"), pg_bin("postgres")
     root = tempfile.mkdtemp(prefix="minerpanel-pg-")
@@ -117,6 +145,11 @@ def postgres(durable=False, max_connections=200):
 @contextlib.contextmanager
 def redis():
     """A Redis server with no persistence; yields a Server."""
+    with stopped_when_killed():
+        yield from _redis()
+
+
+def _redis():
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not os.path.exists(binary):
         raise Unavailable("redis-server not found (apt-get install redis-server, or `make engines`)")

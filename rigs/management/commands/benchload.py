@@ -14,7 +14,6 @@ a last phase where the requesters load pages without pausing).
 import asyncio
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -77,7 +76,7 @@ class Command(BaseCommand):
         raise_file_limit(opts["viewers"] + opts["requesters"] + 1024)
         with ExitStack() as stack:
             # killed: the processes and engines still stop
-            stack.callback(signal.signal, signal.SIGTERM, signal.signal(signal.SIGTERM, lambda *_: sys.exit(143)))
+            stack.enter_context(engines.stopped_when_killed())
             tmp = tempfile.mkdtemp(prefix="benchload-")
             stack.callback(shutil.rmtree, tmp, ignore_errors=True)
             env = self.environment(stack, engine, tmp, opts)
