@@ -78,12 +78,24 @@ def device_key(rec: Row) -> tuple[str, str] | None:
     return None
 
 
-def _prefixed(prefix, rec):
-    return {f"{prefix}.{k}": v for k, v in rec.items()}
+def _prefixed(prefix, rec, names):
+    """``rec`` with its fields named "PREFIX.field". ``names``: {prefix: {field: its name}}, the names made
+    so far, so that every row of a computation shares one string per name (a section across 100,000 rigs
+    holds millions of them at once)."""
+    made = names.setdefault(prefix, {})
+    out = {}
+    for k, v in rec.items():
+        name = made.get(k)
+        if name is None:
+            name = made[k] = f"{prefix}.{k}"
+        out[name] = v
+    return out
 
 
-def rig_rows(rig: dict[str, Any], name: str) -> list[Row]:
-    """The rows of one rig for a plain or joined section, in miner.php's order."""
+def rig_rows(rig: dict[str, Any], name: str, names: dict[str, dict[str, str]] | None = None) -> list[Row]:
+    """The rows of one rig for a plain or joined section, in miner.php's order. ``names``: see _prefixed
+    (one per computation: the fields of the rigs' records are theirs, so it is not kept beyond it)."""
+    names = {} if names is None else names
     parts = section_parts(name)
     if len(parts) == 1:
         return [dict(r) for r in _records(rig, parts[0])]
@@ -106,7 +118,7 @@ def rig_rows(rig: dict[str, Any], name: str) -> list[Row]:
                     continue
             elif how == "user" and lrec.get("User") != rrec.get("User"):
                 continue
-            rows.append({**_prefixed(left, lrec), **_prefixed(right, rrec)})
+            rows.append({**_prefixed(left, lrec, names), **_prefixed(right, rrec, names)})
     return rows
 
 
@@ -129,9 +141,10 @@ def build_section(definition: Definition, rigs: list[dict[str, Any]], whole: boo
         raise PageError(f"{name} is drawn by the page, not the engine")
     rows = []
     placed = uses_place(definition)
+    names: dict[str, dict[str, str]] = {}
     for rig in rigs:
         place = place_fields(rig) if placed else None
-        for r in rig_rows(rig, name):
+        for r in rig_rows(rig, name, names):
             if place:
                 r.update(place)
             r["_rig"] = rig.get("name", "")

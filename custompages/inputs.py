@@ -4,6 +4,7 @@ own fields beside the rig's (the pool in use, late shares, the normalised figure
 from django.conf import settings
 
 from farm.scope import places_of
+from rigs.models import Rig
 from rigs.readings.figures import rate_hs
 from rigs.web import tables
 from rigs.web.display import last_share_state
@@ -24,13 +25,16 @@ def needed_sections(definitions):
 MARKED = ("POOLS", "DEVS", "EDEVS", "SUMMARY")  # the sections whose records the page's own fields are added to
 
 
-def places(rigs, definitions):
+def places(rig_ids, definitions):
     """{rig id: the engine's "place" of it} when one of ``definitions`` names a RIGS field, else {} (no
-    query): where each rig stands (farm.scope.places_of, two queries however many rigs)."""
+    query): where each rig of ``rig_ids`` (None: every rig) stands (farm.scope.places_of, two queries however
+    many rigs)."""
     if not any(uses_place(d) for d in definitions):
         return {}
+    if rig_ids is None:
+        rig_ids = list(Rig.objects.values_list("id", flat=True))
     return {i: {"Site": p["site"], "Rack": p["rack"], "Position": p["position"], "Tags": ", ".join(p["tags"])}
-            for i, p in places_of([r.id for r in rigs]).items()}
+            for i, p in places_of(rig_ids).items()}
 
 
 def engine_rig(rig, names, place=None):

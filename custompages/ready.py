@@ -110,7 +110,7 @@ class PageTables:
 
     def build(self, rigs, specs, now):
         names = self.sections(specs)
-        where = places(rigs, [spec.definition for spec in specs.values()])
+        where = places([r.id for r in rigs], [spec.definition for spec in specs.values()])
         inputs = [engine_rig(rig, names, where.get(rig.id)) for rig in rigs]
         z = tz()
         for key, spec in specs.items():

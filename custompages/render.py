@@ -36,7 +36,7 @@ def page_context(user, page, params=None, whole=False, shared=True):
     now = timezone.now()
     names = needed_sections(good)
     rigs = rigdata.read(None, names, now)
-    where = places(rigs, good)
+    where = places([r.id for r in rigs], good)
     inputs = [engine_rig(r, names, where.get(r.id)) for r in rigs]
     z = view_models.tz()
     by_name = {r["name"]: r for r in inputs}

@@ -304,3 +304,16 @@ def test_save_warns_of_formula_fields_no_row_of_the_section_has():
     assert warnings({"section": "SUMMARY+COIN", "gen": {"E": "Elapsed*2"}}, known) == [
         "gen 'E': in a joined section write the field with its section: 'SUMMARY.Elapsed' or 'COIN.Elapsed'"]
     assert warnings({"section": "SUMMARY+COIN", "gen": {"E": "SUMMARY.Elapsed*2"}}, known) == []
+
+
+def test_the_rows_of_a_join_across_rigs_share_their_field_names():
+    """A section across 100,000 rigs holds millions of rows at once: each "POOL.URL" made once, not per row."""
+    def rig(n):
+        return {"name": n, "sections": {"POOLS": [{"POOL": 0, "URL": "u", "Accepted": 1}],
+                                        "STATS": [{"ID": "POOL0", "Pool Calls": 3}]}}
+
+    rows = build_section(plain_names({"section": "POOL+STATS", "fields": ["*"]}), [rig("a"), rig("b")]).rows
+    assert len(rows) == 2
+    first, second = ({k: k for k in r if "." in k} for r in rows)
+    assert set(first) == set(second) == {"POOL.POOL", "POOL.URL", "POOL.Accepted", "STATS.ID", "STATS.Pool Calls"}
+    assert all(first[k] is second[k] for k in first)

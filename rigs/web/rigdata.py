@@ -79,6 +79,16 @@ class RigData:
 def read(ids, names, now):
     """The rigs of ``ids`` (None: every rig) in the panel's order, with the sections ``names`` of
     their snapshots (their floats as the rigs wrote them: rigs/readings/digits.py)."""
+    ids = None if ids is None else list(ids)
+    out = list(each(ids, names, now))
+    if ids is not None and len(ids) > CHUNK:
+        out.sort(key=lambda r: (r.order, r.name))
+    return out
+
+
+def each(ids, names, now):
+    """read()'s rigs one at a time, as the database gives them (in the panel's order for ``ids`` None, or
+    at most CHUNK ids): who keeps only what it makes of each rig does not hold every rig's sections at once."""
     names = tuple(names)
     wanted = [*RIG_FIELDS, *(f"snapshot__{f}" for f in SNAP_FIELDS), *BRIEF_FIELDS, "shown"]
     query = Rig.objects.annotate(shown=SectionsOf(F("snapshot__sections"), names)) if names else Rig.objects
@@ -86,15 +96,11 @@ def read(ids, names, now):
         wanted.pop()
     href = reverse("rig_detail", args=[987654321])  # one reverse(), not one per rig
     limit = stale_after()
-    out = []
     chunks = [None] if ids is None else [list(ids)[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
     for chunk in chunks:
         rows = (query if chunk is None else query.filter(id__in=chunk)).values_list(*wanted)
-        for row in rows:
-            out.append(_rig(row, names, now, limit, href))
-    if ids is not None and len(chunks) > 1:
-        out.sort(key=lambda r: (r.order, r.name))
-    return out
+        for row in rows.iterator(chunk_size=CHUNK):  # not every rig's raw row held at once
+            yield _rig(row, names, now, limit, href)
 
 
 def _rig(row, names, now, limit, href):
