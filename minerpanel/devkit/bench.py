@@ -76,3 +76,26 @@ def cpu_seconds():
 def snapshot_of(sim):
     command = "+".join(POLL_COMMANDS)
     return stored(parse_reply(sim.handle(f'{{"command":"{command}"}}'.encode()), command))
+
+
+def peak_reset():
+    """Start this process's peak RSS (VmHWM) anew from what it holds now (Linux: /proc/self/clear_refs);
+    False where that cannot be done (then peak_mb() is the process's peak since it started)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_mb():
+    """This process's peak RSS in MB, since it started or since peak_reset()."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

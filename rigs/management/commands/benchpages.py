@@ -158,9 +158,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {path:<34} {sizes[path] / 1e3:>7,.0f} KB  median {med:>6.0f} ms  p95 {high:>6.0f} ms")
         rows_cpu = statistics.median(b["cpu"] for b in batches)
         across = statistics.median(b["across_cpu"] for b in batches)
+        grew = [b["across_mb"] for b in batches if "across_mb" in b]
+        memory = f" and {max(grew):,.0f} MB of memory at most" if grew else ""
         self.stdout.write(f"  writer (the poller's side): {rows_cpu / n * 1e6:,.0f} µs CPU per rig per batch "
-                          f"({rows_cpu:.1f} s for the {n:,} rigs); the sections across rigs {across:.2f} s CPU a "
-                          f"refresh (every READY_GLOBAL_EVERY, default the poll interval)")
+                          f"({rows_cpu:.1f} s for the {n:,} rigs); the sections across rigs {across:.2f} s CPU"
+                          f"{memory} a refresh (every READY_GLOBAL_EVERY, default the poll interval, at most a "
+                          f"quarter of the time)")
         verdict = "" if target is None else f" (target ≤ {target} ms: {'met' if worst <= target else 'NOT met'})"
         self.stdout.write(f"  slowest p95 {worst:.0f} ms{verdict}; the web process's peak RSS {rss:,.0f} MB "
                           f"(target ≤ {RSS_TARGET} MB: {'met' if rss <= RSS_TARGET else 'NOT met'})")
