@@ -88,14 +88,3 @@ def peak_reset():
     except OSError:
         return False
 
-
-def peak_mb():
-    """This process's peak RSS in MB, since it started or since peak_reset()."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -9,6 +9,7 @@ import contextlib
 import cProfile
 import io
 import json
+import os
 import pstats
 import resource
 import sys
@@ -20,7 +21,8 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from minerpanel.devkit.bench import cpu_seconds, peak_mb, peak_reset, snapshot_of
+from minerpanel.devkit.bench import cpu_seconds, peak_reset, snapshot_of
+from minerpanel.devkit.loadgen import peak_rss_mb
 from rigs.polling.upsert import upsert
 
 SHAPES = 1000  # distinct simulated rigs; a bigger farm repeats them
@@ -155,13 +157,13 @@ def full_batch(profile=False, same=False):
             ready.write(chunk, now=now)  # what the poller's after_batch hook runs
         rows_cpu += cpu_seconds() - cpu
     out = {"cpu": rows_cpu, "wall": time.perf_counter() - wall}
-    cpu2, held = cpu_seconds(), peak_reset() and peak_mb()
+    cpu2, held = cpu_seconds(), peak_reset() and peak_rss_mb(os.getpid())
     across_prof = cProfile.Profile() if profile else contextlib.nullcontext()
     with across_prof:
         across.refresh(timezone.now(), force=True)
     out["across_cpu"] = cpu_seconds() - cpu2
     if held:  # what computing them took of memory beyond what the writer held before
-        out["across_mb"] = peak_mb() - held
+        out["across_mb"] = peak_rss_mb(os.getpid()) - held
     if profile:
         out["profile"] = {"writer": stats_text(prof), "across": stats_text(across_prof)}
     return out

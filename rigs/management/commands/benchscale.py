@@ -251,6 +251,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  every shard stored a first round after {time.monotonic() - started:,.0f} s")
                 load = asyncio.run(self.views([port for port, _ in web], opts))
                 rss = [loadgen.peak_rss_mb(proc.pid) for _, proc in web]
+                pollers_rss = [loadgen.peak_rss_mb(proc.pid) for proc in procs[:shards]]
                 rounds = [line.split("round: ", 1)[1].strip()
                           for log in logs for line in open(log) if "round: " in line]
             finally:
@@ -264,6 +265,8 @@ class Command(BaseCommand):
                           f"errors: {sum(load.errors.values())}"
                           + "".join(f"\n    {k} x {what}" for what, k in load.errors.most_common()))
         self.stdout.write("  peak RSS of the web processes: " + ", ".join(f"{mb:,.0f} MB" for mb in rss))
+        self.stdout.write("  peak RSS of the pollers (ready rows and sections across rigs included): "
+                          + ", ".join(f"{mb:,.0f} MB" for mb in pollers_rss))
         self.stdout.write(f"  the pollers' rounds so far: {'; '.join(rounds)}")
 
     async def views(self, ports, opts):
