@@ -81,6 +81,16 @@ def farm():
 
 
 @pytest.fixture(autouse=True)
+def own_shared_results(monkeypatch):
+    """Results shared for a while (drawn.recent: the API's whole pages) are not another test's."""
+    import secrets
+
+    from rigs.web import drawn
+
+    monkeypatch.setattr(drawn, "SPACE", secrets.token_hex(4) + ":")
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing():
     from django.test import override_settings
 

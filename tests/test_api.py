@@ -1,6 +1,7 @@
 """The HTTP JSON API: tokens, snapshot reads in the miner's layout, fresh reads, control."""
 
 import json
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -175,3 +176,62 @@ def test_token_page(people):
     assert token.can_control is False  # usr users cannot make control tokens
     c.post("/tokens/", {"revoke": token.pk})
     assert not ApiToken.objects.filter(user=bob).exists()
+
+
+def test_a_flood_of_requests_for_a_whole_page_computes_it_once_while_it_is_recent(people, monkeypatch):
+    """The API computes a page from every rig in the web process (30 s at 100,000 rigs): each request did,
+    so a public page could be asked into a web process's every core. Now it is computed once and shared
+    for SHARE times what that took; while one request computes it, another gets the result before, or
+    503 with Retry-After when there is none yet."""
+    from django.core.cache import cache
+
+    from rigs.api import views as api_views
+    from rigs.web import drawn
+
+    stored_rig()
+    page = CustomPage.objects.create(name="Mine", slug="mine", public=True)
+    PageSection.objects.create(page=page, section="POOL", fields="URL=Pool\nAccepted", totals="Accepted")
+    computed = []
+    real = api_views.page_tables
+
+    def slow(*args):
+        computed.append(args)
+        clock[0] += 10.0  # the computation "took" 10 s: shared for 40 s
+        return real(*args)
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr(api_views, "page_tables", slow)
+    monkeypatch.setattr(drawn.time, "time", lambda: clock[0])
+    monkeypatch.setattr(drawn.time, "monotonic", lambda: clock[0])
+    first = Client().get("/api/pages/mine/").json()
+    assert len(computed) == 1 and len(first["tables"][0]["rows"]) == 2
+    for _ in range(20):
+        assert Client().get("/api/pages/mine/").json() == first
+    assert len(computed) == 1
+    clock[0] += 35  # 35 s after it was computed: still recent
+    assert Client().get("/api/pages/mine/").json() == first and len(computed) == 1
+    clock[0] += 10  # 45 s: computed again
+    assert Client().get("/api/pages/mine/").json() == first and len(computed) == 2
+    # due again while another process computes it (its mark in the shared cache): the one before meanwhile
+    clock[0] += 50
+    class ComputedElsewhere:  # the shared cache as another process marked it: computing
+        def __init__(self):
+            self.marks = []
+
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def add(self, key, *args, **kw):
+            self.marks.append(key)
+            return False
+
+    elsewhere = ComputedElsewhere()
+    with mock.patch.object(drawn, "cache", elsewhere):
+        assert Client().get("/api/pages/mine/").json() == first and len(computed) == 2
+        assert elsewhere.marks and elsewhere.marks[0].endswith(":computing")
+        # ... and a page computed by nobody before: 503, ask again
+        other = CustomPage.objects.create(name="Other", slug="other", public=True)
+        PageSection.objects.create(page=other, section="POOL", fields="URL")
+        r = Client().get("/api/pages/other/")
+        assert r.status_code == 503 and r["Retry-After"] == "10" and "ask again" in r.json()["error"]
+    assert Client().get("/api/pages/other/").status_code == 200 and len(computed) == 3

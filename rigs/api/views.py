@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from custompages.models import CustomPage
+from custompages.ready import source_of
 from custompages.render import page_context
 from farm.scope import empty_place, places_of, rigs_in
 from minerpanel.models import ApiToken
@@ -37,6 +38,7 @@ from rigs.polling import poller
 from rigs.readings.freshness import reachability
 from rigs.readings.hidden_fields import hide_fields
 from rigs.readings.version import miner_version
+from rigs.web.drawn import Busy, recent
 from rigs.web.view_models import rig_health
 
 # Report commands answered from the snapshot, and the sections they gave.
@@ -236,10 +238,23 @@ def page(request, slug):
     if not found.public and token is None:
         return error(401, "a valid token is needed: Authorization: Bearer <token>")
     user = token.user if token else None
-    ctx = page_context(user, found, whole=True)  # the API gives every row
-    out = []
     raw = request.GET.get("raw") == "1"
-    for block in ctx["blocks"]:
+    sys = user is not None and tier(user) == SYS  # (the Address of a RIGS section)
+    try:  # every row of every rig, computed now: once for every caller while it is recent (drawn.recent)
+        made_of = [source_of(d) if isinstance(d, dict) else repr(d) for d in found.definitions()]
+        out = recent(("api-page", found.pk, made_of, sys, raw),
+                     lambda: page_tables(user, found, raw))
+    except Busy as exc:
+        response = error(503, "this page is being computed for another request; ask again shortly")
+        response["Retry-After"] = str(exc.after)
+        return response
+    return JsonResponse({"page": found.name, "tables": out})
+
+
+def page_tables(user, found, raw):
+    """The API's tables of a custom page: every row (up to MAX_ROWS a table), formatted or ``raw``."""
+    out = []
+    for block in page_context(user, found, whole=True)["blocks"]:
         if raw and "result" in block:
             out.append(raw_result(block["result"]))
         elif "table" in block:
@@ -250,7 +265,7 @@ def page(request, slug):
             out.append({"title": t.title, "columns": headers, "rows": rows, "totals": totals})
         elif "error" in block:
             out.append({"error": block["error"]})
-    return JsonResponse({"page": found.name, "tables": out})
+    return out
 
 
 def raw_result(result):
