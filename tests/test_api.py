@@ -71,6 +71,31 @@ def test_rigs_and_commands_from_the_snapshot(people):
     assert c.get("/api/rigs/rig-a/bogus/", **auth(text)).status_code == 400
 
 
+def test_the_list_of_rigs_reads_two_sections_of_each_snapshot_in_a_constant_number_of_queries(people):
+    """/api/rigs/ read every snapshot whole (all its sections: gigabytes in the web process at 100,000
+    rigs) for the VERSION and SUMMARY it shows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, text = ApiToken.issue(people[1], "script")
+    rigs = [stored_rig(name=f"rig-{i}", host=f"10.0.0.{i + 5}") for i in range(3)]
+    c = Client()
+    with CaptureQueriesContext(connection) as few:
+        listed = c.get("/api/rigs/", **auth(text)).json()["rigs"]
+    for rig, shown in zip(rigs, listed):
+        snap = Snapshot.objects.get(rig=rig)
+        assert shown["summary"] == snap.sections["SUMMARY"][0]
+        assert shown["miner"] == "cgminer " + snap.sections["VERSION"][0]["CGMiner"]
+    column = '"rigs_snapshot"."sections"'
+    whole = [q["sql"] for q in few.captured_queries  # the column read, not a path of it
+             if q["sql"].count(column) > q["sql"].count(f"json_extract({column}") + q["sql"].count(f"({column} ->")]
+    assert whole == []
+    stored_rig(name="rig-9", host="10.0.0.99")
+    with CaptureQueriesContext(connection) as more:
+        assert len(c.get("/api/rigs/", **auth(text)).json()["rigs"]) == 4
+    assert len(more.captured_queries) == len(few.captured_queries)
+
+
 def test_reachability_and_health_are_two_words(people):
     """A rig that answers, with a dead board: reachable ("ok"), unhealthy ("err"); `state` is the old
     name of reachability. A rig never polled: "new", no health yet."""
