@@ -3,7 +3,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +14,7 @@ from minerpanel.tiers import SYS, granted, readonly, sys_required, tier, usr_req
 from minerpanel.values import parse_id
 from rigs import control, drivers
 from rigs.control import commands, forms, params
-from rigs.models import AuditEntry, Rig
+from rigs.models import AuditEntry, Rig, SectionsOf
 
 from . import ready_read, scopes, view_models
 from .header import header
@@ -186,29 +186,47 @@ def rig_check_access(request, pk):
     return redirect(reverse("rig_detail", args=[rig.pk]) + "#controls")
 
 
+LISTED = ("POOLS", "DEVS")  # what Bulk reads of each rig's snapshot
+
+
+def enabled_rigs(ids=None):
+    """The enabled rigs (of ``ids``) with their snapshots' POOLS and DEVS, not every section of them (at
+    100,000 rigs those are gigabytes; a command run reads a target's own snapshot)."""
+    found = Rig.objects.filter(enabled=True) if ids is None else Rig.objects.filter(enabled=True, id__in=ids)
+    return list(found.select_related("snapshot").defer("snapshot__sections")
+                .annotate(listed=SectionsOf(F("snapshot__sections"), LISTED)))
+
+
+def listed(rig, name):
+    """A section enabled_rigs() read of a rig's snapshot ([] if none)."""
+    found = rig.listed if isinstance(getattr(rig, "listed", None), list) else []
+    section = dict(zip(LISTED, found)).get(name)
+    return section if isinstance(section, list) else []
+
+
 def bulk_targets(post):
     """The rigs a bulk command is for: chosen ones, all, by active pool, with a sick device, or those of a
     site, a rack or a tag (rigs/web/scopes.py: the farm app's groups)."""
     from .tables import active_pool
 
-    rigs = list(Rig.objects.select_related("snapshot").filter(enabled=True))
+    rigs = enabled_rigs()
     how = post.get("target", "selected")
     if how == "all":
         return rigs
     if how == "scope":
         ids = scopes.rig_ids(post)
-        return [] if ids is None else list(Rig.objects.select_related("snapshot").filter(enabled=True, id__in=ids))
+        return [] if ids is None else list(enabled_rigs(ids))
     if how == "pool":
         url = post.get("pool_url", "")
         out = []
         for r in rigs:
-            current = active_pool((getattr(r, "snapshot", None) and r.snapshot.sections.get("POOLS")) or [])
+            current = active_pool(listed(r, "POOLS"))
             if current and str(current.get("URL")) == url:
                 out.append(r)
         return out
     if how == "sick":
-        return [r for r in rigs if hasattr(r, "snapshot") and any(
-            isinstance(d, dict) and d.get("Status") in ("Sick", "Dead") for d in r.snapshot.sections.get("DEVS") or [])]
+        return [r for r in rigs if any(isinstance(d, dict) and d.get("Status") in ("Sick", "Dead")
+                                       for d in listed(r, "DEVS"))]
     chosen = {parse_id(x) for x in post.getlist("rigs")[:10_000]} - {None}
     return [r for r in rigs if r.pk in chosen]
 
@@ -216,9 +234,8 @@ def bulk_targets(post):
 @require_GET
 @sys_required
 def bulk(request):
-    rigs = list(Rig.objects.select_related("snapshot").filter(enabled=True))
-    urls = sorted({str(p.get("URL")) for r in rigs if hasattr(r, "snapshot")
-                   for p in r.snapshot.sections.get("POOLS") or [] if isinstance(p, dict) and p.get("URL")})
+    rigs = enabled_rigs()
+    urls = sorted({str(p.get("URL")) for r in rigs for p in listed(r, "POOLS") if isinstance(p, dict) and p.get("URL")})
     return render(request, "rigs/bulk.html", {**header(request), "bulk_rigs": rigs, "pool_urls": urls,
                                               "forms": forms.bulk_forms(rigs), "scope": scopes.context({})})
 
