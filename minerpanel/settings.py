@@ -280,6 +280,7 @@ WEB_THREADS = int(envfloat("WEB_THREADS", 8))
 # --- rigs and the poller
 POLL_INTERVAL = envfloat("POLL_INTERVAL", 10.0)        # seconds between rounds
 POLL_CONCURRENCY = int(envfloat("POLL_CONCURRENCY", 256))  # rigs asked at once
+POLL_BACKLOG = int(envfloat("POLL_BACKLOG", 2000))  # rigs polled and not stored yet, at most (their replies in memory)
 POLL_LEASE = envfloat("POLL_LEASE", 0)  # seconds a pollrigs holds its shard unrenewed; 0: max(30, 3 intervals)
 RIG_CONNECT_TIMEOUT = envfloat("RIG_CONNECT_TIMEOUT", 2.0)
 RIG_TIMEOUT = envfloat("RIG_TIMEOUT", 5.0)              # total deadline per request

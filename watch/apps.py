@@ -13,4 +13,5 @@ class WatchConfig(AppConfig):
         from . import rounds
 
         hooks.after_round.register(rounds.after_round)
+        hooks.kept_for_round.register(rounds.sections_read)
         hooks.stopping.register(rounds.wait)

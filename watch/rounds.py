@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections
 
+from rigs import drivers
+
 from . import alerts, history
 
 log = logging.getLogger("minerpanel.watch")
@@ -19,6 +21,12 @@ _recorded, _previous = {}, {}
 _farm_minute = {}  # {"t": the minute whose farm point this process wrote last}
 _last = None
 POLLER = {"rounds": 0, "duration": 0.0, "polled": 0, "errors": {}}
+
+
+def sections_read(kind):
+    """What process() reads of a result's sections (history.point_of: the power, fans, devices, pool and a
+    fleet's members); the poller drops the others once a batch is stored."""
+    return {"SUMMARY", "FANS", "DEVS", "POOLS", drivers.fleet_section(kind)} - {""}
 
 
 def process(results, took, now=None, shard=None):

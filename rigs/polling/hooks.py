@@ -59,6 +59,10 @@ class Hook:
 after_batch = Hook("after a batch")
 # fn(results, seconds, shard): after each round, in the poller's process (history, alerts).
 after_round = Hook("after a round")
+# fn(kind) -> section names: what after_round's functions read of a round's results (Result.sections) of a
+# rig of that kind; the others are dropped once a batch is stored, not held for the whole round (at 25,000 rigs
+# a shard, every reply's sections held until the round's end were a gigabyte and more).
+kept_for_round = Hook("sections kept for the round's end")
 # fn(): when the poller stops, before it returns: finish what after_round handed to a thread, so a stop
 # loses no round's history (and a test's database is not written to while it is emptied).
 stopping = Hook("poller stopping")

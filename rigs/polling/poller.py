@@ -197,9 +197,13 @@ def store(results: Sequence[Result], now: datetime | None = None, guard: Callabl
         upsert(Snapshot, fresh, [*fields, "digits"])  # decimals learned again; the others' stay as they are
         upsert(Snapshot, [row for row in good if row["rig"] not in learned] if fresh else good, fields)
         upsert(Snapshot, bad, ["error", "error_kind", "latency_ms", "polled_at", "joins"])
+    kept: dict[str, set[str]] = {}
     for r, row in zip((r for r in results if r.ok), good):
         r.brief = row["brief"]
         r.raws = ()
+        if r.kind not in kept:
+            kept[r.kind] = {name for names in hooks.kept_for_round.collect(r.kind) for name in names}
+        r.sections = {k: v for k, v in r.sections.items() if k in kept[r.kind]}  # stored: what the round's end reads
         if recent is not None:  # written: what the next round starts from
             at = learned[r.rig_id]["at"] if r.rig_id in learned else (previous.get(r.rig_id) or {}).get("digits_at")
             recent[r.rig_id] = {"health": r.brief.get("health"), "history": r.brief.get("history"),
@@ -262,8 +266,12 @@ async def poll_once(shard: tuple[int, int] | None = None, flush_every: float = 0
     lim = limits()
 
     arrived = []  # results not stored yet: the flush loop takes them (O(1) per rig, whatever the size)
+    # at most BACKLOG rigs polled and not stored yet: when storing (and the pages' ready rows after it) falls
+    # behind the polling, the workers wait, rather than every reply of the shard waiting in memory
+    room = asyncio.Semaphore(max(settings.POLL_BACKLOG, 2 * settings.POLL_CONCURRENCY))
 
     async def one(t: Target) -> None:
+        await room.acquire()
         arrived.append(await poll_rig(t, **lim))
 
     previous = {t.id: t.error for t in targets}
@@ -278,6 +286,8 @@ async def poll_once(shard: tuple[int, int] | None = None, flush_every: float = 0
                                             recent=recent)
                 await stored([r.rig_id for r in batch], on_batch)
                 results.extend(batch)
+                for _ in batch:
+                    room.release()
     finally:
         everything.cancel()
         # a round cancelled by a stop: its workers' CancelledError is expected, not an error to log
