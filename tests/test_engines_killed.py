@@ -49,3 +49,41 @@ def test_a_process_killed_with_sigterm_still_stops_its_server_and_removes_its_di
         holder.wait()
         if pid and alive(pid):  # the test failed: no server left behind all the same
             os.kill(pid, signal.SIGKILL)
+
+
+SLOW_CLEANUP = """
+import subprocess, time
+from minerpanel.devkit import engines
+child = subprocess.Popen(["sleep", "60"])
+with engines.redis() as server:
+    print(server.pid, child.pid, flush=True)
+    try:
+        time.sleep(60)
+    finally:  # as benchscale stopping its pollers and web processes, one after another
+        time.sleep(1.0)
+        child.kill()
+        child.wait()
+"""
+
+
+@pytest.mark.skipif(not shutil.which("redis-server") and not os.path.exists("/usr/bin/redis-server"),
+                    reason="needs redis-server (`make engines`)")
+def test_a_second_sigterm_does_not_cut_the_cleanup_short():
+    """`timeout` passes its SIGTERM on to the command: a benchmark got two, and the second ended its
+    cleanup halfway, leaving its pollers and web processes running."""
+    holder = subprocess.Popen([sys.executable, "-c", SLOW_CLEANUP], stdout=subprocess.PIPE, text=True)
+    pids = []
+    try:
+        pids = [int(x) for x in holder.stdout.readline().split()]
+        time.sleep(0.2)
+        holder.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        holder.send_signal(signal.SIGTERM)
+        assert holder.wait(20) == 128 + signal.SIGTERM
+        wait_for(lambda: not any(alive(p) for p in pids), 10, "the server and the child stopped")
+    finally:
+        holder.kill()
+        holder.wait()
+        for pid in pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

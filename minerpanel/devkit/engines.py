@@ -75,6 +75,7 @@ def as_postgres():
 
 
 def _terminated(signum, frame):
+    signal.signal(signum, signal.SIG_IGN)  # a second one (`timeout` passes its own on) must not cut the cleanup short
     sys.exit(128 + signum)
 
 
