@@ -35,9 +35,13 @@ def page_context(user, page, params=None, whole=False, shared=True):
     good = [d for d in definitions if isinstance(d, dict)]  # the others failed the model's checks
     now = timezone.now()
     names = needed_sections(good)
-    rigs = rigdata.read(None, names, now)
-    where = places([r.id for r in rigs], good)
-    inputs = [engine_rig(r, names, where.get(r.id)) for r in rigs]
+    where = places(None, good)
+    if any(d["section"] == "RIGS" for d in good):  # its table is drawn from the rigs themselves
+        rigs = rigdata.read(None, names, now)
+        inputs = [engine_rig(r, names, where.get(r.id)) for r in rigs]
+    else:  # read one at a time into the engine's inputs, as across.refresh: not every rig's sections twice
+        rigs = []
+        inputs = [engine_rig(r, names, where.get(r.id)) for r in rigdata.each(None, names, now)]
     z = view_models.tz()
     by_name = {r["name"]: r for r in inputs}
     sys = user is not None and tier(user) == SYS

@@ -260,3 +260,27 @@ def test_a_flood_of_requests_for_a_whole_page_computes_it_once_while_it_is_recen
         r = Client().get("/api/pages/other/")
         assert r.status_code == 503 and r["Retry-After"] == "10" and "ask again" in r.json()["error"]
     assert Client().get("/api/pages/other/").status_code == 200 and len(computed) == 3
+
+
+def test_a_whole_page_for_the_api_reads_one_rig_at_a_time(people, monkeypatch):
+    """Like the sections across rigs (custompages/across.py): not every rig's sections beside the engine's copies."""
+    import gc
+
+    from custompages import render
+    from rigs.web.rigdata import RigData
+
+    for i in range(6):
+        stored_rig(name=f"rig-{i}", host=f"10.0.2.{i}")
+    page = CustomPage.objects.create(name="Mine", slug="mine", public=True)
+    PageSection.objects.create(page=page, section="POOL", fields="URL=Pool\nAccepted", totals="Accepted")
+    held = []
+    real = render.engine_rig
+
+    def counting(rig, *args):
+        held.append(sum(1 for o in gc.get_objects() if type(o) is RigData))
+        return real(rig, *args)
+
+    monkeypatch.setattr(render, "engine_rig", counting)
+    data = Client().get("/api/pages/mine/").json()
+    assert len(data["tables"][0]["rows"]) == 12  # two pools a rig
+    assert len(held) == 6 and max(held) <= 2, held
