@@ -283,3 +283,16 @@ def test_a_commands_parameters_are_one_django_form_for_the_page_and_the_checks()
     refused = form_class({"device": "1", "percent": "101"}, sections)
     assert not refused.is_valid()
     assert refused.first_errors() == {"device": "the rig has no GPU 1", "percent": "must be between 0 and 100"}
+
+
+def test_bulk_lists_at_most_300_rigs_one_by_one_and_says_how_to_reach_the_others(users):
+    """Every command's form had a box per rig: 1.5 million boxes on a page at 100,000 rigs."""
+    Rig.objects.bulk_create([Rig(name=f"r{i:03d}", host="127.0.0.1", port=10000 + i) for i in range(305)])
+    page = client_for(users[0]).get("/bulk/").content.decode()
+    form = page.split("<summary>Restart")[1].split("</details>")[0]
+    assert form.count('name="rigs"') == 300 and "> r299</label>" in form and "> r300</label>" not in form
+    assert "and 5 more rigs, not listed one by one" in form
+    small = Client()
+    Rig.objects.filter(name__gte="r010").delete()
+    small.force_login(users[0])
+    assert "not listed one by one" not in small.get("/bulk/").content.decode()
