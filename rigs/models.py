@@ -201,6 +201,19 @@ class SectionsOf(models.Func):
         return f"jsonb_build_array({parts})", tuple(p for name in self.names for p in (*params, name))
 
 
+def with_sections(rigs, names):
+    """The rigs of the queryset ``rigs`` with their snapshots, and of each snapshot only the sections
+    ``names``, read alone (at 100,000 rigs the whole column is gigabytes): ``rig.read`` is
+    {name: rows} for those the rig has."""
+    names = tuple(names)
+    found = list(rigs.select_related("snapshot").defer("snapshot__sections")
+                 .annotate(listed=SectionsOf(models.F("snapshot__sections"), names)))
+    for rig in found:
+        values = rig.listed if isinstance(rig.listed, list) else []
+        rig.read = {name: v for name, v in zip(names, values) if isinstance(v, list)}
+    return found
+
+
 class Snapshot(models.Model):
     """The latest answer of a rig: parsed sections, or why there is none."""
 

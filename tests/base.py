@@ -25,3 +25,21 @@ class BaseTestCase(TestCase):
         sections, statuses = sections or {}, statuses or {}
         return Snapshot.objects.create(rig=rig or self.rig, sections=sections, statuses=statuses,
                                        brief=make_brief(sections, statuses), **defaults)
+
+
+SECTIONS = '"rigs_snapshot"."sections"'
+
+
+def whole_sections_reads(queries):
+    """The SQL of those ``queries`` (CaptureQueriesContext.captured_queries) that read the snapshots'
+    whole ``sections`` column, not some paths of it (rigs.models.SectionsOf)."""
+    return [q["sql"] for q in queries if q["sql"].count(SECTIONS) > q["sql"].count(f"json_extract({SECTIONS}")
+            + q["sql"].count(f"({SECTIONS} ->")]
+
+
+FAST = {"RIG_TIMEOUT": 1.0, "RIG_CONNECT_TIMEOUT": 1.0}  # the poller's timeouts for simulated rigs
+
+
+def register(f):
+    """A rig for each simulated rig of the farm ``f`` (tests/conftest.py's farm)."""
+    return [Rig.objects.create(name=f"r{i}", host="127.0.0.1", port=f.port(i)) for i in range(len(f.rigs))]

@@ -82,12 +82,12 @@ def farm():
 
 @pytest.fixture(autouse=True)
 def own_shared_results(monkeypatch):
-    """Results shared for a while (drawn.recent: the API's whole pages) are not another test's."""
+    """Results shared for a while (rigs/web/recent.py: the API's whole pages) are not another test's."""
     import secrets
 
-    from rigs.web import drawn
+    from rigs.web import recent
 
-    monkeypatch.setattr(drawn, "SPACE", secrets.token_hex(4) + ":")
+    monkeypatch.setattr(recent, "SPACE", secrets.token_hex(4) + ":")
 
 
 @pytest.fixture(autouse=True)

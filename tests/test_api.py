@@ -13,6 +13,7 @@ from minerpanel.models import ApiToken
 from rigs.models import AuditEntry, Rig, Snapshot
 from rigs.readings.brief import make_brief
 from rigs.simulators.cgminer import SimRig
+from tests.base import whole_sections_reads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FAST = {"RIG_TIMEOUT": 1.0, "RIG_CONNECT_TIMEOUT": 1.0}
@@ -86,10 +87,7 @@ def test_the_list_of_rigs_reads_two_sections_of_each_snapshot_in_a_constant_numb
         snap = Snapshot.objects.get(rig=rig)
         assert shown["summary"] == snap.sections["SUMMARY"][0]
         assert shown["miner"] == "cgminer " + snap.sections["VERSION"][0]["CGMiner"]
-    column = '"rigs_snapshot"."sections"'
-    whole = [q["sql"] for q in few.captured_queries  # the column read, not a path of it
-             if q["sql"].count(column) > q["sql"].count(f"json_extract({column}") + q["sql"].count(f"({column} ->")]
-    assert whole == []
+    assert whole_sections_reads(few.captured_queries) == []
     stored_rig(name="rig-9", host="10.0.0.99")
     with CaptureQueriesContext(connection) as more:
         assert len(c.get("/api/rigs/", **auth(text)).json()["rigs"]) == 4
@@ -211,7 +209,7 @@ def test_a_flood_of_requests_for_a_whole_page_computes_it_once_while_it_is_recen
     from django.core.cache import cache
 
     from rigs.api import views as api_views
-    from rigs.web import drawn
+    from rigs.web import recent
 
     stored_rig()
     page = CustomPage.objects.create(name="Mine", slug="mine", public=True)
@@ -226,8 +224,8 @@ def test_a_flood_of_requests_for_a_whole_page_computes_it_once_while_it_is_recen
 
     clock = [1_000_000.0]
     monkeypatch.setattr(api_views, "page_tables", slow)
-    monkeypatch.setattr(drawn.time, "time", lambda: clock[0])
-    monkeypatch.setattr(drawn.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(recent.time, "time", lambda: clock[0])
+    monkeypatch.setattr(recent.time, "monotonic", lambda: clock[0])
     first = Client().get("/api/pages/mine/").json()
     assert len(computed) == 1 and len(first["tables"][0]["rows"]) == 2
     for _ in range(20):
@@ -251,7 +249,7 @@ def test_a_flood_of_requests_for_a_whole_page_computes_it_once_while_it_is_recen
             return False
 
     elsewhere = ComputedElsewhere()
-    with mock.patch.object(drawn, "cache", elsewhere):
+    with mock.patch.object(recent, "cache", elsewhere):
         assert Client().get("/api/pages/mine/").json() == first and len(computed) == 2
         assert elsewhere.marks and elsewhere.marks[0].endswith(":computing")
         # ... and a page computed by nobody before: 503, ask again

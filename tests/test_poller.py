@@ -13,18 +13,10 @@ from rigs.drivers import cgminer
 from rigs.models import Rig, Snapshot
 from rigs.polling import poller
 from rigs.simulators.cgminer import SimRig
+from tests.base import FAST, register
 from tests.waiting import async_wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-FAST = {"RIG_TIMEOUT": 1.0, "RIG_CONNECT_TIMEOUT": 1.0}
-
-
-def register(f, faults=()):
-    rigs = []
-    for i in range(len(f.rigs)):
-        rigs.append(Rig.objects.create(name=f"r{i}", host="127.0.0.1", port=f.port(i)))
-    return rigs
 
 
 @override_settings(**FAST)

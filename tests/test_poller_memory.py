@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from rigs.models import Snapshot
 from rigs.polling import poller
-from tests.test_poller import FAST, register
+from tests.base import FAST, register
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,7 +18,6 @@ from functools import wraps
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db.models import F
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -34,12 +33,12 @@ from rigs import control, drivers
 from rigs.control import commands
 from rigs.drivers.cgminer.protocol import join_members
 from rigs.drivers.errors import RigError
-from rigs.models import Rig, SectionsOf
+from rigs.models import Rig, with_sections
 from rigs.polling import poller
 from rigs.readings.freshness import reachability
 from rigs.readings.hidden_fields import hide_fields
 from rigs.readings.version import miner_version
-from rigs.web.drawn import Busy, recent
+from rigs.web.recent import Busy, recent
 from rigs.web.view_models import rig_health
 
 # Report commands answered from the snapshot, and the sections they gave.
@@ -94,8 +93,8 @@ def rig_state(rig, now, place=None):
     the worst of its reasons (ok, warn, err; an unreachable or stale rig's is err; None before its
     first poll). ``state`` is ``reachability`` under its old name, kept for scripts that read it."""
     snap = getattr(rig, "snapshot", None) if hasattr(rig, "snapshot") else None
-    if snap and hasattr(rig, "listed"):  # rigs(): the two sections it shows, read alone
-        sections = dict(zip(LISTED, rig.listed if isinstance(rig.listed, list) else []))
+    if snap and hasattr(rig, "read"):  # rigs(): the two sections it shows, read alone
+        sections = rig.read
     else:
         sections = snap.sections if snap else {}
     miner, api = miner_version(sections)
@@ -120,8 +119,7 @@ def rigs(request):
     now = timezone.now()
     chosen = {k: request.GET[k].strip()[:64] for k in ("site", "rack", "tag") if request.GET.get(k, "").strip()}
     # each snapshot's VERSION and SUMMARY, not all its sections: at 100,000 rigs those are gigabytes
-    found = list((rigs_in(**chosen) if chosen else Rig.objects.all()).select_related("snapshot")
-                 .defer("snapshot__sections").annotate(listed=SectionsOf(F("snapshot__sections"), LISTED)))
+    found = with_sections(rigs_in(**chosen) if chosen else Rig.objects.all(), LISTED)
     places = places_of(r.pk for r in found)
     return JsonResponse({"rigs": [rig_state(r, now, places[r.pk]) for r in found]})
 
@@ -249,7 +247,7 @@ def page(request, slug):
     user = token.user if token else None
     raw = request.GET.get("raw") == "1"
     sys = user is not None and tier(user) == SYS  # (the Address of a RIGS section)
-    try:  # every row of every rig, computed now: once for every caller while it is recent (drawn.recent)
+    try:  # every row of every rig, computed now: once for every caller while it is recent (rigs/web/recent.py)
         made_of = [source_of(d) if isinstance(d, dict) else repr(d) for d in found.definitions()]
         out = recent(("api-page", found.pk, made_of, sys, raw),
                      lambda: page_tables(user, found, raw))

@@ -3,7 +3,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +14,7 @@ from minerpanel.tiers import SYS, granted, readonly, sys_required, tier, usr_req
 from minerpanel.values import parse_id
 from rigs import control, drivers
 from rigs.control import commands, forms, params
-from rigs.models import AuditEntry, Rig, SectionsOf
+from rigs.models import AuditEntry, Rig, with_sections
 
 from . import ready_read, scopes, view_models
 from .header import header
@@ -194,15 +194,7 @@ def enabled_rigs(ids=None):
     """The enabled rigs (of ``ids``) with their snapshots' POOLS and DEVS, not every section of them (at
     100,000 rigs those are gigabytes; a command run reads a target's own snapshot)."""
     found = Rig.objects.filter(enabled=True) if ids is None else Rig.objects.filter(enabled=True, id__in=ids)
-    return list(found.select_related("snapshot").defer("snapshot__sections")
-                .annotate(listed=SectionsOf(F("snapshot__sections"), LISTED)))
-
-
-def listed(rig, name):
-    """A section enabled_rigs() read of a rig's snapshot ([] if none)."""
-    found = rig.listed if isinstance(getattr(rig, "listed", None), list) else []
-    section = dict(zip(LISTED, found)).get(name)
-    return section if isinstance(section, list) else []
+    return with_sections(found, LISTED)
 
 
 def bulk_targets(post):
@@ -221,13 +213,13 @@ def bulk_targets(post):
         url = post.get("pool_url", "")
         out = []
         for r in rigs:
-            current = active_pool(listed(r, "POOLS"))
+            current = active_pool(r.read.get("POOLS", []))
             if current and str(current.get("URL")) == url:
                 out.append(r)
         return out
     if how == "sick":
         return [r for r in rigs if any(isinstance(d, dict) and d.get("Status") in ("Sick", "Dead")
-                                       for d in listed(r, "DEVS"))]
+                                       for d in r.read.get("DEVS", []))]
     chosen = {parse_id(x) for x in post.getlist("rigs")[:10_000]} - {None}
     return [r for r in rigs if r.pk in chosen]
 
@@ -236,7 +228,8 @@ def bulk_targets(post):
 @sys_required
 def bulk(request):
     rigs = enabled_rigs()
-    urls = sorted({str(p.get("URL")) for r in rigs for p in listed(r, "POOLS") if isinstance(p, dict) and p.get("URL")})
+    urls = sorted({str(p.get("URL")) for r in rigs for p in r.read.get("POOLS", [])
+                   if isinstance(p, dict) and p.get("URL")})
     made = forms.bulk_forms(rigs)
     for f in made:  # a box per rig, in every command's form: 1.5 million boxes at 100,000 rigs
         f["unlisted"] = max(0, len(f["rigs"]) - BULK_PICKS)
