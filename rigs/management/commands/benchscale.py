@@ -111,7 +111,11 @@ class Command(BaseCommand):
                 for sim in sims:
                     sim.terminate()
                 for sim in sims:
-                    sim.wait(30)
+                    try:
+                        sim.wait(30)
+                    except subprocess.TimeoutExpired:
+                        sim.kill()
+                        sim.wait()
                 connections["bench"].close()
 
     # ------------------------------------------------------------ setup
@@ -124,15 +128,19 @@ class Command(BaseCommand):
                                                               "bench": dj_database_url.parse(url)})
 
     def start_simulators(self, total, per_sim):
+        for j in range(-(-total // per_sim)):  # every address ours to use, before any simulator starts
+            with socket.socket() as s:
+                # (SO_REUSEADDR: the connections a previous run's simulators left in TIME_WAIT do not
+                # count; a process listening there still does)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    s.bind((host_of(j), BASE_PORT))
+                except OSError as exc:
+                    raise CommandError(f"{host_of(j)}:{BASE_PORT} is not free: {exc}") from None
         sims = []
         for j, start in enumerate(range(0, total, per_sim)):
             count = min(per_sim, total - start)
             host = host_of(j)
-            with socket.socket() as s:  # the address must be ours to use
-                try:
-                    s.bind((host, BASE_PORT))
-                except OSError as exc:
-                    raise CommandError(f"{host}:{BASE_PORT} is not free: {exc}") from None
             sims.append(subprocess.Popen(
                 [sys.executable, "manage.py", "simulate_rigs", "--count", str(count), "--host", host,
                  "--base-port", str(BASE_PORT), "--flavour", "cgminer", "--seed", str(j + 1)],
