@@ -141,8 +141,13 @@ class Command(BaseCommand):
                 paths = ["/login/", *(path for pair in pagefarm.PAGES for path in pair), farm["rig_page"]]
                 self.stdout.write(f"  served by daphne (one serve --no-poller, one request at a time over loopback, "
                                   f"{opts['served']} views each): CPU of the web process a view, median time")
-                for path, (cpu, median) in pagefarm.served(env, paths, opts["served"]).items():
-                    self.stdout.write(f"    {path:<34} {cpu:>6.1f} ms CPU  {median:>6.1f} ms")
+                found = pagefarm.served(env, paths, opts["served"])
+                for path, (cpu, median) in found.items():
+                    rate = f"{1000 / cpu:>5.0f} views a second a core" if cpu > 0 else ""
+                    self.stdout.write(f"    {path:<34} {cpu:>6.1f} ms CPU  {median:>6.1f} ms  {rate}")
+                if found.get("/login/", (0, 0))[0] > 0:  # the least a Django view costs here
+                    self.stdout.write(f"  the login page (no farm, no query of it) bounds any page: at most "
+                                      f"{1000 / found['/login/'][0]:.0f} views a second a core under daphne")
             if opts["profile"]:
                 for side, text in batches[-1]["profile"].items():
                     self.stdout.write(f"\n  {side}, the last batch's profile:\n{text}")
