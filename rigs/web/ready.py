@@ -78,11 +78,9 @@ def write(ids, only=None, now=None):
     ids = sorted(set(ids))
     now = now or timezone.now()
     specs = wanted(now, only)
-    changed = []
-    for key in outdated(specs):
-        if rebuild(key, specs[key], now):
-            specs.pop(key)
-            changed.append(key)
+    changed = rebuild_many({key: specs[key] for key in outdated(specs)}, now)
+    for key in changed:
+        specs.pop(key)
     if ids and specs:
         changed += _write(ids, specs, now)
     return changed
@@ -94,11 +92,31 @@ def outdated(specs):
 
 
 def rebuild(key, spec, now=None):
-    """Build one table whole, from every rig, under a new generation (the old shares no longer count).
-    False, and nothing done, when another process began building it from this definition since it was
-    found outdated: at their first batch every poller shard found every table outdated and built each
-    of them whole, each from every rig (minutes a table at 100,000 rigs, four times over)."""
+    """Build one table whole (rebuild_many): False, and nothing done, when another process began
+    building it from this definition since it was found outdated."""
+    return key in rebuild_many({key: spec}, now)
+
+
+def rebuild_many(specs, now=None):
+    """Build these tables ({key: spec}) whole, from every rig, each under a new generation (the old
+    shares no longer count), in one pass over the rigs: each chunk of rigs read once for all of them
+    (a poller's first batch found every table outdated and read every rig's sections again for each).
+    Returns the keys built: not those another process began building from the same definition since
+    they were found outdated (at their first batch every poller shard found every table outdated and
+    built each of them whole, each from every rig: minutes a table at 100,000 rigs, four times over)."""
     now = now or timezone.now()
+    mine = {key: spec for key, spec in specs.items() if _claim(key, spec, now)}
+    if mine:
+        ids = list(Rig.objects.values_list("id", flat=True))
+        for start in range(0, len(ids), CHUNK):
+            _write(ids[start:start + CHUNK], mine, now, exact=False)
+        log.info("ready rows: %s built for %d rigs", ", ".join(mine), len(ids))
+    return list(mine)
+
+
+def _claim(key, spec, now):
+    """Empty the table ``key`` under a new generation, to be built from ``spec``; False when another
+    process claimed it for this definition first."""
     provider, source, payload = spec
     ReadyTable.objects.get_or_create(key=key, defaults={"source": ""})  # a row to lock: the first builder waits
     with transaction.atomic():                                           # for none, the others for it
@@ -112,10 +130,6 @@ def rebuild(key, spec, now=None):
             "rows": 0, "problems": 0, "bad_rows": 0, "sums": {}, "head": provider.head(key, {}, payload),
             "source": source,
             "generation": secrets.token_hex(8), "built_at": now, "exact_at": now, "stamp": secrets.token_hex(8)})
-    ids = list(Rig.objects.values_list("id", flat=True))
-    for start in range(0, len(ids), CHUNK):
-        _write(ids[start:start + CHUNK], {key: spec}, now, exact=False)
-    log.info("ready rows: %s built for %d rigs", key, len(ids))
     return True
 
 

@@ -44,8 +44,7 @@ def ready_tables(keys, now, specs=None, turned=True, found=None):
         found = {k: found[k] for k in keys if k in found}
     specs = ready.wanted(now, keys) if specs is None else specs
     missing = [k for k, (_, source, _) in specs.items() if k not in found or found[k].source != source]
-    for key in missing:
-        ready.rebuild(key, specs[key], now)
+    ready.rebuild_many({key: specs[key] for key in missing}, now)  # (one pass over the rigs for all of them)
     if missing:
         found = {t.key: t for t in ReadyTable.objects.filter(key__in=list(keys))}
     return found
