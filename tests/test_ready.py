@@ -80,7 +80,7 @@ class ReadyRowsTestCase(BaseTestCase):
         assert "summary" in changed[0]  # the announcement names the tables whose totals changed
         kept = ReadyTable.objects.get(key="summary")
         assert ">2,200<" in kept.head["foot"]  # 100 + 200 + 1000 + 400 + 500
-        ready.rebuild("summary", ready.wanted(timezone.now(), ["summary"])["summary"])
+        ready.rebuild_many({"summary": ready.wanted(timezone.now(), ["summary"])["summary"]})
         whole = ReadyTable.objects.get(key="summary")
         assert (whole.head, whole.rows, whole.problems) == (kept.head, kept.rows, kept.problems)
 
@@ -170,7 +170,7 @@ class ReadyRowsTestCase(BaseTestCase):
         ReadyTable.objects.filter(key="summary").delete()
         spec = ready.wanted(timezone.now(), ["summary"])["summary"]
         with mock.patch.object(ReadyTable.objects, "get_or_create", lambda **kw: (None, False)):  # swept at once
-            assert ready.rebuild("summary", spec) is True
+            assert ready.rebuild_many({"summary": spec}) == ["summary"]
         assert ReadyTable.objects.get(key="summary").rows == 1
 
     @override_settings(STALE_AFTER=10)

@@ -91,12 +91,6 @@ def outdated(specs):
     return [key for key, (_, source, _) in specs.items() if found.get(key) != source]
 
 
-def rebuild(key, spec, now=None):
-    """Build one table whole (rebuild_many): False, and nothing done, when another process began
-    building it from this definition since it was found outdated."""
-    return key in rebuild_many({key: spec}, now)
-
-
 def rebuild_many(specs, now=None):
     """Build these tables ({key: spec}) whole, from every rig, each under a new generation (the old
     shares no longer count), in one pass over the rigs: each chunk of rigs read once for all of them
