@@ -54,3 +54,43 @@ def test_two_writers_at_once_wait_for_each_other_and_never_deadlock():
         outcome["first"] = exc
     thread.join(20)
     assert outcome == {"first": "written", "other": "written"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason=WHY)
+def test_a_view_does_not_wait_for_a_batch_holding_the_tables():
+    """With pollers behind (10,000 rigs, benchload) rigs turned stale within a round and every view wrote
+    some, each waiting for the poller's batch to let go of the tables, holding its database connection
+    meanwhile: pages of 8-26 s, and WebSocket logins that found no connection failed."""
+    from datetime import timedelta
+
+    now = timezone.now()
+    rig = Rig.objects.create(name="turned", host="10.0.0.9")
+    sections = {"SUMMARY": [{"MHS av": 1.0, "Accepted": 10}]}
+    Snapshot.objects.update_or_create(rig=rig, defaults={"sections": sections, "brief": make_brief(sections, {}),
+                                                         "polled_at": now, "last_ok_at": now})
+    ready.write([rig.id])
+    ReadyPart.objects.filter(rig=rig).update(turns_at=now - timedelta(seconds=1))  # it turned
+    holding, done = threading.Event(), threading.Event()
+
+    def batch():  # a poller's batch under way: the tables held
+        try:
+            with transaction.atomic():
+                list(ReadyTable.objects.select_for_update().order_by("key"))
+                holding.set()
+                done.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=batch)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        assert ready.refresh_turned(timezone.now()) == 0  # left to a later view
+        assert time.monotonic() - started < 1.0
+        assert ReadyPart.objects.get(rig=rig).turns_at > now  # claimed: another view takes it in a minute
+    finally:
+        done.set()
+        thread.join(20)
+    ReadyPart.objects.filter(rig=rig).update(turns_at=now - timedelta(seconds=1))
+    assert ready.refresh_turned(timezone.now()) == 1  # the batch done: written

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -70,11 +70,16 @@ def by_provider(specs):
     return out
 
 
-def write(ids, only=None, now=None):
+class Busy(Exception):
+    """write(wait=False): another writer holds the tables (a poller's batch); nothing was written."""
+
+
+def write(ids, only=None, now=None, wait=True):
     """Write again the rows and shares of these rigs in every table kept (``only``: these keys), and
     the tables' totals: after a stored batch, a command's re-poll, a rig edited. A table never built,
     or built from another definition, is built whole first. Returns the keys of the tables whose counts,
-    Σ rows or columns changed (a page showing one is pushed even if none of its rigs is in the batch)."""
+    Σ rows or columns changed (a page showing one is pushed even if none of its rigs is in the batch).
+    ``wait`` False (a view): Busy at once, nothing written, when another writer holds the tables."""
     ids = sorted(set(ids))
     now = now or timezone.now()
     specs = wanted(now, only)
@@ -82,7 +87,7 @@ def write(ids, only=None, now=None):
     for key in changed:
         specs.pop(key)
     if ids and specs:
-        changed += _write(ids, specs, now)
+        changed += _write(ids, specs, now, wait=wait)
     return changed
 
 
@@ -127,7 +132,7 @@ def _claim(key, spec, now):
     return True
 
 
-def _write(ids, specs, now, exact=True):
+def _write(ids, specs, now, exact=True, wait=True):
     providers = by_provider(specs)
     names = sorted({name for provider, mine in providers for name in provider.sections(mine)})
     rigs = rigdata.read(ids, names, now)
@@ -143,7 +148,11 @@ def _write(ids, specs, now, exact=True):
         # PostgreSQL: the tables' rows first, in key order, then the rigs' rows: two writers at once (the
         # poller's batch, a view writing rigs that turned stale) wait for each other, never deadlock (a rig's
         # row locked first by one, the tables by the other, deadlocked under benchload --web)
-        tables = {t.key: t for t in ReadyTable.objects.select_for_update().filter(key__in=list(specs)).order_by("key")}
+        try:
+            tables = {t.key: t for t in ReadyTable.objects.select_for_update(nowait=not wait)
+                      .filter(key__in=list(specs)).order_by("key")}
+        except OperationalError as exc:  # (PostgreSQL: lock not available)
+            raise Busy() from exc
         old = {rig: (sums or {}, turns) for rig, sums, turns in
                ReadyPart.objects.filter(rig_id__in=ids).values_list("rig_id", "sums", "turns_at")}
         kept = scope_sums.Kept(tables, {s for found in places.values() for s in found} | {
@@ -288,7 +297,11 @@ def refresh_turned(now=None):
     if newest is not None and (last is None or newest > last) and len(ids) < most:
         ids += list(Rig.objects.filter(id__gt=last or 0).order_by("id").values_list("id", flat=True)[:most - len(ids)])
     if ids:
-        write(ids, now=now)
+        try:  # a view never waits for a poller's batch (views queued behind batches for seconds, holding
+            write(ids, now=now, wait=False)  # their database connections: pages of 8-26 s under benchload)
+        except Busy:
+            log.info("ready rows: a batch holds the tables; %d turned rigs left to a later view", len(ids))
+            return 0
     return len(ids)
 
 
