@@ -147,9 +147,9 @@ class ReadyRowsTestCase(BaseTestCase):
         built = []
         real = ready._write
 
-        def counted(ids, specs, now, exact=True, wait=True):
+        def counted(ids, specs, now, exact=True, in_view=False):
             built.append((sorted(specs), len(ids), exact))
-            return real(ids, specs, now, exact, wait)
+            return real(ids, specs, now, exact, in_view)
 
         every = Rig.objects.count()
         # as each shard found them at the start of its first batch: every table outdated

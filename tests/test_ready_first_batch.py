@@ -59,3 +59,28 @@ def test_a_first_view_of_the_overview_builds_its_tables_in_one_pass(client, djan
     assert page.status_code == 200
     assert "stratum+tcp://p1.example:3333" in page.content.decode()
     assert read.call_count == 1
+
+
+def test_a_view_writing_turned_rigs_builds_no_table_whole():
+    """A view writing a few turned rigs built whole every kept table it found outdated (a page opened
+    for the first time: its tables, from 10,000 rigs, in a view; benchload's pages of seconds), past
+    READY_BUILD_IN_VIEW. The turned rigs are written in the tables that are built; the others are left
+    to their builders (the poller's next batch, or the page's own view)."""
+    from datetime import timedelta
+
+    from rigs.models import ReadyPart
+    from rigs.web import ready
+
+    rigs = farm(3)
+    ready.write([r.id for r in rigs], only=TABLES)
+    ReadyTable.objects.filter(key="pools").update(source="an older definition")
+    turned = timezone.now() - timedelta(seconds=1)
+    ReadyPart.objects.filter(rig=rigs[0]).update(turns_at=turned)
+    with mock.patch.object(rigdata, "read", wraps=rigdata.read) as read:
+        assert ready.refresh_turned(timezone.now()) == 1
+    assert [len(c.args[0]) for c in read.call_args_list] == [1]  # the turned rig alone: no whole build
+    assert ReadyTable.objects.get(key="pools").source == "an older definition"
+    assert ReadyPart.objects.get(rig=rigs[0]).turns_at != turned
+    ready.write([rigs[1].id], only=TABLES)  # the poller's next batch builds it whole
+    assert ReadyTable.objects.get(key="pools").source != "an older definition"
+    assert ReadyRow.objects.filter(table="pools").values("rig_id").distinct().count() == 3

@@ -71,23 +71,26 @@ def by_provider(specs):
 
 
 class Busy(Exception):
-    """write(wait=False): another writer holds the tables (a poller's batch); nothing was written."""
+    """write(in_view=True): another writer holds the tables (a poller's batch); nothing was written."""
 
 
-def write(ids, only=None, now=None, wait=True):
+def write(ids, only=None, now=None, in_view=False):
     """Write again the rows and shares of these rigs in every table kept (``only``: these keys), and
     the tables' totals: after a stored batch, a command's re-poll, a rig edited. A table never built,
     or built from another definition, is built whole first. Returns the keys of the tables whose counts,
     Σ rows or columns changed (a page showing one is pushed even if none of its rigs is in the batch).
-    ``wait`` False (a view): Busy at once, nothing written, when another writer holds the tables."""
+    ``in_view`` (a view writing turned rigs): Busy at once, nothing written, when another writer holds the
+    tables; and no table is built whole here (a page's own view builds its tables, up to READY_BUILD_IN_VIEW
+    rigs: a view writing 100 turned rigs built a page's tables of 10,000 rigs first)."""
     ids = sorted(set(ids))
     now = now or timezone.now()
     specs = wanted(now, only)
-    changed = rebuild_many({key: specs[key] for key in outdated(specs)}, now)
-    for key in changed:
+    found = outdated(specs)
+    changed = [] if in_view else rebuild_many({key: specs[key] for key in found}, now)
+    for key in found if in_view else changed:  # left to their builders, or built whole just now
         specs.pop(key)
     if ids and specs:
-        changed += _write(ids, specs, now, wait=wait)
+        changed += _write(ids, specs, now, in_view=in_view)
     return changed
 
 
@@ -132,7 +135,7 @@ def _claim(key, spec, now):
     return True
 
 
-def _write(ids, specs, now, exact=True, wait=True):
+def _write(ids, specs, now, exact=True, in_view=False):
     providers = by_provider(specs)
     names = sorted({name for provider, mine in providers for name in provider.sections(mine)})
     rigs = rigdata.read(ids, names, now)
@@ -149,7 +152,7 @@ def _write(ids, specs, now, exact=True, wait=True):
         # poller's batch, a view writing rigs that turned stale) wait for each other, never deadlock (a rig's
         # row locked first by one, the tables by the other, deadlocked under benchload --web)
         try:
-            tables = {t.key: t for t in ReadyTable.objects.select_for_update(nowait=not wait)
+            tables = {t.key: t for t in ReadyTable.objects.select_for_update(nowait=in_view)
                       .filter(key__in=list(specs)).order_by("key")}
         except OperationalError as exc:  # (PostgreSQL: lock not available)
             raise Busy() from exc
@@ -298,7 +301,7 @@ def refresh_turned(now=None):
         ids += list(Rig.objects.filter(id__gt=last or 0).order_by("id").values_list("id", flat=True)[:most - len(ids)])
     if ids:
         try:  # a view never waits for a poller's batch (views queued behind batches for seconds, holding
-            write(ids, now=now, wait=False)  # their database connections: pages of 8-26 s under benchload)
+            write(ids, now=now, in_view=True)  # their database connections: pages of 8-26 s under benchload)
         except Busy:
             log.info("ready rows: a batch holds the tables; %d turned rigs left to a later view", len(ids))
             return 0
