@@ -271,7 +271,7 @@ READY_EXACT_EVERY = envfloat("READY_EXACT_EVERY", 60)
 READY_BUILD_IN_VIEW = int(os.environ.get("READY_BUILD_IN_VIEW", "2000"))
 # Rigs whose rows turned (stale with no newer poll) a view writes again before it reads, the longest turned
 # first, at most this many (about 2 ms each): a dead poller is noticed, an overloaded one costs no view minutes.
-READY_TURNED_PER_VIEW = int(os.environ.get("READY_TURNED_PER_VIEW", "500"))
+READY_TURNED_PER_VIEW = int(os.environ.get("READY_TURNED_PER_VIEW", "100"))
 
 # Threads of a web process that run requests (minerpanel/http_handler.py): requests waiting on a rig
 # (a command, a test of its address) or on the database past this many wait for a free one.

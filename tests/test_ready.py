@@ -3,6 +3,7 @@
 import asyncio
 import random
 import re
+import threading
 from datetime import timedelta
 from unittest import mock
 
@@ -212,7 +213,8 @@ class ReadyRowsTestCase(BaseTestCase):
         def write(ids, **kw):  # while the first view writes its rigs, a second view comes
             written.append(sorted(Rig.objects.filter(id__in=ids).values_list("name", flat=True)))
             if len(written) == 1:
-                ready.refresh_turned()
+                with mock.patch.object(ready, "TURNING", threading.Lock()):  # in another web process
+                    ready.refresh_turned()
             return real_write(ids, **kw)
 
         with mock.patch.object(ready, "write", write):
@@ -220,6 +222,26 @@ class ReadyRowsTestCase(BaseTestCase):
         assert written == [["quiet3", "quiet4"], ["quiet1", "quiet2"]]
         assert sorted(ReadyPart.objects.filter(rig__in=rigs, turns_at__lte=timezone.now())
                       .values_list("rig__name", flat=True)) == ["quiet0"]
+
+    @override_settings(STALE_AFTER=10, READY_TURNED_PER_VIEW=2)
+    def test_a_view_that_comes_while_another_of_its_process_writes_turned_rigs_reads_at_once(self):
+        """With the pollers behind (10,000 rigs, benchload) every view of a web process wrote turned rigs,
+        each behind the others for the GIL and the tables: pages of seconds. One view of a process at a
+        time writes them; the others read at once, and the next view writes the next ones."""
+        self.gone_quiet(5)
+        written, second = [], []
+        real_write = ready.write
+
+        def write(ids, **kw):  # while the first view writes its rigs, a second view of the process comes
+            written.append(len(ids))
+            if len(written) == 1:
+                second.append(ready.refresh_turned())
+            return real_write(ids, **kw)
+
+        with mock.patch.object(ready, "write", write):
+            assert ready.refresh_turned() == 2
+        assert second == [0] and written == [2]
+        assert ready.refresh_turned() == 2  # the next view, the first done: the next ones
 
     @override_settings(STALE_AFTER=3600)
     def test_a_reason_says_since_when_once_it_is_a_minute_old_as_of_each_view(self):

@@ -23,6 +23,7 @@ A provider is an object with:
 
 import logging
 import secrets
+import threading
 import zlib
 from datetime import UTC, datetime, timedelta
 
@@ -287,7 +288,18 @@ def refresh_turned(now=None):
     the views of other web processes meanwhile write others, not the same ones again. One query of three
     indexed lookups when there is nothing to do (every view asks: written by hand, as Django takes longer
     to put it together than the database to answer it)."""
-    now = now or timezone.now()
+    if not TURNING.acquire(blocking=False):  # another view of this process writes turned rigs: this one
+        return 0                              # reads at once (views queued behind each other's writes)
+    try:
+        return _refresh_turned(now or timezone.now())
+    finally:
+        TURNING.release()
+
+
+TURNING = threading.Lock()  # one view of a process at a time writes turned rigs
+
+
+def _refresh_turned(now):
     part, rig = (connection.ops.quote_name(m._meta.db_table) for m in (ReadyPart, Rig))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT (SELECT rig_id FROM {part} WHERE turns_at <= %s LIMIT 1), "
