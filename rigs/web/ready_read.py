@@ -208,9 +208,9 @@ def rig_bar_of(enabled=None, stamp=""):
     """The rig bar of ``enabled`` rigs (None: count them): buttons for a handful, else a filter box
     offering RIGBAR_NAMES names, in no order (the box finds any rig by any part of its name), drawn once
     for every view of the Rigs table's ``stamp``."""
-    if enabled is None:  # the rig page's
-        ready.refresh_turned()
-        head, stamp = ReadyTable.objects.filter(key="rigs").values_list("head", "stamp").first() or ({}, "")
+    if enabled is None:  # the rig page's: the Rigs table, its turned rigs written first (built if never)
+        table = ready_tables(("rigs",), timezone.now()).get("rigs")
+        head, stamp = (table.head, table.stamp) if table else ({}, "")
         enabled = (head or {}).get("enabled", 0)
     if enabled <= RIGBAR_MAX:
         return rig_bar(farm_states(), enabled)
