@@ -16,12 +16,19 @@ def attention(request):
     from rigs.web.ready_read import attention as count
 
     return {"attention": count}
+
+
 def panel(request):
-    """The panel's title (PANEL_TITLE), and for sys users the warning of the last scheduled discovery."""
+    """The panel's title (PANEL_TITLE); for logged-in users whether the pollers are behind (lazily: one
+    cache read when the header shows it), and for sys users the warning of the last scheduled discovery."""
     from django.conf import settings
+
+    from rigs.polling import behind
 
     out = {"panel_title": settings.PANEL_TITLE}
     user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        out["pollers_behind"] = behind.latest
     if settings.DISCOVERY and user is not None and user.is_staff:
         from rigs.discovery.register import last_round
 

@@ -26,7 +26,7 @@ from rigs.readings import digits
 from rigs.readings.brief import health_limits, make_brief
 from rigs.readings.hidden_fields import hide_fields
 
-from . import hooks
+from . import behind, hooks
 from .lease import Lease, Lost
 from .target import Result, Target, columns, targets
 from .upsert import upsert
@@ -369,6 +369,7 @@ async def run(stop: asyncio.Event, interval: float | None = None, shard: tuple[i
                     break
                 results, took = done
                 hooks.after_round(results, took, shard)  # history and alerts (watch), in their own thread
+                await sync_to_async(behind.record)(shard, time.monotonic() - began)
                 failed = sum(1 for r in results if not r.ok)
                 log.debug("round: %d rigs, %d failed, %.2f s", len(results), failed, took)
         except Lost as exc:
